@@ -1,0 +1,144 @@
+#include "threadpool.h"
+
+#include <sched.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace ck {
+namespace {
+
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
+
+thread_local bool t_in_pool = false;
+
+int default_threads() {
+  if (const char* s = std::getenv("CONVKIT_NUM_THREADS")) {
+    int v = std::atoi(s);
+    if (v >= 1 && v <= 1024) return v;
+  }
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int c = CPU_COUNT(&set);
+    if (c >= 1) return c;
+  }
+  unsigned h = std::thread::hardware_concurrency();
+  return h >= 1 ? static_cast<int>(h) : 1;
+}
+
+class Pool {
+ public:
+  Pool() { start(default_threads()); }
+  ~Pool() { stop(); }
+
+  int size() const { return size_; }
+
+  void resize(int n) {
+    if (n <= 0) n = default_threads();
+    if (n > 1024) n = 1024;
+    if (n == size_) return;
+    std::lock_guard<std::mutex> call(call_mu_);
+    stop();
+    start(n);
+  }
+
+  void run(int nthreads, const std::function<void(int, int)>& fn) {
+    if (nthreads > size_) nthreads = size_;
+    if (nthreads <= 1 || t_in_pool) { fn(0, 1); return; }
+    std::lock_guard<std::mutex> call(call_mu_);
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      job_ = &fn;
+      remaining_.store(nthreads - 1, std::memory_order_relaxed);
+      // One word carries the generation and the thread count, so a worker reads both consistently.
+      uint64_t gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
+      word_.store((gen << 16) | static_cast<uint64_t>(nthreads), std::memory_order_release);
+    }
+    cv_.notify_all();
+    t_in_pool = true;
+    fn(0, nthreads);
+    t_in_pool = false;
+    int spins = 0;
+    while (remaining_.load(std::memory_order_acquire) != 0) {
+      if (++spins < 4096) cpu_relax();
+      else std::this_thread::yield();
+    }
+  }
+
+ private:
+  void start(int n) {
+    size_ = n;
+    stop_flag_ = false;
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker(i); });
+  }
+
+  void stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_flag_ = true;
+      uint64_t gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
+      word_.store(gen << 16, std::memory_order_release);
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+    workers_.clear();
+  }
+
+  void worker(int idx) {
+    t_in_pool = true;
+    uint64_t seen = word_.load(std::memory_order_acquire);
+    for (;;) {
+      // Spin for ~100 us before sleeping: back-to-back kernel calls then cost no futex wake-up.
+      auto t0 = std::chrono::steady_clock::now();
+      int spins = 0;
+      while (word_.load(std::memory_order_acquire) == seen) {
+        cpu_relax();
+        if ((++spins & 255) == 0 &&
+            std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(100)) {
+          std::unique_lock<std::mutex> lk(mu_);
+          cv_.wait(lk, [&] { return word_.load(std::memory_order_acquire) != seen; });
+          break;
+        }
+      }
+      seen = word_.load(std::memory_order_acquire);
+      int nt = static_cast<int>(seen & 0xffff);
+      if (nt == 0) return;  // stop request
+      if (idx < nt) {
+        (*job_)(idx, nt);
+        remaining_.fetch_sub(1, std::memory_order_acq_rel);
+      }
+    }
+  }
+
+  int size_ = 1;
+  std::vector<std::thread> workers_;
+  std::mutex call_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::atomic<uint64_t> word_{0};
+  std::atomic<int> remaining_{0};
+  const std::function<void(int, int)>* job_ = nullptr;
+  bool stop_flag_ = false;
+};
+
+Pool& pool() {
+  static Pool* p = new Pool();  // never destroyed: workers must not be joined during static teardown
+  return *p;
+}
+
+}  // namespace
+
+int num_threads() { return pool().size(); }
+void set_num_threads(int n) { pool().resize(n); }
+void run_parallel(int nthreads, const std::function<void(int, int)>& fn) { pool().run(nthreads, fn); }
+
+}  // namespace ck

@@ -1,0 +1,48 @@
+// Persistent thread pool: one worker per core minus the caller, which always takes part as thread 0.
+// Workers spin briefly after each job (many kernel calls are small and come in quick succession),
+// then sleep on a condition variable. Nested calls from inside a job run inline on one thread.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace ck {
+
+int num_threads();
+// n <= 0 restores the default (CONVKIT_NUM_THREADS, else the CPUs this process may run on).
+void set_num_threads(int n);
+// Runs fn(tid, nthreads) for tid in [0, nthreads); nthreads is clamped to the pool size.
+void run_parallel(int nthreads, const std::function<void(int, int)>& fn);
+
+// Splits [0, n) into nthreads contiguous ranges, each a multiple of `align` except the last.
+inline void split_range(int64_t n, int64_t align, int tid, int nthreads, int64_t* b, int64_t* e) {
+  int64_t units = (n + align - 1) / align;
+  int64_t per = units / nthreads, rem = units % nthreads;
+  int64_t ub = tid * per + (tid < rem ? tid : rem);
+  int64_t ue = ub + per + (tid < rem ? 1 : 0);
+  *b = ub * align < n ? ub * align : n;
+  *e = ue * align < n ? ue * align : n;
+}
+
+// Threads worth using for `work` units of roughly one flop each (small jobs stay single-threaded).
+inline int threads_for(double work, double min_per_thread = 2.0e5) {
+  int nt = num_threads();
+  int useful = static_cast<int>(work / min_per_thread);
+  if (useful < 1) useful = 1;
+  return useful < nt ? useful : nt;
+}
+
+// Parallel loop over [0, n): fn(begin, end) on contiguous chunks.
+template <class F>
+void parallel_for(int64_t n, int nthreads, F&& fn) {
+  if (n <= 0) return;
+  if (nthreads > n) nthreads = static_cast<int>(n);
+  if (nthreads <= 1) { fn(int64_t(0), n); return; }
+  run_parallel(nthreads, [&](int tid, int nt) {
+    int64_t b, e;
+    split_range(n, 1, tid, nt, &b, &e);
+    if (b < e) fn(b, e);
+  });
+}
+
+}  // namespace ck

@@ -1,0 +1,1 @@
+export { gradients, valueAndGrads, noGrad, watch, isRecording } from './tape.js';

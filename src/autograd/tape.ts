@@ -1,0 +1,121 @@
+// The tape: ops record how each output was made (Tensor.gradNode); gradients() walks that graph
+// backwards from a scalar to any set of tensors — weights for training, inputs for saliency,
+// Grad-CAM and filter visualisation. Only the part of the graph between the scalar and the
+// requested sources is differentiated, so frozen layers and data inputs cost nothing.
+import { ValueError } from '../errors.js';
+import { Tensor, type GradNode } from '../tensor/tensor.js';
+import * as ops from '../ops/index.js';
+
+let recording = true;
+
+/** Whether ops currently record gradient information. */
+export function isRecording(): boolean {
+  return recording;
+}
+
+/** Runs fn without recording gradients (inference, optimizer updates, metrics). */
+export function noGrad<T>(fn: () => T): T {
+  const prev = recording;
+  recording = false;
+  try {
+    return fn();
+  } finally {
+    recording = prev;
+  }
+}
+
+/**
+ * Attaches a gradient node to `out` when recording and some input requires gradients.
+ * Returns `out` for chaining. Called by every differentiable op.
+ */
+export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward'], saved?: Record<string, unknown>): Tensor {
+  if (!recording) return out;
+  let any = false;
+  for (const t of inputs) if (t.requiresGrad) { any = true; break; }
+  if (!any) return out;
+  out.requiresGrad = true;
+  out.gradNode = { op, inputs, backward, saved };
+  return out;
+}
+
+/** Marks a tensor as a leaf whose gradient may be asked for (e.g. an input image). */
+export function watch(t: Tensor): Tensor {
+  t.requiresGrad = true;
+  return t;
+}
+
+/**
+ * Gradients of the scalar `y` with respect to each of `xs` (a zero tensor where y does not depend
+ * on it). `dy` seeds the backward pass (default 1).
+ */
+export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor[] {
+  if (!dy && y.size !== 1) {
+    throw new ValueError(`gradients: expected a scalar to differentiate, got shape [${y.shape.join(', ')}]`);
+  }
+  const sources = new Set<Tensor>(xs);
+  // Which tensors lie on a path to a source (memoised DFS, iterative to survive deep graphs).
+  const leads = new Map<Tensor, boolean>();
+  const order: Tensor[] = []; // reverse topological order (outputs before inputs once reversed)
+  const stack: [Tensor, number][] = [[y, 0]];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const [t, i] = top;
+    const node = t.gradNode;
+    if (i === 0 && leads.has(t)) { stack.pop(); continue; }
+    if (node && i < node.inputs.length && !sources.has(t)) {
+      top[1]++;
+      const child = node.inputs[i];
+      if (!leads.has(child) && child.requiresGrad) stack.push([child, 0]);
+      continue;
+    }
+    stack.pop();
+    let l = sources.has(t);
+    if (node && !l) for (const c of node.inputs) if (leads.get(c)) { l = true; break; }
+    leads.set(t, l);
+    order.push(t);
+  }
+  const grads = new Map<Tensor, Tensor>();
+  grads.set(y, dy ?? new Tensor(new Float32Array(y.size).fill(1), y.shape));
+  const prev = recording;
+  recording = false;
+  try {
+    for (let k = order.length - 1; k >= 0; k--) {
+      const t = order[k];
+      const node = t.gradNode;
+      const g = grads.get(t);
+      if (!node || !g || sources.has(t) || !leads.get(t)) continue;
+      const needs = node.inputs.map((c) => leads.get(c) === true);
+      const inGrads = node.backward(g, needs);
+      for (let i = 0; i < node.inputs.length; i++) {
+        const gi = inGrads[i];
+        if (!needs[i] || !gi) continue;
+        const c = node.inputs[i];
+        const acc = grads.get(c);
+        grads.set(c, acc ? ops.add(acc, gi) : gi);
+      }
+      grads.delete(t);
+    }
+  } finally {
+    recording = prev;
+  }
+  return xs.map((x) => grads.get(x) ?? new Tensor(new Float32Array(x.size), x.shape));
+}
+
+/** Calls f and returns its scalar value with the gradients with respect to xs (watched for the call). */
+export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: Tensor; grads: Tensor[] } {
+  const prevReq = xs.map((x) => x.requiresGrad);
+  for (const x of xs) x.requiresGrad = true;
+  try {
+    const prev = recording;
+    recording = true;
+    let value: Tensor;
+    try {
+      value = f();
+    } finally {
+      recording = prev;
+    }
+    return { value, grads: gradients(value, xs) };
+  } finally {
+    xs.forEach((x, i) => { x.requiresGrad = prevReq[i]; });
+  }
+}

@@ -1,0 +1,36 @@
+// Activation functions by Keras name. Dense and Conv2D fuse 'relu' (and 'linear') into their
+// kernel; every other activation is applied as a separate op.
+import { ValueError } from '../errors.js';
+import * as ops from '../ops/index.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh' | 'softplus' | 'elu' | 'selu' | 'relu6' | 'swish' | 'gelu';
+const supported = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh', 'softplus', 'relu6', 'swish'] as const;
+
+export type ActivationFn = (x: Tensor) => Tensor;
+
+const fns: Record<string, ActivationFn> = {
+  linear: (x) => x,
+  relu: ops.relu,
+  sigmoid: ops.sigmoid,
+  tanh: ops.tanh,
+  softplus: ops.softplus,
+  softmax: ops.softmax,
+  relu6: (x) => ops.minimum(ops.relu(x), 6),
+  swish: (x) => ops.mul(x, ops.sigmoid(x)),
+};
+
+/** Normalises an activation argument to its Keras name ('linear' for null/undefined). */
+export function activationName(id: string | null | undefined, where: string): string {
+  if (id === null || id === undefined) return 'linear';
+  if (typeof id !== 'string' || !(id in fns)) {
+    throw new ValueError(`${where}: unknown activation '${String(id)}'; expected one of ${supported.join(', ')}`);
+  }
+  return id;
+}
+
+export function getActivation(name: string): ActivationFn {
+  const f = fns[name];
+  if (!f) throw new ValueError(`activation: unknown activation '${name}'; expected one of ${supported.join(', ')}`);
+  return f;
+}

@@ -1,0 +1,242 @@
+// Layer: the unit of a model. A layer owns named weights (created in build from the input shape),
+// composes ops in call(), infers its output shape in computeOutputShape(), and describes itself
+// in getConfig() with Keras's snake_case keys (the on-disk form). apply() works on real tensors
+// (eager) and on KerasTensors (building the functional graph).
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { getInitializer, type InitializerIdentifier } from '../initializers/index.js';
+import { type Regularizer } from '../regularizers/index.js';
+import { Tensor, Variable } from '../tensor/tensor.js';
+import { toSnakeCase, uniqueName } from '../utils/naming.js';
+import { KerasTensor, type Node, type SymbolicShape, isKerasTensor } from './keras_tensor.js';
+
+export type Shape = SymbolicShape;
+export interface CallArgs { training?: boolean }
+
+export interface LayerArgs {
+  name?: string;
+  trainable?: boolean;
+  /** Shape of one sample, without the batch axis (Keras input_shape). */
+  inputShape?: readonly (number | null)[];
+  /** Full input shape including the batch axis (Keras batch_input_shape). */
+  batchInputShape?: readonly (number | null)[];
+  batchSize?: number;
+  dtype?: string;
+}
+
+export type LayerInput = Tensor | Tensor[];
+export type SymbolicInput = KerasTensor | KerasTensor[];
+
+export abstract class Layer {
+  name: string;
+  built = false;
+  /** Shape given to the first layer of a Sequential (includes the batch axis). */
+  batchInputShape: (number | null)[] | null = null;
+  readonly dtype: string = 'float32';
+  /** Nodes: each call of this layer on symbolic inputs. */
+  readonly inboundNodes: Node[] = [];
+  protected _trainable: boolean;
+  protected _weights: Variable[] = [];
+  /** Regularised weights and their regularizers, summed into the training loss. */
+  protected _regularizers: [Variable, Regularizer][] = [];
+  /** Extra losses produced during the last call (e.g. activity regularisation). */
+  protected _callLosses: Tensor[] = [];
+
+  constructor(args: LayerArgs = {}) {
+    this.name = args.name ?? uniqueName(toSnakeCase(this.className));
+    this._trainable = args.trainable ?? true;
+    if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];
+    else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
+    for (const d of this.batchInputShape?.slice(1) ?? []) {
+      if (d !== null && (!Number.isInteger(d) || d <= 0)) {
+        throw new ValueError(`${this.className} '${this.name}': inputShape must hold positive integers, got ${fmtShape(this.batchInputShape!)}`);
+      }
+    }
+  }
+
+  /** The Keras class name (e.g. 'Conv2D'). */
+  get className(): string {
+    return (this.constructor as { className?: string }).className ?? this.constructor.name;
+  }
+
+  get trainable(): boolean { return this._trainable; }
+  set trainable(v: boolean) { this._trainable = v; }
+
+  /** Creates the weights for the given input shape. Layers with weights override this. */
+  build(_inputShape: Shape | Shape[]): void {
+    this.built = true;
+  }
+
+  abstract call(inputs: LayerInput, args: CallArgs): LayerInput;
+
+  /** Output shape for an input shape (batch axis included, possibly null). */
+  abstract computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[];
+
+  /** Keras config (snake_case keys), enough to rebuild the layer with fromConfig. */
+  getConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    if (this.batchInputShape) c.batch_input_shape = [...this.batchInputShape];
+    return c;
+  }
+
+  addWeight(name: string, shape: readonly number[], initializer: InitializerIdentifier,
+    opts: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Variable {
+    const init = getInitializer(initializer, `${this.name}.${name}`);
+    const v = new Variable(init.generate(shape), `${this.name}/${name}`, opts.trainable ?? true);
+    this._weights.push(v);
+    if (opts.regularizer) this._regularizers.push([v, opts.regularizer]);
+    return v;
+  }
+
+  /** All weights, trainable first (Keras order: trainable then non-trainable). */
+  get weights(): Variable[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+
+  get trainableWeights(): Variable[] {
+    return this.trainable ? this._weights.filter((w) => w.trainable) : [];
+  }
+
+  get nonTrainableWeights(): Variable[] {
+    return this.trainable ? this._weights.filter((w) => !w.trainable) : [...this._weights];
+  }
+
+  /** Regularisation penalties of this layer's weights (added to the training loss). */
+  regularizationLosses(): Tensor[] {
+    return this._regularizers.filter(([w]) => this.trainable && w.trainable).map(([w, r]) => r.penalty(w));
+  }
+
+  countParams(): number {
+    return this.weights.reduce((s, w) => s + w.size, 0);
+  }
+
+  /** Copies of the weight values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.weights.map((w) => w.read());
+  }
+
+  /** Sets weight values in `weights` order; shapes must match. */
+  setWeights(values: readonly Tensor[]): void {
+    const ws = this.weights;
+    if (values.length !== ws.length) {
+      throw new ValueError(`${this.className} '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`);
+    }
+    ws.forEach((w, i) => {
+      if (values[i].shape.join(',') !== w.shape.join(',')) {
+        throw new ShapeError(`${this.className} '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape [${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`);
+      }
+      w.assign(values[i]);
+    });
+  }
+
+  /** Checks an input shape before build/call; layers override to state what they accept. */
+  protected checkInputShape(_shape: Shape | Shape[]): void {}
+
+  /** Builds (once) for this shape, after checking it. */
+  protected maybeBuild(shape: Shape | Shape[]): void {
+    this.checkInputShape(shape);
+    if (!this.built) {
+      this.build(shape);
+      this.built = true;
+    }
+  }
+
+  /** Calls the layer on real tensors (eager) or on KerasTensors (functional graph). */
+  apply(inputs: KerasTensor, args?: CallArgs): KerasTensor;
+  apply(inputs: KerasTensor[], args?: CallArgs): KerasTensor | KerasTensor[];
+  apply(inputs: Tensor, args?: CallArgs): Tensor;
+  apply(inputs: Tensor[], args?: CallArgs): Tensor | Tensor[];
+  apply(inputs: SymbolicInput | LayerInput, args: CallArgs = {}): SymbolicInput | LayerInput {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 0 && list.every(isKerasTensor)) return this.applySymbolic(inputs as SymbolicInput);
+    if (list.some(isKerasTensor)) {
+      throw new ValueError(`${this.className} '${this.name}': cannot mix KerasTensors and concrete tensors in one call`);
+    }
+    for (const t of list) {
+      if (!(t instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': expected a Tensor or KerasTensor input, got ${typeof t}`);
+    }
+    const shapes = (list as Tensor[]).map((t) => t.shape as Shape);
+    this.maybeBuild(Array.isArray(inputs) ? shapes : shapes[0]);
+    return this.call(inputs as LayerInput, args);
+  }
+
+  protected applySymbolic(inputs: SymbolicInput): SymbolicInput {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const shapes = list.map((t) => t.shape);
+    const inShape = Array.isArray(inputs) ? shapes : shapes[0];
+    this.maybeBuild(inShape);
+    const outShape = this.computeOutputShape(inShape);
+    const multi = Array.isArray(outShape[0]) || (Array.isArray(outShape) && outShape.length > 0 && Array.isArray(outShape[0]));
+    const outShapes = (multi ? outShape : [outShape]) as Shape[];
+    const node: Node = { layer: this, inputs: list, outputs: [] };
+    node.outputs = outShapes.map((s, i) => new KerasTensor(s, node, i, `${this.name}_${this.inboundNodes.length}_${i}`));
+    this.inboundNodes.push(node);
+    return multi ? node.outputs : node.outputs[0];
+  }
+
+  /** The symbolic output of this layer's first call (Keras layer.output). */
+  get output(): KerasTensor | KerasTensor[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no output`);
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
+  }
+
+  get input(): KerasTensor | KerasTensor[] {
+    const node = this.inboundNodes[0];
+    if (!node) throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no input`);
+    return node.inputs.length === 1 ? node.inputs[0] : node.inputs;
+  }
+
+  get outputShape(): Shape | Shape[] {
+    const o = this.output;
+    return Array.isArray(o) ? o.map((t) => t.shape) : o.shape;
+  }
+
+  toString(): string {
+    return `<${this.className} name=${this.name}>`;
+  }
+}
+
+// --- the registry of layer classes, used to rebuild layers from configs (model files) ---
+
+export type LayerClass = { className?: string; fromConfig(config: Record<string, any>): Layer };
+const registry = new Map<string, LayerClass>();
+
+/** Registers a layer class under its Keras class name (custom layers too). */
+export function registerLayer(className: string, cls: LayerClass): void {
+  registry.set(className, cls);
+}
+
+export function getLayerClass(className: string): LayerClass | undefined {
+  return registry.get(className);
+}
+
+export function registeredLayerNames(): string[] {
+  return [...registry.keys()].sort();
+}
+
+/** Rebuilds a layer from a Keras {class_name, config} entry. */
+export function deserializeLayer(entry: { class_name: string; config: Record<string, any> }): Layer {
+  const cls = registry.get(entry.class_name);
+  if (!cls) {
+    throw new ValueError(`Unknown layer class '${entry.class_name}'${entry.config?.name ? ` (layer '${entry.config.name}')` : ''}; supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
+  }
+  return cls.fromConfig(entry.config ?? {});
+}
+
+/** Reads a 2-tuple argument given as a number or a pair (kernelSize, strides, poolSize). */
+export function pair(v: number | readonly number[] | undefined, fallback: [number, number], where: string): [number, number] {
+  if (v === undefined || v === null) return fallback;
+  const p = typeof v === 'number' ? [v, v] : [...v];
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`${where}: expected a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+  }
+  return [p[0], p[1]];
+}
+
+/** Common LayerArgs read from a Keras config (Keras 2 batch_input_shape and Keras 3 batch_shape). */
+export function baseArgsFromConfig(c: Record<string, any>): LayerArgs {
+  const args: LayerArgs = { name: c.name, trainable: c.trainable ?? true };
+  const bis = c.batch_input_shape ?? c.batch_shape;
+  if (bis) args.batchInputShape = bis;
+  return args;
+}

@@ -1,0 +1,59 @@
+// 2D convolution (NHWC input, [kh, kw, in, out] kernel) with fused bias and activation, and its
+// gradients; the geometry (Keras/TF 'valid' and 'same' padding) is computed here, once.
+import { getBackend } from '../backend/index.js';
+import type { Activation, Conv2DInfo } from '../backend/types.js';
+import { record } from '../autograd/tape.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { floatData } from './util.js';
+
+export type Padding = 'valid' | 'same';
+
+/** Output size and leading pad of one spatial axis under TF's padding rule. */
+export function convOutputSize(n: number, k: number, stride: number, dilation: number, padding: Padding): { out: number; padBefore: number } {
+  const ek = (k - 1) * dilation + 1;
+  if (padding === 'valid') return { out: Math.floor((n - ek) / stride) + 1, padBefore: 0 };
+  if (padding === 'same') {
+    const out = Math.ceil(n / stride);
+    const total = Math.max((out - 1) * stride + ek - n, 0);
+    return { out, padBefore: Math.floor(total / 2) };
+  }
+  throw new ValueError(`padding: expected 'valid' or 'same', got '${String(padding)}'`);
+}
+
+export function conv2dInfo(xShape: readonly number[], wShape: readonly number[], strides: readonly [number, number],
+  padding: Padding, dilation: readonly [number, number] = [1, 1]): Conv2DInfo {
+  if (xShape.length !== 4) throw new ShapeError(`conv2d: expected input of rank 4 (batch, height, width, channels), got shape [${xShape.join(', ')}]`);
+  if (wShape.length !== 4) throw new ShapeError(`conv2d: expected a kernel of rank 4 (kh, kw, in, out), got shape [${wShape.join(', ')}]`);
+  const [batch, inH, inW, inC] = xShape;
+  const [kH, kW, kC, outC] = wShape;
+  if (kC !== inC) throw new ShapeError(`conv2d: input has ${inC} channels but the kernel expects ${kC}`);
+  const h = convOutputSize(inH, kH, strides[0], dilation[0], padding);
+  const w = convOutputSize(inW, kW, strides[1], dilation[1], padding);
+  if (h.out <= 0 || w.out <= 0) {
+    throw new ShapeError(`conv2d: a ${kH}x${kW} kernel does not fit a ${inH}x${inW} input with padding '${padding}'`);
+  }
+  return {
+    batch, inH, inW, inC, outH: h.out, outW: w.out, outC, kH, kW,
+    strideH: strides[0], strideW: strides[1], dilationH: dilation[0], dilationW: dilation[1],
+    padTop: h.padBefore, padLeft: w.padBefore,
+  };
+}
+
+/** y = act(conv2d(x, w) + bias). */
+export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, strides: readonly [number, number], padding: Padding,
+  act: Activation = 'linear', dilation: readonly [number, number] = [1, 1]): Tensor {
+  const info = conv2dInfo(x.shape, w.shape, strides, padding, dilation);
+  const be = getBackend();
+  const yd = be.conv2d(floatData(x), floatData(w), bias ? floatData(bias) : null, info, act);
+  const y = new Tensor(yd, [info.batch, info.outH, info.outW, info.outC]);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  return record(y, `conv2d_${act}`, inputs, (dy, needs) => {
+    const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, yd) : (dy.data as Float32Array);
+    return [
+      needs[0] ? new Tensor(be.conv2dBackpropInput(dz, floatData(w), info), x.shape) : null,
+      needs[1] ? new Tensor(be.conv2dBackpropFilter(floatData(x), dz, info), w.shape) : null,
+      bias && needs[2] ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape) : null,
+    ];
+  });
+}

@@ -1,0 +1,9 @@
+// The differentiable ops: every computation layers, losses and users do goes through these.
+export * from './elementwise.js';
+export * from './reduce.js';
+export * from './shape.js';
+export * from './matmul.js';
+export * from './conv.js';
+export * from './pool.js';
+export * from './softmax.js';
+export { broadcastShapes } from './util.js';
