@@ -49,8 +49,8 @@ test('fill modes on a 1-row image shifted by a whole width', () => {
 });
 
 test('fixIndex reflect and wrap far outside the image', () => {
-  // reflect of [0..3]: ... 3 2 1 0 | 0 1 2 3 | 3 2 1 0 | 0 1 2 3
-  assert.deepEqual([-9, -8, -5, -1, 4, 7, 8, 11].map((i) => fixIndex(i, 4, 'reflect')), [1, 0, 3, 0, 3, 0, 0, 3]);
+  // reflect of [0..3] has period 8: indices -1..-8 read 0 1 2 3 3 2 1 0
+  assert.deepEqual([-9, -8, -5, -1, 4, 7, 8, 11].map((i) => fixIndex(i, 4, 'reflect')), [0, 0, 3, 0, 3, 0, 0, 3]);
   assert.deepEqual([-9, -1, 4, 9].map((i) => fixIndex(i, 4, 'wrap')), [3, 3, 0, 1]);
   assert.equal(fixIndex(-1, 4, 'constant'), -1);
 });
