@@ -11,6 +11,9 @@
 #define CK_AVX512_NV 2
 #endif
 
+#define CK_STR2(x) #x
+#define CK_STR(x) CK_STR2(x)
+
 namespace ck {
 namespace {
 
@@ -55,7 +58,7 @@ void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp,
       __m512 x = t[r][v];
       if (acc) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], cr + v * 16));
       if (bias) x = _mm512_add_ps(x, _mm512_maskz_loadu_ps(mask[v], bias + v * 16));
-      if (relu) x = _mm512_max_ps(x, zero);
+      if (relu) x = _mm512_maskz_max_ps(mask[v], x, zero);
       _mm512_mask_storeu_ps(cr + v * 16, mask[v], x);
     }
   }
@@ -63,6 +66,6 @@ void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp,
 
 }  // namespace
 
-UKernel ukernel_avx512() { return UKernel{MR, NR, uk_avx512, "avx512 " CK_STR(CK_AVX512_MR) "x32"}; }
+UKernel ukernel_avx512() { return UKernel{MR, NR, uk_avx512, "avx512 " CK_STR(CK_AVX512_MR) "x" CK_STR(CK_AVX512_NV) "*16"}; }
 
 }  // namespace ck

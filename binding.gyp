@@ -1,0 +1,41 @@
+{
+  # The portable code is compiled for baseline x86-64; the AVX2 and AVX-512 micro-kernels are static
+  # libraries with per-file ISA flags, linked in and chosen at run time (native/src/cpu.cc).
+  "target_defaults": {
+    "cflags!": ["-fno-exceptions"],
+    "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
+    "cflags": ["-O3", "-fPIC", "-Wall", "-Wextra"],
+    "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fexceptions", "-Wall", "-Wextra"],
+  },
+  "targets": [
+    {
+      "target_name": "convkit_avx2",
+      "type": "static_library",
+      "sources": ["native/src/ukernel_avx2.cc"],
+      "cflags_cc": ["-mavx2", "-mfma"],
+    },
+    {
+      "target_name": "convkit_avx512",
+      "type": "static_library",
+      "sources": ["native/src/ukernel_avx512.cc"],
+      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+    },
+    {
+      "target_name": "convkit",
+      "dependencies": ["convkit_avx2", "convkit_avx512"],
+      "sources": [
+        "native/src/binding.cc",
+        "native/src/conv.cc",
+        "native/src/cpu.cc",
+        "native/src/elementwise.cc",
+        "native/src/gemm.cc",
+        "native/src/pool.cc",
+        "native/src/threadpool.cc",
+        "native/src/ukernel_generic.cc",
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "libraries": ["-pthread"],
+    },
+  ],
+}

@@ -1,0 +1,154 @@
+// Matrix multiply entry point, kernel selection, cache blocking and the matmul A/B providers.
+#include "gemm.h"
+
+#include <cstdlib>
+
+#include "cpu.h"
+#include "threadpool.h"
+
+namespace ck {
+
+const UKernel& active_ukernel() {
+  static const UKernel generic = ukernel_generic();
+  static const UKernel avx2 = ukernel_avx2();
+  static const UKernel avx512 = ukernel_avx512();
+  switch (active_isa()) {
+    case Isa::Avx512: return avx512;
+    case Isa::Avx2: return avx2;
+    default: return generic;
+  }
+}
+
+static int64_t env_int(const char* name, int64_t dflt) {
+  const char* s = std::getenv(name);
+  if (!s) return dflt;
+  long long v = std::atoll(s);
+  return v > 0 ? v : dflt;
+}
+
+Blocking blocking_for(const UKernel& uk) {
+  // Zen 5: 48 KiB L1d, 1 MiB L2 per core. A KC x NR B micro-panel (32 KiB at KC=256, NR=32) stays in
+  // L1 while the MC x KC block of A (about 400 KiB) streams from L2; the KC x NC B block sits in L3.
+  static const int64_t kc = env_int("CONVKIT_KC", 256);
+  static const int64_t mc = env_int("CONVKIT_MC", 384);
+  static const int64_t nc = env_int("CONVKIT_NC", 3072);
+  Blocking b;
+  b.kc = kc;
+  b.mc = round_up(mc, uk.mr);
+  b.nc = round_up(nc, uk.nr);
+  return b;
+}
+
+Workspace& thread_workspace() {
+  static thread_local Workspace ws;
+  return ws;
+}
+
+std::vector<KBlock> make_kblocks(int64_t ntaps, int64_t C, int64_t kc_target) {
+  std::vector<KBlock> out;
+  if (ntaps <= 0 || C <= 0) return out;
+  if (C >= kc_target) {
+    const int64_t nb = (C + kc_target - 1) / kc_target;
+    const int64_t cc = (C + nb - 1) / nb;
+    for (int64_t t = 0; t < ntaps; ++t)
+      for (int64_t c0 = 0; c0 < C; c0 += cc) out.push_back({t, 1, c0, C - c0 < cc ? C - c0 : cc});
+  } else {
+    int64_t tb = kc_target / C;
+    if (tb < 1) tb = 1;
+    const int64_t nb = (ntaps + tb - 1) / tb;
+    tb = (ntaps + nb - 1) / nb;
+    for (int64_t t0 = 0; t0 < ntaps; t0 += tb) out.push_back({t0, ntaps - t0 < tb ? ntaps - t0 : tb, 0, C});
+  }
+  return out;
+}
+
+namespace {
+
+// A rows of a stored matrix. Untransposed A is used in place (row pointers); transposed A is copied
+// into a contiguous row-major block first (padded leading dimension avoids cache-set aliasing).
+struct MatA {
+  const float* a;
+  int64_t lda;
+  bool trans;
+  Workspace* ws;
+  void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
+    const int64_t p0 = kb.c0, kc = kb.cc;
+    if (!trans) {
+      for (int64_t ir = 0; ir < mc; ir += MR)
+        for (int r = 0; r < MR; ++r) {
+          const int64_t i = i0 + (ir + r < mc ? ir + r : ir);
+          ind[ir + r] = a + i * lda + p0;
+        }
+      return;
+    }
+    const int64_t ld = round_up(kc, 16) + 16;
+    float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
+    for (int64_t pb = 0; pb < kc; pb += 64) {
+      const int64_t pe = pb + 64 < kc ? pb + 64 : kc;
+      for (int64_t r = 0; r < mc; ++r) {
+        float* d = buf + r * ld;
+        const float* s = a + i0 + r;
+        for (int64_t p = pb; p < pe; ++p) d[p] = s[(p0 + p) * lda];
+      }
+    }
+    for (int64_t ir = 0; ir < mc; ir += MR)
+      for (int r = 0; r < MR; ++r) ind[ir + r] = buf + (ir + r < mc ? ir + r : ir) * ld;
+  }
+};
+
+struct MatB {
+  const float* b;
+  int64_t ldb;
+  bool trans;
+  void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
+    const int64_t p0 = kb.c0, kc = kb.cc;
+    if (!trans) {
+      pack_b_rows(kc, nc, bp, NR, [&](int64_t k) { return b + (p0 + k) * ldb + j0; });
+      return;
+    }
+    for (int64_t jr = 0; jr < nc; jr += NR) {
+      const int64_t w = nc - jr < NR ? nc - jr : NR;
+      float* dst = bp + (jr / NR) * kc * NR;
+      for (int64_t j = 0; j < NR; ++j) {
+        if (j < w) {
+          const float* s = b + (j0 + jr + j) * ldb + p0;
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = s[k];
+        } else {
+          for (int64_t k = 0; k < kc; ++k) dst[k * NR + j] = 0.f;
+        }
+      }
+    }
+  }
+};
+
+}  // namespace
+
+void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+           int64_t ldb, float* c, int64_t ldc, const float* bias, bool relu, int nthreads) {
+  if (m <= 0 || n <= 0) return;
+  const UKernel& uk = active_ukernel();
+  const Blocking bl = blocking_for(uk);
+  const bool split_m = m >= n || m >= 4 * uk.mr * nthreads;
+  const int64_t units = split_m ? (m + uk.mr - 1) / uk.mr : (n + uk.nr - 1) / uk.nr;
+  if (nthreads > units) nthreads = static_cast<int>(units);
+  if (nthreads < 1) nthreads = 1;
+  run_parallel(nthreads, [&](int tid, int nt) {
+    int64_t b0, b1;
+    Workspace& ws = thread_workspace();
+    if (split_m) {
+      split_range(m, uk.mr, tid, nt, &b0, &b1);
+      if (b0 >= b1) return;
+      MatA ap{transA ? a + b0 : a + b0 * lda, lda, transA, &ws};
+      MatB bpv{b, ldb, transB};
+      igemm_serial(uk, bl, b1 - b0, n, 1, k, ap, bpv, c + b0 * ldc, ldc, bias, relu, ws);
+    } else {
+      split_range(n, uk.nr, tid, nt, &b0, &b1);
+      if (b0 >= b1) return;
+      MatA ap{a, lda, transA, &ws};
+      MatB bpv{transB ? b + b0 * ldb : b + b0, ldb, transB};
+      igemm_serial(uk, bl, m, b1 - b0, 1, k, ap, bpv, c + b0, ldc, bias ? bias + b0 : nullptr, relu, ws);
+    }
+  });
+}
+
+}  // namespace ck
