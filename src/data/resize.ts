@@ -1,0 +1,172 @@
+// Image resizing with TensorFlow's tf.image.resize semantics (what Keras's image utilities call):
+// 'bilinear' (half-pixel centres, no antialias), 'nearest' (half-pixel centres), 'bicubic'
+// (Keys cubic, a = -0.5, out-of-range taps dropped and weights renormalised, as TF) and 'area'.
+// Plus the centre crop of Keras's smart_resize (cropToAspectRatio / keepAspectRatio).
+// Pure functions on HWC arrays; no sharp, no tensors, so decoding workers can use them.
+import { ValueError } from '../errors.js';
+
+export type Interpolation = 'bilinear' | 'nearest' | 'bicubic' | 'area';
+export const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest', 'bicubic', 'area'];
+
+export function checkInterpolation(v: unknown, where: string): Interpolation {
+  if (!INTERPOLATIONS.includes(v as Interpolation)) {
+    throw new ValueError(`${where}: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')}, got '${String(v)}'`);
+  }
+  return v as Interpolation;
+}
+
+type Pixels = ArrayLike<number>;
+
+/** Sparse 1-D resampling weights: for each output index, input indices and weights. */
+interface AxisWeights { idx: Int32Array; wt: Float32Array; taps: number }
+
+function bilinearWeights(inSize: number, outSize: number): AxisWeights {
+  const scale = inSize / outSize;
+  const idx = new Int32Array(outSize * 2);
+  const wt = new Float32Array(outSize * 2);
+  for (let o = 0; o < outSize; o++) {
+    const x = (o + 0.5) * scale - 0.5;
+    const xf = Math.floor(x);
+    const lo = Math.max(xf, 0);
+    const hi = Math.min(Math.ceil(x), inSize - 1);
+    const lerp = x - xf;
+    idx[2 * o] = lo;
+    idx[2 * o + 1] = hi;
+    wt[2 * o] = 1 - lerp;
+    wt[2 * o + 1] = lerp;
+  }
+  return { idx, wt, taps: 2 };
+}
+
+function nearestWeights(inSize: number, outSize: number): AxisWeights {
+  const scale = inSize / outSize;
+  const idx = new Int32Array(outSize);
+  const wt = new Float32Array(outSize).fill(1);
+  for (let o = 0; o < outSize; o++) {
+    idx[o] = Math.max(0, Math.min(Math.floor((o + 0.5) * scale), inSize - 1));
+  }
+  return { idx, wt, taps: 1 };
+}
+
+function keys(t: number, a = -0.5): number {
+  const x = Math.abs(t);
+  if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0;
+}
+
+function bicubicWeights(inSize: number, outSize: number): AxisWeights {
+  const scale = inSize / outSize;
+  const idx = new Int32Array(outSize * 4);
+  const wt = new Float32Array(outSize * 4);
+  for (let o = 0; o < outSize; o++) {
+    const x = (o + 0.5) * scale - 0.5;
+    const loc = Math.floor(x);
+    const d = x - loc;
+    let sum = 0;
+    for (let k = 0; k < 4; k++) {
+      const i = loc - 1 + k;
+      const inside = i >= 0 && i < inSize;
+      const w = inside ? keys(d - (k - 1)) : 0;
+      idx[4 * o + k] = Math.max(0, Math.min(i, inSize - 1));
+      wt[4 * o + k] = w;
+      sum += w;
+    }
+    if (Math.abs(sum) > 1e-30) for (let k = 0; k < 4; k++) wt[4 * o + k] /= sum;
+  }
+  return { idx, wt, taps: 4 };
+}
+
+function areaWeights(inSize: number, outSize: number): AxisWeights {
+  const scale = inSize / outSize;
+  const taps = Math.ceil(scale) + 1;
+  const idx = new Int32Array(outSize * taps);
+  const wt = new Float32Array(outSize * taps);
+  for (let o = 0; o < outSize; o++) {
+    const a = o * scale;
+    const b = (o + 1) * scale;
+    const start = Math.floor(a);
+    const end = Math.ceil(b);
+    for (let k = 0; k < taps; k++) {
+      const i = start + k;
+      if (i < end) {
+        idx[o * taps + k] = Math.min(i, inSize - 1);
+        wt[o * taps + k] = (Math.min(i + 1, b) - Math.max(i, a)) / scale;
+      }
+    }
+  }
+  return { idx, wt, taps };
+}
+
+function axisWeights(method: Interpolation, inSize: number, outSize: number): AxisWeights {
+  switch (method) {
+    case 'bilinear': return bilinearWeights(inSize, outSize);
+    case 'nearest': return nearestWeights(inSize, outSize);
+    case 'bicubic': return bicubicWeights(inSize, outSize);
+    case 'area': return areaWeights(inSize, outSize);
+    default: throw new ValueError(`resize: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(method)}'`);
+  }
+}
+
+export interface CropBox { top: number; left: number; height: number; width: number }
+
+/**
+ * The centre crop of Keras's smart_resize / load_img(keep_aspect_ratio): the largest window of
+ * the target's aspect ratio, centred (integer division, as Keras).
+ */
+export function aspectCropBox(h: number, w: number, targetH: number, targetW: number): CropBox {
+  const cropH = Math.min(h, Math.floor((w * targetH) / targetW));
+  const cropW = Math.min(w, Math.floor((h * targetW) / targetH));
+  return { top: Math.floor((h - cropH) / 2), left: Math.floor((w - cropW) / 2), height: cropH, width: cropW };
+}
+
+/**
+ * Resizes an HWC image (uint8 or float values) to outH x outW, returning float32 values (not
+ * rounded, as tf.image.resize). `crop` selects a source window first (smart_resize's crop).
+ */
+export function resizeImage(
+  src: Pixels, h: number, w: number, c: number, outH: number, outW: number,
+  method: Interpolation = 'bilinear', crop?: CropBox,
+): Float32Array {
+  if (src.length !== h * w * c) throw new ValueError(`resize: src has ${src.length} values, expected ${h}*${w}*${c}`);
+  if (!(outH > 0 && outW > 0 && Number.isInteger(outH) && Number.isInteger(outW))) {
+    throw new ValueError(`resize: target size must be positive integers, got [${outH}, ${outW}]`);
+  }
+  const box = crop ?? { top: 0, left: 0, height: h, width: w };
+  const out = new Float32Array(outH * outW * c);
+  if (box.height === outH && box.width === outW) {
+    // Same size: every method is the identity (half-pixel centres map pixels onto themselves).
+    for (let y = 0; y < outH; y++) {
+      const s = ((box.top + y) * w + box.left) * c;
+      for (let i = 0; i < outW * c; i++) out[y * outW * c + i] = src[s + i];
+    }
+    return out;
+  }
+  const wy = axisWeights(method, box.height, outH);
+  const wx = axisWeights(method, box.width, outW);
+  // Separable: rows first into a [outH, box.width, c] buffer, then columns.
+  const tmp = new Float32Array(outH * box.width * c);
+  const rowLen = box.width * c;
+  for (let oy = 0; oy < outH; oy++) {
+    const t = oy * rowLen;
+    for (let k = 0; k < wy.taps; k++) {
+      const wgt = wy.wt[oy * wy.taps + k];
+      if (wgt === 0) continue;
+      const s = ((box.top + wy.idx[oy * wy.taps + k]) * w + box.left) * c;
+      for (let i = 0; i < rowLen; i++) tmp[t + i] += wgt * src[s + i];
+    }
+  }
+  for (let oy = 0; oy < outH; oy++) {
+    const t = oy * rowLen;
+    for (let ox = 0; ox < outW; ox++) {
+      const o = (oy * outW + ox) * c;
+      for (let k = 0; k < wx.taps; k++) {
+        const wgt = wx.wt[ox * wx.taps + k];
+        if (wgt === 0) continue;
+        const s = t + wx.idx[ox * wx.taps + k] * c;
+        for (let ch = 0; ch < c; ch++) out[o + ch] += wgt * tmp[s + ch];
+      }
+    }
+  }
+  return out;
+}

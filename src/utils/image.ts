@@ -1,0 +1,154 @@
+// Keras's image utilities (keras.utils.load_img, img_to_array, array_to_img, save_img).
+// An Img is decoded HWC uint8 pixels plus its size; arrays are float32 Tensors [h, w, c].
+// Decoding and resizing live in data/decode.ts and data/resize.ts (shared with the workers).
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { FileFormatError, ShapeError, ValueError } from '../errors.js';
+import { Tensor } from '../tensor/tensor.js';
+import { checkColorMode, decodeImageFile, encodeBmp24, type ColorMode, type RawImage } from '../data/decode.js';
+import { aspectCropBox, checkInterpolation, resizeImage, type Interpolation } from '../data/resize.js';
+
+export type { ColorMode } from '../data/decode.js';
+export type { Interpolation } from '../data/resize.js';
+
+/** A decoded image: row-major HWC uint8 pixels (1 = L, 3 = RGB, 4 = RGBA channels). */
+export class Img implements RawImage {
+  constructor(
+    readonly data: Uint8Array,
+    readonly height: number,
+    readonly width: number,
+    readonly channels: number,
+  ) {
+    if (data.length !== height * width * channels) {
+      throw new ShapeError(`Img: ${height}x${width}x${channels} needs ${height * width * channels} bytes, got ${data.length}`);
+    }
+  }
+
+  /** PIL's mode name. */
+  get mode(): 'L' | 'LA' | 'RGB' | 'RGBA' {
+    return (['L', 'LA', 'RGB', 'RGBA'] as const)[this.channels - 1];
+  }
+
+  /** (width, height), as PIL's Image.size. */
+  get size(): [number, number] {
+    return [this.width, this.height];
+  }
+}
+
+export interface LoadImgOptions {
+  /** 'grayscale' | 'rgb' (default) | 'rgba'. */
+  colorMode?: ColorMode;
+  /** [height, width]; null (default) keeps the file's size. */
+  targetSize?: readonly [number, number] | null;
+  /** Resampling when resizing; Keras's load_img defaults to 'nearest'. */
+  interpolation?: Interpolation;
+  /** Centre-crop to the target aspect ratio before resizing. */
+  keepAspectRatio?: boolean;
+}
+
+function checkSize(size: unknown, where: string): [number, number] {
+  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new ValueError(`${where}: expected [height, width] of positive integers, got ${JSON.stringify(size)}`);
+  }
+  return [size[0], size[1]];
+}
+
+/** Loads an image file (JPEG, PNG, BMP, GIF, WebP) as an Img. */
+export async function loadImg(file: string, opts: LoadImgOptions = {}): Promise<Img> {
+  const mode = checkColorMode(opts.colorMode ?? 'rgb', 'loadImg');
+  const interpolation = checkInterpolation(opts.interpolation ?? 'nearest', 'loadImg');
+  const raw = await decodeImageFile(file, mode);
+  if (opts.targetSize == null) return new Img(raw.data, raw.height, raw.width, raw.channels);
+  const [th, tw] = checkSize(opts.targetSize, 'loadImg targetSize');
+  if (raw.height === th && raw.width === tw) return new Img(raw.data, raw.height, raw.width, raw.channels);
+  const crop = opts.keepAspectRatio ? aspectCropBox(raw.height, raw.width, th, tw) : undefined;
+  const f = resizeImage(raw.data, raw.height, raw.width, raw.channels, th, tw, interpolation, crop);
+  const u = new Uint8Array(f.length);
+  for (let i = 0; i < f.length; i++) u[i] = Math.max(0, Math.min(255, Math.round(f[i])));
+  return new Img(u, th, tw, raw.channels);
+}
+
+/** An Img as a float32 Tensor [h, w, c] with values 0..255. */
+export function imgToArray(img: RawImage): Tensor {
+  return new Tensor(Float32Array.from(img.data), [img.height, img.width, img.channels]);
+}
+
+export interface ArrayToImgOptions {
+  /** Map min..max to 0..255 (default true, as Keras). Otherwise values are clipped to 0..255. */
+  scale?: boolean;
+}
+
+/** A Tensor [h, w, c] (c = 1, 3 or 4) or [h, w] as an Img. */
+export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
+  const scale = opts.scale ?? true;
+  let shape = [...x.shape];
+  if (shape.length === 2) shape = [shape[0], shape[1], 1];
+  if (shape.length !== 3 || ![1, 3, 4].includes(shape[2])) {
+    throw new ShapeError(`arrayToImg: expected a tensor of shape [h, w, 1|3|4] or [h, w], got [${x.shape.join(', ')}]`);
+  }
+  const src = x.data;
+  const out = new Uint8Array(src.length);
+  let lo = 0, span = 1;
+  if (scale) {
+    lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < src.length; i++) { if (src[i] < lo) lo = src[i]; if (src[i] > hi) hi = src[i]; }
+    if (src.length === 0) lo = hi = 0;
+    span = hi - lo === 0 ? 1 : (hi - lo) / 255;
+  }
+  for (let i = 0; i < src.length; i++) {
+    // Keras truncates (astype uint8) after scaling.
+    const v = Math.trunc((src[i] - lo) / span);
+    out[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+  }
+  return new Img(out, shape[0], shape[1], shape[2]);
+}
+
+async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> {
+  if (ext === '.bmp') return encodeBmp24(img);
+  const m = await import('sharp');
+  const sharp = ((m as unknown as { default?: typeof import('sharp') }).default ?? m) as typeof import('sharp');
+  let channels = img.channels as 1 | 2 | 3 | 4;
+  let data = img.data;
+  if ((ext === '.jpg' || ext === '.jpeg') && channels === 4) {
+    // JPEG has no alpha: drop it (Keras warns and converts RGBA to RGB).
+    const rgb = new Uint8Array(img.width * img.height * 3);
+    for (let p = 0, q = 0; p < data.length; p += 4, q += 3) { rgb[q] = data[p]; rgb[q + 1] = data[p + 1]; rgb[q + 2] = data[p + 2]; }
+    data = rgb;
+    channels = 3;
+    console.warn(`saveImg: JPEG does not support alpha; the alpha channel is dropped for '${file}'`);
+  }
+  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: img.width, height: img.height, channels } });
+  let out: Buffer;
+  if (ext === '.png') out = await s.png().toBuffer();
+  else if (ext === '.jpg' || ext === '.jpeg') out = await s.jpeg({ quality: 90 }).toBuffer();
+  else if (ext === '.webp') out = await s.webp({ quality: 90 }).toBuffer();
+  else if (ext === '.gif') out = await s.gif().toBuffer();
+  else if (ext === '.tif' || ext === '.tiff') out = await s.tiff().toBuffer();
+  else throw new ValueError(`saveImg: cannot tell the format of '${file}'; use .png, .jpg, .jpeg, .webp, .gif, .tiff or .bmp`);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Writes bytes atomically: a temporary name in the same folder, then rename. */
+export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  try {
+    await writeFile(tmp, bytes);
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    throw new FileFormatError(`cannot write '${file}': ${(e as Error).message}`);
+  }
+}
+
+export interface SaveImgOptions extends ArrayToImgOptions {
+  /** Overrides the format taken from the extension ('png', 'jpeg', ...). */
+  fileFormat?: string;
+}
+
+/** Saves a Tensor [h, w, c] (scaled as arrayToImg) or an Img as PNG/JPEG/WebP/GIF/BMP, by extension. */
+export async function saveImg(file: string, x: Tensor | RawImage, opts: SaveImgOptions = {}): Promise<void> {
+  const img = x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
+  const ext = opts.fileFormat ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}` : path.extname(file).toLowerCase();
+  await writeFileAtomic(file, await encode(img, ext, file));
+}
