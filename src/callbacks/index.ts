@@ -1,5 +1,6 @@
 // Training callbacks, with Keras's names and hooks.
 // core (lead)
+export { Callback, CallbackList, History, ProgbarLogger, type Logs } from './callback.js';
 // -- section: issue 4 callbacks (helper) --
 // -- end section --
 // -- section: issue 5 callbacks (helper) --

@@ -151,12 +151,18 @@ export abstract class Layer {
     if (list.some(isKerasTensor)) {
       throw new ValueError(`${this.className} '${this.name}': cannot mix KerasTensors and concrete tensors in one call`);
     }
+    return this.applyEager(inputs as LayerInput, args);
+  }
+
+  /** Eager call on real tensors: checks the shapes, builds once, then runs call(). */
+  applyEager(inputs: LayerInput, args: CallArgs = {}): LayerInput {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
     for (const t of list) {
       if (!(t instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': expected a Tensor or KerasTensor input, got ${typeof t}`);
     }
-    const shapes = (list as Tensor[]).map((t) => t.shape as Shape);
+    const shapes = list.map((t) => t.shape as Shape);
     this.maybeBuild(Array.isArray(inputs) ? shapes : shapes[0]);
-    return this.call(inputs as LayerInput, args);
+    return this.call(inputs, args);
   }
 
   protected applySymbolic(inputs: SymbolicInput): SymbolicInput {
@@ -165,7 +171,7 @@ export abstract class Layer {
     const inShape = Array.isArray(inputs) ? shapes : shapes[0];
     this.maybeBuild(inShape);
     const outShape = this.computeOutputShape(inShape);
-    const multi = Array.isArray(outShape[0]) || (Array.isArray(outShape) && outShape.length > 0 && Array.isArray(outShape[0]));
+    const multi = outShape.length > 0 && Array.isArray(outShape[0]);
     const outShapes = (multi ? outShape : [outShape]) as Shape[];
     const node: Node = { layer: this, inputs: list, outputs: [] };
     node.outputs = outShapes.map((s, i) => new KerasTensor(s, node, i, `${this.name}_${this.inboundNodes.length}_${i}`));

@@ -119,7 +119,14 @@ export const rsqrt = unaryOp('rsqrt', (_x, y, dy) => m(dy, m(toTensor(-0.5), m(y
 export const square = unaryOp('square', (x, _y, dy) => m(dy, m(toTensor(2), x)));
 export const reciprocal = unaryOp('reciprocal', (_x, y, dy) => unaryRaw('neg', m(dy, m(y, y))));
 export const relu = unaryOp('relu', (_x, y, dy) => new Tensor(getBackend().reluBackward(floatData(dy), y.data as Float32Array), y.shape));
-export const sigmoid = unaryOp('sigmoid', (_x, y, dy) => m(dy, m(y, binaryRaw('sub', toTensor(1), y))));
+const sigmoidRaw = unaryOp('sigmoid', (_x, y, dy) => m(dy, m(y, binaryRaw('sub', toTensor(1), y))));
+/** The logits behind each sigmoid output, so binary cross-entropy can use the stable logits form. */
+export const sigmoidLogits = new WeakMap<Tensor, Tensor>();
+export function sigmoid(x: TensorLike): Tensor {
+  const y = sigmoidRaw(x);
+  if (x instanceof Tensor) sigmoidLogits.set(y, x);
+  return y;
+}
 export const tanh = unaryOp('tanh', (_x, y, dy) => m(dy, binaryRaw('sub', toTensor(1), m(y, y))));
 export const softplus = unaryOp('softplus', (x, _y, dy) => m(dy, unaryRaw('sigmoid', x)));
 export const sign = unaryOp('sign', null);

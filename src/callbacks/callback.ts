@@ -1,0 +1,100 @@
+// Callbacks: Keras's hook interface, the list that dispatches hooks, History (always attached by
+// fit) and ProgbarLogger (the progress bar).
+import { Progbar, type Writer } from '../utils/progbar.js';
+
+export type Logs = Record<string, number>;
+
+/** Anything a callback can be attached to (a model). */
+export interface CallbackModel {
+  stopTraining: boolean;
+}
+
+export interface TrainingParams {
+  epochs: number;
+  steps: number | null;
+  verbose: 0 | 1 | 2;
+}
+
+/** Base class with Keras's hooks (camelCase); every hook may be async. */
+export class Callback {
+  model: any = null;
+  params: TrainingParams = { epochs: 1, steps: null, verbose: 1 };
+  setModel(model: unknown): void { this.model = model; }
+  setParams(params: TrainingParams): void { this.params = params; }
+  onTrainBegin(_logs?: Logs): void | Promise<void> {}
+  onTrainEnd(_logs?: Logs): void | Promise<void> {}
+  onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
+  onTrainBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTrainBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTestBegin(_logs?: Logs): void | Promise<void> {}
+  onTestEnd(_logs?: Logs): void | Promise<void> {}
+  onTestBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTestBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onPredictBegin(_logs?: Logs): void | Promise<void> {}
+  onPredictEnd(_logs?: Logs): void | Promise<void> {}
+  onPredictBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onPredictBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+}
+
+type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams'>;
+
+/** Dispatches each hook to every callback in order, awaiting async ones. */
+export class CallbackList {
+  constructor(readonly callbacks: Callback[]) {}
+  setModel(m: unknown): void { for (const c of this.callbacks) c.setModel(m); }
+  setParams(p: TrainingParams): void { for (const c of this.callbacks) c.setParams(p); }
+  async call(hook: Hook, ...args: unknown[]): Promise<void> {
+    for (const c of this.callbacks) {
+      const r = (c[hook] as (...a: unknown[]) => void | Promise<void>).apply(c, args);
+      if (r && typeof (r as Promise<void>).then === 'function') await r;
+    }
+  }
+}
+
+/** Records the epoch logs; fit returns it. */
+export class History extends Callback {
+  epoch: number[] = [];
+  history: Record<string, number[]> = {};
+  override onTrainBegin(): void {
+    this.epoch = [];
+  }
+  override onEpochEnd(epoch: number, logs: Logs = {}): void {
+    this.epoch.push(epoch);
+    for (const [k, v] of Object.entries(logs)) (this.history[k] ??= []).push(v);
+  }
+}
+
+/** Keys in display order: alphabetical, as Keras 3 logs show them. */
+export function displayOrder(logs: Logs): [string, number][] {
+  return Object.keys(logs).sort().map((k) => [k, logs[k]]);
+}
+
+/** Prints `Epoch e/E` and the progress bar of each epoch. */
+export class ProgbarLogger extends Callback {
+  private bar: Progbar | null = null;
+  private seen = 0;
+  constructor(private readonly write?: Writer, private readonly dynamic?: boolean) { super(); }
+
+  private out(s: string): void {
+    if (this.write) this.write(s);
+    else process.stdout.write(s);
+  }
+
+  override onEpochBegin(epoch: number): void {
+    if (this.params.verbose === 0) return;
+    if (this.params.epochs > 1) this.out(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    this.bar = new Progbar({ target: this.params.steps, verbose: this.params.verbose, write: this.write, dynamic: this.dynamic });
+    this.seen = 0;
+  }
+
+  override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
+    this.seen = batch + 1;
+    this.bar?.update(this.seen, displayOrder(logs));
+  }
+
+  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    this.bar?.update(this.seen, displayOrder(logs), true);
+    this.bar = null;
+  }
+}

@@ -1,0 +1,1 @@
+export { mnist, loadData as loadMnist, parseIdx } from './mnist.js';

@@ -1,0 +1,140 @@
+// Conv2D: 2D convolution over channels-last images, kernel [kh, kw, in, out], bias and ReLU fused.
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { type InitializerIdentifier, getInitializer } from '../initializers/index.js';
+import * as ops from '../ops/index.js';
+import type { Padding } from '../ops/conv.js';
+import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
+import type { Tensor, Variable } from '../tensor/tensor.js';
+import { activationName, getActivation } from './activations.js';
+import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
+import { serializeInit, singleInput, singleShape } from './core.js';
+
+export interface Conv2DArgs extends LayerArgs {
+  strides?: number | readonly [number, number];
+  padding?: Padding;
+  dilationRate?: number | readonly [number, number];
+  activation?: string | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+  dataFormat?: 'channels_last';
+}
+
+export function checkPadding(p: unknown, where: string): Padding {
+  const v = p ?? 'valid';
+  if (v !== 'valid' && v !== 'same') throw new ValueError(`${where}: padding must be 'valid' or 'same', got '${String(p)}'`);
+  return v;
+}
+
+export function checkDataFormat(f: unknown, where: string): void {
+  if (f !== undefined && f !== null && f !== 'channels_last') {
+    throw new ValueError(`${where}: only data_format 'channels_last' is supported, got '${String(f)}'`);
+  }
+}
+
+export class Conv2D extends Layer {
+  static className = 'Conv2D';
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly activation: string;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(filters: number, kernelSize: number | readonly [number, number], args: Conv2DArgs = {}) {
+    super(args);
+    const where = `Conv2D '${this.name}'`;
+    if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`${where}: filters must be a positive integer, got ${filters}`);
+    this.filters = filters;
+    this.kernelSize = pair(kernelSize, [3, 3], `${where} kernelSize`);
+    this.strides = pair(args.strides, [1, 1], `${where} strides`);
+    this.dilationRate = pair(args.dilationRate, [1, 1], `${where} dilationRate`);
+    if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
+      throw new ValueError(`${where}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras)`);
+    }
+    this.padding = checkPadding(args.padding, where);
+    checkDataFormat(args.dataFormat, where);
+    this.activation = activationName(args.activation, `${where} activation`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    getInitializer(this.kernelInitializer, `${where} kernelInitializer`);
+    getInitializer(this.biasInitializer, `${where} biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${where} kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${where} biasRegularizer`);
+  }
+
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    const s = singleShape(shape, this);
+    if (s.length !== 4 || s[3] === null) {
+      throw new ShapeError(`Conv2D '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`);
+    }
+    if (this.kernel && this.kernel.shape[2] !== s[3]) {
+      throw new ShapeError(`Conv2D '${this.name}': expected an input with ${this.kernel.shape[2]} channels, got ${fmtShape(s)}`);
+    }
+    for (let i = 0; i < 2; i++) {
+      const n = s[1 + i];
+      if (n === null) continue;
+      const out = ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
+      if (out <= 0) {
+        throw new ShapeError(`Conv2D '${this.name}': a ${this.kernelSize.join('x')} kernel with padding '${this.padding}' does not fit an input of shape ${fmtShape(s)}`);
+      }
+    }
+  }
+
+  override build(shape: Shape | Shape[]): void {
+    const s = singleShape(shape, this);
+    const inC = s[3] as number;
+    this.kernel = this.addWeight('kernel', [this.kernelSize[0], this.kernelSize[1], inC, this.filters], this.kernelInitializer, { regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.built = true;
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = singleInput(inputs, this);
+    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    const y = ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, fused, this.dilationRate);
+    return fused === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
+  }
+
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    const s = singleShape(shape, this);
+    const dims = [0, 1].map((i) => {
+      const n = s[1 + i];
+      return n === null ? null : ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
+    });
+    return [s[0], dims[0], dims[1], this.filters];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides],
+      padding: this.padding, data_format: 'channels_last', dilation_rate: [...this.dilationRate], groups: 1,
+      activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
+      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
+      activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+    };
+  }
+
+  static fromConfig(c: Record<string, any>): Conv2D {
+    if (c.groups !== undefined && c.groups !== 1) throw new ValueError(`Conv2D '${c.name}': groups=${c.groups} is not supported (only 1)`);
+    return new Conv2D(c.filters, c.kernel_size, {
+      ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate,
+      activation: c.activation, useBias: c.use_bias, dataFormat: c.data_format ?? undefined,
+      kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
+      kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
+    });
+  }
+}
+
+registerLayer('Conv2D', Conv2D);

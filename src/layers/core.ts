@@ -1,0 +1,323 @@
+// Core layers: Input/InputLayer, Dense, Activation, ReLU, Dropout, Flatten, Reshape.
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { type InitializerIdentifier, getInitializer } from '../initializers/index.js';
+import * as ops from '../ops/index.js';
+import { getRegularizer, type RegularizerIdentifier, type Regularizer } from '../regularizers/index.js';
+import { Tensor, Variable } from '../tensor/tensor.js';
+import { getRng } from '../tensor/random.js';
+import { RandomGenerator } from '../tensor/random.js';
+import { toSnakeCase, uniqueName } from '../utils/naming.js';
+import { activationName, getActivation } from './activations.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { KerasTensor, type Node } from './keras_tensor.js';
+
+function one(inputs: LayerInput, layer: Layer): Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+function oneShape(shape: Shape | Shape[], layer: Layer): Shape {
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    if (shape.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
+    return shape[0] as Shape;
+  }
+  return shape as Shape;
+}
+
+export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
+  return getInitializer(id).serialize();
+}
+
+// ---------------------------------------------------------------- Input
+
+export interface InputArgs {
+  shape?: readonly (number | null)[];
+  batchShape?: readonly (number | null)[];
+  batchSize?: number;
+  name?: string;
+  dtype?: string;
+}
+
+/** The layer behind an Input: it produces the graph's entry KerasTensor. */
+export class InputLayer extends Layer {
+  static className = 'InputLayer';
+
+  constructor(args: InputArgs & { name?: string } = {}) {
+    const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : null);
+    if (!batchShape) throw new ValueError('Input: expected `shape` (without the batch axis) or `batchShape`');
+    super({ name: args.name ?? uniqueName('input_layer'), batchInputShape: batchShape });
+    this.built = true;
+    const node: Node = { layer: this, inputs: [], outputs: [] };
+    node.outputs = [new KerasTensor(batchShape, node, 0, this.name, args.dtype ?? 'float32')];
+    this.inboundNodes.push(node);
+  }
+
+  call(inputs: LayerInput): LayerInput { return inputs; }
+  computeOutputShape(s: Shape | Shape[]): Shape | Shape[] { return s; }
+
+  override getConfig(): Record<string, unknown> {
+    return { batch_shape: [...this.batchInputShape!], dtype: this.dtype, sparse: false, ragged: false, name: this.name };
+  }
+
+  static fromConfig(c: Record<string, any>): InputLayer {
+    return new InputLayer({ batchShape: c.batch_shape ?? c.batch_input_shape, name: c.name, dtype: typeof c.dtype === 'string' ? c.dtype : undefined });
+  }
+}
+
+export interface InputFactory {
+  (args: InputArgs): KerasTensor;
+  new (args: InputArgs): KerasTensor;
+}
+
+/** `Input({shape})` or `new Input({shape})`: the symbolic entry of a functional model. */
+export const Input = function Input(args: InputArgs): KerasTensor {
+  return new InputLayer(args).output as KerasTensor;
+} as unknown as InputFactory;
+
+// ---------------------------------------------------------------- Dense
+
+export interface DenseArgs extends LayerArgs {
+  activation?: string | null;
+  useBias?: boolean;
+  kernelInitializer?: InitializerIdentifier;
+  biasInitializer?: InitializerIdentifier;
+  kernelRegularizer?: RegularizerIdentifier;
+  biasRegularizer?: RegularizerIdentifier;
+}
+
+export class Dense extends Layer {
+  static className = 'Dense';
+  readonly units: number;
+  readonly activation: string;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerIdentifier;
+  readonly biasInitializer: InitializerIdentifier;
+  readonly kernelRegularizer: Regularizer | null;
+  readonly biasRegularizer: Regularizer | null;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(units: number, args: DenseArgs = {}) {
+    super(args);
+    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${units}`);
+    this.units = units;
+    this.activation = activationName(args.activation, `Dense '${this.name}' activation`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    getInitializer(this.kernelInitializer, `Dense '${this.name}' kernelInitializer`);
+    getInitializer(this.biasInitializer, `Dense '${this.name}' biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `Dense '${this.name}' kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `Dense '${this.name}' biasRegularizer`);
+  }
+
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    const s = oneShape(shape, this);
+    const last = s[s.length - 1];
+    if (s.length < 2 || last === null) {
+      throw new ShapeError(`Dense '${this.name}': expected an input of shape (batch, ..., features) with known features, got ${fmtShape(s)}`);
+    }
+    if (this.kernel && this.kernel.shape[0] !== last) {
+      throw new ShapeError(`Dense '${this.name}': expected input with last dimension ${this.kernel.shape[0]}, got ${fmtShape(s)}`);
+    }
+  }
+
+  override build(shape: Shape | Shape[]): void {
+    const s = oneShape(shape, this);
+    const inDim = s[s.length - 1] as number;
+    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.built = true;
+  }
+
+  call(inputs: LayerInput): Tensor {
+    const x = one(inputs, this);
+    const fused = this.activation === 'relu' ? 'relu' : 'linear';
+    // Dense applies to the last axis; fold leading axes into rows.
+    const rows = x.rank === 2 ? x : ops.reshape(x, [-1, x.shape[x.rank - 1]]);
+    let y = ops.dense(rows, this.kernel!, this.bias, fused);
+    if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
+    return fused === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
+  }
+
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    const s = oneShape(shape, this);
+    return [...s.slice(0, -1), this.units];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(), units: this.units, activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
+      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
+      kernel_constraint: null, bias_constraint: null,
+    };
+  }
+
+  static fromConfig(c: Record<string, any>): Dense {
+    return new Dense(c.units, {
+      ...baseArgsFromConfig(c), activation: c.activation, useBias: c.use_bias,
+      kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
+      kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
+    });
+  }
+}
+
+// ---------------------------------------------------------------- Activation, ReLU
+
+export class Activation extends Layer {
+  static className = 'Activation';
+  readonly activation: string;
+  constructor(activation: string, args: LayerArgs = {}) {
+    super(args);
+    this.activation = activationName(activation, `Activation '${this.name}'`);
+  }
+  call(inputs: LayerInput): Tensor { return getActivation(this.activation)(one(inputs, this)); }
+  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  override getConfig() { return { ...super.getConfig(), activation: this.activation }; }
+  static fromConfig(c: Record<string, any>): Activation { return new Activation(c.activation, baseArgsFromConfig(c)); }
+}
+
+export interface ReLUArgs extends LayerArgs { maxValue?: number | null; negativeSlope?: number; threshold?: number }
+
+/** Keras ReLU layer: min(max(x, threshold) with a negative slope below it, maxValue). */
+export class ReLU extends Layer {
+  static className = 'ReLU';
+  readonly maxValue: number | null;
+  readonly negativeSlope: number;
+  readonly threshold: number;
+  constructor(args: ReLUArgs = {}) {
+    super(args);
+    this.maxValue = args.maxValue ?? null;
+    this.negativeSlope = args.negativeSlope ?? 0;
+    this.threshold = args.threshold ?? 0;
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = one(inputs, this);
+    let y: Tensor;
+    if (this.negativeSlope === 0 && this.threshold === 0) y = ops.relu(x);
+    else {
+      const above = ops.greaterEqual(x, this.threshold);
+      const below = ops.sub(1, above);
+      y = ops.add(ops.mul(x, above), ops.mul(ops.mul(ops.sub(x, this.threshold), this.negativeSlope), below));
+    }
+    return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
+  }
+  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  override getConfig() {
+    return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };
+  }
+  static fromConfig(c: Record<string, any>): ReLU {
+    return new ReLU({ ...baseArgsFromConfig(c), maxValue: c.max_value, negativeSlope: c.negative_slope, threshold: c.threshold });
+  }
+}
+
+// ---------------------------------------------------------------- Dropout
+
+export interface DropoutArgs extends LayerArgs { seed?: number | null; noiseShape?: readonly (number | null)[] | null }
+
+/** Inverted dropout: in training keeps each value with probability 1−rate, scaled by 1/(1−rate). */
+export class Dropout extends Layer {
+  static className = 'Dropout';
+  readonly rate: number;
+  readonly seed: number | null;
+  readonly noiseShape: readonly (number | null)[] | null;
+  private rng: RandomGenerator | null = null;
+
+  constructor(rate: number, args: DropoutArgs = {}) {
+    super(args);
+    if (!(rate >= 0 && rate < 1)) throw new ValueError(`Dropout '${this.name}': rate must be in [0, 1), got ${rate}`);
+    this.rate = rate;
+    this.seed = args.seed ?? null;
+    this.noiseShape = args.noiseShape ?? null;
+  }
+
+  /** Mask shape: noiseShape with nulls taken from the input (for SpatialDropout-style masks). */
+  protected maskShape(x: Tensor): number[] {
+    if (!this.noiseShape) return [...x.shape];
+    return this.noiseShape.map((d, i) => (d === null ? x.shape[i] : d));
+  }
+
+  call(inputs: LayerInput, args: CallArgs): Tensor {
+    const x = one(inputs, this);
+    if (!args.training || this.rate === 0) return x;
+    if (!this.rng) this.rng = this.seed !== null ? new RandomGenerator(this.seed) : getRng().fork();
+    const shape = this.maskShape(x);
+    const mask = new Float32Array(shape.reduce((a, b) => a * b, 1));
+    const keep = 1 - this.rate;
+    const scale = 1 / keep;
+    for (let i = 0; i < mask.length; i++) mask[i] = this.rng.random() < keep ? scale : 0;
+    return ops.mul(x, new Tensor(mask, shape));
+  }
+
+  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  override getConfig() { return { ...super.getConfig(), rate: this.rate, seed: this.seed, noise_shape: this.noiseShape }; }
+  static fromConfig(c: Record<string, any>): Dropout {
+    return new Dropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null, noiseShape: c.noise_shape ?? null });
+  }
+}
+
+// ---------------------------------------------------------------- Flatten, Reshape
+
+export class Flatten extends Layer {
+  static className = 'Flatten';
+  call(inputs: LayerInput): Tensor {
+    const x = one(inputs, this);
+    return ops.reshape(x, [x.shape[0], -1]);
+  }
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    const s = oneShape(shape, this);
+    const rest = s.slice(1);
+    return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b as number), 1)];
+  }
+  override getConfig() { return { ...super.getConfig(), data_format: 'channels_last' }; }
+  static fromConfig(c: Record<string, any>): Flatten { return new Flatten(baseArgsFromConfig(c)); }
+}
+
+export class Reshape extends Layer {
+  static className = 'Reshape';
+  readonly targetShape: number[];
+  constructor(targetShape: readonly number[], args: LayerArgs = {}) {
+    super(args);
+    if (targetShape.filter((d) => d === -1).length > 1 || targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))) {
+      throw new ValueError(`Reshape '${this.name}': targetShape must hold positive integers and at most one -1, got ${JSON.stringify(targetShape)}`);
+    }
+    this.targetShape = [...targetShape];
+  }
+  private resolve(inShape: Shape): number[] {
+    const size = inShape.slice(1).reduce<number>((a, b) => a * (b as number), 1);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const out = this.targetShape.map((d) => (d === -1 ? size / known : d));
+    if (out.reduce((a, b) => a * b, 1) !== size || !out.every(Number.isInteger)) {
+      throw new ShapeError(`Reshape '${this.name}': cannot reshape an input of shape ${fmtShape(inShape)} into ${fmtShape([null, ...this.targetShape])}`);
+    }
+    return out;
+  }
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    const s = oneShape(shape, this);
+    if (!s.slice(1).some((d) => d === null)) this.resolve(s);
+  }
+  call(inputs: LayerInput): Tensor {
+    const x = one(inputs, this);
+    return ops.reshape(x, [x.shape[0], ...this.resolve(x.shape)]);
+  }
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    const s = oneShape(shape, this);
+    return [s[0], ...this.resolve(s)];
+  }
+  override getConfig() { return { ...super.getConfig(), target_shape: [...this.targetShape] }; }
+  static fromConfig(c: Record<string, any>): Reshape { return new Reshape(c.target_shape, baseArgsFromConfig(c)); }
+}
+
+registerLayer('InputLayer', InputLayer);
+registerLayer('Dense', Dense);
+registerLayer('Activation', Activation);
+registerLayer('ReLU', ReLU);
+registerLayer('Dropout', Dropout);
+registerLayer('Flatten', Flatten);
+registerLayer('Reshape', Reshape);
+
+export { one as singleInput, oneShape as singleShape, toSnakeCase };

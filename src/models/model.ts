@@ -1,0 +1,292 @@
+// Model: a graph of layer calls between symbolic inputs and outputs (the functional API). It is
+// itself a Layer, so models nest. Training (compile/fit/evaluate/predict) lives in training.ts and
+// the summary in summary.ts; these methods only delegate.
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, deserializeLayer, registerLayer } from '../layers/base.js';
+import { InputLayer } from '../layers/core.js';
+import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
+import type { Optimizer } from '../optimizers/index.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
+import type { Callback } from '../callbacks/callback.js';
+import type { History } from '../callbacks/callback.js';
+import { type CompileArgs, type CompiledState, type EvaluateArgs, type FitArgs, type PredictArgs, type BatchSource, compileModel, evaluateModel, fitModel, predictModel } from './training.js';
+import { type SummaryOptions, summarize } from './summary.js';
+
+export interface ModelArgs {
+  inputs: KerasTensor | KerasTensor[];
+  outputs: KerasTensor | KerasTensor[];
+  name?: string;
+  trainable?: boolean;
+}
+
+export class Model extends Layer {
+  static className = 'Functional';
+  inputs: KerasTensor[] = [];
+  outputs: KerasTensor[] = [];
+  /** Layer calls in execution order (input layers excluded). */
+  protected nodes: Node[] = [];
+  protected _layers: Layer[] = [];
+  /** Set by callbacks (EarlyStopping, TerminateOnNaN) to end fit after the current batch. */
+  stopTraining = false;
+  compiled: CompiledState | null = null;
+  private singleInput = true;
+  private singleOutput = true;
+
+  constructor(args?: ModelArgs | (LayerArgs & { inputs?: undefined })) {
+    super({ name: args?.name, trainable: args?.trainable });
+    if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs!, args.outputs);
+  }
+
+  /** Wires the graph between inputs and outputs (functional API). */
+  protected initGraph(inputs: KerasTensor | KerasTensor[], outputs: KerasTensor | KerasTensor[]): void {
+    this.singleInput = !Array.isArray(inputs);
+    this.singleOutput = !Array.isArray(outputs);
+    this.inputs = Array.isArray(inputs) ? [...inputs] : [inputs];
+    this.outputs = Array.isArray(outputs) ? [...outputs] : [outputs];
+    for (const t of [...this.inputs, ...this.outputs]) {
+      if (!isKerasTensor(t)) throw new ValueError(`Model '${this.name}': inputs and outputs must be KerasTensors (from Input() and layer.apply()), got ${String(t)}`);
+    }
+    for (const t of this.inputs) {
+      if (!(t.node?.layer instanceof InputLayer)) throw new ValueError(`Model '${this.name}': input '${t.name}' was not created by Input()`);
+    }
+    const order: Node[] = [];
+    const seen = new Set<Node>();
+    const inputSet = new Set(this.inputs);
+    const visit = (t: KerasTensor, path: Set<Node>): void => {
+      const node = t.node!;
+      if (inputSet.has(t)) return;
+      if (node.layer instanceof InputLayer) {
+        throw new ValueError(`Model '${this.name}': graph disconnected: the output depends on input '${node.layer.name}', which is not among the model's inputs [${this.inputs.map((i) => i.node!.layer.name).join(', ')}]`);
+      }
+      if (seen.has(node)) return;
+      if (path.has(node)) throw new ValueError(`Model '${this.name}': the graph has a cycle at layer '${node.layer.name}'`);
+      path.add(node);
+      for (const i of node.inputs) visit(i, path);
+      path.delete(node);
+      seen.add(node);
+      order.push(node);
+    };
+    for (const o of this.outputs) visit(o, new Set());
+    this.nodes = order;
+    const layers: Layer[] = this.inputs.map((t) => t.node!.layer);
+    for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+    this._layers = layers;
+    this.built = true;
+  }
+
+  /** The layers, in graph order (functional models include their InputLayers, as Keras does). */
+  get layers(): Layer[] {
+    return [...this._layers];
+  }
+
+  getLayer(nameOrIndex: string | number): Layer {
+    const ls = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      const l = ls[nameOrIndex];
+      if (!l) throw new ValueError(`getLayer: index ${nameOrIndex} is out of range: the model has ${ls.length} layers`);
+      return l;
+    }
+    const l = ls.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`getLayer: no layer named '${nameOrIndex}'; layers are: ${ls.map((x) => x.name).join(', ')}`);
+    return l;
+  }
+
+  override get trainable(): boolean { return this._trainable; }
+  override set trainable(v: boolean) {
+    this._trainable = v;
+    for (const l of this.layers ?? []) l.trainable = v;
+  }
+
+  private uniqueWeights(pick: (l: Layer) => Variable[]): Variable[] {
+    const out: Variable[] = [];
+    const seen = new Set<Variable>();
+    for (const l of this._layers) for (const w of pick(l)) if (!seen.has(w)) { seen.add(w); out.push(w); }
+    return out;
+  }
+
+  override get weights(): Variable[] {
+    return [...this.trainableWeights, ...this.nonTrainableWeights];
+  }
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.uniqueWeights((l) => l.trainableWeights) : [];
+  }
+  override get nonTrainableWeights(): Variable[] {
+    if (!this.trainable) return this.uniqueWeights((l) => l.weights);
+    return this.uniqueWeights((l) => l.nonTrainableWeights);
+  }
+
+  /** Weights in layer order (kernel, bias, ... per layer): the order Keras's get_weights uses. */
+  get weightsInLayerOrder(): Variable[] {
+    return this.uniqueWeights((l) => (l instanceof Model ? l.weightsInLayerOrder : l.weights));
+  }
+
+  override getWeights(): Tensor[] {
+    return this.weightsInLayerOrder.map((w) => w.read());
+  }
+
+  override setWeights(values: readonly Tensor[]): void {
+    const ws = this.weightsInLayerOrder;
+    if (values.length !== ws.length) throw new ValueError(`Model '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`);
+    ws.forEach((w, i) => {
+      if (values[i].shape.join(',') !== w.shape.join(',')) {
+        throw new ShapeError(`Model '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape [${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`);
+      }
+      w.assign(values[i]);
+    });
+  }
+
+  override regularizationLosses(): Tensor[] {
+    return this._layers.flatMap((l) => l.regularizationLosses());
+  }
+
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    const shapes = (shape.length > 0 && Array.isArray(shape[0]) ? shape : [shape]) as Shape[];
+    if (shapes.length !== this.inputs.length) {
+      throw new ValueError(`Model '${this.name}': expected ${this.inputs.length} input(s), got ${shapes.length}`);
+    }
+    shapes.forEach((s, i) => {
+      const want = this.inputs[i].shape;
+      const ok = s.length === want.length && want.every((d, j) => j === 0 || d === null || s[j] === null || d === s[j]);
+      if (!ok) throw new ShapeError(`Model '${this.name}': expected input ${i} of shape ${fmtShape(want)}, got ${fmtShape(s)}`);
+    });
+  }
+
+  call(inputs: LayerInput, args: CallArgs = {}): LayerInput {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const values = new Map<KerasTensor, Tensor>();
+    this.inputs.forEach((t, i) => values.set(t, list[i]));
+    for (const node of this.nodes) {
+      const ins = node.inputs.map((t) => {
+        const v = values.get(t);
+        if (!v) throw new ValueError(`Model '${this.name}': no value for '${t.name}' needed by layer '${node.layer.name}'`);
+        return v;
+      });
+      const out = node.layer.applyEager(ins.length === 1 ? ins[0] : ins, args);
+      const outs = Array.isArray(out) ? out : [out];
+      node.outputs.forEach((t, i) => values.set(t, outs[i]));
+    }
+    const results = this.outputs.map((t) => values.get(t)!);
+    return this.singleOutput ? results[0] : results;
+  }
+
+  computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    const list = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];
+    const shapes = new Map<KerasTensor, Shape>();
+    this.inputs.forEach((t, i) => shapes.set(t, list[i]));
+    for (const node of this.nodes) {
+      const ins = node.inputs.map((t) => shapes.get(t)!);
+      const out = node.layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
+      const outs = (node.outputs.length > 1 ? out : [out]) as Shape[];
+      node.outputs.forEach((t, i) => shapes.set(t, outs[i]));
+    }
+    const res = this.outputs.map((t) => shapes.get(t)!);
+    return this.singleOutput ? res[0] : res;
+  }
+
+  /** Whether the model takes one input tensor (not a list). */
+  get hasSingleInput(): boolean { return this.singleInput; }
+  get hasSingleOutput(): boolean { return this.singleOutput; }
+
+  /** Nodes in execution order (for summaries and serialisation). */
+  get graphNodes(): readonly Node[] { return this.nodes; }
+
+  override getConfig(): Record<string, unknown> {
+    const nodeKey = (t: KerasTensor): [string, number, number] => {
+      const layer = t.node!.layer;
+      return [layer.name, layer.inboundNodes.indexOf(t.node!), t.index];
+    };
+    return {
+      name: this.name, trainable: this.trainable,
+      layers: this._layers.map((l) => ({
+        module: 'keras.layers', class_name: l.className, config: l.getConfig(), registered_name: null, name: l.name,
+        inbound_nodes: this.nodes.filter((n) => n.layer === l).map((n) => ({
+          args: n.inputs.length === 1 ? [kerasTensorConfig(n.inputs[0], nodeKey)] : [n.inputs.map((t) => kerasTensorConfig(t, nodeKey))],
+          kwargs: {},
+        })),
+      })),
+      input_layers: this.singleInput ? nodeKey(this.inputs[0]) : this.inputs.map(nodeKey),
+      output_layers: this.singleOutput ? nodeKey(this.outputs[0]) : this.outputs.map(nodeKey),
+    };
+  }
+
+  static fromConfig(config: Record<string, any>): Model {
+    return functionalFromConfig(config);
+  }
+
+  // --- training API (training.ts) ---
+  get optimizer(): Optimizer | null { return this.compiled?.optimizer ?? null; }
+
+  compile(args: CompileArgs): void { compileModel(this, args); }
+  fit(x: Tensor | Tensor[] | BatchSource, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> { return fitModel(this, x, y, args); }
+  evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
+    return evaluateModel(this, x, y, args);
+  }
+  predict(x: Tensor | Tensor[], args?: PredictArgs): Tensor;
+  predict(x: BatchSource, args?: PredictArgs): Promise<Tensor>;
+  predict(x: Tensor | Tensor[] | BatchSource, args: PredictArgs = {}): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+    return predictModel(this, x, args) as Tensor;
+  }
+
+  summary(printFnOrOptions?: ((line: string) => void) | SummaryOptions): void {
+    const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : printFnOrOptions ?? {};
+    summarize(this, opts);
+  }
+}
+
+function kerasTensorConfig(t: KerasTensor, key: (t: KerasTensor) => [string, number, number]): Record<string, unknown> {
+  const [name, node, index] = key(t);
+  return { class_name: '__keras_tensor__', config: { shape: [...t.shape], dtype: t.dtype, keras_history: [name, node, index] } };
+}
+
+/** Rebuilds a functional model from its Keras 3 config (layers with inbound_nodes using keras_history). */
+export function functionalFromConfig(config: Record<string, any>): Model {
+  const layers = new Map<string, Layer>();
+  const outputsOf = new Map<string, KerasTensor[][]>();
+  const pending: { layer: Layer; calls: any[] }[] = [];
+  for (const entry of config.layers ?? []) {
+    const layer = deserializeLayer(entry);
+    layers.set(layer.name, layer);
+    if (layer instanceof InputLayer) outputsOf.set(layer.name, [[layer.output as KerasTensor]]);
+    else pending.push({ layer, calls: entry.inbound_nodes ?? [] });
+  }
+  const resolve = (ref: any): KerasTensor | null => {
+    const hist = ref?.config?.keras_history;
+    if (!hist) return null;
+    const [name, nodeIdx, tIdx] = hist;
+    return outputsOf.get(name)?.[nodeIdx]?.[tIdx] ?? null;
+  };
+  let progress = true;
+  while (pending.length && progress) {
+    progress = false;
+    for (let i = 0; i < pending.length; i++) {
+      const p = pending[i];
+      const done = outputsOf.get(p.layer.name)?.length ?? 0;
+      if (done >= p.calls.length) { pending.splice(i--, 1); progress = true; continue; }
+      const call = p.calls[done];
+      const arg = call.args?.[0];
+      const refs = Array.isArray(arg) ? arg : [arg];
+      const ins = refs.map(resolve);
+      if (ins.some((t) => t === null)) continue;
+      const out = p.layer.apply((Array.isArray(arg) ? ins : ins[0]) as KerasTensor);
+      const list = outputsOf.get(p.layer.name) ?? [];
+      list.push(Array.isArray(out) ? out : [out]);
+      outputsOf.set(p.layer.name, list);
+      progress = true;
+    }
+  }
+  if (pending.length) throw new ValueError(`Functional config '${config.name}': cannot resolve the inputs of layer(s) ${pending.map((p) => p.layer.name).join(', ')}`);
+  const pick = (spec: any): KerasTensor | KerasTensor[] => {
+    if (Array.isArray(spec) && typeof spec[0] === 'string') {
+      const t = outputsOf.get(spec[0])?.[spec[1]]?.[spec[2]];
+      if (!t) throw new ValueError(`Functional config '${config.name}': unknown tensor [${spec.join(', ')}]`);
+      return t;
+    }
+    return (spec as any[]).map((s) => pick(s) as KerasTensor);
+  };
+  return new Model({ inputs: pick(config.input_layers), outputs: pick(config.output_layers), name: config.name, trainable: config.trainable });
+}
+
+registerLayer('Functional', Model);
+registerLayer('Model', Model);
+
+export type { Callback };

@@ -1,0 +1,125 @@
+// Sequential: a linear stack of layers. Built as soon as the input shape is known (inputShape on
+// the first layer, an Input, or the first data seen), after which every add() checks that the
+// layer fits the previous output.
+import { ValueError } from '../errors.js';
+import { type CallArgs, Layer, type LayerInput, type Shape, deserializeLayer, registerLayer } from '../layers/base.js';
+import { Input, InputLayer } from '../layers/core.js';
+import { KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
+import { Model } from './model.js';
+
+export interface SequentialArgs {
+  layers?: Layer[];
+  name?: string;
+  trainable?: boolean;
+}
+
+export class Sequential extends Model {
+  static override className = 'Sequential';
+  private stack: Layer[] = [];
+  private inputLayer: InputLayer | null = null;
+
+  /** `new Sequential([layers], {name})` or `new Sequential({layers, name})`. */
+  constructor(layersOrArgs?: Layer[] | SequentialArgs, args: SequentialArgs = {}) {
+    const a: SequentialArgs = Array.isArray(layersOrArgs) ? { ...args, layers: layersOrArgs } : { ...(layersOrArgs ?? {}), ...args };
+    super({ name: a.name, trainable: a.trainable });
+    for (const l of a.layers ?? []) this.add(l);
+  }
+
+  override get layers(): Layer[] {
+    return [...this.stack];
+  }
+
+  /** Appends a layer (or sets the input with an Input KerasTensor / InputLayer). */
+  add(layer: Layer | KerasTensor): void {
+    if (isKerasTensor(layer)) {
+      const src = layer.node?.layer;
+      if (!(src instanceof InputLayer)) throw new ValueError(`Sequential '${this.name}'.add: only KerasTensors made by Input() can be added`);
+      layer = src;
+    }
+    if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}'.add: expected a Layer, got ${String(layer)}`);
+    if (layer instanceof InputLayer) {
+      if (this.inputLayer || this.stack.length) throw new ValueError(`Sequential '${this.name}'.add: an InputLayer must come first`);
+      this.inputLayer = layer;
+      this.rebuild();
+      return;
+    }
+    if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
+    if (this.stack.length === 0 && !this.inputLayer && layer.batchInputShape) {
+      this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape });
+    }
+    this.stack.push(layer);
+    if (this.inputLayer) {
+      try {
+        this.rebuild();
+      } catch (e) {
+        this.stack.pop();
+        throw e;
+      }
+    }
+  }
+
+  /** Removes the last layer. */
+  pop(): Layer {
+    const l = this.stack.pop();
+    if (!l) throw new ValueError(`Sequential '${this.name}'.pop: the model has no layers`);
+    if (this.inputLayer) this.rebuild();
+    return l;
+  }
+
+  private rebuild(): void {
+    const input = this.inputLayer!.output as KerasTensor;
+    let x: KerasTensor = input;
+    for (const l of this.stack) {
+      const out = l.apply(x);
+      if (Array.isArray(out)) throw new ValueError(`Sequential '${this.name}': layer '${l.name}' has several outputs; use the functional API`);
+      x = out;
+    }
+    this.initGraph(input, x);
+    // Model.layers for Sequential hides the InputLayer, as in Keras.
+    this._layers = [...this.stack];
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    if (this.inputLayer) return;
+    const s = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    this.inputLayer = new InputLayer({ batchShape: [null, ...s.slice(1)] });
+    this.rebuild();
+  }
+
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    if (this.inputLayer) super.checkInputShape(shape);
+  }
+
+  override call(inputs: LayerInput, args: CallArgs = {}): LayerInput {
+    let x = inputs;
+    for (const l of this.stack) x = l.applyEager(x, args);
+    return x;
+  }
+
+  override computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
+    let s = inputShape;
+    for (const l of this.stack) s = l.computeOutputShape(s);
+    return s;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const layers: Record<string, unknown>[] = [];
+    if (this.inputLayer) layers.push({ module: 'keras.layers', class_name: 'InputLayer', config: this.inputLayer.getConfig(), registered_name: null });
+    for (const l of this.stack) layers.push({ module: 'keras.layers', class_name: l.className, config: l.getConfig(), registered_name: null });
+    return { name: this.name, trainable: this.trainable, layers };
+  }
+
+  static override fromConfig(config: Record<string, any>): Sequential {
+    // Keras 2.0–2.1 stored a bare list of layers.
+    const entries: any[] = Array.isArray(config) ? config : config.layers ?? [];
+    const model = new Sequential({ name: Array.isArray(config) ? undefined : config.name });
+    for (const e of entries) {
+      const layer = deserializeLayer(e);
+      model.add(layer);
+    }
+    return model;
+  }
+}
+
+registerLayer('Sequential', Sequential);
+export { Input };
