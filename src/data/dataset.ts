@@ -4,8 +4,7 @@
 // fit/evaluate/predict accept any async iterable of batches; cardinality() gives the batch count.
 import { ShapeError, ValueError } from '../errors.js';
 import { getRng, RandomGenerator } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
-import { arrayFor, sizeOf } from '../tensor/tensor.js';
+import { Tensor, arrayFor, sizeOf } from '../tensor/tensor.js';
 
 /** tf.data.INFINITE_CARDINALITY */
 export const INFINITE_CARDINALITY = -1;
@@ -153,18 +152,6 @@ function sliceComponent(x: unknown, where: string): { n: number; get: (i: number
     return { n, get: (i) => Object.fromEntries(keys.map((k, j) => [k, parts[j].get(i)])) };
   }
   throw new ValueError(`${where}: expected a Tensor, an array of numbers, or arrays/records of them, got ${typeof x}`);
-}
-
-async function* fromIterator<T>(it: AsyncIterator<T>): AsyncGenerator<T> {
-  try {
-    while (true) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
-    }
-  } finally {
-    await it.return?.();
-  }
 }
 
 export interface ShuffleOptions {
@@ -516,4 +503,3 @@ function prefetchIterator<T>(it: AsyncIterator<T>, size: number): AsyncIterator<
   };
 }
 
-export { fromIterator as _fromIterator };
