@@ -67,9 +67,18 @@ export class Model extends Layer {
       order.push(node);
     };
     for (const o of this.outputs) visit(o, new Set());
-    this.nodes = order;
+    // Keras orders by depth (longest path to an output, deepest first), ties in discovery order.
+    const depth = new Map<Node, number>();
+    for (let i = order.length - 1; i >= 0; i--) {
+      const n = order[i];
+      const d = depth.get(n) ?? 0;
+      depth.set(n, d);
+      for (const t of n.inputs) if (t.node && seen.has(t.node)) depth.set(t.node, Math.max(depth.get(t.node) ?? 0, d + 1));
+    }
+    const index = new Map(order.map((n, i) => [n, i]));
+    this.nodes = [...order].sort((a, b) => depth.get(b)! - depth.get(a)! || index.get(a)! - index.get(b)!);
     const layers: Layer[] = this.inputs.map((t) => t.node!.layer);
-    for (const n of order) if (!layers.includes(n.layer)) layers.push(n.layer);
+    for (const n of this.nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
     this._layers = layers;
     this.built = true;
   }

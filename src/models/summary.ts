@@ -4,7 +4,6 @@
 // not a terminal), column widths = differences of int(p·L), minus rich's even reduction.
 import { fmtShape } from '../errors.js';
 import type { Layer } from '../layers/base.js';
-import { InputLayer } from '../layers/core.js';
 import type { Model } from './model.js';
 
 export interface SummaryOptions {
@@ -81,7 +80,8 @@ export function summarize(model: Model, opts: SummaryOptions = {}): void {
   const headers = seq ? ['Layer (type)', 'Output Shape', 'Param #'] : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
   const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
 
-  const layers = model.layers.filter((l) => !(seq && l instanceof InputLayer));
+  // Sequential.layers hides its InputLayer; functional models show it, as Keras does.
+  const layers = model.layers;
   const rows: string[][] = layers.map((l) => {
     const params = l.built ? fmtCount(l.countParams()) : '0 (unbuilt)';
     const row = [`${l.name} (${l.className})`, layerShape(l), params];
