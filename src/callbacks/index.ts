@@ -2,6 +2,7 @@
 // core (lead)
 export { Callback, CallbackList, History, ProgbarLogger, type Logs } from './callback.js';
 // -- section: issue 4 callbacks (helper) --
+export { EarlyStopping, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, LambdaCallback } from './standard.js';
 // -- end section --
 // -- section: issue 5 callbacks (helper) --
 // -- end section --
