@@ -5,6 +5,8 @@
 import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
 import { type Layer, deserializeLayer } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
+// Registers every built-in layer class, so configs can name them.
+import '../layers/index.js';
 import type { KerasTensor } from '../layers/keras_tensor.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';

@@ -1,0 +1,129 @@
+// Legacy Keras HDF5 files (.h5/.hdf5): full models (model_config + model_weights +
+// training_config) and weights-only files (layer_names at the root), read and written in the
+// Keras 2 layout:
+//   /                 attrs keras_version, backend, model_config (JSON), training_config (JSON)
+//   /model_weights    attrs layer_names (fixed-length bytes), backend, keras_version
+//   /model_weights/<layer>   attr weight_names ('<layer>/<var>:0', empty if no weights)
+//   /model_weights/<layer>/<layer>/<var>:0   datasets
+// A weights-only file has the model_weights layout at its root.
+import { FileFormatError } from '../errors.js';
+import type { Model } from '../models/model.js';
+import { atomicWrite } from './atomic.js';
+import { modelFromConfig } from './build.js';
+import { checkNoLambda } from './config.js';
+import { type H5Group, H5Reader, H5Writer } from './h5.js';
+import { readJsonAttr, readLegacyWeights } from './legacy_read.js';
+import { compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
+import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weights.js';
+
+/** The Keras version written into files convkit makes (the on-disk format they follow). */
+export const KERAS2_FORMAT_VERSION = '2.15.0';
+export const CONVKIT_VERSION = '0.1.0';
+
+export interface LoadModelOptions {
+  /** Restore compile settings (optimizer, loss, metrics) saved with the model (default true). */
+  compile?: boolean;
+  warn?: (msg: string) => void;
+}
+
+/** Compiles a loaded model from saved settings; failures only warn, as in Keras. */
+export function restoreCompile(model: Model, saved: unknown, file: string, warn: (m: string) => void): void {
+  const args = compileArgsFromSaved(saved);
+  if (!args) return;
+  try {
+    model.compile(args);
+  } catch (e) {
+    warn(`${file}: the model was loaded uncompiled; its saved compile settings could not be restored (${(e as Error).message}). Call model.compile() yourself.`);
+  }
+}
+
+/** Loads a full model from a legacy .h5 file. */
+export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {}): Promise<Model> {
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  const r = await H5Reader.open(path);
+  try {
+    const root = r.root;
+    const cfg = readJsonAttr(root, 'model_config', path);
+    if (cfg === undefined) {
+      if (root.hasAttr('layer_names')) {
+        throw new FileFormatError(`${path}: this is a weights-only file (no model_config): build the model in code, then call model.loadWeights('${path}')`);
+      }
+      throw new FileFormatError(`${path}: an HDF5 file, but not a Keras model: it has no 'model_config' attribute (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`);
+    }
+    checkNoLambda(cfg, path);
+    const model = modelFromConfig(cfg, path);
+    const mw = root.maybeGroup('model_weights');
+    if (!mw) throw new FileFormatError(`${path}: the file has a model_config but no 'model_weights' group`);
+    applySavedLayers(model.layers, readLegacyWeights(mw, path), path, { warn });
+    if (opts.compile !== false) {
+      const tc = readJsonAttr(root, 'training_config', path);
+      if (tc) restoreCompile(model, tc, path, warn);
+    }
+    return model;
+  } finally {
+    r.close();
+  }
+}
+
+/** Loads weights from a legacy h5 file (full model or weights-only, incl. keras.applications files). */
+export function loadLegacyH5WeightsFrom(model: Model, root: H5Group, path: string, opts: LoadWeightsOptions = {}): void {
+  const group = root.hasAttr('layer_names') ? root : root.maybeGroup('model_weights');
+  if (!group) {
+    throw new FileFormatError(`${path}: an HDF5 file, but not a Keras weights file: no 'layer_names' attribute at the root and no 'model_weights' group`);
+  }
+  applySavedLayers(model.layers, readLegacyWeights(group, path), path, opts);
+}
+
+/** Writes one weights group in the Keras 2 layout (layer_names + per-layer weight_names). */
+function writeWeightsGroup(g: H5Group, model: Model): void {
+  const layers = model.layers;
+  g.writeStringList('layer_names', layers.map((l) => l.name));
+  g.writeString('backend', 'tensorflow');
+  g.writeString('keras_version', KERAS2_FORMAT_VERSION);
+  for (const l of layers) {
+    const lg = g.createGroup(l.name);
+    const vars = legacyWeights(l);
+    const names = vars.map((v) => `${v.name.includes('/') ? v.name : `${l.name}/${v.name}`}:0`);
+    // Keep names unique inside the layer group (two variables can share a name in nested models).
+    const seen = new Map<string, number>();
+    const unique = names.map((n) => {
+      const k = seen.get(n) ?? 0;
+      seen.set(n, k + 1);
+      return k === 0 ? n : n.replace(/:0$/, `_${k}:0`);
+    });
+    lg.writeStringList('weight_names', unique);
+    vars.forEach((v, i) => lg.writeDataset(unique[i], v.data, v.shape));
+  }
+}
+
+/** Saves a full model in the Keras 2 legacy .h5 layout (atomically). */
+export async function saveLegacyH5Model(model: Model, path: string): Promise<void> {
+  const config = JSON.stringify(modelEntry(model, 'k2'));
+  const tc = trainingConfig(model);
+  await atomicWrite(path, async (tmp) => {
+    const w = await H5Writer.create(tmp);
+    try {
+      const root = w.root;
+      root.writeString('keras_version', KERAS2_FORMAT_VERSION);
+      root.writeString('backend', 'tensorflow');
+      root.writeString('convkit_version', CONVKIT_VERSION);
+      root.writeString('model_config', config);
+      if (tc) root.writeString('training_config', JSON.stringify(tc));
+      writeWeightsGroup(root.createGroup('model_weights'), model);
+    } finally {
+      w.close();
+    }
+  });
+}
+
+/** Saves weights only, Keras 2 layout at the root (`save_weights('w.h5')`). */
+export async function saveLegacyH5Weights(model: Model, path: string): Promise<void> {
+  await atomicWrite(path, async (tmp) => {
+    const w = await H5Writer.create(tmp);
+    try {
+      writeWeightsGroup(w.root, model);
+    } finally {
+      w.close();
+    }
+  });
+}

@@ -1,0 +1,169 @@
+// TensorFlow.js layers format: model.json (format 'layers-model', modelTopology, weightsManifest)
+// plus little-endian binary shards of at most 4 MiB.
+// Reading accepts converter output (modelTopology.model_config, weights listed alphabetically) and
+// files saved by tfjs-layers (modelTopology is the model config; names like conv2d_Conv2D1/kernel);
+// dtypes float32/int32/uint8/bool/float16 and quantized weights (value = q·scale + min).
+// Weights are matched to layers by name, falling back to layer order.
+// Writing produces what tfjs-layers' save() writes (loadable with tf.loadLayersModel).
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { FileFormatError } from '../errors.js';
+import type { Layer } from '../layers/base.js';
+import type { Model } from '../models/model.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
+import { atomicWrite } from './atomic.js';
+import { modelFromConfig } from './build.js';
+import { checkNoLambda } from './config.js';
+import { CONVKIT_VERSION, type LoadModelOptions, restoreCompile } from './legacy_h5.js';
+import { modelEntry, trainingConfig } from './serialize.js';
+import { flattenLayers } from './weights.js';
+
+export const SHARD_BYTES = 4 * 1024 * 1024;
+
+interface ManifestEntry { name: string; shape: number[]; dtype: string; quantization?: { dtype: string; scale?: number; min?: number } }
+interface ManifestGroup { paths: string[]; weights: ManifestEntry[] }
+
+function halfToFloat(h: number): number {
+  const s = (h & 0x8000) ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+const BYTES: Record<string, number> = { float32: 4, int32: 4, float16: 2, uint16: 2, uint8: 1, bool: 1 };
+
+function decode(buf: Buffer, offset: number, e: ManifestEntry, file: string): { values: Float32Array; bytes: number } {
+  const n = e.shape.reduce((a, b) => a * b, 1);
+  const q = e.quantization;
+  const dtype = q ? q.dtype : e.dtype;
+  const width = BYTES[dtype];
+  if (!width) throw new FileFormatError(`${file}: weight '${e.name}' has unsupported dtype '${dtype}'`);
+  const bytes = n * width;
+  if (offset + bytes > buf.length) {
+    throw new FileFormatError(`${file}: the weight shards are too short: weight '${e.name}' needs bytes ${offset}..${offset + bytes}, but the shards hold ${buf.length} bytes (truncated or missing shard?)`);
+  }
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const o = offset + i * width;
+    let v: number;
+    switch (dtype) {
+      case 'float32': v = buf.readFloatLE(o); break;
+      case 'int32': v = buf.readInt32LE(o); break;
+      case 'float16': v = halfToFloat(buf.readUInt16LE(o)); break;
+      case 'uint16': v = buf.readUInt16LE(o); break;
+      default: v = buf[o];
+    }
+    if (q && q.dtype !== 'float16') v = v * (q.scale ?? 1) + (q.min ?? 0);
+    out[i] = v;
+  }
+  return { values: out, bytes };
+}
+
+/** Reads all weights of a manifest: name → values + shape, in manifest order. */
+function readWeights(manifest: ManifestGroup[], dir: string, file: string): { name: string; shape: number[]; values: Float32Array }[] {
+  const out: { name: string; shape: number[]; values: Float32Array }[] = [];
+  for (const g of manifest) {
+    const parts = g.paths.map((p) => {
+      const f = path.join(dir, p);
+      if (!existsSync(f)) throw new FileFormatError(`${file}: the weight shard '${p}' listed in weightsManifest is missing (looked for ${f})`);
+      return readFileSync(f);
+    });
+    const buf = Buffer.concat(parts);
+    let offset = 0;
+    for (const e of g.weights) {
+      const { values, bytes } = decode(buf, offset, e, file);
+      out.push({ name: e.name.replace(/:0$/, ''), shape: e.shape, values });
+      offset += bytes;
+    }
+  }
+  return out;
+}
+
+function shortName(v: Variable): string {
+  return v.name.split('/').pop()!;
+}
+
+/** Matches TF.js weights to model layers: by '<layer>/<var>' names, else by layer order. */
+function assignTfjsWeights(model: Model, weights: { name: string; shape: number[]; values: Float32Array }[], file: string): void {
+  const leaves = flattenLayers(model.layers).filter((l) => l.weights.length > 0);
+  const byName = new Map(weights.map((w) => [w.name, w]));
+  const lookup = (l: Layer, v: Variable) => byName.get(v.name) ?? byName.get(`${l.name}/${shortName(v)}`)
+    ?? [...byName.entries()].find(([k]) => k.endsWith(`/${l.name}/${shortName(v)}`))?.[1];
+  const allByName = leaves.every((l) => l.weights.every((v) => lookup(l, v)));
+  let pairs: [Variable, { name: string; shape: number[]; values: Float32Array }][] = [];
+  if (allByName) {
+    pairs = leaves.flatMap((l) => l.weights.map((v) => [v, lookup(l, v)!] as [Variable, typeof weights[0]]));
+  } else {
+    // tfjs-layers save() lists weights in layer order with its own names: pair by position.
+    const vars = leaves.flatMap((l) => l.weights);
+    if (vars.length !== weights.length) {
+      throw new FileFormatError(`${file}: the model has ${vars.length} weights, but the manifest lists ${weights.length}, and their names do not match the layers (e.g. '${weights[0]?.name}')`);
+    }
+    pairs = vars.map((v, i) => [v, weights[i]]);
+  }
+  for (const [v, w] of pairs) {
+    if (w.values.length !== v.size) {
+      throw new FileFormatError(`${file}: weight '${w.name}' has shape [${w.shape.join(', ')}], but '${v.name}' needs [${v.shape.join(', ')}]`);
+    }
+    v.assign(new Tensor(w.values, v.shape));
+  }
+}
+
+/** Loads a TF.js layers model from model.json (+ shards next to it). */
+export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): Promise<Model> {
+  const warn = opts.warn ?? ((m: string) => console.warn(m));
+  if (!existsSync(file)) throw new FileFormatError(`${file}: no such file`);
+  let json: Record<string, any>;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new FileFormatError(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  if (json.format === 'graph-model') {
+    throw new FileFormatError(`${file}: a TensorFlow.js graph model (a converted SavedModel); only layers models ('layers-model') can be loaded`);
+  }
+  const topo = json.modelTopology;
+  if (!topo || typeof topo !== 'object') throw new FileFormatError(`${file}: no 'modelTopology', so not a TensorFlow.js layers model`);
+  const config = topo.model_config ?? (topo.class_name ? topo : null);
+  if (!config) throw new FileFormatError(`${file}: modelTopology holds no model config (no 'model_config' or 'class_name')`);
+  checkNoLambda(config, file);
+  const model = modelFromConfig(config, file);
+  const manifest: ManifestGroup[] = json.weightsManifest ?? [];
+  assignTfjsWeights(model, readWeights(manifest, path.dirname(file), file), file);
+  const tc = topo.training_config ?? json.trainingConfig;
+  if (opts.compile !== false && tc) restoreCompile(model, tc, file, warn);
+  return model;
+}
+
+/** Writes a model in the TF.js layers format into `dir` (model.json + group1-shard{i}of{n}.bin). */
+export async function saveTfjsModel(model: Model, dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const leaves = flattenLayers(model.layers);
+  const vars = leaves.flatMap((l) => l.weights);
+  const entries: ManifestEntry[] = vars.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype === 'int32' ? 'int32' : 'float32' }));
+  const total = vars.reduce((s, v) => s + v.size * 4, 0);
+  const all = Buffer.alloc(total);
+  let off = 0;
+  for (const v of vars) {
+    const src = v.data;
+    for (let i = 0; i < src.length; i++, off += 4) {
+      if (v.dtype === 'int32') all.writeInt32LE(src[i], off); else all.writeFloatLE(src[i], off);
+    }
+  }
+  const n = Math.max(1, Math.ceil(total / SHARD_BYTES));
+  const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
+  const topology = { ...modelEntry(model, 'k2'), keras_version: `convkit ${CONVKIT_VERSION}`, backend: 'tensor_flow.js' };
+  const tc = trainingConfig(model);
+  const modelJson = {
+    format: 'layers-model', generatedBy: `convkit ${CONVKIT_VERSION}`, convertedBy: null,
+    modelTopology: topology, ...(tc ? { trainingConfig: tc } : {}),
+    weightsManifest: [{ paths, weights: entries }],
+  };
+  for (let i = 0; i < n; i++) {
+    await atomicWrite(path.join(dir, paths[i]), (tmp) => writeFileSync(tmp, all.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES))));
+  }
+  // model.json last: a reader never sees a model.json whose shards are not there yet.
+  await atomicWrite(path.join(dir, 'model.json'), (tmp) => writeFileSync(tmp, JSON.stringify(modelJson)));
+}
