@@ -142,6 +142,7 @@ export function resizeImage(
     }
     return out;
   }
+  if (method === 'bilinear') return bilinearResize(src, w, c, box, outH, outW, out);
   const wy = axisWeights(method, box.height, outH);
   const wx = axisWeights(method, box.width, outW);
   // Separable: rows first into a [outH, box.width, c] buffer, then columns.
@@ -165,6 +166,38 @@ export function resizeImage(
         if (wgt === 0) continue;
         const s = t + wx.idx[ox * wx.taps + k] * c;
         for (let ch = 0; ch < c; ch++) out[o + ch] += wgt * tmp[s + ch];
+      }
+    }
+  }
+  return out;
+}
+
+/** Bilinear in TF's lerp form (a + (b - a) * t), so flat regions stay exact in float32. */
+function bilinearResize(src: Pixels, w: number, c: number, box: CropBox, outH: number, outW: number, out: Float32Array): Float32Array {
+  const wy = bilinearWeights(box.height, outH);
+  const wx = bilinearWeights(box.width, outW);
+  const rowLen = box.width * c;
+  const tmp = new Float32Array(outH * rowLen);
+  for (let oy = 0; oy < outH; oy++) {
+    const t = oy * rowLen;
+    const a = ((box.top + wy.idx[2 * oy]) * w + box.left) * c;
+    const b = ((box.top + wy.idx[2 * oy + 1]) * w + box.left) * c;
+    const l = wy.wt[2 * oy + 1];
+    for (let i = 0; i < rowLen; i++) {
+      const va = src[a + i];
+      tmp[t + i] = va + (src[b + i] - va) * l;
+    }
+  }
+  for (let oy = 0; oy < outH; oy++) {
+    const t = oy * rowLen;
+    for (let ox = 0; ox < outW; ox++) {
+      const o = (oy * outW + ox) * c;
+      const a = t + wx.idx[2 * ox] * c;
+      const b = t + wx.idx[2 * ox + 1] * c;
+      const l = wx.wt[2 * ox + 1];
+      for (let ch = 0; ch < c; ch++) {
+        const va = tmp[a + ch];
+        out[o + ch] = va + (tmp[b + ch] - va) * l;
       }
     }
   }
