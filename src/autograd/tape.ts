@@ -62,7 +62,7 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
     const [t, i] = top;
     const node = t.gradNode;
     if (i === 0 && leads.has(t)) { stack.pop(); continue; }
-    if (node && i < node.inputs.length && !sources.has(t)) {
+    if (node && i < node.inputs.length) {
       top[1]++;
       const child = node.inputs[i];
       if (!leads.has(child) && child.requiresGrad) stack.push([child, 0]);
@@ -83,8 +83,9 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
       const t = order[k];
       const node = t.gradNode;
       const g = grads.get(t);
-      if (!node || !g || sources.has(t) || !leads.get(t)) continue;
+      if (!node || !g || !leads.get(t)) continue;
       const needs = node.inputs.map((c) => leads.get(c) === true);
+      if (!needs.some(Boolean)) continue;
       const inGrads = node.backward(g, needs);
       for (let i = 0; i < node.inputs.length; i++) {
         const gi = inGrads[i];
@@ -93,7 +94,7 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
         const acc = grads.get(c);
         grads.set(c, acc ? ops.add(acc, gi) : gi);
       }
-      grads.delete(t);
+      if (!sources.has(t)) grads.delete(t);
     }
   } finally {
     recording = prev;

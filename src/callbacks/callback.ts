@@ -1,6 +1,6 @@
 // Callbacks: Keras's hook interface, the list that dispatches hooks, History (always attached by
 // fit) and ProgbarLogger (the progress bar).
-import { Progbar, type Writer } from '../utils/progbar.js';
+import { Progbar, type Writer, printMessage } from '../utils/progbar.js';
 
 export type Logs = Record<string, number>;
 
@@ -77,8 +77,7 @@ export class ProgbarLogger extends Callback {
   constructor(private readonly write?: Writer, private readonly dynamic?: boolean) { super(); }
 
   private out(s: string): void {
-    if (this.write) this.write(s);
-    else process.stdout.write(s);
+    (this.write ?? printMessage)(s);
   }
 
   override onEpochBegin(epoch: number): void {

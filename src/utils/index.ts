@@ -4,6 +4,7 @@ import { Tensor } from '../tensor/tensor.js';
 
 export { setRandomSeed } from '../tensor/random.js';
 export { clearSession } from './naming.js';
+export { setPrintFunction } from './progbar.js';
 
 /** One-hot encodes integer labels (Keras to_categorical): float32 [..., numClasses]. */
 export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: number): Tensor {

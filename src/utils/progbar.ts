@@ -4,6 +4,22 @@
 
 export type Writer = (s: string) => void;
 
+let printer: Writer | null = null;
+
+/**
+ * Redirects what fit/evaluate/predict print (epoch lines, progress bars); null restores stdout.
+ * Text arrives with its own newlines and carriage returns.
+ */
+export function setPrintFunction(fn: Writer | null): void {
+  printer = fn;
+}
+
+/** Writes training output to the current print function (stdout by default). */
+export function printMessage(s: string): void {
+  if (printer) printer(s);
+  else process.stdout.write(s);
+}
+
 export interface ProgbarOptions {
   target: number | null;
   verbose?: 0 | 1 | 2;
@@ -64,9 +80,9 @@ export class Progbar {
     this.width = o.width ?? 20;
     this.interval = o.interval ?? 0.05;
     this.unit = o.unitName ?? 'step';
-    this.dynamic = o.dynamic ?? Boolean(process.stdout.isTTY);
+    this.dynamic = o.dynamic ?? (printer === null && Boolean(process.stdout.isTTY));
     this.color = o.color ?? this.dynamic;
-    this.write = o.write ?? ((s) => { process.stdout.write(s); });
+    this.write = o.write ?? printMessage;
     this.now = o.now ?? (() => performance.now() / 1000);
     this.start = this.now();
   }
