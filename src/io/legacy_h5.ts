@@ -7,12 +7,14 @@
 //   /model_weights/<layer>/<layer>/<var>:0   datasets
 // A weights-only file has the model_weights layout at its root.
 import { FileFormatError } from '../errors.js';
+import type { Optimizer } from '../optimizers/index.js';
+import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './build.js';
 import { checkNoLambda } from './config.js';
 import { type H5Group, H5Reader, H5Writer } from './h5.js';
-import { readJsonAttr, readLegacyWeights } from './legacy_read.js';
+import { readJsonAttr, readLegacyOptimizerWeights, readLegacyWeights } from './legacy_read.js';
 import { compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
 import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weights.js';
 
@@ -58,10 +60,72 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
     if (opts.compile !== false) {
       const tc = readJsonAttr(root, 'training_config', path);
       if (tc) restoreCompile(model, tc, path, warn);
+      const opt = model.compiled?.optimizer;
+      const saved = opt ? readLegacyOptimizerWeights(root, path) : null;
+      if (opt && saved && saved.length) restoreLegacyOptimizer(opt, saved, model.trainableWeights, path, warn);
     }
     return model;
   } finally {
     r.close();
+  }
+}
+
+// tf.keras (2.x) slot names per optimizer, in convkit's slot order.
+const SLOT_NAMES: Record<string, string[]> = { Adam: ['m', 'v'], RMSprop: ['rms', 'momentum', 'mg'], SGD: ['momentum'] };
+
+/**
+ * Writes optimizer_weights like tf.keras 2.x: iterations, then each slot kind for every trainable
+ * weight ('Adam/iter:0', 'Adam/dense/kernel/m:0', ..., 'Adam/dense/kernel/v:0', ...).
+ */
+function writeLegacyOptimizer(root: H5Group, opt: Optimizer, trainable: readonly Variable[]): void {
+  const vars = opt.variables;
+  if (vars.length <= 2) return;
+  const g = root.createGroup('optimizer_weights');
+  const kinds = (vars.length - 2) / Math.max(1, trainable.length);
+  const slotNames = SLOT_NAMES[opt.className] ?? [];
+  const names = [`${opt.className}/iter:0`];
+  for (let k = 0; k < kinds; k++) {
+    for (const w of trainable) names.push(`${opt.className}/${w.name}/${slotNames[k] ?? `slot${k}`}:0`);
+  }
+  g.writeStringList('weight_names', names);
+  g.writeDataset(names[0], new BigInt64Array([BigInt(Math.round(vars[0].data[0]))]), [], '<q');
+  vars.slice(2).forEach((v, i) => g.writeDataset(names[i + 1], v.data, v.shape));
+}
+
+/**
+ * Restores optimizer state from optimizer_weights. Files hold iterations then the slots, grouped by
+ * kind (tf.keras ≤ 2.10, convkit) or interleaved per weight (tf.keras 2.11+); the shapes tell which.
+ */
+function restoreLegacyOptimizer(opt: Optimizer, saved: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[],
+  trainable: readonly Variable[], file: string, warn: (m: string) => void): void {
+  const n = trainable.length;
+  const hasIter = /iter/.test(saved[0].name);
+  const slots = hasIter ? saved.slice(1) : saved;
+  const kinds = n ? slots.length / n : 0;
+  if (!Number.isInteger(kinds) || kinds === 0) {
+    warn(`${file}: skipping the saved optimizer state: ${slots.length} slot arrays do not fit ${n} trainable weights`);
+    return;
+  }
+  const fits = (order: (k: number, w: number) => number) => {
+    for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) if (slots[order(k, w)].data.length !== trainable[w].size) return false;
+    return true;
+  };
+  const grouped = (k: number, w: number) => k * n + w;
+  const inter = (k: number, w: number) => w * kinds + k;
+  const order = fits(grouped) ? grouped : fits(inter) ? inter : null;
+  if (!order) {
+    warn(`${file}: skipping the saved optimizer state: its slot shapes do not match the model's trainable weights`);
+    return;
+  }
+  const values = [new Tensor(Float32Array.of(hasIter ? Number(saved[0].data[0]) : 0), []), new Tensor(Float32Array.of(opt.learningRate), [])];
+  for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) {
+    const a = slots[order(k, w)];
+    values.push(new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), trainable[w].shape));
+  }
+  try {
+    (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void }).setVariables(values, trainable);
+  } catch (e) {
+    warn(`${file}: skipping the saved optimizer state (${(e as Error).message})`);
   }
 }
 
@@ -110,6 +174,8 @@ export async function saveLegacyH5Model(model: Model, path: string): Promise<voi
       root.writeString('model_config', config);
       if (tc) root.writeString('training_config', JSON.stringify(tc));
       writeWeightsGroup(root.createGroup('model_weights'), model);
+      const opt = model.compiled?.optimizer;
+      if (opt) writeLegacyOptimizer(root, opt, model.trainableWeights);
     } finally {
       w.close();
     }
