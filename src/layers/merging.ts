@@ -4,6 +4,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
+import { KerasTensor } from './keras_tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
@@ -13,6 +14,15 @@ function isShapeList(s: Shape | Shape[]): s is Shape[] {
 /** Shared behaviour: a list of inputs, shape checks that name the layer. */
 abstract class Merge extends Layer {
   protected minInputs = 1;
+
+  // A merge has one output: narrow the base overloads so `add.apply([a, b])` types as one tensor.
+  override apply(inputs: KerasTensor, args?: CallArgs): KerasTensor;
+  override apply(inputs: KerasTensor[], args?: CallArgs): KerasTensor;
+  override apply(inputs: Tensor, args?: CallArgs): Tensor;
+  override apply(inputs: Tensor[], args?: CallArgs): Tensor;
+  override apply(inputs: any, args: CallArgs = {}): any {
+    return super.apply(inputs, args);
+  }
 
   protected shapesOf(shape: Shape | Shape[]): Shape[] {
     if (!isShapeList(shape)) {
