@@ -391,7 +391,7 @@ export async function evaluateModel(model: Model, x: Tensor | Tensor[] | BatchSo
 export function predictModel(model: Model, x: Tensor | Tensor[] | BatchSource, args: PredictArgs): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'predict: batchSize');
-  const verbose = verbosity(args.verbose ?? 0);
+  const verbose = verbosity(args.verbose);
   const collect = (outs: (Tensor | Tensor[])[]): Tensor | Tensor[] => {
     if (outs.length === 0) throw new ValueError('predict: no data to predict on');
     if (Array.isArray(outs[0])) return (outs[0] as Tensor[]).map((_, k) => ops.concat(outs.map((o) => (o as Tensor[])[k]), 0));

@@ -14,6 +14,15 @@ export function rand(shape: number[], seed: number, lo = -1, hi = 1): Tensor {
   return new Tensor(d, shape);
 }
 
+/** Distinct values spaced 0.1 apart (random order), so a max is unique and stable under perturbation. */
+export function distinct(shape: number[], seed: number): Tensor {
+  const t = rand(shape, seed);
+  const d = t.data as Float32Array;
+  const order = [...d.keys()].sort((a, b) => d[a] - d[b]);
+  order.forEach((idx, rank) => { d[idx] = rank * 0.1; });
+  return t;
+}
+
 export interface GradCheckOptions {
   eps?: number;
   /** Max relative error allowed: |a−n| ≤ tol·max(1, |a|, |n|). */

@@ -4,7 +4,8 @@ import { describe, it } from 'node:test';
 import { layers, models, utils, ShapeError, ValueError, Tensor } from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
 import { deserializeLayer } from '../../src/layers/base.js';
-import { gradCheck, rand } from '../helpers/gradcheck.js';
+import { distinct, gradCheck, rand } from '../helpers/gradcheck.js';
+import { gradients } from '../../src/autograd/tape.js';
 
 describe('layer names', () => {
   it('follow Keras 3: snake_case class name, first without suffix', () => {
@@ -122,6 +123,27 @@ describe('pooling', () => {
 
   it('AveragePooling2D requires poolSize (Keras 3)', () => {
     assert.throws(() => new layers.AveragePooling2D(undefined as unknown as number), /poolSize is required/);
+  });
+});
+
+describe('layer gradients against finite differences', () => {
+  it('pooling, flatten, reshape, activation layers', () => {
+    gradCheck((x) => new layers.MaxPooling2D([2, 2], { strides: 1, padding: 'same' }).apply(x), [distinct([1, 4, 5, 2], 3)]);
+    gradCheck((x) => new layers.AveragePooling2D([3, 3], { strides: 2, padding: 'same' }).apply(x), [rand([2, 5, 4, 3], 4)]);
+    gradCheck((x) => new layers.AveragePooling2D(2).apply(x), [rand([1, 5, 5, 1], 5)]);
+    gradCheck((x) => new layers.Flatten().apply(x), [rand([2, 3, 2, 2], 6)]);
+    gradCheck((x) => new layers.Reshape([-1, 3]).apply(x), [rand([2, 6], 7)]);
+    gradCheck((x) => new layers.Activation('tanh').apply(x), [rand([3, 4], 8)]);
+  });
+
+  it('Dropout in training passes the gradient through the kept units, scaled', () => {
+    utils.setRandomSeed(4);
+    const d = new layers.Dropout(0.25, { seed: 1 });
+    const x = rand([4, 5], 9);
+    x.requiresGrad = true;
+    const y = d.apply(x, { training: true });
+    const [g] = gradients(ops.sum(y), [x]);
+    for (let i = 0; i < x.size; i++) assert.ok(Math.abs(g.data[i] - (y.data[i] === 0 ? 0 : 1 / 0.75)) < 1e-6);
   });
 });
 

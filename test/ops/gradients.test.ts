@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import * as ops from '../../src/ops/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { backendsToTest, gradCheck, rand } from '../helpers/gradcheck.js';
+import { backendsToTest, distinct, gradCheck, rand } from '../helpers/gradcheck.js';
 import { withBackend } from '../helpers/backends.js';
 
 // Values kept away from kinks (relu at 0, |x| at 0, max ties) so central differences are valid.
@@ -10,15 +10,6 @@ function awayFromZero(shape: number[], seed: number): Tensor {
   const t = rand(shape, seed);
   const d = t.data as Float32Array;
   for (let i = 0; i < d.length; i++) d[i] = d[i] >= 0 ? d[i] + 0.2 : d[i] - 0.2;
-  return t;
-}
-
-// Distinct values spaced 0.1 apart, so a max is unique and stable under the perturbation.
-function distinct(shape: number[], seed: number): Tensor {
-  const t = rand(shape, seed);
-  const d = t.data as Float32Array;
-  const order = [...d.keys()].sort((a, b) => d[a] - d[b]);
-  order.forEach((idx, rank) => { d[idx] = rank * 0.1; });
   return t;
 }
 
