@@ -96,12 +96,14 @@ function assignTfjsWeights(model: Model, weights: { name: string; shape: number[
   if (allByName) {
     pairs = leaves.flatMap((l) => l.weights.map((v) => [v, lookup(l, v)!] as [Variable, typeof weights[0]]));
   } else {
-    // tfjs-layers save() lists weights in layer order with its own names: pair by position.
-    const vars = leaves.flatMap((l) => l.weights);
-    if (vars.length !== weights.length) {
-      throw new FileFormatError(`${file}: the model has ${vars.length} weights, but the manifest lists ${weights.length}, and their names do not match the layers (e.g. '${weights[0]?.name}')`);
+    // tfjs-layers save() lists all trainable weights, then the non-trainable ones, under its own
+    // names; other writers list them layer by layer. Pair by position, in whichever order fits.
+    const orders = [model.weights, leaves.flatMap((l) => l.weights)];
+    const fit = orders.find((vs) => vs.length === weights.length && vs.every((v, i) => v.size === weights[i].values.length));
+    if (!fit) {
+      throw new FileFormatError(`${file}: the manifest's weights (${weights.length}, e.g. '${weights[0]?.name}') match neither the model's layer names nor, by position, its ${orders[1].length} weights`);
     }
-    pairs = vars.map((v, i) => [v, weights[i]]);
+    pairs = fit.map((v, i) => [v, weights[i]]);
   }
   for (const [v, w] of pairs) {
     if (w.values.length !== v.size) {
