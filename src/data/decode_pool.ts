@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
 import { decodeImageFile, type ColorMode } from './decode.js';
 import { aspectCropBox, resizeImage, type Interpolation } from './resize.js';
+import { applyAugment, type AugmentParams } from './augment.js';
 
 export interface DecodeTask {
   path: string;
@@ -16,6 +17,8 @@ export interface DecodeTask {
   targetSize: readonly [number, number] | null;
   interpolation: Interpolation;
   cropToAspectRatio: boolean;
+  /** Random-transform parameters applied after resizing (ImageDataGenerator.flowFromDirectory). */
+  augment?: AugmentParams | null;
 }
 
 export interface DecodeRequest extends DecodeTask { id: number }
@@ -42,10 +45,18 @@ function rebuildError(e: { name: string; message: string }): Error {
 /** Decodes one file on the calling thread (the pool's fallback and the 0-worker mode). */
 export async function decodeTaskInline(task: DecodeTask): Promise<DecodedArray> {
   const raw = await decodeImageFile(task.path, task.colorMode);
-  if (!task.targetSize) return { data: Float32Array.from(raw.data), height: raw.height, width: raw.width, channels: raw.channels };
-  const [th, tw] = task.targetSize;
-  const crop = task.cropToAspectRatio ? aspectCropBox(raw.height, raw.width, th, tw) : undefined;
-  return { data: resizeImage(raw.data, raw.height, raw.width, raw.channels, th, tw, task.interpolation, crop), height: th, width: tw, channels: raw.channels };
+  let data: Float32Array;
+  let h = raw.height, w = raw.width;
+  if (task.targetSize && (task.targetSize[0] !== h || task.targetSize[1] !== w || task.cropToAspectRatio)) {
+    const [th, tw] = task.targetSize;
+    const crop = task.cropToAspectRatio ? aspectCropBox(h, w, th, tw) : undefined;
+    data = resizeImage(raw.data, h, w, raw.channels, th, tw, task.interpolation, crop);
+    h = th; w = tw;
+  } else {
+    data = Float32Array.from(raw.data);
+  }
+  if (task.augment) data = applyAugment(data, h, w, raw.channels, task.augment);
+  return { data, height: h, width: w, channels: raw.channels };
 }
 
 /** The default number of decoding workers: CONVKIT_DATA_WORKERS, else the number of cores (min 1). */

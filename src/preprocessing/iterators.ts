@@ -1,0 +1,338 @@
+// The infinite batch iterators behind ImageDataGenerator.flow (arrays) and flowFromDirectory
+// (image folders), with Keras 2's Iterator semantics: an index permutation per epoch, a partial
+// last batch, endless looping, len = ceil(n / batchSize) exposed as cardinality(). They are async
+// iterables (what fit/evaluate/predict take); every [Symbol.asyncIterator]() continues the same
+// stream, so fit taking cardinality() batches per epoch sees each sample once per epoch.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { FileFormatError, ShapeError, ValueError } from '../errors.js';
+import { getRng, RandomGenerator } from '../tensor/random.js';
+import { Tensor } from '../tensor/tensor.js';
+import { channelsFor, checkColorMode, type ColorMode } from '../data/decode.js';
+import { getDecodePool, type DecodePool } from '../data/decode_pool.js';
+import { codePointCompare, listImageFiles } from '../data/directory.js';
+import { checkInterpolation, type Interpolation } from '../data/resize.js';
+import type { ImageDataGenerator } from './image_data_generator.js';
+
+export type Batch = Tensor | [Tensor, Tensor] | [Tensor, Tensor, Tensor];
+
+abstract class BatchIterator implements AsyncIterable<Batch> {
+  readonly n: number;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly seed: number | undefined;
+  protected rng: RandomGenerator;
+  private indexArray: Int32Array;
+  private batchIndex = 0;
+  totalBatchesSeen = 0;
+
+  constructor(n: number, batchSize: number, shuffle: boolean, seed: number | undefined, where: string) {
+    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${where}: batchSize must be a positive integer, got ${batchSize}`);
+    if (seed !== undefined && !Number.isFinite(seed)) throw new ValueError(`${where}: seed must be a finite number, got ${seed}`);
+    this.n = n;
+    this.batchSize = batchSize;
+    this.shuffle = shuffle;
+    this.seed = seed;
+    this.rng = seed !== undefined ? new RandomGenerator(Math.floor(seed)) : getRng().fork();
+    this.indexArray = new Int32Array(n);
+  }
+
+  /** Batches per epoch: ceil(n / batchSize) (Keras's len(iterator)). */
+  cardinality(): number {
+    return Math.ceil(this.n / this.batchSize);
+  }
+
+  get length(): number {
+    return this.cardinality();
+  }
+
+  /** Starts the next batch at the beginning of a fresh epoch. */
+  reset(): void {
+    this.batchIndex = 0;
+  }
+
+  /** The sample indices of the next batch (Keras's _flow_index). */
+  protected nextIndices(): Int32Array {
+    if (this.batchIndex === 0) {
+      for (let i = 0; i < this.n; i++) this.indexArray[i] = i;
+      if (this.shuffle) this.rng.shuffle(this.indexArray);
+    }
+    const current = this.n === 0 ? 0 : (this.batchIndex * this.batchSize) % this.n;
+    if (this.n > current + this.batchSize) this.batchIndex++;
+    else this.batchIndex = 0;
+    this.totalBatchesSeen++;
+    return this.indexArray.slice(current, current + this.batchSize);
+  }
+
+  /** The next batch. */
+  abstract next(): Promise<Batch>;
+
+  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+    return {
+      next: async () => ({ value: await this.next(), done: false }),
+      return: async () => ({ value: undefined, done: true }),
+    };
+  }
+}
+
+export interface FlowOptions {
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  sampleWeight?: Tensor | null;
+  /** 'training' or 'validation' with the generator's validationSplit (validation = the first part, as Keras). */
+  subset?: 'training' | 'validation' | null;
+}
+
+/** ImageDataGenerator.flow(x, y): augmented batches from arrays, transformed on the calling thread. */
+export class NumpyArrayIterator extends BatchIterator {
+  readonly x: Tensor;
+  readonly y: Tensor | null;
+  readonly sampleWeight: Tensor | null;
+
+  constructor(x: Tensor, y: Tensor | null, readonly generator: ImageDataGenerator, opts: FlowOptions = {}) {
+    const where = 'ImageDataGenerator.flow';
+    if (!(x instanceof Tensor) || x.rank !== 4) {
+      throw new ShapeError(`${where}: x must be a Tensor of rank 4 [n, h, w, c], got ${x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : typeof x}`);
+    }
+    if (y !== null && (!(y instanceof Tensor) || y.shape[0] !== x.shape[0])) {
+      throw new ShapeError(`${where}: x and y must have the same length; x has ${x.shape[0]} samples, y has ${y instanceof Tensor ? y.shape[0] : typeof y}`);
+    }
+    const sw = opts.sampleWeight ?? null;
+    if (sw !== null && sw.shape[0] !== x.shape[0]) throw new ShapeError(`${where}: sampleWeight has ${sw.shape[0]} values for ${x.shape[0]} samples`);
+    let xs = x, ys = y, sws = sw;
+    if (opts.subset) {
+      if (opts.subset !== 'training' && opts.subset !== 'validation') throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
+      if (!generator.validationSplit) throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
+      const split = Math.floor(x.shape[0] * generator.validationSplit);
+      const [a, b] = opts.subset === 'validation' ? [0, split] : [split, x.shape[0]];
+      xs = x.slice(a, b);
+      ys = y ? y.slice(a, b) : null;
+      sws = sw ? sw.slice(a, b) : null;
+    }
+    super(xs.shape[0], opts.batchSize ?? 32, opts.shuffle ?? true, opts.seed, where);
+    this.x = xs;
+    this.y = ys;
+    this.sampleWeight = sws;
+  }
+
+  /** The transformed images of the given sample indices (Keras's _get_batches_of_transformed_samples). */
+  transformedBatch(indices: ArrayLike<number>): Batch {
+    const [, h, w, c] = this.x.shape;
+    const per = h * w * c;
+    const out = new Float32Array(indices.length * per);
+    const g = this.generator;
+    const random = g.hasRandomTransform;
+    for (let i = 0; i < indices.length; i++) {
+      const j = indices[i];
+      let img: Float32Array = Float32Array.from(this.x.data.subarray(j * per, (j + 1) * per));
+      if (random) {
+        const p = g.getRandomTransform([h, w, c], this.rng);
+        img = g.applyTransform(new Tensor(img, [h, w, c]), p).data as Float32Array;
+      }
+      out.set(g.standardize(new Tensor(img, [h, w, c])).data, i * per);
+    }
+    const bx = new Tensor(out, [indices.length, h, w, c]);
+    if (!this.y) return bx;
+    const by = this.y.gather(indices);
+    return this.sampleWeight ? [bx, by, this.sampleWeight.gather(indices)] : [bx, by];
+  }
+
+  async next(): Promise<Batch> {
+    return this.transformedBatch(this.nextIndices());
+  }
+}
+
+export type ClassMode = 'categorical' | 'binary' | 'sparse' | 'input' | null;
+
+export interface FlowFromDirectoryOptions {
+  /** [height, width], default [256, 256]. */
+  targetSize?: readonly [number, number];
+  colorMode?: ColorMode;
+  /** Class subfolders to use, in label order (default: all, sorted). */
+  classes?: readonly string[] | null;
+  /** 'categorical' (default, one-hot [b, n]), 'binary' (float32 [b]), 'sparse' (float32 [b]), 'input' (y = x) or null. */
+  classMode?: ClassMode;
+  batchSize?: number;
+  shuffle?: boolean;
+  seed?: number;
+  /** Default 'nearest' (as Keras's load_img). */
+  interpolation?: Interpolation;
+  subset?: 'training' | 'validation' | null;
+  followLinks?: boolean;
+  keepAspectRatio?: boolean;
+  /** Batches decoded ahead of the consumer (default 2). */
+  prefetch?: number;
+  /** 'error' (default) or 'skip': an undecodable file is left out of its batch with a warning. */
+  onBadFile?: 'error' | 'skip';
+  verbose?: boolean;
+  pool?: DecodePool;
+}
+
+/** flowFromDirectory's formats (Keras DirectoryIterator.white_list_formats). */
+export const DIRECTORY_ITERATOR_FORMATS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.ppm', '.tif', '.tiff'];
+
+const CLASS_MODES: readonly ClassMode[] = ['categorical', 'binary', 'sparse', 'input', null];
+
+/** ImageDataGenerator.flowFromDirectory: decoding, resizing and the random transform run in workers. */
+export class DirectoryIterator extends BatchIterator {
+  readonly directory: string;
+  readonly classIndices: Record<string, number>;
+  readonly classNames: string[];
+  /** Label of each file. */
+  readonly classes: Int32Array;
+  /** Paths relative to the directory, and full paths. */
+  readonly filenames: string[];
+  readonly filepaths: string[];
+  readonly targetSize: [number, number];
+  readonly colorMode: ColorMode;
+  readonly classMode: ClassMode;
+  readonly interpolation: Interpolation;
+  readonly keepAspectRatio: boolean;
+  private readonly pool: DecodePool;
+  private readonly queue: Promise<Batch>[] = [];
+  private readonly ahead: number;
+  private readonly onBadFile: 'error' | 'skip';
+
+  constructor(dir: string, readonly generator: ImageDataGenerator, opts: FlowFromDirectoryOptions = {}) {
+    const where = 'ImageDataGenerator.flowFromDirectory';
+    const classMode = opts.classMode === undefined ? 'categorical' : opts.classMode;
+    if (!CLASS_MODES.includes(classMode)) throw new ValueError(`${where}: classMode must be 'categorical', 'binary', 'sparse', 'input' or null, got '${String(classMode)}'`);
+    const colorMode = checkColorMode(opts.colorMode ?? 'rgb', where);
+    const interpolation = checkInterpolation(opts.interpolation ?? 'nearest', where);
+    const targetSize = opts.targetSize ?? [256, 256];
+    if (!Array.isArray(targetSize) || targetSize.length !== 2 || !targetSize.every((d) => Number.isInteger(d) && d > 0)) {
+      throw new ValueError(`${where}: targetSize must be [height, width] of positive integers, got ${JSON.stringify(targetSize)}`);
+    }
+    let split: [number, number] | null = null;
+    if (opts.subset) {
+      if (opts.subset !== 'training' && opts.subset !== 'validation') throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
+      if (!generator.validationSplit) throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
+      split = opts.subset === 'validation' ? [0, generator.validationSplit] : [generator.validationSplit, 1];
+    }
+    const { classNames, filepaths, labels } = listClasses(dir, opts.classes ?? null, split, opts.followLinks ?? false, where);
+    if (classMode === 'binary' && classNames.length !== 2) {
+      throw new ValueError(`${where}: classMode 'binary' needs exactly 2 classes, found ${classNames.length}: [${classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`);
+    }
+    super(filepaths.length, opts.batchSize ?? 32, opts.shuffle ?? true, opts.seed, where);
+    if (opts.verbose ?? true) console.log(`Found ${filepaths.length} images belonging to ${classNames.length} classes.`);
+    this.directory = dir;
+    this.classNames = classNames;
+    this.classIndices = Object.fromEntries(classNames.map((c, i) => [c, i]));
+    this.classes = Int32Array.from(labels);
+    this.filepaths = filepaths;
+    this.filenames = filepaths.map((p) => path.relative(dir, p));
+    this.targetSize = [targetSize[0], targetSize[1]];
+    this.colorMode = colorMode;
+    this.classMode = classMode;
+    this.interpolation = interpolation;
+    this.keepAspectRatio = opts.keepAspectRatio ?? false;
+    this.pool = opts.pool ?? getDecodePool();
+    this.ahead = Math.max(1, opts.prefetch ?? 2);
+    this.onBadFile = opts.onBadFile ?? 'error';
+  }
+
+  get numClasses(): number {
+    return this.classNames.length;
+  }
+
+  /** Alias of n (Keras's DirectoryIterator.samples). */
+  get samples(): number {
+    return this.n;
+  }
+
+  /** Starts decoding one batch: indices and random parameters are drawn now, in order. */
+  private schedule(): Promise<Batch> {
+    const idx = this.nextIndices();
+    const [h, w] = this.targetSize;
+    const c = channelsFor(this.colorMode);
+    const g = this.generator;
+    const random = g.hasRandomTransform;
+    const jobs = Array.from(idx, (j) => {
+      const augment = random ? g.augmentParams(g.getRandomTransform([h, w, c], this.rng), h, w) : null;
+      const p = this.pool.decode({
+        path: this.filepaths[j], colorMode: this.colorMode, targetSize: this.targetSize,
+        interpolation: this.interpolation, cropToAspectRatio: this.keepAspectRatio, augment,
+      });
+      return p.then((r) => r, (e: Error) => {
+        const file = this.filepaths[j];
+        const msg = e.message.includes(file) ? e.message : `cannot decode image '${file}': ${e.message}`;
+        if (this.onBadFile === 'skip') {
+          console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
+          return null;
+        }
+        throw new FileFormatError(msg);
+      });
+    });
+    const batch = Promise.all(jobs).then((imgs) => {
+      const keep: number[] = [];
+      imgs.forEach((im, i) => { if (im) keep.push(i); });
+      const per = h * w * c;
+      const out = new Float32Array(keep.length * per);
+      keep.forEach((k, i) => out.set(g.standardize(new Tensor(imgs[k]!.data, [h, w, c])).data, i * per));
+      const bx = new Tensor(out, [keep.length, h, w, c]);
+      const labels = keep.map((k) => this.classes[idx[k]]);
+      switch (this.classMode) {
+        case null: return bx;
+        case 'input': return [bx, bx.clone()] as Batch;
+        case 'sparse':
+        case 'binary': return [bx, new Tensor(Float32Array.from(labels), [keep.length])] as Batch;
+        case 'categorical': {
+          const y = new Float32Array(keep.length * this.numClasses);
+          labels.forEach((l, i) => { y[i * this.numClasses + l] = 1; });
+          return [bx, new Tensor(y, [keep.length, this.numClasses])] as Batch;
+        }
+      }
+    });
+    batch.catch(() => undefined); // reported when awaited
+    return batch;
+  }
+
+  async next(): Promise<Batch> {
+    if (this.n === 0) throw new ValueError(`ImageDataGenerator.flowFromDirectory: no images found in '${this.directory}' (formats ${DIRECTORY_ITERATOR_FORMATS.join(', ')})`);
+    while (this.queue.length < this.ahead + 1) this.queue.push(this.schedule());
+    const b = this.queue.shift()!;
+    this.queue.push(this.schedule());
+    return b;
+  }
+
+  override reset(): void {
+    super.reset();
+    this.queue.length = 0;
+  }
+}
+
+function listClasses(dir: string, classes: readonly string[] | null, split: [number, number] | null, followLinks: boolean, where: string) {
+  let names: string[];
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new FileFormatError(code === 'ENOENT' ? `${where}: directory not found: '${dir}'` : `${where}: cannot read directory '${dir}': ${(e as Error).message}`);
+  }
+  if (classes) {
+    names = [...classes];
+    for (const c of names) {
+      if (!entries.includes(c) || !isDirectory(path.join(dir, c))) throw new ValueError(`${where}: class folder '${c}' not found in '${dir}'`);
+    }
+  } else {
+    names = entries.filter((n) => !n.startsWith('.') && isDirectory(path.join(dir, n))).sort(codePointCompare);
+    if (names.length === 0) {
+      throw new ValueError(`${where}: no class subfolders in '${dir}'. The images must be sorted into one subfolder per class (e.g. '${dir}/cats/1.jpg', '${dir}/dogs/2.jpg')`);
+    }
+  }
+  const filepaths: string[] = [];
+  const labels: number[] = [];
+  names.forEach((name, k) => {
+    const d = path.join(dir, name);
+    let files = listImageFiles(d, DIRECTORY_ITERATOR_FORMATS, followLinks);
+    if (split) files = files.slice(Math.floor(split[0] * files.length), Math.floor(split[1] * files.length));
+    for (const f of files) { filepaths.push(path.join(d, f)); labels.push(k); }
+  });
+  return { classNames: names, filepaths, labels };
+}
+
+function isDirectory(p: string): boolean {
+  try { return statSync(p).isDirectory(); } catch { return false; }
+}
