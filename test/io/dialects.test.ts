@@ -1,0 +1,214 @@
+// Files in the layouts other Keras versions write, built here with h5wasm exactly as those
+// versions lay them out: keras.applications weight files (Keras 1 names, root layer_names only),
+// Keras 2.0 list-style Sequential .h5, Keras 3.1 / 3.11 legacy weight paths, a Keras 3 .keras
+// archive with DTypePolicy objects and extra keys, and a Keras 2.13 archive using
+// _layer_checkpoint_dependencies with non-matching group names.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { zipSync } from 'fflate';
+import * as L from '../../src/layers/index.js';
+import { Sequential } from '../../src/models/sequential.js';
+import { Tensor } from '../../src/tensor/tensor.js';
+import { setRandomSeed } from '../../src/tensor/random.js';
+import { H5Writer } from '../../src/io/h5.js';
+import { loadModel, loadWeights } from '../../src/io/index.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-dialects-'));
+const quiet = { warn: () => {} };
+
+function vals(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 31 + i * 0.7) * 0.5);
+}
+
+function vggLike(): Sequential {
+  return new Sequential([
+    new L.Conv2D(4, 3, { inputShape: [8, 8, 3], padding: 'same', activation: 'relu', name: 'block1_conv1' }),
+    new L.Conv2D(4, 3, { padding: 'same', activation: 'relu', name: 'block1_conv2' }),
+    new L.MaxPooling2D(2, { name: 'block1_pool' }),
+    new L.Conv2D(6, 3, { padding: 'same', activation: 'relu', name: 'block2_conv1' }),
+    new L.MaxPooling2D(2, { name: 'block2_pool' }),
+  ], { name: 'vgg_like' });
+}
+
+test('keras.applications-style weights file: root layer_names only, Keras 1 names, loaded by position', async () => {
+  const f = path.join(tmp, 'vgg_like_weights_tf_dim_ordering_tf_kernels_notop.h5');
+  const w = await H5Writer.create(f);
+  const layers: [string, number[][]][] = [
+    ['block1_conv1', [[3, 3, 3, 4], [4]]], ['block1_conv2', [[3, 3, 4, 4], [4]]], ['block1_pool', []],
+    ['block2_conv1', [[3, 3, 4, 6], [6]]], ['block2_pool', []],
+  ];
+  w.root.writeStringList('layer_names', layers.map(([n]) => n));
+  const arrays = new Map<string, Float32Array>();
+  layers.forEach(([name, shapes], li) => {
+    const g = w.root.createGroup(name);
+    const names = shapes.map((_, i) => `${name}_${i === 0 ? 'W' : 'b'}_1:0`);
+    g.writeStringList('weight_names', names);
+    shapes.forEach((s, i) => {
+      const v = vals(s.reduce((a, b) => a * b, 1), li * 10 + i);
+      arrays.set(`${name}/${i}`, v);
+      g.writeDataset(names[i], v, s);
+    });
+  });
+  w.close();
+  setRandomSeed(1);
+  const m = vggLike();
+  await loadWeights(m, f);
+  for (const l of m.layers) l.weights.forEach((v, i) => assert.deepEqual(Array.from(v.data), Array.from(arrays.get(`${l.name}/${i}`)!)));
+  // byName works too, since the layer names match.
+  const m2 = vggLike();
+  await loadWeights(m2, f, { byName: true });
+  assert.deepEqual(Array.from(m2.layers[3].weights[0].data), Array.from(arrays.get('block2_conv1/0')!));
+  // A model with a different number of weighted layers: a clear positional error.
+  const short = new Sequential([new L.Conv2D(4, 3, { inputShape: [8, 8, 3], padding: 'same' })]);
+  await assert.rejects(loadWeights(short, f), /holds weights for 3 layers \(block1_conv1, block1_conv2, block2_conv1\), but the model has 1 layers with weights/);
+});
+
+async function writeLegacy(f: string, modelConfig: unknown, weightPath: (layer: string, v: string) => string, weightName: (layer: string, v: string) => string,
+  layerVars: [string, [string, number[]][]][], version: string): Promise<Map<string, Float32Array>> {
+  const w = await H5Writer.create(f);
+  w.root.writeString('keras_version', version);
+  w.root.writeString('backend', 'tensorflow');
+  w.root.writeString('model_config', JSON.stringify(modelConfig));
+  const mw = w.root.createGroup('model_weights');
+  mw.writeStringList('layer_names', layerVars.map(([n]) => n));
+  const arrays = new Map<string, Float32Array>();
+  layerVars.forEach(([name, vars], li) => {
+    const g = mw.createGroup(name);
+    g.writeStringList('weight_names', vars.map(([v]) => weightName(name, v)));
+    vars.forEach(([v, s], i) => {
+      const a = vals(s.reduce((x, y) => x * y, 1), li * 7 + i);
+      arrays.set(`${name}/${v}`, a);
+      g.writeDataset(weightPath(name, v), a, s);
+    });
+  });
+  w.close();
+  return arrays;
+}
+
+const LAYER_VARS: [string, [string, number[]][]][] = [
+  ['conv2d_1', [['kernel', [3, 3, 1, 2]], ['bias', [2]]]],
+  ['batch_normalization_1', [['gamma', [2]], ['beta', [2]], ['moving_mean', [2]], ['moving_variance', [2]]]],
+  ['flatten_1', []],
+  ['dense_1', [['kernel', [32, 3]], ['bias', [3]]]],
+];
+
+test('Keras 2.0 list-style Sequential .h5 with <layer>/<layer>/<var>:0 paths', async () => {
+  const f = path.join(tmp, 'k20.h5');
+  const cfg = { class_name: 'Sequential', config: [
+    { class_name: 'Conv2D', config: { name: 'conv2d_1', trainable: true, batch_input_shape: [null, 6, 6, 1], dtype: 'float32', filters: 2, kernel_size: [3, 3], strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'relu', use_bias: true, kernel_initializer: { class_name: 'VarianceScaling', config: { scale: 1.0, mode: 'fan_avg', distribution: 'uniform', seed: null } }, bias_initializer: { class_name: 'Zeros', config: {} }, kernel_regularizer: null, bias_regularizer: null, activity_regularizer: null, kernel_constraint: null, bias_constraint: null } },
+    { class_name: 'BatchNormalization', config: { name: 'batch_normalization_1', trainable: true, axis: -1, momentum: 0.99, epsilon: 0.001, center: true, scale: true } },
+    { class_name: 'Flatten', config: { name: 'flatten_1', trainable: true } },
+    { class_name: 'Dense', config: { name: 'dense_1', trainable: true, units: 3, activation: 'softmax', use_bias: true } },
+  ] };
+  const arrays = await writeLegacy(f, cfg, (l, v) => `${l}/${v}:0`, (l, v) => `${l}/${v}:0`, LAYER_VARS, '2.0.8');
+  const m = await loadModel(f, quiet);
+  assert.ok(m instanceof Sequential);
+  assert.deepEqual(m.layers.map((l) => l.name), ['conv2d_1', 'batch_normalization_1', 'flatten_1', 'dense_1']);
+  assert.deepEqual(Array.from(m.layers[1].weights[2].data), Array.from(arrays.get('batch_normalization_1/moving_mean')!));
+  assert.deepEqual(Array.from(m.layers[3].weights[0].data), Array.from(arrays.get('dense_1/kernel')!));
+  const y = m.predict(new Tensor(vals(72, 1), [2, 6, 6, 1])) as Tensor;
+  assert.deepEqual(y.shape, [2, 3]);
+});
+
+for (const [version, pathOf, nameOf] of [
+  ['3.1.0', (_l: string, v: string) => v, (_l: string, v: string) => v],
+  ['3.11.0', (l: string, v: string) => `${l}/${v}`, (l: string, v: string) => `${l}/${v}`],
+] as const) {
+  test(`Keras ${version} legacy .h5 weight paths`, async () => {
+    const f = path.join(tmp, `k${version}.h5`);
+    const K3 = (cls: string, config: Record<string, unknown>) => ({ module: 'keras.layers', class_name: cls, config, registered_name: null });
+    const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+    const cfg = { class_name: 'Sequential', config: { name: 'sequential', trainable: true, dtype, layers: [
+      K3('InputLayer', { batch_shape: [null, 6, 6, 1], dtype: 'float32', sparse: false, name: 'input_layer' }),
+      K3('Conv2D', { name: 'conv2d_1', dtype, filters: 2, kernel_size: [3, 3], activation: 'relu' }),
+      K3('BatchNormalization', { name: 'batch_normalization_1', dtype }),
+      K3('Flatten', { name: 'flatten_1', dtype }),
+      K3('Dense', { name: 'dense_1', dtype, units: 3, activation: 'softmax', quantization_config: null }),
+    ], build_input_shape: [null, 6, 6, 1] } };
+    const arrays = await writeLegacy(f, cfg, pathOf, nameOf, LAYER_VARS, version);
+    const m = await loadModel(f, quiet);
+    assert.deepEqual(Array.from(m.layers[0].weights[0].data), Array.from(arrays.get('conv2d_1/kernel')!));
+    assert.deepEqual(Array.from(m.layers[1].weights[1].data), Array.from(arrays.get('batch_normalization_1/beta')!));
+    assert.deepEqual(Array.from(m.layers[3].weights[1].data), Array.from(arrays.get('dense_1/bias')!));
+  });
+}
+
+async function h5Bytes(build: (w: H5Writer) => void): Promise<Uint8Array> {
+  const f = path.join(tmp, `inner-${Math.random().toString(36).slice(2)}.h5`);
+  const w = await H5Writer.create(f);
+  build(w);
+  w.close();
+  return new Uint8Array(readFileSync(f));
+}
+
+test('Keras 3 .keras archive: Functional with DTypePolicy objects, optional, quantization_config, list args for Add', async () => {
+  const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+  const kt = (n: string, shape: (number | null)[]) => ({ class_name: '__keras_tensor__', config: { shape, dtype: 'float32', keras_history: [n, 0, 0] } });
+  const config = {
+    module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
+    config: { name: 'functional', trainable: true, layers: [
+      { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 4], dtype: 'float32', sparse: false, ragged: false, name: 'input_layer', optional: false }, registered_name: null, name: 'input_layer', inbound_nodes: [] },
+      { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense', trainable: true, dtype, units: 3, activation: 'relu', use_bias: true, kernel_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null }, bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null }, kernel_regularizer: null, bias_regularizer: null, kernel_constraint: null, bias_constraint: null, quantization_config: null }, registered_name: null, build_config: { input_shape: [null, 4] }, name: 'dense', inbound_nodes: [{ args: [kt('input_layer', [null, 4])], kwargs: {} }] },
+      { module: 'keras.layers', class_name: 'Dense', config: { name: 'dense_1', trainable: true, dtype, units: 3 }, registered_name: null, build_config: { input_shape: [null, 4] }, name: 'dense_1', inbound_nodes: [{ args: [kt('input_layer', [null, 4])], kwargs: {} }] },
+      { module: 'keras.layers', class_name: 'Add', config: { name: 'add', trainable: true, dtype }, registered_name: null, build_config: { input_shape: [[null, 3], [null, 3]] }, name: 'add', inbound_nodes: [{ args: [[kt('dense', [null, 3]), kt('dense_1', [null, 3])]], kwargs: {} }] },
+    ], input_layers: [['input_layer', 0, 0]], output_layers: [['add', 0, 0]] },
+    build_config: { input_shape: [null, 4] },
+    compile_config: { optimizer: { module: 'keras.optimizers', class_name: 'SGD', config: { name: 'SGD', learning_rate: 0.05, momentum: 0.9, nesterov: false, weight_decay: null, clipnorm: null, global_clipnorm: null, clipvalue: null, use_ema: false, ema_momentum: 0.99, ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null }, registered_name: null }, loss: 'mean_squared_error', loss_weights: null, metrics: ['mae'], weighted_metrics: null, run_eagerly: false, steps_per_execution: 1, jit_compile: false },
+  };
+  const k = vals(12, 1); const b = vals(3, 2); const k2 = vals(12, 3); const b2 = vals(3, 4);
+  const weights = await h5Bytes((w) => {
+    w.root.createGroup('vars').writeString('name', 'functional');
+    const d = w.root.createGroup('layers/dense/vars'); d.writeString('name', 'dense');
+    d.writeDataset('0', k, [4, 3]); d.writeDataset('1', b, [3]);
+    const d1 = w.root.createGroup('layers/dense_1/vars'); d1.writeString('name', 'dense_1');
+    d1.writeDataset('0', k2, [4, 3]); d1.writeDataset('1', b2, [3]);
+    w.root.createGroup('layers/add/vars').writeString('name', 'add');
+    w.root.createGroup('layers/input_layer/vars').writeString('name', 'input_layer');
+  });
+  const f = path.join(tmp, 'k3.keras');
+  writeFileSync(f, zipSync({
+    'metadata.json': [new TextEncoder().encode('{"keras_version": "3.14.0", "date_saved": "2026-01-01@00:00:00"}'), { level: 0 }],
+    'config.json': [new TextEncoder().encode(JSON.stringify(config)), { level: 0 }],
+    'model.weights.h5': [weights, { level: 0 }],
+  }));
+  const m = await loadModel(f, { warn: (w) => { throw new Error(w); } });
+  assert.deepEqual(m.layers.map((l) => l.name), ['input_layer', 'dense', 'dense_1', 'add']);
+  const x = new Tensor(Float32Array.from([1, 2, 3, 4]), [1, 4]);
+  const y = (m.predict(x) as Tensor).data;
+  for (let j = 0; j < 3; j++) {
+    let a = b[j]; let c = b2[j];
+    for (let i = 0; i < 4; i++) { a += (i + 1) * k[i * 3 + j]; c += (i + 1) * k2[i * 3 + j]; }
+    assert.ok(Math.abs(y[j] - (Math.max(0, a) + c)) < 1e-5);
+  }
+  assert.equal(m.compiled?.optimizer.className, 'SGD');
+  assert.ok(Math.abs(m.compiled!.optimizer.learningRate - 0.05) < 1e-9);
+  assert.equal(m.compiled?.config.loss, 'mean_squared_error');
+});
+
+test('Keras 2.13 .keras archive: _layer_checkpoint_dependencies with non-matching names, matched by order', async () => {
+  const config = { class_name: 'Sequential', config: { name: 'sequential', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 4], dtype: 'float32', sparse: false, ragged: false, name: 'dense_input' } },
+    { class_name: 'Dense', config: { name: 'dense', units: 5, activation: 'relu' } },
+    { class_name: 'Dense', config: { name: 'dense_1', units: 2 } },
+  ] } };
+  const k = vals(20, 1); const b = vals(5, 2); const k2 = vals(10, 3); const b2 = vals(2, 4);
+  const weights = await h5Bytes((w) => {
+    // Names as one Windows-saved file had them: not the layers' names, one with a backslash.
+    const g1 = w.root.createGroup('_layer_checkpoint_dependencies/dense\\0/vars');
+    g1.writeDataset('0', k, [4, 5]); g1.writeDataset('1', b, [5]);
+    const g2 = w.root.createGroup('_layer_checkpoint_dependencies/layer_with_weights-1/vars');
+    g2.writeDataset('0', k2, [5, 2]); g2.writeDataset('1', b2, [2]);
+  });
+  const f = path.join(tmp, 'k213.keras');
+  writeFileSync(f, zipSync({
+    'metadata.json': new TextEncoder().encode('{"keras_version": "2.13.1", "date_saved": "2023-08-01@10:00:00"}'),
+    'config.json': new TextEncoder().encode(JSON.stringify(config)),
+    'model.weights.h5': weights,
+  }));
+  const m = await loadModel(f, quiet);
+  assert.deepEqual(Array.from(m.layers[0].weights[0].data), Array.from(k));
+  assert.deepEqual(Array.from(m.layers[1].weights[1].data), Array.from(b2));
+});
