@@ -240,6 +240,16 @@ export class Model extends Layer {
     const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : printFnOrOptions ?? {};
     summarize(this, opts);
   }
+
+  // --- model files (io/, issue 5); imported lazily because io/ imports the model classes ---
+  /** Saves the model: '.keras' (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js). */
+  async save(filePath: string): Promise<void> { return (await import('../io/index.js')).saveModel(this, filePath); }
+  /** Saves the weights: '*.weights.h5' (Keras 3 layout) or '.h5' (legacy Keras 2 layout). */
+  async saveWeights(filePath: string): Promise<void> { return (await import('../io/index.js')).saveWeights(this, filePath); }
+  /** Loads weights from '.keras', '*.weights.h5' or legacy '.h5' files (by position, or { byName, skipMismatch }). */
+  async loadWeights(filePath: string, opts: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
+    return (await import('../io/index.js')).loadWeights(this, filePath, opts);
+  }
 }
 
 function kerasTensorConfig(t: KerasTensor, key: (t: KerasTensor) => [string, number, number]): Record<string, unknown> {

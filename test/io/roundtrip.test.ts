@@ -223,3 +223,16 @@ test('preprocessing and augmentation layers round trip through .keras (inference
   assert.deepEqual(r.layers.map(cfg), m.layers.map(cfg));
   assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6);
 });
+
+test('Model methods: save, saveWeights, loadWeights', async () => {
+  setRandomSeed(6);
+  const m = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)]);
+  const x = rand([2, 4], 1);
+  await m.save(path.join(tmp, 'methods.keras'));
+  await m.saveWeights(path.join(tmp, 'methods.weights.h5'));
+  const r = await loadModel(path.join(tmp, 'methods.keras'));
+  assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 0);
+  const fresh = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)]);
+  await fresh.loadWeights(path.join(tmp, 'methods.weights.h5'));
+  assertClose(fresh.predict(x) as Tensor, m.predict(x) as Tensor, 0);
+});
