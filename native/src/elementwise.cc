@@ -106,10 +106,10 @@ void unary(Unary op, const float* x, float* y, int64_t n) {
     case Unary::Rsqrt: return map1(x, y, n, 2, [](float v) { return 1.f / std::sqrt(v); });
     case Unary::Square: return map1(x, y, n, 1, [](float v) { return v * v; });
     case Unary::Reciprocal: return map1(x, y, n, 2, [](float v) { return 1.f / v; });
-    case Unary::Relu: return map1(x, y, n, 1, [](float v) { return v > 0.f ? v : (v == v ? 0.f : v); });
+    case Unary::Relu: return map1(x, y, n, 1, [](float v) { return v > 0.f ? v : 0.f; });
     case Unary::Sigmoid: return map1(x, y, n, 8, [](float v) { return 1.f / (1.f + std::exp(-v)); });
     case Unary::Tanh: return map1(x, y, n, 8, [](float v) { return std::tanh(v); });
-    case Unary::Sign: return map1(x, y, n, 1, [](float v) { return v > 0.f ? 1.f : v < 0.f ? -1.f : v; });
+    case Unary::Sign: return map1(x, y, n, 1, [](float v) { return v > 0.f ? 1.f : v < 0.f ? -1.f : 0.f; });
     case Unary::Floor: return map1(x, y, n, 1, [](float v) { return std::floor(v); });
     case Unary::Round: return map1(x, y, n, 1, [](float v) { return round_even(v); });
     case Unary::Softplus: return map1(x, y, n, 12, [](float v) { return softplus(v); });
@@ -161,9 +161,9 @@ void binary(Binary op, const float* a, const int64_t* ashape, int ar, const floa
     case Binary::Mul: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x * y; });
     case Binary::Div: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x / y; });
     case Binary::Maximum:
-      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x != x || y != y ? x + y : (x > y ? x : y); });
+      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x >= y || x != x ? x : y; });
     case Binary::Minimum:
-      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x != x || y != y ? x + y : (x < y ? x : y); });
+      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x <= y || x != x ? x : y; });
     case Binary::Pow:
       return binary_loop(a, A, b, B, S, r, out,
                          [](float x, float y) { return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y))); });
@@ -246,8 +246,8 @@ void arg_max(const float* x, int64_t outer, int64_t size, int64_t inner, int32_t
       for (int64_t j = 0; j < inner; ++j) {
         const float* s = x + o * size * inner + j;
         int64_t best = 0;
-        float bv = size > 0 ? s[0] : 0.f;
-        for (int64_t i = 1; i < size; ++i)
+        float bv = -std::numeric_limits<float>::infinity();
+        for (int64_t i = 0; i < size; ++i)
           if (s[i * inner] > bv) { bv = s[i * inner]; best = i; }
         out[o * inner + j] = static_cast<int32_t>(best);
       }
@@ -382,8 +382,8 @@ void adam_update(float* w, const float* g, float* m, float* v, int64_t n, double
   par_elems(n, 4, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) {
       const double gi = g[i];
-      const float mi = static_cast<float>(beta1 * m[i] + (1.0 - beta1) * gi);
-      const float vi = static_cast<float>(beta2 * v[i] + (1.0 - beta2) * gi * gi);
+      const float mi = static_cast<float>(m[i] + (gi - m[i]) * (1.0 - beta1));
+      const float vi = static_cast<float>(v[i] + (gi * gi - v[i]) * (1.0 - beta2));
       m[i] = mi;
       v[i] = vi;
       w[i] = static_cast<float>(w[i] - alpha * mi / (std::sqrt(static_cast<double>(vi)) + eps));

@@ -42,7 +42,7 @@ void max_pool_forward(const PoolGeom& g, const float* x, float* y) {
           for (int64_t iy = w.y0; iy < w.y1; ++iy)
             for (int64_t ix = w.x0; ix < w.x1; ++ix) {
               const float* s = x + ((n * g.H + iy) * g.W + ix) * C;
-              for (int64_t c = 0; c < C; ++c) d[c] = s[c] > d[c] ? s[c] : d[c];
+              for (int64_t c = 0; c < C; ++c) d[c] = s[c] > d[c] || s[c] != s[c] ? s[c] : d[c];  // NaN wins
             }
         }
   });

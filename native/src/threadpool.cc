@@ -78,7 +78,9 @@ class Pool {
   void start(int n) {
     size_ = n;
     stop_flag_ = false;
-    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i] { worker(i); });
+    // Workers start from the current word: a job posted before a worker first runs is not missed.
+    const uint64_t w0 = word_.load(std::memory_order_acquire);
+    for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, w0] { worker(i, w0); });
   }
 
   void stop() {
@@ -93,9 +95,8 @@ class Pool {
     workers_.clear();
   }
 
-  void worker(int idx) {
+  void worker(int idx, uint64_t seen) {
     t_in_pool = true;
-    uint64_t seen = word_.load(std::memory_order_acquire);
     for (;;) {
       // Spin for ~100 us before sleeping: back-to-back kernel calls then cost no futex wake-up.
       auto t0 = std::chrono::steady_clock::now();

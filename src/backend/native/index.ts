@@ -117,8 +117,10 @@ export function nativeInfo(): NativeInfo {
 }
 
 /** Uninitialised float32 storage of n elements (the kernel writes all of them). */
-function alloc(n: number): Float32Array {
-  if (!(Number.isInteger(n) && n >= 0)) throw new Error(`convkit native: invalid output size ${n}`);
+function alloc(n: number, kernel: string): Float32Array {
+  if (!(Number.isSafeInteger(n) && n >= 0 && n <= 2 ** 31)) {
+    throw new Error(`convkit native ${kernel}: output of ${n} elements is invalid or too large (at most 2^31)`);
+  }
   const buf = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(buf.buffer, buf.byteOffset, n);
 }
@@ -155,64 +157,64 @@ function makeBackend(a: Addon): Backend {
   return {
     name: 'native',
     matmul(x, y, m, n, k, transA, transB, bias, act) {
-      const out = alloc(size(m) * size(n));
+      const out = alloc(size(m) * size(n), 'matmul');
       a.matmul(x, y, m, n, k, transA, transB, bias, act, out);
       return out;
     },
     conv2d(x, w, bias, info, act) {
-      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.outC));
+      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.outC), 'conv2d');
       a.conv2d(x, w, bias, convInfo(info), act, out);
       return out;
     },
     conv2dBackpropInput(dy, w, info) {
-      const out = alloc(size(info.batch) * size(info.inH) * size(info.inW) * size(info.inC));
+      const out = alloc(size(info.batch) * size(info.inH) * size(info.inW) * size(info.inC), 'conv2dBackpropInput');
       a.conv2dBackpropInput(dy, w, convInfo(info), out);
       return out;
     },
     conv2dBackpropFilter(x, dy, info) {
-      const out = alloc(size(info.kH) * size(info.kW) * size(info.inC) * size(info.outC));
+      const out = alloc(size(info.kH) * size(info.kW) * size(info.inC) * size(info.outC), 'conv2dBackpropFilter');
       a.conv2dBackpropFilter(x, dy, convInfo(info), out);
       return out;
     },
     maxPool2d(x, info) {
-      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.channels));
+      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.channels), 'maxPool2d');
       a.maxPool2d(x, poolInfo(info), out);
       return out;
     },
     maxPool2dBackward(x, dy, info) {
-      const out = alloc(x.length);
+      const out = alloc(x.length, 'maxPool2dBackward');
       a.maxPool2dBackward(x, dy, poolInfo(info), out);
       return out;
     },
     avgPool2d(x, info) {
-      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.channels));
+      const out = alloc(size(info.batch) * size(info.outH) * size(info.outW) * size(info.channels), 'avgPool2d');
       a.avgPool2d(x, poolInfo(info), out);
       return out;
     },
     avgPool2dBackward(dy, info) {
-      const out = alloc(size(info.batch) * size(info.inH) * size(info.inW) * size(info.channels));
+      const out = alloc(size(info.batch) * size(info.inH) * size(info.inW) * size(info.channels), 'avgPool2dBackward');
       a.avgPool2dBackward(dy, poolInfo(info), out);
       return out;
     },
     unary(op, x) {
-      const out = alloc(x.length);
+      const out = alloc(x.length, 'unary');
       a.unary(op, x, out);
       return out;
     },
     binary(op, x, xShape, y, yShape, outShape) {
       let n = 1;
       for (const d of outShape) n *= size(d);
-      const out = alloc(n);
+      const out = alloc(n, 'binary');
       a.binary(op, x, xShape, y, yShape, outShape, out);
       return out;
     },
     reluBackward(dy, y) {
-      const out = alloc(dy.length);
+      const out = alloc(dy.length, 'reluBackward');
       a.reluBackward(dy, y, out);
       return out;
     },
     reduce(op, x, outer, sz, inner) {
-      const out = alloc(size(outer) * size(inner));
+      const out = alloc(size(outer) * size(inner), 'reduce');
       a.reduce(op, x, outer, sz, inner, out);
       return out;
     },
@@ -222,27 +224,27 @@ function makeBackend(a: Addon): Backend {
       return out;
     },
     transpose(x, shape, perm) {
-      const out = alloc(x.length);
+      const out = alloc(x.length, 'transpose');
       a.transpose(x, shape, perm, out);
       return out;
     },
     softmax(x, rows, cols) {
-      const out = alloc(size(rows) * size(cols));
+      const out = alloc(size(rows) * size(cols), 'softmax');
       a.softmax(x, rows, cols, out);
       return out;
     },
     logSoftmax(x, rows, cols) {
-      const out = alloc(size(rows) * size(cols));
+      const out = alloc(size(rows) * size(cols), 'logSoftmax');
       a.logSoftmax(x, rows, cols, out);
       return out;
     },
     softmaxCrossEntropy(logits, labels, rows, cols) {
-      const out = alloc(size(rows));
+      const out = alloc(size(rows), 'softmaxCrossEntropy');
       a.softmaxCrossEntropy(logits, labels, rows, cols, out);
       return out;
     },
     softmaxCrossEntropyBackward(logits, labels, dloss, rows, cols) {
-      const out = alloc(size(rows) * size(cols));
+      const out = alloc(size(rows) * size(cols), 'softmaxCrossEntropyBackward');
       a.softmaxCrossEntropyBackward(logits, labels, dloss, rows, cols, out);
       return out;
     },

@@ -1,0 +1,303 @@
+// Every native kernel against the TypeScript reference backend (the oracle), on random data and odd
+// shapes, on each instruction-set path this CPU can run (generic, AVX2, AVX-512), plus bad-argument
+// checks: a wrong call must throw a JS Error naming the kernel and leave the process alive.
+import assert from 'node:assert/strict';
+import { after, describe, test } from 'node:test';
+import { jsBackend } from '../../src/backend/js/index.js';
+import {
+  getIsa, getNumThreads, loadNativeBackend, nativeInfo, nativeLoadError, setIsa, setNumThreads,
+  type NativeIsa,
+} from '../../src/backend/native/index.js';
+import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../../src/backend/types.js';
+
+const nb = loadNativeBackend();
+const skip = nb ? false : `native addon not available (${nativeLoadError()}); run \`npm run build:native\``;
+const native = nb as Backend;
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(1234);
+function randn(n: number, lo = -1, hi = 1): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = lo + (hi - lo) * rand();
+  return a;
+}
+
+/** |a-b| <= tol·(1+|b|) elementwise, tol scaled by √depth for float32 sums. */
+function close(got: ArrayLike<number>, want: ArrayLike<number>, depth: number, what: string, base = 2e-6): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  const tol = base * Math.sqrt(Math.max(1, depth));
+  for (let i = 0; i < want.length; i++) {
+    const g = got[i], w = want[i];
+    if (Number.isNaN(w)) { assert.ok(Number.isNaN(g), `${what}[${i}]: got ${g}, want NaN`); continue; }
+    if (g === w) continue;
+    if (!(Math.abs(g - w) <= tol * (1 + Math.abs(w)))) {
+      assert.fail(`${what}[${i}]: got ${g}, want ${w} (tol ${tol})`);
+    }
+  }
+}
+
+const isas: NativeIsa[] = [];
+if (nb) {
+  const best = nativeInfo().detectedIsa;
+  isas.push('generic');
+  if (best === 'avx2' || best === 'avx512') isas.push('avx2');
+  if (best === 'avx512') isas.push('avx512');
+}
+const initialIsa = nb ? getIsa() : 'generic';
+const initialThreads = nb ? getNumThreads() : 1;
+after(() => {
+  if (!nb) return;
+  setIsa(initialIsa);
+  setNumThreads(initialThreads);
+});
+
+function conv(c: Partial<Conv2DInfo> & { batch: number; inH: number; inW: number; inC: number; outC: number; kH: number; kW: number },
+  padBottom = 0, padRight = 0): Conv2DInfo {
+  const p: Conv2DInfo = {
+    strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 0, outW: 0, ...c,
+  };
+  p.outH = Math.floor((p.inH + p.padTop + padBottom - p.dilationH * (p.kH - 1) - 1) / p.strideH) + 1;
+  p.outW = Math.floor((p.inW + p.padLeft + padRight - p.dilationW * (p.kW - 1) - 1) / p.strideW) + 1;
+  return p;
+}
+
+const convCases: Conv2DInfo[] = [
+  conv({ batch: 1, inH: 1, inW: 1, inC: 1, outC: 1, kH: 1, kW: 1 }),
+  conv({ batch: 2, inH: 7, inW: 13, inC: 1, outC: 17, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1),
+  conv({ batch: 1, inH: 13, inW: 7, inC: 3, outC: 33, kH: 3, kW: 3, strideH: 2, strideW: 2, padLeft: 1 }, 1, 0),
+  conv({ batch: 3, inH: 9, inW: 11, inC: 15, outC: 31, kH: 3, kW: 2, strideH: 3, strideW: 1, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 1 }, 0, 3),
+  conv({ batch: 2, inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3 }),
+  conv({ batch: 2, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 }),
+  conv({ batch: 2, inH: 5, inW: 5, inC: 64, outC: 64, kH: 3, kW: 3 }),
+  conv({ batch: 1, inH: 17, inW: 5, inC: 97, outC: 7, kH: 5, kW: 1, padTop: 2 }, 2, 0),
+  conv({ batch: 1, inH: 4, inW: 4, inC: 300, outC: 16, kH: 2, kW: 2 }),
+  conv({ batch: 8, inH: 12, inW: 12, inC: 16, outC: 13, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1),
+  conv({ batch: 1, inH: 6, inW: 6, inC: 2, outC: 3, kH: 7, kW: 7, padTop: 3, padLeft: 3 }, 3, 3),
+];
+
+const mmCases: [number, number, number][] = [
+  [1, 1, 1], [7, 13, 31], [97, 33, 17], [15, 17, 300], [1, 100, 7], [100, 1, 5], [33, 65, 0], [64, 64, 64], [300, 40, 600],
+];
+
+describe('native backend vs reference backend', { skip }, () => {
+  for (const isa of isas) {
+    describe(`isa ${isa}`, () => {
+      test('matmul: transposes, bias, relu, odd sizes', () => {
+        setIsa(isa);
+        for (const [m, n, k] of mmCases) {
+          for (const ta of [false, true]) for (const tb of [false, true]) {
+            const a = randn(m * k), b = randn(k * n);
+            const bias = (m + n + k) % 2 ? randn(n) : null;
+            for (const act of ['linear', 'relu'] as const) {
+              const what = `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb} bias${!!bias} ${act}`;
+              close(native.matmul(a, b, m, n, k, ta, tb, bias, act), jsBackend.matmul(a, b, m, n, k, ta, tb, bias, act), k, what);
+            }
+          }
+        }
+      });
+
+      test('conv2d forward / backprop-input / backprop-filter', () => {
+        setIsa(isa);
+        for (const threads of [initialThreads, 3]) {
+          setNumThreads(threads);
+          for (const p of convCases) {
+            const x = randn(p.batch * p.inH * p.inW * p.inC);
+            const w = randn(p.kH * p.kW * p.inC * p.outC);
+            const bias = randn(p.outC);
+            const dy = randn(p.batch * p.outH * p.outW * p.outC);
+            const k = p.kH * p.kW * p.inC;
+            const tag = `${isa} t${threads} ${JSON.stringify(p)}`;
+            close(native.conv2d(x, w, bias, p, 'relu'), jsBackend.conv2d(x, w, bias, p, 'relu'), k, `conv2d ${tag}`);
+            close(native.conv2d(x, w, null, p, 'linear'), jsBackend.conv2d(x, w, null, p, 'linear'), k, `conv2d ${tag}`);
+            close(native.conv2dBackpropInput(dy, w, p), jsBackend.conv2dBackpropInput(dy, w, p), p.outC * p.kH * p.kW,
+              `conv2dBackpropInput ${tag}`);
+            close(native.conv2dBackpropFilter(x, dy, p), jsBackend.conv2dBackpropFilter(x, dy, p),
+              p.batch * p.outH * p.outW, `conv2dBackpropFilter ${tag}`);
+          }
+        }
+        setNumThreads(initialThreads);
+      });
+    });
+  }
+
+  function pool(c: Omit<Pool2DInfo, 'outH' | 'outW'>, padBottom = 0, padRight = 0): Pool2DInfo {
+    return {
+      ...c,
+      outH: Math.floor((c.inH + c.padTop + padBottom - c.poolH) / c.strideH) + 1,
+      outW: Math.floor((c.inW + c.padLeft + padRight - c.poolW) / c.strideW) + 1,
+    };
+  }
+  const poolCases: Pool2DInfo[] = [
+    pool({ batch: 1, inH: 1, inW: 1, channels: 1, poolH: 1, poolW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 }),
+    pool({ batch: 2, inH: 26, inW: 26, channels: 32, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }),
+    pool({ batch: 3, inH: 11, inW: 11, channels: 70, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }),
+    pool({ batch: 2, inH: 7, inW: 13, channels: 3, poolH: 3, poolW: 3, strideH: 2, strideW: 3, padTop: 1, padLeft: 1 }, 1, 2),
+    pool({ batch: 1, inH: 5, inW: 5, channels: 17, poolH: 3, poolW: 2, strideH: 1, strideW: 1, padTop: 1, padLeft: 0 }, 1, 1),
+  ];
+
+  test('pooling forward and backward (max, avg), including ties', () => {
+    for (const p of poolCases) {
+      const x = randn(p.batch * p.inH * p.inW * p.channels);
+      // Ties: coarse values make equal maxima common; the first one must receive the gradient.
+      const xt = x.map((v) => Math.round(v * 2) / 2);
+      const dy = randn(p.batch * p.outH * p.outW * p.channels);
+      const tag = JSON.stringify(p);
+      for (const xx of [x, xt]) {
+        close(native.maxPool2d(xx, p), jsBackend.maxPool2d(xx, p), 1, `maxPool2d ${tag}`);
+        close(native.maxPool2dBackward(xx, dy, p), jsBackend.maxPool2dBackward(xx, dy, p), 4, `maxPool2dBackward ${tag}`);
+      }
+      close(native.avgPool2d(x, p), jsBackend.avgPool2d(x, p), p.poolH * p.poolW, `avgPool2d ${tag}`);
+      close(native.avgPool2dBackward(dy, p), jsBackend.avgPool2dBackward(dy, p), p.poolH * p.poolW, `avgPool2dBackward ${tag}`);
+    }
+  });
+
+  test('unary ops', () => {
+    const ops: UnaryOp[] = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh',
+      'sign', 'floor', 'round', 'softplus'];
+    const special = Float32Array.from([0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.49, 20, -20, 90, -90]);
+    for (const n of [1, 17, 33, 300_001]) {
+      const x = randn(n, -4, 4);
+      x.set(special.subarray(0, Math.min(n, special.length)));
+      for (const op of ops) {
+        const xx = op === 'log' || op === 'sqrt' || op === 'rsqrt' ? x.map((v) => Math.abs(v) + 0.01) : x;
+        close(native.unary(op, xx), jsBackend.unary(op, xx), 1, `unary ${op} n${n}`);
+      }
+    }
+  });
+
+  test('binary ops with broadcasting', () => {
+    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'greater', 'greaterEqual', 'less',
+      'lessEqual', 'equal'];
+    const shapes: [number[], number[], number[]][] = [
+      [[33], [33], [33]], [[2, 3, 4], [4], [2, 3, 4]], [[2, 1, 4], [3, 1], [2, 3, 4]], [[], [5], [5]], [[5], [], [5]],
+      [[3, 1], [1, 4], [3, 4]], [[1], [7], [7]], [[2, 3, 4], [2, 1, 1], [2, 3, 4]], [[1, 3, 1, 5], [2, 1, 4, 1], [2, 3, 4, 5]],
+      [[64, 10], [10], [64, 10]], [[300, 1000], [1, 1000], [300, 1000]],
+    ];
+    for (const [as, bs, os] of shapes) {
+      const a = randn(as.reduce((s, d) => s * d, 1), 0.1, 2);
+      const b = randn(bs.reduce((s, d) => s * d, 1), 0.1, 2);
+      if (b.length > 1) b[1] = a[0];  // some equal pairs for the comparisons
+      for (const op of ops) {
+        close(native.binary(op, a, as, b, bs, os), jsBackend.binary(op, a, as, b, bs, os), 1,
+          `binary ${op} ${JSON.stringify([as, bs, os])}`);
+      }
+    }
+  });
+
+  test('reluBackward, reduce, argMax, transpose', () => {
+    for (const n of [1, 15, 17, 200_003]) {
+      const dy = randn(n), y = randn(n);
+      close(native.reluBackward(dy, y), jsBackend.reluBackward(dy, y), 1, `reluBackward n${n}`);
+    }
+    for (const [o, s, i] of [[1, 1, 1], [3, 97, 1], [2, 5, 33], [1, 43264, 1], [7, 13, 300], [2, 0, 3], [1, 1000, 64]]) {
+      const x = randn(o * s * i);
+      for (const op of ['sum', 'max', 'min'] as const) {
+        close(native.reduce(op, x, o, s, i), jsBackend.reduce(op, x, o, s, i), s, `reduce ${op} ${o}x${s}x${i}`);
+      }
+      const xt = x.map((v) => Math.round(v * 3));
+      assert.deepEqual(native.argMax(xt, o, s, i), jsBackend.argMax(xt, o, s, i), `argMax ${o}x${s}x${i}`);
+    }
+    const cases: [number[], number[]][] = [
+      [[], []], [[5], [0]], [[2, 3], [1, 0]], [[2, 3, 4], [2, 0, 1]], [[2, 3, 4], [1, 2, 0]], [[2, 3, 4], [0, 2, 1]],
+      [[4, 1, 3, 5], [3, 1, 0, 2]], [[64, 13, 13, 32], [0, 3, 1, 2]],
+    ];
+    for (const [shape, perm] of cases) {
+      const x = randn(shape.reduce((s, d) => s * d, 1));
+      assert.deepEqual(native.transpose(x, shape, perm), jsBackend.transpose(x, shape, perm), `transpose ${shape} ${perm}`);
+    }
+  });
+
+  test('softmax, logSoftmax, cross-entropy forward and backward', () => {
+    for (const [rows, cols] of [[1, 1], [7, 10], [64, 10], [3, 33], [2, 1000]]) {
+      const x = randn(rows * cols, -5, 5);
+      const labels = new Float32Array(rows * cols);
+      for (let r = 0; r < rows; r++) labels[r * cols + Math.floor(rand() * cols)] = 1;
+      if (rows > 2) for (let c = 0; c < cols; c++) labels[2 * cols + c] = 1 / cols;  // a soft label row
+      const dloss = randn(rows);
+      const tag = `${rows}x${cols}`;
+      close(native.softmax(x, rows, cols), jsBackend.softmax(x, rows, cols), cols, `softmax ${tag}`);
+      close(native.logSoftmax(x, rows, cols), jsBackend.logSoftmax(x, rows, cols), cols, `logSoftmax ${tag}`);
+      close(native.softmaxCrossEntropy(x, labels, rows, cols), jsBackend.softmaxCrossEntropy(x, labels, rows, cols), cols,
+        `softmaxCrossEntropy ${tag}`);
+      close(native.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols),
+        jsBackend.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols), cols, `softmaxCrossEntropyBackward ${tag}`);
+    }
+  });
+
+  test('optimizer updates in place (rmsprop, adam, sgd)', () => {
+    for (const n of [1, 17, 100_003]) {
+      const w0 = randn(n), g = randn(n), v0 = randn(n, 0, 1), m0 = randn(n);
+      const run = (b: Backend, f: (b: Backend, w: Float32Array, v: Float32Array, m: Float32Array) => void) => {
+        const w = w0.slice(), v = v0.slice(), m = m0.slice();
+        for (let step = 0; step < 3; step++) f(b, w, v, m);
+        return [w, v, m];
+      };
+      const check = (name: string, f: (b: Backend, w: Float32Array, v: Float32Array, m: Float32Array) => void) => {
+        const got = run(native, f), want = run(jsBackend, f);
+        for (let i = 0; i < 3; i++) close(got[i], want[i], 4, `${name} n${n} buffer ${i}`);
+      };
+      check('rmsprop', (b, w, v) => b.rmspropUpdate(w, g, v, null, 0.001, 0.9, 0, 1e-7));
+      check('rmsprop+momentum', (b, w, v, m) => b.rmspropUpdate(w, g, v, m, 0.01, 0.9, 0.5, 1e-7));
+      check('adam', (b, w, v, m) => b.adamUpdate(w, g, m, v, 0.001, 0.9, 0.999, 1e-7));
+      check('sgd', (b, w) => b.sgdUpdate(w, g, null, 0.1, 0, false));
+      check('sgd+momentum', (b, w, _v, m) => b.sgdUpdate(w, g, m, 0.1, 0.9, false));
+      check('sgd+nesterov', (b, w, _v, m) => b.sgdUpdate(w, g, m, 0.1, 0.9, true));
+    }
+  });
+});
+
+describe('native backend: bad arguments throw JS errors', { skip }, () => {
+  const p = conv({ batch: 2, inH: 5, inW: 5, inC: 3, outC: 4, kH: 3, kW: 3 });
+  test('wrong buffer lengths name the kernel and the expected size', () => {
+    assert.throws(() => native.matmul(new Float32Array(5), new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
+      /matmul: 'a' has length 5, expected 6/);
+    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, new Float32Array(3), 'linear'),
+      /matmul: 'bias' has length 3, expected 2/);
+    assert.throws(() => native.conv2d(new Float32Array(10), new Float32Array(108), null, p, 'relu'), /conv2d: 'x' has length 10/);
+    assert.throws(() => native.conv2dBackpropInput(new Float32Array(5), new Float32Array(108), p), /conv2dBackpropInput: 'dy'/);
+    assert.throws(() => native.conv2dBackpropFilter(new Float32Array(150), new Float32Array(5), p), /conv2dBackpropFilter: 'dy'/);
+    const pp: Pool2DInfo = { batch: 1, inH: 4, inW: 4, channels: 2, outH: 2, outW: 2, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
+    assert.throws(() => native.maxPool2d(new Float32Array(31), pp), /maxPool2d: 'x' has length 31, expected 32/);
+    assert.throws(() => native.avgPool2dBackward(new Float32Array(7), pp), /avgPool2dBackward: 'dy'/);
+    assert.throws(() => native.reluBackward(new Float32Array(4), new Float32Array(3)), /reluBackward: 'y'/);
+    assert.throws(() => native.reduce('sum', new Float32Array(5), 2, 3, 1), /reduce: 'x' has length 5, expected 6/);
+    assert.throws(() => native.softmax(new Float32Array(5), 2, 3), /softmax: 'x'/);
+    assert.throws(() => native.rmspropUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), null, 0.1, 0.9, 0, 1e-7),
+      /rmspropUpdate: 'v' has length 3, expected 4/);
+    assert.throws(() => native.binary('add', new Float32Array(6), [2, 3], new Float32Array(4), [4], [2, 3]), /binary: shapes/);
+    assert.throws(() => native.binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [3], [2, 3]), /binary: 'a'/);
+    assert.throws(() => native.transpose(new Float32Array(6), [2, 3], [0, 0]), /transpose: perm/);
+  });
+  test('bad dimensions and types', () => {
+    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), -2, 2, 3, false, false, null, 'linear'), /matmul: argument 'm'/);
+    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2.5, 2, 3, false, false, null, 'linear'), /matmul/);
+    assert.throws(() => native.matmul(new Float64Array(6) as unknown as Float32Array, new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
+      /matmul: argument 'a' must be a Float32Array/);
+    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, null, 'gelu' as 'relu'), /matmul: activation/);
+    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, strideH: 0 }, 'relu'), /conv2d: strideH must be >= 1/);
+    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, padTop: -1 }, 'relu'), /conv2d: padTop/);
+    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, batch: 1e12 }, 'relu'), /conv2d/);
+    assert.throws(() => native.unary('cube' as UnaryOp, new Float32Array(3)), /unary: unknown op 'cube'/);
+    assert.throws(() => setIsa('sse9' as NativeIsa), /setIsa/);
+    // The process is still alive and the kernels still work.
+    const a = randn(6), b = randn(6);
+    close(native.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), jsBackend.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), 3, 'after errors');
+  });
+  test('thread pool and ISA controls', () => {
+    assert.equal(setNumThreads(3), 3);
+    assert.equal(getNumThreads(), 3);
+    setNumThreads(initialThreads);
+    assert.equal(getNumThreads(), initialThreads);
+    for (const isa of isas) assert.equal(setIsa(isa), isa);
+    setIsa(initialIsa);
+  });
+});
