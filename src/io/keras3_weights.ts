@@ -168,6 +168,12 @@ export function readOptimizerVars(root: H5Group, opt: Optimizer, trainable: read
   if (!root.has('optimizer/vars')) return false;
   const arrays = readVarsGroup(root.group('optimizer/vars'), file);
   if (arrays.length < 2) return false;
+  if (arrays.length === 2) {
+    // Saved before the optimizer was used: only iterations and learning rate.
+    opt.iterations = Number(arrays[0].data[0]);
+    opt.learningRate = Number(arrays[1].data[0]);
+    return true;
+  }
   const kinds = trainable.length ? (arrays.length - 2) / trainable.length : 0;
   if (!Number.isInteger(kinds)) {
     warn(`${file}: skipping the optimizer state: it has ${arrays.length} variables, which does not fit ${trainable.length} trainable weights`);
