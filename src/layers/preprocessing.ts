@@ -1,13 +1,16 @@
 // Image preprocessing and augmentation layers with Keras 3's names, defaults and configs.
 // Rescaling, Resizing and CenterCrop always apply (and are differentiable); the Random* layers are
-// the identity unless training=true, and then draw parameters per image from their own generator
-// (seeded by `seed`, else forked from the global RNG on first use). Inputs are NHWC batches or
+// the identity when training=false (fit passes true; evaluate and predict pass false) and draw
+// parameters per image from their own generator (seeded by `seed`, else forked from the global RNG
+// on first use). Called directly with no `training` at all they augment, as Keras's do (their
+// call signature defaults to training=True): `augment.apply(images)` shows augmented images. Inputs are NHWC batches or
 // single HWC images (channels_last only). Geometric warps use data/affine.ts (Keras 3's
 // ImageProjectiveTransform semantics and fill modes); they carry no gradient, as they sit at the input.
 import { affineTransformBatch, FILL_MODES, type FillMode, rotationMatrix, type TransformMatrix, translationMatrix, zoomMatrix } from '../data/affine.js';
+import { resizeImage } from '../data/resize.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { crop2d, flip2d, resize2d, type ResizeMethod } from '../ops/image.js';
+import { crop2d, flip2d, resize2d } from '../ops/image.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
@@ -15,6 +18,8 @@ import { singleShape, singleTensor } from './global_pooling.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
+/** Resizing also takes TF's 'bicubic' and 'area' (computed by data/resize.ts, without a gradient). */
+export type ResizeInterpolation = Interpolation | 'bicubic' | 'area';
 
 function checkInterpolation(v: unknown, where: string): Interpolation {
   if (v !== 'bilinear' && v !== 'nearest') throw new ValueError(`${where}: interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(v)}`);
@@ -81,11 +86,13 @@ abstract class ImageLayer extends Layer {
   /** Whether the layer does anything for this call (the random layers are idle outside training). */
   protected active(training: boolean): boolean { return training || !this.randomOnly; }
   protected get randomOnly(): boolean { return false; }
+  /** `training` when the caller gives none: Keras's call-signature default (True for the Random* layers). */
+  protected get trainingDefault(): boolean { return false; }
 
   call(inputs: LayerInput, args: CallArgs): Tensor {
     let x = singleTensor(this, inputs);
     this.checkInputShape(x.shape);
-    const training = args.training === true;
+    const training = args.training ?? this.trainingDefault;
     if (!this.active(training)) return x;
     if (x.dtype !== 'float32') x = ops.cast(x, 'float32');
     if (x.rank === 4) return this.transform(x, training);
@@ -96,7 +103,7 @@ abstract class ImageLayer extends Layer {
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
 }
 
-/** Base of the Random* layers: identity unless training, per-layer generator. */
+/** Base of the Random* layers: identity when training is false, per-layer generator. */
 abstract class RandomImageLayer extends ImageLayer {
   readonly seed: number | null;
   private _rng: RandomGenerator | null = null;
@@ -105,6 +112,7 @@ abstract class RandomImageLayer extends ImageLayer {
     this.seed = args.seed ?? null;
   }
   protected override get randomOnly(): boolean { return true; }
+  protected override get trainingDefault(): boolean { return true; }
   protected get rng(): RandomGenerator {
     if (!this._rng) this._rng = this.seed !== null ? new RandomGenerator(this.seed) : getRng().fork();
     return this._rng;
@@ -152,7 +160,16 @@ function aspectCrop(h: number, w: number, th: number, tw: number): [number, numb
 }
 
 /** Resizes NHWC x to th × tw, optionally centre-cropping to the target aspect ratio first. */
-function resizeTo(x: Tensor, th: number, tw: number, method: ResizeMethod, cropToAspectRatio: boolean): Tensor {
+function resizeTo(x: Tensor, th: number, tw: number, method: ResizeInterpolation, cropToAspectRatio: boolean): Tensor {
+  if (method === 'bicubic' || method === 'area') {
+    const [n, h, w, c] = x.shape;
+    const [top, left, height, width] = cropToAspectRatio ? aspectCrop(h, w, th, tw) : [0, 0, h, w];
+    const per = h * w * c, perOut = th * tw * c;
+    const out = new Float32Array(n * perOut);
+    const d = x.data as Float32Array;
+    for (let b = 0; b < n; b++) out.set(resizeImage(d.subarray(b * per, (b + 1) * per), h, w, c, th, tw, method, { top, left, height, width }), b * perOut);
+    return new Tensor(out, [n, th, tw, c]);
+  }
   let v = x;
   if (cropToAspectRatio) {
     const [top, left, ch, cw] = aspectCrop(x.shape[1], x.shape[2], th, tw);
@@ -162,7 +179,7 @@ function resizeTo(x: Tensor, th: number, tw: number, method: ResizeMethod, cropT
 }
 
 export interface ResizingArgs extends ImageLayerArgs {
-  interpolation?: Interpolation;
+  interpolation?: ResizeInterpolation;
   cropToAspectRatio?: boolean;
   padToAspectRatio?: boolean;
   fillMode?: 'constant';
@@ -174,7 +191,7 @@ export class Resizing extends ImageLayer {
   static className = 'Resizing';
   readonly height: number;
   readonly width: number;
-  readonly interpolation: Interpolation;
+  readonly interpolation: ResizeInterpolation;
   readonly cropToAspectRatio: boolean;
   readonly padToAspectRatio: boolean;
   readonly fillValue: number;
@@ -183,7 +200,11 @@ export class Resizing extends ImageLayer {
     const where = `Resizing '${this.name}'`;
     this.height = sizeArg(height, 'height', where);
     this.width = sizeArg(width, 'width', where);
-    this.interpolation = checkInterpolation(args.interpolation ?? 'bilinear', where);
+    const interp = args.interpolation ?? 'bilinear';
+    if (!['bilinear', 'nearest', 'bicubic', 'area'].includes(interp)) {
+      throw new ValueError(`${where}: interpolation must be 'bilinear', 'nearest', 'bicubic' or 'area', got ${JSON.stringify(args.interpolation)}`);
+    }
+    this.interpolation = interp;
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
     if (this.cropToAspectRatio && this.padToAspectRatio) throw new ValueError(`${where}: cropToAspectRatio and padToAspectRatio cannot both be true`);
@@ -203,7 +224,7 @@ export class Resizing extends ImageLayer {
       v = ops.pad2d(this.fillValue ? ops.sub(x, this.fillValue) : x, top, ph - h - top, left, pw - w - left);
       if (this.fillValue) v = ops.add(v, this.fillValue);
     }
-    return resize2d(v, this.height, this.width, this.interpolation);
+    return resizeTo(v, this.height, this.width, this.interpolation, false);
   }
   override getConfig(): Record<string, unknown> {
     return {
@@ -436,10 +457,12 @@ export class RandomContrast extends RandomImageLayer {
   constructor(factor: number | readonly number[], args: ValueRangeArgs = {}) {
     super(args);
     this.factor = factor;
-    const [lo, hi] = factorRange(factor, `RandomContrast '${this.name}': factor`, [0, Infinity], false);
-    const [lower, upper] = typeof factor === 'number' ? [factor, factor] : [lo, hi];
-    if (lower > 1) throw new ValueError(`RandomContrast '${this.name}': factor must be in [0, 1] (lower bound), got ${JSON.stringify(factor)}`);
-    this.bounds = [1 - lower, 1 + upper];
+    // Keras: a number f or a pair (lower, upper) gives c ~ U(1 − lower, 1 + upper); no negatives, lower ≤ 1.
+    const pair = typeof factor === 'number' ? [factor, factor] : [...factor];
+    if (pair.length !== 2 || !pair.every((v) => Number.isFinite(v) && v >= 0) || pair[0] > 1) {
+      throw new ValueError(`RandomContrast '${this.name}': factor must be a number or a [lower, upper] pair, non-negative with lower ≤ 1, got ${JSON.stringify(factor)}`);
+    }
+    this.bounds = [1 - pair[0], 1 + pair[1]];
     this.valueRange = checkValueRange(args.valueRange, `RandomContrast '${this.name}'`);
   }
   protected transform(x: Tensor): Tensor {

@@ -8,6 +8,7 @@ import { KerasTensor } from '../../src/layers/keras_tensor.js';
 import {
   CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip, RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing,
 } from '../../src/layers/preprocessing.js';
+import { aspectCropBox, resizeImage } from '../../src/data/resize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
@@ -30,14 +31,14 @@ function randomLayers(): Layer[] {
 }
 
 describe('random augmentation layers: common behaviour', () => {
-  it('are the identity unless training=true', () => {
+  it('are the identity with training=false, and augment with training=true or (as Keras) when called without it', () => {
     const x = images(3, 5, 6, 2);
     for (const l of randomLayers()) {
-      assert.equal(l.apply(x), x, `${l.className} default`);
       assert.equal(l.apply(x, { training: false }), x, `${l.className} training=false`);
       const y = l.apply(x, { training: true });
       assert.deepEqual(y.shape, x.shape);
       assert.notDeepEqual([...y.data], [...x.data], `${l.className} changes images when training`);
+      assert.notDeepEqual([...l.apply(x).data], [...x.data], `${l.className} augments by default`);
     }
   });
   it('give each image its own draw', () => {
@@ -91,6 +92,11 @@ describe('random augmentation layers: common behaviour', () => {
     assert.throws(() => new RandomRotation([0.3, 0.1]), ValueError);
     assert.throws(() => new RandomTranslation(1.5, 0), ValueError);
     assert.throws(() => new RandomBrightness(2), ValueError);
+    assert.throws(() => new RandomContrast(-0.1), ValueError);
+    assert.throws(() => new RandomContrast([1.5, 0.2]), ValueError);
+    const rc = new RandomContrast([0.5, 0.1], { seed: 2 });
+    rc.apply(images(200, 2, 2), { training: true });
+    assert.ok(rc.lastFactors.every((f) => f >= 0.5 && f <= 1.1) && Math.min(...rc.lastFactors) < 0.55 && Math.max(...rc.lastFactors) > 1.05);
     assert.throws(() => new Resizing(0, 3), ValueError);
     assert.throws(() => new RandomFlip().apply(randTensor([2, 3], 1), { training: true }), /RandomFlip/);
   });
@@ -243,6 +249,20 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     const v = randTensor([2, 4, 6, 2], 4);
     gradCheck(() => new Resizing(3, 3, { cropToAspectRatio: true }).apply(v), [v]);
   });
+  it('Resizing agrees with data/resize.ts for every interpolation (bicubic and area included)', () => {
+    const v = randTensor([2, 7, 9, 3], 6, 0, 255);
+    for (const interpolation of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
+      for (const [th, tw, crop] of [[4, 5, false], [10, 12, false], [5, 5, true]] as const) {
+        const y = new Resizing(th, tw, { interpolation, cropToAspectRatio: crop }).apply(v);
+        assert.deepEqual(y.shape, [2, th, tw, 3]);
+        const box = crop ? aspectCropBox(7, 9, th, tw) : undefined;
+        const ref = resizeImage(v.data.subarray(7 * 9 * 3), 7, 9, 3, th, tw, interpolation, box);
+        assertClose(y.data.subarray(th * tw * 3), ref, 1e-4, `${interpolation} ${th}x${tw}${crop ? ' crop' : ''}`);
+      }
+    }
+    assertClose(new Resizing(1, 2, { interpolation: 'area' }).apply(t([0, 2, 4, 6], [1, 1, 4, 1])).data, [1, 5]);
+    assert.throws(() => new Resizing(2, 2, { interpolation: 'lanczos5' as 'area' }), ValueError);
+  });
   it('CenterCrop takes the centred window (floor of half the excess) and resizes smaller images', () => {
     const x = t([...Array(20).keys()], [1, 4, 5, 1]);
     assert.deepEqual([...new CenterCrop(2, 2).apply(x).data], [6, 7, 11, 12]);
@@ -265,7 +285,8 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
       seen.add(o[0]);
     }
     assert.equal(seen.size, 12, 'every window position occurs');
-    const inf = new RandomCrop(2, 3).apply(x.slice(0, 1));
+    const inf = new RandomCrop(2, 3).apply(x.slice(0, 1), { training: false });
+    assertClose(inf.data, resizeImage(x.data.subarray(0, 25), 5, 5, 1, 2, 3, 'bilinear'), 1e-5);
     assert.deepEqual(inf.shape, [1, 2, 3, 1]);
     assert.deepEqual([...(new RandomCrop(2, 3).apply(sym([null, 5, 5, 1])) as KerasTensor).shape], [null, 2, 3, 1]);
   });
