@@ -46,12 +46,14 @@ function layerConfig(l: Layer, d: Dialect, keepInputShape: boolean): Json {
   return d === 'k2' ? (stripK3Keys(c) as Json) : c;
 }
 
-function firstInputShape(node: Node | undefined): (number | null)[] | null {
-  return node && node.inputs.length ? shapeList(node.inputs[0].shape) : null;
+/** A layer's build input shape as Keras records it: one shape, or a list of shapes for multi-input calls. */
+function firstInputShape(node: Node | undefined): any[] | null {
+  if (!node || !node.inputs.length) return null;
+  return node.inputs.length === 1 ? shapeList(node.inputs[0].shape) : node.inputs.map((t) => shapeList(t.shape));
 }
 
 /** One entry of a `layers` list ({module, class_name, config, ...} in K3; {class_name, config} in K2). */
-function layerEntry(l: Layer, d: Dialect, buildShape: (number | null)[] | null, keepInputShape = false): Json {
+function layerEntry(l: Layer, d: Dialect, buildShape: any[] | null, keepInputShape = false): Json {
   if (l instanceof Model) return modelEntry(l, d);
   if (l instanceof InputLayer) {
     return d === 'k3'
@@ -91,7 +93,8 @@ export function modelEntry(m: Model, d: Dialect): Json {
   const e: Json = m instanceof Sequential
     ? { module: 'keras', class_name: 'Sequential', config, registered_name: null }
     : { module: 'keras.src.models.functional', class_name: 'Functional', config, registered_name: 'Functional' };
-  if (inShape) e.build_config = { input_shape: inShape };
+  // Keras records no build shape for functional models (they are built by construction).
+  e.build_config = { input_shape: m instanceof Sequential ? inShape : null };
   return e;
 }
 

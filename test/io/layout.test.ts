@@ -185,3 +185,20 @@ test('legacy .h5: Keras 2 attributes, layer_names / weight_names and dataset pat
     assert.equal(ow.length, 1 + 2 * 8);
   });
 });
+
+test('config.json build_config: multi-input layers record a list of shapes; functional models none', async () => {
+  const inp = L.Input({ shape: [3] });
+  const a = new L.Dense(2).apply(inp) as any;
+  const b = new L.Dense(2).apply(inp) as any;
+  const m = new Model({ inputs: inp, outputs: new L.Add().apply([a, b]) as any });
+  const f = path.join(tmp, 'add.keras');
+  await saveModel(m, f);
+  const cfg = JSON.parse(Buffer.from(unzipSync(new Uint8Array(readFileSync(f)))['config.json']).toString());
+  assert.deepEqual(cfg.build_config, { input_shape: null });
+  const add = cfg.config.layers.find((l: any) => l.class_name === 'Add');
+  assert.deepEqual(add.build_config, { input_shape: [[null, 2], [null, 2]] });
+  assert.equal(add.inbound_nodes[0].args.length, 1);
+  assert.equal(add.inbound_nodes[0].args[0].length, 2);
+  const dense = cfg.config.layers.find((l: any) => l.class_name === 'Dense');
+  assert.deepEqual(dense.build_config, { input_shape: [null, 3] });
+});
