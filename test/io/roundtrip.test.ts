@@ -236,3 +236,24 @@ test('Model methods: save, saveWeights, loadWeights', async () => {
   await fresh.loadWeights(path.join(tmp, 'methods.weights.h5'));
   assertClose(fresh.predict(x) as Tensor, m.predict(x) as Tensor, 0);
 });
+
+test('a functional model nested in a functional model, and a layer shared by two calls', async () => {
+  setRandomSeed(9);
+  const ii = L.Input({ shape: [4], name: 'inner_in' });
+  const inner = new Model({ inputs: ii, outputs: new L.Dense(3, { activation: 'tanh' }).apply(ii) as any, name: 'inner' });
+  const inp = L.Input({ shape: [4], name: 'outer_in' });
+  const shared = new L.Dense(4, { name: 'shared' });
+  const h1 = shared.apply(inp) as any;
+  const h2 = shared.apply(h1) as any;          // second call of the same layer: node index 1
+  const a = inner.apply(h2) as any;
+  const b = inner.apply(inp) as any;           // the nested model is called twice too
+  const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b]) as any) as any;
+  const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
+  const x = rand([3, 4], 2);
+  for (const f of ['nested_fn.keras', 'nested_fn.h5', 'nested_fn_tfjs/model.json']) {
+    await saveModel(m, path.join(tmp, f));
+    const r = await loadModel(path.join(tmp, f), quiet);
+    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+    assert.deepEqual(summaryOf(r), summaryOf(m));
+  }
+});
