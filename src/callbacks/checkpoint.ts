@@ -1,10 +1,13 @@
 // ModelCheckpoint: saves the model (or its weights) during fit, every epoch or every N batches,
 // optionally only when the monitored value improves; file names may hold Python-style fields
 // (`{epoch:02d}`, `{val_loss:.2f}`), filled from the epoch (1-based) and the epoch's logs.
-// Messages follow Keras 3's ModelCheckpoint. Saves go through io/ (atomic: a crash mid-save keeps
+// Messages follow Keras 3's ModelCheckpoint. BackupAndRestore (also here) resumes interrupted fits. Saves go through io/ (atomic: a crash mid-save keeps
 // the previous checkpoint).
 import { ValueError } from '../errors.js';
-import { saveModel, saveWeights } from '../io/index.js';
+import * as fs from 'node:fs';
+import path from 'node:path';
+import { atomicWrite } from '../io/atomic.js';
+import { loadWeights, saveModel, saveWeights } from '../io/index.js';
 import type { Model } from '../models/model.js';
 import { Callback, type Logs } from './callback.js';
 import { pyFloat } from './standard.js';
@@ -203,5 +206,101 @@ export class ModelCheckpoint extends Callback {
     else await saveModel(model, filepath);
     this.saved.push(filepath);
     if (this.verbose > 0) this.print(`\nEpoch ${epoch + 1}: finished saving model to ${filepath}`);
+  }
+}
+
+export interface BackupAndRestoreArgs {
+  /** Folder for the backup (latest.weights.h5 + training_metadata.json). */
+  backupDir: string;
+  /** 'epoch' or a number of batches. */
+  saveFreq?: 'epoch' | number;
+  /** Keep the previous backup as *.bkp and fall back to it if the latest is unreadable. */
+  doubleCheckpoint?: boolean;
+  /** Remove the backup folder when training ends normally (default true). */
+  deleteCheckpoint?: boolean;
+}
+
+/**
+ * Keras's BackupAndRestore: backs up weights and optimizer state (and the epoch reached) during
+ * fit; when fit starts again after an interruption it restores them and sets
+ * `model._initialEpoch`, from which fit resumes (as Keras's fit does).
+ */
+export class BackupAndRestore extends Callback {
+  readonly backupDir: string;
+  readonly saveFreq: 'epoch' | number;
+  readonly doubleCheckpoint: boolean;
+  readonly deleteCheckpoint: boolean;
+  private currentEpoch = 0;
+  private batchesSinceSave = 0;
+  private lastBatch = 0;
+
+  constructor(args: BackupAndRestoreArgs) {
+    super();
+    if (!args || !args.backupDir) throw new ValueError('Empty `backupDir` argument passed');
+    this.backupDir = args.backupDir;
+    this.saveFreq = args.saveFreq ?? 'epoch';
+    if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {
+      throw new ValueError(`Invalid value for argument saveFreq. Received: saveFreq=${JSON.stringify(this.saveFreq)}. Expected either 'epoch' or an integer value.`);
+    }
+    this.doubleCheckpoint = args.doubleCheckpoint ?? false;
+    this.deleteCheckpoint = args.deleteCheckpoint ?? true;
+  }
+
+  get weightsPath(): string { return path.join(this.backupDir, 'latest.weights.h5'); }
+  get metadataPath(): string { return path.join(this.backupDir, 'training_metadata.json'); }
+
+  override async onTrainBegin(): Promise<void> {
+    try {
+      await this.restore();
+    } catch (e) {
+      const prev = `${this.weightsPath}.bkp`;
+      if (!fs.existsSync(prev)) throw e;
+      fs.copyFileSync(prev, this.weightsPath);
+      if (fs.existsSync(`${this.metadataPath}.bkp`)) fs.copyFileSync(`${this.metadataPath}.bkp`, this.metadataPath);
+      else fs.rmSync(this.metadataPath, { force: true });
+      await this.restore();
+    }
+  }
+
+  private async restore(): Promise<void> {
+    const model = this.model as Model;
+    if (!fs.existsSync(this.weightsPath)) return;
+    if (!model.built) {
+      throw new ValueError(`To use the BackupAndRestore callback, your model must be built before you call fit(). Model '${model.name}' is unbuilt: give its first layer an inputShape.`);
+    }
+    await loadWeights(model, this.weightsPath);
+    if (fs.existsSync(this.metadataPath)) {
+      const meta = JSON.parse(fs.readFileSync(this.metadataPath, 'utf8')) as { epoch: number };
+      this.currentEpoch = meta.epoch;
+      (model as unknown as { _initialEpoch: number })._initialEpoch = meta.epoch;
+    }
+  }
+
+  override async onEpochEnd(epoch: number): Promise<void> {
+    this.currentEpoch = epoch + 1;
+    this.lastBatch = 0;
+    if (this.saveFreq === 'epoch') await this.backup();
+  }
+
+  override async onTrainBatchEnd(batch: number): Promise<void> {
+    if (this.saveFreq === 'epoch') return;
+    this.batchesSinceSave += batch <= this.lastBatch ? batch + 1 : batch - this.lastBatch;
+    this.lastBatch = batch;
+    if (this.batchesSinceSave >= this.saveFreq) {
+      this.batchesSinceSave = 0;
+      await this.backup();
+    }
+  }
+
+  private async backup(): Promise<void> {
+    fs.mkdirSync(this.backupDir, { recursive: true });
+    if (this.doubleCheckpoint && fs.existsSync(this.weightsPath)) fs.copyFileSync(this.weightsPath, `${this.weightsPath}.bkp`);
+    if (this.doubleCheckpoint && fs.existsSync(this.metadataPath)) fs.copyFileSync(this.metadataPath, `${this.metadataPath}.bkp`);
+    await saveWeights(this.model as Model, this.weightsPath);
+    await atomicWrite(this.metadataPath, (tmp) => fs.writeFileSync(tmp, JSON.stringify({ epoch: this.currentEpoch, batch: this.lastBatch })));
+  }
+
+  override async onTrainEnd(): Promise<void> {
+    if (this.deleteCheckpoint && fs.existsSync(this.backupDir)) fs.rmSync(this.backupDir, { recursive: true, force: true });
   }
 }

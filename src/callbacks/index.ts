@@ -5,5 +5,5 @@ export { Callback, CallbackList, History, ProgbarLogger, type Logs } from './cal
 export { EarlyStopping, ReduceLROnPlateau, CSVLogger, TerminateOnNaN, LambdaCallback } from './standard.js';
 // -- end section --
 // -- section: issue 5 callbacks (helper) --
-export { ModelCheckpoint, formatFilepath, type ModelCheckpointArgs } from './checkpoint.js';
+export { ModelCheckpoint, BackupAndRestore, formatFilepath, type ModelCheckpointArgs, type BackupAndRestoreArgs } from './checkpoint.js';
 // -- end section --

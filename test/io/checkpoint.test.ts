@@ -10,7 +10,7 @@ import { Sequential } from '../../src/models/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { Callback, type Logs } from '../../src/callbacks/callback.js';
-import { ModelCheckpoint, formatFilepath } from '../../src/callbacks/checkpoint.js';
+import { BackupAndRestore, ModelCheckpoint, formatFilepath } from '../../src/callbacks/checkpoint.js';
 import { loadModel, loadWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-ckpt-'));
@@ -100,4 +100,43 @@ test('saveFreq in batches and monitor on accuracy (mode auto → max)', async ()
   assert.deepEqual(perBatch.saved.map((p) => path.basename(p)), ['e1_b3.h5', 'e2_b2.h5']);
   assert.ok(existsSync(path.join(tmp, 'acc.h5')));
   assert.ok(acc.best !== null && acc.best >= 0 && acc.best <= 1);
+});
+
+test('BackupAndRestore: an interrupted fit leaves a backup; the next fit restores weights, optimizer and epoch', async () => {
+  const dir = path.join(tmp, 'backup');
+  const make = () => {
+    setRandomSeed(11);
+    const m = new Sequential([new L.Dense(4, { inputShape: [4], activation: 'relu' }), new L.Dense(2, { activation: 'softmax' })]);
+    m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+    return m;
+  };
+  const { x, y } = data(16, 5);
+  class Crash extends Callback {
+    weightsAtEnd: number[] = [];
+    override onEpochEnd(epoch: number): void {
+      if (epoch === 2) { this.weightsAtEnd = Array.from(this.model.layers[0].weights[0].data); throw new Error('power cut'); }
+    }
+  }
+  const m1 = make();
+  const crash = new Crash();
+  await assert.rejects(m1.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, callbacks: [new BackupAndRestore({ backupDir: dir }), crash] }), /power cut/);
+  assert.ok(existsSync(path.join(dir, 'latest.weights.h5')));
+  assert.equal(JSON.parse((await import('node:fs')).readFileSync(path.join(dir, 'training_metadata.json'), 'utf8')).epoch, 3);
+  const m2 = make();
+  class Peek extends Callback {
+    restored: number[] = [];
+    iterations = 0;
+    initialEpoch: number | undefined;
+    override onTrainBegin(): void {
+      this.restored = Array.from(this.model.layers[0].weights[0].data);
+      this.iterations = this.model.compiled.optimizer.iterations;
+      this.initialEpoch = this.model._initialEpoch;
+    }
+  }
+  const peek = new Peek();
+  await m2.fit(x, y, { epochs: 5, batchSize: 8, verbose: 0, callbacks: [new BackupAndRestore({ backupDir: dir }), peek] });
+  assert.deepEqual(peek.restored, crash.weightsAtEnd);
+  assert.equal(peek.iterations, 6);
+  assert.equal(peek.initialEpoch, 3);
+  assert.ok(!existsSync(dir), 'the backup is deleted after a completed fit');
 });
