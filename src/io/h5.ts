@@ -4,6 +4,7 @@
 // (as typed arrays + shape); create files, groups, datasets and attributes for writing.
 // Nothing Keras-specific lives here except the split-attribute convention.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { FileFormatError } from '../errors.js';
 
 type H5Lib = typeof import('h5wasm/node').default;
@@ -287,7 +288,7 @@ export class H5Reader {
     const h5 = await h5lib();
     let f: H5File;
     try {
-      f = new h5.File(path, 'r');
+      f = new h5.File(resolve(path), 'r');
     } catch (e) {
       throw new FileFormatError(`${path}: cannot open the HDF5 file (truncated or damaged; ${size} bytes): ${firstLine(e)}`);
     }
@@ -310,7 +311,7 @@ export class H5Writer {
   static async create(path: string): Promise<H5Writer> {
     const h5 = await h5lib();
     try {
-      return new H5Writer(path, new h5.File(path, 'w'));
+      return new H5Writer(path, new h5.File(resolve(path), 'w'));
     } catch (e) {
       throw new FileFormatError(`${path}: cannot create the HDF5 file: ${firstLine(e)}`);
     }
