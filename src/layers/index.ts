@@ -6,10 +6,13 @@ export { Input, InputLayer, Dense, Activation, ReLU, Dropout, Flatten, Reshape }
 export { Conv2D } from './convolutional.js';
 export { MaxPooling2D, AveragePooling2D } from './pooling.js';
 // -- section: issue 4 layers (helper) --
-export { Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum } from './merging.js';
+export {
+  Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum,
+  concatenate, add, subtract, multiply, average, maximum, minimum,
+} from './merging.js';
 export { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
-export { ZeroPadding2D, Cropping2D } from './reshaping.js';
-export { BatchNormalization } from './normalization.js';
+export { ZeroPadding2D, Cropping2D, UpSampling2D } from './reshaping.js';
+export { BatchNormalization, LayerNormalization } from './normalization.js';
 export { SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, GaussianDropout } from './regularization.js';
 export {
   Rescaling, Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness,

@@ -181,3 +181,23 @@ registerLayer('Average', Average);
 registerLayer('Maximum', Maximum);
 registerLayer('Minimum', Minimum);
 registerLayer('Concatenate', Concatenate);
+
+// Keras's functional shortcuts: layers.add([x, residual]), layers.concatenate([a, b], {axis}), ...
+function shortcut<L extends Merge>(make: (args: LayerArgs) => L) {
+  function f(inputs: KerasTensor[], args?: LayerArgs): KerasTensor;
+  function f(inputs: Tensor[], args?: LayerArgs): Tensor;
+  function f(inputs: KerasTensor[] | Tensor[], args: LayerArgs = {}): KerasTensor | Tensor {
+    return make(args).apply(inputs as KerasTensor[]);
+  }
+  return f;
+}
+export const add = shortcut((a) => new Add(a));
+export const subtract = shortcut((a) => new Subtract(a));
+export const multiply = shortcut((a) => new Multiply(a));
+export const average = shortcut((a) => new Average(a));
+export const maximum = shortcut((a) => new Maximum(a));
+export const minimum = shortcut((a) => new Minimum(a));
+export const concatenate = shortcut((a: ConcatenateArgs) => new Concatenate(a)) as {
+  (inputs: KerasTensor[], args?: ConcatenateArgs): KerasTensor;
+  (inputs: Tensor[], args?: ConcatenateArgs): Tensor;
+};

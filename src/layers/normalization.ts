@@ -1,4 +1,5 @@
-// BatchNormalization (Keras 3 semantics). Training mode (training=true and the layer trainable)
+// Normalisation layers: BatchNormalization and LayerNormalization (Keras 3 semantics).
+// BatchNormalization's training mode (training=true and the layer trainable)
 // normalises with the batch's mean and biased variance over every axis but `axis`, and moves the
 // moving statistics: moving = moving·momentum + batch·(1−momentum). Inference mode (training
 // false, or the layer frozen with trainable=false, as Keras does) uses the moving statistics.
@@ -186,3 +187,116 @@ export class BatchNormalization extends Layer {
 }
 
 registerLayer('BatchNormalization', BatchNormalization);
+
+export interface LayerNormalizationArgs extends LayerArgs {
+  axis?: number | readonly number[];
+  epsilon?: number;
+  center?: boolean;
+  scale?: boolean;
+  betaInitializer?: InitializerIdentifier;
+  gammaInitializer?: InitializerIdentifier;
+  betaRegularizer?: RegularizerIdentifier;
+  gammaRegularizer?: RegularizerIdentifier;
+}
+
+/** Normalises each sample over `axis` (default the last): (x − mean)/sqrt(var + ε)·γ + β. Same in training and inference. */
+export class LayerNormalization extends Layer {
+  static className = 'LayerNormalization';
+  readonly axis: number | readonly number[];
+  readonly epsilon: number;
+  readonly center: boolean;
+  readonly scale: boolean;
+  readonly betaInitializer: InitializerIdentifier;
+  readonly gammaInitializer: InitializerIdentifier;
+  readonly betaRegularizer: Regularizer | null;
+  readonly gammaRegularizer: Regularizer | null;
+  gamma: Variable | null = null;
+  beta: Variable | null = null;
+  private axes: number[] = [];
+  private paramShape: number[] = [];
+
+  constructor(args: LayerNormalizationArgs = {}) {
+    super(args);
+    const where = `LayerNormalization '${this.name}'`;
+    this.axis = args.axis ?? -1;
+    this.epsilon = args.epsilon ?? 1e-3;
+    if (!(this.epsilon > 0)) throw new ValueError(`${where}: epsilon must be positive, got ${args.epsilon}`);
+    this.center = args.center ?? true;
+    this.scale = args.scale ?? true;
+    this.betaInitializer = args.betaInitializer ?? 'zeros';
+    this.gammaInitializer = args.gammaInitializer ?? 'ones';
+    getInitializer(this.betaInitializer, `${where}: betaInitializer`);
+    getInitializer(this.gammaInitializer, `${where}: gammaInitializer`);
+    this.betaRegularizer = getRegularizer(args.betaRegularizer, `${where}: betaRegularizer`);
+    this.gammaRegularizer = getRegularizer(args.gammaRegularizer, `${where}: gammaRegularizer`);
+  }
+
+  private resolveAxes(rank: number): number[] {
+    const list = typeof this.axis === 'number' ? [this.axis] : [...this.axis];
+    const axes = list.map((a) => (a < 0 ? a + rank : a));
+    if (axes.some((a) => !Number.isInteger(a) || a < 1 || a >= rank) || new Set(axes).size !== axes.length) {
+      throw new ValueError(`LayerNormalization '${this.name}': axis ${JSON.stringify(this.axis)} is invalid for inputs of rank ${rank} (the batch axis cannot be normalised)`);
+    }
+    return axes.sort((a, b) => a - b);
+  }
+
+  protected override checkInputShape(shape: Shape | Shape[]): void {
+    const s = singleShape(this, shape);
+    const axes = this.resolveAxes(s.length);
+    if (axes.some((a) => s[a] === null)) throw new ShapeError(`LayerNormalization '${this.name}': the normalised axes must have known sizes, got shape ${fmtShape(s)}`);
+  }
+
+  override build(inputShape: Shape | Shape[]): void {
+    const s = singleShape(this, inputShape);
+    this.axes = this.resolveAxes(s.length);
+    const shape = this.axes.map((a) => s[a] as number);
+    // Broadcast shape over the input's non-batch axes: sizes on the normalised axes, 1 elsewhere.
+    this.paramShape = s.slice(1).map((d, i) => (this.axes.includes(i + 1) ? (d as number) : 1));
+    if (this.scale) this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, { regularizer: this.gammaRegularizer });
+    if (this.center) this.beta = this.addWeight('beta', shape, this.betaInitializer, { regularizer: this.betaRegularizer });
+    this.built = true;
+  }
+
+  call(inputs: LayerInput, _args: CallArgs): Tensor {
+    const x = singleTensor(this, inputs);
+    this.checkInputShape(x.shape);
+    const mean = ops.mean(x, this.axes, true);
+    const centered = ops.sub(x, mean);
+    const variance = ops.mean(ops.square(centered), this.axes, true);
+    let y = ops.mul(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
+    if (this.gamma) y = ops.mul(y, ops.reshape(this.gamma, this.paramShape));
+    if (this.beta) y = ops.add(y, ops.reshape(this.beta, this.paramShape));
+    return y;
+  }
+
+  computeOutputShape(shape: Shape | Shape[]): Shape { return singleShape(this, shape); }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      axis: typeof this.axis === 'number' ? this.axis : [...this.axis],
+      epsilon: this.epsilon,
+      center: this.center,
+      scale: this.scale,
+      rms_scaling: false,
+      beta_initializer: getInitializer(this.betaInitializer).serialize(),
+      gamma_initializer: getInitializer(this.gammaInitializer).serialize(),
+      beta_regularizer: this.betaRegularizer ? this.betaRegularizer.serialize() : null,
+      gamma_regularizer: this.gammaRegularizer ? this.gammaRegularizer.serialize() : null,
+      beta_constraint: null,
+      gamma_constraint: null,
+    };
+  }
+
+  static fromConfig(c: Record<string, any>): LayerNormalization {
+    if (c.rms_scaling) throw new ValueError(`LayerNormalization '${c.name}': rms_scaling=True is not supported`);
+    const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+    return new LayerNormalization({
+      ...baseArgsFromConfig(c), axis, epsilon: c.epsilon ?? 1e-3, center: c.center ?? true, scale: c.scale ?? true,
+      betaInitializer: c.beta_initializer ?? 'zeros', gammaInitializer: c.gamma_initializer ?? 'ones',
+      betaRegularizer: c.beta_regularizer ?? null, gammaRegularizer: c.gamma_regularizer ?? null,
+    });
+  }
+}
+
+registerLayer('LayerNormalization', LayerNormalization);

@@ -1,10 +1,10 @@
-// Spatial reshaping of images: ZeroPadding2D and Cropping2D (channels_last by default).
+// Spatial reshaping of images: ZeroPadding2D, Cropping2D and UpSampling2D (channels_last by default).
 // Reshape and Flatten are in core.ts.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
-import { crop2d } from '../ops/image.js';
+import { crop2d, resize2d } from '../ops/image.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
 import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
 
 export type Padding2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
@@ -129,5 +129,48 @@ export class Cropping2D extends Spatial2D {
   }
 }
 
+export interface UpSampling2DArgs extends LayerArgs { size?: number | readonly [number, number]; dataFormat?: DataFormat; interpolation?: 'nearest' | 'bilinear' }
+
+/** Repeats rows and columns (nearest) or resizes bilinearly (TF half-pixel centres) by integer factors. */
+export class UpSampling2D extends Spatial2D {
+  static className = 'UpSampling2D';
+  readonly size: [number, number];
+  readonly interpolation: 'nearest' | 'bilinear';
+
+  constructor(args: UpSampling2DArgs = {}) {
+    super(args);
+    this.size = pair(args.size, [2, 2], `UpSampling2D '${this.name}': size`);
+    const interp = args.interpolation ?? 'nearest';
+    if (interp !== 'nearest' && interp !== 'bilinear') {
+      throw new ValueError(`UpSampling2D '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+    }
+    this.interpolation = interp;
+  }
+
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    const s = [...singleShape(this, shape)];
+    this.checkInputShape(s);
+    const a = this.hAxis;
+    if (s[a] !== null) s[a] = (s[a] as number) * this.size[0];
+    if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) * this.size[1];
+    return s;
+  }
+
+  call(inputs: LayerInput, _args: CallArgs): Tensor {
+    const x = singleTensor(this, inputs);
+    this.checkInputShape(x.shape);
+    // With integer factors, nearest at half-pixel centres is exactly a repeat.
+    return this.nhwc(x, (v) => resize2d(v, v.shape[1] * this.size[0], v.shape[2] * this.size[1], this.interpolation));
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), size: [...this.size], data_format: this.dataFormat, interpolation: this.interpolation };
+  }
+  static fromConfig(c: Record<string, any>): UpSampling2D {
+    return new UpSampling2D({ ...baseArgsFromConfig(c), size: c.size ?? [2, 2], dataFormat: c.data_format ?? 'channels_last', interpolation: c.interpolation ?? 'nearest' });
+  }
+}
+
 registerLayer('ZeroPadding2D', ZeroPadding2D);
+registerLayer('UpSampling2D', UpSampling2D);
 registerLayer('Cropping2D', Cropping2D);

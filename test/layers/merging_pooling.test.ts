@@ -4,9 +4,11 @@ import { describe, it } from 'node:test';
 import { ShapeError, ValueError } from '../../src/errors.js';
 import { KerasTensor } from '../../src/layers/keras_tensor.js';
 import { deserializeLayer } from '../../src/layers/base.js';
-import { Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract } from '../../src/layers/merging.js';
+import {
+  Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum, minimum, multiply, subtract,
+} from '../../src/layers/merging.js';
 import { GlobalAveragePooling2D, GlobalMaxPooling2D } from '../../src/layers/global_pooling.js';
-import { Cropping2D, ZeroPadding2D } from '../../src/layers/reshaping.js';
+import { Cropping2D, UpSampling2D, ZeroPadding2D } from '../../src/layers/reshaping.js';
 import { crop2d, flip2d, resize2d } from '../../src/ops/image.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
@@ -164,5 +166,34 @@ describe('image ops', () => {
   it('flip2d flips each image by its own flags', () => {
     const v = t([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2, 1]);
     assert.deepEqual([...flip2d(v, [true, false], [false, true]).data], [2, 1, 4, 3, 7, 8, 5, 6]);
+  });
+});
+
+describe('functional shortcuts and UpSampling2D', () => {
+  it('add / concatenate / multiply build layers on symbolic and eager inputs', () => {
+    const s = add([sym([null, 4]), sym([null, 4])]);
+    assert.deepEqual([...s.shape], [null, 4]);
+    assert.equal(s.node!.layer.className, 'Add');
+    assert.deepEqual([...concatenate([sym([null, 2, 3]), sym([null, 5, 3])], { axis: 1 }).shape], [null, 7, 3]);
+    const a = t([1, 2], [1, 2]), b = t([3, 5], [1, 2]);
+    assert.deepEqual([...multiply([a, b]).data], [3, 10]);
+    assert.deepEqual([...subtract([a, b]).data], [-2, -3]);
+    assert.deepEqual([...average([a, b]).data], [2, 3.5]);
+    assert.deepEqual([...maximum([a, b]).data], [3, 5]);
+    assert.deepEqual([...minimum([a, b]).data], [1, 2]);
+  });
+  it('UpSampling2D repeats (nearest) or resizes (bilinear), with gradients and config', () => {
+    const x = t([1, 2, 3, 4], [1, 2, 2, 1]);
+    const y = new UpSampling2D().apply(x);
+    assert.deepEqual(y.shape, [1, 4, 4, 1]);
+    assert.deepEqual([...y.data], [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);
+    assert.deepEqual([...new UpSampling2D({ size: [1, 3] }).apply(t([1, 2], [1, 1, 2, 1])).data], [1, 1, 1, 2, 2, 2]);
+    assertClose(new UpSampling2D({ size: [1, 2], interpolation: 'bilinear' }).apply(t([0, 4], [1, 1, 2, 1])).data, [0, 1, 3, 4]);
+    assert.deepEqual([...(new UpSampling2D({ size: 3 }).apply(sym([null, 5, null, 2])) as KerasTensor).shape], [null, 15, null, 2]);
+    const v = randTensor([2, 2, 3, 2], 11);
+    gradCheck(() => new UpSampling2D({ size: [2, 3] }).apply(v), [v]);
+    gradCheck(() => new UpSampling2D({ interpolation: 'bilinear' }).apply(v), [v]);
+    const cfg = roundTrip(new UpSampling2D({ size: [2, 3], interpolation: 'bilinear' }));
+    assert.deepEqual(cfg.size, [2, 3]);
   });
 });

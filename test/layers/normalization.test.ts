@@ -6,7 +6,7 @@ import { gradients } from '../../src/autograd/tape.js';
 import { ShapeError } from '../../src/errors.js';
 import { deserializeLayer } from '../../src/layers/base.js';
 import { KerasTensor } from '../../src/layers/keras_tensor.js';
-import { BatchNormalization } from '../../src/layers/normalization.js';
+import { BatchNormalization, LayerNormalization } from '../../src/layers/normalization.js';
 import { l2 } from '../../src/regularizers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
@@ -138,5 +138,32 @@ describe('BatchNormalization', () => {
     assert.deepEqual(again.getConfig(), bn.getConfig());
     const k2 = deserializeLayer({ class_name: 'BatchNormalization', config: { name: 'old', axis: [3], momentum: 0.99, epsilon: 0.001 } }) as BatchNormalization;
     assert.equal(k2.axis, 3);
+  });
+});
+
+describe('LayerNormalization', () => {
+  it('normalises each sample over the last axis, the same in training and inference', () => {
+    const ln = new LayerNormalization({ epsilon: 1e-3 });
+    const v = t([1, 2, 3, 6, 10, 2], [2, 3]);
+    const y = ln.apply(v);
+    const e = 1e-3;
+    const row = (a: number[]) => { const m = a.reduce((p, q) => p + q) / a.length; const s2 = a.reduce((p, q) => p + (q - m) ** 2, 0) / a.length; return a.map((q) => (q - m) / Math.sqrt(s2 + e)); };
+    assertClose(y.data, [...row([1, 2, 3]), ...row([6, 10, 2])], 1e-5);
+    assert.deepEqual([...ln.apply(v, { training: true }).data], [...y.data]);
+    assert.equal(ln.countParams(), 6);
+    assert.deepEqual(ln.weights.map((w) => w.name.split('/')[1]), ['gamma', 'beta']);
+  });
+  it('supports several axes, has exact gradients, and round-trips its config', () => {
+    const v = randTensor([2, 3, 2, 4], 12, -2, 2);
+    const ln = new LayerNormalization({ axis: [1, 2, 3] });
+    ln.apply(v);
+    assert.deepEqual(ln.gamma!.shape, [3, 2, 4]);
+    ln.gamma!.assign(randTensor([3, 2, 4], 13, 0.5, 1.5));
+    ln.beta!.assign(randTensor([3, 2, 4], 14));
+    gradCheck(() => ln.apply(v), [v, ln.gamma!, ln.beta!], { tol: 3e-2 });
+    const cfg = JSON.parse(JSON.stringify(ln.getConfig()));
+    assert.deepEqual(cfg.axis, [1, 2, 3]);
+    assert.deepEqual(deserializeLayer({ class_name: 'LayerNormalization', config: cfg }).getConfig(), ln.getConfig());
+    assert.throws(() => new LayerNormalization({ axis: 0 }).apply(v), /batch axis/);
   });
 });
