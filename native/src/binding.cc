@@ -2,9 +2,11 @@
 // dimensions, with overflow-checked products) and a JS Error naming the kernel is thrown on mismatch,
 // so no call from JavaScript can read or write out of bounds. Buffers are used in place (no copies);
 // outputs are allocated by the TypeScript face and passed in as the last argument.
+#include <malloc.h>
 #include <napi.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -446,7 +448,22 @@ Napi::Value Info(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// Fresh large allocations fault on every page at first touch (microseconds each under
+// virtualisation), and a training step allocates the same large sizes again and again. Keeping
+// blocks below 32 MiB on the malloc heap and never trimming it lets freed tensor storage be reused
+// warm; resident memory then plateaus at the working set instead of being returned and re-faulted.
+void tune_malloc() {
+#ifdef M_MMAP_THRESHOLD
+  if (!std::getenv("CONVKIT_NO_MALLOPT")) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+  }
+#endif
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  tune_malloc();
   exports.Set("matmul", Napi::Function::New(env, Matmul, "matmul"));
   exports.Set("conv2d", Napi::Function::New(env, Conv2d, "conv2d"));
   exports.Set("conv2dBackpropInput", Napi::Function::New(env, Conv2dBackpropInput, "conv2dBackpropInput"));

@@ -15,69 +15,99 @@
 namespace ck {
 namespace {
 
-struct Pix {
-  int64_t n, oy, ox;
+// Per-call tap table and incremental pixel walk: no divisions in the inner loops, and interior
+// pixels (all taps inside the image) take a branch-free path.
+struct Taps {
+  const ConvGeom* g;
+  int64_t ntaps;
+  std::vector<int64_t> dy, dx, off;  // per tap: row/col displacement and element offset in x
+  explicit Taps(const ConvGeom& geom) : g(&geom), ntaps(geom.KH * geom.KW) {
+    dy.resize(ntaps);
+    dx.resize(ntaps);
+    off.resize(ntaps);
+    for (int64_t ky = 0; ky < geom.KH; ++ky)
+      for (int64_t kx = 0; kx < geom.KW; ++kx) {
+        const int64_t t = ky * geom.KW + kx;
+        dy[t] = ky * geom.DH;
+        dx[t] = kx * geom.DW;
+        off[t] = (dy[t] * geom.W + dx[t]) * geom.C;
+      }
+  }
 };
 
-inline Pix pixel_of(const ConvGeom& g, int64_t m) {
-  const int64_t hw = g.OH * g.OW;
-  Pix p;
-  p.n = m / hw;
-  const int64_t r = m - p.n * hw;
-  p.oy = r / g.OW;
-  p.ox = r - p.oy * g.OW;
-  return p;
-}
-
-// Offset in x of input pixel under tap t of output pixel px, or -1 when it falls in the padding.
-inline int64_t tap_offset(const ConvGeom& g, const Pix& px, int64_t t) {
-  const int64_t ky = t / g.KW, kx = t - ky * g.KW;
-  const int64_t iy = px.oy * g.SH - g.PT + ky * g.DH;
-  const int64_t ix = px.ox * g.SW - g.PL + kx * g.DW;
-  if (iy < 0 || iy >= g.H || ix < 0 || ix >= g.W) return -1;
-  return ((px.n * g.H + iy) * g.W + ix) * g.C;
-}
-
-// Copies im2col row m, columns [p0, p0+len), to dst[j*ds].
-inline void im2col_row(const ConvGeom& g, const float* x, int64_t m, int64_t p0, int64_t len, float* dst,
-                       int64_t ds) {
-  const Pix px = pixel_of(g, m);
-  int64_t t = p0 / g.C, c = p0 - t * g.C;
-  while (len > 0) {
-    const int64_t seg = g.C - c < len ? g.C - c : len;
-    const int64_t off = tap_offset(g, px, t);
-    if (ds == 1) {
-      if (off >= 0) std::memcpy(dst, x + off + c, sizeof(float) * seg);
-      else std::memset(dst, 0, sizeof(float) * seg);
-    } else if (off >= 0) {
-      const float* s = x + off + c;
-      for (int64_t j = 0; j < seg; ++j) dst[j * ds] = s[j];
-    } else {
-      for (int64_t j = 0; j < seg; ++j) dst[j * ds] = 0.f;
+// Output pixel m = (n, oy, ox), advanced one at a time.
+struct PixelWalk {
+  const ConvGeom* g;
+  int64_t n, oy, ox;
+  PixelWalk(const ConvGeom& geom, int64_t m) : g(&geom) {
+    const int64_t hw = geom.OH * geom.OW;
+    n = m / hw;
+    const int64_t r = m - n * hw;
+    oy = r / geom.OW;
+    ox = r - oy * geom.OW;
+  }
+  void next() {
+    if (++ox == g->OW) {
+      ox = 0;
+      if (++oy == g->OH) { oy = 0; ++n; }
     }
-    dst += seg * ds;
-    len -= seg;
-    ++t;
-    c = 0;
+  }
+  int64_t iy0() const { return oy * g->SH - g->PT; }
+  int64_t ix0() const { return ox * g->SW - g->PL; }
+  // Element offset in x of the window's top-left corner (may lie in the padding).
+  int64_t base() const { return ((n * g->H + iy0()) * g->W + ix0()) * g->C; }
+  bool interior() const {
+    const int64_t y0 = iy0(), x0 = ix0();
+    return y0 >= 0 && y0 + (g->KH - 1) * g->DH < g->H && x0 >= 0 && x0 + (g->KW - 1) * g->DW < g->W;
+  }
+  // Offset of tap t's input pixel, or -1 in the padding.
+  int64_t tap(const Taps& tp, int64_t t) const {
+    const int64_t y = iy0() + tp.dy[t], x = ix0() + tp.dx[t];
+    if (y < 0 || y >= g->H || x < 0 || x >= g->W) return -1;
+    return base() + tp.off[t];
+  }
+};
+
+// Writes the whole im2col row of the current pixel (K floats) into dst.
+inline void im2col_row(const Taps& tp, const PixelWalk& pw, const float* x, float* dst) {
+  const int64_t C = tp.g->C;
+  if (pw.interior()) {
+    const float* b = x + pw.base();
+    for (int64_t t = 0; t < tp.ntaps; ++t) std::memcpy(dst + t * C, b + tp.off[t], sizeof(float) * C);
+    return;
+  }
+  for (int64_t t = 0; t < tp.ntaps; ++t) {
+    const int64_t o = pw.tap(tp, t);
+    if (o >= 0) std::memcpy(dst + t * C, x + o, sizeof(float) * C);
+    else std::memset(dst + t * C, 0, sizeof(float) * C);
   }
 }
 
 // Forward A: rows are output pixels [mbase + i0, ...), one pointer per tap into x (or a zero row).
 struct ConvA {
-  const ConvGeom* g;
+  const Taps* tp;
   const float* x;
   int64_t mbase;
   const float* zeros;
   void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
     const int64_t rows = round_up(mc, MR);
+    PixelWalk pw(*tp->g, mbase + i0);
     for (int64_t r = 0; r < rows; ++r) {
-      const int64_t m = mbase + i0 + (r < mc ? r : 0);
-      const Pix px = pixel_of(*g, m);
       const float** d = ind + (r / MR) * kb.nt * MR + (r % MR);
-      for (int64_t tt = 0; tt < kb.nt; ++tt) {
-        const int64_t off = tap_offset(*g, px, kb.t0 + tt);
-        d[tt * MR] = off >= 0 ? x + off + kb.c0 : zeros;
+      if (r >= mc) {  // padding rows of the last panel: any readable pointer
+        for (int64_t tt = 0; tt < kb.nt; ++tt) d[tt * MR] = zeros;
+        continue;
       }
+      if (pw.interior()) {
+        const float* b = x + pw.base() + kb.c0;
+        for (int64_t tt = 0; tt < kb.nt; ++tt) d[tt * MR] = b + tp->off[kb.t0 + tt];
+      } else {
+        for (int64_t tt = 0; tt < kb.nt; ++tt) {
+          const int64_t o = pw.tap(*tp, kb.t0 + tt);
+          d[tt * MR] = o >= 0 ? x + o + kb.c0 : zeros;
+        }
+      }
+      pw.next();
     }
   }
 };
@@ -132,16 +162,20 @@ struct DyTA {
 
 // Backprop-filter, orientation dwᵀ: B = cols(x) rows (pixels), NR columns of K each.
 struct ColsB {
-  const ConvGeom* g;
+  const Taps* tp;
   const float* x;
   int64_t mbase;
+  Workspace* ws;
   void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
-    for (int64_t jr = 0; jr < nc; jr += NR) {
-      const int64_t w = nc - jr < NR ? nc - jr : NR;
-      float* dst = bp + (jr / NR) * kb.cc * NR;
-      for (int64_t k = 0; k < kb.cc; ++k) {
-        float* d = dst + k * NR;
-        im2col_row(*g, x, mbase + kb.c0 + k, j0 + jr, w, d, 1);
+    const int64_t K = tp->ntaps * tp->g->C;
+    float* row = ws->aux2.get<float>(static_cast<size_t>(K));
+    PixelWalk pw(*tp->g, mbase + kb.c0);
+    for (int64_t k = 0; k < kb.cc; ++k, pw.next()) {
+      im2col_row(*tp, pw, x, row);
+      for (int64_t jr = 0; jr < nc; jr += NR) {
+        const int64_t w = nc - jr < NR ? nc - jr : NR;
+        float* d = bp + (jr / NR) * kb.cc * NR + k * NR;
+        std::memcpy(d, row + j0 + jr, sizeof(float) * w);
         for (int64_t j = w; j < NR; ++j) d[j] = 0.f;
       }
     }
@@ -150,14 +184,20 @@ struct ColsB {
 
 // Backprop-filter, orientation dw: A = cols(x)ᵀ (rows p, depth = pixels), gathered into a block.
 struct ColsTA {
-  const ConvGeom* g;
+  const Taps* tp;
   const float* x;
   int64_t mbase;
   Workspace* ws;
   void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
+    const int64_t K = tp->ntaps * tp->g->C;
     const int64_t ld = round_up(kb.cc, 16) + 16;
     float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
-    for (int64_t k = 0; k < kb.cc; ++k) im2col_row(*g, x, mbase + kb.c0 + k, i0, mc, buf + k, ld);
+    float* row = ws->aux2.get<float>(static_cast<size_t>(K));
+    PixelWalk pw(*tp->g, mbase + kb.c0);
+    for (int64_t k = 0; k < kb.cc; ++k, pw.next()) {
+      im2col_row(*tp, pw, x, row);
+      for (int64_t p = 0; p < mc; ++p) buf[p * ld + k] = row[i0 + p];
+    }
     const int64_t rows = round_up(mc, MR);
     for (int64_t r = 0; r < rows; ++r) ind[r] = buf + (r < mc ? r : 0) * ld;
   }
@@ -172,6 +212,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
   if (M == 0 || F == 0) return;
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
+  const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
   const int64_t units = (M + uk.mr - 1) / uk.mr;
   if (nthreads > units) nthreads = static_cast<int>(units);
@@ -182,7 +223,7 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     Workspace& ws = thread_workspace();
     float* zeros = ws.zeros.get<float>(static_cast<size_t>(g.C));
     std::memset(zeros, 0, sizeof(float) * g.C);
-    ConvA ap{&g, x, m0, zeros};
+    ConvA ap{&taps, x, m0, zeros};
     ConvWB bp{w, g.C, F};
     igemm_serial(uk, bl, m1 - m0, F, g.KH * g.KW, g.C, ap, bp, y + m0 * F, F, bias, relu, ws);
   });
@@ -195,6 +236,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   // wᵀ[F,K] once, so the B panels are straight row copies.
+  const Taps taps(g);
   std::vector<float> wt(static_cast<size_t>(F * K));
   for (int64_t p = 0; p < K; ++p)
     for (int64_t f = 0; f < F; ++f) wt[f * K + p] = w[p * F + f];
@@ -215,11 +257,13 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
       RowsA ap{dy + nb * hw * F, F};
       RowsB bp{wt.data(), K};
       igemm_serial(uk, bl, rows, K, 1, F, ap, bp, dcols, K, nullptr, false, ws);
-      for (int64_t r = 0; r < rows; ++r) {
-        const Pix px = pixel_of(g, nb * hw + r);
+      PixelWalk pw(g, nb * hw);
+      for (int64_t r = 0; r < rows; ++r, pw.next()) {
         const float* src = dcols + r * K;
-        for (int64_t t = 0; t < g.KH * g.KW; ++t) {
-          const int64_t off = tap_offset(g, px, t);
+        const bool in = pw.interior();
+        const int64_t base = pw.base();
+        for (int64_t t = 0; t < taps.ntaps; ++t) {
+          const int64_t off = in ? base + taps.off[t] : pw.tap(taps, t);
           if (off < 0) continue;
           float* d = dx + off;
           const float* s = src + t * g.C;
@@ -239,6 +283,7 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   // dwᵀ = dyᵀ·cols keeps the big copy (cols) contiguous; dw = colsᵀ·dy wins when K is narrow.
   const bool transposed = eff(F, uk.mr) * eff(K, uk.nr) * 1.25 >= eff(K, uk.mr) * eff(F, uk.nr);
   const int64_t rows = transposed ? F : K, cols = transposed ? K : F;
+  const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
   if (nthreads > M) nthreads = static_cast<int>(M);
   std::vector<float*> parts(static_cast<size_t>(nthreads), nullptr);
@@ -250,10 +295,10 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
     float* out = ws.aux.get<float>(static_cast<size_t>(rows * cols));
     if (transposed) {
       DyTA ap{dy, F, m0, &ws};
-      ColsB bp{&g, x, m0};
+      ColsB bp{&taps, x, m0, &ws};
       igemm_serial(uk, bl, F, K, 1, m1 - m0, ap, bp, out, K, nullptr, false, ws);
     } else {
-      ColsTA ap{&g, x, m0, &ws};
+      ColsTA ap{&taps, x, m0, &ws};
       RowsB bp{dy + m0 * F, F};
       igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws);
     }

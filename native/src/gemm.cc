@@ -2,6 +2,7 @@
 #include "gemm.h"
 
 #include <cstdlib>
+#include <cstring>
 
 #include "cpu.h"
 #include "threadpool.h"
@@ -73,7 +74,8 @@ struct MatA {
   Workspace* ws;
   void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
     const int64_t p0 = kb.c0, kc = kb.cc;
-    if (!trans) {
+    static const bool force_copy = env_int("CONVKIT_ACOPY", 1) != 0;
+    if (!trans && !force_copy) {
       for (int64_t ir = 0; ir < mc; ir += MR)
         for (int r = 0; r < MR; ++r) {
           const int64_t i = i0 + (ir + r < mc ? ir + r : ir);
@@ -83,12 +85,16 @@ struct MatA {
     }
     const int64_t ld = round_up(kc, 16) + 16;
     float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
-    for (int64_t pb = 0; pb < kc; pb += 64) {
-      const int64_t pe = pb + 64 < kc ? pb + 64 : kc;
-      for (int64_t r = 0; r < mc; ++r) {
-        float* d = buf + r * ld;
-        const float* s = a + i0 + r;
-        for (int64_t p = pb; p < pe; ++p) d[p] = s[(p0 + p) * lda];
+    if (!trans) {
+      for (int64_t r = 0; r < mc; ++r) std::memcpy(buf + r * ld, a + (i0 + r) * lda + p0, sizeof(float) * kc);
+    } else {
+      for (int64_t pb = 0; pb < kc; pb += 64) {
+        const int64_t pe = pb + 64 < kc ? pb + 64 : kc;
+        for (int64_t r = 0; r < mc; ++r) {
+          float* d = buf + r * ld;
+          const float* s = a + i0 + r;
+          for (int64_t p = pb; p < pe; ++p) d[p] = s[(p0 + p) * lda];
+        }
       }
     }
     for (int64_t ir = 0; ir < mc; ir += MR)

@@ -54,7 +54,7 @@ class Scratch {
 };
 
 struct Workspace {
-  Scratch bpack, apack, ind, zeros, cols, aux;
+  Scratch bpack, apack, ind, zeros, cols, aux, aux2;
 };
 Workspace& thread_workspace();
 

@@ -2,7 +2,11 @@
 #include "pool.h"
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <limits>
+#include <vector>
 
 #include "threadpool.h"
 
@@ -48,32 +52,58 @@ void max_pool_forward(const PoolGeom& g, const float* x, float* y) {
   });
 }
 
+namespace {
+// One window, channels [0, cn): running argmax (first maximum wins: strict '>'), then route dy.
+// SSE2 (baseline x86-64) four channels at a time: random data would mispredict a branchy loop half
+// the time, and GCC does not vectorise the mixed float/int select on its own.
+inline void max_window_backward(const float* __restrict x, const int64_t* __restrict cell, int32_t cells, int64_t cn,
+                                const float* __restrict gy, float* __restrict dx) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  for (; c + 4 <= cn; c += 4) {
+    __m128 best = _mm_loadu_ps(x + cell[0] + c);
+    __m128i arg = _mm_setzero_si128();
+    for (int32_t k = 1; k < cells; ++k) {
+      const __m128 v = _mm_loadu_ps(x + cell[k] + c);
+      const __m128i gt = _mm_castps_si128(_mm_cmpgt_ps(v, best));
+      best = _mm_max_ps(v, best);
+      arg = _mm_or_si128(_mm_andnot_si128(gt, arg), _mm_and_si128(gt, _mm_set1_epi32(k)));
+    }
+    const __m128 g = _mm_loadu_ps(gy + c);
+    for (int32_t k = 0; k < cells; ++k) {
+      const __m128 hit = _mm_castsi128_ps(_mm_cmpeq_epi32(arg, _mm_set1_epi32(k)));
+      float* d = dx + cell[k] + c;
+      _mm_storeu_ps(d, _mm_add_ps(_mm_loadu_ps(d), _mm_and_ps(hit, g)));
+    }
+  }
+#endif
+  for (; c < cn; ++c) {
+    float best = x[cell[0] + c];
+    int32_t arg = 0;
+    for (int32_t k = 1; k < cells; ++k)
+      if (x[cell[k] + c] > best) { best = x[cell[k] + c]; arg = k; }
+    dx[cell[arg] + c] += gy[c];
+  }
+}
+}  // namespace
+
 void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float* dx) {
   const int64_t C = g.C;
+  constexpr int64_t CB = 64;
   parallel_for(g.N, pool_threads(g), [&](int64_t n0, int64_t n1) {
     std::memset(dx + n0 * g.H * g.W * C, 0, sizeof(float) * (n1 - n0) * g.H * g.W * C);
-    float best[64];
-    int64_t arg[64];
+    std::vector<int64_t> cell(static_cast<size_t>(g.PH * g.PW));
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t oy = 0; oy < g.OH; ++oy)
         for (int64_t ox = 0; ox < g.OW; ++ox) {
-          const float* gy = dy + ((n * g.OH + oy) * g.OW + ox) * C;
           const Win w = window(g, oy, ox);
           if (w.y0 >= w.y1 || w.x0 >= w.x1) continue;
-          for (int64_t cb = 0; cb < C; cb += 64) {
-            const int64_t ce = cb + 64 < C ? cb + 64 : C, cn = ce - cb;
-            // First (lowest h, then w) position of the maximum: strict '>' keeps the earliest.
-            const int64_t first = ((n * g.H + w.y0) * g.W + w.x0) * C;
-            for (int64_t c = 0; c < cn; ++c) { best[c] = x[first + cb + c]; arg[c] = first; }
-            for (int64_t iy = w.y0; iy < w.y1; ++iy)
-              for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-                const int64_t off = ((n * g.H + iy) * g.W + ix) * C;
-                const float* s = x + off + cb;
-                for (int64_t c = 0; c < cn; ++c)
-                  if (s[c] > best[c]) { best[c] = s[c]; arg[c] = off; }
-              }
-            for (int64_t c = 0; c < cn; ++c) dx[arg[c] + cb + c] += gy[cb + c];
-          }
+          int32_t cells = 0;
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = w.x0; ix < w.x1; ++ix) cell[cells++] = ((n * g.H + iy) * g.W + ix) * C;
+          const float* gy = dy + ((n * g.OH + oy) * g.OW + ox) * C;
+          for (int64_t cb = 0; cb < C; cb += CB)
+            max_window_backward(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
         }
   });
 }

@@ -116,11 +116,16 @@ export function nativeInfo(): NativeInfo {
   return need().info();
 }
 
-/** Uninitialised float32 storage of n elements (the kernel writes all of them). */
+/**
+ * Float32 storage of n elements whose contents are undefined (the kernel writes all of them):
+ * Buffer.allocUnsafeSlow skips the zero fill, and the addon keeps freed blocks on the malloc heap
+ * (see tune_malloc in native/src/binding.cc) so recurring sizes are reused without page faults.
+ */
 function alloc(n: number, kernel: string): Float32Array {
   if (!(Number.isSafeInteger(n) && n >= 0 && n <= 2 ** 31)) {
     throw new Error(`convkit native ${kernel}: output of ${n} elements is invalid or too large (at most 2^31)`);
   }
+  if (n < 1024) return new Float32Array(n);
   const buf = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(buf.buffer, buf.byteOffset, n);
 }
