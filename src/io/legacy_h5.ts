@@ -15,7 +15,7 @@ import { modelFromConfig } from './build.js';
 import { checkNoLambda } from './config.js';
 import { type H5Group, H5Reader, H5Writer } from './h5.js';
 import { readJsonAttr, readLegacyOptimizerWeights, readLegacyWeights } from './legacy_read.js';
-import { compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
+import { UnsupportedLossOption, compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
 import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weights.js';
 
 /** The Keras version written into files convkit makes (the on-disk format they follow). */
@@ -30,7 +30,14 @@ export interface LoadModelOptions {
 
 /** Compiles a loaded model from saved settings; failures only warn, as in Keras. */
 export function restoreCompile(model: Model, saved: unknown, file: string, warn: (m: string) => void): void {
-  const args = compileArgsFromSaved(saved);
+  let args: ReturnType<typeof compileArgsFromSaved>;
+  try {
+    args = compileArgsFromSaved(saved);
+  } catch (e) {
+    if (!(e instanceof UnsupportedLossOption)) throw e;
+    warn(`${file}: the model was loaded uncompiled: ${e.message}. Call model.compile() yourself.`);
+    return;
+  }
   if (!args) return;
   try {
     model.compile(args);

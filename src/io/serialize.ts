@@ -170,7 +170,8 @@ function metricName(m: unknown): string[] {
       if (n === 'acc' || n === 'accuracy') return ['accuracy'];
       return metricName(o.config?.fn ?? n);
     }
-    if (typeof o.class_name === 'string') return [o.config?.name ?? snake(o.class_name)];
+    if (typeof o.config === 'string') return metricName(o.config); // a serialised function: {class_name: 'function', config: 'mae'}
+    if (typeof o.class_name === 'string') return metricName(o.config?.name ?? snake(o.class_name));
     return Object.values(o).flatMap(metricName);
   }
   return [];
@@ -180,11 +181,19 @@ function snake(s: string): string {
   return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
+/** Loss options convkit's losses (selected by name) do not take. */
+export class UnsupportedLossOption extends Error {}
+
 function lossName(l: unknown): string | null {
   if (typeof l === 'string') return l;
   if (Array.isArray(l)) return l.length ? lossName(l[0]) : null;
   if (l && typeof l === 'object') {
     const o = l as Json;
+    if (typeof o.config === 'string') return o.config; // a serialised function: {class_name: 'function', config: 'mse'}
+    const c = (o.config ?? {}) as Json;
+    if (c.from_logits === true || (typeof c.label_smoothing === 'number' && c.label_smoothing !== 0)) {
+      throw new UnsupportedLossOption(`the saved loss ${o.class_name}(${c.from_logits ? 'from_logits=True' : `label_smoothing=${c.label_smoothing}`}) is not supported`);
+    }
     if (typeof o.class_name === 'string') {
       if (o.class_name === 'LossFunctionWrapper') return lossName(o.config?.fn);
       return o.config?.name && typeof o.config.name === 'string' ? o.config.name : snake(o.class_name);

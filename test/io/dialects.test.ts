@@ -301,3 +301,23 @@ test('nnom: Lambda layers are refused, naming lambda_1', { skip: skipMsg }, asyn
     assert.throws(() => modelSpecFromConfig(cfg, r.filename), /'lambda_1' is a Lambda layer/);
   });
 });
+
+test('saved compile settings: function-style losses/metrics restore; unsupported loss options load uncompiled with a warning', async () => {
+  const { compileArgsFromSaved } = await import('../../src/io/serialize.js');
+  assert.deepEqual(compileArgsFromSaved({
+    optimizer: 'rmsprop', loss: { module: 'keras.losses', class_name: 'function', config: 'categorical_crossentropy', registered_name: 'categorical_crossentropy' },
+    metrics: [{ module: 'keras.metrics', class_name: 'function', config: 'mae', registered_name: 'mae' }, 'acc'],
+  }), { optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['mae', 'accuracy'] });
+  assert.deepEqual(compileArgsFromSaved({ optimizer_config: { class_name: 'Adam', config: { lr: 0.01 } }, loss: { class_name: 'CategoricalCrossentropy', config: { name: 'categorical_crossentropy', from_logits: false } }, metrics: [[{ class_name: 'MeanMetricWrapper', config: { name: 'acc', fn: 'categorical_accuracy' } }]] })?.metrics, ['accuracy']);
+  const f = path.join(tmp, 'logits.keras');
+  const cfg = { module: 'keras', class_name: 'Sequential', config: { name: 's', layers: [
+    { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 2], name: 'in' } },
+    { module: 'keras.layers', class_name: 'Dense', config: { name: 'd', units: 2 } }] },
+  compile_config: { optimizer: 'adam', loss: { module: 'keras.losses', class_name: 'SparseCategoricalCrossentropy', config: { name: 'sparse_categorical_crossentropy', from_logits: true } }, metrics: null } };
+  const weights = await h5Bytes((w) => { const g = w.root.createGroup('layers/dense/vars'); g.writeDataset('0', vals(4, 1), [2, 2]); g.writeDataset('1', vals(2, 2), [2]); });
+  writeFileSync(f, zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(cfg)), 'model.weights.h5': weights }));
+  const warnings: string[] = [];
+  const m = await loadModel(f, { warn: (w) => warnings.push(w) });
+  assert.equal(m.compiled, null);
+  assert.match(warnings.join('\n'), /logits\.keras: the model was loaded uncompiled: the saved loss SparseCategoricalCrossentropy\(from_logits=True\) is not supported/);
+});
