@@ -71,6 +71,17 @@ struct PixelWalk {
 // Writes the whole im2col row of the current pixel (K floats) into dst.
 inline void im2col_row(const Taps& tp, const PixelWalk& pw, const float* x, float* dst) {
   const int64_t C = tp.g->C;
+  if (C < 8) {  // short runs: plain loops beat memcpy calls
+    const bool in = pw.interior();
+    const int64_t base = pw.base();
+    for (int64_t t = 0; t < tp.ntaps; ++t) {
+      const int64_t o = in ? base + tp.off[t] : pw.tap(tp, t);
+      float* d = dst + t * C;
+      if (o >= 0) for (int64_t c = 0; c < C; ++c) d[c] = x[o + c];
+      else for (int64_t c = 0; c < C; ++c) d[c] = 0.f;
+    }
+    return;
+  }
   if (pw.interior()) {
     const float* b = x + pw.base();
     for (int64_t t = 0; t < tp.ntaps; ++t) std::memcpy(dst + t * C, b + tp.off[t], sizeof(float) * C);

@@ -40,13 +40,16 @@ void max_pool_forward(const PoolGeom& g, const float* x, float* y) {
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t oy = 0; oy < g.OH; ++oy)
         for (int64_t ox = 0; ox < g.OW; ++ox) {
-          float* d = y + ((n * g.OH + oy) * g.OW + ox) * C;
+          float* __restrict d = y + ((n * g.OH + oy) * g.OW + ox) * C;
           const Win w = window(g, oy, ox);
           for (int64_t c = 0; c < C; ++c) d[c] = -std::numeric_limits<float>::infinity();
           for (int64_t iy = w.y0; iy < w.y1; ++iy)
             for (int64_t ix = w.x0; ix < w.x1; ++ix) {
-              const float* s = x + ((n * g.H + iy) * g.W + ix) * C;
-              for (int64_t c = 0; c < C; ++c) d[c] = s[c] > d[c] || s[c] != s[c] ? s[c] : d[c];  // NaN wins
+              const float* __restrict s = x + ((n * g.H + iy) * g.W + ix) * C;
+              for (int64_t c = 0; c < C; ++c) {
+                const float v = s[c], cur = d[c];
+                d[c] = v > cur || v != v ? v : cur;  // NaN wins, as in the reference
+              }
             }
         }
   });
@@ -56,6 +59,8 @@ namespace {
 // One window, channels [0, cn): running argmax (first maximum wins: strict '>'), then route dy.
 // SSE2 (baseline x86-64) four channels at a time: random data would mispredict a branchy loop half
 // the time, and GCC does not vectorise the mixed float/int select on its own.
+// Assign: windows do not overlap, so each cell is written once (no zero fill, no read-modify-write).
+template <bool Assign>
 inline void max_window_backward(const float* __restrict x, const int64_t* __restrict cell, int32_t cells, int64_t cn,
                                 const float* __restrict gy, float* __restrict dx) {
   int64_t c = 0;
@@ -73,7 +78,8 @@ inline void max_window_backward(const float* __restrict x, const int64_t* __rest
     for (int32_t k = 0; k < cells; ++k) {
       const __m128 hit = _mm_castsi128_ps(_mm_cmpeq_epi32(arg, _mm_set1_epi32(k)));
       float* d = dx + cell[k] + c;
-      _mm_storeu_ps(d, _mm_add_ps(_mm_loadu_ps(d), _mm_and_ps(hit, g)));
+      if (Assign) _mm_storeu_ps(d, _mm_and_ps(hit, g));
+      else _mm_storeu_ps(d, _mm_add_ps(_mm_loadu_ps(d), _mm_and_ps(hit, g)));
     }
   }
 #endif
@@ -82,6 +88,8 @@ inline void max_window_backward(const float* __restrict x, const int64_t* __rest
     int32_t arg = 0;
     for (int32_t k = 1; k < cells; ++k)
       if (x[cell[k] + c] > best) { best = x[cell[k] + c]; arg = k; }
+    if (Assign)
+      for (int32_t k = 0; k < cells; ++k) dx[cell[k] + c] = 0.f;
     dx[cell[arg] + c] += gy[c];
   }
 }
@@ -90,8 +98,30 @@ inline void max_window_backward(const float* __restrict x, const int64_t* __rest
 void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float* dx) {
   const int64_t C = g.C;
   constexpr int64_t CB = 64;
+  // Non-overlapping windows (stride >= pool, the usual case) write their cells directly; only cells
+  // that no window covers are zeroed.
+  const bool assign = g.SH >= g.PH && g.SW >= g.PW;
+  std::vector<char> row_cov(static_cast<size_t>(g.H), 0), col_cov(static_cast<size_t>(g.W), 0);
+  for (int64_t o = 0; o < g.OH; ++o) {
+    const Win w = window(g, o, 0);
+    for (int64_t i = w.y0; i < w.y1; ++i) row_cov[i] = 1;
+  }
+  for (int64_t o = 0; o < g.OW; ++o) {
+    const Win w = window(g, 0, o);
+    for (int64_t i = w.x0; i < w.x1; ++i) col_cov[i] = 1;
+  }
   parallel_for(g.N, pool_threads(g), [&](int64_t n0, int64_t n1) {
-    std::memset(dx + n0 * g.H * g.W * C, 0, sizeof(float) * (n1 - n0) * g.H * g.W * C);
+    if (!assign) {
+      std::memset(dx + n0 * g.H * g.W * C, 0, sizeof(float) * (n1 - n0) * g.H * g.W * C);
+    } else {
+      for (int64_t n = n0; n < n1; ++n)
+        for (int64_t iy = 0; iy < g.H; ++iy) {
+          float* row = dx + (n * g.H + iy) * g.W * C;
+          if (!row_cov[iy]) { std::memset(row, 0, sizeof(float) * g.W * C); continue; }
+          for (int64_t ix = 0; ix < g.W; ++ix)
+            if (!col_cov[ix]) std::memset(row + ix * C, 0, sizeof(float) * C);
+        }
+    }
     std::vector<int64_t> cell(static_cast<size_t>(g.PH * g.PW));
     for (int64_t n = n0; n < n1; ++n)
       for (int64_t oy = 0; oy < g.OH; ++oy)
@@ -103,7 +133,8 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
             for (int64_t ix = w.x0; ix < w.x1; ++ix) cell[cells++] = ((n * g.H + iy) * g.W + ix) * C;
           const float* gy = dy + ((n * g.OH + oy) * g.OW + ox) * C;
           for (int64_t cb = 0; cb < C; cb += CB)
-            max_window_backward(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
+            if (assign) max_window_backward<true>(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
+            else max_window_backward<false>(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
         }
   });
 }

@@ -142,6 +142,7 @@ describe('native backend vs reference backend', { skip }, () => {
     pool({ batch: 3, inH: 11, inW: 11, channels: 70, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }),
     pool({ batch: 2, inH: 7, inW: 13, channels: 3, poolH: 3, poolW: 3, strideH: 2, strideW: 3, padTop: 1, padLeft: 1 }, 1, 2),
     pool({ batch: 1, inH: 5, inW: 5, channels: 17, poolH: 3, poolW: 2, strideH: 1, strideW: 1, padTop: 1, padLeft: 0 }, 1, 1),
+    pool({ batch: 2, inH: 8, inW: 9, channels: 5, poolH: 2, poolW: 2, strideH: 3, strideW: 3, padTop: 0, padLeft: 1 }, 0, 0),
   ];
 
   test('pooling forward and backward (max, avg), including ties', () => {
