@@ -7,6 +7,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { type InitializerIdentifier, getInitializer } from '../initializers/index.js';
 import * as ops from '../ops/index.js';
+import { batchNormTrain } from '../ops/batchnorm.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '../regularizers/index.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
@@ -109,14 +110,8 @@ export class BatchNormalization extends Layer {
     this.checkInputShape(x.shape);
     const a = this.channelAxis(x.rank);
     if (args.training && this.trainable) {
-      const axes = x.shape.map((_, i) => i).filter((i) => i !== a);
-      const mean = ops.mean(x, axes, true);
-      const centered = ops.sub(x, mean);
-      const variance = ops.mean(ops.square(centered), axes, true);
-      let y = ops.mul(centered, ops.rsqrt(ops.add(variance, this.epsilon)));
-      if (this.gamma) y = ops.mul(y, this.bcast(this.gamma));
-      if (this.beta) y = ops.add(y, this.bcast(this.beta));
-      this.updateMovingStats(mean.data as Float32Array, variance.data as Float32Array);
+      const { y, mean, variance } = batchNormTrain(x.dtype === 'float32' ? x : ops.cast(x, 'float32'), this.gamma, this.beta, a, this.epsilon);
+      this.updateMovingStats(mean, variance);
       return y;
     }
     // Inference: y = x·k + b with k = γ/sqrt(σ²+ε), b = β − μ·k.

@@ -130,9 +130,10 @@ export function flip2d(x: Tensor, horizontal: ArrayLike<boolean>, vertical: Arra
           out.set(src.subarray(s, s + w * c), ((b * h + i) * w) * c);
           continue;
         }
+        const srow = ((b * h + si) * w) * c, drow = ((b * h + i) * w) * c;
         for (let j = 0; j < w; j++) {
-          const s = ((b * h + si) * w + (w - 1 - j)) * c;
-          out.set(src.subarray(s, s + c), ((b * h + i) * w + j) * c);
+          const s = srow + (w - 1 - j) * c, d = drow + j * c;
+          for (let k = 0; k < c; k++) out[d + k] = src[s + k];
         }
       }
     }
