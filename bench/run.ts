@@ -1,0 +1,247 @@
+// `npm run bench`: native CPU backend figures in one run.
+//   machine FMA peak (../shared/tools/peak.c when present), SGEMM 1024^3 on 1 and N threads with % of
+//   peak, the GEMM shapes of the MNIST convnet's three convolutions (forward, backprop-input,
+//   backprop-filter), one training step of the Keras ch.5 MNIST convnet (batch 64, RMSprop) for
+//   convkit native, convkit's JS reference backend, TensorFlow.js (CPU backend) and PyTorch, and
+//   predict() throughput on 10,000 MNIST-size images, with ratios against PyTorch.
+// Options: --threads N (default: the native pool size), --steps N (native timed steps, 50),
+//   --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (50), --no-torch,
+//   --no-gemm, --json FILE (also write the results as JSON).
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { convGflops, sgemmGflops } from './micro.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+
+function opt(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0) return def;
+  const v = Number(process.argv[i + 1]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${name}: expected a number, got ${process.argv[i + 1]}`);
+  return v;
+}
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
+const jsonIdx = process.argv.indexOf('--json');
+const jsonFile = jsonIdx >= 0 ? process.argv[jsonIdx + 1] : null;
+
+const results: Record<string, unknown> = {};
+const log = (s = ''): void => console.log(s);
+const f1 = (v: number): string => v.toFixed(1);
+
+// ---------------------------------------------------------------------------------------------- peak
+function measurePeak(): { one: number; all: number; line: string } | null {
+  const src = path.resolve(root, '../shared/tools/peak.c');
+  if (!existsSync(src)) return null;
+  try {
+    const bin = path.join(mkdtempSync(path.join(os.tmpdir(), 'convkit-peak-')), 'peak');
+    execFileSync('gcc', ['-O3', '-march=native', '-fopenmp', src, '-o', bin], { stdio: 'pipe' });
+    const out = execFileSync(bin, { encoding: 'utf8' });
+    const one = /1 thread: avx512 ([\d.]+)/.exec(out) ?? /1 thread:.*?avx2 ([\d.]+)/.exec(out);
+    const all = /threads: avx512 ([\d.]+)/.exec(out);
+    if (!one || !all) return null;
+    return { one: Number(one[1]), all: Number(all[1]), line: out.trim().replace(/\n/g, '; ') };
+  } catch {
+    return null;
+  }
+}
+
+const { setBackend, getBackend } = await import('../src/backend/index.js');
+const native = await import('../src/backend/native/index.js');
+const nb = native.loadNativeBackend();
+if (!nb) {
+  console.error(`convkit native backend unavailable: ${native.nativeLoadError()}; run \`npm run build:native\``);
+  process.exit(1);
+}
+const threads = opt('threads', native.getNumThreads());
+const info = native.nativeInfo();
+log(`convkit bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} CPUs, node ${process.version}`);
+log(`native: ${info.microKernel} (isa ${info.isa}, detected ${info.detectedIsa}), MC ${info.mc} KC ${info.kc} NC ${info.nc}, threads ${threads}`);
+log(`load average: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
+results.machine = { cpu: os.cpus()[0]?.model, cpus: os.cpus().length, node: process.version, loadavg: os.loadavg(), native: info, threads };
+
+let peak: ReturnType<typeof measurePeak> = null;
+if (!flag('no-gemm')) {
+  log('\n== FMA peak (../shared/tools/peak.c)');
+  peak = measurePeak();
+  if (peak) log(`  ${peak.line}`);
+  else log('  skipped (../shared/tools/peak.c or gcc not available)');
+  results.peak = peak;
+
+  log('\n== SGEMM 1024x1024x1024 (native)');
+  const sg: Record<string, number> = {};
+  for (const t of [...new Set([1, threads])]) {
+    native.setNumThreads(t);
+    const g = sgemmGflops(nb, 1024, 600);
+    sg[t] = g;
+    const p = peak ? (t === 1 ? peak.one : peak.all * Math.min(t, 2) / 2) : 0;
+    log(`  ${t} thread${t > 1 ? 's' : ' '}: ${f1(g).padStart(6)} GFLOP/s${p ? `  ${f1((100 * g) / p)}% of peak (${f1(p)})` : ''}`);
+  }
+  results.sgemm = sg;
+
+  log(`\n== MNIST convolution GEMMs, batch 64, ${threads} threads (GFLOP/s, best-of-run time)`);
+  native.setNumThreads(threads);
+  const conv = convGflops(nb, 250);
+  for (const r of conv) {
+    log(`  ${r.name.padEnd(26)} ${r.gemm.padEnd(21)} fwd ${f1(r.fwd).padStart(6)}  bwd-input ${f1(r.bwdInput).padStart(6)}  bwd-filter ${f1(r.bwdFilter).padStart(6)}`);
+  }
+  results.conv = conv;
+}
+native.setNumThreads(threads);
+
+// --------------------------------------------------------------------------------- training step
+const { layers, models, utils, tensor, randomUniform, setRandomSeed } = await import('../src/index.js');
+type Model = InstanceType<typeof models.Sequential>;
+
+function buildModel(): Model {
+  setRandomSeed(1);
+  const m = new models.Sequential();
+  m.add(new layers.Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }));
+  m.add(new layers.MaxPooling2D([2, 2]));
+  m.add(new layers.Conv2D(64, [3, 3], { activation: 'relu' }));
+  m.add(new layers.MaxPooling2D([2, 2]));
+  m.add(new layers.Conv2D(64, [3, 3], { activation: 'relu' }));
+  m.add(new layers.Flatten());
+  m.add(new layers.Dense(64, { activation: 'relu' }));
+  m.add(new layers.Dense(10, { activation: 'softmax' }));
+  m.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+  return m;
+}
+
+function data(n: number): { x: ReturnType<typeof randomUniform>; y: ReturnType<typeof utils.toCategorical> } {
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) labels[i] = (i * 7) % 10;
+  return { x: randomUniform([n, 28, 28, 1]), y: utils.toCategorical(tensor(labels, [n])) };
+}
+
+/** Milliseconds per fit() step over `steps` batches of 64 (after `warmup` steps). */
+async function stepMs(model: Model, steps: number, warmup: number): Promise<number> {
+  if (warmup > 0) {
+    const w = data(64 * warmup);
+    await model.fit(w.x, w.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
+  }
+  const d = data(64 * steps);
+  const t0 = performance.now();
+  await model.fit(d.x, d.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
+  return (performance.now() - t0) / steps;
+}
+
+/** Wall time spent inside native kernels while fn runs (wraps the backend object's methods). */
+async function kernelTime(fn: () => Promise<void>): Promise<{ kernelMs: number; totalMs: number }> {
+  const b = nb as unknown as Record<string, unknown>;
+  const saved = new Map<string, unknown>();
+  let kernelMs = 0;
+  for (const [k, v] of Object.entries(b)) {
+    if (typeof v !== 'function') continue;
+    saved.set(k, v);
+    b[k] = function (this: unknown, ...args: unknown[]) {
+      const t = performance.now();
+      try { return (v as (...a: unknown[]) => unknown).apply(this, args); } finally { kernelMs += performance.now() - t; }
+    };
+  }
+  const t0 = performance.now();
+  try { await fn(); } finally { for (const [k, v] of saved) b[k] = v; }
+  return { kernelMs, totalMs: performance.now() - t0 };
+}
+
+log(`\n== MNIST convnet training step (batch 64, RMSprop), ${threads} threads`);
+const rows: { name: string; ms: number | null; note?: string }[] = [];
+
+setBackend('native');
+const nativeModel = buildModel();
+const steps = Math.max(1, opt('steps', 50));
+const rss0 = process.memoryUsage().rss;
+const nativeStep = await stepMs(nativeModel, steps, 5);
+const rss1 = process.memoryUsage().rss;
+await stepMs(nativeModel, steps, 0);
+const rss2 = process.memoryUsage().rss;
+rows.push({ name: 'convkit native', ms: nativeStep });
+log(`  convkit native:  ${nativeStep.toFixed(2)} ms/step (${steps} steps)`);
+const d10 = data(64 * 10);
+const kt = await kernelTime(async () => { await nativeModel.fit(d10.x, d10.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false }); });
+const overhead = 100 * (1 - kt.kernelMs / kt.totalMs);
+log(`    time in native kernels ${(kt.kernelMs / 10).toFixed(2)} of ${(kt.totalMs / 10).toFixed(2)} ms/step; TypeScript overhead (tape, allocation, dispatch, batching) ${overhead.toFixed(1)}%`);
+log(`    RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before, ${(rss1 / 2 ** 20).toFixed(0)} after ${steps + 5} steps, ${(rss2 / 2 ** 20).toFixed(0)} after ${steps} more`);
+results.native = { stepMs: nativeStep, kernelMs: kt.kernelMs / 10, overheadPct: overhead, rssMiB: [rss0, rss1, rss2].map((v) => v / 2 ** 20) };
+
+const jsSteps = opt('js-steps', 2);
+if (jsSteps > 0) {
+  setBackend('js');
+  const ms = await stepMs(buildModel(), jsSteps, 0);
+  setBackend('native');
+  rows.push({ name: 'convkit JS backend', ms });
+  log(`  convkit JS:      ${ms.toFixed(1)} ms/step (${jsSteps} steps)`);
+}
+
+const tfjsSteps = opt('tfjs-steps', 1);
+if (tfjsSteps > 0) {
+  try {
+    const tf = await import('@tensorflow/tfjs');
+    await tf.setBackend('cpu');
+    const m = tf.sequential();
+    m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+    m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    m.add(tf.layers.conv2d({ filters: 64, kernelSize: 3, activation: 'relu' }));
+    m.add(tf.layers.flatten());
+    m.add(tf.layers.dense({ units: 64, activation: 'relu' }));
+    m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
+    m.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0, 1e-7), loss: 'categoricalCrossentropy' });
+    const x = tf.randomUniform([64, 28, 28, 1]);
+    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), 'int32'), 10);
+    const t0 = performance.now();
+    for (let s = 0; s < tfjsSteps; s++) await m.trainOnBatch(x, y);
+    const ms = (performance.now() - t0) / tfjsSteps;
+    rows.push({ name: 'TensorFlow.js (cpu backend)', ms });
+    log(`  TensorFlow.js:   ${ms.toFixed(0)} ms/step (${tfjsSteps} step${tfjsSteps > 1 ? 's' : ''}, tfjs ${tf.version.tfjs}, single-threaded JS)`);
+  } catch (e) {
+    rows.push({ name: 'TensorFlow.js (cpu backend)', ms: null, note: (e as Error).message });
+    log(`  TensorFlow.js:   skipped (${(e as Error).message})`);
+  }
+}
+
+let torch: { step_ms?: number; predict_ips?: number; torch?: string; error?: string } | null = null;
+if (!flag('no-torch')) {
+  const r = spawnSync('python3', [path.join(here, 'torch_mnist.py'), '--threads', String(threads),
+    '--steps', String(opt('torch-steps', 50)), '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
+  { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+  try {
+    torch = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+  } catch {
+    torch = { error: `python3 failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
+  }
+  if (torch?.error || torch?.step_ms === undefined) {
+    rows.push({ name: 'PyTorch', ms: null, note: torch?.error });
+    log(`  PyTorch:         skipped: ${torch?.error ?? 'no result'}`);
+  } else {
+    rows.push({ name: `PyTorch ${torch.torch}`, ms: torch.step_ms });
+    log(`  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step`);
+  }
+}
+results.step = rows;
+
+// ------------------------------------------------------------------------------------- inference
+log(`\n== predict() on 10,000 MNIST-size images (batch 256), ${threads} threads`);
+const xp = randomUniform([10000, 28, 28, 1]);
+nativeModel.predict(xp.slice(0, 256), { batchSize: 256, verbose: 0 });
+const tp = performance.now();
+nativeModel.predict(xp, { batchSize: 256, verbose: 0 });
+const ips = 10000 / ((performance.now() - tp) / 1000);
+log(`  convkit native: ${ips.toFixed(0)} images/s`);
+if (torch?.predict_ips) log(`  PyTorch:        ${torch.predict_ips.toFixed(0)} images/s  (convkit/PyTorch ${(ips / torch.predict_ips).toFixed(2)}x)`);
+results.predict = { convkitIps: ips, torchIps: torch?.predict_ips ?? null };
+
+// --------------------------------------------------------------------------------------- summary
+log('\n== Summary: training step time relative to PyTorch (lower is better; target <= 0.8)');
+const ref = torch?.step_ms;
+for (const r of rows) {
+  const rel = r.ms !== null && ref ? `${(r.ms / ref).toFixed(2)}x` : '-';
+  log(`  ${r.name.padEnd(30)} ${r.ms === null ? 'skipped'.padStart(10) : `${r.ms.toFixed(r.ms > 100 ? 0 : 2)} ms`.padStart(10)}  ${rel}`);
+}
+if (peak) log(`  convkit native step: ${f1((1.05e9 / (nativeStep / 1000)) / 1e9)} GFLOP/s effective (1.05 GFLOP/step), ${f1((100 * 1.05e9 / (nativeStep / 1000)) / 1e9 / peak.all)}% of the ${threads}-thread peak`);
+if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
+void getBackend;
