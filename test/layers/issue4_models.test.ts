@@ -123,4 +123,12 @@ describe('augmentation inside a model', () => {
     assert.ok(seen.every((l) => Math.abs(l - ev) > 1e-6), `fit losses ${seen} vs evaluate ${ev}`);
     assert.ok(new Set(seen.map((l) => l.toFixed(6))).size === 3, 'each epoch draws new augmentations');
   });
+  it('a Sequential augmentation block called directly augments (DLwP: augmented_images = data_augmentation(images))', () => {
+    const augment = new Sequential([new RandomFlip('horizontal', { seed: 5 }), new RandomRotation(0.1, { seed: 6 })]);
+    const x = randTensor([6, 5, 5, 3], 7, 0, 255);
+    const a = augment.apply(x) as Tensor, b = augment.apply(x) as Tensor;
+    assert.notDeepEqual([...a.data], [...x.data]);
+    assert.notDeepEqual([...a.data], [...b.data], 'a new draw per call');
+    assert.deepEqual([...(augment.apply(x, { training: false }) as Tensor).data], [...x.data]);
+  });
 });
