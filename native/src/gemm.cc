@@ -129,6 +129,60 @@ struct MatB {
 
 }  // namespace
 
+// Several threads over M with one shared packed B block: the threads pack disjoint NR-panels of
+// B, meet at a barrier, then each multiplies its own rows against the whole block.
+static void sgemm_shared_b(const UKernel& uk, const Blocking& bl, bool transA, bool transB, int64_t m, int64_t n,
+                           int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
+                           const float* bias, bool relu, int nthreads) {
+  const int MR = uk.mr, NR = uk.nr;
+  const std::vector<KBlock> kbs = make_kblocks(1, k, bl.kc);
+  const int64_t ncb = n < bl.nc ? n : bl.nc;
+  const int64_t max_depth = kbs.empty() ? 0 : kbs[0].cc;
+  std::vector<float, AlignedAlloc<float>> bshared(static_cast<size_t>(round_up(ncb, NR) * max_depth));
+  float* bp = bshared.data();
+  SpinBarrier barrier(nthreads);
+  run_parallel(nthreads, [&](int tid, int nt) {
+    int64_t m0, m1;
+    split_range(m, MR, tid, nt, &m0, &m1);
+    Workspace& ws = thread_workspace();
+    const int64_t mcb = (m1 - m0) < bl.mc ? (m1 - m0) : bl.mc;
+    const float** ind = ws.ind.get<const float*>(static_cast<size_t>(round_up(mcb > 0 ? mcb : 1, MR)));
+    MatA ap{transA ? a + m0 : a + m0 * lda, lda, transA, &ws};
+    MatB bpv{b, ldb, transB};
+    for (int64_t jc = 0; jc < n; jc += bl.nc) {
+      const int64_t nc = n - jc < bl.nc ? n - jc : bl.nc;
+      const int64_t panels = (nc + NR - 1) / NR;
+      for (size_t kbi = 0; kbi < kbs.size(); ++kbi) {
+        const KBlock& kb = kbs[kbi];
+        const int64_t depth = kb.cc;
+        const bool first = kbi == 0, last = kbi + 1 == kbs.size();
+        int64_t p0, p1;
+        split_range(panels, 1, tid, nt, &p0, &p1);
+        if (p0 < p1) {
+          const int64_t c0 = p0 * NR, c1 = p1 * NR < nc ? p1 * NR : nc;
+          bpv.pack(kb, jc + c0, c1 - c0, bp + p0 * depth * NR, NR);
+        }
+        barrier.wait();
+        for (int64_t ic = m0; ic < m1; ic += bl.mc) {
+          const int64_t mc = m1 - ic < bl.mc ? m1 - ic : bl.mc;
+          ap.build(ic - m0, mc, kb, ind, MR);
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int nr = static_cast<int>(nc - jr < NR ? nc - jr : NR);
+            const float* bpanel = bp + (jr / NR) * depth * NR;
+            const float* bj = last && bias ? bias + jc + jr : nullptr;
+            for (int64_t ir = 0; ir < mc; ir += MR) {
+              const int mr = static_cast<int>(mc - ir < MR ? mc - ir : MR);
+              uk.fn(1, depth, ind + ir, bpanel, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr, first ? 0 : 1, bj,
+                    last && relu ? 1 : 0);
+            }
+          }
+        }
+        barrier.wait();
+      }
+    }
+  });
+}
+
 void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float* c, int64_t ldc, const float* bias, bool relu, int nthreads) {
   if (m <= 0 || n <= 0) return;
@@ -138,6 +192,10 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
   const int64_t units = split_m ? (m + uk.mr - 1) / uk.mr : (n + uk.nr - 1) / uk.nr;
   if (nthreads > units) nthreads = static_cast<int>(units);
   if (nthreads < 1) nthreads = 1;
+  if (nthreads > 1 && split_m && k > 0 && static_cast<int64_t>(n) * k >= (int64_t(1) << 16)) {
+    sgemm_shared_b(uk, bl, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, relu, nthreads);
+    return;
+  }
   run_parallel(nthreads, [&](int tid, int nt) {
     int64_t b0, b1;
     Workspace& ws = thread_workspace();

@@ -3,6 +3,7 @@
 // then sleep on a condition variable. Nested calls from inside a job run inline on one thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -13,6 +14,18 @@ int num_threads();
 void set_num_threads(int n);
 // Runs fn(tid, nthreads) for tid in [0, nthreads); nthreads is clamped to the pool size.
 void run_parallel(int nthreads, const std::function<void(int, int)>& fn);
+
+// Barrier for the threads of one run_parallel job (spins, then yields).
+class SpinBarrier {
+ public:
+  explicit SpinBarrier(int n) : n_(n) {}
+  void wait();
+
+ private:
+  std::atomic<int> count_{0};
+  std::atomic<int> gen_{0};
+  int n_;
+};
 
 // Splits [0, n) into nthreads contiguous ranges, each a multiple of `align` except the last.
 inline void split_range(int64_t n, int64_t align, int tid, int nthreads, int64_t* b, int64_t* e) {

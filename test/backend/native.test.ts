@@ -86,6 +86,7 @@ const convCases: Conv2DInfo[] = [
 
 const mmCases: [number, number, number][] = [
   [1, 1, 1], [7, 13, 31], [97, 33, 17], [15, 17, 300], [1, 100, 7], [100, 1, 5], [33, 65, 0], [64, 64, 64], [300, 40, 600],
+  [203, 301, 257],
 ];
 
 describe('native backend vs reference backend', { skip }, () => {
@@ -93,7 +94,8 @@ describe('native backend vs reference backend', { skip }, () => {
     describe(`isa ${isa}`, () => {
       test('matmul: transposes, bias, relu, odd sizes', () => {
         setIsa(isa);
-        for (const [m, n, k] of mmCases) {
+        for (const threads of [initialThreads, 3]) for (const [m, n, k] of mmCases) {
+          setNumThreads(threads);
           for (const ta of [false, true]) for (const tb of [false, true]) {
             const a = randn(m * k), b = randn(k * n);
             const bias = (m + n + k) % 2 ? randn(n) : null;
@@ -103,6 +105,7 @@ describe('native backend vs reference backend', { skip }, () => {
             }
           }
         }
+        setNumThreads(initialThreads);
       });
 
       test('conv2d forward / backprop-input / backprop-filter', () => {
