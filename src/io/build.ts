@@ -69,8 +69,14 @@ function functionalFromSpec(spec: ModelSpec, where: string): Model {
       outputs.set(ls.name, []);
       pending.push({ ls, layer, next: 0 });
     }
-    // A nested functional model's node 0 in Keras is its own construction; references count it.
-    if (ls.model && (ls.model.className === 'Functional' || !spec.keras3)) offsets.set(ls.name, 1);
+  }
+  // A nested model's node 0 may be its own construction: always for functional models, and for
+  // Sequential ones in files from tf.keras 2.x (not Keras 3). When every reference to a nested
+  // model has node index ≥ 1, its first call is node 1.
+  for (const ls of spec.layers) {
+    if (!ls.model) continue;
+    const refs = [...spec.layers.flatMap((l) => l.inboundNodes.flatMap((n) => n.inputs)), ...spec.outputs].filter((r) => r.layer === ls.name);
+    if (refs.length && Math.min(...refs.map((r) => r.node)) >= 1) offsets.set(ls.name, 1);
   }
   const resolve = (r: TensorRef): KerasTensor | null => {
     const calls = outputs.get(r.layer);

@@ -102,8 +102,9 @@ function functionalConfig(m: Model, d: Dialect): Json {
   const nodes = m.graphNodes;
   const own = (l: Layer): Node[] => nodes.filter((n) => n.layer === l);
   // Node indices count only this model's calls of a layer; a nested functional model's node 0 is
-  // its own construction in Keras (and any nested model's in Keras 2), so references skip it.
-  const offset = (l: Layer): number => (l instanceof Model && (d === 'k2' || !(l instanceof Sequential)) ? 1 : 0);
+  // its own construction in Keras 3, so references to it start at 1. (tf.keras 2.x also counted a
+  // construction node for nested Sequential models; Keras 3, which both dialects target, does not.)
+  const offset = (l: Layer): number => (l instanceof Model && !(l instanceof Sequential) ? 1 : 0);
   const ref = (t: KerasTensor): [string, number, number] => {
     const l = t.node!.layer;
     if (l instanceof InputLayer) return [l.name, 0, t.index];
