@@ -39,6 +39,11 @@ function checkDataFormat(v: unknown, where: string): void {
   }
 }
 
+/** Common args of the image layers read from a Keras config (a channels_first file is refused, not misread). */
+function imageArgs(c: Record<string, any>): ImageLayerArgs {
+  return { ...baseArgsFromConfig(c), dataFormat: c.data_format ?? undefined, seed: c.seed ?? null };
+}
+
 /** A factor given as a number f (→ [−f, f], or [f, f] with `symmetric` false) or a [lo, hi] pair. */
 function factorRange(f: number | readonly number[], where: string, bounds: Range = [-Infinity, Infinity], symmetric = true): Range {
   const r: number[] = typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : [...f];
@@ -235,7 +240,7 @@ export class Resizing extends ImageLayer {
   }
   static fromConfig(c: Record<string, any>): Resizing {
     return new Resizing(c.height, c.width, {
-      ...baseArgsFromConfig(c), interpolation: c.interpolation ?? 'bilinear', cropToAspectRatio: c.crop_to_aspect_ratio ?? false,
+      ...imageArgs(c), interpolation: c.interpolation ?? 'bilinear', cropToAspectRatio: c.crop_to_aspect_ratio ?? false,
       padToAspectRatio: c.pad_to_aspect_ratio ?? false, fillValue: c.fill_value ?? 0,
     });
   }
@@ -258,7 +263,7 @@ export class CenterCrop extends ImageLayer {
     return crop2d(x, Math.floor((h - this.height) / 2), Math.floor((w - this.width) / 2), this.height, this.width);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: Record<string, any>): CenterCrop { return new CenterCrop(c.height, c.width, baseArgsFromConfig(c)); }
+  static fromConfig(c: Record<string, any>): CenterCrop { return new CenterCrop(c.height, c.width, imageArgs(c)); }
 }
 
 // ------------------------------------------------------------------ random, training only
@@ -290,7 +295,7 @@ export class RandomCrop extends RandomImageLayer {
     return crops.length === 1 ? crops[0] : ops.concat(crops, 0);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: Record<string, any>): RandomCrop { return new RandomCrop(c.height, c.width, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  static fromConfig(c: Record<string, any>): RandomCrop { return new RandomCrop(c.height, c.width, imageArgs(c)); }
 }
 
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
@@ -317,7 +322,7 @@ export class RandomFlip extends RandomImageLayer {
     return flip2d(x, hf, vf);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), mode: this.mode }; }
-  static fromConfig(c: Record<string, any>): RandomFlip { return new RandomFlip(c.mode ?? 'horizontal_and_vertical', { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  static fromConfig(c: Record<string, any>): RandomFlip { return new RandomFlip(c.mode ?? 'horizontal_and_vertical', imageArgs(c)); }
 }
 
 export interface WarpArgs extends ImageLayerArgs { fillMode?: FillMode; interpolation?: Interpolation; fillValue?: number }
@@ -346,7 +351,7 @@ abstract class RandomWarp extends RandomImageLayer {
     return { ...super.getConfig(), fill_mode: this.fillMode, interpolation: this.interpolation, fill_value: this.fillValue };
   }
   protected static warpArgs(c: Record<string, any>): WarpArgs {
-    return { ...baseArgsFromConfig(c), seed: c.seed ?? null, fillMode: c.fill_mode ?? 'reflect', interpolation: c.interpolation ?? 'bilinear', fillValue: c.fill_value ?? 0 };
+    return { ...imageArgs(c), fillMode: c.fill_mode ?? 'reflect', interpolation: c.interpolation ?? 'bilinear', fillValue: c.fill_value ?? 0 };
   }
 }
 
@@ -476,7 +481,7 @@ export class RandomContrast extends RandomImageLayer {
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
   static fromConfig(c: Record<string, any>): RandomContrast {
-    return new RandomContrast(c.factor, { ...baseArgsFromConfig(c), seed: c.seed ?? null, valueRange: c.value_range ?? [0, 255] });
+    return new RandomContrast(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
 }
 
@@ -504,7 +509,7 @@ export class RandomBrightness extends RandomImageLayer {
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
   static fromConfig(c: Record<string, any>): RandomBrightness {
-    return new RandomBrightness(c.factor, { ...baseArgsFromConfig(c), seed: c.seed ?? null, valueRange: c.value_range ?? [0, 255] });
+    return new RandomBrightness(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
 }
 

@@ -99,6 +99,7 @@ describe('random augmentation layers: common behaviour', () => {
     assert.ok(rc.lastFactors.every((f) => f >= 0.5 && f <= 1.1) && Math.min(...rc.lastFactors) < 0.55 && Math.max(...rc.lastFactors) > 1.05);
     assert.throws(() => new Resizing(0, 3), ValueError);
     assert.throws(() => new RandomFlip().apply(randTensor([2, 3], 1), { training: true }), /RandomFlip/);
+    assert.throws(() => deserializeLayer({ class_name: 'RandomFlip', config: { name: 'f', mode: 'horizontal', data_format: 'channels_first' } }), /channels_last/);
   });
 });
 
