@@ -8,7 +8,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const epochs = arg('epochs', 5);
 const limit = arg('limit', 60000);
-utils.setRandomSeed(arg('seed', 42));
+utils.setRandomSeed(arg('seed', 1));
 
 const model = new models.Sequential();
 model.add(new layers.Conv2D(32, [3, 3], { activation: 'relu', inputShape: [28, 28, 1] }));
