@@ -4,14 +4,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Conv2D } from '../../src/layers/convolutional.js';
-import { Dense, Flatten, Input } from '../../src/layers/core.js';
+import { Dense, Dropout, Flatten, Input } from '../../src/layers/core.js';
+import { MaxPooling2D } from '../../src/layers/pooling.js';
 import { GlobalAveragePooling2D } from '../../src/layers/global_pooling.js';
 import { Add, Concatenate } from '../../src/layers/merging.js';
 import { BatchNormalization } from '../../src/layers/normalization.js';
 import { RandomFlip, RandomRotation, RandomZoom, Rescaling } from '../../src/layers/preprocessing.js';
 import { SpatialDropout2D } from '../../src/layers/regularization.js';
 import { ZeroPadding2D } from '../../src/layers/reshaping.js';
-import { LambdaCallback } from '../../src/callbacks/standard.js';
+import { EarlyStopping, LambdaCallback } from '../../src/callbacks/standard.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { SGD } from '../../src/optimizers/index.js';
@@ -130,5 +131,40 @@ describe('augmentation inside a model', () => {
     assert.notDeepEqual([...a.data], [...x.data]);
     assert.notDeepEqual([...a.data], [...b.data], 'a new draw per call');
     assert.deepEqual([...(augment.apply(x, { training: false }) as Tensor).data], [...x.data]);
+  });
+});
+
+describe("the issue's example at a small scale", () => {
+  it('augmentation + Rescaling + convnet + Dropout, rmsprop, EarlyStopping(restoreBestWeights) with validation data', async () => {
+    setRandomSeed(1337);
+    const augment = new Sequential([new RandomFlip('horizontal'), new RandomRotation(0.1), new RandomZoom(0.2)]);
+    const inputs = Input({ shape: [16, 16, 3] });
+    let x = augment.apply(inputs) as ReturnType<typeof Input>;
+    x = new Rescaling(1 / 255).apply(x);
+    x = new Conv2D(8, 3, { activation: 'relu' }).apply(x);
+    x = new MaxPooling2D(2).apply(x);
+    x = new Conv2D(8, 3, { activation: 'relu' }).apply(x);
+    x = new Flatten().apply(x);
+    x = new Dropout(0.5).apply(x);
+    const outputs = new Dense(1, { activation: 'sigmoid' }).apply(x);
+    const model = new Model({ inputs, outputs });
+    model.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+    // Two classes: bright-left vs bright-right images (flips make it harder, not impossible).
+    const make = (n: number, seed: number) => {
+      const xs = randTensor([n, 16, 16, 3], seed, 0, 60);
+      const ys = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        ys[i] = i % 2;
+        for (let r = 0; r < 16; r++) for (let c = 4; c < 12; c++) for (let k = 0; k < 3; k++) xs.data[((i * 16 + r) * 16 + c) * 3 + k] += ys[i] ? 180 : 0;
+      }
+      return [xs, new Tensor(ys, [n, 1])] as const;
+    };
+    const [xt, yt] = make(64, 1), [xv, yv] = make(32, 2);
+    const es = new EarlyStopping({ monitor: 'val_loss', patience: 2, restoreBestWeights: true });
+    const history = await model.fit(xt, yt, { epochs: 6, batchSize: 16, validationData: [xv, yv], verbose: 0, callbacks: [es] });
+    assert.deepEqual(Object.keys(history.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    const best = Math.min(...history.history.val_loss);
+    const ev = await model.evaluate(xv, yv, { verbose: 0, returnDict: true }) as Record<string, number>;
+    assert.ok(Math.abs(ev.loss - best) < 1e-4, `restored weights give the best val_loss ${best}, evaluate gives ${ev.loss}`);
   });
 });
