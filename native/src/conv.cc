@@ -123,10 +123,49 @@ struct ConvA {
   }
 };
 
+// Forward A for few input channels (C < 8): runs of C are too short to be worth an indirection
+// pointer each, so the im2col rows of the block are materialised (K floats per row) and the GEMM
+// sees a plain matrix with one pointer per row.
+struct ColsA {
+  const Taps* tp;
+  const float* x;
+  int64_t mbase;
+  Workspace* ws;
+  void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
+    const int64_t K = tp->ntaps * tp->g->C;
+    const int64_t ld = round_up(K, 4);
+    float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
+    PixelWalk pw(*tp->g, mbase + i0);
+    const int64_t C = tp->g->C, nt = tp->ntaps;
+    const int64_t* off = tp->off.data();
+    for (int64_t r = 0; r < mc; ++r, pw.next()) {
+      float* d = buf + r * ld;
+      if (!pw.interior()) { im2col_row(*tp, pw, x, d); continue; }
+      const float* b = x + pw.base();
+      if (C == 1) {
+        for (int64_t t = 0; t < nt; ++t) d[t] = b[off[t]];
+      } else if (C == 3) {
+        for (int64_t t = 0; t < nt; ++t) {
+          const float* s = b + off[t];
+          d[3 * t] = s[0]; d[3 * t + 1] = s[1]; d[3 * t + 2] = s[2];
+        }
+      } else {
+        for (int64_t t = 0; t < nt; ++t)
+          for (int64_t c = 0; c < C; ++c) d[t * C + c] = b[off[t] + c];
+      }
+    }
+    const int64_t rows = round_up(mc, MR);
+    for (int64_t r = 0; r < rows; ++r) ind[r] = buf + (r < mc ? r : 0) * ld + kb.c0;
+  }
+};
+
 // Forward B: weight rows (t, c) of w[K,F].
 struct ConvWB {
   const float* w;
   int64_t C, F;
+  const float* direct(const KBlock& kb, int64_t j0, int64_t nc, int NR) const {
+    return nc == NR && F == NR && j0 == 0 && kb.c0 == 0 ? w + kb.t0 * C * F : nullptr;
+  }
   void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
     pack_b_rows(kb.nt * kb.cc, nc, bp, NR, [&](int64_t k) {
       const int64_t tt = k / kb.cc, c = k - tt * kb.cc;
@@ -149,6 +188,9 @@ struct RowsA {
 struct RowsB {
   const float* b;
   int64_t ldb;
+  const float* direct(const KBlock& kb, int64_t j0, int64_t nc, int NR) const {
+    return nc == NR && ldb == NR && j0 == 0 ? b + kb.c0 * ldb : nullptr;
+  }
   void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
     pack_b_rows(kb.cc, nc, bp, NR, [&](int64_t k) { return b + (kb.c0 + k) * ldb + j0; });
   }
@@ -177,6 +219,7 @@ struct ColsB {
   const float* x;
   int64_t mbase;
   Workspace* ws;
+  const float* direct(const KBlock&, int64_t, int64_t, int) const { return nullptr; }
   void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
     const int64_t K = tp->ntaps * tp->g->C;
     float* row = ws->aux2.get<float>(static_cast<size_t>(K));
@@ -205,7 +248,17 @@ struct ColsTA {
     float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
     float* row = ws->aux2.get<float>(static_cast<size_t>(K));
     PixelWalk pw(*tp->g, mbase + kb.c0);
+    const int64_t C = tp->g->C;
     for (int64_t k = 0; k < kb.cc; ++k, pw.next()) {
+      if (i0 == 0 && mc == K && pw.interior()) {  // whole row, no padding: gather straight into place
+        const float* b = x + pw.base();
+        for (int64_t t = 0; t < tp->ntaps; ++t) {
+          const float* s = b + tp->off[t];
+          float* d = buf + t * C * ld + k;
+          for (int64_t c = 0; c < C; ++c) d[c * ld] = s[c];
+        }
+        continue;
+      }
       im2col_row(*tp, pw, x, row);
       for (int64_t p = 0; p < mc; ++p) buf[p * ld + k] = row[i0 + p];
     }
@@ -234,6 +287,12 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
     Workspace& ws = thread_workspace();
     float* zeros = ws.zeros.get<float>(static_cast<size_t>(g.C));
     std::memset(zeros, 0, sizeof(float) * g.C);
+    if (g.C < 8) {
+      ColsA ap{&taps, x, m0, &ws};
+      RowsB bp{w, F};
+      igemm_serial(uk, bl, m1 - m0, F, 1, K, ap, bp, y + m0 * F, F, bias, relu, ws);
+      return;
+    }
     ConvA ap{&taps, x, m0, zeros};
     ConvWB bp{w, g.C, F};
     igemm_serial(uk, bl, m1 - m0, F, g.KH * g.KW, g.C, ap, bp, y + m0 * F, F, bias, relu, ws);

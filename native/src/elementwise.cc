@@ -232,9 +232,18 @@ void reduce(Reduce op, const float* x, int64_t outer, int64_t size, int64_t inne
       const float* s = x + o * size * inner + j0;
       float* d = out + o * inner + j0;
       if (op == Reduce::Sum) {
+        // Float partial sums over 32 rows (vectorised), folded into double accumulators.
+        float part[256];
         for (int64_t j = 0; j < jn; ++j) acc[j] = 0;
-        for (int64_t i = 0; i < size; ++i)
-          for (int64_t j = 0; j < jn; ++j) acc[j] += s[i * inner + j];
+        for (int64_t i0 = 0; i0 < size; i0 += 32) {
+          const int64_t i1 = i0 + 32 < size ? i0 + 32 : size;
+          for (int64_t j = 0; j < jn; ++j) part[j] = 0.f;
+          for (int64_t i = i0; i < i1; ++i) {
+            const float* __restrict r = s + i * inner;
+            for (int64_t j = 0; j < jn; ++j) part[j] += r[j];
+          }
+          for (int64_t j = 0; j < jn; ++j) acc[j] += part[j];
+        }
         for (int64_t j = 0; j < jn; ++j) d[j] = static_cast<float>(acc[j]);
       } else {
         const bool mx = op == Reduce::Max;

@@ -89,7 +89,9 @@ inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // AProv: void build(int64_t i0, int64_t mc, const KBlock&, const float** ind, int MR)
 //   fills ceil(mc/MR) panels laid out [panel][kb.nt][MR]; pointers of rows beyond mc must be readable.
 // BProv: void pack(const KBlock&, int64_t j0, int64_t nc, float* bp, int NR)
-//   fills ceil(nc/NR) panels, each kb.nt*kb.cc rows of NR floats, zero beyond nc.
+//   fills ceil(nc/NR) panels, each kb.nt*kb.cc rows of NR floats, zero beyond nc;
+//   const float* direct(const KBlock&, int64_t j0, int64_t nc, int NR): the block in place when its
+//   storage already has that layout (nc == NR, row stride NR), else nullptr.
 template <class AProv, class BProv>
 void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, int64_t ntaps, int64_t C,
                   AProv& ap, BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws) {
@@ -119,13 +121,16 @@ void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, i
       const KBlock& kb = kbs[kbi];
       const int64_t depth = kb.nt * kb.cc;
       const bool first = kbi == 0, last = kbi + 1 == kbs.size();
-      bpv.pack(kb, jc, nc, bp, NR);
+      // A B block already laid out as one NR-wide panel (row stride NR) is used in place.
+      const float* bdirect = bpv.direct(kb, jc, nc, NR);
+      if (!bdirect) bpv.pack(kb, jc, nc, bp, NR);
+      const float* bsrc = bdirect ? bdirect : bp;
       for (int64_t ic = 0; ic < m; ic += bl.mc) {
         const int64_t mc = m - ic < bl.mc ? m - ic : bl.mc;
         ap.build(ic, mc, kb, ind, MR);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int nr = static_cast<int>(nc - jr < NR ? nc - jr : NR);
-          const float* bpanel = bp + (jr / NR) * depth * NR;
+          const float* bpanel = bsrc + (jr / NR) * depth * NR;
           const float* bj = last && bias ? bias + jc + jr : nullptr;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int mr = static_cast<int>(mc - ir < MR ? mc - ir : MR);

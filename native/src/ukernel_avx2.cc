@@ -23,7 +23,7 @@ void uk_avx2(int64_t nt, int64_t kc, const float* const* ind, const float* bp, f
     for (int64_t p = 0; p < kc; ++p) {
       __m256 b[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = _mm256_load_ps(bp + v * 8);
+      for (int v = 0; v < NV; ++v) b[v] = _mm256_loadu_ps(bp + v * 8);
 #pragma GCC unroll 8
       for (int r = 0; r < MR; ++r) {
         const __m256 x = _mm256_broadcast_ss(a[r] + p);

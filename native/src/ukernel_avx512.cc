@@ -33,7 +33,7 @@ void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp,
     for (int64_t p = 0; p < kc; ++p) {
       __m512 b[NV];
 #pragma GCC unroll 4
-      for (int v = 0; v < NV; ++v) b[v] = _mm512_load_ps(bp + v * 16);
+      for (int v = 0; v < NV; ++v) b[v] = _mm512_loadu_ps(bp + v * 16);
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
         const __m512 x = _mm512_set1_ps(a[r][p]);
