@@ -1,5 +1,6 @@
-// Global pooling over the spatial axes of images: GlobalAveragePooling2D and GlobalMaxPooling2D
-// (channels_last by default; keepdims keeps the pooled axes with size 1). Windowed pooling is in pooling.ts.
+// Global pooling over the spatial axes: GlobalAveragePooling2D/GlobalMaxPooling2D for images and
+// the 1D forms for sequences (channels_last by default; keepdims keeps the pooled axes with size 1).
+// Windowed pooling is in pooling.ts.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -34,9 +35,11 @@ export function singleTensor(layer: Layer, inputs: LayerInput): Tensor {
 
 export interface GlobalPoolingArgs extends LayerArgs { dataFormat?: DataFormat; keepdims?: boolean }
 
-abstract class GlobalPooling2D extends Layer {
+abstract class GlobalPooling extends Layer {
   readonly dataFormat: DataFormat;
   readonly keepdims: boolean;
+  /** Number of pooled (spatial or time) axes. */
+  protected abstract readonly spatialRank: number;
 
   constructor(args: GlobalPoolingArgs = {}) {
     super(args);
@@ -44,20 +47,24 @@ abstract class GlobalPooling2D extends Layer {
     this.keepdims = args.keepdims ?? false;
   }
 
-  protected get axes(): [number, number] { return this.dataFormat === 'channels_last' ? [1, 2] : [2, 3]; }
+  protected get axes(): number[] {
+    const first = this.dataFormat === 'channels_last' ? 1 : 2;
+    return Array.from({ length: this.spatialRank }, (_, i) => first + i);
+  }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
-    if (s.length !== 4) {
-      throw new ShapeError(`${this.className} '${this.name}': expected a 4D input (batch, height, width, channels), got shape ${fmtShape(s)}`);
+    if (s.length !== this.spatialRank + 2) {
+      const want = this.spatialRank === 1 ? '3D input (batch, steps, features)' : '4D input (batch, height, width, channels)';
+      throw new ShapeError(`${this.className} '${this.name}': expected a ${want}, got shape ${fmtShape(s)}`);
     }
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
     const s = singleShape(this, shape);
     this.checkInputShape(s);
-    const [a, b] = this.axes;
-    return this.keepdims ? s.map((d, i) => (i === a || i === b ? 1 : d)) : s.filter((_, i) => i !== a && i !== b);
+    const axes = this.axes;
+    return this.keepdims ? s.map((d, i) => (axes.includes(i) ? 1 : d)) : s.filter((_, i) => !axes.includes(i));
   }
 
   protected abstract reduce(x: Tensor): Tensor;
@@ -77,20 +84,40 @@ abstract class GlobalPooling2D extends Layer {
   }
 }
 
-export class GlobalAveragePooling2D extends GlobalPooling2D {
+export class GlobalAveragePooling2D extends GlobalPooling {
   static className = 'GlobalAveragePooling2D';
+  protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalAveragePooling2D { return new GlobalAveragePooling2D(GlobalPooling2D.argsFromConfig(c)); }
+  static fromConfig(c: Record<string, any>): GlobalAveragePooling2D { return new GlobalAveragePooling2D(GlobalPooling.argsFromConfig(c)); }
 }
 
-export class GlobalMaxPooling2D extends GlobalPooling2D {
+export class GlobalMaxPooling2D extends GlobalPooling {
   static className = 'GlobalMaxPooling2D';
+  protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalMaxPooling2D { return new GlobalMaxPooling2D(GlobalPooling2D.argsFromConfig(c)); }
+  static fromConfig(c: Record<string, any>): GlobalMaxPooling2D { return new GlobalMaxPooling2D(GlobalPooling.argsFromConfig(c)); }
+}
+
+export class GlobalAveragePooling1D extends GlobalPooling {
+  static className = 'GlobalAveragePooling1D';
+  protected readonly spatialRank = 1;
+  protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
+  static fromConfig(c: Record<string, any>): GlobalAveragePooling1D { return new GlobalAveragePooling1D(GlobalPooling.argsFromConfig(c)); }
+}
+
+export class GlobalMaxPooling1D extends GlobalPooling {
+  static className = 'GlobalMaxPooling1D';
+  protected readonly spatialRank = 1;
+  protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
+  static fromConfig(c: Record<string, any>): GlobalMaxPooling1D { return new GlobalMaxPooling1D(GlobalPooling.argsFromConfig(c)); }
 }
 
 registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D);
 registerLayer('GlobalMaxPooling2D', GlobalMaxPooling2D);
+registerLayer('GlobalAveragePooling1D', GlobalAveragePooling1D);
+registerLayer('GlobalMaxPooling1D', GlobalMaxPooling1D);
 // Keras 2 aliases found in older model files.
 registerLayer('GlobalAvgPool2D', GlobalAveragePooling2D);
 registerLayer('GlobalMaxPool2D', GlobalMaxPooling2D);
+registerLayer('GlobalAvgPool1D', GlobalAveragePooling1D);
+registerLayer('GlobalMaxPool1D', GlobalMaxPooling1D);

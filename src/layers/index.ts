@@ -10,7 +10,7 @@ export {
   Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum,
   concatenate, add, subtract, multiply, average, maximum, minimum,
 } from './merging.js';
-export { GlobalAveragePooling2D, GlobalMaxPooling2D } from './global_pooling.js';
+export { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './global_pooling.js';
 export { ZeroPadding2D, Cropping2D, UpSampling2D } from './reshaping.js';
 export { BatchNormalization, LayerNormalization } from './normalization.js';
 export { SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, GaussianDropout } from './regularization.js';

@@ -7,7 +7,7 @@ import { deserializeLayer } from '../../src/layers/base.js';
 import {
   Add, Average, Concatenate, Maximum, Minimum, Multiply, Subtract, add, average, concatenate, maximum, minimum, multiply, subtract,
 } from '../../src/layers/merging.js';
-import { GlobalAveragePooling2D, GlobalMaxPooling2D } from '../../src/layers/global_pooling.js';
+import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D } from '../../src/layers/global_pooling.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D } from '../../src/layers/reshaping.js';
 import { crop2d, flip2d, resize2d } from '../../src/ops/image.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -106,6 +106,17 @@ describe('global pooling', () => {
     const v = randTensor([2, 3, 3, 2], 7);
     gradCheck(() => new GlobalAveragePooling2D().apply(v) as Tensor, [v]);
     gradCheck(() => new GlobalMaxPooling2D().apply(v) as Tensor, [v], { eps: 1e-3 });
+  });
+  it('1D forms pool the steps axis', () => {
+    const s = t([1, 10, 3, 30, 2, 20], [1, 3, 2]);
+    assertClose(new GlobalAveragePooling1D().apply(s).data, [2, 20]);
+    assert.deepEqual([...new GlobalMaxPooling1D().apply(s).data], [3, 30]);
+    assert.deepEqual(new GlobalMaxPooling1D({ keepdims: true }).apply(s).shape, [1, 1, 2]);
+    assert.deepEqual([...(new GlobalAveragePooling1D().apply(sym([null, 7, 5])) as KerasTensor).shape], [null, 5]);
+    assert.throws(() => new GlobalAveragePooling1D().apply(sym([null, 7, 5, 2])), /3D input/);
+    const v = randTensor([2, 4, 3], 12);
+    gradCheck(() => new GlobalAveragePooling1D().apply(v), [v]);
+    roundTrip(new GlobalMaxPooling1D({ keepdims: true }));
   });
   it('round-trip configs', () => {
     const cfg = roundTrip(new GlobalAveragePooling2D({ keepdims: true }));
