@@ -70,13 +70,12 @@ function functionalFromSpec(spec: ModelSpec, where: string): Model {
       pending.push({ ls, layer, next: 0 });
     }
   }
-  // A nested model's node 0 may be its own construction: always for functional models, and for
-  // Sequential ones in files from tf.keras 2.x (not Keras 3). When every reference to a nested
-  // model has node index ≥ 1, its first call is node 1.
+  // tf.keras 2.x counted a nested model's construction as its node 0, so its calls are numbered
+  // from 1 there (Keras 3 numbers them from 0): a reference one past the model's calls says so.
   for (const ls of spec.layers) {
     if (!ls.model) continue;
     const refs = [...spec.layers.flatMap((l) => l.inboundNodes.flatMap((n) => n.inputs)), ...spec.outputs].filter((r) => r.layer === ls.name);
-    if (refs.length && Math.min(...refs.map((r) => r.node)) >= 1) offsets.set(ls.name, 1);
+    if (refs.length && Math.max(...refs.map((r) => r.node)) >= ls.inboundNodes.length) offsets.set(ls.name, 1);
   }
   const resolve = (r: TensorRef): KerasTensor | null => {
     const calls = outputs.get(r.layer);

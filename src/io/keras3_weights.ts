@@ -68,7 +68,8 @@ function kindCount(opt: Optimizer, nWeights: number, nVars: number): number {
   return nWeights > 0 ? (nVars - 2) / nWeights : 0;
 }
 
-function interleaved(opt: Optimizer): boolean {
+/** Whether Keras lists this optimizer's slots interleaved per weight (Adam-like) rather than grouped by kind. */
+export function interleaved(opt: Optimizer): boolean {
   return opt.className === 'Adam' || opt.className === 'AdamW' || opt.className === 'Nadam';
 }
 

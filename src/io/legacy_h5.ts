@@ -14,6 +14,7 @@ import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './build.js';
 import { checkNoLambda } from './config.js';
 import { type H5Group, H5Reader, H5Writer } from './h5.js';
+import { interleaved, optimizerVarsKerasOrder } from './keras3_weights.js';
 import { readJsonAttr, readLegacyOptimizerWeights, readLegacyWeights } from './legacy_read.js';
 import { UnsupportedLossOption, compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
 import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weights.js';
@@ -77,56 +78,73 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
   }
 }
 
-// tf.keras (2.x) slot names per optimizer, in convkit's slot order.
-const SLOT_NAMES: Record<string, string[]> = { Adam: ['m', 'v'], RMSprop: ['rms', 'momentum', 'mg'], SGD: ['momentum'] };
+// Keras 3 slot names per optimizer, in convkit's slot order.
+const SLOT_NAMES: Record<string, string[]> = { Adam: ['momentum', 'velocity'], RMSprop: ['velocity', 'momentum', 'average_gradient'], SGD: ['momentum'] };
 
 /**
- * Writes optimizer_weights like tf.keras 2.x: iterations, then each slot kind for every trainable
- * weight ('Adam/iter:0', 'Adam/dense/kernel/m:0', ..., 'Adam/dense/kernel/v:0', ...).
+ * Writes optimizer_weights as Keras 3's legacy writer does: every optimizer variable in Keras's
+ * order (iteration, learning_rate, then the slots) named by its path ('adam/iteration',
+ * 'adam/learning_rate', 'adam/dense_kernel_momentum', ...). Keras 3 restores it on load_model.
  */
 function writeLegacyOptimizer(root: H5Group, opt: Optimizer, trainable: readonly Variable[]): void {
-  const vars = opt.variables;
-  if (vars.length <= 2) return;
-  const g = root.createGroup('optimizer_weights');
+  if (opt.variables.length <= 2) return;
+  const vars = optimizerVarsKerasOrder(opt, trainable.length);
   const kinds = (vars.length - 2) / Math.max(1, trainable.length);
   const slotNames = SLOT_NAMES[opt.className] ?? [];
-  const names = [`${opt.className}/iter:0`];
-  for (let k = 0; k < kinds; k++) {
-    for (const w of trainable) names.push(`${opt.className}/${w.name}/${slotNames[k] ?? `slot${k}`}:0`);
+  const prefix = opt.name;
+  const interleavedOrder = interleaved(opt) && kinds > 1;
+  const names = [`${prefix}/iteration`, `${prefix}/learning_rate`];
+  for (let i = 0; i < vars.length - 2; i++) {
+    const w = interleavedOrder ? Math.floor(i / kinds) : i % trainable.length;
+    const k = interleavedOrder ? i % kinds : Math.floor(i / trainable.length);
+    names.push(`${prefix}/${trainable[w].name.replace(/\//g, '_')}_${slotNames[k] ?? `slot${k}`}`);
   }
+  const g = root.createGroup('optimizer_weights');
   g.writeStringList('weight_names', names);
   g.writeDataset(names[0], new BigInt64Array([BigInt(Math.round(vars[0].data[0]))]), [], '<q');
-  vars.slice(2).forEach((v, i) => g.writeDataset(names[i + 1], v.data, v.shape));
+  vars.slice(1).forEach((v, i) => g.writeDataset(names[i + 1], v.data, v.shape));
 }
 
+const SLOT_TOKENS = /(^|[/_])(m|v|momentum|velocity|rms|mg|average_gradient|vhat|velocity_hat)(:0)?$|\/(m|v|momentum|velocity|rms|mg|vhat)\//;
+
 /**
- * Restores optimizer state from optimizer_weights. Files hold iterations then the slots, grouped by
- * kind (tf.keras ≤ 2.10, convkit) or interleaved per weight (tf.keras 2.11+); the shapes tell which.
+ * Restores optimizer state from optimizer_weights, in any of the layouts Keras wrote: Keras 3
+ * (iteration, learning_rate, slots in Keras order), tf.keras ≤ 2.10 (iterations, then slots grouped
+ * by kind) and tf.keras 2.11+ (iterations, then slots interleaved per weight). Names and shapes
+ * tell which.
  */
 function restoreLegacyOptimizer(opt: Optimizer, saved: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[],
   trainable: readonly Variable[], file: string, warn: (m: string) => void): void {
   const n = trainable.length;
-  const hasIter = /iter/.test(saved[0].name);
-  const slots = hasIter ? saved.slice(1) : saved;
-  const kinds = n ? slots.length / n : 0;
+  let rest = saved;
+  let iterations = 0;
+  let lr = opt.learningRate;
+  if (rest.length && /iter/.test(rest[0].name) && rest[0].data.length === 1) { iterations = Number(rest[0].data[0]); rest = rest.slice(1); }
+  const keras3 = rest.length > 0 && /learning_rate|(^|\/)lr(:0)?$/.test(rest[0].name) && rest[0].data.length === 1;
+  if (keras3) { lr = Number(rest[0].data[0]); rest = rest.slice(1); }
+  const kinds = n ? rest.length / n : 0;
   if (!Number.isInteger(kinds) || kinds === 0) {
-    warn(`${file}: skipping the saved optimizer state: ${slots.length} slot arrays do not fit ${n} trainable weights`);
+    warn(`${file}: skipping the saved optimizer state: ${rest.length} slot arrays do not fit ${n} trainable weights`);
     return;
   }
   const fits = (order: (k: number, w: number) => number) => {
-    for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) if (slots[order(k, w)].data.length !== trainable[w].size) return false;
+    for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) if (rest[order(k, w)].data.length !== trainable[w].size) return false;
     return true;
   };
   const grouped = (k: number, w: number) => k * n + w;
   const inter = (k: number, w: number) => w * kinds + k;
-  const order = fits(grouped) ? grouped : fits(inter) ? inter : null;
+  // Two consecutive slots of one weight (same name apart from the slot token) mean interleaved.
+  const base = (name: string) => name.replace(SLOT_TOKENS, '$1');
+  const namesSayInterleaved = kinds > 1 && rest.length > 1 && base(rest[0].name) === base(rest[1].name);
+  const candidates = namesSayInterleaved ? [inter, grouped] : [grouped, inter];
+  const order = candidates.find(fits) ?? null;
   if (!order) {
     warn(`${file}: skipping the saved optimizer state: its slot shapes do not match the model's trainable weights`);
     return;
   }
-  const values = [new Tensor(Float32Array.of(hasIter ? Number(saved[0].data[0]) : 0), []), new Tensor(Float32Array.of(opt.learningRate), [])];
+  const values = [new Tensor(Float32Array.of(iterations), []), new Tensor(Float32Array.of(lr), [])];
   for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) {
-    const a = slots[order(k, w)];
+    const a = rest[order(k, w)];
     values.push(new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), trainable[w].shape));
   }
   try {

@@ -101,14 +101,13 @@ export function modelEntry(m: Model, d: Dialect): Json {
 function functionalConfig(m: Model, d: Dialect): Json {
   const nodes = m.graphNodes;
   const own = (l: Layer): Node[] => nodes.filter((n) => n.layer === l);
-  // Node indices count only this model's calls of a layer; a nested functional model's node 0 is
-  // its own construction in Keras 3, so references to it start at 1. (tf.keras 2.x also counted a
-  // construction node for nested Sequential models; Keras 3, which both dialects target, does not.)
-  const offset = (l: Layer): number => (l instanceof Model && !(l instanceof Sequential) ? 1 : 0);
+  // Node indices count only this model's calls of a layer. Keras 3 counts a nested model's calls
+  // from 0 like any layer's (checked against Keras 3.15); tf.keras 2.x counted a construction node
+  // first, which the reader (build.ts) recognises.
   const ref = (t: KerasTensor): [string, number, number] => {
     const l = t.node!.layer;
     if (l instanceof InputLayer) return [l.name, 0, t.index];
-    return [l.name, own(l).indexOf(t.node!) + offset(l), t.index];
+    return [l.name, own(l).indexOf(t.node!), t.index];
   };
   const kt = (t: KerasTensor): Json => ({
     class_name: '__keras_tensor__', config: { shape: shapeList(t.shape), dtype: t.dtype, keras_history: ref(t) },
