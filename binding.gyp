@@ -12,17 +12,24 @@
       "target_name": "convkit_avx2",
       "type": "static_library",
       "sources": ["native/src/ukernel_avx2.cc"],
-      "cflags_cc": ["-mavx2", "-mfma"],
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", { "cflags_cc": ["-mavx2", "-mfma"] }]],
     },
     {
       "target_name": "convkit_avx512",
       "type": "static_library",
       "sources": ["native/src/ukernel_avx512.cc"],
-      "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+      "conditions": [["target_arch=='x64' or target_arch=='ia32'", {
+        "cflags_cc": ["-mavx512f", "-mavx512bw", "-mavx512dq", "-mavx512vl", "-mavx2", "-mfma"],
+      }]],
     },
     {
       "target_name": "convkit",
-      "dependencies": ["convkit_avx2", "convkit_avx512"],
+      "conditions": [
+        ["target_arch=='x64' or target_arch=='ia32'", {
+          "dependencies": ["convkit_avx2", "convkit_avx512"],
+          "defines": ["CK_X86_KERNELS"],
+        }],
+      ],
       "sources": [
         "native/src/binding.cc",
         "native/src/conv.cc",

@@ -7,6 +7,9 @@
 #include "conv.h"
 
 #include <cstring>
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 #include <vector>
 
 #include "gemm.h"
@@ -14,6 +17,29 @@
 
 namespace ck {
 namespace {
+
+// dst[c * ldd + r] = src[r * lds + c] for r < rows, c < cols; 4x4 SSE tiles where possible.
+inline void transpose_block(const float* src, int64_t lds, int64_t rows, int64_t cols, float* dst, int64_t ldd) {
+  int64_t r = 0;
+#if defined(__SSE2__)
+  for (; r + 4 <= rows; r += 4) {
+    int64_t c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      __m128 a0 = _mm_loadu_ps(src + (r + 0) * lds + c), a1 = _mm_loadu_ps(src + (r + 1) * lds + c);
+      __m128 a2 = _mm_loadu_ps(src + (r + 2) * lds + c), a3 = _mm_loadu_ps(src + (r + 3) * lds + c);
+      _MM_TRANSPOSE4_PS(a0, a1, a2, a3);
+      _mm_storeu_ps(dst + (c + 0) * ldd + r, a0);
+      _mm_storeu_ps(dst + (c + 1) * ldd + r, a1);
+      _mm_storeu_ps(dst + (c + 2) * ldd + r, a2);
+      _mm_storeu_ps(dst + (c + 3) * ldd + r, a3);
+    }
+    for (; c < cols; ++c)
+      for (int64_t i = 0; i < 4; ++i) dst[c * ldd + r + i] = src[(r + i) * lds + c];
+  }
+#endif
+  for (; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) dst[c * ldd + r] = src[r * lds + c];
+}
 
 // Per-call tap table and incremental pixel walk: no divisions in the inner loops, and interior
 // pixels (all taps inside the image) take a branch-free path.
@@ -204,10 +230,7 @@ struct DyTA {
   void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
     const int64_t ld = round_up(kb.cc, 16) + 16;
     float* buf = ws->apack.get<float>(static_cast<size_t>(mc * ld));
-    for (int64_t k = 0; k < kb.cc; ++k) {
-      const float* s = dy + (mbase + kb.c0 + k) * F + i0;
-      for (int64_t f = 0; f < mc; ++f) buf[f * ld + k] = s[f];
-    }
+    transpose_block(dy + (mbase + kb.c0) * F + i0, F, kb.cc, mc, buf, ld);
     const int64_t rows = round_up(mc, MR);
     for (int64_t r = 0; r < rows; ++r) ind[r] = buf + (r < mc ? r : 0) * ld;
   }
@@ -221,17 +244,30 @@ struct ColsB {
   Workspace* ws;
   const float* direct(const KBlock&, int64_t, int64_t, int) const { return nullptr; }
   void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
-    const int64_t K = tp->ntaps * tp->g->C;
-    float* row = ws->aux2.get<float>(static_cast<size_t>(K));
+    // Each tap's run of C input channels is copied straight to its place in the NR-wide panels
+    // (split where it crosses a panel boundary); padded taps and the last panel's tail are zeros.
+    const int64_t C = tp->g->C, depth = kb.cc;
+    const int64_t t_lo = j0 / C, t_hi = (j0 + nc + C - 1) / C;
+    const int64_t panels = (nc + NR - 1) / NR;
     PixelWalk pw(*tp->g, mbase + kb.c0);
-    for (int64_t k = 0; k < kb.cc; ++k, pw.next()) {
-      im2col_row(*tp, pw, x, row);
-      for (int64_t jr = 0; jr < nc; jr += NR) {
-        const int64_t w = nc - jr < NR ? nc - jr : NR;
-        float* d = bp + (jr / NR) * kb.cc * NR + k * NR;
-        std::memcpy(d, row + j0 + jr, sizeof(float) * w);
-        for (int64_t j = w; j < NR; ++j) d[j] = 0.f;
+    for (int64_t k = 0; k < depth; ++k, pw.next()) {
+      const bool in = pw.interior();
+      const int64_t base = pw.base();
+      for (int64_t t = t_lo; t < t_hi; ++t) {
+        const int64_t o = in ? base + tp->off[t] : pw.tap(*tp, t);
+        int64_t col = t * C > j0 ? t * C : j0;
+        const int64_t end = (t + 1) * C < j0 + nc ? (t + 1) * C : j0 + nc;
+        while (col < end) {
+          const int64_t rel = col - j0, panel = rel / NR, within = rel - panel * NR;
+          const int64_t len = end - col < NR - within ? end - col : NR - within;
+          float* d = bp + (panel * depth + k) * NR + within;
+          if (o >= 0) std::memcpy(d, x + o + (col - t * C), sizeof(float) * len);
+          else std::memset(d, 0, sizeof(float) * len);
+          col += len;
+        }
       }
+      const int64_t tail = panels * NR - nc;
+      if (tail > 0) std::memset(bp + ((panels - 1) * depth + k) * NR + (NR - tail), 0, sizeof(float) * tail);
     }
   }
 };

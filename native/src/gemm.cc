@@ -11,8 +11,13 @@ namespace ck {
 
 const UKernel& active_ukernel() {
   static const UKernel generic = ukernel_generic();
+#if defined(CK_X86_KERNELS)
   static const UKernel avx2 = ukernel_avx2();
   static const UKernel avx512 = ukernel_avx512();
+#else  // other architectures: only the portable kernel is built (cpu.cc never reports AVX there)
+  static const UKernel avx2 = generic;
+  static const UKernel avx512 = generic;
+#endif
   switch (active_isa()) {
     case Isa::Avx512: return avx512;
     case Isa::Avx2: return avx2;

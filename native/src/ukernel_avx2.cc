@@ -1,5 +1,6 @@
 // AVX2 + FMA micro-kernel, 6 x 16 (12 accumulators, 2 B vectors, 1 broadcast of 16 ymm registers).
 // This translation unit alone is compiled with -mavx2 -mfma; it is only called when cpuid allows.
+#if defined(__AVX2__) && defined(__FMA__)  // empty on other architectures (not linked there)
 #include <immintrin.h>
 
 #include "ukernel.h"
@@ -60,3 +61,5 @@ void uk_avx2(int64_t nt, int64_t kc, const float* const* ind, const float* bp, f
 UKernel ukernel_avx2() { return UKernel{MR, NR, uk_avx2, "avx2 6x16"}; }
 
 }  // namespace ck
+
+#endif

@@ -1,5 +1,6 @@
 // AVX-512 micro-kernel, MR x 32 (MR*2 accumulators + 2 B vectors + 1 broadcast of 32 zmm registers).
 // This translation unit alone is compiled with AVX-512 flags; it is only called when cpuid allows.
+#if defined(__AVX512F__) && defined(__FMA__)  // empty on other architectures (not linked there)
 #include <immintrin.h>
 
 #include "ukernel.h"
@@ -69,3 +70,5 @@ void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp,
 UKernel ukernel_avx512() { return UKernel{MR, NR, uk_avx512, "avx512 " CK_STR(CK_AVX512_MR) "x" CK_STR(CK_AVX512_NV) "*16"}; }
 
 }  // namespace ck
+
+#endif
