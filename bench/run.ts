@@ -206,13 +206,19 @@ if (tfjsSteps > 0) {
 
 let torch: { step_ms?: number; predict_ips?: number; torch?: string; error?: string } | null = null;
 if (!flag('no-torch')) {
-  const r = spawnSync('python3', [path.join(here, 'torch_mnist.py'), '--threads', String(threads),
-    '--steps', String(opt('torch-steps', 50)), '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
-  { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
-  try {
-    torch = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
-  } catch {
-    torch = { error: `python3 failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
+  // Debian's python3-torch lives in /usr/bin/python3's dist-packages; a python3 earlier on PATH
+  // (pyenv, venv) may not see it, so each candidate is tried in turn.
+  const pythons = [process.env.CONVKIT_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  for (const py of [...new Set(pythons)]) {
+    const r = spawnSync(py, [path.join(here, 'torch_mnist.py'), '--threads', String(threads),
+      '--steps', String(opt('torch-steps', 50)), '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+    try {
+      torch = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      torch = { error: `${py} failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
+    }
+    if (torch && !torch.error) break;
   }
   if (torch?.error || torch?.step_ms === undefined) {
     rows.push({ name: 'PyTorch', ms: null, note: torch?.error });
