@@ -25,8 +25,11 @@ export class Callback {
   onTrainEnd(_logs?: Logs): void | Promise<void> {}
   onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
   onEpochEnd(_epoch: number, _logs?: Logs): void | Promise<void> {}
-  onTrainBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
-  onTrainBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  /** Keras's on_batch_begin/end: called by the training-batch hooks unless those are overridden. */
+  onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
+  onTrainBatchBegin(batch: number, logs?: Logs): void | Promise<void> { return this.onBatchBegin(batch, logs); }
+  onTrainBatchEnd(batch: number, logs?: Logs): void | Promise<void> { return this.onBatchEnd(batch, logs); }
   onTestBegin(_logs?: Logs): void | Promise<void> {}
   onTestEnd(_logs?: Logs): void | Promise<void> {}
   onTestBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}

@@ -258,7 +258,8 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
 
   const history = new History();
   const progbar = verbose ? [new ProgbarLogger()] : [];
-  const list = new CallbackList([...progbar, ...(args.callbacks ?? []), history]);
+  // Keras 3's order: the user's callbacks, then History, then the progress bar.
+  const list = new CallbackList([...(args.callbacks ?? []), history, ...progbar]);
   list.setModel(model);
   list.setParams({ epochs, steps, verbose });
   model.stopTraining = false;
@@ -305,7 +306,9 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
     }
     let logs = trackerLogs(c, trackers);
     if (validation) {
-      const v = await runEvaluation(model, c, validation, { batchSize: args.validationBatchSize ?? batchSize, steps: args.validationSteps, verbose: 0 });
+      await list.call('onTestBegin');
+      const v = await runEvaluation(model, c, validation, { batchSize: args.validationBatchSize ?? batchSize, steps: args.validationSteps, verbose: 0, callbacks: list });
+      await list.call('onTestEnd', v);
       for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
     }
     logs = Object.fromEntries(displayOrder(logs));

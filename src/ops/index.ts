@@ -6,4 +6,6 @@ export * from './matmul.js';
 export * from './conv.js';
 export * from './pool.js';
 export * from './softmax.js';
+export * from './image.js';
+export * from './batchnorm.js';
 export { broadcastShapes } from './util.js';

@@ -52,7 +52,7 @@ describe('Tensor', () => {
     setRandomSeed(11);
     const b = randomNormal([100]);
     assert.deepEqual(a.data, b.data);
-    const mean = a.data.reduce((s, v) => s + v, 0) / 100;
+    const mean = (a.data as Float32Array).reduce((s: number, v: number) => s + v, 0) / 100;
     assert.ok(Math.abs(mean) < 0.3);
   });
 });

@@ -118,9 +118,9 @@ describe('logs', () => {
     const text = out.join('');
     const lines = text.split('\n').filter(Boolean);
     assert.equal(lines[0], 'Epoch 1/2');
-    assert.match(lines[1], /^10\/10 ━{20} \d+s \d+m?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4} - val_accuracy: \d\.\d{4} - val_loss: \d\.\d{4}$/);
+    assert.match(lines[1], /^10\/10 ━{20} \d+s \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4} - val_accuracy: \d\.\d{4} - val_loss: \d\.\d{4}$/);
     assert.equal(lines[2], 'Epoch 2/2');
-    assert.match(lines[4], /^4\/4 ━{20} \d+s \d+m?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
+    assert.match(lines[4], /^4\/4 ━{20} \d+s \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
     assert.equal(lines.length, 5);
     assert.ok(!text.includes('\x1b['), 'no ANSI codes off a terminal');
   });
@@ -138,7 +138,7 @@ describe('logs', () => {
     }
     const lines = out.join('').split('\n').filter(Boolean);
     assert.equal(lines.length, 1, lines.slice(0, 5).join("\n"));
-    assert.match(lines[0], /^2\/2 - \d+s - \d+m?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
+    assert.match(lines[0], /^2\/2 - \d+s - \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
   });
 });
 
