@@ -257,3 +257,17 @@ test('a functional model nested in a functional model, and a layer shared by two
     assert.deepEqual(summaryOf(r), summaryOf(m));
   }
 });
+
+test('the public API: models.loadModel, model.save, callbacks.ModelCheckpoint, io namespace', async () => {
+  const { models, callbacks, layers, io } = await import('../../src/index.js');
+  const m = new models.Sequential([new layers.Dense(2, { inputShape: [3] })]);
+  m.compile({ optimizer: 'sgd', loss: 'mse' });
+  const x = rand([4, 3], 3);
+  await m.fit(x, rand([4, 2], 4), { epochs: 2, verbose: 0, validationSplit: 0.5, callbacks: [
+    new callbacks.ModelCheckpoint({ filepath: path.join(tmp, 'api_best.keras'), saveBestOnly: true }),
+  ] });
+  const r = await models.loadModel(path.join(tmp, 'api_best.keras'));
+  assert.deepEqual(r.predict(x).shape, [4, 2]);
+  assert.equal(typeof io.saveModel, 'function');
+  assert.equal(typeof io.modelFromConfig, 'function');
+});
