@@ -117,14 +117,15 @@ for (const ext of ['keras', 'h5']) {
   });
 }
 
-test('weights-only files: .weights.h5 (Keras 3 layout) and legacy .h5, positional and byName', async () => {
+test('weights-only files: .weights.h5 (Keras 3 layout), legacy .h5 and .keras archives; positional and byName', async () => {
   const { m, x } = await trainedCnn();
   const want = m.predict(x) as Tensor;
-  for (const f of ['w.weights.h5', 'w.h5']) {
+  await saveModel(m, path.join(tmp, 'w.keras'));
+  for (const f of ['w.weights.h5', 'w.h5', 'w.keras']) {
     setRandomSeed(99);
     const fresh = cnn();
     fresh.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
-    await saveWeights(m, path.join(tmp, f));
+    if (f !== 'w.keras') await saveWeights(m, path.join(tmp, f));
     await loadWeights(fresh, path.join(tmp, f));
     assertClose(fresh.predict(x) as Tensor, want, 1e-6, f);
   }
