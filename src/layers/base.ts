@@ -202,6 +202,24 @@ export abstract class Layer {
   }
 }
 
+/** The one input tensor of a single-input layer (a one-element list is accepted). */
+export function singleTensor(layer: Layer, inputs: LayerInput): Tensor {
+  if (Array.isArray(inputs)) {
+    if (inputs.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
+    return inputs[0];
+  }
+  return inputs;
+}
+
+/** The one input shape of a single-input layer. */
+export function singleShape(layer: Layer, shape: Shape | Shape[]): Shape {
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    if (shape.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
+    return shape[0] as Shape;
+  }
+  return shape as Shape;
+}
+
 // --- the registry of layer classes, used to rebuild layers from configs (model files) ---
 
 export type LayerClass = { className?: string; fromConfig(config: Record<string, any>): Layer };

@@ -6,8 +6,8 @@ import type { Padding } from '../ops/conv.js';
 import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { activationName, getActivation } from './activations.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
-import { serializeInit, singleInput, singleShape } from './core.js';
+import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { serializeInit } from './core.js';
 
 export interface Conv2DArgs extends LayerArgs {
   strides?: number | readonly [number, number];
@@ -74,7 +74,7 @@ export class Conv2D extends Layer {
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
-    const s = singleShape(shape, this);
+    const s = singleShape(this, shape);
     if (s.length !== 4 || s[3] === null) {
       throw new ShapeError(`Conv2D '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`);
     }
@@ -92,7 +92,7 @@ export class Conv2D extends Layer {
   }
 
   override build(shape: Shape | Shape[]): void {
-    const s = singleShape(shape, this);
+    const s = singleShape(this, shape);
     const inC = s[3] as number;
     this.kernel = this.addWeight('kernel', [this.kernelSize[0], this.kernelSize[1], inC, this.filters], this.kernelInitializer, { regularizer: this.kernelRegularizer });
     if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
@@ -100,14 +100,14 @@ export class Conv2D extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    const x = singleInput(inputs, this);
+    const x = singleTensor(this, inputs);
     const fused = this.activation === 'relu' ? 'relu' : 'linear';
     const y = ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, fused, this.dilationRate);
     return fused === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
-    const s = singleShape(shape, this);
+    const s = singleShape(this, shape);
     const dims = [0, 1].map((i) => {
       const n = s[1 + i];
       return n === null ? null : ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;

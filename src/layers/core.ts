@@ -6,26 +6,11 @@ import { getRegularizer, type RegularizerIdentifier, type Regularizer } from '..
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { getRng } from '../tensor/random.js';
 import { RandomGenerator } from '../tensor/random.js';
-import { toSnakeCase, uniqueName } from '../utils/naming.js';
+import { uniqueName } from '../utils/naming.js';
 import { activationName, getActivation } from './activations.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
 
-function one(inputs: LayerInput, layer: Layer): Tensor {
-  if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
-    return inputs[0];
-  }
-  return inputs;
-}
-
-function oneShape(shape: Shape | Shape[], layer: Layer): Shape {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    if (shape.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
-    return shape[0] as Shape;
-  }
-  return shape as Shape;
-}
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
   return getInitializer(id).serialize();
@@ -115,7 +100,7 @@ export class Dense extends Layer {
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     const last = s[s.length - 1];
     if (s.length < 2 || last === null) {
       throw new ShapeError(`Dense '${this.name}': expected an input of shape (batch, ..., features) with known features, got ${fmtShape(s)}`);
@@ -126,7 +111,7 @@ export class Dense extends Layer {
   }
 
   override build(shape: Shape | Shape[]): void {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     const inDim = s[s.length - 1] as number;
     this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
     if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
@@ -134,7 +119,7 @@ export class Dense extends Layer {
   }
 
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this);
+    const x = singleTensor(this, inputs);
     const fused = this.activation === 'relu' ? 'relu' : 'linear';
     // Dense applies to the last axis; fold leading axes into rows.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, x.shape[x.rank - 1]]);
@@ -144,7 +129,7 @@ export class Dense extends Layer {
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     return [...s.slice(0, -1), this.units];
   }
 
@@ -175,8 +160,8 @@ export class Activation extends Layer {
     super(args);
     this.activation = activationName(activation, `Activation '${this.name}'`);
   }
-  call(inputs: LayerInput): Tensor { return getActivation(this.activation)(one(inputs, this)); }
-  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  call(inputs: LayerInput): Tensor { return getActivation(this.activation)(singleTensor(this, inputs)); }
+  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
   override getConfig() { return { ...super.getConfig(), activation: this.activation }; }
   static fromConfig(c: Record<string, any>): Activation { return new Activation(c.activation, baseArgsFromConfig(c)); }
 }
@@ -196,7 +181,7 @@ export class ReLU extends Layer {
     this.threshold = args.threshold ?? 0;
   }
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this);
+    const x = singleTensor(this, inputs);
     let y: Tensor;
     if (this.negativeSlope === 0 && this.threshold === 0) y = ops.relu(x);
     else {
@@ -206,7 +191,7 @@ export class ReLU extends Layer {
     }
     return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
   }
-  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
   override getConfig() {
     return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };
   }
@@ -242,7 +227,7 @@ export class Dropout extends Layer {
   }
 
   call(inputs: LayerInput, args: CallArgs): Tensor {
-    const x = one(inputs, this);
+    const x = singleTensor(this, inputs);
     if (!args.training || this.rate === 0) return x;
     if (!this.rng) this.rng = this.seed !== null ? new RandomGenerator(this.seed) : getRng().fork();
     const shape = this.maskShape(x);
@@ -253,7 +238,7 @@ export class Dropout extends Layer {
     return ops.mul(x, new Tensor(mask, shape));
   }
 
-  computeOutputShape(s: Shape | Shape[]): Shape { return oneShape(s, this); }
+  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
   override getConfig() { return { ...super.getConfig(), rate: this.rate, seed: this.seed, noise_shape: this.noiseShape }; }
   static fromConfig(c: Record<string, any>): Dropout {
     return new Dropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null, noiseShape: c.noise_shape ?? null });
@@ -265,11 +250,11 @@ export class Dropout extends Layer {
 export class Flatten extends Layer {
   static className = 'Flatten';
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this);
+    const x = singleTensor(this, inputs);
     return ops.reshape(x, [x.shape[0], -1]);
   }
   computeOutputShape(shape: Shape | Shape[]): Shape {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     const rest = s.slice(1);
     return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b as number), 1)];
   }
@@ -297,15 +282,15 @@ export class Reshape extends Layer {
     return out;
   }
   protected override checkInputShape(shape: Shape | Shape[]): void {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     if (!s.slice(1).some((d) => d === null)) this.resolve(s);
   }
   call(inputs: LayerInput): Tensor {
-    const x = one(inputs, this);
+    const x = singleTensor(this, inputs);
     return ops.reshape(x, [x.shape[0], ...this.resolve(x.shape)]);
   }
   computeOutputShape(shape: Shape | Shape[]): Shape {
-    const s = oneShape(shape, this);
+    const s = singleShape(this, shape);
     return [s[0], ...this.resolve(s)];
   }
   override getConfig() { return { ...super.getConfig(), target_shape: [...this.targetShape] }; }
@@ -320,4 +305,3 @@ registerLayer('Dropout', Dropout);
 registerLayer('Flatten', Flatten);
 registerLayer('Reshape', Reshape);
 
-export { one as singleInput, oneShape as singleShape, toSnakeCase };

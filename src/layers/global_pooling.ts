@@ -4,7 +4,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
 
 export type DataFormat = 'channels_last' | 'channels_first';
 
@@ -16,22 +16,7 @@ export function dataFormatOf(v: unknown, where: string): DataFormat {
   return f;
 }
 
-/** The one input shape of a single-input layer (rejects lists of several). */
-export function singleShape(layer: Layer, shape: Shape | Shape[]): Shape {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    if (shape.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
-    return shape[0] as Shape;
-  }
-  return shape as Shape;
-}
-
-export function singleTensor(layer: Layer, inputs: LayerInput): Tensor {
-  if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
-    return inputs[0];
-  }
-  return inputs;
-}
+export { singleShape, singleTensor };
 
 export interface GlobalPoolingArgs extends LayerArgs { dataFormat?: DataFormat; keepdims?: boolean }
 

@@ -3,9 +3,8 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
+import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
 import { checkDataFormat, checkPadding } from './convolutional.js';
-import { singleInput, singleShape } from './core.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   strides?: number | readonly [number, number] | null;
@@ -31,7 +30,7 @@ abstract class Pooling2D extends Layer {
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
-    const s = singleShape(shape, this);
+    const s = singleShape(this, shape);
     if (s.length !== 4) {
       throw new ShapeError(`${this.className} '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`);
     }
@@ -42,7 +41,7 @@ abstract class Pooling2D extends Layer {
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
-    const s = singleShape(shape, this);
+    const s = singleShape(this, shape);
     const dims = [0, 1].map((i) => {
       const n = s[1 + i];
       return n === null ? null : ops.convOutputSize(n, this.poolSize[i], this.strides[i], 1, this.padding).out;
@@ -61,7 +60,7 @@ export class MaxPooling2D extends Pooling2D {
     super(poolSize, args, false);
   }
   call(inputs: LayerInput): Tensor {
-    return ops.maxPool2d(singleInput(inputs, this), this.poolSize, this.strides, this.padding);
+    return ops.maxPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
   static fromConfig(c: Record<string, any>): MaxPooling2D {
     return new MaxPooling2D(c.pool_size, { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
@@ -75,7 +74,7 @@ export class AveragePooling2D extends Pooling2D {
     super(poolSize, args, true);
   }
   call(inputs: LayerInput): Tensor {
-    return ops.avgPool2d(singleInput(inputs, this), this.poolSize, this.strides, this.padding);
+    return ops.avgPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
   static fromConfig(c: Record<string, any>): AveragePooling2D {
     return new AveragePooling2D(c.pool_size ?? [2, 2], { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
