@@ -12,21 +12,23 @@ export function randomArray(n: number, seed = 1): Float32Array {
   return a;
 }
 
-/** Median milliseconds of fn over enough repetitions to fill about `budgetMs`. */
+/**
+ * Best (minimum) milliseconds of fn over enough repetitions to fill about `budgetMs`. The minimum is
+ * the figure least disturbed by other work on a shared machine; it is what the tables report.
+ */
 export function timeMs(fn: () => void, budgetMs = 300, minReps = 3): number {
   fn();
   const t0 = performance.now();
   fn();
   const once = Math.max(performance.now() - t0, 1e-3);
   const reps = Math.max(minReps, Math.min(200, Math.round(budgetMs / once)));
-  const times: number[] = [];
+  let best = Infinity;
   for (let r = 0; r < reps; r++) {
     const t = performance.now();
     fn();
-    times.push(performance.now() - t);
+    best = Math.min(best, performance.now() - t);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)];
+  return best;
 }
 
 export function sgemmGflops(b: Backend, n: number, budgetMs = 400): number {

@@ -4,8 +4,8 @@
 //   backprop-filter), one training step of the Keras ch.5 MNIST convnet (batch 64, RMSprop) for
 //   convkit native, convkit's JS reference backend, TensorFlow.js (CPU backend) and PyTorch, and
 //   predict() throughput on 10,000 MNIST-size images, with ratios against PyTorch.
-// Options: --threads N (default: the native pool size), --steps N (native timed steps, 50),
-//   --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (50), --no-torch,
+// Options: --threads N (default: the native pool size), --steps N (native steps per round, 30; 3 rounds),
+//   --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch,
 //   --no-gemm, --json FILE (also write the results as JSON).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -82,7 +82,7 @@ if (!flag('no-gemm')) {
   }
   results.sgemm = sg;
 
-  log(`\n== MNIST convolution GEMMs, batch 64, ${threads} threads (GFLOP/s, best-of-run time)`);
+  log(`\n== MNIST convolution GEMMs, batch 64, ${threads} threads (GFLOP/s from the best of repeated runs)`);
   native.setNumThreads(threads);
   const conv = convGflops(nb, 250);
   for (const r of conv) {
@@ -117,16 +117,26 @@ function data(n: number): { x: ReturnType<typeof randomUniform>; y: ReturnType<t
   return { x: randomUniform([n, 28, 28, 1]), y: utils.toCategorical(tensor(labels, [n])) };
 }
 
-/** Milliseconds per fit() step over `steps` batches of 64 (after `warmup` steps). */
-async function stepMs(model: Model, steps: number, warmup: number): Promise<number> {
+/**
+ * Milliseconds per fit() step: `rounds` fits of `steps` batches of 64 after `warmup` steps; returns
+ * the mean over all rounds and the best round's mean (less disturbed by other work on the machine).
+ */
+async function stepMs(model: Model, steps: number, warmup: number, rounds = 1): Promise<{ mean: number; best: number }> {
   if (warmup > 0) {
     const w = data(64 * warmup);
     await model.fit(w.x, w.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
   }
   const d = data(64 * steps);
-  const t0 = performance.now();
-  await model.fit(d.x, d.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
-  return (performance.now() - t0) / steps;
+  let total = 0;
+  let best = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    await model.fit(d.x, d.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
+    const ms = (performance.now() - t0) / steps;
+    total += ms;
+    best = Math.min(best, ms);
+  }
+  return { mean: total / rounds, best };
 }
 
 /** Wall time spent inside native kernels while fn runs (wraps the backend object's methods). */
@@ -152,25 +162,26 @@ const rows: { name: string; ms: number | null; note?: string }[] = [];
 
 setBackend('native');
 const nativeModel = buildModel();
-const steps = Math.max(1, opt('steps', 50));
+const steps = Math.max(1, opt('steps', 30));
 const rss0 = process.memoryUsage().rss;
-const nativeStep = await stepMs(nativeModel, steps, 5);
+const nat = await stepMs(nativeModel, steps, 5, 3);
 const rss1 = process.memoryUsage().rss;
-await stepMs(nativeModel, steps, 0);
+await stepMs(nativeModel, steps, 0, 2);
 const rss2 = process.memoryUsage().rss;
+const nativeStep = nat.best;
 rows.push({ name: 'convkit native', ms: nativeStep });
-log(`  convkit native:  ${nativeStep.toFixed(2)} ms/step (${steps} steps)`);
+log(`  convkit native:  ${nat.best.toFixed(2)} ms/step (best of 3 rounds of ${steps} steps; mean ${nat.mean.toFixed(2)})`);
 const d10 = data(64 * 10);
 const kt = await kernelTime(async () => { await nativeModel.fit(d10.x, d10.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false }); });
 const overhead = 100 * (1 - kt.kernelMs / kt.totalMs);
 log(`    time in native kernels ${(kt.kernelMs / 10).toFixed(2)} of ${(kt.totalMs / 10).toFixed(2)} ms/step; TypeScript overhead (tape, allocation, dispatch, batching) ${overhead.toFixed(1)}%`);
-log(`    RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before, ${(rss1 / 2 ** 20).toFixed(0)} after ${steps + 5} steps, ${(rss2 / 2 ** 20).toFixed(0)} after ${steps} more`);
-results.native = { stepMs: nativeStep, kernelMs: kt.kernelMs / 10, overheadPct: overhead, rssMiB: [rss0, rss1, rss2].map((v) => v / 2 ** 20) };
+log(`    RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before, ${(rss1 / 2 ** 20).toFixed(0)} after ${3 * steps + 5} steps, ${(rss2 / 2 ** 20).toFixed(0)} after ${2 * steps} more`);
+results.native = { stepMs: nativeStep, stepMeanMs: nat.mean, kernelMs: kt.kernelMs / 10, overheadPct: overhead, rssMiB: [rss0, rss1, rss2].map((v) => v / 2 ** 20) };
 
 const jsSteps = opt('js-steps', 2);
 if (jsSteps > 0) {
   setBackend('js');
-  const ms = await stepMs(buildModel(), jsSteps, 0);
+  const ms = (await stepMs(buildModel(), jsSteps, 0)).mean;
   setBackend('native');
   rows.push({ name: 'convkit JS backend', ms });
   log(`  convkit JS:      ${ms.toFixed(1)} ms/step (${jsSteps} steps)`);
@@ -179,8 +190,13 @@ if (jsSteps > 0) {
 const tfjsSteps = opt('tfjs-steps', 1);
 if (tfjsSteps > 0) {
   try {
+    // tfjs prints an advertisement for tfjs-node on first use; keep the table readable.
+    const saved = [console.log, console.warn];
+    console.log = console.warn = () => {};
     const tf = await import('@tensorflow/tfjs');
     await tf.setBackend('cpu');
+    tf.tensor1d([1]).square().dataSync();
+    [console.log, console.warn] = saved;
     const m = tf.sequential();
     m.add(tf.layers.conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] }));
     m.add(tf.layers.maxPooling2d({ poolSize: 2 }));
@@ -204,14 +220,14 @@ if (tfjsSteps > 0) {
   }
 }
 
-let torch: { step_ms?: number; predict_ips?: number; torch?: string; error?: string } | null = null;
+let torch: { step_ms?: number; step_mean_ms?: number; predict_ips?: number; torch?: string; error?: string } | null = null;
 if (!flag('no-torch')) {
   // Debian's python3-torch lives in /usr/bin/python3's dist-packages; a python3 earlier on PATH
   // (pyenv, venv) may not see it, so each candidate is tried in turn.
   const pythons = [process.env.CONVKIT_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
   for (const py of [...new Set(pythons)]) {
     const r = spawnSync(py, [path.join(here, 'torch_mnist.py'), '--threads', String(threads),
-      '--steps', String(opt('torch-steps', 50)), '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
+      '--steps', String(opt('torch-steps', 30)), '--rounds', '3', '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
     { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
     try {
       torch = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
@@ -225,18 +241,22 @@ if (!flag('no-torch')) {
     log(`  PyTorch:         skipped: ${torch?.error ?? 'no result'}`);
   } else {
     rows.push({ name: `PyTorch ${torch.torch}`, ms: torch.step_ms });
-    log(`  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step`);
+    log(`  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step (best of 3 rounds; mean ${(torch.step_mean_ms ?? torch.step_ms).toFixed(2)})`);
   }
 }
 results.step = rows;
 
 // ------------------------------------------------------------------------------------- inference
-log(`\n== predict() on 10,000 MNIST-size images (batch 256), ${threads} threads`);
+log(`\n== predict() on 10,000 MNIST-size images (batch 256, best of 2), ${threads} threads`);
 const xp = randomUniform([10000, 28, 28, 1]);
 nativeModel.predict(xp.slice(0, 256), { batchSize: 256, verbose: 0 });
-const tp = performance.now();
-nativeModel.predict(xp, { batchSize: 256, verbose: 0 });
-const ips = 10000 / ((performance.now() - tp) / 1000);
+let bestPredict = Infinity;
+for (let r = 0; r < 2; r++) {
+  const tp = performance.now();
+  nativeModel.predict(xp, { batchSize: 256, verbose: 0 });
+  bestPredict = Math.min(bestPredict, performance.now() - tp);
+}
+const ips = 10000 / (bestPredict / 1000);
 log(`  convkit native: ${ips.toFixed(0)} images/s`);
 if (torch?.predict_ips) log(`  PyTorch:        ${torch.predict_ips.toFixed(0)} images/s  (convkit/PyTorch ${(ips / torch.predict_ips).toFixed(2)}x)`);
 results.predict = { convkitIps: ips, torchIps: torch?.predict_ips ?? null };
