@@ -272,3 +272,26 @@ test('the public API: models.loadModel, model.save, callbacks.ModelCheckpoint, i
   assert.equal(typeof io.saveModel, 'function');
   assert.equal(typeof io.modelFromConfig, 'function');
 });
+
+test('custom layers registered with registerLayer load from files', async () => {
+  const { Layer, registerLayer } = await import('../../src/layers/base.js');
+  class Scale extends Layer {
+    static className = 'Scale';
+    factor: any = null;
+    constructor(args: Record<string, any> = {}) { super(args); }
+    override build(): void { this.factor = this.addWeight('factor', [1], 'ones'); this.built = true; }
+    call(x: any): any { return (x as Tensor).mul(new Tensor(Float32Array.from(this.factor.data), [])); }
+    computeOutputShape(s: any): any { return s; }
+    static fromConfig(c: Record<string, any>): Scale { return new Scale({ name: c.name }); }
+  }
+  registerLayer('Scale', Scale);
+  const m = new Sequential([new L.Dense(2, { inputShape: [3] }), new Scale()]);
+  m.layers[1].weights[0].assign(new Tensor(Float32Array.of(3), [1]));
+  const x = rand([2, 3], 1);
+  for (const f of ['custom.keras', 'custom.h5']) {
+    await saveModel(m, path.join(tmp, f));
+    const r = await loadModel(path.join(tmp, f));
+    assert.equal(r.layers[1].className, 'Scale');
+    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+  }
+});
