@@ -6,6 +6,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdlib>
+#include <exception>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -65,13 +66,27 @@ class Pool {
     }
     cv_.notify_all();
     t_in_pool = true;
-    fn(0, nthreads);
+    std::exception_ptr err;
+    try {
+      fn(0, nthreads);
+    } catch (...) {
+      err = std::current_exception();
+    }
     t_in_pool = false;
     int spins = 0;
     while (remaining_.load(std::memory_order_acquire) != 0) {
       if (++spins < 4096) cpu_relax();
       else std::this_thread::yield();
     }
+    // An exception (only std::bad_alloc is possible in the kernels) is rethrown on the caller's
+    // thread after every worker has finished, so the pool stays consistent and N-API turns it
+    // into a JS error instead of std::terminate.
+    if (!err) {
+      std::lock_guard<std::mutex> lk(mu_);
+      err = worker_error_;
+      worker_error_ = nullptr;
+    }
+    if (err) std::rethrow_exception(err);
   }
 
  private:
@@ -114,7 +129,12 @@ class Pool {
       int nt = static_cast<int>(seen & 0xffff);
       if (nt == 0) return;  // stop request
       if (idx < nt) {
-        (*job_)(idx, nt);
+        try {
+          (*job_)(idx, nt);
+        } catch (...) {
+          std::lock_guard<std::mutex> lk(mu_);
+          if (!worker_error_) worker_error_ = std::current_exception();
+        }
         remaining_.fetch_sub(1, std::memory_order_acq_rel);
       }
     }
@@ -129,6 +149,7 @@ class Pool {
   std::atomic<int> remaining_{0};
   const std::function<void(int, int)>* job_ = nullptr;
   bool stop_flag_ = false;
+  std::exception_ptr worker_error_;
 };
 
 Pool& pool() {
