@@ -51,7 +51,10 @@ void uk_avx2(int64_t nt, int64_t kc, const float* const* ind, const float* bp, f
     return;
   }
   alignas(32) float tile[MR * NR];
+  // Fully unrolled so t[][] stays in registers (a runtime index would force it to the stack).
+#pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 4
     for (int v = 0; v < NV; ++v) _mm256_store_ps(tile + r * NR + v * 8, t[r][v]);
   store_tile_generic(tile, NR, c, ldc, mr, nr, acc, bias, relu);
 }
