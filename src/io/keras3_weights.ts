@@ -58,24 +58,20 @@ export function writeModelVars(g: H5Group, model: Layer, prefix = ''): void {
   });
 }
 
-/**
- * Keras's optimizer variable order. Keras builds Adam's momentum and velocity in one
- * add_optimizer_variables call, which interleaves them per weight (m0, v0, m1, v1, ...); RMSprop
- * and SGD add each slot kind in a separate call (all velocities, then all momentums).
- * convkit's Optimizer.variables lists slots grouped by kind; this maps between the two.
- */
-function kindCount(opt: Optimizer, nWeights: number, nVars: number): number {
-  return nWeights > 0 ? (nVars - 2) / nWeights : 0;
-}
-
 /** Whether Keras lists this optimizer's slots interleaved per weight (Adam-like) rather than grouped by kind. */
 export function interleaved(opt: Optimizer): boolean {
   return opt.className === 'Adam' || opt.className === 'AdamW' || opt.className === 'Nadam';
 }
 
+/**
+ * The optimizer's variables in Keras's order (iteration, learning_rate, slots). Keras builds
+ * Adam's momentum and velocity in one add_optimizer_variables call, which interleaves them per
+ * weight (m0, v0, m1, v1, ...); RMSprop and SGD add each slot kind in a separate call (all
+ * velocities, then all momentums). convkit's Optimizer.variables lists slots grouped by kind.
+ */
 export function optimizerVarsKerasOrder(opt: Optimizer, nWeights: number): Variable[] {
   const vars = opt.variables;
-  const k = kindCount(opt, nWeights, vars.length);
+  const k = nWeights > 0 ? (vars.length - 2) / nWeights : 0;
   if (!interleaved(opt) || k <= 1 || nWeights === 0) return vars;
   const out = vars.slice(0, 2);
   for (let w = 0; w < nWeights; w++) for (let j = 0; j < k; j++) out.push(vars[2 + j * nWeights + w]);
@@ -91,7 +87,7 @@ function fromKerasOrder(opt: Optimizer, values: Tensor[], nWeights: number, kind
 
 export function writeOptimizerVars(g: H5Group, opt: Optimizer, trainable: readonly Variable[]): void {
   const vars = optimizerVarsKerasOrder(opt, trainable.length);
-  if (vars.length <= 2 && opt.iterations === 0) return; // never used: Keras writes no optimizer group then
+  if (vars.length <= 2 && opt.iterations === 0) return; // never used: nothing to restore
   const vg = g.createGroup('optimizer/vars');
   vg.writeString('name', opt.name);
   vars.forEach((v, i) => {
