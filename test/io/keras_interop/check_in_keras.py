@@ -39,5 +39,5 @@ def check(name, files):
                 print('  trains further in Keras: loss', h.history['loss'], 'warnings:', [str(x.message)[:200] for x in w if 'Resource' not in str(x.category)])
         except Exception as e:
             print(f, 'FAILED', type(e).__name__, str(e)[:1200])
-for name, files in [('cnn', ['cnn.keras', 'cnn.h5']), ('graph', ['graph.keras', 'graph.h5']), ('aug', ['aug.keras']), ('spatial', ['spatial.keras'])]:
+for name, files in [('frozen', ['frozen.keras']), ('cnn', ['cnn.keras', 'cnn.h5']), ('graph', ['graph.keras', 'graph.h5']), ('aug', ['aug.keras']), ('spatial', ['spatial.keras'])]:
     if os.path.exists(f'{d}/{name}.json'): check(name, files)

@@ -91,4 +91,15 @@ const drop = new Sequential([
 ], { name: 'spatial' });
 await saveModel(drop, `${out}/spatial.keras`);
 dump('spatial', drop, rand([1, 4, 4, 2], 2));
+// Transfer learning: a frozen nested base (its BN statistics included) under a trained head.
+setRandomSeed(5);
+const base = new Sequential([new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()], { name: 'base' });
+base.trainable = false;
+const frozen = new Sequential([base, new L.Flatten(), new L.Dense(2, { activation: 'softmax' })], { name: 'frozen' });
+frozen.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+const fx = rand([4, 6, 6, 1], 9);
+const fy = oneHot(4, 2);
+await frozen.fit(fx, fy, { epochs: 2, batchSize: 2, verbose: 0 });
+await saveModel(frozen, `${out}/frozen.keras`);
+dump('frozen', frozen, fx, fy);
 console.log(`wrote ${out}`);
