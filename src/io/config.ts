@@ -141,8 +141,9 @@ function layerFromEntry(entry: unknown, where: string, keras3: boolean): LayerSp
   const className: string = entry.class_name;
   const cfg = (isObj(entry.config) ? entry.config : {}) as Record<string, any>;
   const name: string = entry.name ?? cfg.name ?? '';
-  if (className === 'Lambda' || className === 'TFOpLambda' || className === 'SlicingOpLambda') {
-    throw lambdaError(name, where);
+  if (className === 'Lambda') throw lambdaError(name, where);
+  if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {
+    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.`);
   }
   const nodesRaw = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
   const inboundNodes = nodesRaw.map((n: unknown) => parseNode(n, `${where}, layer '${name}'`));

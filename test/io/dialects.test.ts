@@ -321,3 +321,11 @@ test('saved compile settings: function-style losses/metrics restore; unsupported
   assert.equal(m.compiled, null);
   assert.match(warnings.join('\n'), /logits\.keras: the model was loaded uncompiled: the saved loss SparseCategoricalCrossentropy\(from_logits=True\) is not supported/);
 });
+
+test('TFOpLambda layers (tf.* functions in tf.keras models) are refused by name', () => {
+  assert.throws(() => modelSpecFromConfig({ class_name: 'Functional', config: { name: 'm', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 2], name: 'in' }, name: 'in', inbound_nodes: [] },
+    { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [[['in', 0, 0, { y: 1 }]]] },
+  ], input_layers: [['in', 0, 0]], output_layers: [['tf.math.add', 0, 0]] } }, 'ops.h5'),
+  (e: Error) => e instanceof FileFormatError && /ops\.h5: layer 'tf\.math\.add' is a TFOpLambda layer: a TensorFlow function \(math\.add\)/.test(e.message));
+});
