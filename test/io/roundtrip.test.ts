@@ -295,3 +295,22 @@ test('custom layers registered with registerLayer load from files', async () => 
     assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
   }
 });
+
+test('a frozen nested base (transfer learning) keeps its trainable flags and weights', async () => {
+  setRandomSeed(5);
+  const base = new Sequential([new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()], { name: 'base' });
+  base.trainable = false;
+  const m = new Sequential([base, new L.Flatten(), new L.Dense(2, { activation: 'softmax' })], { name: 'frozen' });
+  m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
+  const x = rand([4, 6, 6, 1], 9);
+  await m.fit(x, oneHot(4, 2), { epochs: 2, batchSize: 2, verbose: 0 });
+  for (const f of ['frozen.keras', 'frozen.h5']) {
+    await saveModel(m, path.join(tmp, f));
+    const r = await loadModel(path.join(tmp, f), quiet);
+    assert.equal(r.layers[0].trainable, false, f);
+    assert.equal(r.trainableWeights.length, 2, f);
+    assert.equal(r.weights.length, 8, f);
+    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+    assert.deepEqual(optState(r).map((v) => v.length), optState(m).map((v) => v.length));
+  }
+});
