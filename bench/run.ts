@@ -6,7 +6,7 @@
 //   predict() throughput on 10,000 MNIST-size images, with ratios against PyTorch.
 // Options: --threads N (default: the native pool size), --steps N (native steps per round, 30; 3 rounds),
 //   --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch,
-//   --no-gemm, --json FILE (also write the results as JSON).
+//   --no-1t (skip the single-thread native/PyTorch pair), --no-gemm, --json FILE (results as JSON).
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -220,29 +220,51 @@ if (tfjsSteps > 0) {
   }
 }
 
-let torch: { step_ms?: number; step_mean_ms?: number; predict_ips?: number; torch?: string; error?: string } | null = null;
-if (!flag('no-torch')) {
+type TorchResult = { step_ms?: number; step_mean_ms?: number; predict_ips?: number; torch?: string; error?: string };
+/** Runs bench/torch_mnist.py with `t` threads; tries CONVKIT_PYTHON, python3, then Debian's /usr/bin/python3. */
+function runTorch(t: number, predict: number): TorchResult {
   // Debian's python3-torch lives in /usr/bin/python3's dist-packages; a python3 earlier on PATH
   // (pyenv, venv) may not see it, so each candidate is tried in turn.
   const pythons = [process.env.CONVKIT_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
+  let res: TorchResult = { error: 'no python3 found; install PyTorch with `apt-get install python3-torch`' };
   for (const py of [...new Set(pythons)]) {
-    const r = spawnSync(py, [path.join(here, 'torch_mnist.py'), '--threads', String(threads),
-      '--steps', String(opt('torch-steps', 30)), '--rounds', '3', '--warmup', '5', '--predict', '10000', '--predict-batch', '256'],
-    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(threads) } });
+    const r = spawnSync(py, [path.join(here, 'torch_mnist.py'), '--threads', String(t),
+      '--steps', String(opt('torch-steps', 30)), '--rounds', '3', '--warmup', '5', '--predict', String(predict), '--predict-batch', '256'],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(t) } });
     try {
-      torch = JSON.parse(r.stdout.trim().split('\n').pop() ?? '');
+      res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchResult;
     } catch {
-      torch = { error: `${py} failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
+      res = { error: `${py} failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
     }
-    if (torch && !torch.error) break;
+    if (!res.error) break;
   }
-  if (torch?.error || torch?.step_ms === undefined) {
-    rows.push({ name: 'PyTorch', ms: null, note: torch?.error });
-    log(`  PyTorch:         skipped: ${torch?.error ?? 'no result'}`);
+  return res;
+}
+
+let torch: TorchResult | null = null;
+if (!flag('no-torch')) {
+  torch = runTorch(threads, 10000);
+  if (torch.error || torch.step_ms === undefined) {
+    rows.push({ name: 'PyTorch', ms: null, note: torch.error });
+    log(`  PyTorch:         skipped: ${torch.error ?? 'no result'}`);
   } else {
     rows.push({ name: `PyTorch ${torch.torch}`, ms: torch.step_ms });
     log(`  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step (best of 3 rounds; mean ${(torch.step_mean_ms ?? torch.step_ms).toFixed(2)})`);
   }
+}
+
+// Single-threaded pair: on a machine shared with other jobs, OpenMP's spinning threads can make
+// PyTorch's multi-threaded figure collapse; one thread each is the comparison least skewed by load.
+let oneThread: { native: number; torch: number | null } | null = null;
+if (threads > 1 && !flag('no-1t')) {
+  native.setNumThreads(1);
+  const n1 = await stepMs(nativeModel, Math.max(5, Math.round(steps / 2)), 2, 3);
+  native.setNumThreads(threads);
+  const t1 = torch && !torch.error ? runTorch(1, 0) : null;
+  oneThread = { native: n1.best, torch: t1?.step_ms ?? null };
+  log(`  1 thread each: convkit native ${n1.best.toFixed(2)} ms/step` +
+    (oneThread.torch ? `, PyTorch ${oneThread.torch.toFixed(2)} ms/step (${(n1.best / oneThread.torch).toFixed(2)}x)` : ''));
+  results.oneThread = oneThread;
 }
 results.step = rows;
 
@@ -268,6 +290,7 @@ for (const r of rows) {
   const rel = r.ms !== null && ref ? `${(r.ms / ref).toFixed(2)}x` : '-';
   log(`  ${r.name.padEnd(30)} ${r.ms === null ? 'skipped'.padStart(10) : `${r.ms.toFixed(r.ms > 100 ? 0 : 2)} ms`.padStart(10)}  ${rel}`);
 }
+if (oneThread?.torch) log(`  1 thread each: convkit native / PyTorch = ${(oneThread.native / oneThread.torch).toFixed(2)}x`);
 if (peak) log(`  convkit native step: ${f1((1.05e9 / (nativeStep / 1000)) / 1e9)} GFLOP/s effective (1.05 GFLOP/step), ${f1((100 * 1.05e9 / (nativeStep / 1000)) / 1e9 / peak.all)}% of the ${threads}-thread peak`);
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
 void getBackend;
