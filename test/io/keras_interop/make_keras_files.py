@@ -56,6 +56,27 @@ fn.save(f'{out}/kgraph.keras')
 fn.save(f'{out}/kgraph.h5')
 record('kgraph', fn, fx, ['kgraph.keras', 'kgraph.h5'])
 
+# Preprocessing and augmentation layers (identity or deterministic at inference), 1D pooling, LayerNorm.
+aug = keras.Sequential([
+    keras.Input((8, 8, 3)),
+    keras.layers.Rescaling(1 / 255.0, offset=0.1),
+    keras.layers.RandomFlip('horizontal', seed=1),
+    keras.layers.RandomRotation(0.1, seed=2),
+    keras.layers.RandomZoom(0.1, seed=3),
+    keras.layers.RandomContrast(0.2, seed=4),
+    keras.layers.CenterCrop(6, 6),
+    keras.layers.ZeroPadding2D(1),
+    keras.layers.Conv2D(4, 3, strides=2),
+    keras.layers.UpSampling2D(2),
+    keras.layers.Reshape((36, 4)),
+    keras.layers.LayerNormalization(),
+    keras.layers.GlobalAveragePooling1D(),
+    keras.layers.Dense(2),
+], name='kaug')
+ax = (rng.random((2, 8, 8, 3), dtype=np.float32) * 255).astype(np.float32)
+aug.save(f'{out}/kaug.keras')
+record('kaug', aug, ax, ['kaug.keras'])
+
 with open(f'{out}/expected.json', 'w') as f:
     json.dump(expect, f)
 print('wrote', out, keras.__version__)
