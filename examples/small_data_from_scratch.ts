@@ -16,10 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { layers, models, optimizers, utils, backend } from 'convkit';
-import { imageDatasetFromDirectory, resizeImage } from '../src/data/index.js';
-import { ImageDataGenerator } from '../src/preprocessing/index.js';
-import { plotHistory } from '../src/vis/index.js';
+// (Users write `from 'convkit'`; the example imports the sources so it type-checks without a build.)
+import { backend, data, layers, models, optimizers, preprocessing, utils, vis } from '../src/index.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -79,7 +77,7 @@ async function buildFashionFolders(root: string, side: number): Promise<string> 
       for (let j = 0; j < count; j++, k++) {
         const i = idx[k];
         const gray = images.data.subarray(i * 784, (i + 1) * 784);
-        const up = resizeImage(gray, 28, 28, 1, side, side, 'bicubic');
+        const up = data.resizeImage(gray, 28, 28, 1, side, side, 'bicubic');
         const rgb = Buffer.alloc(side * side * 3);
         for (let p = 0; p < side * side; p++) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = Math.max(0, Math.min(255, Math.round(up[p])));
         jobs.push(sharp(rgb, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 92 }).toFile(path.join(dir, `${name}.${i}.jpg`)));
@@ -99,7 +97,7 @@ for (const s of ['train', 'validation', 'test']) {
 }
 console.log(`data: ${dataDir}; images resized to ${size}x${size}; backend: ${backend.backendName()}`);
 
-const load = (split: string) => imageDatasetFromDirectory(path.join(dataDir, split), {
+const load = (split: string) => utils.imageDatasetFromDirectory(path.join(dataDir, split), {
   imageSize: [size, size], batchSize, labelMode: 'binary', seed,
 });
 const train = await load('train');
@@ -109,9 +107,7 @@ console.log(`classes: ${train.classNames!.join(', ')}`);
 
 // ---- the model ----
 
-type Model = InstanceType<typeof models.Model>;
-
-function buildModel(augment: boolean, rescale: boolean): Model {
+function buildModel(augment: boolean, rescale: boolean): models.Model {
   const inputs = layers.Input({ shape: [size, size, 3] });
   let x = inputs;
   if (augment) {
@@ -141,15 +137,15 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
   console.log(`\n=== ${name} ===`);
   const t0 = performance.now();
   let history: Fit;
-  let model: Model;
+  let model: models.Model;
   if (augment && useGenerator) {
     // The 1st edition's way: ImageDataGenerator does the augmentation and the rescaling.
     model = buildModel(false, false);
-    const gen = new ImageDataGenerator({
+    const gen = new preprocessing.ImageDataGenerator({
       rescale: 1 / 255, rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
       shearRange: 0.2, zoomRange: 0.2, horizontalFlip: true, fillMode: 'nearest',
     });
-    const plain = new ImageDataGenerator({ rescale: 1 / 255 });
+    const plain = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 });
     const trainGen = gen.flowFromDirectory(path.join(dataDir, 'train'), { targetSize: [size, size], batchSize, classMode: 'binary', seed, interpolation: 'bilinear' });
     const valGen = plain.flowFromDirectory(path.join(dataDir, 'validation'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
     history = await model.fit(trainGen, { epochs: nEpochs, validationData: valGen, validationSteps: valGen.cardinality() }) as unknown as Fit;
@@ -159,10 +155,10 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
     history = await model.fit(train, { epochs: nEpochs, validationData: validation }) as unknown as Fit;
   }
   const seconds = (performance.now() - t0) / 1000;
-  await plotHistory(history, path.join(outDir, figure));
+  await vis.plotHistory(history, path.join(outDir, figure));
   let testAcc: number;
   if (augment && useGenerator) {
-    const testGen = new ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(path.join(dataDir, 'test'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
+    const testGen = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(path.join(dataDir, 'test'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
     testAcc = ((await model.evaluate(testGen, { steps: testGen.cardinality() })) as number[])[1];
   } else {
     testAcc = ((await model.evaluate(test)) as number[])[1];
