@@ -1,5 +1,6 @@
 // Convolution as GEMM without a materialised im2col matrix.
 //  forward:        y[M,F]      = cols(x)[M,K] · w[K,F]        A rows point straight into x per tap
+//                                                            (C < 8: an MC-row block of im2col rows)
 //  backprop-input: dcols[M,K]  = dy[M,F] · wᵀ[F,K], then col2im into dx (chunks of images, in L2)
 //  backprop-filter: dwᵀ[F,K]   = dyᵀ[F,M] · cols(x)[M,K]      (B panels copied from x in C-long runs)
 //              or  dw[K,F]     = cols(x)ᵀ[K,M] · dy[M,F]      (when K is narrow, e.g. C = 1)
