@@ -80,12 +80,18 @@ dump('graph', graph, gx, gy);
 
 const aug = new Sequential([
   new L.Resizing(10, 10, { inputShape: [12, 12, 3] }), new L.RandomFlip('horizontal'), new L.RandomRotation(0.1), new L.RandomZoom(0.1),
-  new L.RandomTranslation(0.1, 0.1), new L.RandomContrast(0.2), new L.RandomBrightness(0.1), new L.RandomCrop(8, 8), new L.CenterCrop(6, 6),
+  new L.RandomTranslation(0.1, 0.1), new L.RandomContrast(0.2), new L.RandomBrightness(0.1), new L.CenterCrop(6, 6),
   new L.Rescaling(1 / 255), new L.Flatten(), new L.Dense(2),
 ], { name: 'aug' });
 await saveModel(aug, `${out}/aug.keras`);
 dump('aug', aug, rand([2, 12, 12, 3], 5));
 
+// Keras 3.15's RandomCrop returns its input unchanged at inference; convkit's crops (Keras 2 did).
+const crop = new Sequential([new L.RandomCrop(8, 8, { inputShape: [10, 10, 3] }), new L.Flatten(), new L.Dense(2)], { name: 'crop' });
+await saveModel(crop, `${out}/crop.keras`);
+dump('crop', crop, rand([1, 10, 10, 3], 3));
+
+// Keras's SpatialDropout layers refuse a `trainable` key in their config.
 const drop = new Sequential([
   new L.SpatialDropout2D(0.1, { inputShape: [4, 4, 2] }), new L.Flatten(), new L.Dense(2),
 ], { name: 'spatial' });
