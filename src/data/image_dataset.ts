@@ -4,6 +4,7 @@
 // worker pool (decode_pool.ts) several batches ahead of the consumer.
 import { FileFormatError, ValueError } from '../errors.js';
 import { getRng } from '../tensor/random.js';
+import { printMessage } from '../utils/progbar.js';
 import { Tensor } from '../tensor/tensor.js';
 import { Dataset, AUTOTUNE } from './dataset.js';
 import { channelsFor, checkColorMode, type ColorMode } from './decode.js';
@@ -97,7 +98,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const index = indexDirectory(dir, labels, IMAGE_EXTENSIONS, { classNames: opts.classNames, followLinks: opts.followLinks, where });
   const n = index.filePaths.length;
   if (verbose) {
-    console.log(labels === null ? `Found ${n} files.` : `Found ${n} files belonging to ${index.classNames.length} classes.`);
+    printMessage(`${labels === null ? `Found ${n} files.` : `Found ${n} files belonging to ${index.classNames.length} classes.`}\n`);
   }
   if (labelMode === 'binary' && index.classNames.length !== 2) {
     throw new ValueError(`${where}: labelMode 'binary' needs exactly 2 classes, found ${index.classNames.length}: [${index.classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`);
@@ -117,7 +118,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const take = (subset: 'training' | 'validation'): Build => {
     const { start, end } = splitIndices(n, opts.validationSplit, subset);
     if (opts.validationSplit && verbose) {
-      console.log(subset === 'training' ? `Using ${end - start} files for training.` : `Using ${end - start} files for validation.`);
+      printMessage(`Using ${end - start} files for ${subset}.\n`);
     }
     return { paths: paths.slice(start, end), labels: allLabels.slice(start, end), shuffleLocal: shuffle };
   };

@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { getRng, RandomGenerator } from '../tensor/random.js';
+import { printMessage } from '../utils/progbar.js';
 import { Tensor } from '../tensor/tensor.js';
 import { channelsFor, checkColorMode, type ColorMode } from '../data/decode.js';
 import { getDecodePool, type DecodePool } from '../data/decode_pool.js';
@@ -215,7 +216,7 @@ export class DirectoryIterator extends BatchIterator {
       throw new ValueError(`${where}: classMode 'binary' needs exactly 2 classes, found ${classNames.length}: [${classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`);
     }
     super(filepaths.length, opts.batchSize ?? 32, opts.shuffle ?? true, opts.seed, where);
-    if (opts.verbose ?? true) console.log(`Found ${filepaths.length} images belonging to ${classNames.length} classes.`);
+    if (opts.verbose ?? true) printMessage(`Found ${filepaths.length} images belonging to ${classNames.length} classes.\n`);
     this.directory = dir;
     this.classNames = classNames;
     this.classIndices = Object.fromEntries(classNames.map((c, i) => [c, i]));

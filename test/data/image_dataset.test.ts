@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { setPrintFunction } from '../../src/utils/progbar.js';
 import { Tensor } from '../../src/tensor/index.js';
 import { closeDecodePool, DecodePool } from '../../src/data/decode_pool.js';
 import { imageDatasetFromDirectory, type ImageBatch } from '../../src/data/image_dataset.js';
@@ -45,12 +46,11 @@ test('inferred labels, class order, int/categorical/binary/null modes, shapes an
   mkdirSync(path.join(dir, '.hidden'));
   writeFileSync(path.join(dir, 'cats', 'notes.txt'), 'ignored');
   const logs: string[] = [];
-  const orig = console.log;
-  console.log = (m: string) => logs.push(m);
+  setPrintFunction((m: string) => logs.push(m.trimEnd()));
   let ds;
   try {
     ds = await imageDatasetFromDirectory(dir, { imageSize: [4, 5], batchSize: 3, shuffle: false });
-  } finally { console.log = orig; }
+  } finally { setPrintFunction(null); }
   assert.deepEqual(logs, ['Found 7 files belonging to 2 classes.']);
   assert.deepEqual(ds.classNames, ['cats', 'dogs']);
   assert.equal(ds.filePaths!.length, 7);
@@ -92,12 +92,11 @@ test('inferred labels, class order, int/categorical/binary/null modes, shapes an
 test('validation split with a seed: complementary, deterministic, Keras sizes and messages', async () => {
   const dir = await makeFolder({ a: 6, b: 5 });
   const logs: string[] = [];
-  const orig = console.log;
-  console.log = (m: string) => logs.push(m);
+  setPrintFunction((m: string) => logs.push(m.trimEnd()));
   let train, val;
   try {
     [train, val] = await imageDatasetFromDirectory(dir, { imageSize: [2, 2], batchSize: 4, validationSplit: 0.3, subset: 'both', seed: 1337 });
-  } finally { console.log = orig; }
+  } finally { setPrintFunction(null); }
   assert.deepEqual(logs, ['Found 11 files belonging to 2 classes.', 'Using 8 files for training.', 'Using 3 files for validation.']);
   assert.equal(train.filePaths!.length, 8);
   assert.equal(val.filePaths!.length, 3);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, test } from 'node:test';
+import { setPrintFunction } from '../../src/utils/progbar.js';
 import { ImageDataGenerator } from '../../src/preprocessing/index.js';
 import { closeDecodePool } from '../../src/data/decode_pool.js';
 import { RandomGenerator, Tensor, tensor } from '../../src/tensor/index.js';
@@ -144,12 +145,11 @@ test('flowFromDirectory: classes, class modes, message, cardinality, augmentatio
   }
   await writeImage(path.join(dir, 'dogs', 'x.gif'), pixels(2, 2, 3, () => 0), 2, 2, 3); // not a DirectoryIterator format
   const logs: string[] = [];
-  const orig = console.log;
-  console.log = (m: string) => logs.push(m);
+  setPrintFunction((m: string) => logs.push(m.trimEnd()));
   let it;
   try {
     it = new ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(dir, { targetSize: [4, 3], batchSize: 2, classMode: 'binary', shuffle: false });
-  } finally { console.log = orig; }
+  } finally { setPrintFunction(null); }
   assert.deepEqual(logs, ['Found 5 images belonging to 2 classes.']);
   assert.deepEqual(it.classIndices, { cats: 0, dogs: 1 });
   assert.deepEqual(Array.from(it.classes), [0, 0, 0, 1, 1]);
