@@ -63,10 +63,15 @@ interface Build {
   shuffleLocal: boolean;
 }
 
-export function imageDatasetFromDirectory(dir: string, opts: ImageDatasetOptions & { subset: 'both' }): Promise<[Dataset<ImageBatch>, Dataset<ImageBatch>]>;
-export function imageDatasetFromDirectory(dir: string, opts?: ImageDatasetOptions & { subset?: 'training' | 'validation' }): Promise<Dataset<ImageBatch>>;
-export function imageDatasetFromDirectory(dir: string, opts?: ImageDatasetOptions): Promise<Dataset<ImageBatch> | [Dataset<ImageBatch>, Dataset<ImageBatch>]>;
-export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetOptions = {}): Promise<Dataset<ImageBatch> | [Dataset<ImageBatch>, Dataset<ImageBatch>]> {
+/** The element type for the options: images alone when labels/labelMode are null, else [images, labels]. */
+export type ImageElementFor<O> = O extends { labelMode: null } | { labels: null } ? Tensor : [Tensor, Tensor];
+/** One dataset, or [training, validation] for subset 'both'. */
+export type ImageDatasetResult<O> = O extends { subset: 'both' }
+  ? [Dataset<ImageElementFor<O>>, Dataset<ImageElementFor<O>>]
+  : Dataset<ImageElementFor<O>>;
+
+export function imageDatasetFromDirectory<const O extends ImageDatasetOptions = Record<never, never>>(dir: string, opts?: O): Promise<ImageDatasetResult<O>>;
+export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetOptions = {}): Promise<unknown> {
   const where = 'imageDatasetFromDirectory';
   if (typeof dir !== 'string' || dir === '') throw new ValueError(`${where}: expected a directory path, got ${JSON.stringify(dir)}`);
   let labels = opts.labels === undefined ? 'inferred' : opts.labels;

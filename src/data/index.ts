@@ -3,7 +3,9 @@ export {
   Dataset, AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, stackElements, unstackElement,
   type Element, type ShuffleOptions, type DatasetMeta,
 } from './dataset.js';
-export { imageDatasetFromDirectory, type ImageDatasetOptions, type ImageBatch, type LabelMode } from './image_dataset.js';
+export {
+  imageDatasetFromDirectory, type ImageDatasetOptions, type ImageBatch, type LabelMode, type ImageElementFor, type ImageDatasetResult,
+} from './image_dataset.js';
 export { DecodePool, getDecodePool, closeDecodePool, defaultWorkerCount, type DecodeTask, type DecodedArray } from './decode_pool.js';
 export { decodeImage, decodeImageFile, decodeBmp, encodeBmp24, convertChannels, channelsFor, type ColorMode, type RawImage } from './decode.js';
 export { resizeImage, aspectCropBox, type Interpolation, type CropBox } from './resize.js';
