@@ -7,6 +7,7 @@
 // where M = N·OH·OW output pixels and K = KH·KW·C, column p = (ky·KW + kx)·C + c.
 #include "conv.h"
 
+#include <algorithm>
 #include <cstring>
 #if defined(__SSE2__)
 #include <xmmintrin.h>
@@ -315,24 +316,26 @@ void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const flo
   const Blocking bl = blocking_for(uk);
   const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
-  const int64_t units = (M + uk.mr - 1) / uk.mr;
-  if (nthreads > units) nthreads = static_cast<int>(units);
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t m0, m1;
-    split_range(M, uk.mr, tid, nt, &m0, &m1);
-    if (m0 >= m1) return;
+  // Chunks of whole MC-row blocks (about four per thread), claimed dynamically; each thread packs
+  // the weights once per call (call key) and reuses them for every chunk it takes.
+  const int64_t rows_per_chunk = round_up(
+      std::max<int64_t>(uk.mr, std::min<int64_t>(bl.mc, (M + 4 * nthreads - 1) / (4 * nthreads))), uk.mr);
+  const int64_t chunks = (M + rows_per_chunk - 1) / rows_per_chunk;
+  const uint64_t key = next_call_key();
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    const int64_t m0 = ch * rows_per_chunk, m1 = std::min(M, m0 + rows_per_chunk);
     Workspace& ws = thread_workspace();
-    float* zeros = ws.zeros.get<float>(static_cast<size_t>(g.C));
-    std::memset(zeros, 0, sizeof(float) * g.C);
     if (g.C < 8) {
       ColsA ap{&taps, x, m0, &ws};
       RowsB bp{w, F};
-      igemm_serial(uk, bl, m1 - m0, F, 1, K, ap, bp, y + m0 * F, F, bias, relu, ws);
+      igemm_serial(uk, bl, m1 - m0, F, 1, K, ap, bp, y + m0 * F, F, bias, relu, ws, key);
       return;
     }
+    float* zeros = ws.zeros.get<float>(static_cast<size_t>(g.C));
+    std::memset(zeros, 0, sizeof(float) * g.C);
     ConvA ap{&taps, x, m0, zeros};
     ConvWB bp{w, g.C, F};
-    igemm_serial(uk, bl, m1 - m0, F, g.KH * g.KW, g.C, ap, bp, y + m0 * F, F, bias, relu, ws);
+    igemm_serial(uk, bl, m1 - m0, F, g.KH * g.KW, g.C, ap, bp, y + m0 * F, F, bias, relu, ws, key);
   });
 }
 
@@ -348,34 +351,31 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
   for (int64_t p = 0; p < K; ++p)
     for (int64_t f = 0; f < F; ++f) wt[f * K + p] = w[p * F + f];
   int nthreads = threads_for(2.0 * M * K * F);
-  if (nthreads > g.N) nthreads = static_cast<int>(g.N);
+  // Chunks of whole images (so col2im never races), claimed dynamically.
   const int64_t chunk = hw >= 384 || hw == 0 ? 1 : 384 / hw;
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t n0, n1;
-    split_range(g.N, 1, tid, nt, &n0, &n1);
-    if (n0 >= n1) return;
-    std::memset(dx + n0 * in_img, 0, sizeof(float) * (n1 - n0) * in_img);
+  const int64_t chunks = (g.N + chunk - 1) / chunk;
+  const uint64_t key = next_call_key();
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    const int64_t nb = ch * chunk, ne = std::min(g.N, nb + chunk);
+    std::memset(dx + nb * in_img, 0, sizeof(float) * (ne - nb) * in_img);
     if (hw == 0 || K == 0) return;
     Workspace& ws = thread_workspace();
-    for (int64_t nb = n0; nb < n1; nb += chunk) {
-      const int64_t ne = nb + chunk < n1 ? nb + chunk : n1;
-      const int64_t rows = (ne - nb) * hw;
-      float* dcols = ws.cols.get<float>(static_cast<size_t>(rows * K));
-      RowsA ap{dy + nb * hw * F, F};
-      RowsB bp{wt.data(), K};
-      igemm_serial(uk, bl, rows, K, 1, F, ap, bp, dcols, K, nullptr, false, ws);
-      PixelWalk pw(g, nb * hw);
-      for (int64_t r = 0; r < rows; ++r, pw.next()) {
-        const float* src = dcols + r * K;
-        const bool in = pw.interior();
-        const int64_t base = pw.base();
-        for (int64_t t = 0; t < taps.ntaps; ++t) {
-          const int64_t off = in ? base + taps.off[t] : pw.tap(taps, t);
-          if (off < 0) continue;
-          float* d = dx + off;
-          const float* s = src + t * g.C;
-          for (int64_t c = 0; c < g.C; ++c) d[c] += s[c];
-        }
+    const int64_t rows = (ne - nb) * hw;
+    float* dcols = ws.cols.get<float>(static_cast<size_t>(rows * K));
+    RowsA ap{dy + nb * hw * F, F};
+    RowsB bp{wt.data(), K};
+    igemm_serial(uk, bl, rows, K, 1, F, ap, bp, dcols, K, nullptr, false, ws, key);
+    PixelWalk pw(g, nb * hw);
+    for (int64_t r = 0; r < rows; ++r, pw.next()) {
+      const float* src = dcols + r * K;
+      const bool in = pw.interior();
+      const int64_t base = pw.base();
+      for (int64_t t = 0; t < taps.ntaps; ++t) {
+        const int64_t off = in ? base + taps.off[t] : pw.tap(taps, t);
+        if (off < 0) continue;
+        float* d = dx + off;
+        const float* s = src + t * g.C;
+        for (int64_t c = 0; c < g.C; ++c) d[c] += s[c];
       }
     }
   });

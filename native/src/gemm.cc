@@ -1,6 +1,7 @@
 // Matrix multiply entry point, kernel selection, cache blocking and the matmul A/B providers.
 #include "gemm.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 
@@ -45,6 +46,11 @@ Blocking blocking_for(const UKernel& uk) {
   b.mc = round_up(mc, uk.mr);
   b.nc = round_up(nc, uk.nr);
   return b;
+}
+
+uint64_t next_call_key() {
+  static std::atomic<uint64_t> counter{0};
+  return counter.fetch_add(1, std::memory_order_relaxed) + 1;
 }
 
 Workspace& thread_workspace() {

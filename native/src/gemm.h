@@ -74,7 +74,10 @@ class Scratch {
 
 struct Workspace {
   Scratch bpack, apack, ind, zeros, cols, aux, aux2;
+  uint64_t bkey = 0;  // call key of the B block now in bpack (0: none), see igemm_serial
 };
+// A fresh nonzero key per kernel call, for igemm_serial's packed-B reuse across chunks of one call.
+uint64_t next_call_key();
 Workspace& thread_workspace();
 
 // A depth block: taps [t0, t0+nt), channels [c0, c0+cc) of each tap.
@@ -92,9 +95,12 @@ inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 //   fills ceil(nc/NR) panels, each kb.nt*kb.cc rows of NR floats, zero beyond nc;
 //   const float* direct(const KBlock&, int64_t j0, int64_t nc, int NR): the block in place when its
 //   storage already has that layout (nc == NR, row stride NR), else nullptr.
+// bkey (nonzero): chunks of one kernel call that share the same B pass the same key, and when B is a
+// single block (one depth block, n <= NC) a thread packs it once for all the chunks it runs.
 template <class AProv, class BProv>
 void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, int64_t ntaps, int64_t C,
-                  AProv& ap, BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws) {
+                  AProv& ap, BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws,
+                  uint64_t bkey = 0) {
   if (m <= 0 || n <= 0) return;
   const int MR = uk.mr, NR = uk.nr;
   if (ntaps * C == 0) {
@@ -123,7 +129,11 @@ void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, i
       const bool first = kbi == 0, last = kbi + 1 == kbs.size();
       // A B block already laid out as one NR-wide panel (row stride NR) is used in place.
       const float* bdirect = bpv.direct(kb, jc, nc, NR);
-      if (!bdirect) bpv.pack(kb, jc, nc, bp, NR);
+      const bool single_block = kbs.size() == 1 && n <= bl.nc;
+      if (!bdirect && !(bkey != 0 && single_block && ws.bkey == bkey)) {
+        bpv.pack(kb, jc, nc, bp, NR);
+        ws.bkey = single_block ? bkey : 0;
+      }
       const float* bsrc = bdirect ? bdirect : bp;
       for (int64_t ic = 0; ic < m; ic += bl.mc) {
         const int64_t mc = m - ic < bl.mc ? m - ic : bl.mc;

@@ -62,7 +62,7 @@ class Pool {
       remaining_.store(nthreads - 1, std::memory_order_relaxed);
       // One word carries the generation and the thread count, so a worker reads both consistently.
       uint64_t gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
-      word_.store((gen << 16) | static_cast<uint64_t>(nthreads), std::memory_order_release);
+      word_.store((gen << 16) | static_cast<uint64_t>(nthreads), std::memory_order_seq_cst);
     }
     cv_.notify_all();
     t_in_pool = true;
@@ -89,10 +89,76 @@ class Pool {
     if (err) std::rethrow_exception(err);
   }
 
+  // Dynamic job: the threads claim chunks from a shared counter, so a thread that starts late (its
+  // core busy with other work) takes fewer chunks instead of holding everyone up. The caller does
+  // not wait for workers that never arrived: once every chunk is done it closes the job, and a late
+  // worker that then registers sees the closed word and leaves without touching it.
+  void run_dynamic(int nthreads, int64_t nchunks, const std::function<void(int64_t, int)>& fn) {
+    if (nthreads > size_) nthreads = size_;
+    if (nthreads > nchunks) nthreads = static_cast<int>(nchunks);
+    if (nthreads <= 1 || t_in_pool) {
+      for (int64_t i = 0; i < nchunks; ++i) fn(i, 0);
+      return;
+    }
+    std::lock_guard<std::mutex> call(call_mu_);
+    uint64_t gen;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      dfn_ = &fn;
+      dn_ = nchunks;
+      dnext_.store(0, std::memory_order_relaxed);
+      ddone_.store(0, std::memory_order_relaxed);
+      gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
+      word_.store((gen << 16) | kDynamic | static_cast<uint64_t>(nthreads), std::memory_order_seq_cst);
+    }
+    cv_.notify_all();
+    t_in_pool = true;
+    run_chunks(0);
+    t_in_pool = false;
+    int spins = 0;
+    while (ddone_.load(std::memory_order_acquire) < dn_) {
+      if (++spins < 4096) cpu_relax();
+      else std::this_thread::yield();
+    }
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      word_.store((gen + 1) << 16, std::memory_order_seq_cst);  // closed: no threads, no job
+    }
+    spins = 0;
+    while (dusers_.load(std::memory_order_seq_cst) != 0) {
+      if (++spins < 4096) cpu_relax();
+      else std::this_thread::yield();
+    }
+    std::exception_ptr err;
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      err = worker_error_;
+      worker_error_ = nullptr;
+    }
+    if (err) std::rethrow_exception(err);
+  }
+
  private:
+  static constexpr uint64_t kDynamic = 0x1000;
+  static constexpr uint64_t kThreadMask = 0xfff;
+
+  void run_chunks(int tid) {
+    for (;;) {
+      const int64_t i = dnext_.fetch_add(1, std::memory_order_relaxed);
+      if (i >= dn_) return;
+      try {
+        (*dfn_)(i, tid);
+      } catch (...) {
+        std::lock_guard<std::mutex> lk(mu_);
+        if (!worker_error_) worker_error_ = std::current_exception();
+      }
+      ddone_.fetch_add(1, std::memory_order_acq_rel);
+    }
+  }
+
   void start(int n) {
     size_ = n;
-    stop_flag_ = false;
+    stop_flag_.store(false);
     // Workers start from the current word: a job posted before a worker first runs is not missed.
     const uint64_t w0 = word_.load(std::memory_order_acquire);
     for (int i = 1; i < n; ++i) workers_.emplace_back([this, i, w0] { worker(i, w0); });
@@ -101,7 +167,7 @@ class Pool {
   void stop() {
     {
       std::lock_guard<std::mutex> lk(mu_);
-      stop_flag_ = true;
+      stop_flag_.store(true);
       uint64_t gen = (word_.load(std::memory_order_relaxed) >> 16) + 1;
       word_.store(gen << 16, std::memory_order_release);
     }
@@ -126,9 +192,16 @@ class Pool {
         }
       }
       seen = word_.load(std::memory_order_acquire);
-      int nt = static_cast<int>(seen & 0xffff);
-      if (nt == 0) return;  // stop request
-      if (idx < nt) {
+      if (stop_flag_.load(std::memory_order_acquire)) return;
+      const int nt = static_cast<int>(seen & kThreadMask);
+      if (nt == 0 || idx >= nt) continue;  // closed job, or not needed for this one
+      if (seen & kDynamic) {
+        dusers_.fetch_add(1, std::memory_order_seq_cst);
+        if (word_.load(std::memory_order_seq_cst) == seen) run_chunks(idx);
+        dusers_.fetch_sub(1, std::memory_order_seq_cst);
+        continue;
+      }
+      {
         try {
           (*job_)(idx, nt);
         } catch (...) {
@@ -148,7 +221,11 @@ class Pool {
   std::atomic<uint64_t> word_{0};
   std::atomic<int> remaining_{0};
   const std::function<void(int, int)>* job_ = nullptr;
-  bool stop_flag_ = false;
+  std::atomic<bool> stop_flag_{false};
+  const std::function<void(int64_t, int)>* dfn_ = nullptr;
+  int64_t dn_ = 0;
+  std::atomic<int64_t> dnext_{0}, ddone_{0};
+  std::atomic<int> dusers_{0};
   std::exception_ptr worker_error_;
 };
 
@@ -177,5 +254,8 @@ void SpinBarrier::wait() {
 int num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(n); }
 void run_parallel(int nthreads, const std::function<void(int, int)>& fn) { pool().run(nthreads, fn); }
+void run_dynamic(int nthreads, int64_t nchunks, const std::function<void(int64_t, int)>& fn) {
+  pool().run_dynamic(nthreads, nchunks, fn);
+}
 
 }  // namespace ck

@@ -14,6 +14,9 @@ int num_threads();
 void set_num_threads(int n);
 // Runs fn(tid, nthreads) for tid in [0, nthreads); nthreads is clamped to the pool size.
 void run_parallel(int nthreads, const std::function<void(int, int)>& fn);
+// Runs fn(chunk, tid) for every chunk in [0, nchunks) on up to nthreads threads that claim chunks
+// dynamically (robust when a core is busy with other work); tid < nthreads identifies the thread.
+void run_dynamic(int nthreads, int64_t nchunks, const std::function<void(int64_t, int)>& fn);
 
 // Barrier for the threads of one run_parallel job (spins, then yields).
 class SpinBarrier {
@@ -46,14 +49,16 @@ inline int threads_for(double work, double min_per_thread = 2.0e5) {
 }
 
 // Parallel loop over [0, n): fn(begin, end) on contiguous chunks.
+// Parallel loop over [0, n): fn(begin, end) on contiguous chunks, about four per thread, claimed
+// dynamically.
 template <class F>
 void parallel_for(int64_t n, int nthreads, F&& fn) {
   if (n <= 0) return;
   if (nthreads > n) nthreads = static_cast<int>(n);
   if (nthreads <= 1) { fn(int64_t(0), n); return; }
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t b, e;
-    split_range(n, 1, tid, nt, &b, &e);
+  const int64_t chunks = n < 4 * nthreads ? n : 4 * nthreads;
+  run_dynamic(nthreads, chunks, [&](int64_t c, int) {
+    const int64_t b = n * c / chunks, e = n * (c + 1) / chunks;
     if (b < e) fn(b, e);
   });
 }
