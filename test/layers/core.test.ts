@@ -89,10 +89,14 @@ describe('Conv2D', () => {
     assert.equal(nb.countParams(), 3 * 3 * 2 * 8);
   });
 
-  it('gradients through the layer (relu fused) match finite differences', () => {
-    const c = new layers.Conv2D(3, [3, 3], { activation: 'relu', padding: 'same', strides: 2 });
+  it('gradients through the layer match finite differences (smooth and fused relu activations)', () => {
+    const c = new layers.Conv2D(3, [3, 3], { activation: 'tanh', padding: 'same', strides: 2 });
     c.apply(rand([1, 5, 5, 2], 0));
-    gradCheck((x) => c.apply(x), [rand([2, 5, 5, 2], 7), c.kernel!, c.bias!], { eps: 1e-3 });
+    gradCheck((x) => c.apply(x), [rand([2, 5, 5, 2], 7), c.kernel!, c.bias!]);
+    // With relu, a perturbation can cross the kink; the sum over many outputs gets a looser bound.
+    const r = new layers.Conv2D(3, [3, 3], { activation: 'relu', padding: 'valid' });
+    r.apply(rand([1, 5, 5, 2], 0));
+    gradCheck((x) => r.apply(x), [rand([2, 5, 5, 2], 8), r.kernel!, r.bias!], { eps: 1e-3, tol: 5e-2 });
   });
 
   it('says which layer does not fit which input', () => {
