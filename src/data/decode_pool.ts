@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
 import { decodeImageFile, type ColorMode } from './decode.js';
-import { aspectCropBox, resizeImage, type Interpolation } from './resize.js';
+import { aspectCropBox, padToAspect, resizeImage, type Interpolation } from './resize.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 
 export interface DecodeTask {
@@ -17,6 +17,8 @@ export interface DecodeTask {
   targetSize: readonly [number, number] | null;
   interpolation: Interpolation;
   cropToAspectRatio: boolean;
+  /** Pad (with zeros) to the target aspect ratio instead of cropping (Keras 3's padToAspectRatio). */
+  padToAspectRatio?: boolean;
   /** Random-transform parameters applied after resizing (ImageDataGenerator.flowFromDirectory). */
   augment?: AugmentParams | null;
 }
@@ -44,7 +46,11 @@ function rebuildError(e: { name: string; message: string }): Error {
 
 /** Decodes one file on the calling thread (the pool's fallback and the 0-worker mode). */
 export async function decodeTaskInline(task: DecodeTask): Promise<DecodedArray> {
-  const raw = await decodeImageFile(task.path, task.colorMode);
+  let raw = await decodeImageFile(task.path, task.colorMode);
+  if (task.padToAspectRatio && task.targetSize) {
+    const p = padToAspect(raw.data, raw.height, raw.width, raw.channels, task.targetSize[0], task.targetSize[1]);
+    raw = { data: p.data, height: p.height, width: p.width, channels: raw.channels };
+  }
   let data: Float32Array;
   let h = raw.height, w = raw.width;
   if (task.targetSize && (task.targetSize[0] !== h || task.targetSize[1] !== w || task.cropToAspectRatio)) {

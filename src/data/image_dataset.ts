@@ -36,6 +36,8 @@ export interface ImageDatasetOptions {
   followLinks?: boolean;
   /** Centre-crop each image to the target aspect ratio before resizing (smart_resize). */
   cropToAspectRatio?: boolean;
+  /** Pad each image with zeros to the target aspect ratio before resizing (Keras 3's pad_to_aspect_ratio). */
+  padToAspectRatio?: boolean;
   /** 'error' (default): an undecodable file fails the pass, naming the file; 'skip': it is left out with a warning. */
   onBadFile?: 'error' | 'skip';
   /** Print the "Found ..." / "Using ..." lines (default true). */
@@ -97,6 +99,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const onBadFile = opts.onBadFile ?? 'error';
   if (onBadFile !== 'error' && onBadFile !== 'skip') throw new ValueError(`${where}: onBadFile must be 'error' or 'skip', got '${String(onBadFile)}'`);
   checkValidationSplit(opts.validationSplit, opts.subset, shuffle, opts.seed, where);
+  if (opts.cropToAspectRatio && opts.padToAspectRatio) throw new ValueError(`${where}: only one of cropToAspectRatio and padToAspectRatio can be true`);
   const verbose = opts.verbose ?? true;
   const seed = opts.seed ?? Math.floor(getRng().random() * 1e6);
 
@@ -130,7 +133,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const noImages = (what: string) => new ValueError(`${where}: no ${what}images found in directory '${dir}'. Allowed formats: ${IMAGE_EXTENSIONS.join(', ')}`);
   const common = {
     labelMode, numClasses: index.classNames.length, colorMode, imageSize: [imageSize[0], imageSize[1]] as [number, number],
-    interpolation, cropToAspectRatio: opts.cropToAspectRatio ?? false, batchSize, seed, onBadFile,
+    interpolation, cropToAspectRatio: opts.cropToAspectRatio ?? false, padToAspectRatio: opts.padToAspectRatio ?? false, batchSize, seed, onBadFile,
     pool: opts.pool ?? getDecodePool(), classNames: index.classNames,
   };
   if (opts.subset === 'both') {
@@ -153,6 +156,7 @@ interface Common {
   imageSize: [number, number];
   interpolation: Interpolation;
   cropToAspectRatio: boolean;
+  padToAspectRatio: boolean;
   batchSize: number | null;
   seed: number;
   onBadFile: 'error' | 'skip';
@@ -172,7 +176,7 @@ function buildDataset(b: Build, c: Common): Dataset<ImageBatch> {
   let decoded = ds.map(async (i): Promise<ImageBatch | null> => {
     let img;
     try {
-      img = await c.pool.decode({ path: paths[i], colorMode: c.colorMode, targetSize: c.imageSize, interpolation: c.interpolation, cropToAspectRatio: c.cropToAspectRatio });
+      img = await c.pool.decode({ path: paths[i], colorMode: c.colorMode, targetSize: c.imageSize, interpolation: c.interpolation, cropToAspectRatio: c.cropToAspectRatio, padToAspectRatio: c.padToAspectRatio });
     } catch (e) {
       const err = e as Error;
       const msg = err.message.includes(paths[i]) ? err.message : `cannot decode image '${paths[i]}': ${err.message}`;

@@ -121,6 +121,21 @@ export function aspectCropBox(h: number, w: number, targetH: number, targetW: nu
 }
 
 /**
+ * Keras 3's pad_to_aspect_ratio: places the image, centred, on a zero canvas of the target aspect
+ * ratio (integer arithmetic as smart_resize), so resizing it does not distort.
+ */
+export function padToAspect(src: Uint8Array, h: number, w: number, c: number, targetH: number, targetW: number): { data: Uint8Array; height: number; width: number } {
+  const padH = Math.max(h, Math.floor((w * targetH) / targetW));
+  const padW = Math.max(w, Math.floor((h * targetW) / targetH));
+  if (padH === h && padW === w) return { data: src, height: h, width: w };
+  const top = Math.floor((padH - h) / 2);
+  const left = Math.floor((padW - w) / 2);
+  const out = new Uint8Array(padH * padW * c);
+  for (let y = 0; y < h; y++) out.set(src.subarray(y * w * c, (y + 1) * w * c), ((top + y) * padW + left) * c);
+  return { data: out, height: padH, width: padW };
+}
+
+/**
  * Resizes an HWC image (uint8 or float values) to outH x outW, returning float32 values (not
  * rounded, as tf.image.resize). `crop` selects a source window first (smart_resize's crop).
  */

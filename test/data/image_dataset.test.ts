@@ -199,4 +199,8 @@ test('followLinks, cropToAspectRatio, interpolation, inline pool (0 workers)', a
   const near = await collect(await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], shuffle: false, interpolation: 'nearest' }));
   assert.deepEqual([0, 1].map((x) => near.xs[0].data[x * 3]), [50, 200]);
   await assert.rejects(imageDatasetFromDirectory(dir, { ...quiet, interpolation: 'cubic' as never }), /interpolation/);
+  // pad to a square: 2x4 -> 4x4 canvas with a zero row above and below, then 4x4 -> 2x2 (nearest: rows 1, 3)
+  const pad = await collect(await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], shuffle: false, padToAspectRatio: true, interpolation: 'nearest', pool }));
+  assert.deepEqual([0, 1, 2, 3].map((p) => pad.xs[0].data[p * 3]), [50, 200, 0, 0]);
+  await assert.rejects(imageDatasetFromDirectory(dir, { ...quiet, cropToAspectRatio: true, padToAspectRatio: true }), /only one of/);
 });
