@@ -393,27 +393,31 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
   if (nthreads > M) nthreads = static_cast<int>(M);
-  std::vector<float*> parts(static_cast<size_t>(nthreads), nullptr);
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t m0, m1;
-    split_range(M, 1, tid, nt, &m0, &m1);
-    if (m0 >= m1) return;
+  // Pixel chunks claimed dynamically; each thread accumulates its chunks into its own zeroed
+  // partial result, and the partials are summed at the end.
+  const int64_t per = std::max<int64_t>(256, (M + 4 * nthreads - 1) / (4 * nthreads));
+  const int64_t chunks = (M + per - 1) / per;
+  std::vector<float> parts(static_cast<size_t>(nthreads) * rows * cols, 0.f);
+  std::vector<char> used(static_cast<size_t>(nthreads), 0);
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int tid) {
+    const int64_t m0 = ch * per, m1 = std::min(M, m0 + per);
     Workspace& ws = thread_workspace();
-    float* out = ws.aux.get<float>(static_cast<size_t>(rows * cols));
+    float* out = parts.data() + static_cast<size_t>(tid) * rows * cols;
+    used[tid] = 1;
     if (transposed) {
       DyTA ap{dy, F, m0, &ws};
       ColsB bp{&taps, x, m0, &ws};
-      igemm_serial(uk, bl, F, K, 1, m1 - m0, ap, bp, out, K, nullptr, false, ws);
+      igemm_serial(uk, bl, F, K, 1, m1 - m0, ap, bp, out, K, nullptr, false, ws, 0, true);
     } else {
       ColsTA ap{&taps, x, m0, &ws};
       RowsB bp{dy + m0 * F, F};
-      igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws);
+      igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws, 0, true);
     }
-    parts[tid] = out;
   });
   std::memset(dw, 0, sizeof(float) * K * F);
-  for (float* part : parts) {
-    if (!part) continue;
+  for (int t = 0; t < nthreads; ++t) {
+    if (!used[t]) continue;
+    const float* part = parts.data() + static_cast<size_t>(t) * rows * cols;
     if (transposed) {
       for (int64_t f = 0; f < F; ++f)
         for (int64_t p = 0; p < K; ++p) dw[p * F + f] += part[f * K + p];

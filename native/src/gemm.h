@@ -95,12 +95,13 @@ inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 //   fills ceil(nc/NR) panels, each kb.nt*kb.cc rows of NR floats, zero beyond nc;
 //   const float* direct(const KBlock&, int64_t j0, int64_t nc, int NR): the block in place when its
 //   storage already has that layout (nc == NR, row stride NR), else nullptr.
+// accumulate: C += A·B instead of C = A·B.
 // bkey (nonzero): chunks of one kernel call that share the same B pass the same key, and when B is a
 // single block (one depth block, n <= NC) a thread packs it once for all the chunks it runs.
 template <class AProv, class BProv>
 void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, int64_t ntaps, int64_t C,
                   AProv& ap, BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws,
-                  uint64_t bkey = 0) {
+                  uint64_t bkey = 0, bool accumulate = false) {
   if (m <= 0 || n <= 0) return;
   const int MR = uk.mr, NR = uk.nr;
   if (ntaps * C == 0) {
@@ -126,7 +127,7 @@ void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, i
     for (size_t kbi = 0; kbi < kbs.size(); ++kbi) {
       const KBlock& kb = kbs[kbi];
       const int64_t depth = kb.nt * kb.cc;
-      const bool first = kbi == 0, last = kbi + 1 == kbs.size();
+      const bool first = kbi == 0 && !accumulate, last = kbi + 1 == kbs.size();
       // A B block already laid out as one NR-wide panel (row stride NR) is used in place.
       const float* bdirect = bpv.direct(kb, jc, nc, NR);
       const bool single_block = kbs.size() == 1 && n <= bl.nc;
