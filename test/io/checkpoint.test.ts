@@ -1,8 +1,8 @@
 // ModelCheckpoint: file-name fields, save-best-only with Keras's messages, weights-only and
 // batch-frequency saving; the best checkpoint reloads with the model's predictions at that epoch.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as L from '../../src/layers/index.js';
@@ -14,6 +14,7 @@ import { BackupAndRestore, ModelCheckpoint, formatFilepath } from '../../src/cal
 import { loadModel, loadWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-ckpt-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('formatFilepath follows Python str.format for checkpoint names', () => {
   assert.equal(formatFilepath('w.{epoch:02d}-{val_loss:.2f}.keras', { epoch: 3, val_loss: 0.123456 }), 'w.03-0.12.keras');

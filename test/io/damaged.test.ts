@@ -1,6 +1,6 @@
 // Damaged, truncated and foreign files give a clear FileFormatError naming the file and what is
 // wrong — never a crash; a failed save leaves the previous file intact.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -13,6 +13,7 @@ import { H5Writer } from '../../src/io/h5.js';
 import { loadModel, loadWeights, saveModel } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-damaged-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function small(): Sequential {
   return new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)], { name: 'small' });

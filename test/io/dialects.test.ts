@@ -4,9 +4,9 @@
 // archive with DTypePolicy objects and extra keys, and a Keras 2.13 archive using
 // _layer_checkpoint_dependencies with non-matching group names. Also config dialects normalised
 // on their own (Keras 2 / 3 JSON), and Lambda layers refused by name.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
@@ -23,6 +23,7 @@ import { FileFormatError } from '../../src/errors.js';
 import { loadModel, loadWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-dialects-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const quiet = { warn: () => {} };
 const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
 const skipMsg = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;

@@ -1,9 +1,9 @@
 // Every layer class convkit registers survives .keras, .h5 and TF.js round trips: same config,
 // same weights, same predictions. Classes without a sample here are listed (not failed), so a new
 // layer shows up as missing coverage.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as L from '../../src/layers/index.js';
@@ -15,6 +15,7 @@ import { setRandomSeed } from '../../src/tensor/random.js';
 import { loadModel, saveModel } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-every-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function rand(shape: number[], seed: number): Tensor {
   let s = seed;

@@ -1,8 +1,8 @@
 // The HDF5 layer: reading real Keras files (attributes of every kind, datasets), writing and
 // reading back, and clear errors for foreign, truncated and missing files.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { H5Reader, H5Writer, withH5 } from '../../src/io/h5.js';
@@ -13,6 +13,7 @@ const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
 const haveFix = existsSync(FIX);
 const skipMsg = haveFix ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-h5-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 test('reads a Keras 2.10 file: vlen strings, string lists, empty weight_names, datasets', { skip: skipMsg }, async () => {
   await withH5(path.join(FIX, 'keras2circom', 'model.h5'), (root) => {

@@ -1,9 +1,9 @@
 // Files convkit writes follow Keras's on-disk layout (spec section 3), checked with h5wasm and a
 // raw look at the zip: member names and storage, config.json keys, weight group paths, attribute
 // names, dataset shapes, optimizer variables.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
@@ -16,6 +16,7 @@ import { saveModel, saveWeights } from '../../src/io/index.js';
 import { type H5Group, withH5 } from '../../src/io/h5.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-layout-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function trained(): Promise<Sequential> {
   setRandomSeed(4);

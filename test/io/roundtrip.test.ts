@@ -1,8 +1,8 @@
 // Round trips through every format for every layer type: the reloaded model predicts the same
 // numbers, prints the same summary and (for .keras / .weights.h5) has the same optimizer state.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as L from '../../src/layers/index.js';
@@ -13,6 +13,7 @@ import { setRandomSeed } from '../../src/tensor/random.js';
 import { loadModel, loadWeights, saveModel, saveWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-rt-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const quiet = { warn: () => {} };
 
 function rand(shape: number[], seed: number): Tensor {

@@ -2,9 +2,9 @@
 // models saved by tfjs load in convkit with the same predictions; models convkit writes load in
 // tfjs with the same predictions; converter-style files (weights alphabetical), float16 and
 // quantized weights, and 4 MiB sharding.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +18,7 @@ import { withH5 } from '../../src/io/h5.js';
 import { readLegacyWeights } from '../../src/io/legacy_read.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-tfjs-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
 const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
 const skipFix = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
 const quiet = { warn: () => {} };
