@@ -63,6 +63,8 @@ abstract class SpatialDropout extends RandomTrainingLayer {
   override getConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = { ...super.getConfig(), rate: this.rate, seed: this.seed };
     if (this.spatialRank > 1) c.data_format = this.dataFormat;
+    // Keras 3's SpatialDropout constructors reject a `trainable` argument.
+    delete c.trainable;
     return c;
   }
 

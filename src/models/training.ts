@@ -267,9 +267,13 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
   const trackers = makeTrackers(c);
   let persistentIter: AsyncIterator<Tensor | Tensor[]> | null = null;
 
+  // Callbacks such as BackupAndRestore may move the starting epoch during onTrainBegin (as in Keras).
+  const resumable = model as unknown as { _initialEpoch: number };
+  resumable._initialEpoch = args.initialEpoch ?? 0;
   await list.call('onTrainBegin');
+  const firstEpoch = resumable._initialEpoch;
   let lastLogs: Logs = {};
-  for (let epoch = args.initialEpoch ?? 0; epoch < epochs && !model.stopTraining; epoch++) {
+  for (let epoch = firstEpoch; epoch < epochs && !model.stopTraining; epoch++) {
     trackers.loss.reset();
     trackers.metrics.forEach((m) => m.reset());
     await list.call('onEpochBegin', epoch);
@@ -299,7 +303,7 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
         if (r.done) break;
         const b = unpack(r.value, 'fit');
         if (!b.y) throw new ValueError('fit: the dataset must yield [x, y] pairs');
-        if (step === 0 && epoch === (args.initialEpoch ?? 0)) checkInputs(model, b.xs, 'fit');
+        if (step === 0 && epoch === firstEpoch) checkInputs(model, b.xs, 'fit');
         await runBatch(b.xs, b.y, b.sw);
       }
       if (steps === null) list.setParams({ epochs, steps: step, verbose });

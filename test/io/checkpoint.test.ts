@@ -128,6 +128,8 @@ test('BackupAndRestore: an interrupted fit leaves a backup; the next fit restore
     restored: number[] = [];
     iterations = 0;
     initialEpoch: number | undefined;
+    epochsRun: number[] = [];
+    override onEpochBegin(epoch: number): void { this.epochsRun.push(epoch); }
     override onTrainBegin(): void {
       this.restored = Array.from(this.model.layers[0].weights[0].data);
       this.iterations = this.model.compiled.optimizer.iterations;
@@ -139,5 +141,6 @@ test('BackupAndRestore: an interrupted fit leaves a backup; the next fit restore
   assert.deepEqual(peek.restored, crash.weightsAtEnd);
   assert.equal(peek.iterations, 6);
   assert.equal(peek.initialEpoch, 3);
+  assert.deepEqual(peek.epochsRun, [3, 4], 'fit resumes after the last completed epoch');
   assert.ok(!existsSync(dir), 'the backup is deleted after a completed fit');
 });
