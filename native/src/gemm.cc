@@ -1,6 +1,7 @@
 // Matrix multiply entry point, kernel selection, cache blocking and the matmul A/B providers.
 #include "gemm.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -145,55 +146,63 @@ struct MatB {
 
 }  // namespace
 
-// Several threads over M with one shared packed B block: the threads pack disjoint NR-panels of
-// B, meet at a barrier, then each multiplies its own rows against the whole block.
-static void sgemm_shared_b(const UKernel& uk, const Blocking& bl, bool transA, bool transB, int64_t m, int64_t n,
-                           int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc,
-                           const float* bias, bool relu, int nthreads) {
+// Several threads: B is packed once, whole (every NC x KC block), by the threads together, then
+// the threads claim MC-row blocks of C dynamically and multiply them against the packed B. A thread
+// whose core is busy with other work simply takes fewer blocks.
+static void sgemm_prepacked_b(const UKernel& uk, const Blocking& bl, bool transA, bool transB, int64_t m, int64_t n,
+                              int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float* c,
+                              int64_t ldc, const float* bias, bool relu, int nthreads) {
   const int MR = uk.mr, NR = uk.nr;
   const std::vector<KBlock> kbs = make_kblocks(1, k, bl.kc);
-  const int64_t ncb = n < bl.nc ? n : bl.nc;
-  const int64_t max_depth = kbs.empty() ? 0 : kbs[0].cc;
-  std::vector<float, AlignedAlloc<float>> bshared(static_cast<size_t>(round_up(ncb, NR) * max_depth));
-  float* bp = bshared.data();
-  SpinBarrier barrier(nthreads);
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t m0, m1;
-    split_range(m, MR, tid, nt, &m0, &m1);
+  const int64_t njc = (n + bl.nc - 1) / bl.nc, nkb = static_cast<int64_t>(kbs.size());
+  // Block (jc, kb) starts at offset[jc * nkb + kb]; each holds ceil(nc/NR) panels of depth x NR.
+  std::vector<int64_t> offset(static_cast<size_t>(njc * nkb + 1), 0);
+  for (int64_t jb = 0; jb < njc; ++jb) {
+    const int64_t nc = std::min<int64_t>(bl.nc, n - jb * bl.nc);
+    for (int64_t kb = 0; kb < nkb; ++kb) {
+      const size_t idx = static_cast<size_t>(jb * nkb + kb);
+      offset[idx + 1] = offset[idx] + round_up(nc, NR) * kbs[static_cast<size_t>(kb)].cc;
+    }
+  }
+  // The calling thread's grow-only scratch (no zero fill, no fresh pages on repeated calls).
+  float* const packed_b = thread_workspace().shared_b.get<float>(static_cast<size_t>(offset.back()));
+  MatB bpv{b, ldb, transB};
+  // Pack tasks: one NR panel group of one block each (about 8 per block) so both threads share it.
+  const int64_t groups = 8;
+  run_dynamic(nthreads, njc * nkb * groups, [&](int64_t task, int) {
+    const int64_t blk = task / groups, grp = task % groups;
+    const int64_t jb = blk / nkb, kb = blk % nkb;
+    const int64_t nc = std::min<int64_t>(bl.nc, n - jb * bl.nc);
+    const int64_t panels = (nc + NR - 1) / NR;
+    const int64_t p0 = panels * grp / groups, p1 = panels * (grp + 1) / groups;
+    if (p0 >= p1) return;
+    const KBlock& kbk = kbs[static_cast<size_t>(kb)];
+    const int64_t c0 = p0 * NR, c1 = std::min(p1 * NR, nc);
+    bpv.pack(kbk, jb * bl.nc + c0, c1 - c0, packed_b + offset[static_cast<size_t>(blk)] + p0 * kbk.cc * NR, NR);
+  });
+  const int64_t mchunks = (m + bl.mc - 1) / bl.mc;
+  run_dynamic(nthreads, mchunks, [&](int64_t ch, int) {
+    const int64_t ic = ch * bl.mc, mc = std::min(bl.mc, m - ic);
     Workspace& ws = thread_workspace();
-    const int64_t mcb = (m1 - m0) < bl.mc ? (m1 - m0) : bl.mc;
-    const float** ind = ws.ind.get<const float*>(static_cast<size_t>(round_up(mcb > 0 ? mcb : 1, MR)));
-    MatA ap{transA ? a + m0 : a + m0 * lda, lda, transA, &ws};
-    MatB bpv{b, ldb, transB};
-    for (int64_t jc = 0; jc < n; jc += bl.nc) {
-      const int64_t nc = n - jc < bl.nc ? n - jc : bl.nc;
-      const int64_t panels = (nc + NR - 1) / NR;
-      for (size_t kbi = 0; kbi < kbs.size(); ++kbi) {
-        const KBlock& kb = kbs[kbi];
-        const int64_t depth = kb.cc;
-        const bool first = kbi == 0, last = kbi + 1 == kbs.size();
-        int64_t p0, p1;
-        split_range(panels, 1, tid, nt, &p0, &p1);
-        if (p0 < p1) {
-          const int64_t c0 = p0 * NR, c1 = p1 * NR < nc ? p1 * NR : nc;
-          bpv.pack(kb, jc + c0, c1 - c0, bp + p0 * depth * NR, NR);
-        }
-        barrier.wait();
-        for (int64_t ic = m0; ic < m1; ic += bl.mc) {
-          const int64_t mc = m1 - ic < bl.mc ? m1 - ic : bl.mc;
-          ap.build(ic - m0, mc, kb, ind, MR);
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const int nr = static_cast<int>(nc - jr < NR ? nc - jr : NR);
-            const float* bpanel = bp + (jr / NR) * depth * NR;
-            const float* bj = last && bias ? bias + jc + jr : nullptr;
-            for (int64_t ir = 0; ir < mc; ir += MR) {
-              const int mr = static_cast<int>(mc - ir < MR ? mc - ir : MR);
-              uk.fn(1, depth, ind + ir, bpanel, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr, first ? 0 : 1, bj,
-                    last && relu ? 1 : 0);
-            }
+    const float** ind = ws.ind.get<const float*>(static_cast<size_t>(round_up(mc, MR)));
+    MatA ap{transA ? a + ic : a + ic * lda, lda, transA, &ws};
+    for (int64_t jb = 0; jb < njc; ++jb) {
+      const int64_t jc = jb * bl.nc, nc = std::min<int64_t>(bl.nc, n - jc);
+      for (int64_t kb = 0; kb < nkb; ++kb) {
+        const KBlock& kbk = kbs[static_cast<size_t>(kb)];
+        const bool first = kb == 0, last = kb + 1 == nkb;
+        const float* bp = packed_b + offset[static_cast<size_t>(jb * nkb + kb)];
+        ap.build(0, mc, kbk, ind, MR);
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int nr = static_cast<int>(std::min<int64_t>(NR, nc - jr));
+          const float* bpanel = bp + (jr / NR) * kbk.cc * NR;
+          const float* bj = last && bias ? bias + jc + jr : nullptr;
+          for (int64_t ir = 0; ir < mc; ir += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, mc - ir));
+            uk.fn(1, kbk.cc, ind + ir, bpanel, c + (ic + ir) * ldc + jc + jr, ldc, mr, nr, first ? 0 : 1, bj,
+                  last && relu ? 1 : 0);
           }
         }
-        barrier.wait();
       }
     }
   });
@@ -208,8 +217,10 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
   const int64_t units = split_m ? (m + uk.mr - 1) / uk.mr : (n + uk.nr - 1) / uk.nr;
   if (nthreads > units) nthreads = static_cast<int>(units);
   if (nthreads < 1) nthreads = 1;
-  if (nthreads > 1 && split_m && k > 0 && static_cast<int64_t>(n) * k >= (int64_t(1) << 16)) {
-    sgemm_shared_b(uk, bl, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, relu, nthreads);
+  // Large B (up to 64 MiB packed) with enough row blocks: pack once, share, claim rows dynamically.
+  if (nthreads > 1 && split_m && k > 0 && n * k >= (int64_t(1) << 16) && n * k <= (int64_t(1) << 24) &&
+      m >= 2 * bl.mc) {
+    sgemm_prepacked_b(uk, bl, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, relu, nthreads);
     return;
   }
   run_parallel(nthreads, [&](int tid, int nt) {

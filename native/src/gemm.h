@@ -22,24 +22,6 @@
 
 namespace ck {
 
-template <class T>
-struct AlignedAlloc {
-  using value_type = T;
-  AlignedAlloc() = default;
-  template <class U>
-  AlignedAlloc(const AlignedAlloc<U>&) {}
-  T* allocate(size_t n) {
-    void* p = std::aligned_alloc(64, (n * sizeof(T) + 63) / 64 * 64);
-    if (!p) throw std::bad_alloc();
-    return static_cast<T*>(p);
-  }
-  void deallocate(T* p, size_t) { std::free(p); }
-  template <class U>
-  bool operator==(const AlignedAlloc<U>&) const { return true; }
-  template <class U>
-  bool operator!=(const AlignedAlloc<U>&) const { return false; }
-};
-
 struct Blocking {
   int64_t mc, kc, nc;
 };
@@ -73,7 +55,7 @@ class Scratch {
 };
 
 struct Workspace {
-  Scratch bpack, apack, ind, zeros, cols, aux, aux2;
+  Scratch bpack, apack, ind, zeros, cols, aux, aux2, shared_b;
   uint64_t bkey = 0;  // call key of the B block now in bpack (0: none), see igemm_serial
 };
 // A fresh nonzero key per kernel call, for igemm_serial's packed-B reuse across chunks of one call.

@@ -236,21 +236,6 @@ Pool& pool() {
 
 }  // namespace
 
-void SpinBarrier::wait() {
-  if (n_ <= 1) return;
-  const int g = gen_.load(std::memory_order_acquire);
-  if (count_.fetch_add(1, std::memory_order_acq_rel) == n_ - 1) {
-    count_.store(0, std::memory_order_relaxed);
-    gen_.fetch_add(1, std::memory_order_acq_rel);
-    return;
-  }
-  int spins = 0;
-  while (gen_.load(std::memory_order_acquire) == g) {
-    if (++spins < 8192) cpu_relax();
-    else std::this_thread::yield();
-  }
-}
-
 int num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(n); }
 void run_parallel(int nthreads, const std::function<void(int, int)>& fn) { pool().run(nthreads, fn); }

@@ -3,7 +3,6 @@
 // then sleep on a condition variable. Nested calls from inside a job run inline on one thread.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <functional>
 
@@ -17,18 +16,6 @@ void run_parallel(int nthreads, const std::function<void(int, int)>& fn);
 // Runs fn(chunk, tid) for every chunk in [0, nchunks) on up to nthreads threads that claim chunks
 // dynamically (robust when a core is busy with other work); tid < nthreads identifies the thread.
 void run_dynamic(int nthreads, int64_t nchunks, const std::function<void(int64_t, int)>& fn);
-
-// Barrier for the threads of one run_parallel job (spins, then yields).
-class SpinBarrier {
- public:
-  explicit SpinBarrier(int n) : n_(n) {}
-  void wait();
-
- private:
-  std::atomic<int> count_{0};
-  std::atomic<int> gen_{0};
-  int n_;
-};
 
 // Splits [0, n) into nthreads contiguous ranges, each a multiple of `align` except the last.
 inline void split_range(int64_t n, int64_t align, int tid, int nthreads, int64_t* b, int64_t* e) {

@@ -108,6 +108,16 @@ describe('native backend vs reference backend', { skip }, () => {
         setNumThreads(initialThreads);
       });
 
+      test('matmul: large shapes (shared packed-B path, dynamic row blocks)', () => {
+        setIsa(isa);
+        const [m, n, k] = [811, 97, 700];
+        for (const ta of [false, true]) for (const tb of [false, true]) {
+          const a = randn(m * k), b = randn(k * n), bias = randn(n);
+          close(native.matmul(a, b, m, n, k, ta, tb, bias, 'relu'), jsBackend.matmul(a, b, m, n, k, ta, tb, bias, 'relu'), k,
+            `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb}`);
+        }
+      });
+
       test('conv2d forward / backprop-input / backprop-filter', () => {
         setIsa(isa);
         for (const threads of [initialThreads, 3]) {
