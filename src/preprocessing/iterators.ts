@@ -10,9 +10,10 @@ import { getRng, RandomGenerator } from '../tensor/random.js';
 import { printMessage } from '../utils/progbar.js';
 import { Tensor } from '../tensor/tensor.js';
 import { channelsFor, checkColorMode, type ColorMode } from '../data/decode.js';
-import { getDecodePool, type DecodePool } from '../data/decode_pool.js';
+import { getDecodePool, type DecodedArray, type DecodePool } from '../data/decode_pool.js';
 import { codePointCompare, listImageFiles } from '../data/directory.js';
 import { checkInterpolation, type Interpolation } from '../data/resize.js';
+import { saveImg } from '../utils/image.js';
 import type { ImageDataGenerator } from './image_data_generator.js';
 
 export type Batch = Tensor | [Tensor, Tensor] | [Tensor, Tensor, Tensor];
@@ -76,7 +77,27 @@ abstract class BatchIterator implements AsyncIterable<Batch> {
   }
 }
 
-export interface FlowOptions {
+/** Keras's save_to_dir / save_prefix / save_format: write every generated image (to look at the augmentation). */
+export interface SaveOptions {
+  saveToDir?: string | null;
+  savePrefix?: string;
+  saveFormat?: 'png' | 'jpeg' | 'jpg' | 'bmp' | 'webp';
+}
+
+/** Writes a batch's images as files (pixel values mapped min..max to 0..255, as Keras's array_to_img). */
+async function saveBatch(bx: Tensor, indices: ArrayLike<number>, opts: SaveOptions, rng: RandomGenerator): Promise<void> {
+  if (!opts.saveToDir) return;
+  const [n, h, w, c] = bx.shape;
+  const per = h * w * c;
+  const fmt = opts.saveFormat ?? 'png';
+  for (let i = 0; i < n; i++) {
+    const img = new Tensor((bx.data as Float32Array).slice(i * per, (i + 1) * per), [h, w, c]);
+    const name = `${opts.savePrefix ?? ''}_${indices[i]}_${rng.int(1e7)}.${fmt}`;
+    await saveImg(path.join(opts.saveToDir, name), img, { scale: true });
+  }
+}
+
+export interface FlowOptions extends SaveOptions {
   batchSize?: number;
   shuffle?: boolean;
   seed?: number;
@@ -90,6 +111,7 @@ export class NumpyArrayIterator extends BatchIterator {
   readonly x: Tensor;
   readonly y: Tensor | null;
   readonly sampleWeight: Tensor | null;
+  private readonly save: SaveOptions;
 
   constructor(x: Tensor, y: Tensor | null, readonly generator: ImageDataGenerator, opts: FlowOptions = {}) {
     const where = 'ImageDataGenerator.flow';
@@ -115,6 +137,7 @@ export class NumpyArrayIterator extends BatchIterator {
     this.x = xs;
     this.y = ys;
     this.sampleWeight = sws;
+    this.save = { saveToDir: opts.saveToDir, savePrefix: opts.savePrefix, saveFormat: opts.saveFormat };
   }
 
   /** The transformed images of the given sample indices (Keras's _get_batches_of_transformed_samples). */
@@ -140,13 +163,16 @@ export class NumpyArrayIterator extends BatchIterator {
   }
 
   async next(): Promise<Batch> {
-    return this.transformedBatch(this.nextIndices());
+    const idx = this.nextIndices();
+    const b = this.transformedBatch(idx);
+    if (this.save.saveToDir) await saveBatch(b instanceof Tensor ? b : b[0], idx, this.save, this.rng);
+    return b;
   }
 }
 
 export type ClassMode = 'categorical' | 'binary' | 'sparse' | 'input' | null;
 
-export interface FlowFromDirectoryOptions {
+export interface FlowFromDirectoryOptions extends SaveOptions {
   /** [height, width], default [256, 256]. */
   targetSize?: readonly [number, number];
   colorMode?: ColorMode;
@@ -191,9 +217,10 @@ export class DirectoryIterator extends BatchIterator {
   readonly interpolation: Interpolation;
   readonly keepAspectRatio: boolean;
   private readonly pool: DecodePool;
-  private readonly queue: Promise<Batch>[] = [];
+  private readonly queue: Promise<{ batch: Batch; indices: number[] }>[] = [];
   private readonly ahead: number;
   private readonly onBadFile: 'error' | 'skip';
+  private readonly save: SaveOptions;
 
   constructor(dir: string, readonly generator: ImageDataGenerator, opts: FlowFromDirectoryOptions = {}) {
     const where = 'ImageDataGenerator.flowFromDirectory';
@@ -231,6 +258,12 @@ export class DirectoryIterator extends BatchIterator {
     this.pool = opts.pool ?? getDecodePool();
     this.ahead = Math.max(1, opts.prefetch ?? 2);
     this.onBadFile = opts.onBadFile ?? 'error';
+    this.save = { saveToDir: opts.saveToDir, savePrefix: opts.savePrefix, saveFormat: opts.saveFormat };
+  }
+
+  /** Alias of classes (Keras's DirectoryIterator.labels). */
+  get labels(): Int32Array {
+    return this.classes;
   }
 
   get numClasses(): number {
@@ -243,7 +276,7 @@ export class DirectoryIterator extends BatchIterator {
   }
 
   /** Starts decoding one batch: indices and random parameters are drawn now, in order. */
-  private schedule(): Promise<Batch> {
+  private schedule(): Promise<{ batch: Batch; indices: number[] }> {
     const idx = this.nextIndices();
     const [h, w] = this.targetSize;
     const c = channelsFor(this.colorMode);
@@ -255,7 +288,7 @@ export class DirectoryIterator extends BatchIterator {
         path: this.filepaths[j], colorMode: this.colorMode, targetSize: this.targetSize,
         interpolation: this.interpolation, cropToAspectRatio: this.keepAspectRatio, augment,
       });
-      return p.then((r) => r, (e: Error) => {
+      return p.then((r): DecodedArray | null => r, (e: Error) => {
         const file = this.filepaths[j];
         const msg = e.message.includes(file) ? e.message : `cannot decode image '${file}': ${e.message}`;
         if (this.onBadFile === 'skip') {
@@ -265,36 +298,47 @@ export class DirectoryIterator extends BatchIterator {
         throw new FileFormatError(msg);
       });
     });
-    const batch = Promise.all(jobs).then((imgs) => {
-      const keep: number[] = [];
-      imgs.forEach((im, i) => { if (im) keep.push(i); });
-      const per = h * w * c;
-      const out = new Float32Array(keep.length * per);
-      keep.forEach((k, i) => out.set(g.standardize(new Tensor(imgs[k]!.data, [h, w, c])).data, i * per));
-      const bx = new Tensor(out, [keep.length, h, w, c]);
-      const labels = keep.map((k) => this.classes[idx[k]]);
-      switch (this.classMode) {
-        case null: return bx;
-        case 'input': return [bx, bx.clone()] as Batch;
-        case 'sparse':
-        case 'binary': return [bx, new Tensor(Float32Array.from(labels), [keep.length])] as Batch;
-        case 'categorical': {
-          const y = new Float32Array(keep.length * this.numClasses);
-          labels.forEach((l, i) => { y[i * this.numClasses + l] = 1; });
-          return [bx, new Tensor(y, [keep.length, this.numClasses])] as Batch;
-        }
-      }
-    });
+    const batch = Promise.all(jobs).then((imgs) => this.assemble(imgs, idx));
     batch.catch(() => undefined); // reported when awaited
     return batch;
+  }
+
+  /** Standardizes the decoded images and builds [x, y] for the class mode. */
+  private assemble(imgs: (DecodedArray | null)[], idx: Int32Array): { batch: Batch; indices: number[] } {
+    const [h, w] = this.targetSize;
+    const c = channelsFor(this.colorMode);
+    const keep: number[] = [];
+    imgs.forEach((im, i) => { if (im) keep.push(i); });
+    const per = h * w * c;
+    const out = new Float32Array(keep.length * per);
+    keep.forEach((k, i) => out.set(this.generator.standardize(new Tensor(imgs[k]!.data, [h, w, c])).data, i * per));
+    const bx = new Tensor(out, [keep.length, h, w, c]);
+    const indices = keep.map((k) => idx[k]);
+    const labels = indices.map((j) => this.classes[j]);
+    let batch: Batch;
+    switch (this.classMode) {
+      case null: batch = bx; break;
+      case 'input': batch = [bx, bx.clone()]; break;
+      case 'sparse':
+      case 'binary': batch = [bx, new Tensor(Float32Array.from(labels), [keep.length])]; break;
+      case 'categorical': {
+        const y = new Float32Array(keep.length * this.numClasses);
+        labels.forEach((l, i) => { y[i * this.numClasses + l] = 1; });
+        batch = [bx, new Tensor(y, [keep.length, this.numClasses])];
+        break;
+      }
+    }
+    return { batch, indices };
   }
 
   async next(): Promise<Batch> {
     if (this.n === 0) throw new ValueError(`ImageDataGenerator.flowFromDirectory: no images found in '${this.directory}' (formats ${DIRECTORY_ITERATOR_FORMATS.join(', ')})`);
     while (this.queue.length < this.ahead + 1) this.queue.push(this.schedule());
-    const b = this.queue.shift()!;
+    const first = this.queue.shift()!;
     this.queue.push(this.schedule());
-    return b;
+    const { batch, indices } = await first;
+    if (this.save.saveToDir) await saveBatch(batch instanceof Tensor ? batch : batch[0], indices, this.save, this.rng);
+    return batch;
   }
 
   override reset(): void {

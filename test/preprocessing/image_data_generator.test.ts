@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { setPrintFunction } from '../../src/utils/progbar.js';
@@ -49,6 +50,12 @@ test('flow: batch shapes, partial last batch, cardinality, loops forever, y foll
   assert.deepEqual([b0.data[0], b0.data[16], b0.data[32]], [0, 1, 2]);
   assert.throws(() => new ImageDataGenerator().flow(tensor([1, 2]), null), /rank 4/);
   assert.throws(() => new ImageDataGenerator().flow(x, tensor([1, 2])), /same length/);
+  // saveToDir writes every generated image
+  const out = tempDir('convkit-idg-save-');
+  await new ImageDataGenerator({ rotationRange: 30 }).flow(x, y, { batchSize: 4, seed: 1, saveToDir: out, savePrefix: 'aug' }).next();
+  const files = readdirSync(out);
+  assert.equal(files.length, 4);
+  assert.ok(files.every((f) => /^aug_\d+_\d+\.png$/.test(f)), files.join(','));
 });
 
 test('flow subsets with validationSplit (validation = first part) and sample weights', async () => {
@@ -174,6 +181,10 @@ test('flowFromDirectory: classes, class modes, message, cardinality, augmentatio
   assert.deepEqual(none.shape, [2, 2, 2, 1]);
   const only = new ImageDataGenerator().flowFromDirectory(dir, { ...quiet, classes: ['dogs'], targetSize: [2, 2] });
   assert.equal(only.n, 2);
+  assert.deepEqual(Array.from(only.labels), [0, 0]);
+  const saveDir = tempDir('convkit-idg-save-');
+  await new ImageDataGenerator({ horizontalFlip: true }).flowFromDirectory(dir, { ...quiet, targetSize: [4, 4], batchSize: 3, saveToDir: saveDir, saveFormat: 'jpeg' }).next();
+  assert.equal(readdirSync(saveDir).filter((f) => f.endsWith('.jpeg')).length, 3);
   // validation split per class: the first fraction of each class's files
   const g = new ImageDataGenerator({ validationSplit: 0.5 });
   const v = g.flowFromDirectory(dir, { ...quiet, subset: 'validation', targetSize: [2, 2], shuffle: false });
