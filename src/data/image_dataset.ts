@@ -134,7 +134,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const common = {
     labelMode, numClasses: index.classNames.length, colorMode, imageSize: [imageSize[0], imageSize[1]] as [number, number],
     interpolation, cropToAspectRatio: opts.cropToAspectRatio ?? false, padToAspectRatio: opts.padToAspectRatio ?? false, batchSize, seed, onBadFile,
-    pool: opts.pool ?? getDecodePool(), classNames: index.classNames,
+    pool: opts.pool ?? null, classNames: index.classNames,
   };
   if (opts.subset === 'both') {
     const tr = take('training');
@@ -160,7 +160,8 @@ interface Common {
   batchSize: number | null;
   seed: number;
   onBadFile: 'error' | 'skip';
-  pool: DecodePool;
+  /** null: the shared pool, looked up at each decode (so closeDecodePool() never strands a dataset). */
+  pool: DecodePool | null;
   classNames: string[];
 }
 
@@ -171,12 +172,12 @@ function buildDataset(b: Build, c: Common): Dataset<ImageBatch> {
   let ds: Dataset<number> = Dataset.range(n);
   if (b.shuffleLocal) ds = ds.shuffle(c.batchSize !== null ? c.batchSize * 8 : 1024, { seed: c.seed });
   // Enough decodes in flight that the workers keep busy through a training step.
-  const par = Math.max(4 * c.pool.size, 2 * (c.batchSize ?? 16), 8);
+  const par = Math.max(4 * (c.pool ?? getDecodePool()).size, 2 * (c.batchSize ?? 16), 8);
   const lm = c.labelMode;
   let decoded = ds.map(async (i): Promise<ImageBatch | null> => {
     let img;
     try {
-      img = await c.pool.decode({ path: paths[i], colorMode: c.colorMode, targetSize: c.imageSize, interpolation: c.interpolation, cropToAspectRatio: c.cropToAspectRatio, padToAspectRatio: c.padToAspectRatio });
+      img = await (c.pool ?? getDecodePool()).decode({ path: paths[i], colorMode: c.colorMode, targetSize: c.imageSize, interpolation: c.interpolation, cropToAspectRatio: c.cropToAspectRatio, padToAspectRatio: c.padToAspectRatio });
     } catch (e) {
       const err = e as Error;
       const msg = err.message.includes(paths[i]) ? err.message : `cannot decode image '${paths[i]}': ${err.message}`;

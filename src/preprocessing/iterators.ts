@@ -216,7 +216,7 @@ export class DirectoryIterator extends BatchIterator {
   readonly classMode: ClassMode;
   readonly interpolation: Interpolation;
   readonly keepAspectRatio: boolean;
-  private readonly pool: DecodePool;
+  private readonly pool: DecodePool | null;
   private readonly queue: Promise<{ batch: Batch; indices: number[] }>[] = [];
   private readonly ahead: number;
   private readonly onBadFile: 'error' | 'skip';
@@ -255,7 +255,7 @@ export class DirectoryIterator extends BatchIterator {
     this.classMode = classMode;
     this.interpolation = interpolation;
     this.keepAspectRatio = opts.keepAspectRatio ?? false;
-    this.pool = opts.pool ?? getDecodePool();
+    this.pool = opts.pool ?? null;
     this.ahead = Math.max(1, opts.prefetch ?? 2);
     this.onBadFile = opts.onBadFile ?? 'error';
     this.save = { saveToDir: opts.saveToDir, savePrefix: opts.savePrefix, saveFormat: opts.saveFormat };
@@ -284,7 +284,7 @@ export class DirectoryIterator extends BatchIterator {
     const random = g.hasRandomTransform;
     const jobs = Array.from(idx, (j) => {
       const augment = random ? g.augmentParams(g.getRandomTransform([h, w, c], this.rng), h, w) : null;
-      const p = this.pool.decode({
+      const p = (this.pool ?? getDecodePool()).decode({
         path: this.filepaths[j], colorMode: this.colorMode, targetSize: this.targetSize,
         interpolation: this.interpolation, cropToAspectRatio: this.keepAspectRatio, augment,
       });

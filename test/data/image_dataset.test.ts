@@ -196,6 +196,11 @@ test('followLinks, cropToAspectRatio, interpolation, inline pool (0 workers)', a
   const bil = await collect(await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], shuffle: false }));
   // bilinear 4 -> 2 columns: x_in = 0.5, 2.5 -> 25, 175
   assert.deepEqual([0, 1].map((x) => bil.xs[0].data[x * 3]), [25, 175]);
+  // closing the shared pool does not strand a dataset made with it: the next pass starts a new pool
+  const reuse = await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], shuffle: false });
+  await collect(reuse);
+  await closeDecodePool();
+  assert.equal((await collect(reuse)).xs[0].shape[0], 1);
   const near = await collect(await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], shuffle: false, interpolation: 'nearest' }));
   assert.deepEqual([0, 1].map((x) => near.xs[0].data[x * 3]), [50, 200]);
   await assert.rejects(imageDatasetFromDirectory(dir, { ...quiet, interpolation: 'cubic' as never }), /interpolation/);
