@@ -8,7 +8,9 @@ export {
 } from './image_dataset.js';
 export { DecodePool, getDecodePool, closeDecodePool, defaultWorkerCount, type DecodeTask, type DecodedArray } from './decode_pool.js';
 export { decodeImage, decodeImageFile, decodeBmp, encodeBmp24, convertChannels, channelsFor, type ColorMode, type RawImage } from './decode.js';
-export { resizeImage, aspectCropBox, type Interpolation, type CropBox } from './resize.js';
+export { resizeImage, aspectCropBox, padToAspect, type Interpolation, type CropBox } from './resize.js';
+export { applyAugment, type AugmentParams } from './augment.js';
+export { MT19937 } from './mt19937.js';
 export { indexDirectory, listImageFiles, IMAGE_EXTENSIONS } from './directory.js';
 export {
   affineTransform, affineTransformBatch, composeTransforms, fixIndex, rotationMatrix, zoomMatrix, translationMatrix,
