@@ -34,6 +34,12 @@ test('every format decodes to the pixels written (lossless formats exactly)', as
   const few = pixels(3, 3, 3, (y, x) => ((x + y) % 2 ? 200 : 10));
   await writeImage(path.join(dir, 'few.gif'), few, 3, 3, 3);
   assert.deepEqual(Array.from((await loadImg(path.join(dir, 'few.gif'))).data), Array.from(few));
+  // an animated GIF gives its first frame
+  const frame = (r: number, b: number) => sharp({ create: { width: 4, height: 3, channels: 3, background: { r, g: 10, b } } }).png().toBuffer();
+  writeFileSync(path.join(dir, 'anim.gif'), await sharp([await frame(200, 10), await frame(10, 200)], { join: { animated: true } }).gif().toBuffer());
+  const anim = await loadImg(path.join(dir, 'anim.gif'));
+  assert.deepEqual([anim.height, anim.width, anim.channels], [3, 4, 3]);
+  assert.deepEqual(Array.from(anim.data.subarray(0, 3)), [200, 10, 10]);
 });
 
 test('colour modes: grayscale uses PIL luminance, rgba adds opaque alpha, gray expands', async () => {
