@@ -393,37 +393,40 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
   if (nthreads > M) nthreads = static_cast<int>(M);
-  // Pixel chunks claimed dynamically; each thread accumulates its chunks into its own zeroed
-  // partial result, and the partials are summed at the end.
-  const int64_t per = std::max<int64_t>(256, (M + 4 * nthreads - 1) / (4 * nthreads));
-  const int64_t chunks = (M + per - 1) / per;
-  std::vector<float> parts(static_cast<size_t>(nthreads) * rows * cols, 0.f);
-  std::vector<char> used(static_cast<size_t>(nthreads), 0);
-  run_dynamic(nthreads, chunks, [&](int64_t ch, int tid) {
+  // Pixel chunks claimed dynamically, each into its own partial result; the partials are summed in
+  // chunk order, so the result does not depend on which thread ran which chunk (runs with the same
+  // seed and thread count are bit-identical). Partials are capped at 64 MiB in all.
+  int64_t chunks = std::min<int64_t>(M, 4 * static_cast<int64_t>(nthreads));
+  const int64_t budget = (int64_t(16) << 20) / std::max<int64_t>(1, rows * cols);
+  chunks = std::max<int64_t>(std::min<int64_t>(chunks, budget), std::min<int64_t>(M, nthreads));
+  const int64_t per = (M + chunks - 1) / chunks;
+  chunks = (M + per - 1) / per;
+  std::vector<float> parts(static_cast<size_t>(chunks * rows * cols));
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
     const int64_t m0 = ch * per, m1 = std::min(M, m0 + per);
     Workspace& ws = thread_workspace();
-    float* out = parts.data() + static_cast<size_t>(tid) * rows * cols;
-    used[tid] = 1;
+    float* out = parts.data() + static_cast<size_t>(ch * rows * cols);
     if (transposed) {
       DyTA ap{dy, F, m0, &ws};
       ColsB bp{&taps, x, m0, &ws};
-      igemm_serial(uk, bl, F, K, 1, m1 - m0, ap, bp, out, K, nullptr, false, ws, 0, true);
+      igemm_serial(uk, bl, F, K, 1, m1 - m0, ap, bp, out, K, nullptr, false, ws);
     } else {
       ColsTA ap{&taps, x, m0, &ws};
       RowsB bp{dy + m0 * F, F};
-      igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws, 0, true);
+      igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws);
     }
   });
-  std::memset(dw, 0, sizeof(float) * K * F);
-  for (int t = 0; t < nthreads; ++t) {
-    if (!used[t]) continue;
-    const float* part = parts.data() + static_cast<size_t>(t) * rows * cols;
-    if (transposed) {
-      for (int64_t f = 0; f < F; ++f)
-        for (int64_t p = 0; p < K; ++p) dw[p * F + f] += part[f * K + p];
-    } else {
-      for (int64_t i = 0; i < K * F; ++i) dw[i] += part[i];
-    }
+  for (int64_t ch = 1; ch < chunks; ++ch) {
+    const float* part = parts.data() + static_cast<size_t>(ch * rows * cols);
+    float* acc = parts.data();
+    for (int64_t i = 0; i < rows * cols; ++i) acc[i] += part[i];
+  }
+  const float* sum = parts.data();
+  if (transposed) {
+    for (int64_t f = 0; f < F; ++f)
+      for (int64_t p = 0; p < K; ++p) dw[p * F + f] = sum[f * K + p];
+  } else {
+    std::memcpy(dw, sum, sizeof(float) * K * F);
   }
 }
 

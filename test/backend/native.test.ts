@@ -142,6 +142,22 @@ describe('native backend vs reference backend', { skip }, () => {
     });
   }
 
+  test('results are bit-identical from run to run (dynamic scheduling never changes sum order)', () => {
+    setNumThreads(3);
+    const p = conv({ batch: 16, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 });
+    const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(9 * p.inC * p.outC);
+    const dy = randn(p.batch * p.outH * p.outW * p.outC);
+    const a = randn(900 * 500), b = randn(500 * 300);
+    for (let r = 0; r < 5; r++) {
+      assert.deepEqual(native.conv2dBackpropFilter(x, dy, p), native.conv2dBackpropFilter(x, dy, p));
+      assert.deepEqual(native.conv2dBackpropInput(dy, w, p), native.conv2dBackpropInput(dy, w, p));
+      assert.deepEqual(native.conv2d(x, w, null, p, 'relu'), native.conv2d(x, w, null, p, 'relu'));
+      assert.deepEqual(native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'),
+        native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'));
+    }
+    setNumThreads(initialThreads);
+  });
+
   function pool(c: Omit<Pool2DInfo, 'outH' | 'outW'>, padBottom = 0, padRight = 0): Pool2DInfo {
     return {
       ...c,
