@@ -16,8 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-// (Users write `from 'convkit'`; the example imports the sources so it type-checks without a build.)
-import { backend, data, layers, models, optimizers, preprocessing, utils, vis } from '../src/index.js';
+import { backend, data, layers, models, optimizers, preprocessing, utils, vis } from 'convkit';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);

@@ -342,10 +342,11 @@ async function runEvaluation(model: Model, c: CompiledState, data: { xs: Tensor[
     await opts.callbacks?.call('onTestBatchEnd', step - 1, trackerLogs(c, t));
   };
   if (isBatchSource(data)) {
+    // Endless iterators (ImageDataGenerator.flow*) stop after one pass of their cardinality, as Keras.
     const total = opts.steps ?? cardinalityOf(data);
     if (opts.verbose) bar = new Progbar({ target: total, verbose: opts.verbose });
     const iter = data[Symbol.asyncIterator]();
-    while (opts.steps === undefined || step < opts.steps) {
+    while (total === null || step < total) {
       const r = await iter.next();
       if (r.done) break;
       const b = unpack(r.value, 'evaluate');
@@ -408,11 +409,12 @@ export function predictModel(model: Model, x: Tensor | Tensor[] | BatchSource, a
   if (isBatchSource(x)) {
     return (async () => {
       const outs: (Tensor | Tensor[])[] = [];
-      const bar = verbose ? new Progbar({ target: args.steps ?? cardinalityOf(x), verbose }) : null;
+      const total = args.steps ?? cardinalityOf(x);
+      const bar = verbose ? new Progbar({ target: total, verbose }) : null;
       for await (const el of x as AsyncIterable<Tensor | Tensor[]>) {
         outs.push(run(unpack(el, 'predict').xs));
         bar?.update(outs.length, []);
-        if (args.steps !== undefined && outs.length >= args.steps) break;
+        if (total !== null && outs.length >= total) break;
       }
       bar?.update(outs.length, [], true);
       return collect(outs);

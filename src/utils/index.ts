@@ -5,7 +5,7 @@ import { Tensor } from '../tensor/tensor.js';
 export { setRandomSeed } from '../tensor/random.js';
 export { clearSession } from './naming.js';
 export { setPrintFunction } from './progbar.js';
-export { loadImg, imgToArray, arrayToImg, saveImg } from './image.js';
+export { Img, loadImg, imgToArray, arrayToImg, saveImg } from './image.js';
 export { imageDatasetFromDirectory } from '../data/image_dataset.js';
 
 /** One-hot encodes integer labels (Keras to_categorical): float32 [..., numClasses]. */
