@@ -11,6 +11,7 @@
 // grayscale) are written as --size x --size RGB JPEG files, 2000 / 1000 / 1000 as in the chapter.
 // --generator: augment with ImageDataGenerator.flowFromDirectory (the 1st edition's way) instead
 //   of the augmentation layers.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -57,8 +58,13 @@ function readIdx(file: string): { dims: number[]; data: Uint8Array } {
 async function buildFashionFolders(root: string, side: number): Promise<string> {
   const marker = path.join(root, '.complete');
   if (existsSync(marker)) return root;
+  if (!existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz')) && process.getuid?.() === 0) {
+    // The Debian package that holds Fashion-MNIST is installed by the script that needs it.
+    console.log('installing Debian package dataset-fashion-mnist (apt-get) ...');
+    spawnSync('sh', ['-c', 'apt-get install -y -qq dataset-fashion-mnist || (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)'], { stdio: 'inherit' });
+  }
   if (!existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz'))) {
-    throw new Error(`Fashion-MNIST not found in ${FASHION} (Debian package dataset-fashion-mnist); pass --data DIR`);
+    throw new Error(`Fashion-MNIST not found in ${FASHION}: install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR`);
   }
   const images = readIdx(path.join(FASHION, 'train-images-idx3-ubyte.gz'));
   const labels = readIdx(path.join(FASHION, 'train-labels-idx1-ubyte.gz')).data;
