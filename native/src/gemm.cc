@@ -223,18 +223,20 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
     sgemm_prepacked_b(uk, bl, transA, transB, m, n, k, a, lda, b, ldb, c, ldc, bias, relu, nthreads);
     return;
   }
-  run_parallel(nthreads, [&](int tid, int nt) {
-    int64_t b0, b1;
+  // Row (or column) ranges of whole micro-panels, up to about four per thread, claimed dynamically
+  // so a worker that is slow to wake never holds up the caller.
+  const int64_t align = split_m ? uk.mr : uk.nr;
+  const int64_t per = std::max<int64_t>(1, (units + 4 * nthreads - 1) / (4 * nthreads)) * align;
+  const int64_t total = split_m ? m : n;
+  const int64_t chunks = nthreads > 1 ? (total + per - 1) / per : 1;
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
     Workspace& ws = thread_workspace();
+    const int64_t b0 = chunks == 1 ? 0 : ch * per, b1 = chunks == 1 ? total : std::min(total, b0 + per);
     if (split_m) {
-      split_range(m, uk.mr, tid, nt, &b0, &b1);
-      if (b0 >= b1) return;
       MatA ap{transA ? a + b0 : a + b0 * lda, lda, transA, &ws};
       MatB bpv{b, ldb, transB};
       igemm_serial(uk, bl, b1 - b0, n, 1, k, ap, bpv, c + b0 * ldc, ldc, bias, relu, ws);
     } else {
-      split_range(n, uk.nr, tid, nt, &b0, &b1);
-      if (b0 >= b1) return;
       MatA ap{a, lda, transA, &ws};
       MatB bpv{transB ? b + b0 * ldb : b + b0, ldb, transB};
       igemm_serial(uk, bl, m, b1 - b0, 1, k, ap, bpv, c + b0, ldc, bias ? bias + b0 : nullptr, relu, ws);

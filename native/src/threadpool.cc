@@ -22,6 +22,16 @@ inline void cpu_relax() {
 
 thread_local bool t_in_pool = false;
 
+// How long an idle worker spins before sleeping (CONVKIT_SPIN_US, default 100).
+int spin_us() {
+  static const int v = [] {
+    const char* s = std::getenv("CONVKIT_SPIN_US");
+    const int x = s ? std::atoi(s) : 100;
+    return x >= 0 && x <= 100000 ? x : 100;
+  }();
+  return v;
+}
+
 int default_threads() {
   if (const char* s = std::getenv("CONVKIT_NUM_THREADS")) {
     int v = std::atoi(s);
@@ -185,7 +195,7 @@ class Pool {
       while (word_.load(std::memory_order_acquire) == seen) {
         cpu_relax();
         if ((++spins & 255) == 0 &&
-            std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(100)) {
+            std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(spin_us())) {
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return word_.load(std::memory_order_acquire) != seen; });
           break;
@@ -235,6 +245,15 @@ Pool& pool() {
 }
 
 }  // namespace
+
+double min_work_scale() {
+  static const double v = [] {
+    const char* s = std::getenv("CONVKIT_MIN_WORK");
+    const double x = s ? std::atof(s) : 1.0;
+    return x > 0 ? x : 1.0;
+  }();
+  return v;
+}
 
 int num_threads() { return pool().size(); }
 void set_num_threads(int n) { pool().resize(n); }

@@ -27,10 +27,14 @@ inline void split_range(int64_t n, int64_t align, int tid, int nthreads, int64_t
   *e = ue * align < n ? ue * align : n;
 }
 
+// Scale of the per-thread minimum work (CONVKIT_MIN_WORK, default 1): waking a sleeping worker
+// costs tens of microseconds or more in a VM, so small jobs stay on the calling thread.
+double min_work_scale();
+
 // Threads worth using for `work` units of roughly one flop each (small jobs stay single-threaded).
-inline int threads_for(double work, double min_per_thread = 2.0e5) {
+inline int threads_for(double work, double min_per_thread = 2.0e6) {
   int nt = num_threads();
-  int useful = static_cast<int>(work / min_per_thread);
+  int useful = static_cast<int>(work / (min_per_thread * min_work_scale()));
   if (useful < 1) useful = 1;
   return useful < nt ? useful : nt;
 }
