@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { jsBackend } from '../../src/backend/js/index.js';
 import {
-  getIsa, getNumThreads, loadNativeBackend, nativeInfo, nativeLoadError, setIsa, setNumThreads,
-  type NativeIsa,
+  clearReleasedBuffers, getIsa, getNumThreads, loadNativeBackend, nativeInfo, nativeLoadError, releaseBuffer, setIsa,
+  setNumThreads, type NativeIsa,
 } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../../src/backend/types.js';
 
@@ -322,6 +322,21 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     const a = randn(6), b = randn(6);
     close(native.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), jsBackend.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), 3, 'after errors');
   });
+  test('released outputs are reused for later outputs of the same size, and only then', () => {
+    const x = randn(5000), y = randn(5000);
+    const first = native.reluBackward(x, y);
+    releaseBuffer(first);
+    releaseBuffer(first);  // a second release is ignored
+    const second = native.reluBackward(y, x);
+    assert.equal(second.buffer, first.buffer, 'the released storage is reused');
+    close(second, jsBackend.reluBackward(y, x), 1, 'reused output');
+    const third = native.reluBackward(x, y);
+    assert.notEqual(third.buffer, first.buffer, 'released storage is handed out once');
+    releaseBuffer(third.subarray(10));  // a partial view is ignored
+    assert.notEqual(native.reluBackward(x, y).buffer, third.buffer);
+    clearReleasedBuffers();
+  });
+
   test('thread pool and ISA controls', () => {
     assert.equal(setNumThreads(3), 3);
     assert.equal(getNumThreads(), 3);

@@ -125,9 +125,47 @@ function alloc(n: number, kernel: string): Float32Array {
   if (!(Number.isSafeInteger(n) && n >= 0 && n <= 2 ** 31)) {
     throw new Error(`convkit native ${kernel}: output of ${n} elements is invalid or too large (at most 2^31)`);
   }
-  if (n < 1024) return new Float32Array(n);
+  if (n < RECYCLE_MIN) return new Float32Array(n);
+  const free = freeList.get(n);
+  if (free && free.length > 0) {
+    freeBytes -= n * 4;
+    return new Float32Array(free.pop() as ArrayBuffer, 0, n);
+  }
   const buf = Buffer.allocUnsafeSlow(n * 4);
   return new Float32Array(buf.buffer, buf.byteOffset, n);
+}
+
+// Storage handed back by releaseBuffer(), by element count. Every output is a fresh ArrayBuffer and
+// V8 answers the resulting external-memory pressure with frequent GCs (a few ms per MNIST training
+// step); a caller that knows an output is dead (the tape, after backward) can return it here and
+// the next output of the same size reuses it.
+const RECYCLE_MIN = 1024;
+const FREE_CAP_BYTES = 256 * 2 ** 20;
+const freeList = new Map<number, ArrayBuffer[]>();
+let freeBytes = 0;
+
+/**
+ * Returns an output of this backend for reuse by later outputs of the same size. Only for arrays
+ * nothing will read or write again (no other views of the same storage either): their memory is
+ * handed to the next kernel output. Arrays that do not own their whole ArrayBuffer, small arrays
+ * and arrays beyond the cache cap are ignored.
+ */
+export function releaseBuffer(x: Float32Array): void {
+  const n = x.length;
+  const buf = x.buffer;
+  if (n < RECYCLE_MIN || !(buf instanceof ArrayBuffer) || x.byteOffset !== 0 || buf.byteLength !== n * 4) return;
+  if (freeBytes + n * 4 > FREE_CAP_BYTES) return;
+  let list = freeList.get(n);
+  if (!list) freeList.set(n, (list = []));
+  if (list.includes(buf)) return;  // released twice
+  list.push(buf);
+  freeBytes += n * 4;
+}
+
+/** Drops every buffer held for reuse. */
+export function clearReleasedBuffers(): void {
+  freeList.clear();
+  freeBytes = 0;
 }
 
 function int(v: number): number {
