@@ -5,6 +5,7 @@
 import { ValueError } from '../errors.js';
 import { Tensor, type GradNode } from '../tensor/tensor.js';
 import * as ops from '../ops/index.js';
+import { getBackend } from '../backend/index.js';
 
 let recording = true;
 
@@ -75,7 +76,22 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
     order.push(t);
   }
   const grads = new Map<Tensor, Tensor>();
-  grads.set(y, dy ?? new Tensor(new Float32Array(y.size).fill(1), y.shape));
+  // Intermediate gradients die as soon as they have been passed down. Their storage is counted
+  // per buffer (backward passes may hand dy on unchanged, or as a reshaped view) and given back to
+  // the backend when the last holder is gone, so the next gradient of that size reuses it.
+  const be = getBackend();
+  const holders = new Map<ArrayBufferLike, number>();
+  const hold = (g: Tensor) => holders.set(g.data.buffer, (holders.get(g.data.buffer) ?? 0) + 1);
+  const drop = (g: Tensor) => {
+    const n = (holders.get(g.data.buffer) ?? 1) - 1;
+    if (n > 0) { holders.set(g.data.buffer, n); return; }
+    holders.delete(g.data.buffer);
+    if (g.data instanceof Float32Array) be.release?.(g.data);
+  };
+  const seed = dy ?? new Tensor(new Float32Array(y.size).fill(1), y.shape);
+  grads.set(y, seed);
+  hold(seed);
+  hold(seed); // the seed may be the caller's: never given back
   const prev = recording;
   recording = false;
   try {
@@ -92,14 +108,47 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
         if (!needs[i] || !gi) continue;
         const c = node.inputs[i];
         const acc = grads.get(c);
-        grads.set(c, acc ? ops.add(acc, gi) : gi);
+        const next = acc ? ops.add(acc, gi) : gi;
+        grads.set(c, next);
+        hold(next);
+        if (acc) drop(acc);
       }
-      if (!sources.has(t)) grads.delete(t);
+      if (!sources.has(t)) {
+        grads.delete(t);
+        drop(g);
+      }
     }
   } finally {
     recording = prev;
   }
   return xs.map((x) => grads.get(x) ?? new Tensor(new Float32Array(x.size), x.shape));
+}
+
+/**
+ * Gives back to the backend the storage of every op output in the graph behind `root` (and of
+ * `extra`), except buffers in `keep`. For the end of a training step, when the activations and
+ * gradients of that step are dead: the next step's outputs reuse their memory.
+ */
+export function releaseGraph(root: Tensor, keep: ReadonlySet<ArrayBufferLike>, extra: readonly Tensor[] = []): void {
+  const be = getBackend();
+  if (!be.release) return;
+  const seen = new Set<ArrayBufferLike>(keep);
+  const visited = new Set<Tensor>();
+  const stack: Tensor[] = [root, ...extra];
+  const give = (t: Tensor) => {
+    const b = t.data.buffer;
+    if (seen.has(b)) return;
+    seen.add(b);
+    if (t.data instanceof Float32Array) be.release!(t.data);
+  };
+  extra.forEach(give);
+  while (stack.length) {
+    const t = stack.pop()!;
+    if (visited.has(t) || !t.gradNode) continue;
+    visited.add(t);
+    give(t);
+    for (const c of t.gradNode.inputs) stack.push(c);
+  }
 }
 
 /** Calls f and returns its scalar value with the gradients with respect to xs (watched for the call). */

@@ -104,4 +104,11 @@ export interface Backend {
     alpha: number, beta1: number, beta2: number, epsilon: number): void;
   /** Keras SGD, in place: without momentum w −= lr·g; with: m ← μm − lr·g, w += m (nesterov: w += μm − lr·g). */
   sgdUpdate(w: Float32Array, g: Float32Array, m: Float32Array | null, lr: number, momentum: number, nesterov: boolean): void;
+
+  /**
+   * Optional: takes back an array that nothing will read or write again (no other views of its
+   * storage either), so that a later output of the same size can reuse its memory. Fewer fresh
+   * allocations mean fewer garbage collections in a training step. A no-op where absent.
+   */
+  release?(x: Float32Array): void;
 }

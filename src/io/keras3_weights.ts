@@ -129,7 +129,8 @@ export function readModelVars(root: H5Group, model: Layer, file: string, opts: L
     const path = `${container}/${names[i]}`;
     if (subLayers(l)) {
       if (root.has(path)) { usedGroups.add(names[i]); readModelVars(root, l, file, opts, `${path}/`); }
-      else unmatched.push({ layer: l, vars: kerasVars(l) });
+      // Keras writes no group for a nested model without variables (e.g. an augmentation stack).
+      else if (kerasVars(l).length > 0) unmatched.push({ layer: l, vars: kerasVars(l) });
       return;
     }
     const vars = kerasVars(l);

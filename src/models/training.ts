@@ -1,7 +1,7 @@
 // compile / fit / evaluate / predict with Keras 3 semantics: sum_over_batch_size losses plus
 // regularisation, running-mean metrics, validation at epoch end (val_ keys), seeded shuffling,
 // callbacks with Keras's hooks, and the progress bar.
-import { gradients, noGrad } from '../autograd/tape.js';
+import { gradients, noGrad, releaseGraph } from '../autograd/tape.js';
 import { Callback, CallbackList, History, type Logs, ProgbarLogger, displayOrder } from '../callbacks/callback.js';
 import { ConvkitError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { getLoss, type LossFn } from '../losses/index.js';
@@ -172,12 +172,17 @@ function trainStep(model: Model, c: CompiledState, xs: Tensor[], y: Tensor, sw: 
   const vars = model.trainableWeights;
   const yPred = forward(model, xs, true);
   const { total } = totalLoss(model, c, y, yPred, sw, 'fit');
+  let grads: Tensor[] = [];
   if (vars.length > 0) {
-    const grads = gradients(total, vars);
+    grads = gradients(total, vars);
     noGrad(() => c.optimizer.applyGradients(grads, vars));
   }
   t.loss.updateWeighted(total.item(), xs[0].shape[0]);
   updateMetrics(c, t, y, yPred);
+  // Nothing of this step outlives it but the weights (views of them share their buffers, so
+  // those are kept): its activations and gradients are recycled for the next step.
+  const keep = new Set<ArrayBufferLike>(model.weights.map((w) => w.data.buffer));
+  releaseGraph(total, keep, grads);
 }
 
 /** Splits [x, y] batches out of whatever a BatchSource yields. */

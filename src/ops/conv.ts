@@ -50,10 +50,13 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, strides: reado
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, `conv2d_${act}`, inputs, (dy, needs) => {
     const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, yd) : (dy.data as Float32Array);
-    return [
+    const grads = [
       needs[0] ? new Tensor(be.conv2dBackpropInput(dz, floatData(w), info), x.shape) : null,
       needs[1] ? new Tensor(be.conv2dBackpropFilter(floatData(x), dz, info), w.shape) : null,
       bias && needs[2] ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape) : null,
     ];
+    // The masked gradient is local to this backward: its storage can serve the next output.
+    if (dz !== dy.data) be.release?.(dz);
+    return grads;
   });
 }

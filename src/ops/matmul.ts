@@ -46,10 +46,12 @@ export function dense(x: Tensor, w: Tensor, bias: Tensor | null, act: Activation
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, `dense_${act}`, inputs, (dy, needs) => {
     const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, y.data as Float32Array) : (dy.data as Float32Array);
-    return [
+    const grads = [
       needs[0] ? new Tensor(be.matmul(dz, floatData(w), m, k, n, false, true, null, 'linear'), x.shape) : null,
       needs[1] ? new Tensor(be.matmul(floatData(x), dz, k, n, m, true, false, null, 'linear'), w.shape) : null,
       bias && needs[2] ? new Tensor(be.reduce('sum', dz, 1, m, n), bias.shape) : null,
     ];
+    if (dz !== dy.data) be.release?.(dz);
+    return grads;
   });
 }

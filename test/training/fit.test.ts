@@ -170,3 +170,28 @@ describe('errors for bad input', () => {
     assert.throws(() => c.predict(x.slice(0, 2).reshape([2, 784])), /predict: x has shape \(2, 784\)/);
   });
 });
+
+describe('buffer recycling in training steps', () => {
+  it('gives bit-identical training with and without recycling (no buffer is reused while alive)', async () => {
+    const { getBackend } = await import('../../src/backend/index.js');
+    const be = getBackend() as { release?: (x: Float32Array) => void };
+    const run = async () => {
+      utils.setRandomSeed(21);
+      const m = smallConvnet();
+      m.add(new layers.Dropout(0.3));
+      m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
+      const h = await m.fit(x.slice(0, 512), y.slice(0, 512), { epochs: 2, batchSize: 32, verbose: 0, validationSplit: 0.25 });
+      return { h: h.history, w: m.getWeights().map((t) => Array.from(t.data)) };
+    };
+    const withRecycling = await run();
+    const saved = be.release;
+    be.release = undefined;
+    try {
+      const without = await run();
+      assert.deepEqual(withRecycling.h, without.h);
+      assert.deepEqual(withRecycling.w, without.w);
+    } finally {
+      be.release = saved;
+    }
+  });
+});

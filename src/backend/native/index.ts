@@ -300,6 +300,7 @@ function makeBackend(a: Addon): Backend {
     sgdUpdate(w, g, m, lr, momentum, nesterov) {
       a.sgdUpdate(w, g, m, lr, momentum, nesterov);
     },
+    release: releaseBuffer,
   };
 }
 
