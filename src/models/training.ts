@@ -200,8 +200,15 @@ function cardinalityOf(src: BatchSource): number | null {
   return n !== undefined && Number.isFinite(n) && n > 0 ? n : null;
 }
 
-/** Yields to the event loop so dataset workers, timers and signals get served between steps. */
-function tick(): Promise<void> {
+/**
+ * Yields to the event loop (at most every 20 ms) so timers, signals and I/O get served between
+ * steps; batches from a Dataset are awaited anyway.
+ */
+let lastTick = 0;
+function tick(): Promise<void> | void {
+  const now = performance.now();
+  if (now - lastTick < 20) return;
+  lastTick = now;
   return new Promise((r) => setImmediate(r));
 }
 
