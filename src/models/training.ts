@@ -9,7 +9,7 @@ import { type CompiledMetric, Mean, getMetric, type MetricFn } from '../metrics/
 import * as ops from '../ops/index.js';
 import { type Optimizer, getOptimizer } from '../optimizers/index.js';
 import { getRng } from '../tensor/random.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type TypedArray, type Variable, arrayFor } from '../tensor/tensor.js';
 import { Progbar } from '../utils/progbar.js';
 import type { Model } from './model.js';
 
@@ -168,21 +168,51 @@ function trackerLogs(c: CompiledState, t: Trackers, prefix = ''): Logs {
   return logs;
 }
 
-function trainStep(model: Model, c: CompiledState, xs: Tensor[], y: Tensor, sw: Tensor | null, t: Trackers): void {
-  const vars = model.trainableWeights;
+/**
+ * What a fit needs per step but can work out once: the trainable weights (as in Keras, changes to
+ * `trainable` take effect at the next fit or compile) and the buffers a step must never recycle.
+ */
+interface StepPlan { vars: Variable[]; keep: Set<ArrayBufferLike> }
+
+function planSteps(model: Model): StepPlan {
+  return { vars: model.trainableWeights, keep: new Set(model.weights.map((w) => w.data.buffer)) };
+}
+
+function trainStep(model: Model, c: CompiledState, xs: Tensor[], y: Tensor, sw: Tensor | null, t: Trackers, plan: StepPlan): void {
   const yPred = forward(model, xs, true);
   const { total } = totalLoss(model, c, y, yPred, sw, 'fit');
   let grads: Tensor[] = [];
-  if (vars.length > 0) {
-    grads = gradients(total, vars);
-    noGrad(() => c.optimizer.applyGradients(grads, vars));
+  if (plan.vars.length > 0) {
+    grads = gradients(total, plan.vars);
+    noGrad(() => c.optimizer.applyGradients(grads, plan.vars));
   }
   t.loss.updateWeighted(total.item(), xs[0].shape[0]);
   updateMetrics(c, t, y, yPred);
   // Nothing of this step outlives it but the weights (views of them share their buffers, so
   // those are kept): its activations and gradients are recycled for the next step.
-  const keep = new Set<ArrayBufferLike>(model.weights.map((w) => w.data.buffer));
-  releaseGraph(total, keep, grads);
+  releaseGraph(total, plan.keep, grads);
+}
+
+/**
+ * Copies the rows `idx` of `src` into a batch buffer reused from step to step (a fit's batches
+ * are dead once their step is done), so batching allocates nothing.
+ */
+function gatherInto(src: Tensor, idx: ArrayLike<number>, buffers: Map<Tensor, TypedArray>, keep: Set<ArrayBufferLike>): Tensor {
+  const row = src.shape[0] === 0 ? 0 : src.size / src.shape[0];
+  let buf = buffers.get(src);
+  if (!buf || buf.length < idx.length * row) {
+    buf = arrayFor(src.dtype, idx.length * row);
+    buffers.set(src, buf);
+    keep.add(buf.buffer);
+  }
+  const out = buf.length === idx.length * row ? buf : buf.subarray(0, idx.length * row);
+  const d = src.data;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i];
+    if (row < 64) for (let j = 0; j < row; j++) out[i * row + j] = d[r * row + j];
+    else out.set(d.subarray(r * row, (r + 1) * row), i * row);
+  }
+  return new Tensor(out, [idx.length, ...src.shape.slice(1)]);
 }
 
 /** Splits [x, y] batches out of whatever a BatchSource yields. */
@@ -277,6 +307,8 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
   model.stopTraining = false;
   const rng = getRng().fork();
   const trackers = makeTrackers(c);
+  let plan: StepPlan | null = null;
+  const batchBuffers = new Map<Tensor, TypedArray>();
   let persistentIter: AsyncIterator<Tensor | Tensor[]> | null = null;
 
   // Callbacks such as BackupAndRestore may move the starting epoch during onTrainBegin (as in Keras).
@@ -292,7 +324,8 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
     let step = 0;
     const runBatch = async (bxs: Tensor[], by: Tensor, bsw: Tensor | null): Promise<void> => {
       await list.call('onTrainBatchBegin', step);
-      trainStep(model, c, bxs, by, bsw, trackers);
+      plan ??= planSteps(model);
+      trainStep(model, c, bxs, by, bsw, trackers, plan);
       await list.call('onTrainBatchEnd', step, trackerLogs(c, trackers));
       step++;
       await tick();
@@ -305,7 +338,9 @@ export async function fitModel(model: Model, x: Tensor | Tensor[] | BatchSource,
       for (let s = 0; s < steps! && !model.stopTraining; s++) {
         const start = (s * batchSize) % n;
         const idx = order.subarray(start, Math.min(start + batchSize, n));
-        await runBatch(xs.map((t) => t.gather(idx)), yAll!.gather(idx), swAll ? swAll.gather(idx) : null);
+        plan ??= planSteps(model);
+        const g = (t: Tensor) => gatherInto(t, idx, batchBuffers, plan!.keep);
+        await runBatch(xs.map(g), g(yAll!), swAll ? g(swAll) : null);
       }
     } else {
       const src = x as BatchSource;
