@@ -227,6 +227,15 @@ export class Model extends Layer {
 
   compile(args: CompileArgs): void { compileModel(this, args); }
   fit(x: Tensor | Tensor[] | BatchSource, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> { return fitModel(this, x, y, args); }
+  /**
+   * Loss and metrics in inference mode. Like Keras: a number when only the loss is tracked, else
+   * [loss, ...metrics] in compile order (so `const [loss, acc] = await model.evaluate(x, y)`), or a
+   * dict with `returnDict: true`.
+   */
+  evaluate(x: Tensor | Tensor[], y: Tensor, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
+  evaluate(x: BatchSource, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<any>;
   evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
   }
