@@ -1,24 +1,15 @@
 // Conv2D: 2D convolution over channels-last images, kernel [kh, kw, in, out], bias and ReLU fused.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { type InitializerIdentifier, getInitializer } from '../initializers/index.js';
 import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
-import { getRegularizer, type Regularizer, type RegularizerIdentifier } from '../regularizers/index.js';
-import type { Tensor, Variable } from '../tensor/tensor.js';
-import { activationName, getActivation } from './activations.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
-import { serializeInit } from './core.js';
+import type { Tensor } from '../tensor/tensor.js';
+import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 
-export interface Conv2DArgs extends LayerArgs {
+export interface Conv2DArgs extends KernelLayerArgs {
   strides?: number | readonly [number, number];
   padding?: Padding;
   dilationRate?: number | readonly [number, number];
-  activation?: string | null;
-  useBias?: boolean;
-  kernelInitializer?: InitializerIdentifier;
-  biasInitializer?: InitializerIdentifier;
-  kernelRegularizer?: RegularizerIdentifier;
-  biasRegularizer?: RegularizerIdentifier;
   dataFormat?: 'channels_last';
 }
 
@@ -34,21 +25,13 @@ export function checkDataFormat(f: unknown, where: string): void {
   }
 }
 
-export class Conv2D extends Layer {
+export class Conv2D extends KernelLayer {
   static className = 'Conv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly dilationRate: [number, number];
-  readonly activation: string;
-  readonly useBias: boolean;
-  readonly kernelInitializer: InitializerIdentifier;
-  readonly biasInitializer: InitializerIdentifier;
-  readonly kernelRegularizer: Regularizer | null;
-  readonly biasRegularizer: Regularizer | null;
-  kernel: Variable | null = null;
-  bias: Variable | null = null;
 
   constructor(filters: number, kernelSize: number | readonly [number, number], args: Conv2DArgs = {}) {
     super(args);
@@ -63,14 +46,6 @@ export class Conv2D extends Layer {
     }
     this.padding = checkPadding(args.padding, where);
     checkDataFormat(args.dataFormat, where);
-    this.activation = activationName(args.activation, `${where} activation`);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    getInitializer(this.kernelInitializer, `${where} kernelInitializer`);
-    getInitializer(this.biasInitializer, `${where} biasInitializer`);
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${where} kernelRegularizer`);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${where} biasRegularizer`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
@@ -93,17 +68,12 @@ export class Conv2D extends Layer {
 
   override build(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
-    const inC = s[3] as number;
-    this.kernel = this.addWeight('kernel', [this.kernelSize[0], this.kernelSize[1], inC, this.filters], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], this.biasInitializer, { regularizer: this.biasRegularizer });
-    this.built = true;
+    this.buildKernel([this.kernelSize[0], this.kernelSize[1], s[3] as number, this.filters]);
   }
 
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
-    const fused = this.activation === 'relu' ? 'relu' : 'linear';
-    const y = ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, fused, this.dilationRate);
-    return fused === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
+    return this.finish(ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, this.fusedActivation, this.dilationRate));
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
@@ -119,20 +89,15 @@ export class Conv2D extends Layer {
     return {
       ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides],
       padding: this.padding, data_format: 'channels_last', dilation_rate: [...this.dilationRate], groups: 1,
-      activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
-      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
-      activity_regularizer: null, kernel_constraint: null, bias_constraint: null,
+      ...this.kernelConfig(), activity_regularizer: null,
     };
   }
 
   static fromConfig(c: Record<string, any>): Conv2D {
     if (c.groups !== undefined && c.groups !== 1) throw new ValueError(`Conv2D '${c.name}': groups=${c.groups} is not supported (only 1)`);
     return new Conv2D(c.filters, c.kernel_size, {
-      ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate,
-      activation: c.activation, useBias: c.use_bias, dataFormat: c.data_format ?? undefined,
-      kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
-      kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
+      ...kernelArgsFromConfig(c), strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate,
+      dataFormat: c.data_format ?? undefined,
     });
   }
 }

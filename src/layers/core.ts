@@ -7,6 +7,7 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import { getRng } from '../tensor/random.js';
 import { RandomGenerator } from '../tensor/random.js';
 import { uniqueName } from '../utils/naming.js';
+import type { Activation as FusedActivation } from '../backend/types.js';
 import { activationName, getActivation } from './activations.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
@@ -64,7 +65,8 @@ export const Input = function Input(args: InputArgs): KerasTensor {
 
 // ---------------------------------------------------------------- Dense
 
-export interface DenseArgs extends LayerArgs {
+/** Options of the layers that own a kernel, an optional bias and an activation (Dense, Conv2D). */
+export interface KernelLayerArgs extends LayerArgs {
   activation?: string | null;
   useBias?: boolean;
   kernelInitializer?: InitializerIdentifier;
@@ -73,9 +75,11 @@ export interface DenseArgs extends LayerArgs {
   biasRegularizer?: RegularizerIdentifier;
 }
 
-export class Dense extends Layer {
-  static className = 'Dense';
-  readonly units: number;
+/**
+ * A layer with a kernel, an optional bias and an activation. ReLU (and linear) are fused into the
+ * layer's op; other activations run as a separate op (finish()).
+ */
+export abstract class KernelLayer extends Layer {
   readonly activation: string;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerIdentifier;
@@ -85,18 +89,66 @@ export class Dense extends Layer {
   kernel: Variable | null = null;
   bias: Variable | null = null;
 
+  constructor(args: KernelLayerArgs) {
+    super(args);
+    const where = `${this.className} '${this.name}'`;
+    this.activation = activationName(args.activation, `${where} activation`);
+    this.useBias = args.useBias ?? true;
+    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
+    this.biasInitializer = args.biasInitializer ?? 'zeros';
+    getInitializer(this.kernelInitializer, `${where} kernelInitializer`);
+    getInitializer(this.biasInitializer, `${where} biasInitializer`);
+    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `${where} kernelRegularizer`);
+    this.biasRegularizer = getRegularizer(args.biasRegularizer, `${where} biasRegularizer`);
+  }
+
+  /** Creates `kernel` (this shape) and `bias` (the last dimension), with their regularizers. */
+  protected buildKernel(kernelShape: number[]): void {
+    this.kernel = this.addWeight('kernel', kernelShape, this.kernelInitializer, { regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = this.addWeight('bias', [kernelShape[kernelShape.length - 1]], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.built = true;
+  }
+
+  /** The activation the kernel op applies itself. */
+  protected get fusedActivation(): FusedActivation {
+    return this.activation === 'relu' ? 'relu' : 'linear';
+  }
+
+  /** Applies the activation the kernel op did not fuse. */
+  protected finish(y: Tensor): Tensor {
+    return this.activation === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
+  }
+
+  /** The Keras config keys of the kernel, bias and activation. */
+  protected kernelConfig(): Record<string, unknown> {
+    return {
+      activation: this.activation, use_bias: this.useBias,
+      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
+      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
+      kernel_constraint: null, bias_constraint: null,
+    };
+  }
+}
+
+/** KernelLayerArgs read from a Keras config. */
+export function kernelArgsFromConfig(c: Record<string, any>): KernelLayerArgs {
+  return {
+    ...baseArgsFromConfig(c), activation: c.activation, useBias: c.use_bias,
+    kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
+    kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
+  };
+}
+
+export type DenseArgs = KernelLayerArgs;
+
+export class Dense extends KernelLayer {
+  static className = 'Dense';
+  readonly units: number;
+
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
     if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${units}`);
     this.units = units;
-    this.activation = activationName(args.activation, `Dense '${this.name}' activation`);
-    this.useBias = args.useBias ?? true;
-    this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
-    this.biasInitializer = args.biasInitializer ?? 'zeros';
-    getInitializer(this.kernelInitializer, `Dense '${this.name}' kernelInitializer`);
-    getInitializer(this.biasInitializer, `Dense '${this.name}' biasInitializer`);
-    this.kernelRegularizer = getRegularizer(args.kernelRegularizer, `Dense '${this.name}' kernelRegularizer`);
-    this.biasRegularizer = getRegularizer(args.biasRegularizer, `Dense '${this.name}' biasRegularizer`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
@@ -112,20 +164,16 @@ export class Dense extends Layer {
 
   override build(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
-    const inDim = s[s.length - 1] as number;
-    this.kernel = this.addWeight('kernel', [inDim, this.units], this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [this.units], this.biasInitializer, { regularizer: this.biasRegularizer });
-    this.built = true;
+    this.buildKernel([s[s.length - 1] as number, this.units]);
   }
 
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
-    const fused = this.activation === 'relu' ? 'relu' : 'linear';
     // Dense applies to the last axis; fold leading axes into rows.
     const rows = x.rank === 2 ? x : ops.reshape(x, [-1, x.shape[x.rank - 1]]);
-    let y = ops.dense(rows, this.kernel!, this.bias, fused);
+    let y = ops.dense(rows, this.kernel!, this.bias, this.fusedActivation);
     if (x.rank !== 2) y = ops.reshape(y, [...x.shape.slice(0, -1), this.units]);
-    return fused === 'relu' || this.activation === 'linear' ? y : getActivation(this.activation)(y);
+    return this.finish(y);
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
@@ -134,20 +182,11 @@ export class Dense extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(), units: this.units, activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
-      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
-      kernel_constraint: null, bias_constraint: null,
-    };
+    return { ...super.getConfig(), units: this.units, ...this.kernelConfig() };
   }
 
   static fromConfig(c: Record<string, any>): Dense {
-    return new Dense(c.units, {
-      ...baseArgsFromConfig(c), activation: c.activation, useBias: c.use_bias,
-      kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
-      kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
-    });
+    return new Dense(c.units, kernelArgsFromConfig(c));
   }
 }
 
