@@ -286,7 +286,9 @@ export class RandomCrop extends RandomImageLayer {
   protected override outputSize(): [number, number] { return [this.height, this.width]; }
   protected transform(x: Tensor, training: boolean): Tensor {
     const [n, h, w] = x.shape;
-    if (!training || h < this.height || w < this.width) return resize2d(x, this.height, this.width, 'bilinear');
+    // Keras 3: at inference (or for a too-small input) the largest centred window of the target
+    // aspect ratio is resized to the target size.
+    if (!training || h < this.height || w < this.width) return resizeTo(x, this.height, this.width, 'bilinear', true);
     const crops: Tensor[] = [];
     for (let b = 0; b < n; b++) {
       const top = this.rng.int(h - this.height + 1), left = this.rng.int(w - this.width + 1);

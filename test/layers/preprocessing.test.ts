@@ -272,7 +272,7 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     const v = randTensor([1, 4, 5, 2], 5);
     gradCheck(() => new CenterCrop(2, 3).apply(v), [v]);
   });
-  it('RandomCrop crops a random window per image when training and resizes at inference', () => {
+  it('RandomCrop crops a random window per image when training and, at inference, resizes the largest centred window of the target aspect', () => {
     const n = 200;
     const x = new Tensor(new Float32Array(n * 25).map((_, i) => i % 25), [n, 5, 5, 1]); // every image 0..24
     const y = new RandomCrop(2, 3, { seed: 6 }).apply(x, { training: true });
@@ -287,7 +287,8 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     }
     assert.equal(seen.size, 12, 'every window position occurs');
     const inf = new RandomCrop(2, 3).apply(x.slice(0, 1), { training: false });
-    assertClose(inf.data, resizeImage(x.data.subarray(0, 25), 5, 5, 1, 2, 3, 'bilinear'), 1e-5);
+    // 5x5 to the aspect 2:3: rows 1..3, all 5 columns, then resized to 2x3 (Keras 3's documented inference path).
+    assertClose(inf.data, resizeImage(x.data.subarray(5, 20), 3, 5, 1, 2, 3, 'bilinear'), 1e-5);
     assert.deepEqual(inf.shape, [1, 2, 3, 1]);
     assert.deepEqual([...(new RandomCrop(2, 3).apply(sym([null, 5, 5, 1])) as KerasTensor).shape], [null, 2, 3, 1]);
   });
