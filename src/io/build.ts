@@ -2,7 +2,7 @@
 // their layers, functional models by replaying the recorded layer calls in dependency order
 // (as Keras's functional_from_config does), nested models recursively. Layer classes come from
 // the layer registry, so custom layers registered with registerLayer() load too.
-import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
+import { ConvkitError, FileFormatError } from '../errors.js';
 import { type Layer, deserializeLayer } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 // Registers every built-in layer class, so configs can name them.

@@ -7,7 +7,6 @@ import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
-import type { Callback } from '../callbacks/callback.js';
 import type { History } from '../callbacks/callback.js';
 import { type CompileArgs, type CompiledState, type EvaluateArgs, type FitArgs, type PredictArgs, type BatchSource, compileModel, evaluateModel, fitModel, predictModel } from './training.js';
 import { type SummaryOptions, summarize } from './summary.js';
@@ -317,4 +316,3 @@ export function functionalFromConfig(config: Record<string, any>): Model {
 registerLayer('Functional', Model);
 registerLayer('Model', Model);
 
-export type { Callback };

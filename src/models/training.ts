@@ -3,7 +3,7 @@
 // callbacks with Keras's hooks, and the progress bar.
 import { gradients, noGrad, releaseGraph } from '../autograd/tape.js';
 import { Callback, CallbackList, History, type Logs, ProgbarLogger, displayOrder } from '../callbacks/callback.js';
-import { ConvkitError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { getLoss, type LossFn } from '../losses/index.js';
 import { type CompiledMetric, Mean, getMetric, type MetricFn } from '../metrics/index.js';
 import * as ops from '../ops/index.js';
@@ -482,4 +482,3 @@ export function predictModel(model: Model, x: Tensor | Tensor[] | BatchSource, a
   return collect(outs);
 }
 
-export { ConvkitError };
