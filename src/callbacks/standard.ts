@@ -2,9 +2,9 @@
 // ReduceLROnPlateau, CSVLogger (written atomically: temp file + fsync + rename at every epoch
 // end, so a run that dies keeps every earlier row), TerminateOnNaN and LambdaCallback.
 // History and the progress bar are in callback.ts; ModelCheckpoint belongs to the model files.
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
 import { ValueError } from '../errors.js';
+import { atomicWriteFileSync } from '../io/atomic.js';
 import { Callback, type Logs } from './callback.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
@@ -288,15 +288,7 @@ export class CSVLogger extends Callback {
   }
 
   private flush(): void {
-    const tmp = path.join(path.dirname(this.filename), `.${path.basename(this.filename)}.${process.pid}.tmp`);
-    const fd = openSync(tmp, 'w');
-    try {
-      writeSync(fd, this.content);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.filename);
+    atomicWriteFileSync(this.filename, this.content, { fsync: true });
   }
 
   override onTrainBegin(): void {

@@ -1,7 +1,7 @@
 // Keras's image utilities (keras.utils.load_img, img_to_array, array_to_img, save_img).
 // An Img is decoded HWC uint8 pixels plus its size; arrays are float32 Tensors [h, w, c].
 // Decoding and resizing live in data/decode.ts and data/resize.ts (shared with the workers).
-import { rename, unlink, writeFile } from 'node:fs/promises';
+import { atomicWriteFileSync } from '../io/atomic.js';
 import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -129,14 +129,11 @@ async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> 
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** Writes bytes atomically: a temporary name in the same folder, then rename. */
+/** Writes bytes atomically (a temporary name in the same existing folder, then rename). */
 export async function writeFileAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
   try {
-    await writeFile(tmp, bytes);
-    await rename(tmp, file);
+    atomicWriteFileSync(file, bytes);
   } catch (e) {
-    await unlink(tmp).catch(() => undefined);
     throw new FileFormatError(`cannot write '${file}': ${(e as Error).message}`);
   }
 }
