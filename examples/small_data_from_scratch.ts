@@ -17,7 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import sharp from 'sharp';
-import { backend, data, layers, models, optimizers, preprocessing, utils, vis } from 'convkit';
+import { backend, data, datasets, layers, models, optimizers, preprocessing, utils, vis } from 'convkit';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -47,11 +47,9 @@ mkdirSync(outDir, { recursive: true });
 
 const FASHION = '/usr/share/datasets/fashion-mnist';
 
-function readIdx(file: string): { dims: number[]; data: Uint8Array } {
-  const buf = gunzipSync(readFileSync(file));
-  const nd = buf[3];
-  const dims = Array.from({ length: nd }, (_, i) => buf.readUInt32BE(4 + 4 * i));
-  return { dims, data: new Uint8Array(buf.buffer, buf.byteOffset + 4 + 4 * nd, dims.reduce((a, b) => a * b, 1)) };
+/** A gzipped IDX file (checked magic number and size) as a uint8 array. */
+function readIdx(file: string, magic: number): Uint8Array {
+  return datasets.parseIdx(gunzipSync(readFileSync(file)), file, magic, []).data as Uint8Array;
 }
 
 /** Writes train/validation/test folders of two Fashion-MNIST classes as RGB JPEGs (once). */
@@ -66,8 +64,8 @@ async function buildFashionFolders(root: string, side: number): Promise<string> 
   if (!existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz'))) {
     throw new Error(`Fashion-MNIST not found in ${FASHION}: install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR`);
   }
-  const images = readIdx(path.join(FASHION, 'train-images-idx3-ubyte.gz'));
-  const labels = readIdx(path.join(FASHION, 'train-labels-idx1-ubyte.gz')).data;
+  const images = readIdx(path.join(FASHION, 'train-images-idx3-ubyte.gz'), 0x803);
+  const labels = readIdx(path.join(FASHION, 'train-labels-idx1-ubyte.gz'), 0x801);
   const classes: Record<string, number> = { tshirt: 0, shirt: 6 };
   const splits: [string, number][] = [['train', 1000], ['validation', 500], ['test', 500]];
   const t0 = performance.now();
@@ -81,7 +79,7 @@ async function buildFashionFolders(root: string, side: number): Promise<string> 
       mkdirSync(dir, { recursive: true });
       for (let j = 0; j < count; j++, k++) {
         const i = idx[k];
-        const gray = images.data.subarray(i * 784, (i + 1) * 784);
+        const gray = images.subarray(i * 784, (i + 1) * 784);
         const up = data.resizeImage(gray, 28, 28, 1, side, side, 'bicubic');
         const rgb = Buffer.alloc(side * side * 3);
         for (let p = 0; p < side * side; p++) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = Math.max(0, Math.min(255, Math.round(up[p])));
