@@ -108,7 +108,7 @@ export class Model extends Layer {
   private uniqueWeights(pick: (l: Layer) => Variable[]): Variable[] {
     const out: Variable[] = [];
     const seen = new Set<Variable>();
-    for (const l of this._layers) for (const w of pick(l)) if (!seen.has(w)) { seen.add(w); out.push(w); }
+    for (const l of this.layers) for (const w of pick(l)) if (!seen.has(w)) { seen.add(w); out.push(w); }
     return out;
   }
 
@@ -144,7 +144,7 @@ export class Model extends Layer {
   }
 
   override regularizationLosses(): Tensor[] {
-    return this._layers.flatMap((l) => l.regularizationLosses());
+    return this.layers.flatMap((l) => l.regularizationLosses());
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

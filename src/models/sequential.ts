@@ -75,8 +75,6 @@ export class Sequential extends Model {
       x = out;
     }
     this.initGraph(input, x);
-    // Model.layers for Sequential hides the InputLayer, as in Keras.
-    this._layers = [...this.stack];
   }
 
   override build(inputShape: Shape | Shape[]): void {
