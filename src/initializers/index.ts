@@ -2,6 +2,7 @@
 import { ValueError } from '../errors.js';
 import { Tensor, sizeOf } from '../tensor/tensor.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export abstract class Initializer {
   abstract readonly className: string;
@@ -123,7 +124,7 @@ export class LecunNormal extends NamedVarianceScaling {
 
 export type InitializerIdentifier = string | Initializer | { class_name: string; config?: Record<string, unknown> };
 
-const byName: Record<string, (c: Record<string, any>) => Initializer> = {
+const byName: Record<string, (c: KerasConfig) => Initializer> = {
   zeros: () => new Zeros(),
   ones: () => new Ones(),
   constant: (c) => new Constant(c.value ?? 0),

@@ -12,6 +12,7 @@
 // - unknown keys are kept in `config` and ignored by the layers' fromConfig.
 // Lambda layers (marshalled Python bytecode) are refused here with an error naming the layer.
 import { FileFormatError } from '../errors.js';
+import type { KerasConfig } from '../keras_config.js';
 
 /** A reference to an output tensor: [layer name, node index, tensor index]. */
 export interface TensorRef { layer: string; node: number; tensor: number }
@@ -23,12 +24,12 @@ export interface LayerSpec {
   className: string;
   name: string;
   /** The layer's own config (snake_case), dtype normalised to a string. */
-  config: Record<string, any>;
+  config: KerasConfig;
   inboundNodes: NodeSpec[];
   /** Set when this entry is itself a model (nested Sequential / functional). */
   model?: ModelSpec;
   /** Keras 3 build_config ({input_shape}) when present. */
-  buildConfig?: Record<string, any> | null;
+  buildConfig?: KerasConfig | null;
 }
 
 export interface ModelSpec {
@@ -56,13 +57,13 @@ export function normaliseDtype(d: unknown): string | undefined {
   if (d === null || d === undefined) return undefined;
   if (typeof d === 'string') return d.startsWith('mixed_') ? 'float32' : d;
   if (typeof d === 'object') {
-    const c = (d as Record<string, any>).config;
+    const c = (d as KerasConfig).config;
     if (c && typeof c.name === 'string') return normaliseDtype(c.name);
   }
   return undefined;
 }
 
-function isObj(x: unknown): x is Record<string, any> {
+function isObj(x: unknown): x is KerasConfig {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
@@ -127,8 +128,8 @@ function parseNode(n: unknown, where: string): NodeSpec {
 }
 
 /** Cleans a layer config: dtype policy → string; nothing else is dropped. */
-function cleanLayerConfig(c: Record<string, any>): Record<string, any> {
-  const out: Record<string, any> = { ...c };
+function cleanLayerConfig(c: KerasConfig): KerasConfig {
+  const out: KerasConfig = { ...c };
   const dt = normaliseDtype(c.dtype);
   if (dt) out.dtype = dt; else delete out.dtype;
   return out;
@@ -139,7 +140,7 @@ function layerFromEntry(entry: unknown, where: string, keras3: boolean): LayerSp
     throw new FileFormatError(`${where}: a layer entry has no class_name: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
   const className: string = entry.class_name;
-  const cfg = (isObj(entry.config) ? entry.config : {}) as Record<string, any>;
+  const cfg = (isObj(entry.config) ? entry.config : {}) as KerasConfig;
   const name: string = entry.name ?? cfg.name ?? '';
   if (className === 'Lambda') throw lambdaError(name, where);
   if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {

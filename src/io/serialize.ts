@@ -9,9 +9,10 @@ import type { KerasTensor, Node, SymbolicShape } from '../layers/keras_tensor.js
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/index.js';
+import type { KerasConfig } from '../keras_config.js';
 
 type Dialect = 'k3' | 'k2';
-type Json = Record<string, any>;
+type Json = KerasConfig;
 
 const shapeList = (s: SymbolicShape): (number | null)[] => s.map((d) => (d === undefined ? null : d));
 

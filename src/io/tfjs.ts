@@ -17,6 +17,7 @@ import { checkNoLambda } from './config.js';
 import { CONVKIT_VERSION, type LoadModelOptions, restoreCompile } from './legacy_h5.js';
 import { modelEntry, trainingConfig } from './serialize.js';
 import { flattenLayers } from './weights.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
 
@@ -117,7 +118,7 @@ function assignTfjsWeights(model: Model, weights: { name: string; shape: number[
 export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): Promise<Model> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   if (!existsSync(file)) throw new FileFormatError(`${file}: no such file`);
-  let json: Record<string, any>;
+  let json: KerasConfig;
   try {
     json = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {

@@ -8,6 +8,7 @@ import { type Regularizer } from '../regularizers/index.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { KerasTensor, type Node, type SymbolicShape, isKerasTensor } from './keras_tensor.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export type Shape = SymbolicShape;
 export interface CallArgs { training?: boolean }
@@ -222,7 +223,7 @@ export function singleShape(layer: Layer, shape: Shape | Shape[]): Shape {
 
 // --- the registry of layer classes, used to rebuild layers from configs (model files) ---
 
-export type LayerClass = { className?: string; fromConfig(config: Record<string, any>): Layer };
+export type LayerClass = { className?: string; fromConfig(config: KerasConfig): Layer };
 const registry = new Map<string, LayerClass>();
 
 /** Registers a layer class under its Keras class name (custom layers too). */
@@ -239,7 +240,7 @@ export function registeredLayerNames(): string[] {
 }
 
 /** Rebuilds a layer from a Keras {class_name, config} entry. */
-export function deserializeLayer(entry: { class_name: string; config: Record<string, any> }): Layer {
+export function deserializeLayer(entry: { class_name: string; config: KerasConfig }): Layer {
   const cls = registry.get(entry.class_name);
   if (!cls) {
     throw new ValueError(`Unknown layer class '${entry.class_name}'${entry.config?.name ? ` (layer '${entry.config.name}')` : ''}; supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
@@ -258,7 +259,7 @@ export function pair(v: number | readonly number[] | undefined, fallback: [numbe
 }
 
 /** Common LayerArgs read from a Keras config (Keras 2 batch_input_shape and Keras 3 batch_shape). */
-export function baseArgsFromConfig(c: Record<string, any>): LayerArgs {
+export function baseArgsFromConfig(c: KerasConfig): LayerArgs {
   const args: LayerArgs = { name: c.name, trainable: c.trainable ?? true };
   const bis = c.batch_input_shape ?? c.batch_shape;
   if (bis) args.batchInputShape = bis;

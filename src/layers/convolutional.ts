@@ -5,6 +5,7 @@ import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
 import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
   strides?: number | readonly [number, number];
@@ -93,7 +94,7 @@ export class Conv2D extends KernelLayer {
     };
   }
 
-  static fromConfig(c: Record<string, any>): Conv2D {
+  static fromConfig(c: KerasConfig): Conv2D {
     if (c.groups !== undefined && c.groups !== 1) throw new ValueError(`Conv2D '${c.name}': groups=${c.groups} is not supported (only 1)`);
     return new Conv2D(c.filters, c.kernel_size, {
       ...kernelArgsFromConfig(c), strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate,

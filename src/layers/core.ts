@@ -11,6 +11,7 @@ import type { Activation as FusedActivation } from '../backend/types.js';
 import { activationName, getActivation } from './activations.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
+import type { KerasConfig } from '../keras_config.js';
 
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
@@ -48,7 +49,7 @@ export class InputLayer extends Layer {
     return { batch_shape: [...this.batchInputShape!], dtype: this.dtype, sparse: false, ragged: false, name: this.name };
   }
 
-  static fromConfig(c: Record<string, any>): InputLayer {
+  static fromConfig(c: KerasConfig): InputLayer {
     return new InputLayer({ batchShape: c.batch_shape ?? c.batch_input_shape, name: c.name, dtype: typeof c.dtype === 'string' ? c.dtype : undefined });
   }
 }
@@ -131,7 +132,7 @@ export abstract class KernelLayer extends Layer {
 }
 
 /** KernelLayerArgs read from a Keras config. */
-export function kernelArgsFromConfig(c: Record<string, any>): KernelLayerArgs {
+export function kernelArgsFromConfig(c: KerasConfig): KernelLayerArgs {
   return {
     ...baseArgsFromConfig(c), activation: c.activation, useBias: c.use_bias,
     kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
@@ -185,7 +186,7 @@ export class Dense extends KernelLayer {
     return { ...super.getConfig(), units: this.units, ...this.kernelConfig() };
   }
 
-  static fromConfig(c: Record<string, any>): Dense {
+  static fromConfig(c: KerasConfig): Dense {
     return new Dense(c.units, kernelArgsFromConfig(c));
   }
 }
@@ -202,7 +203,7 @@ export class Activation extends Layer {
   call(inputs: LayerInput): Tensor { return getActivation(this.activation)(singleTensor(this, inputs)); }
   computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
   override getConfig() { return { ...super.getConfig(), activation: this.activation }; }
-  static fromConfig(c: Record<string, any>): Activation { return new Activation(c.activation, baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Activation { return new Activation(c.activation, baseArgsFromConfig(c)); }
 }
 
 export interface ReLUArgs extends LayerArgs { maxValue?: number | null; negativeSlope?: number; threshold?: number }
@@ -234,7 +235,7 @@ export class ReLU extends Layer {
   override getConfig() {
     return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };
   }
-  static fromConfig(c: Record<string, any>): ReLU {
+  static fromConfig(c: KerasConfig): ReLU {
     return new ReLU({ ...baseArgsFromConfig(c), maxValue: c.max_value, negativeSlope: c.negative_slope, threshold: c.threshold });
   }
 }
@@ -279,7 +280,7 @@ export class Dropout extends Layer {
 
   computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
   override getConfig() { return { ...super.getConfig(), rate: this.rate, seed: this.seed, noise_shape: this.noiseShape }; }
-  static fromConfig(c: Record<string, any>): Dropout {
+  static fromConfig(c: KerasConfig): Dropout {
     return new Dropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null, noiseShape: c.noise_shape ?? null });
   }
 }
@@ -298,7 +299,7 @@ export class Flatten extends Layer {
     return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b as number), 1)];
   }
   override getConfig() { return { ...super.getConfig(), data_format: 'channels_last' }; }
-  static fromConfig(c: Record<string, any>): Flatten { return new Flatten(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Flatten { return new Flatten(baseArgsFromConfig(c)); }
 }
 
 export class Reshape extends Layer {
@@ -333,7 +334,7 @@ export class Reshape extends Layer {
     return [s[0], ...this.resolve(s)];
   }
   override getConfig() { return { ...super.getConfig(), target_shape: [...this.targetShape] }; }
-  static fromConfig(c: Record<string, any>): Reshape { return new Reshape(c.target_shape, baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Reshape { return new Reshape(c.target_shape, baseArgsFromConfig(c)); }
 }
 
 registerLayer('InputLayer', InputLayer);

@@ -5,6 +5,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export type DataFormat = 'channels_last' | 'channels_first';
 
@@ -64,7 +65,7 @@ abstract class GlobalPooling extends Layer {
     return { ...super.getConfig(), data_format: this.dataFormat, keepdims: this.keepdims };
   }
 
-  protected static argsFromConfig(c: Record<string, any>): GlobalPoolingArgs {
+  protected static argsFromConfig(c: KerasConfig): GlobalPoolingArgs {
     return { ...baseArgsFromConfig(c), dataFormat: c.data_format ?? 'channels_last', keepdims: c.keepdims ?? false };
   }
 }
@@ -73,28 +74,28 @@ export class GlobalAveragePooling2D extends GlobalPooling {
   static className = 'GlobalAveragePooling2D';
   protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalAveragePooling2D { return new GlobalAveragePooling2D(GlobalPooling.argsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): GlobalAveragePooling2D { return new GlobalAveragePooling2D(GlobalPooling.argsFromConfig(c)); }
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static className = 'GlobalMaxPooling2D';
   protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalMaxPooling2D { return new GlobalMaxPooling2D(GlobalPooling.argsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): GlobalMaxPooling2D { return new GlobalMaxPooling2D(GlobalPooling.argsFromConfig(c)); }
 }
 
 export class GlobalAveragePooling1D extends GlobalPooling {
   static className = 'GlobalAveragePooling1D';
   protected readonly spatialRank = 1;
   protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalAveragePooling1D { return new GlobalAveragePooling1D(GlobalPooling.argsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): GlobalAveragePooling1D { return new GlobalAveragePooling1D(GlobalPooling.argsFromConfig(c)); }
 }
 
 export class GlobalMaxPooling1D extends GlobalPooling {
   static className = 'GlobalMaxPooling1D';
   protected readonly spatialRank = 1;
   protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
-  static fromConfig(c: Record<string, any>): GlobalMaxPooling1D { return new GlobalMaxPooling1D(GlobalPooling.argsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): GlobalMaxPooling1D { return new GlobalMaxPooling1D(GlobalPooling.argsFromConfig(c)); }
 }
 
 registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D);

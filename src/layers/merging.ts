@@ -6,6 +6,7 @@ import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { KerasTensor } from './keras_tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import type { KerasConfig } from '../keras_config.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
   return s.length > 0 && Array.isArray(s[0]);
@@ -81,7 +82,7 @@ abstract class ElementwiseMerge extends Merge {
 export class Add extends ElementwiseMerge {
   static className = 'Add';
   protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]); }
-  static fromConfig(c: Record<string, any>): Add { return new Add(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Add { return new Add(baseArgsFromConfig(c)); }
 }
 
 export class Subtract extends ElementwiseMerge {
@@ -96,31 +97,31 @@ export class Subtract extends ElementwiseMerge {
     if (s.length !== 2) throw new ValueError(`Subtract '${this.name}': expected exactly 2 inputs, got ${s.length}`);
     return super.computeOutputShape(shape);
   }
-  static fromConfig(c: Record<string, any>): Subtract { return new Subtract(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Subtract { return new Subtract(baseArgsFromConfig(c)); }
 }
 
 export class Multiply extends ElementwiseMerge {
   static className = 'Multiply';
   protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]); }
-  static fromConfig(c: Record<string, any>): Multiply { return new Multiply(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Multiply { return new Multiply(baseArgsFromConfig(c)); }
 }
 
 export class Average extends ElementwiseMerge {
   static className = 'Average';
   protected merge(xs: Tensor[]): Tensor { return ops.mul(xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]), 1 / xs.length); }
-  static fromConfig(c: Record<string, any>): Average { return new Average(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Average { return new Average(baseArgsFromConfig(c)); }
 }
 
 export class Maximum extends ElementwiseMerge {
   static className = 'Maximum';
   protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.maximum(a, b), xs[0]); }
-  static fromConfig(c: Record<string, any>): Maximum { return new Maximum(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Maximum { return new Maximum(baseArgsFromConfig(c)); }
 }
 
 export class Minimum extends ElementwiseMerge {
   static className = 'Minimum';
   protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.minimum(a, b), xs[0]); }
-  static fromConfig(c: Record<string, any>): Minimum { return new Minimum(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Minimum { return new Minimum(baseArgsFromConfig(c)); }
 }
 
 export interface ConcatenateArgs extends LayerArgs { axis?: number }
@@ -171,7 +172,7 @@ export class Concatenate extends Merge {
   }
 
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
-  static fromConfig(c: Record<string, any>): Concatenate { return new Concatenate({ ...baseArgsFromConfig(c), axis: c.axis ?? -1 }); }
+  static fromConfig(c: KerasConfig): Concatenate { return new Concatenate({ ...baseArgsFromConfig(c), axis: c.axis ?? -1 }); }
 }
 
 registerLayer('Add', Add);

@@ -12,6 +12,7 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
 import { singleShape, singleTensor } from './global_pooling.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -157,7 +158,7 @@ export class BatchNormalization extends Layer {
     };
   }
 
-  static fromConfig(c: Record<string, any>): BatchNormalization {
+  static fromConfig(c: KerasConfig): BatchNormalization {
     // Keras 2 files may hold the axis as a one-element list.
     let axis = c.axis ?? -1;
     if (Array.isArray(axis)) {
@@ -283,7 +284,7 @@ export class LayerNormalization extends Layer {
     };
   }
 
-  static fromConfig(c: Record<string, any>): LayerNormalization {
+  static fromConfig(c: KerasConfig): LayerNormalization {
     if (c.rms_scaling) throw new ValueError(`LayerNormalization '${c.name}': rms_scaling=True is not supported`);
     const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
     return new LayerNormalization({

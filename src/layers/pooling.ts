@@ -5,6 +5,7 @@ import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
 import { checkDataFormat, checkPadding } from './convolutional.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   strides?: number | readonly [number, number] | null;
@@ -62,7 +63,7 @@ export class MaxPooling2D extends Pooling2D {
   call(inputs: LayerInput): Tensor {
     return ops.maxPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
-  static fromConfig(c: Record<string, any>): MaxPooling2D {
+  static fromConfig(c: KerasConfig): MaxPooling2D {
     return new MaxPooling2D(c.pool_size, { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
   }
 }
@@ -76,7 +77,7 @@ export class AveragePooling2D extends Pooling2D {
   call(inputs: LayerInput): Tensor {
     return ops.avgPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
-  static fromConfig(c: Record<string, any>): AveragePooling2D {
+  static fromConfig(c: KerasConfig): AveragePooling2D {
     return new AveragePooling2D(c.pool_size ?? [2, 2], { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
   }
 }

@@ -15,6 +15,7 @@ import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
 import { singleShape, singleTensor } from './global_pooling.js';
+import type { KerasConfig } from '../keras_config.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
@@ -40,7 +41,7 @@ function checkDataFormat(v: unknown, where: string): void {
 }
 
 /** Common args of the image layers read from a Keras config (a channels_first file is refused, not misread). */
-function imageArgs(c: Record<string, any>): ImageLayerArgs {
+function imageArgs(c: KerasConfig): ImageLayerArgs {
   return { ...baseArgsFromConfig(c), dataFormat: c.data_format ?? undefined, seed: c.seed ?? null };
 }
 
@@ -154,7 +155,7 @@ export class Rescaling extends Layer {
   }
   computeOutputShape(shape: Shape | Shape[]): Shape { return singleShape(this, shape); }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), scale: this.scale, offset: this.offset }; }
-  static fromConfig(c: Record<string, any>): Rescaling { return new Rescaling(c.scale, { ...baseArgsFromConfig(c), offset: c.offset ?? 0 }); }
+  static fromConfig(c: KerasConfig): Rescaling { return new Rescaling(c.scale, { ...baseArgsFromConfig(c), offset: c.offset ?? 0 }); }
 }
 
 /** Largest centred window of the target aspect ratio (Keras's crop_to_aspect_ratio). */
@@ -238,7 +239,7 @@ export class Resizing extends ImageLayer {
       fill_mode: 'constant', fill_value: this.fillValue,
     };
   }
-  static fromConfig(c: Record<string, any>): Resizing {
+  static fromConfig(c: KerasConfig): Resizing {
     return new Resizing(c.height, c.width, {
       ...imageArgs(c), interpolation: c.interpolation ?? 'bilinear', cropToAspectRatio: c.crop_to_aspect_ratio ?? false,
       padToAspectRatio: c.pad_to_aspect_ratio ?? false, fillValue: c.fill_value ?? 0,
@@ -263,7 +264,7 @@ export class CenterCrop extends ImageLayer {
     return crop2d(x, Math.floor((h - this.height) / 2), Math.floor((w - this.width) / 2), this.height, this.width);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: Record<string, any>): CenterCrop { return new CenterCrop(c.height, c.width, imageArgs(c)); }
+  static fromConfig(c: KerasConfig): CenterCrop { return new CenterCrop(c.height, c.width, imageArgs(c)); }
 }
 
 // ------------------------------------------------------------------ random, training only
@@ -297,7 +298,7 @@ export class RandomCrop extends RandomImageLayer {
     return crops.length === 1 ? crops[0] : ops.concat(crops, 0);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: Record<string, any>): RandomCrop { return new RandomCrop(c.height, c.width, imageArgs(c)); }
+  static fromConfig(c: KerasConfig): RandomCrop { return new RandomCrop(c.height, c.width, imageArgs(c)); }
 }
 
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
@@ -324,7 +325,7 @@ export class RandomFlip extends RandomImageLayer {
     return flip2d(x, hf, vf);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), mode: this.mode }; }
-  static fromConfig(c: Record<string, any>): RandomFlip { return new RandomFlip(c.mode ?? 'horizontal_and_vertical', imageArgs(c)); }
+  static fromConfig(c: KerasConfig): RandomFlip { return new RandomFlip(c.mode ?? 'horizontal_and_vertical', imageArgs(c)); }
 }
 
 export interface WarpArgs extends ImageLayerArgs { fillMode?: FillMode; interpolation?: Interpolation; fillValue?: number }
@@ -352,7 +353,7 @@ abstract class RandomWarp extends RandomImageLayer {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), fill_mode: this.fillMode, interpolation: this.interpolation, fill_value: this.fillValue };
   }
-  protected static warpArgs(c: Record<string, any>): WarpArgs {
+  protected static warpArgs(c: KerasConfig): WarpArgs {
     return { ...imageArgs(c), fillMode: c.fill_mode ?? 'reflect', interpolation: c.interpolation ?? 'bilinear', fillValue: c.fill_value ?? 0 };
   }
 }
@@ -379,7 +380,7 @@ export class RandomRotation extends RandomWarp {
     return rotationMatrix(angle, h, w);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor }; }
-  static fromConfig(c: Record<string, any>): RandomRotation { return new RandomRotation(c.factor, RandomWarp.warpArgs(c)); }
+  static fromConfig(c: KerasConfig): RandomRotation { return new RandomRotation(c.factor, RandomWarp.warpArgs(c)); }
 }
 
 /**
@@ -412,7 +413,7 @@ export class RandomZoom extends RandomWarp {
     return zoomMatrix(zx, zy, h, w);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor }; }
-  static fromConfig(c: Record<string, any>): RandomZoom { return new RandomZoom(c.height_factor, c.width_factor ?? null, RandomWarp.warpArgs(c)); }
+  static fromConfig(c: KerasConfig): RandomZoom { return new RandomZoom(c.height_factor, c.width_factor ?? null, RandomWarp.warpArgs(c)); }
 }
 
 /** Shifts each image by U(range)·size pixels along each axis (content moves right/down for positive draws). */
@@ -442,7 +443,7 @@ export class RandomTranslation extends RandomWarp {
     return translationMatrix(dx, dy);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor }; }
-  static fromConfig(c: Record<string, any>): RandomTranslation { return new RandomTranslation(c.height_factor, c.width_factor, RandomWarp.warpArgs(c)); }
+  static fromConfig(c: KerasConfig): RandomTranslation { return new RandomTranslation(c.height_factor, c.width_factor, RandomWarp.warpArgs(c)); }
 }
 
 export interface ValueRangeArgs extends ImageLayerArgs { valueRange?: readonly [number, number] }
@@ -482,7 +483,7 @@ export class RandomContrast extends RandomImageLayer {
     return ops.clip(y, this.valueRange[0], this.valueRange[1]);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
-  static fromConfig(c: Record<string, any>): RandomContrast {
+  static fromConfig(c: KerasConfig): RandomContrast {
     return new RandomContrast(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
 }
@@ -510,7 +511,7 @@ export class RandomBrightness extends RandomImageLayer {
     return ops.clip(ops.add(x, new Tensor(d, [n, 1, 1, 1])), this.valueRange[0], this.valueRange[1]);
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
-  static fromConfig(c: Record<string, any>): RandomBrightness {
+  static fromConfig(c: KerasConfig): RandomBrightness {
     return new RandomBrightness(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
 }

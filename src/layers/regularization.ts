@@ -8,6 +8,7 @@ import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
 import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface SeededArgs extends LayerArgs { seed?: number | null }
 
@@ -68,7 +69,7 @@ abstract class SpatialDropout extends RandomTrainingLayer {
     return c;
   }
 
-  protected static spatialArgs(c: Record<string, any>): SpatialDropoutArgs {
+  protected static spatialArgs(c: KerasConfig): SpatialDropoutArgs {
     return { ...baseArgsFromConfig(c), seed: c.seed ?? null, dataFormat: c.data_format ?? 'channels_last' };
   }
 }
@@ -76,19 +77,19 @@ abstract class SpatialDropout extends RandomTrainingLayer {
 export class SpatialDropout1D extends SpatialDropout {
   static className = 'SpatialDropout1D';
   readonly spatialRank = 1;
-  static fromConfig(c: Record<string, any>): SpatialDropout1D { return new SpatialDropout1D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout1D { return new SpatialDropout1D(c.rate, SpatialDropout.spatialArgs(c)); }
 }
 
 export class SpatialDropout2D extends SpatialDropout {
   static className = 'SpatialDropout2D';
   readonly spatialRank = 2;
-  static fromConfig(c: Record<string, any>): SpatialDropout2D { return new SpatialDropout2D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout2D { return new SpatialDropout2D(c.rate, SpatialDropout.spatialArgs(c)); }
 }
 
 export class SpatialDropout3D extends SpatialDropout {
   static className = 'SpatialDropout3D';
   readonly spatialRank = 3;
-  static fromConfig(c: Record<string, any>): SpatialDropout3D { return new SpatialDropout3D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout3D { return new SpatialDropout3D(c.rate, SpatialDropout.spatialArgs(c)); }
 }
 
 /** Adds zero-mean Gaussian noise with standard deviation `stddev` (training only). */
@@ -108,7 +109,7 @@ export class GaussianNoise extends RandomTrainingLayer {
     return ops.add(x, new Tensor(noise, x.shape));
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), stddev: this.stddev, seed: this.seed }; }
-  static fromConfig(c: Record<string, any>): GaussianNoise { return new GaussianNoise(c.stddev, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  static fromConfig(c: KerasConfig): GaussianNoise { return new GaussianNoise(c.stddev, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
 }
 
 /** Multiplies by Gaussian noise of mean 1 and variance rate/(1−rate) (training only). */
@@ -129,7 +130,7 @@ export class GaussianDropout extends RandomTrainingLayer {
     return ops.mul(x, new Tensor(noise, x.shape));
   }
   override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed }; }
-  static fromConfig(c: Record<string, any>): GaussianDropout { return new GaussianDropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  static fromConfig(c: KerasConfig): GaussianDropout { return new GaussianDropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
 }
 
 registerLayer('SpatialDropout1D', SpatialDropout1D);

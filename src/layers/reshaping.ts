@@ -6,6 +6,7 @@ import { crop2d, resize2d } from '../ops/image.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
 import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export type Padding2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
 
@@ -77,7 +78,7 @@ export class ZeroPadding2D extends Spatial2D {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), data_format: this.dataFormat };
   }
-  static fromConfig(c: Record<string, any>): ZeroPadding2D {
+  static fromConfig(c: KerasConfig): ZeroPadding2D {
     return new ZeroPadding2D({ ...baseArgsFromConfig(c), padding: c.padding ?? 1, dataFormat: c.data_format ?? 'channels_last' });
   }
 }
@@ -124,7 +125,7 @@ export class Cropping2D extends Spatial2D {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), cropping: this.cropping.map((p) => [...p]), data_format: this.dataFormat };
   }
-  static fromConfig(c: Record<string, any>): Cropping2D {
+  static fromConfig(c: KerasConfig): Cropping2D {
     return new Cropping2D({ ...baseArgsFromConfig(c), cropping: c.cropping ?? 0, dataFormat: c.data_format ?? 'channels_last' });
   }
 }
@@ -166,7 +167,7 @@ export class UpSampling2D extends Spatial2D {
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), size: [...this.size], data_format: this.dataFormat, interpolation: this.interpolation };
   }
-  static fromConfig(c: Record<string, any>): UpSampling2D {
+  static fromConfig(c: KerasConfig): UpSampling2D {
     return new UpSampling2D({ ...baseArgsFromConfig(c), size: c.size ?? [2, 2], dataFormat: c.data_format ?? 'channels_last', interpolation: c.interpolation ?? 'nearest' });
   }
 }

@@ -10,6 +10,7 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { History } from '../callbacks/callback.js';
 import { type CompileArgs, type CompiledState, type EvaluateArgs, type FitArgs, type PredictArgs, type BatchSource, compileModel, evaluateModel, fitModel, predictModel } from './training.js';
 import { type SummaryOptions, summarize } from './summary.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface ModelArgs {
   inputs: KerasTensor | KerasTensor[];
@@ -217,7 +218,7 @@ export class Model extends Layer {
     };
   }
 
-  static fromConfig(config: Record<string, any>): Model {
+  static fromConfig(config: KerasConfig): Model {
     return functionalFromConfig(config);
   }
 
@@ -266,7 +267,7 @@ function kerasTensorConfig(t: KerasTensor, key: (t: KerasTensor) => [string, num
 }
 
 /** Rebuilds a functional model from its Keras 3 config (layers with inbound_nodes using keras_history). */
-export function functionalFromConfig(config: Record<string, any>): Model {
+export function functionalFromConfig(config: KerasConfig): Model {
   const layers = new Map<string, Layer>();
   const outputsOf = new Map<string, KerasTensor[][]>();
   const pending: { layer: Layer; calls: any[] }[] = [];

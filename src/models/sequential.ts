@@ -6,6 +6,7 @@ import { type CallArgs, Layer, type LayerInput, type Shape, deserializeLayer, re
 import { Input, InputLayer } from '../layers/core.js';
 import { KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
 import { Model } from './model.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface SequentialArgs {
   layers?: Layer[];
@@ -107,7 +108,7 @@ export class Sequential extends Model {
     return { name: this.name, trainable: this.trainable, layers };
   }
 
-  static override fromConfig(config: Record<string, any>): Sequential {
+  static override fromConfig(config: KerasConfig): Sequential {
     // Keras 2.0–2.1 stored a bare list of layers.
     const entries: any[] = Array.isArray(config) ? config : config.layers ?? [];
     const model = new Sequential({ name: Array.isArray(config) ? undefined : config.name });

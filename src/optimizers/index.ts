@@ -5,6 +5,7 @@ import { ValueError } from '../errors.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { didYouMean } from '../utils/suggest.js';
 import { uniqueName } from '../utils/naming.js';
+import type { KerasConfig } from '../keras_config.js';
 
 export interface OptimizerArgs {
   learningRate?: number;
@@ -206,14 +207,14 @@ export class SGD extends Optimizer {
   override getConfig() { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
 }
 
-const optimizers: Record<string, (a: Record<string, any>) => Optimizer> = {
+const optimizers: Record<string, (a: KerasConfig) => Optimizer> = {
   rmsprop: (a) => new RMSprop(a),
   adam: (a) => new Adam(a),
   sgd: (a) => new SGD(a),
 };
 
 /** Resolves 'rmsprop' | 'adam' | 'sgd' or an Optimizer, or a Keras config {class_name, config}. */
-export function getOptimizer(id: string | Optimizer | { class_name: string; config?: Record<string, any> }): Optimizer {
+export function getOptimizer(id: string | Optimizer | { class_name: string; config?: KerasConfig }): Optimizer {
   if (id instanceof Optimizer) return id;
   if (typeof id === 'string') {
     const f = optimizers[id.toLowerCase()];
