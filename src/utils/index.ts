@@ -27,3 +27,4 @@ export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: n
   return new Tensor(out, [...shape, n]);
 }
 export { saveNpy, loadNpy } from './npy.js';
+export { getFile, type GetFileOptions } from './get_file.js';
