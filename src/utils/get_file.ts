@@ -82,7 +82,8 @@ export async function hashFile(filePath: string, algorithm: 'sha256' | 'md5' = '
 }
 
 /** Whether a file's digest matches `fileHash` (Keras's validate_file). */
-export async function validateFile(filePath: string, fileHash: string, algorithm: HashAlgorithm = 'auto'): Promise<boolean> {
+export async function validateFile(filePath: string, fileHash: string,
+  algorithm: HashAlgorithm = 'auto'): Promise<boolean> {
   return (await hashFile(filePath, resolveHashAlgorithm(algorithm, fileHash))) === fileHash.toLowerCase();
 }
 
@@ -153,7 +154,8 @@ async function download(origin: string, tmp: string, alg: 'sha256' | 'md5'): Pro
   try {
     await pipeline(res, meter, createWriteStream(tmp));
   } catch (e) {
-    throw new Error(`the connection broke after ${received} of ${total ?? 'an unknown number of'} bytes (${(e as Error).message})`);
+    const of = total ?? 'an unknown number of';
+    throw new Error(`the connection broke after ${received} of ${of} bytes (${(e as Error).message})`);
   }
   if (!res.complete || (total !== null && received !== total)) {
     throw new Error(`the connection broke after ${received} of ${total ?? 'an unknown number of'} bytes`);
@@ -168,7 +170,8 @@ async function download(origin: string, tmp: string, alg: 'sha256' | 'md5'): Pro
  * Without `fname` the URL's last path segment is used. Prints "Downloading data from URL" and a
  * progress bar (through utils.setPrintFunction).
  */
-export async function getFile(fname: string | null | undefined, origin: string, opts: GetFileOptions = {}): Promise<string> {
+export async function getFile(fname: string | null | undefined, origin: string,
+  opts: GetFileOptions = {}): Promise<string> {
   if (typeof origin !== 'string' || !origin) {
     throw new ValueError('getFile: please specify the `origin` argument (URL of the file to download).');
   }
@@ -194,10 +197,12 @@ export async function getFile(fname: string | null | undefined, origin: string, 
     try { pathname = new URL(origin).pathname; } catch { /* reported below */ }
     name = path.posix.basename(pathname);
     if (!name) {
-      throw new ValueError(`getFile: can't parse the file name from the origin provided: '${origin}'. Please specify the \`fname\` argument.`);
+      throw new ValueError(`getFile: can't parse the file name from the origin provided: '${origin}'. `
+        + 'Please specify the `fname` argument.');
     }
   } else if (name.includes('/') || name.includes(path.sep)) {
-    throw new ValueError(`getFile: paths are no longer accepted as the \`fname\` argument. To specify the file's parent directory, use the \`cacheDir\` argument. Received: fname=${name}`);
+    throw new ValueError('getFile: paths are no longer accepted as the `fname` argument. To specify the file\'s parent '
+      + `directory, use the \`cacheDir\` argument. Received: fname=${name}`);
   }
 
   // Keras's names: 'data.tar.gz' unpacks into 'data_extracted/'; 'data' downloads to 'data_archive'.
@@ -214,7 +219,8 @@ export async function getFile(fname: string | null | undefined, origin: string, 
 
   let needed = Boolean(opts.forceDownload) || !existsSync(target);
   if (!needed && fileHash && !(await validateFile(target, fileHash, alg))) {
-    printMessage(`A local file was found, but it seems to be incomplete or outdated because the ${alg} file hash does not match the original value of ${fileHash} so we will re-download the data.\n`);
+    printMessage(`A local file was found, but it seems to be incomplete or outdated because the ${alg} file hash `
+      + `does not match the original value of ${fileHash} so we will re-download the data.\n`);
     needed = true;
   }
   if (needed) {
@@ -223,13 +229,16 @@ export async function getFile(fname: string | null | undefined, origin: string, 
     try {
       const digest = await download(origin, tmp, alg);
       if (fileHash && digest !== fileHash) {
-        throw new FileFormatError(`getFile: incomplete or corrupted file detected. The ${alg} file hash of '${name}' downloaded from ${origin} is ${digest}, which does not match the provided value of ${fileHash}. ${manualAdvice(name, origin, target, fileHash, alg)}`);
+        throw new FileFormatError(`getFile: incomplete or corrupted file detected. The ${alg} file hash of '${name}' `
+          + `downloaded from ${origin} is ${digest}, which does not match the provided value of ${fileHash}. `
+          + manualAdvice(name, origin, target, fileHash, alg));
       }
       renameSync(tmp, target);
     } catch (e) {
       rmSync(tmp, { force: true });
       if (e instanceof FileFormatError) throw e;
-      throw new FileFormatError(`getFile: could not download '${name}' from ${origin}: ${(e as Error).message}. ${manualAdvice(name, origin, target, fileHash, alg)}`);
+      throw new FileFormatError(`getFile: could not download '${name}' from ${origin}: ${(e as Error).message}. `
+        + manualAdvice(name, origin, target, fileHash, alg));
     }
   }
   if (extractionDir === null) return target;
@@ -305,7 +314,8 @@ function tarEntries(b: Uint8Array): Entry[] {
 }
 
 function zipEntries(b: Uint8Array): Entry[] {
-  return Object.entries(unzipSync(b)).map(([name, data]) => (name.endsWith('/') ? { name, kind: 'dir' } : { name, kind: 'file', data }));
+  return Object.entries(unzipSync(b))
+    .map(([name, data]): Entry => (name.endsWith('/') ? { name, kind: 'dir' } : { name, kind: 'file', data }));
 }
 
 /** Unpacks a tar, tar.gz or zip archive into `dir` (replacing it); members outside `dir` are skipped. */
@@ -314,14 +324,19 @@ export async function extractArchive(file: string, dir: string, format: ArchiveF
   const kinds = format === 'auto' ? ['tar', 'zip'] : typeof format === 'string' ? [format] : [...format];
   let bytes: Uint8Array = await readFile(file);
   if (isGzip(bytes)) {
-    try { bytes = gunzipSync(bytes); } catch (e) { throw new FileFormatError(`${file}: damaged gzip data: ${(e as Error).message}`); }
+    try {
+      bytes = gunzipSync(bytes);
+    } catch (e) {
+      throw new FileFormatError(`${file}: damaged gzip data: ${(e as Error).message}`);
+    }
   }
   let entries: Entry[];
   try {
     if (kinds.includes('tar') && isTarHeader(bytes, 0)) entries = tarEntries(bytes);
     else if (kinds.includes('zip') && isZip(bytes)) entries = zipEntries(bytes);
     else {
-      const bz = bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68 ? ' (bzip2 compression is not supported)' : '';
+      const isBz2 = bytes[0] === 0x42 && bytes[1] === 0x5a && bytes[2] === 0x68;
+      const bz = isBz2 ? ' (bzip2 compression is not supported)' : '';
       throw new FileFormatError(`getFile: could not extract '${file}': it is not a ${kinds.join(' or ')} archive${bz}`);
     }
   } catch (e) {

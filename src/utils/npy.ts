@@ -45,18 +45,22 @@ export function encodeNpy(t: Tensor): Uint8Array {
 
 /** Writes a tensor to a .npy file numpy can read (np.load), atomically. */
 export async function saveNpy(filePath: string, t: Tensor): Promise<void> {
-  if (typeof filePath !== 'string' || !filePath) throw new ValueError(`saveNpy: expected a file path, got ${JSON.stringify(filePath)}`);
+  if (typeof filePath !== 'string' || !filePath) {
+    throw new ValueError(`saveNpy: expected a file path, got ${JSON.stringify(filePath)}`);
+  }
   await atomicWriteFile(filePath, encodeNpy(t));
 }
 
 interface Header { descr: string; fortranOrder: boolean; shape: number[] }
 
 function parseHeader(text: string, file: string): Header {
-  const bad = (what: string): FileFormatError => new FileFormatError(`${file}: damaged .npy header (${what}): ${text.trim()}`);
+  const bad = (what: string): FileFormatError =>
+    new FileFormatError(`${file}: damaged .npy header (${what}): ${text.trim()}`);
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text);
   if (!descr) {
     if (/['"]descr['"]\s*:\s*\[/.test(text)) {
-      throw new FileFormatError(`${file}: structured arrays (a list of fields as 'descr') are not supported; expected a plain numeric array`);
+      throw new FileFormatError(`${file}: structured arrays (a list of fields as 'descr') are not supported; `
+        + 'expected a plain numeric array');
     }
     throw bad("no 'descr'");
   }
@@ -124,14 +128,18 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   const major = bytes[6];
   const minor = bytes[7];
   if (major < 1 || major > 3 || minor !== 0) {
-    throw new FileFormatError(`${file}: .npy format version ${major}.${minor} is not supported (expected 1.0, 2.0 or 3.0)`);
+    throw new FileFormatError(`${file}: .npy format version ${major}.${minor} is not supported `
+      + '(expected 1.0, 2.0 or 3.0)');
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenSize = major === 1 ? 2 : 4;
   if (bytes.length < 8 + lenSize) throw new FileFormatError(`${file}: truncated .npy file (${bytes.length} bytes)`);
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const start = 8 + lenSize + headerLen;
-  if (bytes.length < start) throw new FileFormatError(`${file}: truncated .npy header (${bytes.length} bytes, the header ends at byte ${start})`);
+  if (bytes.length < start) {
+    throw new FileFormatError(`${file}: truncated .npy header (${bytes.length} bytes, `
+      + `the header ends at byte ${start})`);
+  }
   const raw = bytes.subarray(8 + lenSize, start);
   const text = major === 3 ? new TextDecoder('utf-8').decode(raw) : new TextDecoder('latin1').decode(raw);
   const h = parseHeader(text, file);
@@ -145,7 +153,8 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   const count = h.shape.reduce((a, b) => a * b, 1);
   const need = count * reader.size;
   if (bytes.length - start < need) {
-    throw new FileFormatError(`${file}: truncated .npy data: shape (${h.shape.join(', ')}) of '${h.descr}' needs ${need} bytes, the file holds ${bytes.length - start}`);
+    throw new FileFormatError(`${file}: truncated .npy data: shape (${h.shape.join(', ')}) of '${h.descr}' needs `
+      + `${need} bytes, the file holds ${bytes.length - start}`);
   }
   let data: TypedArray;
   const key = `${m[2]}${m[3]}`;
@@ -154,11 +163,13 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   } else if (key === 'f4' && little && (bytes.byteOffset + start) % 4 === 0) {
     data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + need));
   } else {
-    data = reader.out === 'float32' ? new Float32Array(count) : reader.out === 'int32' ? new Int32Array(count) : new Uint8Array(count);
+    data = reader.out === 'float32' ? new Float32Array(count)
+      : reader.out === 'int32' ? new Int32Array(count) : new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const v = reader.read(dv, start + i * reader.size, little);
       if (reader.out === 'int32' && (v < INT32_MIN || v > INT32_MAX)) {
-        throw new FileFormatError(`${file}: value ${v} at flat index ${i} does not fit int32 ('${h.descr}' is read as int32)`);
+        throw new FileFormatError(`${file}: value ${v} at flat index ${i} does not fit int32 `
+          + `('${h.descr}' is read as int32)`);
       }
       data[i] = reader.out === 'uint8' && key === 'b1' ? (v ? 1 : 0) : v;
     }
@@ -169,7 +180,9 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
 
 /** Reads a numpy .npy file (np.save) into a tensor. */
 export async function loadNpy(filePath: string): Promise<Tensor> {
-  if (typeof filePath !== 'string' || !filePath) throw new ValueError(`loadNpy: expected a file path, got ${JSON.stringify(filePath)}`);
+  if (typeof filePath !== 'string' || !filePath) {
+    throw new ValueError(`loadNpy: expected a file path, got ${JSON.stringify(filePath)}`);
+  }
   let bytes: Uint8Array;
   try {
     bytes = await readFile(filePath);

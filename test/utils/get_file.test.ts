@@ -121,7 +121,8 @@ describe('getFile downloads', () => {
     writeFileSync(path.join(cache, 'datasets', 'good.bin'), 'stale');
     const p = await utils.getFile('good.bin', `${base}/good.bin`, { cacheDir: cache, fileHash: sha256 });
     assert.deepEqual(readFileSync(p), payload);
-    assert.match(printed[0], /^A local file was found, but it seems to be incomplete or outdated because the sha256 file hash does not match/);
+    assert.match(printed[0],
+      /^A local file was found, but it seems to be incomplete or outdated because the sha256 file hash does not match/);
     assert.equal(hits.get('/good.bin'), 1);
     rmSync(cache, { recursive: true, force: true });
   });
@@ -227,7 +228,8 @@ describe('getFile extracts archives', () => {
     assert.ok(existsSync(path.join(cache, 'datasets', 'zdata_archive')));
     await assert.rejects(utils.getFile('plain.txt', `${base}/plain.txt`, { cacheDir: cache, extract: true }),
       /could not extract .*plain\.txt': it is not a tar or zip archive/);
-    await assert.rejects(utils.getFile('z2.zip', `${base}/z.zip`, { cacheDir: cache, extract: true, archiveFormat: 'tar' }),
+    const tarOnly = { cacheDir: cache, extract: true, archiveFormat: 'tar' } as const;
+    await assert.rejects(utils.getFile('z2.zip', `${base}/z.zip`, tarOnly),
       /it is not a tar archive/);
     rmSync(cache, { recursive: true, force: true });
   });
