@@ -83,7 +83,7 @@ export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize 
     const sources = sourceInputs(imgInput);
     inputs = sources.length === 1 ? sources[0] : sources;
   }
-  const classifierActivation = args.classifierActivation ?? null;
+  const classifierActivation = args.classifierActivation === undefined ? 'softmax' : args.classifierActivation;
   return { includeTop, weights, classes, pooling, classifierActivation, imgInput, inputs };
 }
 
