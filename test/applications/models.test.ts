@@ -83,7 +83,7 @@ function restrictTo(ours: ReturnType<typeof configView>, theirs: ReturnType<type
 describe('applications build what Keras builds', () => {
   for (const key of Object.keys(SUMMARIES)) {
     const s = SUMMARIES[key];
-    it(`${key}: ${s.builder}(${JSON.stringify(s.kwargs)}) has Keras's layers, shapes and parameter counts`, async () => {
+    it(`${key}: ${s.builder}(${JSON.stringify(s.kwargs)}) has Keras's layers, shapes, counts and config`, async () => {
       const m = await build(key);
       assert.equal(m.name, s.name);
       assert.deepEqual(layerTable(m), s.layers);
