@@ -16,6 +16,7 @@ export * as data from './data/index.js';
 export * as preprocessing from './preprocessing/index.js';
 export * as vis from './vis/index.js';
 export * as io from './io/index.js';
+export * as applications from './applications/index.js';
 
 export { Tensor, Variable, tensor, zeros, ones, fill, randomUniform, randomNormal, setRandomSeed } from './tensor/index.js';
 export type { DType, Shape, TypedArray } from './tensor/index.js';

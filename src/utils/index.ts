@@ -26,3 +26,5 @@ export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: n
   for (let i = 0; i < t.size; i++) out[i * n + t.data[i]] = 1;
   return new Tensor(out, [...shape, n]);
 }
+export { saveNpy, loadNpy } from './npy.js';
+export { getFile, type GetFileOptions } from './get_file.js';
