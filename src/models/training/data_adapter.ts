@@ -8,7 +8,7 @@ import { Tensor, type TypedArray, arrayFor } from '../../tensor/tensor.js';
 import type { Model } from '../model.js';
 
 /** What a source yields per batch: x, [x, y] or [x, y, sampleWeight] (x may itself be a list). */
-export type BatchElement = Tensor | Tensor[];
+export type BatchElement = Tensor | (Tensor | Tensor[])[];
 
 /** A source of batches (Dataset, ImageDataGenerator iterators, any async iterable). */
 export interface BatchSource {
@@ -233,7 +233,11 @@ export class SourceDataAdapter {
 export function unpack(el: BatchElement, where: string): Batch {
   if (el instanceof Tensor) return { x: el, y: null, sampleWeight: null };
   if (Array.isArray(el) && el.length >= 1) {
-    const [x, y, sw] = el as [Tensor | Tensor[], Tensor | undefined, Tensor | undefined];
+    const [x, y, sw] = el;
+    if (Array.isArray(y) || Array.isArray(sw)) {
+      throw new ValueError(`${where}: a dataset element must be x, [x, y] or [x, y, sampleWeight] with one `
+        + 'target tensor; got a list of targets (models with several outputs are not supported yet)');
+    }
     return { x: Array.isArray(x) ? asInputs(x) : x, y: y ?? null, sampleWeight: sw ?? null };
   }
   throw new ValueError(`${where}: a dataset element must be x, [x, y] or [x, y, sampleWeight]; got ${typeof el}`);
