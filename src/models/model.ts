@@ -11,7 +11,7 @@ import type { History } from '../callbacks/callback.js';
 import type { Logs } from '../callbacks/callback.js';
 import {
   type Batch, type BatchGenerator, type BatchSource, type CompileArgs, type CompiledState, type EvaluateArgs,
-  type FitArgs, type PredictArgs, type TrainingData, compileModel, evaluateModel, fitModel, predictModel,
+  type FitArgs, type FitRun, type PredictArgs, type TrainingData, compileModel, evaluateModel, fitModel, predictModel,
 } from './training.js';
 import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep } from './training/step.js';
 import { type SummaryOptions, summarize } from './summary.js';
@@ -242,6 +242,9 @@ export class Model extends Layer {
    */
   stepContext: StepContext | null = null;
 
+  /** The fit running on this model, null when none: while it runs, a second fit is refused. */
+  runningFit: FitRun | null = null;
+
   compile(args: CompileArgs): void { compileModel(this, args); }
   fit(x: TrainingData, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> {
     return fitModel(this, x, y, args);
@@ -261,7 +264,7 @@ export class Model extends Layer {
   }
   predict(x: Tensor | Tensor[], args?: PredictArgs): Tensor;
   predict(x: BatchSource | BatchGenerator, args?: PredictArgs): Promise<Tensor>;
-  predict(x: TrainingData, args: PredictArgs = {}): Tensor | Promise<Tensor> {
+  predict(x: TrainingData, args?: PredictArgs): Tensor | Promise<Tensor> {
     // The overloads promise one Tensor, as for the single-output models fit trains; a model with
     // several outputs gives a list at run time.
     return predictModel(this, x, args) as Tensor | Promise<Tensor>;

@@ -17,6 +17,9 @@ import {
   checkInputs, isSource, splitValidation,
 } from './training/data_adapter.js';
 import { type DataAdapter, EpochIterator } from './training/epoch_iterator.js';
+import {
+  type OptionNames, checkBoolean, checkNonNegativeInt, checkOptions, checkPositiveInt, describeValue,
+} from './training/options.js';
 import { StepPlan, newContext, requireCompiled, trackerLogs, withContext } from './training/step.js';
 
 export type { Batch, BatchGenerator, BatchSource } from './training/data_adapter.js';
@@ -102,17 +105,41 @@ function verbosity(v: Verbose | undefined): 0 | 1 | 2 {
   return v;
 }
 
-function checkPositiveInt(v: number | undefined, name: string): void {
-  if (v !== undefined && (!Number.isInteger(v) || v <= 0)) {
-    throw new ValueError(`${name}: expected a positive integer, got ${v}`);
+const FIT_OPTIONS: OptionNames<FitArgs> = {
+  batchSize: true, epochs: true, verbose: true, callbacks: true, validationSplit: true, validationData: true,
+  shuffle: true, initialEpoch: true, stepsPerEpoch: true, validationSteps: true, validationBatchSize: true,
+  sampleWeight: true,
+};
+const EVALUATE_OPTIONS: OptionNames<EvaluateArgs> = {
+  batchSize: true, verbose: true, steps: true, returnDict: true, callbacks: true, sampleWeight: true,
+};
+const PREDICT_OPTIONS: OptionNames<PredictArgs> = { batchSize: true, verbose: true, steps: true, callbacks: true };
+
+/**
+ * fit(x, y, args) and fit(dataset, args): the targets (for arrays) and the options, checked
+ * against the names the loop knows.
+ */
+function targetsAndArgs<A extends object>(x: TrainingData, yOrArgs: Tensor | A | undefined, maybeArgs: A | undefined,
+  names: OptionNames<A>, where: string): { y: Tensor | null; args: A } {
+  if (isSource(x)) {
+    return { y: null, args: checkOptions(yOrArgs instanceof Tensor ? maybeArgs : yOrArgs, names, where) };
   }
+  return { y: yOrArgs instanceof Tensor ? yOrArgs : null, args: checkOptions(maybeArgs, names, where) };
 }
 
-/** fit(x, y, args) and fit(dataset, args): the targets (for arrays) and the options. */
-function targetsAndArgs<A extends object>(x: TrainingData, yOrArgs: Tensor | A | undefined, maybeArgs: A | undefined):
-  { y: Tensor | null; args: A | undefined } {
-  if (isSource(x)) return { y: null, args: yOrArgs instanceof Tensor ? maybeArgs : yOrArgs };
-  return { y: yOrArgs instanceof Tensor ? yOrArgs : null, args: maybeArgs };
+/**
+ * The fit running on a model, so that a second one (or an evaluate/predict from outside its
+ * callbacks: a forgotten `await`) is refused instead of interleaving its steps with the first's.
+ */
+export interface FitRun {
+  callbacks: CallbackList | null;
+}
+
+function refuseDuringFit(model: Model, what: 'fit' | 'evaluate' | 'predict'): void {
+  const run = model.runningFit;
+  // evaluate or predict inside one of the fit's own callbacks is nested in it, not beside it
+  if (!run || (what !== 'fit' && run.callbacks?.inHook)) return;
+  throw new ValueError(`model '${model.name}' is already training; await the first fit`);
 }
 
 function adapterFor(data: ArrayData | BatchSource | BatchGenerator, batchSize: number): DataAdapter {
@@ -144,13 +171,32 @@ function checkValidationData(model: Model, vd: NonNullable<FitArgs['validationDa
 
 export async function fitModel(model: Model, x: TrainingData, yOrArgs?: Tensor | FitArgs, maybeArgs?: FitArgs):
   Promise<History> {
+  refuseDuringFit(model, 'fit');
+  const run: FitRun = { callbacks: null };
+  model.runningFit = run;
+  try {
+    return await fit(model, run, x, yOrArgs, maybeArgs);
+  } finally {
+    model.runningFit = null;
+  }
+}
+
+async function fit(model: Model, run: FitRun, x: TrainingData, yOrArgs: Tensor | FitArgs | undefined,
+  maybeArgs: FitArgs | undefined): Promise<History> {
   const c = requireCompiled(model, 'fit');
-  const { y, args = {} } = targetsAndArgs(x, yOrArgs, maybeArgs);
+  const { y, args } = targetsAndArgs(x, yOrArgs, maybeArgs, FIT_OPTIONS, 'fit');
   const epochs = args.epochs ?? 1;
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(epochs, 'fit: epochs');
   checkPositiveInt(batchSize, 'fit: batchSize');
   checkPositiveInt(args.stepsPerEpoch, 'fit: stepsPerEpoch');
+  checkPositiveInt(args.validationSteps, 'fit: validationSteps');
+  checkPositiveInt(args.validationBatchSize, 'fit: validationBatchSize');
+  checkNonNegativeInt(args.initialEpoch, 'fit: initialEpoch');
+  checkBoolean(args.shuffle, 'fit: shuffle');
+  if (args.validationSplit !== undefined && typeof args.validationSplit !== 'number') {
+    throw new ValueError(`fit: validationSplit must be a number in [0, 1), got ${describeValue(args.validationSplit)}`);
+  }
   const verbose = verbosity(args.verbose);
 
   let train: ArrayData | BatchSource | BatchGenerator;
@@ -186,6 +232,7 @@ export async function fitModel(model: Model, x: TrainingData, yOrArgs?: Tensor |
 
   const history = new History();
   const list = callbackList(model, args.callbacks, verbose, history);
+  run.callbacks = list;
   list.setParams({ epochs, steps: batches.steps, verbose });
   model.stopTraining = false;
   // Callbacks such as BackupAndRestore may move the starting epoch during onTrainBegin (as in Keras).
@@ -237,10 +284,13 @@ async function testLoop(model: Model, batches: EpochIterator, list: CallbackList
 
 export async function evaluateModel(model: Model, x: TrainingData, yOrArgs?: Tensor | EvaluateArgs,
   maybeArgs?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
+  refuseDuringFit(model, 'evaluate');
   const c = requireCompiled(model, 'evaluate');
-  const { y, args = {} } = targetsAndArgs(x, yOrArgs, maybeArgs);
+  const { y, args } = targetsAndArgs(x, yOrArgs, maybeArgs, EVALUATE_OPTIONS, 'evaluate');
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'evaluate: batchSize');
+  checkPositiveInt(args.steps, 'evaluate: steps');
+  checkBoolean(args.returnDict, 'evaluate: returnDict');
   const verbose = verbosity(args.verbose);
   const data = isSource(x) ? x : arrayData(model, x, y, args.sampleWeight ?? null, 'evaluate', true);
   const batches = new EpochIterator(adapterFor(data, batchSize),
@@ -261,10 +311,13 @@ function concatOutputs(outs: (Tensor | Tensor[])[]): Tensor | Tensor[] {
   return outs.length === 1 ? first : ops.concat(outs.map((o) => asList(o)[0]), 0);
 }
 
-export function predictModel(model: Model, x: TrainingData, args: PredictArgs):
+export function predictModel(model: Model, x: TrainingData, options: PredictArgs | undefined):
   Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+  refuseDuringFit(model, 'predict');
+  const args = checkOptions(options, PREDICT_OPTIONS, 'predict');
   const batchSize = args.batchSize ?? 32;
   checkPositiveInt(batchSize, 'predict: batchSize');
+  checkPositiveInt(args.steps, 'predict: steps');
   const verbose = verbosity(args.verbose);
   const data = isSource(x) ? x : arrayData(model, x, null, null, 'predict', false);
   const batches = new EpochIterator(adapterFor(data, batchSize),
