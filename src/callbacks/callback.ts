@@ -1,5 +1,6 @@
 // Callbacks: Keras's hook interface, the list that dispatches hooks, History (always attached by
 // fit) and ProgbarLogger (the progress bar).
+import { ValueError } from '../errors.js';
 import { Progbar, type Writer, printMessage } from '../utils/progbar.js';
 
 export type Logs = Record<string, number>;
@@ -44,14 +45,53 @@ type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams
 
 /** Dispatches each hook to every callback in order, awaiting async ones. */
 export class CallbackList {
+  private running = 0;
   constructor(readonly callbacks: Callback[]) {}
   setModel(m: unknown): void { for (const c of this.callbacks) c.setModel(m); }
   setParams(p: TrainingParams): void { for (const c of this.callbacks) c.setParams(p); }
+
+  /** Whether a hook is running now (a loop started from a callback is nested in this one, not beside it). */
+  get inHook(): boolean { return this.running > 0; }
+
   async call(hook: Hook, ...args: unknown[]): Promise<void> {
     for (const c of this.callbacks) {
-      const r = (c[hook] as (...a: unknown[]) => void | Promise<void>).apply(c, args);
-      if (r && typeof (r as Promise<void>).then === 'function') await r;
+      const pending = this.start(c, hook, args);
+      if (pending) {
+        try {
+          await pending;
+        } finally {
+          this.running--;
+        }
+      }
     }
+  }
+
+  /** Dispatches a hook where nothing can be awaited (predict on tensors); an async hook is an error. */
+  callSync(hook: Hook, ...args: unknown[]): void {
+    for (const c of this.callbacks) {
+      const pending = this.start(c, hook, args);
+      if (pending) {
+        this.running--;
+        pending.catch(() => undefined);
+        throw new ValueError(`${c.constructor.name}.${hook} returned a Promise, but predict on tensors is synchronous `
+          + 'and cannot await it; make the hook synchronous or predict on a Dataset');
+      }
+    }
+  }
+
+  /** Calls one hook; returns its promise if it is still pending (counted as running until settled). */
+  private start(c: Callback, hook: Hook, args: unknown[]): Promise<void> | null {
+    this.running++;
+    let r: void | Promise<void>;
+    try {
+      r = (c[hook] as (...a: unknown[]) => void | Promise<void>).apply(c, args);
+    } catch (e) {
+      this.running--;
+      throw e;
+    }
+    if (r && typeof r.then === 'function') return r;
+    this.running--;
+    return null;
   }
 }
 
@@ -73,30 +113,52 @@ export function displayOrder(logs: Logs): [string, number][] {
   return Object.keys(logs).sort().map((k) => [k, logs[k]]);
 }
 
-/** Prints `Epoch e/E` and the progress bar of each epoch. */
+/**
+ * The progress bar of fit (with `Epoch e/E` lines), evaluate and predict. Inside fit, validation
+ * runs silently (as in Keras 3).
+ */
 export class ProgbarLogger extends Callback {
   private bar: Progbar | null = null;
   private seen = 0;
+  private inFit = false;
   constructor(private readonly write?: Writer, private readonly dynamic?: boolean) { super(); }
 
   private out(s: string): void {
     (this.write ?? printMessage)(s);
   }
 
-  override onEpochBegin(epoch: number): void {
-    if (this.params.verbose === 0) return;
-    if (this.params.epochs > 1) this.out(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
-    this.bar = new Progbar({ target: this.params.steps, verbose: this.params.verbose, write: this.write, dynamic: this.dynamic });
+  private startBar(): void {
+    const { steps, verbose } = this.params;
+    this.bar = verbose === 0 ? null : new Progbar({ target: steps, verbose, write: this.write, dynamic: this.dynamic });
     this.seen = 0;
   }
 
-  override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
+  private advance(batch: number, logs: Logs): void {
     this.seen = batch + 1;
     this.bar?.update(this.seen, displayOrder(logs));
   }
 
-  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+  private finish(logs: Logs): void {
     this.bar?.update(this.seen, displayOrder(logs), true);
     this.bar = null;
   }
+
+  override onTrainBegin(): void { this.inFit = true; }
+  override onTrainEnd(): void { this.inFit = false; }
+
+  override onEpochBegin(epoch: number): void {
+    if (this.params.verbose === 0) return;
+    if (this.params.epochs > 1) this.out(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
+    this.startBar();
+  }
+  override onTrainBatchEnd(batch: number, logs: Logs = {}): void { this.advance(batch, logs); }
+  override onEpochEnd(_epoch: number, logs: Logs = {}): void { this.finish(logs); }
+
+  override onTestBegin(): void { if (!this.inFit) this.startBar(); }
+  override onTestBatchEnd(batch: number, logs: Logs = {}): void { if (!this.inFit) this.advance(batch, logs); }
+  override onTestEnd(logs: Logs = {}): void { if (!this.inFit) this.finish(logs); }
+
+  override onPredictBegin(): void { this.startBar(); }
+  override onPredictBatchEnd(batch: number): void { this.advance(batch, {}); }
+  override onPredictEnd(): void { this.finish({}); }
 }

@@ -223,7 +223,7 @@ export interface BackupAndRestoreArgs {
 /**
  * Keras's BackupAndRestore: backs up weights and optimizer state (and the epoch reached) during
  * fit; when fit starts again after an interruption it restores them and sets
- * `model._initialEpoch`, from which fit resumes (as Keras's fit does).
+ * `model.initialEpoch`, from which fit resumes (as Keras's fit does).
  */
 export class BackupAndRestore extends Callback {
   readonly backupDir: string;
@@ -272,7 +272,7 @@ export class BackupAndRestore extends Callback {
     if (fs.existsSync(this.metadataPath)) {
       const meta = JSON.parse(fs.readFileSync(this.metadataPath, 'utf8')) as { epoch: number };
       this.currentEpoch = meta.epoch;
-      (model as unknown as { _initialEpoch: number })._initialEpoch = meta.epoch;
+      model.initialEpoch = meta.epoch;
     }
   }
 

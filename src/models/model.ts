@@ -8,7 +8,12 @@ import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { History } from '../callbacks/callback.js';
-import { type CompileArgs, type CompiledState, type EvaluateArgs, type FitArgs, type PredictArgs, type BatchSource, compileModel, evaluateModel, fitModel, predictModel } from './training.js';
+import type { Logs } from '../callbacks/callback.js';
+import {
+  type Batch, type BatchGenerator, type BatchSource, type CompileArgs, type CompiledState, type EvaluateArgs,
+  type FitArgs, type FitRun, type PredictArgs, type TrainingData, compileModel, evaluateModel, fitModel, predictModel,
+} from './training.js';
+import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep } from './training/step.js';
 import { type SummaryOptions, summarize } from './summary.js';
 import type { KerasConfig } from '../keras_config.js';
 
@@ -222,28 +227,62 @@ export class Model extends Layer {
     return functionalFromConfig(config);
   }
 
-  // --- training API (training.ts) ---
+  // --- training API (training.ts and training/) ---
   get optimizer(): Optimizer | null { return this.compiled?.optimizer ?? null; }
 
+  /**
+   * The epoch fit starts from: fit sets it from its `initialEpoch` option before onTrainBegin, and
+   * a callback may move it there (BackupAndRestore resumes an interrupted fit so, as in Keras).
+   */
+  initialEpoch = 0;
+
+  /**
+   * What the default step methods work with while fit/evaluate call them (the running loss and
+   * metric means; in fit, what a step may recycle). Set around each step call; null otherwise.
+   */
+  stepContext: StepContext | null = null;
+
+  /** The fit running on this model, null when none: while it runs, a second fit is refused. */
+  runningFit: FitRun | null = null;
+
   compile(args: CompileArgs): void { compileModel(this, args); }
-  fit(x: Tensor | Tensor[] | BatchSource, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> { return fitModel(this, x, y, args); }
+  fit(x: TrainingData, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> {
+    return fitModel(this, x, y, args);
+  }
   /**
    * Loss and metrics in inference mode. Like Keras: a number when only the loss is tracked, else
    * [loss, ...metrics] in compile order (so `const [loss, acc] = await model.evaluate(x, y)`), or a
    * dict with `returnDict: true`.
    */
   evaluate(x: Tensor | Tensor[], y: Tensor, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
-  evaluate(x: BatchSource, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
+  evaluate(x: BatchSource | BatchGenerator, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<any>;
-  evaluate(x: Tensor | Tensor[] | BatchSource, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
+  evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<any>;
+  evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs):
+    Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
   }
   predict(x: Tensor | Tensor[], args?: PredictArgs): Tensor;
-  predict(x: BatchSource, args?: PredictArgs): Promise<Tensor>;
-  predict(x: Tensor | Tensor[] | BatchSource, args: PredictArgs = {}): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
-    return predictModel(this, x, args) as Tensor;
+  predict(x: BatchSource | BatchGenerator, args?: PredictArgs): Promise<Tensor>;
+  predict(x: TrainingData, args?: PredictArgs): Tensor | Promise<Tensor> {
+    // The overloads promise one Tensor, as for the single-output models fit trains; a model with
+    // several outputs gives a list at run time.
+    return predictModel(this, x, args) as Tensor | Promise<Tensor>;
   }
+
+  /**
+   * One training step on one batch (Keras's train_step): forward pass, compiled loss, gradients,
+   * optimizer update; returns the logs that callbacks and the progress bar see (the running
+   * means of the loss and metrics). Subclasses may override it; fit calls it for every batch.
+   */
+  trainStep(batch: Batch): Logs { return defaultTrainStep(this, batch); }
+  /** One evaluation step (Keras's test_step): loss and metrics in inference mode; returns the logs. */
+  testStep(batch: Batch): Logs { return defaultTestStep(this, batch); }
+  /** One prediction step (Keras's predict_step): the model's outputs for the batch, in inference mode. */
+  predictStep(batch: Batch): Tensor | Tensor[] { return defaultPredictStep(this, batch); }
+
+  /** Builds the model for inputs of this shape unless built (fit/evaluate/predict on an unbuilt Sequential). */
+  buildFromData(shape: Shape | Shape[]): void { this.maybeBuild(shape); }
 
   summary(printFnOrOptions?: ((line: string) => void) | SummaryOptions): void {
     const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : printFnOrOptions ?? {};

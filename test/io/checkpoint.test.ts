@@ -133,7 +133,7 @@ test('BackupAndRestore: an interrupted fit leaves a backup; the next fit restore
     override onTrainBegin(): void {
       this.restored = Array.from(this.model.layers[0].weights[0].data);
       this.iterations = this.model.compiled.optimizer.iterations;
-      this.initialEpoch = this.model._initialEpoch;
+      this.initialEpoch = this.model.initialEpoch;
     }
   }
   const peek = new Peek();
