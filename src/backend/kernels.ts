@@ -375,10 +375,10 @@ export type Kernels = { [K in KernelName]: KernelFn<K> };
 export type NativeKernelName = {
   [K in KernelName]: KernelTable[K] extends { readonly native: false } ? never : K
 }[KernelName];
-/** Kernel K as the addon exports it: the same arguments, then the output buffer to fill. */
+/** Kernel K as the addon exports it: the output buffer to fill first, then the same arguments. */
 export type AddonKernelFn<K extends KernelName> = KernelTable[K]['out'] extends 'inPlace'
   ? (...args: KernelArgs<K>) => void
-  : (...args: [...KernelArgs<K>, out: KernelResult<K>]) => void;
+  : (...args: [out: KernelResult<K>, ...KernelArgs<K>]) => void;
 export type AddonKernels = { [K in NativeKernelName]: AddonKernelFn<K> };
 
 export const kernelNames = Object.keys(kernels) as KernelName[];

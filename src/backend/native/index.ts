@@ -29,7 +29,7 @@ export interface NativeInfo {
 }
 
 /** The addon's exports: one function per native kernel of the table, and its controls. */
-interface Addon extends AddonKernels {
+export interface Addon extends AddonKernels {
   setNumThreads(n: number): number;
   getNumThreads(): number;
   setIsa(isa: string): string;
@@ -77,6 +77,14 @@ function loadAddon(): Addon | null {
     addon = null;
   }
   return addon;
+}
+
+/**
+ * The addon itself, without the TypeScript validation in front of it (null when unavailable):
+ * for tests that check the addon's own argument checks.
+ */
+export function loadAddonUnchecked(): Addon | null {
+  return loadAddon();
 }
 
 /** Why the addon is unavailable (null when it loaded or was not tried yet). */
