@@ -71,7 +71,8 @@ int64_t integer(double d, const std::string& what, int64_t min) {
 template <class T, napi_typedarray_type TT>
 Buf<T> typed(const Slot& s, const char* type_name) {
   Napi::Value v = s.value();
-  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TT) bad(s, std::string("must be a ") + type_name);
+  if (!v.IsTypedArray() || v.As<Napi::TypedArray>().TypedArrayType() != TT)
+    bad(s, std::string("must be a ") + type_name);
   using Elem = std::remove_const_t<T>;
   auto arr = v.As<Napi::TypedArrayOf<Elem>>();
   const int64_t len = static_cast<int64_t>(arr.ElementLength());
@@ -165,7 +166,8 @@ struct Extract<Dims> {
     Napi::Array a = v.As<Napi::Array>();
     const uint32_t n = a.Length();
     if (n > static_cast<uint32_t>(kMaxRank))
-      throw ArgError{std::string("'") + s.name + "' has rank " + std::to_string(n) + ", at most " + std::to_string(kMaxRank)};
+      throw ArgError{std::string("'") + s.name + "' has rank " + std::to_string(n) + ", at most " +
+                     std::to_string(kMaxRank)};
     Dims out;
     out.rank = static_cast<int>(n);
     out.name = s.name;
@@ -218,11 +220,14 @@ G read_geometry(const Slot& s, void (*fill)(const Napi::Object&, G&)) {
 
 int64_t field(const Napi::Object& o, const char* name, int64_t min) {
   Napi::Value v = o.Get(name);
-  if (!v.IsNumber()) throw ArgError{std::string(name) + " must be an integer, given " + (v.IsUndefined() ? "undefined" : "a non-number")};
+  if (!v.IsNumber())
+    throw ArgError{std::string(name) + " must be an integer, given " +
+                   (v.IsUndefined() ? "undefined" : "a non-number")};
   const double d = v.As<Napi::Number>().DoubleValue();
   if (d != std::floor(d)) throw ArgError{std::string(name) + " must be an integer, given " + std::to_string(d)};
   if (d < static_cast<double>(min) || d > 2147483647.0)
-    throw ArgError{std::string(name) + " must be >= " + std::to_string(min) + ", given " + std::to_string(static_cast<int64_t>(d))};
+    throw ArgError{std::string(name) + " must be >= " + std::to_string(min) + ", given " +
+                   std::to_string(static_cast<int64_t>(d))};
   return static_cast<int64_t>(d);
 }
 

@@ -38,7 +38,8 @@ void conv2d_backprop_filter(Out out, In x, In dy, const ConvGeom& g) {
 }
 
 void max_pool2d(Out out, In x, const PoolGeom& g) {
-  max_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
+  max_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                   expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
 }
 
 void max_pool2d_backward(Out out, In x, In dy, const PoolGeom& g) {
@@ -47,11 +48,13 @@ void max_pool2d_backward(Out out, In x, In dy, const PoolGeom& g) {
 }
 
 void avg_pool2d(Out out, In x, const PoolGeom& g) {
-  avg_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
+  avg_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                   expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
 }
 
 void avg_pool2d_backward(Out out, In dy, const PoolGeom& g) {
-  avg_pool_backward(g, expect(dy, product({g.N, g.OH, g.OW, g.C}, "dy")), expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+  avg_pool_backward(g, expect(dy, product({g.N, g.OH, g.OW, g.C}, "dy")),
+                    expect(out, product({g.N, g.H, g.W, g.C}, "out")));
 }
 
 void unary(Out out, Unary op, In x) { ck::unary(op, x.data, expect(out, x.size), x.size); }
@@ -182,7 +185,8 @@ void crop2d(Out out, In x, const Dims& s, int64_t top, int64_t left, int64_t hei
   const float* px = expect(x, product(s));
   require(top + height <= s.d[1] && left + width <= s.d[2],
           "window " + std::to_string(height) + "x" + std::to_string(width) + " at (" + std::to_string(top) + ", " +
-              std::to_string(left) + ") does not fit images of " + std::to_string(s.d[1]) + "x" + std::to_string(s.d[2]));
+              std::to_string(left) + ") does not fit images of " + std::to_string(s.d[1]) + "x" +
+              std::to_string(s.d[2]));
   ck::crop2d(px, s.d[0], s.d[1], s.d[2], s.d[3], top, left, height, width,
              expect(out, product({s.d[0], height, width, s.d[3]}, "out")));
 }

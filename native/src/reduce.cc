@@ -76,7 +76,9 @@ void reduce(Reduce op, const float* x, int64_t outer, int64_t size, int64_t inne
         for (int64_t i = 0; i < size; ++i)
           for (int64_t j = 0; j < jn; ++j) {
             const float v = s[i * inner + j];
-            d[j] = (v != v || d[j] != d[j]) ? std::numeric_limits<float>::quiet_NaN() : mx ? (v > d[j] ? v : d[j]) : (v < d[j] ? v : d[j]);
+            d[j] = (v != v || d[j] != d[j]) ? std::numeric_limits<float>::quiet_NaN()
+                   : mx                     ? (v > d[j] ? v : d[j])
+                                            : (v < d[j] ? v : d[j]);
           }
       }
     }

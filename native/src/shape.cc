@@ -42,7 +42,8 @@ void transpose(const float* x, const int64_t* shape, const int64_t* perm, int ra
 
 void gather_rows(const float* x, const int32_t* idx, int64_t n, int64_t row, float* out) {
   par_elems(n, static_cast<double>(row), [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) std::memcpy(out + i * row, x + static_cast<int64_t>(idx[i]) * row, row * sizeof(float));
+    for (int64_t i = i0; i < i1; ++i)
+      std::memcpy(out + i * row, x + static_cast<int64_t>(idx[i]) * row, row * sizeof(float));
   });
 }
 
@@ -84,7 +85,8 @@ void pad2d(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t t
            int64_t right, float* out) {
   const int64_t oh = h + top + bottom, ow = w + left + right;
   std::memset(out, 0, static_cast<size_t>(n * oh * ow * c) * sizeof(float));
-  for (int64_t b = 0; b < n; ++b) copy_rows(x + b * h * w * c, w * c, out + ((b * oh + top) * ow + left) * c, ow * c, h, w * c);
+  for (int64_t b = 0; b < n; ++b)
+    copy_rows(x + b * h * w * c, w * c, out + ((b * oh + top) * ow + left) * c, ow * c, h, w * c);
 }
 
 void crop2d(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t top, int64_t left, int64_t height,

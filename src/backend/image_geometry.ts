@@ -13,7 +13,8 @@ export const INTERPOLATIONS: readonly Interpolation[] = ['bilinear', 'nearest', 
 
 export function checkInterpolation(v: unknown, where: string): Interpolation {
   if (!INTERPOLATIONS.includes(v as Interpolation)) {
-    throw new ValueError(`${where}: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')}, got '${String(v)}'`);
+    const allowed = INTERPOLATIONS.map((m) => `'${m}'`).join(', ');
+    throw new ValueError(`${where}: interpolation must be one of ${allowed}, got '${String(v)}'`);
   }
   return v as Interpolation;
 }
@@ -107,7 +108,9 @@ export function axisWeights(method: Interpolation, inSize: number, outSize: numb
     case 'nearest': return nearestWeights(inSize, outSize);
     case 'bicubic': return bicubicWeights(inSize, outSize);
     case 'area': return areaWeights(inSize, outSize);
-    default: throw new ValueError(`resize: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(method)}'`);
+    default:
+      throw new ValueError(
+        `resize: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(method)}'`);
   }
 }
 
@@ -127,7 +130,9 @@ export function aspectCropBox(h: number, w: number, targetH: number, targetW: nu
  * Keras 3's pad_to_aspect_ratio: places the image, centred, on a zero canvas of the target aspect
  * ratio (integer arithmetic as smart_resize), so resizing it does not distort.
  */
-export function padToAspect(src: Uint8Array, h: number, w: number, c: number, targetH: number, targetW: number): { data: Uint8Array; height: number; width: number } {
+export function padToAspect(
+  src: Uint8Array, h: number, w: number, c: number, targetH: number, targetW: number,
+): { data: Uint8Array; height: number; width: number } {
   const padH = Math.max(h, Math.floor((w * targetH) / targetW));
   const padW = Math.max(w, Math.floor((h * targetW) / targetH));
   if (padH === h && padW === w) return { data: src, height: h, width: w };
@@ -191,7 +196,9 @@ export function resizeImage(
 }
 
 /** Bilinear in TF's lerp form (a + (b - a) * t), so flat regions stay exact in float32. */
-function bilinearResize(src: Pixels, w: number, c: number, box: CropBox, outH: number, outW: number, out: Float32Array): Float32Array {
+function bilinearResize(
+  src: Pixels, w: number, c: number, box: CropBox, outH: number, outW: number, out: Float32Array,
+): Float32Array {
   const wy = bilinearWeights(box.height, outH);
   const wx = bilinearWeights(box.width, outW);
   const rowLen = box.width * c;
@@ -229,7 +236,9 @@ function bilinearResize(src: Pixels, w: number, c: number, box: CropBox, outH: n
 export function resizeImageBackward(
   dy: Pixels, h: number, w: number, c: number, outH: number, outW: number, method: Interpolation = 'bilinear',
 ): Float32Array {
-  if (dy.length !== outH * outW * c) throw new ValueError(`resize: dy has ${dy.length} values, expected ${outH}*${outW}*${c}`);
+  if (dy.length !== outH * outW * c) {
+    throw new ValueError(`resize: dy has ${dy.length} values, expected ${outH}*${outW}*${c}`);
+  }
   const dx = new Float32Array(h * w * c);
   if (h === outH && w === outW) {
     for (let i = 0; i < dx.length; i++) dx[i] = dy[i];

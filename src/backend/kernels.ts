@@ -82,8 +82,14 @@ function broadcastRule(a: readonly number[], b: readonly number[], out: readonly
   return null;
 }
 
-function windowRule(shape: readonly number[], what: string, top: number, left: number, h: number, w: number): string | null {
-  if (shape.length !== 4) return `shape must be [batch, height, width, channels], given rank ${shape.length}`;
+function nhwcRule(s: readonly number[]): string | null {
+  return s.length === 4 ? null : `shape must be [batch, height, width, channels], given rank ${s.length}`;
+}
+
+function windowRule(
+  shape: readonly number[], what: string, top: number, left: number, h: number, w: number,
+): string | null {
+  if (shape.length !== 4) return nhwcRule(shape);
   if (top + h > shape[1] || left + w > shape[2]) {
     return `${what} ${h}x${w} at (${top}, ${left}) does not fit images of ${shape[1]}x${shape[2]}`;
   }
@@ -91,7 +97,10 @@ function windowRule(shape: readonly number[], what: string, top: number, left: n
 }
 
 export const kernels = {
-  /** C[m,n] = op(A)·op(B) (+ bias[n]) then activation; A is [m,k] ([k,m] when transA), B is [k,n] ([n,k] when transB). */
+  /**
+   * C[m,n] = op(A)·op(B) (+ bias[n]) then activation; A is [m,k] ([k,m] when transA), B is [k,n]
+   * ([n,k] when transB).
+   */
   matmul: kernel({
     args: [['a', 'f32'], ['b', 'f32'], ['m', 'int'], ['n', 'int'], ['k', 'int'], ['transA', 'bool'], ['transB', 'bool'],
       ['bias', 'f32?'], ['act', 'activation']],
@@ -155,7 +164,8 @@ export const kernels = {
   }),
   /** Broadcasting binary op (NumPy rules) into outShape; comparisons give 1 or 0. */
   binary: kernel({
-    args: [['op', 'binaryOp'], ['a', 'f32'], ['aShape', 'shape'], ['b', 'f32'], ['bShape', 'shape'], ['outShape', 'shape']],
+    args: [['op', 'binaryOp'], ['a', 'f32'], ['aShape', 'shape'], ['b', 'f32'], ['bShape', 'shape'],
+      ['outShape', 'shape']],
     out: 'f32',
     outSize: (_op, _a, _as, _b, _bs, os) => prod(os),
     lengths: (_op, _a, as, _b, bs) => ({ a: prod(as), b: prod(bs) }),
@@ -282,7 +292,7 @@ export const kernels = {
     out: 'f32',
     outSize: (_x, s, t, b, l, r) => s[0] * (s[1] + t + b) * (s[2] + l + r) * s[3],
     lengths: (_x, s) => ({ x: prod(s) }),
-    check: (_x, s) => (s.length === 4 ? null : `shape must be [batch, height, width, channels], given rank ${s.length}`),
+    check: (_x, s) => nhwcRule(s),
   }),
   /** The window [top, top+height) × [left, left+width) of every image of NHWC x (shape). */
   crop2d: kernel({
@@ -299,7 +309,7 @@ export const kernels = {
     native: false,
     outSize: (_x, s) => prod(s),
     lengths: (_x, s) => ({ x: prod(s), flags: s[0] }),
-    check: (_x, s) => (s.length === 4 ? null : `shape must be [batch, height, width, channels], given rank ${s.length}`),
+    check: (_x, s) => nhwcRule(s),
   }),
   /** Resizes every image of NHWC x (shape) to outH × outW with tf.image.resize's half-pixel centres. */
   resize2d: kernel({
@@ -319,7 +329,10 @@ export const kernels = {
     lengths: (_dy, s, oh, ow) => ({ dy: s[0] * oh * ow * s[3] }),
     check: (_dy, s, oh, ow) => resizeRule(s, oh, ow),
   }),
-  /** Keras RMSprop, in place: v ← ρv+(1−ρ)g²; inc = lr·g/√(v+ε); with momentum m ← μm+inc, w −= m; else w −= inc. */
+  /**
+   * Keras RMSprop, in place: v ← ρv+(1−ρ)g²; inc = lr·g/√(v+ε); with momentum m ← μm+inc, w −= m;
+   * else w −= inc.
+   */
   rmspropUpdate: kernel({
     args: [['w', 'f32'], ['g', 'f32'], ['v', 'f32'], ['m', 'f32?'], ['lr', 'num'], ['rho', 'num'], ['momentum', 'num'],
       ['epsilon', 'num']],
@@ -335,7 +348,10 @@ export const kernels = {
     outSize: none,
     lengths: (w) => ({ g: w.length, m: w.length, v: w.length }),
   }),
-  /** Keras SGD, in place: without momentum w −= lr·g; with: m ← μm − lr·g, w += m (nesterov: w += μm − lr·g). */
+  /**
+   * Keras SGD, in place: without momentum w −= lr·g; with: m ← μm − lr·g, w += m
+   * (nesterov: w += μm − lr·g).
+   */
   sgdUpdate: kernel({
     args: [['w', 'f32'], ['g', 'f32'], ['m', 'f32?'], ['lr', 'num'], ['momentum', 'num'], ['nesterov', 'bool']],
     out: 'inPlace',
@@ -358,7 +374,7 @@ function indexRule(idx: Int32Array, rows: number): string | null {
 }
 
 function resizeRule(s: readonly number[], oh: number, ow: number): string | null {
-  if (s.length !== 4) return `shape must be [batch, height, width, channels], given rank ${s.length}`;
+  if (s.length !== 4) return nhwcRule(s);
   if (oh < 1 || ow < 1 || s[1] < 1 || s[2] < 1) return `sizes must be >= 1, given ${s[1]}x${s[2]} to ${oh}x${ow}`;
   return null;
 }

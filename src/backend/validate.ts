@@ -58,7 +58,9 @@ export function checkArg(kernel: string, name: string, kind: ArgKind, v: unknown
       return;
     case 'f32list':
       if (!Array.isArray(v)) fail(kernel, `argument '${name}' must be an array of Float32Arrays`);
-      for (const x of v) if (!(x instanceof Float32Array)) fail(kernel, `argument '${name}' must hold Float32Arrays only`);
+      for (const x of v) {
+        if (!(x instanceof Float32Array)) fail(kernel, `argument '${name}' must hold Float32Arrays only`);
+      }
       return;
     case 'int':
       if (!isInt(v, 0)) fail(kernel, `argument '${name}' must be an integer >= 0, given ${String(v)}`);
@@ -73,7 +75,9 @@ export function checkArg(kernel: string, name: string, kind: ArgKind, v: unknown
     case 'shape':
       if (!Array.isArray(v)) fail(kernel, `argument '${name}' must be an array of integers`);
       if (v.length > MAX_RANK) fail(kernel, `'${name}' has rank ${v.length}, at most ${MAX_RANK}`);
-      for (const d of v) if (!isInt(d, 0)) fail(kernel, `'${name}' must hold non-negative integers, given [${v.join(', ')}]`);
+      for (const d of v) {
+        if (!isInt(d, 0)) fail(kernel, `'${name}' must hold non-negative integers, given [${v.join(', ')}]`);
+      }
       return;
     case 'conv':
       geometry(kernel, name, v, conv2dFields);
@@ -93,7 +97,10 @@ export function checkArg(kernel: string, name: string, kind: ArgKind, v: unknown
   }
 }
 
-/** Buffer lengths against the table (the reference backend's check; it allocates), with the message the addon gives for the same mismatch. */
+/**
+ * Buffer lengths against the table (the reference backend's check; it allocates), with the message
+ * the addon gives for the same mismatch.
+ */
 export function checkLengths(name: KernelName, args: ArrayLike<unknown>): void {
   const spec: { args: KernelSpec['args']; lengths(...a: unknown[]): Readonly<Record<string, number | undefined>> } =
     kernels[name];

@@ -11,7 +11,9 @@ type A = unknown;
 /** A kernel seen through the table's declarations rather than its own signature. */
 export interface LooseKernel { run(a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown }
 /** An addon kernel: the output buffer first (when the kernel has one), then the arguments. */
-export interface LooseAddonKernel { run(out: A, a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown }
+export interface LooseAddonKernel {
+  run(out: A, a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown;
+}
 const MAX_ARGS = 9;
 
 interface LooseSpec {

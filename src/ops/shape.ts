@@ -124,6 +124,7 @@ export function pad2d(x: Tensor, top: number, bottom: number, left: number, righ
   if (x.rank !== 4) throw new ShapeError(`pad2d: expected a 4D NHWC tensor, got shape [${x.shape.join(', ')}]`);
   const [n, h, w, c] = x.shape;
   const be = getBackend();
-  const y = new Tensor(be.pad2d(floatData(x), x.shape, top, bottom, left, right), [n, h + top + bottom, w + left + right, c]);
+  const shape = [n, h + top + bottom, w + left + right, c];
+  const y = new Tensor(be.pad2d(floatData(x), x.shape, top, bottom, left, right), shape);
   return record(y, 'pad2d', [x], (dy) => [new Tensor(be.crop2d(floatData(dy), dy.shape, top, left, h, w), x.shape)]);
 }

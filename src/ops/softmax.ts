@@ -34,7 +34,9 @@ export function logSoftmax(x: Tensor): Tensor {
   const yd = be.logSoftmax(floatData(x), rows, cols);
   const y = new Tensor(yd, x.shape);
   // dx = dy − exp(y)·Σ dy
-  return record(y, 'logSoftmax', [x], (dy) => [new Tensor(be.logSoftmaxBackward(yd, floatData(dy), rows, cols), x.shape)]);
+  return record(y, 'logSoftmax', [x], (dy) => [
+    new Tensor(be.logSoftmaxBackward(yd, floatData(dy), rows, cols), x.shape),
+  ]);
 }
 
 /** Per-example −Σ labels·log_softmax(logits) over the last axis; shape = logits.shape[:-1]. */

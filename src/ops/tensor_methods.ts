@@ -1,7 +1,9 @@
 // Tensor's arithmetic methods, installed on its prototype when ops/ loads: tensor/tensor.ts
 // declares them and stays a leaf; here each method is the op of the same name on `this`.
 import { installTensorMethods } from '../tensor/tensor.js';
-import { abs, add, div, equal, exp, greater, less, log, mul, neg, pow, relu, sqrt, square, sub } from './elementwise.js';
+import {
+  abs, add, div, equal, exp, greater, less, log, mul, neg, pow, relu, sqrt, square, sub,
+} from './elementwise.js';
 import { matmul } from './matmul.js';
 import { argMax, max, mean, min, sum } from './reduce.js';
 import { cast, gatherRows, reshape, sliceRows, transpose } from './shape.js';

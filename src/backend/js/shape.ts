@@ -4,8 +4,8 @@
 import { resizeImage, resizeImageBackward } from '../image_geometry.js';
 import type { Kernels } from '../kernels.js';
 
-type ShapeKernels = Pick<Kernels,
-  'gatherRows' | 'scatterAddRows' | 'concat' | 'sliceAxis' | 'pad2d' | 'crop2d' | 'flip2d' | 'resize2d' | 'resize2dBackward'>;
+type ShapeKernels = Pick<Kernels, 'gatherRows' | 'scatterAddRows' | 'concat' | 'sliceAxis' | 'pad2d' | 'crop2d'
+  | 'flip2d' | 'resize2d' | 'resize2dBackward'>;
 
 /** Copies `rows` rows of `width` values from src (stride srcStride) to dst (stride dstStride). */
 function copyRows(src: Float32Array, srcStart: number, srcStride: number, dst: Float32Array, dstStart: number,
@@ -58,7 +58,9 @@ export const shapeKernels: ShapeKernels = {
     const [n, h, w, c] = shape;
     const oh = h + top + bottom, ow = w + left + right;
     const out = new Float32Array(n * oh * ow * c);
-    for (let b = 0; b < n; b++) copyRows(x, b * h * w * c, w * c, out, ((b * oh + top) * ow + left) * c, ow * c, h, w * c);
+    for (let b = 0; b < n; b++) {
+      copyRows(x, b * h * w * c, w * c, out, ((b * oh + top) * ow + left) * c, ow * c, h, w * c);
+    }
     return out;
   },
 

@@ -69,7 +69,9 @@ function loadAddon(): Addon | null {
     const loaded: unknown = require(file);
     const missing = kernelNames.filter((k) => kernels[k].native !== false
       && typeof (loaded as Record<string, unknown> | null)?.[k] !== 'function');
-    if (missing.length) throw new Error(`${file} lacks kernels ${missing.join(', ')} (rebuild it: npm run build:native)`);
+    if (missing.length) {
+      throw new Error(`${file} lacks kernels ${missing.join(', ')} (rebuild it: npm run build:native)`);
+    }
     // Every kernel of the table was found above; the controls are the addon's own fixed set.
     addon = loaded as Addon;
   } catch (e) {
@@ -170,7 +172,8 @@ export function clearReleasedBuffers(): void {
 }
 
 function makeBackend(a: Addon): Backend {
-  return { name: 'native', ...checkedAddon((name) => addonKernel(a, name), referenceKernels, alloc), release: releaseBuffer };
+  const kernels = checkedAddon((name) => addonKernel(a, name), referenceKernels, alloc);
+  return { name: 'native', ...kernels, release: releaseBuffer };
 }
 
 let backend: Backend | null | undefined;
