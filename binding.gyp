@@ -36,6 +36,7 @@
         "native/src/cpu.cc",
         "native/src/elementwise.cc",
         "native/src/gemm.cc",
+        "native/src/image.cc",
         "native/src/kernels.cc",
         "native/src/optimizers.cc",
         "native/src/pool.cc",

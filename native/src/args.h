@@ -24,6 +24,7 @@ using In = Buf<const float>;     // a Float32Array read by the kernel
 using Out = Buf<float>;          // a Float32Array the kernel writes (outputs, in-place state)
 using IdxIn = Buf<const int32_t>;
 using IdxOut = Buf<int32_t>;
+using U8In = Buf<const uint8_t>;
 // Null or undefined from JS: present == false, data == nullptr, size 0.
 template <class T>
 struct Opt : Buf<T> {

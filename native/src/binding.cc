@@ -101,6 +101,10 @@ template <>
 struct Extract<IdxOut> {
   static IdxOut get(const Slot& s) { return typed<int32_t, napi_int32_array>(s, "Int32Array"); }
 };
+template <>
+struct Extract<U8In> {
+  static U8In get(const Slot& s) { return typed<const uint8_t, napi_uint8_array>(s, "Uint8Array"); }
+};
 template <class T>
 struct Extract<Opt<T>> {
   static Opt<T> get(const Slot& s) {
@@ -157,6 +161,16 @@ template <>
 struct Extract<Binary> : ExtractOp<Binary, parse_binary> {};
 template <>
 struct Extract<Reduce> : ExtractOp<Reduce, parse_reduce> {};
+template <>
+struct Extract<Interp> {
+  static Interp get(const Slot& s) {
+    const std::string v = str(s);
+    Interp m;
+    if (!parse_interp(v.c_str(), &m))
+      throw ArgError{std::string(s.name) + " must be one of 'bilinear', 'nearest', 'bicubic', 'area', given '" + v + "'"};
+    return m;
+  }
+};
 
 template <>
 struct Extract<Dims> {
@@ -302,6 +316,9 @@ Entry kKernels[] = {
     CK_KERNEL("sliceAxis", slice_axis, "out x outer size inner start length"),
     CK_KERNEL("pad2d", pad2d, "out x shape top bottom left right"),
     CK_KERNEL("crop2d", crop2d, "out x shape top left height width"),
+    CK_KERNEL("flip2d", flip2d, "out x shape flags"),
+    CK_KERNEL("resize2d", resize2d, "out x shape outH outW method"),
+    CK_KERNEL("resize2dBackward", resize2d_backward, "out dy shape outH outW method"),
     CK_KERNEL("rmspropUpdate", rmsprop_update, "w g v m lr rho momentum epsilon"),
     CK_KERNEL("adamUpdate", adam_update, "w g m v alpha beta1 beta2 epsilon"),
     CK_KERNEL("sgdUpdate", sgd_update, "w g m lr momentum nesterov"),

@@ -191,6 +191,31 @@ void crop2d(Out out, In x, const Dims& s, int64_t top, int64_t left, int64_t hei
              expect(out, product({s.d[0], height, width, s.d[3]}, "out")));
 }
 
+void flip2d(Out out, In x, const Dims& s, U8In flags) {
+  need_nhwc(s);
+  const float* px = expect(x, product(s));
+  ck::flip2d(px, s.d[0], s.d[1], s.d[2], s.d[3], expect(flags, s.d[0]), expect(out, product(s)));
+}
+
+static void need_sizes(const Dims& s, int64_t oh, int64_t ow) {
+  need_nhwc(s);
+  require(oh >= 1 && ow >= 1 && s.d[1] >= 1 && s.d[2] >= 1,
+          "sizes must be >= 1, given " + std::to_string(s.d[1]) + "x" + std::to_string(s.d[2]) + " to " +
+              std::to_string(oh) + "x" + std::to_string(ow));
+}
+
+void resize2d(Out out, In x, const Dims& s, int64_t oh, int64_t ow, Interp m) {
+  need_sizes(s, oh, ow);
+  const float* px = expect(x, product(s));
+  ck::resize2d(px, s.d[0], s.d[1], s.d[2], s.d[3], oh, ow, m, expect(out, product({s.d[0], oh, ow, s.d[3]}, "out")));
+}
+
+void resize2d_backward(Out out, In dy, const Dims& s, int64_t oh, int64_t ow, Interp m) {
+  need_sizes(s, oh, ow);
+  const float* pdy = expect(dy, product({s.d[0], oh, ow, s.d[3]}, "dy"));
+  ck::resize2d_backward(pdy, s.d[0], s.d[1], s.d[2], s.d[3], oh, ow, m, expect(out, product(s)));
+}
+
 void rmsprop_update(Out w, In g, Out v, OptOut m, double lr, double rho, double momentum, double eps) {
   ck::rmsprop_update(w.data, expect(g, w.size), expect(v, w.size), expect(m, w.size), w.size, lr, rho, momentum, eps);
 }

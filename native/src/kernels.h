@@ -9,6 +9,7 @@
 #include "args.h"
 #include "conv.h"
 #include "elementwise.h"
+#include "image.h"
 #include "pool.h"
 #include "reduce.h"
 
@@ -43,6 +44,9 @@ void concat(Out out, const InList& xs, int64_t outer, int64_t inner, const Dims&
 void slice_axis(Out out, In x, int64_t outer, int64_t size, int64_t inner, int64_t start, int64_t length);
 void pad2d(Out out, In x, const Dims& shape, int64_t top, int64_t bottom, int64_t left, int64_t right);
 void crop2d(Out out, In x, const Dims& shape, int64_t top, int64_t left, int64_t height, int64_t width);
+void flip2d(Out out, In x, const Dims& shape, U8In flags);
+void resize2d(Out out, In x, const Dims& shape, int64_t out_h, int64_t out_w, Interp method);
+void resize2d_backward(Out out, In dy, const Dims& shape, int64_t out_h, int64_t out_w, Interp method);
 void rmsprop_update(Out w, In g, Out v, OptOut m, double lr, double rho, double momentum, double eps);
 void adam_update(Out w, In g, Out m, Out v, double alpha, double beta1, double beta2, double eps);
 void sgd_update(Out w, In g, OptOut m, double lr, double momentum, bool nesterov);

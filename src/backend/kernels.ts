@@ -306,7 +306,6 @@ export const kernels = {
   flip2d: kernel({
     args: [['x', 'f32'], ['shape', 'shape'], ['flags', 'u8']],
     out: 'f32',
-    native: false,
     outSize: (_x, s) => prod(s),
     lengths: (_x, s) => ({ x: prod(s), flags: s[0] }),
     check: (_x, s) => nhwcRule(s),
@@ -315,7 +314,6 @@ export const kernels = {
   resize2d: kernel({
     args: [['x', 'f32'], ['shape', 'shape'], ['outH', 'int'], ['outW', 'int'], ['method', 'interpolation']],
     out: 'f32',
-    native: false,
     outSize: (_x, s, oh, ow) => s[0] * oh * ow * s[3],
     lengths: (_x, s) => ({ x: prod(s) }),
     check: (_x, s, oh, ow) => resizeRule(s, oh, ow),
@@ -324,7 +322,6 @@ export const kernels = {
   resize2dBackward: kernel({
     args: [['dy', 'f32'], ['shape', 'shape'], ['outH', 'int'], ['outW', 'int'], ['method', 'interpolation']],
     out: 'f32',
-    native: false,
     outSize: (_dy, s) => prod(s),
     lengths: (_dy, s, oh, ow) => ({ dy: s[0] * oh * ow * s[3] }),
     check: (_dy, s, oh, ow) => resizeRule(s, oh, ow),

@@ -320,6 +320,26 @@ describe('native backend vs reference backend', { skip }, () => {
     }
   });
 
+  test('flip2d and resize2d (every interpolation, up and down, odd sizes) with its adjoint', () => {
+    const shapes = [[1, 1, 1, 1], [2, 5, 7, 3], [3, 4, 4, 1], [1, 13, 6, 2]];
+    for (const shape of shapes) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const x = randn(n);
+      const flags = Uint8Array.from({ length: shape[0] }, (_, b) => b % 4);
+      assert.deepEqual(native.flip2d(x, shape, flags), jsBackend.flip2d(x, shape, flags), `flip2d ${shape}`);
+      for (const method of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
+        for (const [oh, ow] of [[1, 1], [shape[1] * 2 + 1, 3], [3, shape[2]], [shape[1], shape[2]]]) {
+          const tag = `${method} ${shape} -> ${oh}x${ow}`;
+          close(native.resize2d(x, shape, oh, ow, method), jsBackend.resize2d(x, shape, oh, ow, method), 16,
+            `resize2d ${tag}`);
+          const dy = randn(shape[0] * oh * ow * shape[3]);
+          close(native.resize2dBackward(dy, shape, oh, ow, method), jsBackend.resize2dBackward(dy, shape, oh, ow, method),
+            oh * ow, `resize2dBackward ${tag}`);
+        }
+      }
+    }
+  });
+
   test('optimizer updates in place (rmsprop, adam, sgd)', () => {
     for (const n of [1, 17, 100_003]) {
       const w0 = randn(n), g = randn(n), v0 = randn(n, 0, 1), m0 = randn(n);
