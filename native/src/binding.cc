@@ -167,7 +167,8 @@ struct Extract<Interp> {
     const std::string v = str(s);
     Interp m;
     if (!parse_interp(v.c_str(), &m))
-      throw ArgError{std::string(s.name) + " must be one of 'bilinear', 'nearest', 'bicubic', 'area', given '" + v + "'"};
+      throw ArgError{std::string(s.name) + " must be one of 'bilinear', 'nearest', 'bicubic', 'area', given '" + v +
+                     "'"};
     return m;
   }
 };
@@ -377,13 +378,17 @@ Napi::Value SetIsa(const Napi::CallbackInfo& info) {
   Args A{info, "setIsa"};
   std::string s = A.str(0, "isa");
   ck::Isa isa;
-  if (!ck::parse_isa(s.c_str(), &isa)) fail(A.env(), A.kernel, "isa must be 'avx512', 'avx2' or 'generic', given '" + s + "'");
+  if (!ck::parse_isa(s.c_str(), &isa))
+    fail(A.env(), A.kernel, "isa must be 'avx512', 'avx2' or 'generic', given '" + s + "'");
   if (!ck::set_isa(isa))
-    fail(A.env(), A.kernel, "this CPU cannot run '" + s + "' (best available: " + ck::isa_name(ck::detected_isa()) + ")");
+    fail(A.env(), A.kernel,
+         "this CPU cannot run '" + s + "' (best available: " + ck::isa_name(ck::detected_isa()) + ")");
   return Napi::String::New(info.Env(), ck::isa_name(ck::active_isa()));
 }
 
-Napi::Value GetIsa(const Napi::CallbackInfo& info) { return Napi::String::New(info.Env(), ck::isa_name(ck::active_isa())); }
+Napi::Value GetIsa(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), ck::isa_name(ck::active_isa()));
+}
 
 Napi::Value Info(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();

@@ -101,12 +101,14 @@ void flip2d(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, const ui
         std::memcpy(dst, src, static_cast<size_t>(w * c) * sizeof(float));
         continue;
       }
-      for (int64_t j = 0; j < w; ++j) std::memcpy(dst + j * c, src + (w - 1 - j) * c, static_cast<size_t>(c) * sizeof(float));
+      for (int64_t j = 0; j < w; ++j)
+        std::memcpy(dst + j * c, src + (w - 1 - j) * c, static_cast<size_t>(c) * sizeof(float));
     }
   });
 }
 
-void resize2d(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, Interp m, float* out) {
+void resize2d(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, int64_t oh, int64_t ow, Interp m,
+              float* out) {
   if (h == oh && w == ow) {
     std::memcpy(out, x, static_cast<size_t>(n * h * w * c) * sizeof(float));
     return;

@@ -333,8 +333,8 @@ describe('native backend vs reference backend', { skip }, () => {
           close(native.resize2d(x, shape, oh, ow, method), jsBackend.resize2d(x, shape, oh, ow, method), 16,
             `resize2d ${tag}`);
           const dy = randn(shape[0] * oh * ow * shape[3]);
-          close(native.resize2dBackward(dy, shape, oh, ow, method), jsBackend.resize2dBackward(dy, shape, oh, ow, method),
-            oh * ow, `resize2dBackward ${tag}`);
+          close(native.resize2dBackward(dy, shape, oh, ow, method),
+            jsBackend.resize2dBackward(dy, shape, oh, ow, method), oh * ow, `resize2dBackward ${tag}`);
         }
       }
     }
