@@ -38,7 +38,7 @@ struct Dims {
   const char* name;
 };
 
-constexpr int kMaxList = 256;
+constexpr int kMaxList = kMaxRank;  // a list comes with its sizes, a Dims
 struct InList {
   const float* data[kMaxList];
   int64_t size[kMaxList];

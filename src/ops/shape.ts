@@ -95,6 +95,21 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
   return record(y, 'gatherRows', [x], (dy) => [new Tensor(be.scatterAddRows(floatData(dy), idx, n, row), x.shape)]);
 }
 
+/** The kernel takes at most this many inputs (its size list is a shape); more are joined in groups. */
+const CONCAT_MAX = 64;
+
+function concatRaw(datas: Float32Array[], outer: number, inner: number, sizes: number[]): Float32Array {
+  if (datas.length <= CONCAT_MAX) return getBackend().concat(datas, outer, inner, sizes);
+  const parts: Float32Array[] = [];
+  const partSizes: number[] = [];
+  for (let k = 0; k < datas.length; k += CONCAT_MAX) {
+    const s = sizes.slice(k, k + CONCAT_MAX);
+    parts.push(getBackend().concat(datas.slice(k, k + CONCAT_MAX), outer, inner, s));
+    partSizes.push(s.reduce((a, b) => a + b, 0));
+  }
+  return concatRaw(parts, outer, inner, partSizes);
+}
+
 /** Concatenates along an axis. */
 export function concat(xs: Tensor[], axis = -1): Tensor {
   if (xs.length === 0) throw new ValueError('concat: expected at least one tensor');
@@ -112,7 +127,7 @@ export function concat(xs: Tensor[], axis = -1): Tensor {
   const be = getBackend();
   const shape = [...xs[0].shape];
   shape[a] = total;
-  const y = new Tensor(be.concat(xs.map(floatData), outer, inner, sizes), shape);
+  const y = new Tensor(concatRaw(xs.map(floatData), outer, inner, sizes), shape);
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((s, d) => s + d, 0));
   return record(y, 'concat', xs, (dy, needs) => xs.map((t, k) => (needs[k]
     ? new Tensor(be.sliceAxis(floatData(dy), outer, total, inner, offsets[k], sizes[k]), t.shape)
