@@ -4,7 +4,6 @@
 // requested sources is differentiated, so frozen layers and data inputs cost nothing.
 import { ValueError } from '../errors.js';
 import { Tensor, type GradNode } from '../tensor/tensor.js';
-import * as ops from '../ops/index.js';
 import { getBackend } from '../backend/index.js';
 
 let recording = true;
@@ -37,6 +36,23 @@ export function record(out: Tensor, op: string, inputs: Tensor[], backward: Grad
   out.requiresGrad = true;
   out.gradNode = { op, inputs, backward, saved };
   return out;
+}
+
+/**
+ * The sum of two gradients of the same tensor. The kernel, not the op: gradients are never
+ * recorded, and the tape stays below ops/ (no import cycle).
+ */
+function accumulate(be: ReturnType<typeof getBackend>, a: Tensor, b: Tensor): Tensor {
+  const fa = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
+  const fb = b.data instanceof Float32Array ? b.data : Float32Array.from(b.data);
+  // Both have the shape of the tensor they belong to; broadcasting only covers a backward that
+  // returned a size-1 axis for it, as ops.add would.
+  const rank = Math.max(a.rank, b.rank);
+  const shape = Array.from({ length: rank }, (_, i) => {
+    const da = a.shape[a.rank - rank + i] ?? 1, db = b.shape[b.rank - rank + i] ?? 1;
+    return da === 1 ? db : da;
+  });
+  return new Tensor(be.binary('add', fa, a.shape, fb, b.shape, shape), shape);
 }
 
 /** Marks a tensor as a leaf whose gradient may be asked for (e.g. an input image). */
@@ -108,7 +124,7 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
         if (!needs[i] || !gi) continue;
         const c = node.inputs[i];
         const acc = grads.get(c);
-        const next = acc ? ops.add(acc, gi) : gi;
+        const next = acc ? accumulate(be, acc, gi) : gi;
         grads.set(c, next);
         hold(next);
         if (acc) drop(acc);

@@ -7,6 +7,7 @@ import { loadNativeBackend } from './native/index.js';
 import type { Backend } from './types.js';
 
 export type { Backend } from './types.js';
+export { kernelNames, kernels, type KernelArgs, type KernelName } from './kernels.js';
 export type BackendName = 'js' | 'native';
 
 let active: Backend | null = null;

@@ -9,3 +9,5 @@ export * from './softmax.js';
 export * from './image.js';
 export * from './batchnorm.js';
 export { broadcastShapes } from './util.js';
+// Gives Tensor its arithmetic methods (tensor/tensor.ts declares them and imports no op).
+import './tensor_methods.js';

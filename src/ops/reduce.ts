@@ -60,14 +60,13 @@ export function sum(x: Tensor, axis?: number | readonly number[], keepDims = fal
 export function mean(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
   const axes = axesOf(x, axis, 'mean');
   const count = axes.reduce((c, a) => c * x.shape[a], 1);
-  const { data, keptShape } = reduceRaw('sum', x, axes);
-  for (let i = 0; i < data.length; i++) data[i] /= count;
-  const y = new Tensor(data, finalShape(x, axes, keepDims));
+  const be = getBackend();
+  const divisor = Float32Array.of(count);
+  const { data: sums, keptShape } = reduceRaw('sum', x, axes);
+  const y = new Tensor(be.binary('div', sums, keptShape, divisor, [], keptShape), finalShape(x, axes, keepDims));
   return record(y, 'mean', [x], (dy) => {
-    const g = expandTo(dy, keptShape, x.shape);
-    const d = g.data as Float32Array;
-    for (let i = 0; i < d.length; i++) d[i] /= count;
-    return [g];
+    const scaled = new Tensor(be.binary('div', floatData(dy), keptShape, divisor, [], keptShape), keptShape);
+    return [expandTo(scaled, keptShape, x.shape)];
   });
 }
 

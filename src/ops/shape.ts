@@ -35,8 +35,9 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   }
   if (x.dtype === dtype) return x;
   const out = arrayFor(dtype, x.size);
-  if (dtype === 'float32') out.set(x.data);
-  else for (let i = 0; i < x.size; i++) out[i] = Math.trunc(x.data[i]);
+  // Typed-array assignment truncates toward zero and wraps as the target type does (ToInt32 /
+  // ToUint8), which is exactly Math.trunc followed by the store.
+  out.set(x.data);
   const y = new Tensor(out, x.shape);
   if (dtype !== 'float32') return y;
   return record(y, 'cast', [x], (dy) => [dy]);
@@ -75,22 +76,38 @@ export function gatherRows(x: Tensor, indices: ArrayLike<number>): Tensor {
   if (x.rank === 0) throw new ShapeError('gather: cannot gather rows of a scalar');
   const n = x.shape[0];
   const row = n === 0 ? 0 : x.size / n;
-  const out = arrayFor(x.dtype, indices.length * row);
+  const idx = new Int32Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
     const r = indices[i];
     if (!Number.isInteger(r) || r < 0 || r >= n) throw new ValueError(`gather: index ${r} is out of range [0, ${n})`);
-    out.set(x.data.subarray(r * row, (r + 1) * row), i * row);
+    idx[i] = r;
   }
-  const y = new Tensor(out, [indices.length, ...x.shape.slice(1)]);
-  return record(y, 'gatherRows', [x], (dy) => {
-    const g = new Float32Array(x.size);
-    const d = dy.data as Float32Array;
-    for (let i = 0; i < indices.length; i++) {
-      const base = indices[i] * row;
-      for (let j = 0; j < row; j++) g[base + j] += d[i * row + j];
-    }
-    return [new Tensor(g, x.shape)];
-  });
+  const shape = [indices.length, ...x.shape.slice(1)];
+  if (!(x.data instanceof Float32Array)) {
+    // Integer batches (uint8 images, int32 labels) keep their dtype; the kernels are float32 only,
+    // and integer tensors carry no gradient, so plain row copies serve them.
+    const out = arrayFor(x.dtype, indices.length * row);
+    idx.forEach((r, i) => out.set(x.data.subarray(r * row, (r + 1) * row), i * row));
+    return new Tensor(out, shape);
+  }
+  const be = getBackend();
+  const y = new Tensor(be.gatherRows(x.data, idx, n, row), shape);
+  return record(y, 'gatherRows', [x], (dy) => [new Tensor(be.scatterAddRows(floatData(dy), idx, n, row), x.shape)]);
+}
+
+/** The kernel takes at most this many inputs (its size list is a shape); more are joined in groups. */
+const CONCAT_MAX = 64;
+
+function concatRaw(datas: Float32Array[], outer: number, inner: number, sizes: number[]): Float32Array {
+  if (datas.length <= CONCAT_MAX) return getBackend().concat(datas, outer, inner, sizes);
+  const parts: Float32Array[] = [];
+  const partSizes: number[] = [];
+  for (let k = 0; k < datas.length; k += CONCAT_MAX) {
+    const s = sizes.slice(k, k + CONCAT_MAX);
+    parts.push(getBackend().concat(datas.slice(k, k + CONCAT_MAX), outer, inner, s));
+    partSizes.push(s.reduce((a, b) => a + b, 0));
+  }
+  return concatRaw(parts, outer, inner, partSizes);
 }
 
 /** Concatenates along an axis. */
@@ -105,50 +122,24 @@ export function concat(xs: Tensor[], axis = -1): Tensor {
   }
   const outer = sizeOf(xs[0].shape.slice(0, a));
   const inner = sizeOf(xs[0].shape.slice(a + 1));
-  const total = xs.reduce((s, t) => s + t.shape[a], 0);
-  const out = new Float32Array(outer * total * inner);
-  let offset = 0;
-  const offsets: number[] = [];
-  for (const t of xs) {
-    offsets.push(offset);
-    const d = floatData(t);
-    const chunk = t.shape[a] * inner;
-    for (let o = 0; o < outer; o++) out.set(d.subarray(o * chunk, (o + 1) * chunk), o * total * inner + offset * inner);
-    offset += t.shape[a];
-  }
+  const sizes = xs.map((t) => t.shape[a]);
+  const total = sizes.reduce((s, d) => s + d, 0);
+  const be = getBackend();
   const shape = [...xs[0].shape];
   shape[a] = total;
-  const y = new Tensor(out, shape);
-  return record(y, 'concat', xs, (dy, needs) => xs.map((t, k) => {
-    if (!needs[k]) return null;
-    const chunk = t.shape[a] * inner;
-    const g = new Float32Array(t.size);
-    const d = dy.data as Float32Array;
-    for (let o = 0; o < outer; o++) g.set(d.subarray(o * total * inner + offsets[k] * inner, o * total * inner + offsets[k] * inner + chunk), o * chunk);
-    return new Tensor(g, t.shape);
-  }));
+  const y = new Tensor(concatRaw(xs.map(floatData), outer, inner, sizes), shape);
+  const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((s, d) => s + d, 0));
+  return record(y, 'concat', xs, (dy, needs) => xs.map((t, k) => (needs[k]
+    ? new Tensor(be.sliceAxis(floatData(dy), outer, total, inner, offsets[k], sizes[k]), t.shape)
+    : null)));
 }
 
 /** Zero-pads the spatial axes of an NHWC tensor. */
 export function pad2d(x: Tensor, top: number, bottom: number, left: number, right: number): Tensor {
   if (x.rank !== 4) throw new ShapeError(`pad2d: expected a 4D NHWC tensor, got shape [${x.shape.join(', ')}]`);
   const [n, h, w, c] = x.shape;
-  const oh = h + top + bottom, ow = w + left + right;
-  const out = new Float32Array(n * oh * ow * c);
-  const d = floatData(x);
-  for (let b = 0; b < n; b++) for (let i = 0; i < h; i++) {
-    const src = ((b * h + i) * w) * c;
-    out.set(d.subarray(src, src + w * c), ((b * oh + i + top) * ow + left) * c);
-  }
-  const y = new Tensor(out, [n, oh, ow, c]);
-  return record(y, 'pad2d', [x], (dy) => {
-    const g = new Float32Array(x.size);
-    const dd = dy.data as Float32Array;
-    for (let b = 0; b < n; b++) for (let i = 0; i < h; i++) {
-      const dst = ((b * h + i) * w) * c;
-      const src = ((b * oh + i + top) * ow + left) * c;
-      g.set(dd.subarray(src, src + w * c), dst);
-    }
-    return [new Tensor(g, x.shape)];
-  });
+  const be = getBackend();
+  const shape = [n, h + top + bottom, w + left + right, c];
+  const y = new Tensor(be.pad2d(floatData(x), x.shape, top, bottom, left, right), shape);
+  return record(y, 'pad2d', [x], (dy) => [new Tensor(be.crop2d(floatData(dy), dy.shape, top, left, h, w), x.shape)]);
 }

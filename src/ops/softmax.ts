@@ -23,16 +23,7 @@ export function softmax(x: Tensor): Tensor {
   const yd = be.softmax(floatData(x), rows, cols);
   const y = new Tensor(yd, x.shape);
   // dx = y ⊙ (dy − Σ dy⊙y)
-  record(y, 'softmax', [x], (dy) => {
-    const g = dy.data as Float32Array;
-    const dx = new Float32Array(x.size);
-    for (let r = 0; r < rows; r++) {
-      let dot = 0;
-      for (let c = 0; c < cols; c++) dot += g[r * cols + c] * yd[r * cols + c];
-      for (let c = 0; c < cols; c++) dx[r * cols + c] = yd[r * cols + c] * (g[r * cols + c] - dot);
-    }
-    return [new Tensor(dx, x.shape)];
-  });
+  record(y, 'softmax', [x], (dy) => [new Tensor(be.softmaxBackward(yd, floatData(dy), rows, cols), x.shape)]);
   softmaxLogits.set(y, x);
   return y;
 }
@@ -42,16 +33,10 @@ export function logSoftmax(x: Tensor): Tensor {
   const be = getBackend();
   const yd = be.logSoftmax(floatData(x), rows, cols);
   const y = new Tensor(yd, x.shape);
-  return record(y, 'logSoftmax', [x], (dy) => {
-    const g = dy.data as Float32Array;
-    const dx = new Float32Array(x.size);
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let c = 0; c < cols; c++) s += g[r * cols + c];
-      for (let c = 0; c < cols; c++) dx[r * cols + c] = g[r * cols + c] - Math.exp(yd[r * cols + c]) * s;
-    }
-    return [new Tensor(dx, x.shape)];
-  });
+  // dx = dy − exp(y)·Σ dy
+  return record(y, 'logSoftmax', [x], (dy) => [
+    new Tensor(be.logSoftmaxBackward(yd, floatData(dy), rows, cols), x.shape),
+  ]);
 }
 
 /** Per-example −Σ labels·log_softmax(logits) over the last axis; shape = logits.shape[:-1]. */

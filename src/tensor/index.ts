@@ -1,5 +1,7 @@
 // Tensor creation helpers (the public constructors) and re-exports.
 import { ValueError } from '../errors.js';
+// Tensors made here get their op-backed methods (x.add, x.reshape ...) from ops/ as it loads.
+import '../ops/index.js';
 import { getRng } from './random.js';
 import { Tensor, type DType, type TypedArray, arrayFor, sizeOf } from './tensor.js';
 

@@ -1,8 +1,9 @@
 // Tensor: an immutable n-d array (shape, dtype, contiguous row-major storage) plus the autograd
 // link to the op that produced it. Variable: a named, mutable tensor that holds a weight.
-// Arithmetic methods are thin wrappers over ops/ (where gradients live); memory is garbage-collected.
+// Memory is garbage-collected. This module is a leaf (as tfjs's tensor is): it never imports the
+// ops. The arithmetic methods are declared here and installed on the prototype by ops/ when it
+// loads (ops/tensor_methods.ts), so `x.add(y)` runs the differentiable op without a cycle.
 import { ShapeError, ValueError } from '../errors.js';
-import * as ops from '../ops/index.js';
 
 export type DType = 'float32' | 'int32' | 'uint8';
 export type TypedArray = Float32Array | Int32Array | Uint8Array;
@@ -101,37 +102,79 @@ export class Tensor {
     return `Tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, [${vals.join(', ')}${this.size > 8 ? ', ...' : ''}])`;
   }
 
-  reshape(shape: readonly number[]): Tensor { return ops.reshape(this, shape); }
-  flatten(): Tensor { return ops.reshape(this, [this.size]); }
-  astype(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  cast(dtype: DType): Tensor { return ops.cast(this, dtype); }
-  add(b: TensorLike): Tensor { return ops.add(this, b); }
-  sub(b: TensorLike): Tensor { return ops.sub(this, b); }
-  mul(b: TensorLike): Tensor { return ops.mul(this, b); }
-  div(b: TensorLike): Tensor { return ops.div(this, b); }
-  pow(b: TensorLike): Tensor { return ops.pow(this, b); }
-  neg(): Tensor { return ops.neg(this); }
-  square(): Tensor { return ops.square(this); }
-  sqrt(): Tensor { return ops.sqrt(this); }
-  exp(): Tensor { return ops.exp(this); }
-  log(): Tensor { return ops.log(this); }
-  abs(): Tensor { return ops.abs(this); }
-  relu(): Tensor { return ops.relu(this); }
-  matmul(b: Tensor): Tensor { return ops.matmul(this, b); }
-  transpose(perm?: readonly number[]): Tensor { return ops.transpose(this, perm); }
-  sum(axis?: number | readonly number[], keepDims = false): Tensor { return ops.sum(this, axis, keepDims); }
-  mean(axis?: number | readonly number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
-  max(axis?: number | readonly number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
-  min(axis?: number | readonly number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
-  argMax(axis = -1): Tensor { return ops.argMax(this, axis); }
-  /** Rows [start, end) along the first axis (negative indices count from the end). */
-  slice(start: number, end?: number): Tensor { return ops.sliceRows(this, start, end); }
-  /** Rows at the given indices along the first axis. */
-  gather(indices: ArrayLike<number>): Tensor { return ops.gatherRows(this, indices); }
-  equal(b: TensorLike): Tensor { return ops.equal(this, b); }
-  greater(b: TensorLike): Tensor { return ops.greater(this, b); }
-  less(b: TensorLike): Tensor { return ops.less(this, b); }
+  // Installed by ops/ (see TensorMethods); `declare` emits no field that would shadow them.
+  declare reshape: TensorMethods['reshape'];
+  declare flatten: TensorMethods['flatten'];
+  declare astype: TensorMethods['astype'];
+  declare cast: TensorMethods['cast'];
+  declare add: TensorMethods['add'];
+  declare sub: TensorMethods['sub'];
+  declare mul: TensorMethods['mul'];
+  declare div: TensorMethods['div'];
+  declare pow: TensorMethods['pow'];
+  declare neg: TensorMethods['neg'];
+  declare square: TensorMethods['square'];
+  declare sqrt: TensorMethods['sqrt'];
+  declare exp: TensorMethods['exp'];
+  declare log: TensorMethods['log'];
+  declare abs: TensorMethods['abs'];
+  declare relu: TensorMethods['relu'];
+  declare matmul: TensorMethods['matmul'];
+  declare transpose: TensorMethods['transpose'];
+  declare sum: TensorMethods['sum'];
+  declare mean: TensorMethods['mean'];
+  declare max: TensorMethods['max'];
+  declare min: TensorMethods['min'];
+  declare argMax: TensorMethods['argMax'];
+  declare slice: TensorMethods['slice'];
+  declare gather: TensorMethods['gather'];
+  declare equal: TensorMethods['equal'];
+  declare greater: TensorMethods['greater'];
+  declare less: TensorMethods['less'];
   clone(): Tensor { return new Tensor(this.data.slice(), this.shape); }
+}
+
+type Axes = number | readonly number[];
+
+/** The op-backed methods of Tensor, each the op of the same name applied to `this`. */
+export interface TensorMethods {
+  reshape(this: Tensor, shape: readonly number[]): Tensor;
+  flatten(this: Tensor): Tensor;
+  astype(this: Tensor, dtype: DType): Tensor;
+  cast(this: Tensor, dtype: DType): Tensor;
+  add(this: Tensor, b: TensorLike): Tensor;
+  sub(this: Tensor, b: TensorLike): Tensor;
+  mul(this: Tensor, b: TensorLike): Tensor;
+  div(this: Tensor, b: TensorLike): Tensor;
+  pow(this: Tensor, b: TensorLike): Tensor;
+  neg(this: Tensor): Tensor;
+  square(this: Tensor): Tensor;
+  sqrt(this: Tensor): Tensor;
+  exp(this: Tensor): Tensor;
+  log(this: Tensor): Tensor;
+  abs(this: Tensor): Tensor;
+  relu(this: Tensor): Tensor;
+  matmul(this: Tensor, b: Tensor): Tensor;
+  transpose(this: Tensor, perm?: readonly number[]): Tensor;
+  sum(this: Tensor, axis?: Axes, keepDims?: boolean): Tensor;
+  mean(this: Tensor, axis?: Axes, keepDims?: boolean): Tensor;
+  max(this: Tensor, axis?: Axes, keepDims?: boolean): Tensor;
+  min(this: Tensor, axis?: Axes, keepDims?: boolean): Tensor;
+  argMax(this: Tensor, axis?: number): Tensor;
+  /** Rows [start, end) along the first axis (negative indices count from the end). */
+  slice(this: Tensor, start: number, end?: number): Tensor;
+  /** Rows at the given indices along the first axis. */
+  gather(this: Tensor, indices: ArrayLike<number>): Tensor;
+  equal(this: Tensor, b: TensorLike): Tensor;
+  greater(this: Tensor, b: TensorLike): Tensor;
+  less(this: Tensor, b: TensorLike): Tensor;
+}
+
+/** Installs the op-backed methods on Tensor.prototype (called once, by ops/ as it loads). */
+export function installTensorMethods(methods: TensorMethods): void {
+  for (const name of Object.keys(methods) as (keyof TensorMethods)[]) {
+    Object.defineProperty(Tensor.prototype, name, { value: methods[name], writable: true, configurable: true });
+  }
 }
 
 /** A named, mutable tensor that holds a layer's weight or an optimizer's slot. */

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { jsBackend } from '../../src/backend/js/index.js';
 import {
-  clearReleasedBuffers, getIsa, getNumThreads, loadNativeBackend, nativeInfo, nativeLoadError, releaseBuffer, setIsa,
-  setNumThreads, type NativeIsa,
+  clearReleasedBuffers, getIsa, getNumThreads, loadAddonUnchecked, loadNativeBackend, nativeInfo, nativeLoadError,
+  releaseBuffer, setIsa, setNumThreads, type NativeIsa,
 } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../../src/backend/types.js';
 
@@ -263,6 +263,83 @@ describe('native backend vs reference backend', { skip }, () => {
     }
   });
 
+  test('softmax and logSoftmax backward', () => {
+    for (const [rows, cols] of [[1, 1], [7, 10], [64, 10], [3, 33], [2, 1000], [0, 5]]) {
+      const x = randn(rows * cols, -5, 5), dy = randn(rows * cols);
+      const y = jsBackend.softmax(x, rows, cols), ly = jsBackend.logSoftmax(x, rows, cols);
+      close(native.softmaxBackward(y, dy, rows, cols), jsBackend.softmaxBackward(y, dy, rows, cols), cols,
+        `softmaxBackward ${rows}x${cols}`);
+      close(native.logSoftmaxBackward(ly, dy, rows, cols), jsBackend.logSoftmaxBackward(ly, dy, rows, cols), cols,
+        `logSoftmaxBackward ${rows}x${cols}`);
+    }
+  });
+
+  test('gatherRows, scatterAddRows (repeated indices), concat, sliceAxis', () => {
+    for (const [rows, rowSize] of [[1, 1], [5, 3], [64, 784], [7, 1], [3, 0]]) {
+      const x = randn(rows * rowSize);
+      const idx = Int32Array.from({ length: 2 * rows + 1 }, () => Math.floor(rand() * rows));
+      const dy = randn(idx.length * rowSize);
+      const tag = `${rows}x${rowSize}`;
+      assert.deepEqual(native.gatherRows(x, idx, rows, rowSize), jsBackend.gatherRows(x, idx, rows, rowSize),
+        `gatherRows ${tag}`);
+      close(native.scatterAddRows(dy, idx, rows, rowSize), jsBackend.scatterAddRows(dy, idx, rows, rowSize), idx.length,
+        `scatterAddRows ${tag}`);
+    }
+    const concatCases: [number, number, number[]][] = [
+      [1, 1, [1]], [2, 3, [1, 4, 2]], [6, 1, [3, 0, 5]], [1, 7, [2, 2]],
+      [5, 17, [1, 1, 1, 9]]];
+    for (const [outer, inner, sizes] of concatCases) {
+      const xs = sizes.map((s) => randn(outer * s * inner));
+      const tag = `${outer} ${JSON.stringify(sizes)} ${inner}`;
+      const got = native.concat(xs, outer, inner, sizes);
+      assert.deepEqual(got, jsBackend.concat(xs, outer, inner, sizes), `concat ${tag}`);
+      const total = sizes.reduce((a, b) => a + b, 0);
+      let start = 0;
+      for (const len of sizes) {
+        assert.deepEqual(native.sliceAxis(got, outer, total, inner, start, len),
+          jsBackend.sliceAxis(got, outer, total, inner, start, len),
+          `sliceAxis ${tag} at ${start}`);
+        start += len;
+      }
+    }
+  });
+
+  test('pad2d and crop2d on odd shapes', () => {
+    const cases: [number[], number, number, number, number][] = [
+      [[1, 1, 1, 1], 0, 0, 0, 0], [[2, 3, 4, 5], 1, 2, 0, 3], [[3, 7, 5, 1], 2, 0, 1, 1], [[1, 28, 28, 3], 3, 3, 3, 3],
+    ];
+    for (const [shape, t, b, l, r] of cases) {
+      const x = randn(shape.reduce((p, d) => p * d, 1));
+      const tag = `${JSON.stringify(shape)} ${t} ${b} ${l} ${r}`;
+      const padded = native.pad2d(x, shape, t, b, l, r);
+      assert.deepEqual(padded, jsBackend.pad2d(x, shape, t, b, l, r), `pad2d ${tag}`);
+      const ps = [shape[0], shape[1] + t + b, shape[2] + l + r, shape[3]];
+      assert.deepEqual(native.crop2d(padded, ps, t, l, shape[1], shape[2]), x, `crop2d undoes pad2d ${tag}`);
+      assert.deepEqual(native.crop2d(padded, ps, 0, 0, 1, ps[2]), jsBackend.crop2d(padded, ps, 0, 0, 1, ps[2]),
+        `crop2d ${tag}`);
+    }
+  });
+
+  test('flip2d and resize2d (every interpolation, up and down, odd sizes) with its adjoint', () => {
+    const shapes = [[1, 1, 1, 1], [2, 5, 7, 3], [3, 4, 4, 1], [1, 13, 6, 2]];
+    for (const shape of shapes) {
+      const n = shape.reduce((p, d) => p * d, 1);
+      const x = randn(n);
+      const flags = Uint8Array.from({ length: shape[0] }, (_, b) => b % 4);
+      assert.deepEqual(native.flip2d(x, shape, flags), jsBackend.flip2d(x, shape, flags), `flip2d ${shape}`);
+      for (const method of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
+        for (const [oh, ow] of [[1, 1], [shape[1] * 2 + 1, 3], [3, shape[2]], [shape[1], shape[2]]]) {
+          const tag = `${method} ${shape} -> ${oh}x${ow}`;
+          close(native.resize2d(x, shape, oh, ow, method), jsBackend.resize2d(x, shape, oh, ow, method), 16,
+            `resize2d ${tag}`);
+          const dy = randn(shape[0] * oh * ow * shape[3]);
+          close(native.resize2dBackward(dy, shape, oh, ow, method),
+            jsBackend.resize2dBackward(dy, shape, oh, ow, method), oh * ow, `resize2dBackward ${tag}`);
+        }
+      }
+    }
+  });
+
   test('optimizer updates in place (rmsprop, adam, sgd)', () => {
     for (const n of [1, 17, 100_003]) {
       const w0 = randn(n), g = randn(n), v0 = randn(n, 0, 1), m0 = randn(n);
@@ -292,9 +369,12 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
       /matmul: 'a' has length 5, expected 6/);
     assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, new Float32Array(3), 'linear'),
       /matmul: 'bias' has length 3, expected 2/);
-    assert.throws(() => native.conv2d(new Float32Array(10), new Float32Array(108), null, p, 'relu'), /conv2d: 'x' has length 10/);
-    assert.throws(() => native.conv2dBackpropInput(new Float32Array(5), new Float32Array(108), p), /conv2dBackpropInput: 'dy'/);
-    assert.throws(() => native.conv2dBackpropFilter(new Float32Array(150), new Float32Array(5), p), /conv2dBackpropFilter: 'dy'/);
+    assert.throws(() => native.conv2d(new Float32Array(10), new Float32Array(108), null, p, 'relu'),
+      /conv2d: 'x' has length 10/);
+    assert.throws(() => native.conv2dBackpropInput(new Float32Array(5), new Float32Array(108), p),
+      /conv2dBackpropInput: 'dy'/);
+    assert.throws(() => native.conv2dBackpropFilter(new Float32Array(150), new Float32Array(5), p),
+      /conv2dBackpropFilter: 'dy'/);
     const pp: Pool2DInfo = { batch: 1, inH: 4, inW: 4, channels: 2, outH: 2, outW: 2, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
     assert.throws(() => native.maxPool2d(new Float32Array(31), pp), /maxPool2d: 'x' has length 31, expected 32/);
     assert.throws(() => native.avgPool2dBackward(new Float32Array(7), pp), /avgPool2dBackward: 'dy'/);
@@ -303,18 +383,23 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     assert.throws(() => native.softmax(new Float32Array(5), 2, 3), /softmax: 'x'/);
     assert.throws(() => native.rmspropUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), null, 0.1, 0.9, 0, 1e-7),
       /rmspropUpdate: 'v' has length 3, expected 4/);
-    assert.throws(() => native.binary('add', new Float32Array(6), [2, 3], new Float32Array(4), [4], [2, 3]), /binary: shapes/);
-    assert.throws(() => native.binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [3], [2, 3]), /binary: 'a'/);
+    assert.throws(() => native.binary('add', new Float32Array(6), [2, 3], new Float32Array(4), [4], [2, 3]),
+      /binary: shapes/);
+    assert.throws(() => native.binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [3], [2, 3]),
+      /binary: 'a'/);
     assert.throws(() => native.transpose(new Float32Array(6), [2, 3], [0, 0]), /transpose: perm/);
   });
   test('bad dimensions and types', () => {
-    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), -2, 2, 3, false, false, null, 'linear'), /matmul: argument 'm'/);
+    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), -2, 2, 3, false, false, null, 'linear'),
+      /matmul: argument 'm'/);
     assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2.5, 2, 3, false, false, null, 'linear'), /matmul/);
     assert.throws(() => native.matmul(new Float64Array(6) as unknown as Float32Array, new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
       /matmul: argument 'a' must be a Float32Array/);
     assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, null, 'gelu' as 'relu'), /matmul: activation/);
-    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, strideH: 0 }, 'relu'), /conv2d: strideH must be >= 1/);
-    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, padTop: -1 }, 'relu'), /conv2d: padTop/);
+    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, strideH: 0 }, 'relu'),
+      /conv2d: strideH must be >= 1/);
+    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, padTop: -1 }, 'relu'),
+      /conv2d: padTop/);
     assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, batch: 1e12 }, 'relu'), /conv2d/);
     assert.throws(() => native.unary('cube' as UnaryOp, new Float32Array(3)), /unary: unknown op 'cube'/);
     assert.throws(() => setIsa('sse9' as NativeIsa), /setIsa/);
@@ -322,6 +407,48 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     const a = randn(6), b = randn(6);
     close(native.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), jsBackend.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), 3, 'after errors');
   });
+  test('the addon checks its arguments itself (no TypeScript in front), naming the kernel', () => {
+    const a = loadAddonUnchecked();
+    assert.ok(a);
+    const f = (n: number) => new Float32Array(n);
+    assert.throws(() => a.matmul(f(4), f(5), f(6), 2, 2, 3, false, false, null, 'linear'),
+      /convkit native matmul: 'a' has length 5, expected 6/);
+    assert.throws(() => a.matmul(f(3), f(6), f(6), 2, 2, 3, false, false, null, 'linear'),
+      /matmul: 'out' has length 3, expected 4/);
+    assert.throws(() => a.matmul(f(4), f(6), f(6), -1, 2, 3, false, false, null, 'linear'),
+      /matmul: argument 'm' must be an integer >= 0/);
+    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, { ...p, strideW: 0 }, 'relu'),
+      /native conv2d: strideW must be >= 1, given 0/);
+    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, { ...p, dilationH: 1.5 }, 'relu'),
+      /native conv2d: dilationH must be an integer/);
+    const { kW: _omit, ...noKw } = p;
+    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, noKw as Conv2DInfo, 'relu'),
+      /native conv2d: kW must be an integer, given undefined/);
+    const pp: Pool2DInfo = {
+      batch: 1, inH: 4, inW: 4, channels: 2, outH: 2, outW: 2, poolH: 0, poolW: 2,
+      strideH: 2, strideW: 2, padTop: 0, padLeft: 0,
+    };
+    assert.throws(() => a.maxPool2d(f(8), f(32), pp), /native maxPool2d: poolH must be >= 1, given 0/);
+    assert.throws(() => a.gatherRows(f(4), f(6), Int32Array.of(0, 3), 3, 2),
+      /native gatherRows: index 3 at position 1 is out of range \[0, 3\)/);
+    assert.throws(() => a.concat(f(4), [f(2), f(3)], 1, 1, [2, 2]),
+      /native concat: 'xs\[1\]' has length 3, expected 2/);
+    assert.throws(() => a.sliceAxis(f(3), f(6), 1, 6, 1, 4, 3), /native sliceAxis: window \[4, 7\) exceeds/);
+    assert.throws(() => a.pad2d(f(6), f(6), [2, 3], 0, 0, 0, 0), /native pad2d: shape must be/);
+    assert.throws(() => a.crop2d(f(3), f(16), [1, 4, 4, 1], 2, 0, 3, 1),
+      /native crop2d: window 3x1 at \(2, 0\) does not fit/);
+    assert.throws(() => a.softmaxBackward(f(6), f(6), f(5), 2, 3),
+      /native softmaxBackward: 'dy' has length 5, expected 6/);
+    assert.throws(() => a.sgdUpdate(f(3), f(3), null, Number.NaN, 0, false),
+      /native sgdUpdate: argument 'lr' must be finite/);
+    assert.throws(() => a.unary(f(3), 'cube' as UnaryOp, f(3)), /native unary: unknown op 'cube'/);
+    assert.throws(() => a.transpose(f(6), f(6), [2, 3], [1, 1]), /native transpose: perm is not a permutation/);
+    // Still alive, still right.
+    const x = randn(6), out = f(6);
+    a.softmax(out, x, 2, 3);
+    close(out, jsBackend.softmax(x, 2, 3), 3, 'addon after errors');
+  });
+
   test('released outputs are reused for later outputs of the same size, and only then', () => {
     const x = randn(5000), y = randn(5000);
     const first = native.reluBackward(x, y);

@@ -58,6 +58,24 @@ for (const be of backendsToTest()) {
       check((a) => ops.cast(a, 'float32'), [rand([3], 47)]);
     });
 
+    it('gather with repeated rows, concat of three along a middle axis, mean', () => {
+      check((a) => ops.gatherRows(a, [2, 2, 0, 4, 2]), [rand([5, 3, 2], 48)]);
+      check((a, b, c) => ops.concat([a, b, c], 1), [rand([2, 1, 3], 49), rand([2, 4, 3], 58), rand([2, 2, 3], 59)]);
+      check((a) => ops.mean(a, [0, 2], true), [rand([3, 2, 5], 39)]);
+      // More inputs than one kernel call takes: joined in groups, gradients still reach each.
+      const many = Array.from({ length: 70 }, (_, i) => rand([1, 2], 200 + i));
+      check((...xs) => ops.concat(xs, 0), many, { maxChecks: 2 });
+    });
+
+    it('image ops: crop2d, flip2d, resize2d with every interpolation', () => {
+      check((a) => ops.crop2d(a, 1, 2, 3, 2), [rand([2, 5, 6, 3], 120)]);
+      check((a) => ops.flip2d(a, [true, false, true], [false, true, true]), [rand([3, 4, 5, 2], 121)]);
+      for (const method of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
+        check((a) => ops.resize2d(a, 7, 3, method), [rand([2, 4, 5, 2], 122)]);
+        check((a) => ops.resize2d(a, 2, 9, method), [rand([1, 6, 4, 3], 123)]);
+      }
+    });
+
     it('matmul with transposes and the fused dense op', () => {
       for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
         const a = rand(ta ? [5, 3] : [3, 5], 50);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Tensor, tensor, zeros, setRandomSeed, randomNormal, ShapeError, gradients, valueAndGrads, noGrad } from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
+import { readFileSync } from 'node:fs';
 
 describe('Tensor', () => {
   it('creation, shapes, dtypes and access', () => {
@@ -82,5 +83,15 @@ describe('autograd', () => {
     const [gz] = gradients(ops.sum(x), [z]);
     assert.deepEqual([...gz.data], [0]);
     assert.throws(() => gradients(ops.mul(x, 1), [x]), /expected a scalar/);
+  });
+
+  it('is a leaf module: tensor.ts imports no op at run time, and ops/ installs its methods', () => {
+    const src = readFileSync(new URL('../../src/tensor/tensor.ts', import.meta.url), 'utf8');
+    const runtimeImports = [...src.matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]);
+    assert.deepEqual(runtimeImports, ['../errors.js']);
+    const t = tensor([[1, 2], [3, 4]]);
+    assert.equal(typeof Tensor.prototype.add, 'function');
+    assert.deepEqual(t.add(1).mul(t).sum(1).toArray(), [8, 32]);
+    assert.deepEqual(t.gather([1, 1]).reshape([4]).toArray(), [3, 4, 3, 4]);
   });
 });

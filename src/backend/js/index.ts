@@ -1,7 +1,12 @@
 // The reference backend: plain, readable TypeScript loops. It is the oracle every native kernel is
 // tested against, and the fallback when the addon is unavailable. Clarity first; the only
 // concession to speed is a cache-friendly loop order in matmul and an im2col formulation of conv.
-import type { Activation, Backend, BinaryOp, Conv2DInfo, Pool2DInfo, ReduceOp, UnaryOp } from '../types.js';
+// `referenceKernels` must implement every kernel of the table (kernels.ts); `jsBackend` runs them
+// behind the shared validation. Data movement and image kernels live in shape.ts.
+import type { Kernels } from '../kernels.js';
+import type { Activation, Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../types.js';
+import { checkedReference } from '../wrap.js';
+import { shapeKernels } from './shape.js';
 
 function applyActivation(y: Float32Array, act: Activation): void {
   if (act === 'relu') for (let i = 0; i < y.length; i++) if (!(y[i] > 0)) y[i] = 0;
@@ -152,8 +157,9 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
   return strides;
 }
 
-export const jsBackend: Backend = {
-  name: 'js',
+/** The reference kernels themselves, unchecked (kernels call each other through this). */
+export const referenceKernels: Kernels = {
+  ...shapeKernels,
 
   matmul(a, b, m, n, k, transA, transB, bias, act) {
     const aa = transA ? transpose2d(a, k, m) : a;
@@ -168,20 +174,20 @@ export const jsBackend: Backend = {
   conv2d(x, w, bias, p, act) {
     const rows = p.batch * p.outH * p.outW;
     const kSize = p.kH * p.kW * p.inC;
-    return this.matmul(im2col(x, p), w, rows, p.outC, kSize, false, false, bias, act);
+    return referenceKernels.matmul(im2col(x, p), w, rows, p.outC, kSize, false, false, bias, act);
   },
 
   conv2dBackpropInput(dy, w, p) {
     const rows = p.batch * p.outH * p.outW;
     const kSize = p.kH * p.kW * p.inC;
-    const cols = this.matmul(dy, w, rows, kSize, p.outC, false, true, null, 'linear');
+    const cols = referenceKernels.matmul(dy, w, rows, kSize, p.outC, false, true, null, 'linear');
     return col2im(cols, p);
   },
 
   conv2dBackpropFilter(x, dy, p) {
     const rows = p.batch * p.outH * p.outW;
     const kSize = p.kH * p.kW * p.inC;
-    return this.matmul(im2col(x, p), dy, kSize, p.outC, rows, true, false, null, 'linear');
+    return referenceKernels.matmul(im2col(x, p), dy, kSize, p.outC, rows, true, false, null, 'linear');
   },
 
   maxPool2d(x, p) {
@@ -273,7 +279,7 @@ export const jsBackend: Backend = {
     return dx;
   },
 
-  reduce(op: ReduceOp, x, outer, size, inner) {
+  reduce(op, x, outer, size, inner) {
     const out = new Float32Array(outer * inner);
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) {
@@ -352,6 +358,17 @@ export const jsBackend: Backend = {
     return y;
   },
 
+  softmaxBackward(y, dy, rows, cols) {
+    const dx = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let dot = 0;
+      for (let c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
+      for (let c = 0; c < cols; c++) dx[o + c] = y[o + c] * (dy[o + c] - dot);
+    }
+    return dx;
+  },
+
   logSoftmax(x, rows, cols) {
     const y = new Float32Array(x.length);
     for (let r = 0; r < rows; r++) {
@@ -366,8 +383,19 @@ export const jsBackend: Backend = {
     return y;
   },
 
+  logSoftmaxBackward(y, dy, rows, cols) {
+    const dx = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      const o = r * cols;
+      let s = 0;
+      for (let c = 0; c < cols; c++) s += dy[o + c];
+      for (let c = 0; c < cols; c++) dx[o + c] = dy[o + c] - Math.exp(y[o + c]) * s;
+    }
+    return dx;
+  },
+
   softmaxCrossEntropy(logits, labels, rows, cols) {
-    const logp = this.logSoftmax(logits, rows, cols);
+    const logp = referenceKernels.logSoftmax(logits, rows, cols);
     const loss = new Float32Array(rows);
     for (let r = 0; r < rows; r++) {
       let s = 0;
@@ -378,7 +406,7 @@ export const jsBackend: Backend = {
   },
 
   softmaxCrossEntropyBackward(logits, labels, dloss, rows, cols) {
-    const p = this.softmax(logits, rows, cols);
+    const p = referenceKernels.softmax(logits, rows, cols);
     const d = new Float32Array(logits.length);
     for (let r = 0; r < rows; r++) {
       let labelSum = 0;
@@ -423,3 +451,6 @@ export const jsBackend: Backend = {
     }
   },
 };
+
+/** The reference backend: the oracle of every test and the fallback when the addon is missing. */
+export const jsBackend: Backend = { name: 'js', ...checkedReference(referenceKernels) };
