@@ -8,7 +8,7 @@ import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FileFormatError, ValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
-import { describeKind, sniffFile } from './h5.js';
+import { describeKind, sniffFile } from './sniff.js';
 import { loadKerasArchive, loadWeightsFromArchive, loadWeightsFromH5, saveKeras3Weights, saveKerasArchive } from './keras_archive.js';
 import { type LoadModelOptions, loadLegacyH5Model, saveLegacyH5Model, saveLegacyH5Weights } from './legacy_h5.js';
 import { loadTfjsModel, saveTfjsModel } from './tfjs.js';

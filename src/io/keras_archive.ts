@@ -7,13 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { FileFormatError } from '../errors.js';
+import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './build.js';
 import { checkNoLambda } from './config.js';
-import { H5Reader, H5Writer, type H5Group, describeKind, sniffFile } from './h5.js';
+import { H5Reader, H5Writer, type H5Group } from './h5.js';
 import { readModelVars, readOptimizerVars, writeModelVars, writeOptimizerVars } from './keras3_weights.js';
-import { CONVKIT_VERSION, type LoadModelOptions, loadLegacyH5WeightsFrom, restoreCompile } from './legacy_h5.js';
+import { type LoadModelOptions, loadLegacyH5WeightsFrom, restoreCompile } from './legacy_h5.js';
+import { describeKind, sniffFile } from './sniff.js';
 import { compileConfig, modelEntry } from './serialize.js';
 import type { LoadWeightsOptions } from './weights.js';
 

@@ -9,6 +9,7 @@
 import { FileFormatError } from '../errors.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
+import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './build.js';
@@ -21,7 +22,6 @@ import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weig
 
 /** The Keras version written into files convkit makes (the on-disk format they follow). */
 export const KERAS2_FORMAT_VERSION = '2.15.0';
-export const CONVKIT_VERSION = '0.1.0';
 
 export interface LoadModelOptions {
   /** Restore compile settings (optimizer, loss, metrics) saved with the model (default true). */
