@@ -15,18 +15,17 @@ import { Sequential } from '../../src/models/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { H5Writer, withH5 } from '../../src/io/h5.js';
-import { existsSync } from 'node:fs';
 import { checkNoLambda, modelSpecFromConfig } from '../../src/io/config.js';
 import { readJsonAttr, readLegacyWeights } from '../../src/io/legacy_read.js';
 
 import { FileFormatError } from '../../src/errors.js';
+import { writeKeras224LambdaModel } from './keras2_lambda_file.js';
 import { loadModel, loadWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-dialects-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const quiet = { warn: () => {} };
-const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
-const skipMsg = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
+const FIX = path.join('test', 'io', 'fixtures');
 
 function vals(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 31 + i * 0.7) * 0.5);
@@ -279,7 +278,7 @@ test('unsupported model classes and missing class names fail clearly', () => {
   assert.throws(() => modelSpecFromConfig({ foo: 1 }, 'm.keras'), (e: Error) => e instanceof FileFormatError && /no class_name/.test(e.message));
 });
 
-test('keras2circom: Keras 2.10 Functional config and weights in weight_names order', { skip: skipMsg }, async () => {
+test('keras2circom: Keras 2.10 Functional config and weights in weight_names order', async () => {
   await withH5(path.join(FIX, 'keras2circom', 'model.h5'), (root, r) => {
     const spec = modelSpecFromConfig(readJsonAttr(root, 'model_config', r.filename), r.filename);
     assert.equal(spec.className, 'Functional');
@@ -293,11 +292,13 @@ test('keras2circom: Keras 2.10 Functional config and weights in weight_names ord
   });
 });
 
-test('nnom: Lambda layers are refused, naming lambda_1', { skip: skipMsg }, async () => {
-  await withH5(path.join(FIX, 'nnom-mnist-densenet', 'keras_mnist_model.h5'), (root, r) => {
+test('Keras 2.2.4 Lambda layers are refused, naming lambda_1', async () => {
+  const f = path.join(tmp, 'keras224_lambda.h5');
+  await writeKeras224LambdaModel(f);
+  await withH5(f, (root, r) => {
     const cfg = readJsonAttr(root, 'model_config', r.filename);
     assert.throws(() => checkNoLambda(cfg, r.filename), (e: Error) => e instanceof FileFormatError
-      && /keras_mnist_model\.h5: layer 'lambda_1' is a Lambda layer; Lambda layers hold Python bytecode/.test(e.message)
+      && /keras224_lambda\.h5: layer 'lambda_1' is a Lambda layer; Lambda layers hold Python bytecode/.test(e.message)
       && /cannot run in JavaScript/.test(e.message));
     assert.throws(() => modelSpecFromConfig(cfg, r.filename), /'lambda_1' is a Lambda layer/);
   });
