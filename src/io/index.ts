@@ -16,8 +16,7 @@ import type { LoadWeightsOptions } from './weights.js';
 
 export type { LoadModelOptions } from './legacy_h5.js';
 export type { LoadWeightsOptions } from './weights.js';
-export { modelFromConfig, modelFromSpec } from './build.js';
-export { modelSpecFromConfig, type ModelSpec, type LayerSpec } from './config.js';
+export { modelFromConfig, normaliseModelConfig } from './config.js';
 export { modelEntry as modelToConfig } from './serialize.js';
 export { saveKerasArchive, loadKerasArchive, saveKeras3Weights } from './keras_archive.js';
 export { saveLegacyH5Model, loadLegacyH5Model, saveLegacyH5Weights } from './legacy_h5.js';

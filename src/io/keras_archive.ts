@@ -10,8 +10,7 @@ import { FileFormatError } from '../errors.js';
 import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
-import { modelFromConfig } from './build.js';
-import { checkNoLambda } from './config.js';
+import { modelFromConfig } from './config.js';
 import { H5Reader, H5Writer, type H5Group } from './h5.js';
 import { readModelVars, readOptimizerVars, writeModelVars, writeOptimizerVars } from './keras3_weights.js';
 import { type LoadModelOptions, loadLegacyH5WeightsFrom, restoreCompile } from './legacy_h5.js';
@@ -127,7 +126,6 @@ async function withWeightsRoot<T>(a: Archive, fn: (root: H5Group) => T): Promise
 export async function loadKerasArchive(file: string, opts: LoadModelOptions = {}): Promise<Model> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const a = readArchive(file);
-  checkNoLambda(a.config, file);
   const model = modelFromConfig(a.config, file);
   const cc = (a.config as Record<string, unknown>).compile_config;
   if (opts.compile !== false && cc) restoreCompile(model, cc, file, warn);

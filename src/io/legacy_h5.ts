@@ -12,8 +12,7 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
-import { modelFromConfig } from './build.js';
-import { checkNoLambda } from './config.js';
+import { modelFromConfig } from './config.js';
 import { type H5Group, H5Reader, H5Writer } from './h5.js';
 import { interleaved, optimizerVarsKerasOrder } from './keras3_weights.js';
 import { readJsonAttr, readLegacyOptimizerWeights, readLegacyWeights } from './legacy_read.js';
@@ -60,7 +59,6 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
       }
       throw new FileFormatError(`${path}: an HDF5 file, but not a Keras model: it has no 'model_config' attribute (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`);
     }
-    checkNoLambda(cfg, path);
     const model = modelFromConfig(cfg, path);
     const mw = root.maybeGroup('model_weights');
     if (!mw) throw new FileFormatError(`${path}: the file has a model_config but no 'model_weights' group`);

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { loadModel } from '../../src/io/index.js';
+// Through models: loading needs the model classes registered, as the package entry does.
+import { loadModel } from '../../src/models/index.js';
 import { FileFormatError } from '../../src/errors.js';
 import { withH5 } from '../../src/io/h5.js';
 import { writeKeras224LambdaModel } from './keras2_lambda_file.js';
