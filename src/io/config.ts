@@ -132,16 +132,22 @@ function layerEntry(entry: unknown, where: string): KerasConfig {
   const name: string = entry.name ?? cfg.name ?? '';
   if (className === 'Lambda') throw lambdaError(name, where);
   if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {
-    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.`);
+    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: `
+      + `a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. `
+      + 'Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.');
   }
   if (isModelClass(className)) return normaliseModelConfig(entry, where);
   const config = cleanLayerConfig(cfg);
   if (name) config.name = name;
   if (className === 'InputLayer' && config.batch_shape === undefined && config.batch_input_shape !== undefined) {
     const { batch_input_shape: batchShape, ...rest } = config;
-    return { module: 'keras.layers', class_name: className, config: { batch_shape: batchShape, ...rest }, registered_name: null };
+    const k3Config = { batch_shape: batchShape, ...rest };
+    return { module: 'keras.layers', class_name: className, config: k3Config, registered_name: null };
   }
-  const out: KerasConfig = { module: entry.module ?? 'keras.layers', class_name: className, config, registered_name: entry.registered_name ?? null };
+  const out: KerasConfig = {
+    module: entry.module ?? 'keras.layers', class_name: className, config,
+    registered_name: entry.registered_name ?? null,
+  };
   if (isObj(entry.build_config)) out.build_config = entry.build_config;
   return out;
 }
@@ -164,7 +170,9 @@ function sequentialConfig(raw: KerasConfig, where: string): KerasConfig {
 
 function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
   const cfg = raw.config;
-  if (!isObj(cfg) || !Array.isArray(cfg.layers)) throw new FileFormatError(`${where}: functional model config has no 'layers' list`);
+  if (!isObj(cfg) || !Array.isArray(cfg.layers)) {
+    throw new FileFormatError(`${where}: functional model config has no 'layers' list`);
+  }
   const modelName: string = cfg.name ?? 'model';
   const raws: KerasConfig[] = cfg.layers;
   const layers = raws.map((e) => layerEntry(e, where));
@@ -176,7 +184,9 @@ function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
   const allRefs = [...nodes.flat().flatMap((n) => n.inputs), ...inputs, ...outputs];
   const known = new Set(names);
   for (const r of allRefs) {
-    if (!known.has(r.layer)) throw new FileFormatError(`${where}: model '${modelName}' refers to an unknown layer '${r.layer}'`);
+    if (!known.has(r.layer)) {
+      throw new FileFormatError(`${where}: model '${modelName}' refers to an unknown layer '${r.layer}'`);
+    }
   }
   // tf.keras 2.x counted a nested model's construction as its node 0, so its calls are numbered
   // from 1 there (Keras 3 numbers them from 0): a reference one past the model's calls says so.
@@ -186,15 +196,17 @@ function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
     if (!refs.length || Math.max(...refs.map((r) => r.node)) < nodes[i].length) return;
     for (const r of refs) r.node = Math.max(0, r.node - 1);
   });
-  const entries = layers.map((l, i) => ({
-    ...l, name: names[i],
-    inbound_nodes: nodes[i].map((n) => ({ args: n.list ? [n.inputs.map(kerasTensor)] : n.inputs.map(kerasTensor), kwargs: n.kwargs })),
-  }));
-  const ref = (r: TensorRef) => [r.layer, r.node, r.tensor];
-  return {
-    module: 'keras.src.models.functional', class_name: 'Functional', registered_name: 'Functional',
-    config: { name: modelName, trainable: cfg.trainable ?? true, layers: entries, input_layers: inputs.map(ref), output_layers: outputs.map(ref) },
+  const k3Node = (n: NodeSpec): KerasConfig => {
+    const tensors = n.inputs.map(kerasTensor);
+    return { args: n.list ? [tensors] : tensors, kwargs: n.kwargs };
   };
+  const entries = layers.map((l, i) => ({ ...l, name: names[i], inbound_nodes: nodes[i].map(k3Node) }));
+  const ref = (r: TensorRef) => [r.layer, r.node, r.tensor];
+  const config = {
+    name: modelName, trainable: cfg.trainable ?? true, layers: entries,
+    input_layers: inputs.map(ref), output_layers: outputs.map(ref),
+  };
+  return { module: 'keras.src.models.functional', class_name: 'Functional', config, registered_name: 'Functional' };
 }
 
 /**
@@ -208,7 +220,9 @@ export function normaliseModelConfig(raw: unknown, where: string): KerasConfig {
   const cls: string = raw.class_name;
   if (cls === 'Sequential') return sequentialConfig(raw, where);
   if (cls === 'Functional' || cls === 'Model') return functionalConfig(raw, where);
-  throw new FileFormatError(`${where}: the model class '${cls}' is not supported (expected Sequential, Functional or Model; subclassed models cannot be rebuilt from a config)`);
+  throw new FileFormatError(`${where}: the model class '${cls}' is not supported `
+    + '(expected Sequential, Functional or Model; '
+    + 'subclassed models cannot be rebuilt from a config)');
 }
 
 function inFile(where: string, e: unknown): unknown {
@@ -225,7 +239,8 @@ export function modelFromConfig(config: unknown, where = 'model config'): Model 
   checkNoLambda(config, where);
   const entry = normaliseModelConfig(config, where);
   if (!getLayerClass(entry.class_name)) {
-    throw new ValueError(`${where}: the model class '${entry.class_name}' is not registered: import convkit (or its models) before loading models`);
+    throw new ValueError(`${where}: the model class '${entry.class_name}' is not registered: `
+      + 'import convkit (or its models) before loading models');
   }
   let layer: Layer;
   try {

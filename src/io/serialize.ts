@@ -52,13 +52,16 @@ function keras2Model(entry: Json): Json {
     if (c.build_input_shape) config.build_input_shape = c.build_input_shape;
     return { class_name: 'Sequential', config };
   }
-  const layers = (c.layers as Json[]).map((e) => ({ ...keras2Layer(e), name: e.name, inbound_nodes: e.inbound_nodes.map(keras2Node) }));
+  const layers = (c.layers as Json[]).map((e) => ({
+    ...keras2Layer(e), name: e.name, inbound_nodes: e.inbound_nodes.map(keras2Node),
+  }));
   // Keras 2 always lists the inputs and outputs, even one.
   const list = (x: unknown[]) => (typeof x[0] === 'string' ? [x] : x);
-  return {
-    class_name: 'Functional',
-    config: { name: c.name, trainable: c.trainable, layers, input_layers: list(c.input_layers), output_layers: list(c.output_layers) },
+  const config = {
+    name: c.name, trainable: c.trainable, layers,
+    input_layers: list(c.input_layers), output_layers: list(c.output_layers),
   };
+  return { class_name: 'Functional', config };
 }
 
 /** The {class_name, config} (+ Keras 3 keys) object for a model, nested models included. */

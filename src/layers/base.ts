@@ -258,7 +258,8 @@ export function serializeLayer(layer: Layer, buildConfig?: KerasConfig): KerasCo
   const config: KerasConfig = { ...layer.getConfig() };
   delete config.batch_input_shape;
   const entry: KerasConfig = {
-    module: cls.kerasModule ?? 'keras.layers', class_name: layer.className, config, registered_name: cls.registeredName ?? null,
+    module: cls.kerasModule ?? 'keras.layers', class_name: layer.className, config,
+    registered_name: cls.registeredName ?? null,
   };
   if (buildConfig) entry.build_config = buildConfig;
   return entry;
@@ -269,8 +270,8 @@ export function deserializeLayer(entry: { class_name: string; config: KerasConfi
   const cls = registry.get(entry.class_name);
   if (!cls) {
     const layer = entry.config?.name ? ` (layer '${entry.config.name}')` : '';
-    throw new ValueError(`Unknown layer class '${entry.class_name}'${layer}; supported: ${registeredLayerNames().join(', ')}. `
-      + 'Register custom layers with registerLayer().');
+    throw new ValueError(`Unknown layer class '${entry.class_name}'${layer}; `
+      + `supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
   }
   return cls.fromConfig(entry.config ?? {});
 }

@@ -29,7 +29,8 @@ export function entryName(entry: KerasConfig): string {
 /** Rebuilds one entry of a model's `layers` list; errors name the layer and its class. */
 export function layerFromEntry(entry: unknown, owner: string): Layer {
   if (!isObj(entry) || typeof entry.class_name !== 'string') {
-    throw new ValueError(`${owner}: expected a layer entry {class_name, config}, got ${JSON.stringify(entry)?.slice(0, 200)}`);
+    const given = JSON.stringify(entry)?.slice(0, 200);
+    throw new ValueError(`${owner}: expected a layer entry {class_name, config}, got ${given}`);
   }
   const name = entryName(entry);
   const config: KerasConfig = isObj(entry.config) ? entry.config : {};
@@ -56,7 +57,9 @@ function callInputs(node: unknown, owner: string): { refs: History[]; list: bool
     return { refs: args[0].map((t: unknown) => history(t) ?? badRef(t, owner)), list: true };
   }
   const refs = args.map(history).filter((h): h is History => h !== null);
-  if (!refs.length) throw new ValueError(`${owner}: an inbound node has no input tensors: ${JSON.stringify(node)?.slice(0, 200)}`);
+  if (!refs.length) {
+    throw new ValueError(`${owner}: an inbound node has no input tensors: ${JSON.stringify(node)?.slice(0, 200)}`);
+  }
   return { refs, list: refs.length > 1 };
 }
 
@@ -92,7 +95,8 @@ export function functionalGraphFromConfig(config: KerasConfig): { inputs: KerasT
       outputs.set(name, [[layer.output as KerasTensor]]);
     } else {
       outputs.set(name, []);
-      pending.push({ name, className: e.class_name, layer, nodes: Array.isArray(e.inbound_nodes) ? e.inbound_nodes : [], next: 0 });
+      const nodes = Array.isArray(e.inbound_nodes) ? e.inbound_nodes : [];
+      pending.push({ name, className: e.class_name, layer, nodes, next: 0 });
     }
   }
   const resolve = ([name, node, tensor]: History): KerasTensor | null => outputs.get(name)?.[node]?.[tensor] ?? null;

@@ -132,7 +132,9 @@ export class Sequential extends Model {
     const entries: unknown[] = Array.isArray(config.layers) ? config.layers : [];
     const first = entries[0] as KerasConfig | undefined;
     if (first?.class_name === 'InputLayer') model.add(layerFromEntry(first, owner));
-    else if (Array.isArray(config.build_input_shape)) model.add(new InputLayer({ batchShape: config.build_input_shape }));
+    else if (Array.isArray(config.build_input_shape)) {
+      model.add(new InputLayer({ batchShape: config.build_input_shape }));
+    }
     for (const entry of entries) {
       if ((entry as KerasConfig | undefined)?.class_name === 'InputLayer') continue;
       const layer = layerFromEntry(entry, owner);

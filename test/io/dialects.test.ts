@@ -226,7 +226,8 @@ test('Keras 2.0 list-style Sequential config becomes Keras 3\'s, input shape fro
   const k3 = normaliseModelConfig({
     class_name: 'Sequential',
     config: [
-      { class_name: 'Conv2D', config: { name: 'conv2d_1', batch_input_shape: [null, 28, 28, 1], filters: 32, kernel_size: [3, 3], dtype: 'float32' } },
+      { class_name: 'Conv2D',
+        config: { name: 'conv2d_1', batch_input_shape: [null, 28, 28, 1], filters: 32, kernel_size: [3, 3] } },
       { class_name: 'Flatten', config: { name: 'flatten_1' } },
     ],
   }, 'x.h5');
@@ -293,8 +294,9 @@ test('Keras 2 functional node lists become Keras 3 nodes; class Model is Functio
   ], input_layers: [['in', 0, 0]], output_layers: [['add', 0, 0]] } }, 'old.h5');
   assert.equal(k3.class_name, 'Functional');
   assert.deepEqual(k3.config.layers[0].config, { batch_shape: [null, 3], name: 'in' });
-  assert.deepEqual(k3.config.layers[2].inbound_nodes[0].args[0].map((t: { config: { keras_history: unknown } }) => t.config.keras_history),
-    [['d', 0, 0], ['in', 0, 0]]);
+  const add = k3.config.layers[2].inbound_nodes[0];
+  const histories = add.args[0].map((t: { config: { keras_history: unknown } }) => t.config.keras_history);
+  assert.deepEqual(histories, [['d', 0, 0], ['in', 0, 0]]);
   assert.throws(() => normaliseModelConfig({ class_name: 'Functional', config: { name: 'm', layers: [
     { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], name: 'in' }, name: 'in', inbound_nodes: [] },
   ], input_layers: [['in', 0, 0]], output_layers: [['ghost', 0, 0]] } }, 'g.h5'),
@@ -302,16 +304,20 @@ test('Keras 2 functional node lists become Keras 3 nodes; class Model is Functio
 });
 
 test('unsupported model classes and missing class names fail clearly', () => {
-  assert.throws(() => normaliseModelConfig({ class_name: 'MyModel', config: {} }, 'm.keras'), /m\.keras: the model class 'MyModel' is not supported/);
-  assert.throws(() => normaliseModelConfig({ foo: 1 }, 'm.keras'), (e: Error) => e instanceof FileFormatError && /no class_name/.test(e.message));
+  assert.throws(() => normaliseModelConfig({ class_name: 'MyModel', config: {} }, 'm.keras'),
+    /m\.keras: the model class 'MyModel' is not supported/);
+  assert.throws(() => normaliseModelConfig({ foo: 1 }, 'm.keras'),
+    (e: Error) => e instanceof FileFormatError && /no class_name/.test(e.message));
 });
 
 test('keras2circom: Keras 2.10 Functional config and weights in weight_names order', async () => {
   await withH5(path.join(FIX, 'keras2circom', 'model.h5'), (root, r) => {
     const k3 = normaliseModelConfig(readJsonAttr(root, 'model_config', r.filename), r.filename);
     assert.equal(k3.class_name, 'Functional');
-    assert.deepEqual(k3.config.layers.map((l: { class_name: string }) => l.class_name), ['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Conv2D', 'ReLU', 'AveragePooling2D', 'Flatten', 'Dense']);
-    assert.deepEqual(k3.config.layers[1].inbound_nodes[0].args, [{ class_name: '__keras_tensor__', config: { keras_history: ['input_1', 0, 0] } }]);
+    assert.deepEqual(k3.config.layers.map((l: { class_name: string }) => l.class_name), ['InputLayer', 'Conv2D',
+      'BatchNormalization', 'Activation', 'MaxPooling2D', 'Conv2D', 'ReLU', 'AveragePooling2D', 'Flatten', 'Dense']);
+    const input1 = { class_name: '__keras_tensor__', config: { keras_history: ['input_1', 0, 0] } };
+    assert.deepEqual(k3.config.layers[1].inbound_nodes[0].args, [input1]);
     const saved = readLegacyWeights(root.group('model_weights'), r.filename);
     const bn = saved.find((s) => s.name === 'batch_normalization')!;
     assert.deepEqual(bn.weights.map((w) => w.name.split('/')[1]), ['gamma:0', 'beta:0', 'moving_mean:0', 'moving_variance:0']);

@@ -82,7 +82,7 @@ test('a Keras 2.2.4 model with Lambda layers fails with a clear error naming lam
   });
 });
 
-test('nnom DenseNet (real Keras 2.2.4 file) with Lambda layers fails with a clear error naming lambda_1', { skip: skipNnom }, async () => {
+test('nnom DenseNet (a real Keras 2.2.4 file) fails clearly, naming lambda_1', { skip: skipNnom }, async () => {
   await assert.rejects(loadModel(NNOM), (e: Error) => assertLambdaRefused(e, /keras_mnist_model\.h5/));
   await withH5(NNOM, (root) => {
     const names = root.group('model_weights').stringList('layer_names')!;

@@ -44,7 +44,8 @@ test('reads fixed-length byte-string lists (Keras 2.2.4 layout)', async () => {
     assert.deepEqual(names, KERAS224_LAYER_NAMES);
     assert.equal(names[2], 'lambda_1');
     assert.ok(names.every((n) => !n.includes('\0')));
-    assert.deepEqual(root.group('model_weights/conv2d_1').stringList('weight_names'), ['conv2d_1/kernel:0', 'conv2d_1/bias:0']);
+    const convNames = root.group('model_weights/conv2d_1').stringList('weight_names');
+    assert.deepEqual(convNames, ['conv2d_1/kernel:0', 'conv2d_1/bias:0']);
     assert.deepEqual(root.group('model_weights/lambda_1').stringList('weight_names'), []);
   });
 });
