@@ -10,11 +10,12 @@ import { FileFormatError, ValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { describeKind, sniffFile } from './sniff.js';
 import { loadKerasArchive, loadWeightsFromArchive, loadWeightsFromH5, saveKeras3Weights, saveKerasArchive } from './keras_archive.js';
-import { type LoadModelOptions, loadLegacyH5Model, saveLegacyH5Model, saveLegacyH5Weights } from './legacy_h5.js';
+import { loadLegacyH5Model, saveLegacyH5Model, saveLegacyH5Weights } from './legacy_h5.js';
+import type { LoadModelOptions } from './serialize.js';
 import { loadTfjsModel, saveTfjsModel } from './tfjs.js';
 import type { LoadWeightsOptions } from './weights.js';
 
-export type { LoadModelOptions } from './legacy_h5.js';
+export type { LoadModelOptions } from './serialize.js';
 export type { LoadWeightsOptions } from './weights.js';
 export { modelFromConfig, normaliseModelConfig } from './config.js';
 export { modelEntry as modelToConfig } from './serialize.js';

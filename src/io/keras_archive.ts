@@ -13,9 +13,9 @@ import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './config.js';
 import { H5Reader, H5Writer, type H5Group } from './h5.js';
 import { readModelVars, readOptimizerVars, writeModelVars, writeOptimizerVars } from './keras3_weights.js';
-import { type LoadModelOptions, loadLegacyH5WeightsFrom, restoreCompile } from './legacy_h5.js';
+import { loadLegacyH5WeightsFrom } from './legacy_h5.js';
 import { describeKind, sniffFile } from './sniff.js';
-import { compileConfig, modelEntry } from './serialize.js';
+import { type LoadModelOptions, compileConfig, modelEntry, restoreCompile } from './serialize.js';
 import type { LoadWeightsOptions } from './weights.js';
 
 /** The Keras version written into metadata.json (the format convkit's archives follow). */

@@ -160,3 +160,29 @@ export function compileArgsFromSaved(saved: unknown): { optimizer: any; loss: st
   const metrics = [...new Set(metricName(s.metrics ?? []))];
   return { optimizer, loss, metrics };
 }
+
+/** Options of loadModel and the format loaders behind it. */
+export interface LoadModelOptions {
+  /** Restore compile settings (optimizer, loss, metrics) saved with the model (default true). */
+  compile?: boolean;
+  warn?: (msg: string) => void;
+}
+
+/** Compiles a loaded model from saved settings; failures only warn, as in Keras. */
+export function restoreCompile(model: Model, saved: unknown, file: string, warn: (m: string) => void): void {
+  let args: ReturnType<typeof compileArgsFromSaved>;
+  try {
+    args = compileArgsFromSaved(saved);
+  } catch (e) {
+    if (!(e instanceof UnsupportedLossOption)) throw e;
+    warn(`${file}: the model was loaded uncompiled: ${e.message}. Call model.compile() yourself.`);
+    return;
+  }
+  if (!args) return;
+  try {
+    model.compile(args);
+  } catch (e) {
+    warn(`${file}: the model was loaded uncompiled; its saved compile settings could not be restored `
+      + `(${(e as Error).message}). Call model.compile() yourself.`);
+  }
+}

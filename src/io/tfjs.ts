@@ -14,8 +14,7 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import { CONVKIT_VERSION } from '../version.js';
 import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './config.js';
-import { type LoadModelOptions, restoreCompile } from './legacy_h5.js';
-import { modelEntry, trainingConfig } from './serialize.js';
+import { type LoadModelOptions, modelEntry, restoreCompile, trainingConfig } from './serialize.js';
 import { flattenLayers } from './weights.js';
 import type { KerasConfig } from '../keras_config.js';
 
