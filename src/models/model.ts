@@ -9,14 +9,14 @@ import {
 } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
+import { type LoadWeightsOptions, loadWeights, saveModel, saveWeights } from '../io/index.js';
+import { functionalGraphFromConfig } from './from_config.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { History } from '../callbacks/callback.js';
 import { type CompileArgs, type CompiledState, type EvaluateArgs, type FitArgs, type PredictArgs, type BatchSource, compileModel, evaluateModel, fitModel, predictModel } from './training.js';
 import { type SummaryOptions, summarize } from './summary.js';
 import type { KerasConfig } from '../keras_config.js';
-import { type LoadWeightsOptions, loadWeights, saveModel, saveWeights } from '../io/index.js';
-import { functionalGraphFromConfig } from './from_config.js';
 
 export interface ModelArgs {
   inputs: KerasTensor | KerasTensor[];
