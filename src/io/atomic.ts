@@ -53,7 +53,3 @@ export function atomicWriteFileSync(target: string, data: Uint8Array | string, o
   }
 }
 
-/** Writes bytes (or text) atomically. */
-export async function atomicWriteFile(target: string, data: Uint8Array | string): Promise<void> {
-  await atomicWrite(target, (tmp) => writeFileSync(tmp, data));
-}

@@ -1,50 +1,33 @@
-// Model-config dialects, normalised. Keras wrote model architectures in several JSON shapes over
-// the years; this file turns any of them into one internal description (ModelSpec) and turns a
-// ModelSpec back into the Keras 3 form (config.json) or the Keras 2 form (legacy .h5, TF.js).
+// Model-config dialects. Keras wrote model architectures in several JSON shapes over the years;
+// this file translates any of them into Keras 3's own form (what Model.fromConfig and
+// Sequential.fromConfig read) and rebuilds the model through the layer registry. The reverse
+// translation, Keras 3 → Keras 2 for writing, is in serialize.ts.
 //
 // Dialects handled when reading:
 // - Sequential config as a bare list of layers (Keras 2.0–2.1) or {name, layers} (2.2+, Keras 3);
+//   its input shape from an InputLayer entry, build_input_shape, the first layer's
+//   batch_input_shape (Keras 2) or the entry's build_config;
 // - functional class 'Model' (≤ 2.3) or 'Functional' (≥ 2.4);
 // - inbound nodes as Keras 2 lists [[name, node, tensor, kwargs], ...] or Keras 3
-//   {args, kwargs} with `__keras_tensor__` objects carrying keras_history;
-// - `batch_input_shape` (K2) or `batch_shape` (K3), dtype as a string or a DTypePolicy object;
+//   {args, kwargs} with `__keras_tensor__` objects carrying keras_history; tf.keras 2.x counted a
+//   nested model's construction as its node 0, which is renumbered here;
+// - `batch_input_shape` (K2) or `batch_shape` (K3) on InputLayer, dtype as a string or a
+//   DTypePolicy object;
 // - nested models (a Sequential or functional model used as a layer);
 // - unknown keys are kept in `config` and ignored by the layers' fromConfig.
 // Lambda layers (marshalled Python bytecode) are refused here with an error naming the layer.
-import { FileFormatError } from '../errors.js';
+import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
+import { type Layer, deserializeLayer, getLayerClass } from '../layers/base.js';
+// Registers every built-in layer class, so configs can name them.
+import '../layers/index.js';
+import type { Model } from '../models/model.js';
 import type { KerasConfig } from '../keras_config.js';
 
 /** A reference to an output tensor: [layer name, node index, tensor index]. */
-export interface TensorRef { layer: string; node: number; tensor: number }
+interface TensorRef { layer: string; node: number; tensor: number }
 
 /** One call of a layer: its input tensors (a list call when `list` is true) and keyword args. */
-export interface NodeSpec { inputs: TensorRef[]; list: boolean; kwargs: Record<string, unknown> }
-
-export interface LayerSpec {
-  className: string;
-  name: string;
-  /** The layer's own config (snake_case), dtype normalised to a string. */
-  config: KerasConfig;
-  inboundNodes: NodeSpec[];
-  /** Set when this entry is itself a model (nested Sequential / functional). */
-  model?: ModelSpec;
-  /** Keras 3 build_config ({input_shape}) when present. */
-  buildConfig?: KerasConfig | null;
-}
-
-export interface ModelSpec {
-  className: 'Sequential' | 'Functional';
-  name: string;
-  trainable: boolean;
-  layers: LayerSpec[];
-  /** Functional only. */
-  inputs: TensorRef[];
-  outputs: TensorRef[];
-  /** Sequential: the batch input shape, from an InputLayer entry, build_input_shape or the first layer. */
-  buildInputShape?: (number | null)[] | null;
-  /** Whether the source used Keras 3 node dialect (matters for nested functional node offsets). */
-  keras3: boolean;
-}
+interface NodeSpec { inputs: TensorRef[]; list: boolean; kwargs: Record<string, unknown> }
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
@@ -135,7 +118,12 @@ function cleanLayerConfig(c: KerasConfig): KerasConfig {
   return out;
 }
 
-function layerFromEntry(entry: unknown, where: string, keras3: boolean): LayerSpec {
+const kerasTensor = (r: TensorRef): KerasConfig => ({
+  class_name: '__keras_tensor__', config: { keras_history: [r.layer, r.node, r.tensor] },
+});
+
+/** One layer entry in Keras 3's form (nested models translated recursively). */
+function layerEntry(entry: unknown, where: string): KerasConfig {
   if (!isObj(entry) || typeof entry.class_name !== 'string') {
     throw new FileFormatError(`${where}: a layer entry has no class_name: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
@@ -144,62 +132,123 @@ function layerFromEntry(entry: unknown, where: string, keras3: boolean): LayerSp
   const name: string = entry.name ?? cfg.name ?? '';
   if (className === 'Lambda') throw lambdaError(name, where);
   if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {
-    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.`);
+    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: `
+      + `a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. `
+      + 'Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.');
   }
-  const nodesRaw = Array.isArray(entry.inbound_nodes) ? entry.inbound_nodes : [];
-  const inboundNodes = nodesRaw.map((n: unknown) => parseNode(n, `${where}, layer '${name}'`));
-  const spec: LayerSpec = { className, name, config: cleanLayerConfig(cfg), inboundNodes, buildConfig: entry.build_config ?? null };
-  if (isModelClass(className)) {
-    spec.model = modelSpecFromConfig(entry, where, keras3);
-    spec.name = spec.model.name;
-    spec.className = spec.model.className;
+  if (isModelClass(className)) return normaliseModelConfig(entry, where);
+  const config = cleanLayerConfig(cfg);
+  if (name) config.name = name;
+  if (className === 'InputLayer' && config.batch_shape === undefined && config.batch_input_shape !== undefined) {
+    const { batch_input_shape: batchShape, ...rest } = config;
+    const k3Config = { batch_shape: batchShape, ...rest };
+    return { module: 'keras.layers', class_name: className, config: k3Config, registered_name: null };
   }
-  return spec;
+  const out: KerasConfig = {
+    module: entry.module ?? 'keras.layers', class_name: className, config,
+    registered_name: entry.registered_name ?? null,
+  };
+  if (isObj(entry.build_config)) out.build_config = entry.build_config;
+  return out;
+}
+
+function sequentialConfig(raw: KerasConfig, where: string): KerasConfig {
+  const cfg = raw.config;
+  const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : null;
+  if (!list) throw new FileFormatError(`${where}: Sequential config has no 'layers' list`);
+  const layers = list.map((e: unknown) => layerEntry(e, where));
+  const config: KerasConfig = {
+    name: isObj(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential',
+    trainable: isObj(cfg) ? cfg.trainable ?? true : true, layers,
+  };
+  const input = layers[0]?.class_name === 'InputLayer' ? layers[0].config.batch_shape : null;
+  const shape = input ?? (isObj(cfg) ? cfg.build_input_shape : null) ?? layers[0]?.config.batch_input_shape
+    ?? layers[0]?.config.batch_shape ?? (isObj(raw.build_config) ? raw.build_config.input_shape : null);
+  if (Array.isArray(shape)) config.build_input_shape = shape;
+  return { module: 'keras', class_name: 'Sequential', config, registered_name: null };
+}
+
+function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
+  const cfg = raw.config;
+  if (!isObj(cfg) || !Array.isArray(cfg.layers)) {
+    throw new FileFormatError(`${where}: functional model config has no 'layers' list`);
+  }
+  const modelName: string = cfg.name ?? 'model';
+  const raws: KerasConfig[] = cfg.layers;
+  const layers = raws.map((e) => layerEntry(e, where));
+  const names = layers.map((l, i) => String(raws[i].name ?? l.config.name ?? ''));
+  const nodes = raws.map((e, i) => (Array.isArray(e.inbound_nodes) ? e.inbound_nodes : [])
+    .map((n: unknown) => parseNode(n, `${where}, layer '${names[i]}'`)));
+  const inputs = parseRefList(cfg.input_layers, where);
+  const outputs = parseRefList(cfg.output_layers, where);
+  const allRefs = [...nodes.flat().flatMap((n) => n.inputs), ...inputs, ...outputs];
+  const known = new Set(names);
+  for (const r of allRefs) {
+    if (!known.has(r.layer)) {
+      throw new FileFormatError(`${where}: model '${modelName}' refers to an unknown layer '${r.layer}'`);
+    }
+  }
+  // tf.keras 2.x counted a nested model's construction as its node 0, so its calls are numbered
+  // from 1 there (Keras 3 numbers them from 0): a reference one past the model's calls says so.
+  layers.forEach((l, i) => {
+    if (!isModelClass(l.class_name)) return;
+    const refs = allRefs.filter((r) => r.layer === names[i]);
+    if (!refs.length || Math.max(...refs.map((r) => r.node)) < nodes[i].length) return;
+    for (const r of refs) r.node = Math.max(0, r.node - 1);
+  });
+  const k3Node = (n: NodeSpec): KerasConfig => {
+    const tensors = n.inputs.map(kerasTensor);
+    return { args: n.list ? [tensors] : tensors, kwargs: n.kwargs };
+  };
+  const entries = layers.map((l, i) => ({ ...l, name: names[i], inbound_nodes: nodes[i].map(k3Node) }));
+  const ref = (r: TensorRef) => [r.layer, r.node, r.tensor];
+  const config = {
+    name: modelName, trainable: cfg.trainable ?? true, layers: entries,
+    input_layers: inputs.map(ref), output_layers: outputs.map(ref),
+  };
+  return { module: 'keras.src.models.functional', class_name: 'Functional', config, registered_name: 'Functional' };
 }
 
 /**
- * Normalises a model config ({class_name, config} as stored in model_config / config.json /
- * modelTopology) into a ModelSpec. `where` names the file for error messages.
+ * Translates a model config in any dialect ({class_name, config} as stored in model_config,
+ * config.json or a TF.js modelTopology) into Keras 3's form. `where` names the file for errors.
  */
-export function modelSpecFromConfig(raw: unknown, where: string, keras3?: boolean): ModelSpec {
+export function normaliseModelConfig(raw: unknown, where: string): KerasConfig {
   if (!isObj(raw) || typeof raw.class_name !== 'string') {
     throw new FileFormatError(`${where}: the model config has no class_name (not a Keras model config)`);
   }
-  const k3 = keras3 ?? ('module' in raw);
   const cls: string = raw.class_name;
-  const cfg = raw.config;
-  if (cls === 'Sequential') {
-    const list = Array.isArray(cfg) ? cfg : isObj(cfg) && Array.isArray(cfg.layers) ? cfg.layers : null;
-    if (!list) throw new FileFormatError(`${where}: Sequential config has no 'layers' list`);
-    const name = isObj(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential';
-    const layers = list.map((e: unknown) => layerFromEntry(e, where, k3));
-    let buildInputShape: (number | null)[] | null = null;
-    if (layers.length && layers[0].className === 'InputLayer') {
-      const c = layers[0].config;
-      buildInputShape = c.batch_shape ?? c.batch_input_shape ?? null;
-    }
-    buildInputShape ??= (isObj(cfg) ? cfg.build_input_shape : null) ?? null;
-    if (!buildInputShape && layers.length) {
-      const c = layers[0].config;
-      buildInputShape = c.batch_input_shape ?? c.batch_shape ?? null;
-    }
-    if (!buildInputShape && isObj(raw.build_config) && Array.isArray(raw.build_config.input_shape)) {
-      buildInputShape = raw.build_config.input_shape;
-    }
-    return {
-      className: 'Sequential', name, trainable: isObj(cfg) ? cfg.trainable ?? true : true,
-      layers, inputs: [], outputs: [], buildInputShape, keras3: k3,
-    };
+  if (cls === 'Sequential') return sequentialConfig(raw, where);
+  if (cls === 'Functional' || cls === 'Model') return functionalConfig(raw, where);
+  throw new FileFormatError(`${where}: the model class '${cls}' is not supported `
+    + '(expected Sequential, Functional or Model; '
+    + 'subclassed models cannot be rebuilt from a config)');
+}
+
+function inFile(where: string, e: unknown): unknown {
+  if (!(e instanceof ConvkitError) || e.message.startsWith(where)) return e;
+  const Cls = e.constructor as new (m: string) => ConvkitError;
+  return new Cls(`${where}: ${e.message}`);
+}
+
+/**
+ * Builds a Sequential or functional model from a Keras model config in any dialect: translated to
+ * Keras 3's form, then rebuilt by the model classes through the layer registry.
+ */
+export function modelFromConfig(config: unknown, where = 'model config'): Model {
+  checkNoLambda(config, where);
+  const entry = normaliseModelConfig(config, where);
+  if (!getLayerClass(entry.class_name)) {
+    throw new ValueError(`${where}: the model class '${entry.class_name}' is not registered: `
+      + 'import convkit (or its models) before loading models');
   }
-  if (cls === 'Functional' || cls === 'Model') {
-    if (!isObj(cfg) || !Array.isArray(cfg.layers)) throw new FileFormatError(`${where}: functional model config has no 'layers' list`);
-    const layers = cfg.layers.map((e: unknown) => layerFromEntry(e, where, k3));
-    return {
-      className: 'Functional', name: cfg.name ?? 'model', trainable: cfg.trainable ?? true, layers,
-      inputs: parseRefList(cfg.input_layers, where), outputs: parseRefList(cfg.output_layers, where), keras3: k3,
-    };
+  let layer: Layer;
+  try {
+    layer = deserializeLayer({ class_name: entry.class_name, config: entry.config });
+  } catch (e) {
+    throw inFile(where, e);
   }
-  throw new FileFormatError(`${where}: the model class '${cls}' is not supported (expected Sequential, Functional or Model; subclassed models cannot be rebuilt from a config)`);
+  return layer as Model;
 }
 
 /** Names of all Lambda layers in a raw config (searched before anything else, so the error is about them). */

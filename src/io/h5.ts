@@ -3,9 +3,10 @@
 // strings, byte strings, numeric arrays, Keras's split `name0/name1/...` attributes) and datasets
 // (as typed arrays + shape); create files, groups, datasets and attributes for writing.
 // Nothing Keras-specific lives here except the split-attribute convention.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { FileFormatError } from '../errors.js';
+import { describeKind, sniffFile } from './sniff.js';
 
 type H5Lib = typeof import('h5wasm/node').default;
 type H5File = InstanceType<H5Lib['File']>;
@@ -22,46 +23,6 @@ export async function h5lib(): Promise<H5Lib> {
   (M as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
   lib = mod;
   return lib;
-}
-
-const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
-
-/** Names what a file's first bytes look like, for error messages about foreign files. */
-export function sniffFile(path: string): { kind: string; size: number } {
-  const size = statSync(path).size;
-  const head = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
-  try { readSync(fd, head, 0, 16, 0); } finally { closeSync(fd); }
-  const starts = (sig: number[], at = 0) => sig.every((b, i) => head[at + i] === b);
-  let kind = 'unknown';
-  if (size === 0) kind = 'empty';
-  else if (starts(HDF5_SIGNATURE)) kind = 'hdf5';
-  else if (starts([0x50, 0x4b, 0x03, 0x04]) || starts([0x50, 0x4b, 0x05, 0x06])) kind = 'zip';
-  else if (starts([0x89, 0x50, 0x4e, 0x47])) kind = 'png';
-  else if (starts([0xff, 0xd8, 0xff])) kind = 'jpeg';
-  else if (starts([0x47, 0x49, 0x46, 0x38])) kind = 'gif';
-  else if (head[0] === 0x7b || head[0] === 0x5b) kind = 'json';
-  else if (size >= 1024) {
-    // HDF5 allows a user block: the signature may sit at 512, 1024, 2048, ... bytes.
-    const fd2 = openSync(path, 'r');
-    try {
-      for (let off = 512; off + 8 <= size; off *= 2) {
-        const b = Buffer.alloc(8);
-        readSync(fd2, b, 0, 8, off);
-        if (HDF5_SIGNATURE.every((x, i) => b[i] === x)) { kind = 'hdf5'; break; }
-      }
-    } finally { closeSync(fd2); }
-  }
-  return { kind, size };
-}
-
-const KIND_NAMES: Record<string, string> = {
-  empty: 'an empty file', zip: 'a zip archive (a .keras file?)', png: 'a PNG image', jpeg: 'a JPEG image',
-  gif: 'a GIF image', json: 'a JSON text file', unknown: 'not an HDF5 file (no HDF5 signature)',
-};
-
-export function describeKind(kind: string): string {
-  return KIND_NAMES[kind] ?? kind;
 }
 
 function firstLine(e: unknown): string {

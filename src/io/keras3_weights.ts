@@ -9,7 +9,6 @@
 // may not match; those are matched by name first, then by order and shapes.
 import { FileFormatError } from '../errors.js';
 import type { Layer } from '../layers/base.js';
-import { Sequential } from '../models/sequential.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
 import { toSnakeCase } from '../utils/naming.js';
@@ -22,10 +21,9 @@ export function kerasVars(layer: Layer): Variable[] {
   return [...all.filter((w) => w.trainable), ...all.filter((w) => !w.trainable)];
 }
 
-/** The layers a model's `layers` list holds in Keras (Sequential hides its InputLayer). */
+/** The layers a model's `layers` list holds in Keras (Sequential's hides its InputLayer, as convkit's does). */
 function containerLayers(m: Layer): Layer[] {
-  const ls = subLayers(m) ?? [];
-  return m instanceof Sequential ? ls.filter((l) => l.className !== 'InputLayer') : ls;
+  return subLayers(m) ?? [];
 }
 
 /** Keras's per-list names: snake_case(class) then _1, _2 ... for repeats. */

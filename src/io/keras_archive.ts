@@ -7,14 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync, zipSync } from 'fflate';
 import { FileFormatError } from '../errors.js';
+import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
-import { modelFromConfig } from './build.js';
-import { checkNoLambda } from './config.js';
-import { H5Reader, H5Writer, type H5Group, describeKind, sniffFile } from './h5.js';
+import { modelFromConfig } from './config.js';
+import { H5Reader, H5Writer, type H5Group } from './h5.js';
 import { readModelVars, readOptimizerVars, writeModelVars, writeOptimizerVars } from './keras3_weights.js';
-import { CONVKIT_VERSION, type LoadModelOptions, loadLegacyH5WeightsFrom, restoreCompile } from './legacy_h5.js';
-import { compileConfig, modelEntry } from './serialize.js';
+import { loadLegacyH5WeightsFrom } from './legacy_h5.js';
+import { describeKind, sniffFile } from './sniff.js';
+import { type LoadModelOptions, compileConfig, modelEntry, restoreCompile } from './serialize.js';
 import type { LoadWeightsOptions } from './weights.js';
 
 /** The Keras version written into metadata.json (the format convkit's archives follow). */
@@ -125,7 +126,6 @@ async function withWeightsRoot<T>(a: Archive, fn: (root: H5Group) => T): Promise
 export async function loadKerasArchive(file: string, opts: LoadModelOptions = {}): Promise<Model> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const a = readArchive(file);
-  checkNoLambda(a.config, file);
   const model = modelFromConfig(a.config, file);
   const cc = (a.config as Record<string, unknown>).compile_config;
   if (opts.compile !== false && cc) restoreCompile(model, cc, file, warn);

@@ -9,43 +9,18 @@
 import { FileFormatError } from '../errors.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
+import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
-import { modelFromConfig } from './build.js';
-import { checkNoLambda } from './config.js';
+import { modelFromConfig } from './config.js';
 import { type H5Group, H5Reader, H5Writer } from './h5.js';
 import { interleaved, optimizerVarsKerasOrder } from './keras3_weights.js';
 import { readJsonAttr, readLegacyOptimizerWeights, readLegacyWeights } from './legacy_read.js';
-import { UnsupportedLossOption, compileArgsFromSaved, modelEntry, trainingConfig } from './serialize.js';
+import { type LoadModelOptions, modelEntry, restoreCompile, trainingConfig } from './serialize.js';
 import { type LoadWeightsOptions, applySavedLayers, legacyWeights } from './weights.js';
 
 /** The Keras version written into files convkit makes (the on-disk format they follow). */
 export const KERAS2_FORMAT_VERSION = '2.15.0';
-export const CONVKIT_VERSION = '0.1.0';
-
-export interface LoadModelOptions {
-  /** Restore compile settings (optimizer, loss, metrics) saved with the model (default true). */
-  compile?: boolean;
-  warn?: (msg: string) => void;
-}
-
-/** Compiles a loaded model from saved settings; failures only warn, as in Keras. */
-export function restoreCompile(model: Model, saved: unknown, file: string, warn: (m: string) => void): void {
-  let args: ReturnType<typeof compileArgsFromSaved>;
-  try {
-    args = compileArgsFromSaved(saved);
-  } catch (e) {
-    if (!(e instanceof UnsupportedLossOption)) throw e;
-    warn(`${file}: the model was loaded uncompiled: ${e.message}. Call model.compile() yourself.`);
-    return;
-  }
-  if (!args) return;
-  try {
-    model.compile(args);
-  } catch (e) {
-    warn(`${file}: the model was loaded uncompiled; its saved compile settings could not be restored (${(e as Error).message}). Call model.compile() yourself.`);
-  }
-}
 
 /** Loads a full model from a legacy .h5 file. */
 export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {}): Promise<Model> {
@@ -60,7 +35,6 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
       }
       throw new FileFormatError(`${path}: an HDF5 file, but not a Keras model: it has no 'model_config' attribute (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`);
     }
-    checkNoLambda(cfg, path);
     const model = modelFromConfig(cfg, path);
     const mw = root.maybeGroup('model_weights');
     if (!mw) throw new FileFormatError(`${path}: the file has a model_config but no 'model_weights' group`);

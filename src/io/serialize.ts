@@ -1,20 +1,17 @@
-// Model → config JSON in the two on-disk dialects: Keras 3 (config.json of a .keras archive:
-// module/class_name/config/registered_name/build_config per object, `__keras_tensor__` nodes,
-// `batch_shape`) and Keras 2 (legacy .h5 model_config and TF.js modelTopology: class_name/config,
-// `[name, node, tensor, kwargs]` nodes, `batch_input_shape`). Also compile settings in both
-// forms (compile_config, training_config) and the reverse mapping for loading.
-import type { Layer } from '../layers/base.js';
-import { InputLayer } from '../layers/core.js';
-import type { KerasTensor, Node, SymbolicShape } from '../layers/keras_tensor.js';
-import { Model } from '../models/model.js';
-import { Sequential } from '../models/sequential.js';
+// Model → config JSON in the two on-disk dialects. The model classes write Keras 3's form
+// (config.json of a .keras archive: module/class_name/config/registered_name/build_config per
+// object, `__keras_tensor__` nodes, `batch_shape`); this file translates it into Keras 2's form
+// (legacy .h5 model_config and TF.js modelTopology: class_name/config, `[name, node, tensor,
+// kwargs]` nodes, `batch_input_shape`). Also compile settings in both forms (compile_config,
+// training_config) and the reverse mapping for loading.
+import { serializeLayer } from '../layers/base.js';
+import type { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { KerasConfig } from '../keras_config.js';
+import { isModelClass } from './config.js';
 
 type Dialect = 'k3' | 'k2';
 type Json = KerasConfig;
-
-const shapeList = (s: SymbolicShape): (number | null)[] => s.map((d) => (d === undefined ? null : d));
 
 /** Keras 2 configs hold plain {class_name, config} objects: drop Keras 3's module/registered_name. */
 function stripK3Keys(x: unknown): unknown {
@@ -30,103 +27,47 @@ function stripK3Keys(x: unknown): unknown {
   return x;
 }
 
-function inputLayerConfig(l: InputLayer, d: Dialect): Json {
-  const c = l.getConfig();
-  const shape = (c.batch_shape ?? c.batch_input_shape ?? l.batchInputShape) as (number | null)[];
-  if (d === 'k3') return { batch_shape: shape, dtype: c.dtype ?? 'float32', sparse: false, ragged: false, name: l.name };
-  return { batch_input_shape: shape, dtype: c.dtype ?? 'float32', sparse: false, ragged: false, name: l.name };
+/** A Keras 3 node ({args: [tensor] or [[tensors]], kwargs}) as a Keras 2 list of [name, node, tensor, kwargs]. */
+function keras2Node(node: Json): unknown[] {
+  const args: unknown[] = node.args ?? [];
+  const tensors = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Json[];
+  return tensors.map((t) => [...t.config.keras_history, {}]);
 }
 
-/** A plain layer's config in a dialect. */
-function layerConfig(l: Layer, d: Dialect, keepInputShape: boolean): Json {
-  const c: Json = { ...l.getConfig() };
-  // Keras 3 layers refuse batch_input_shape; the InputLayer entry carries the shape instead.
-  if (d === 'k3' || !keepInputShape) delete c.batch_input_shape;
-  delete c.batch_shape;
-  if (d === 'k2' && keepInputShape && l.batchInputShape && !c.batch_input_shape) c.batch_input_shape = shapeList(l.batchInputShape);
-  return d === 'k2' ? (stripK3Keys(c) as Json) : c;
-}
-
-/** A layer's build input shape as Keras records it: one shape, or a list of shapes for multi-input calls. */
-function firstInputShape(node: Node | undefined): any[] | null {
-  if (!node || !node.inputs.length) return null;
-  return node.inputs.length === 1 ? shapeList(node.inputs[0].shape) : node.inputs.map((t) => shapeList(t.shape));
-}
-
-/** One entry of a `layers` list ({module, class_name, config, ...} in K3; {class_name, config} in K2). */
-function layerEntry(l: Layer, d: Dialect, buildShape: any[] | null, keepInputShape = false): Json {
-  if (l instanceof Model) return modelEntry(l, d);
-  if (l instanceof InputLayer) {
-    return d === 'k3'
-      ? { module: 'keras.layers', class_name: 'InputLayer', config: inputLayerConfig(l, d), registered_name: null }
-      : { class_name: 'InputLayer', config: inputLayerConfig(l, d) };
+/** One Keras 3 layer entry in Keras 2's form. */
+function keras2Layer(entry: Json): Json {
+  if (isModelClass(entry.class_name)) return keras2Model(entry);
+  if (entry.class_name === 'InputLayer') {
+    const { batch_shape: batchShape, ...rest } = entry.config;
+    return { class_name: 'InputLayer', config: { batch_input_shape: batchShape, ...rest } };
   }
-  if (d === 'k2') return { class_name: l.className, config: layerConfig(l, d, keepInputShape) };
-  const e: Json = { module: 'keras.layers', class_name: l.className, config: layerConfig(l, d, false), registered_name: null };
-  if (buildShape) e.build_config = { input_shape: buildShape };
-  return e;
+  return { class_name: entry.class_name, config: stripK3Keys(entry.config) };
 }
 
-function modelInputShape(m: Model): (number | null)[] | null {
-  return m.inputs.length ? shapeList(m.inputs[0].shape) : m.batchInputShape ? shapeList(m.batchInputShape) : null;
+/** A Keras 3 model entry (Sequential or Functional, nested ones included) in Keras 2's form. */
+function keras2Model(entry: Json): Json {
+  const c = entry.config;
+  if (entry.class_name === 'Sequential') {
+    const config: Json = { name: c.name, trainable: c.trainable, layers: c.layers.map(keras2Layer) };
+    if (c.build_input_shape) config.build_input_shape = c.build_input_shape;
+    return { class_name: 'Sequential', config };
+  }
+  const layers = (c.layers as Json[]).map((e) => ({
+    ...keras2Layer(e), name: e.name, inbound_nodes: e.inbound_nodes.map(keras2Node),
+  }));
+  // Keras 2 always lists the inputs and outputs, even one.
+  const list = (x: unknown[]) => (typeof x[0] === 'string' ? [x] : x);
+  const config = {
+    name: c.name, trainable: c.trainable, layers,
+    input_layers: list(c.input_layers), output_layers: list(c.output_layers),
+  };
+  return { class_name: 'Functional', config };
 }
 
-/** The {class_name, config} (+ K3 keys) object for a model, recursively. */
+/** The {class_name, config} (+ Keras 3 keys) object for a model, nested models included. */
 export function modelEntry(m: Model, d: Dialect): Json {
-  const inShape = modelInputShape(m);
-  let config: Json;
-  if (m instanceof Sequential) {
-    const layers: Json[] = [];
-    const input = m.inputs[0]?.node?.layer;
-    if (input instanceof InputLayer) layers.push(layerEntry(input, d, null));
-    const nodes = m.graphNodes;
-    m.layers.forEach((l, i) => {
-      const node = nodes.find((n) => n.layer === l);
-      layers.push(layerEntry(l, d, firstInputShape(node), i === 0 && !(input instanceof InputLayer)));
-    });
-    config = { name: m.name, trainable: m.trainable, dtype: 'float32', layers };
-    if (inShape) config.build_input_shape = inShape;
-    if (d === 'k2') delete config.dtype;
-  } else {
-    config = functionalConfig(m, d);
-  }
-  if (d === 'k2') return { class_name: m instanceof Sequential ? 'Sequential' : 'Functional', config };
-  const e: Json = m instanceof Sequential
-    ? { module: 'keras', class_name: 'Sequential', config, registered_name: null }
-    : { module: 'keras.src.models.functional', class_name: 'Functional', config, registered_name: 'Functional' };
-  // Keras records no build shape for functional models (they are built by construction).
-  e.build_config = { input_shape: m instanceof Sequential ? inShape : null };
-  return e;
-}
-
-function functionalConfig(m: Model, d: Dialect): Json {
-  const nodes = m.graphNodes;
-  const own = (l: Layer): Node[] => nodes.filter((n) => n.layer === l);
-  // Node indices count only this model's calls of a layer. Keras 3 counts a nested model's calls
-  // from 0 like any layer's (checked against Keras 3.15); tf.keras 2.x counted a construction node
-  // first, which the reader (build.ts) recognises.
-  const ref = (t: KerasTensor): [string, number, number] => {
-    const l = t.node!.layer;
-    if (l instanceof InputLayer) return [l.name, 0, t.index];
-    return [l.name, own(l).indexOf(t.node!), t.index];
-  };
-  const kt = (t: KerasTensor): Json => ({
-    class_name: '__keras_tensor__', config: { shape: shapeList(t.shape), dtype: t.dtype, keras_history: ref(t) },
-  });
-  const layers = m.layers.map((l) => {
-    const calls = l instanceof InputLayer ? [] : own(l);
-    const e = layerEntry(l, d, firstInputShape(calls[0]));
-    e.name = l.name;
-    e.inbound_nodes = calls.map((n) => (d === 'k3'
-      ? { args: n.inputs.length === 1 ? [kt(n.inputs[0])] : [n.inputs.map(kt)], kwargs: {} }
-      : n.inputs.map((t) => [...ref(t), {}])));
-    return e;
-  });
-  const io = (ts: KerasTensor[], single: boolean) => (single && d === 'k3' ? ref(ts[0]) : ts.map(ref));
-  return {
-    name: m.name, trainable: m.trainable, layers,
-    input_layers: io(m.inputs, m.hasSingleInput), output_layers: io(m.outputs, m.hasSingleOutput),
-  };
+  const k3 = serializeLayer(m, m.getBuildConfig());
+  return d === 'k3' ? k3 : keras2Model(k3);
 }
 
 /** Keras 3 optimizer object. */
@@ -218,4 +159,30 @@ export function compileArgsFromSaved(saved: unknown): { optimizer: any; loss: st
   }
   const metrics = [...new Set(metricName(s.metrics ?? []))];
   return { optimizer, loss, metrics };
+}
+
+/** Options of loadModel and the format loaders behind it. */
+export interface LoadModelOptions {
+  /** Restore compile settings (optimizer, loss, metrics) saved with the model (default true). */
+  compile?: boolean;
+  warn?: (msg: string) => void;
+}
+
+/** Compiles a loaded model from saved settings; failures only warn, as in Keras. */
+export function restoreCompile(model: Model, saved: unknown, file: string, warn: (m: string) => void): void {
+  let args: ReturnType<typeof compileArgsFromSaved>;
+  try {
+    args = compileArgsFromSaved(saved);
+  } catch (e) {
+    if (!(e instanceof UnsupportedLossOption)) throw e;
+    warn(`${file}: the model was loaded uncompiled: ${e.message}. Call model.compile() yourself.`);
+    return;
+  }
+  if (!args) return;
+  try {
+    model.compile(args);
+  } catch (e) {
+    warn(`${file}: the model was loaded uncompiled; its saved compile settings could not be restored `
+      + `(${(e as Error).message}). Call model.compile() yourself.`);
+  }
 }

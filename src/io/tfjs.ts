@@ -11,11 +11,10 @@ import { FileFormatError } from '../errors.js';
 import type { Layer } from '../layers/base.js';
 import type { Model } from '../models/model.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
+import { CONVKIT_VERSION } from '../version.js';
 import { atomicWrite } from './atomic.js';
-import { modelFromConfig } from './build.js';
-import { checkNoLambda } from './config.js';
-import { CONVKIT_VERSION, type LoadModelOptions, restoreCompile } from './legacy_h5.js';
-import { modelEntry, trainingConfig } from './serialize.js';
+import { modelFromConfig } from './config.js';
+import { type LoadModelOptions, modelEntry, restoreCompile, trainingConfig } from './serialize.js';
 import { flattenLayers } from './weights.js';
 import type { KerasConfig } from '../keras_config.js';
 
@@ -131,7 +130,6 @@ export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): 
   if (!topo || typeof topo !== 'object') throw new FileFormatError(`${file}: no 'modelTopology', so not a TensorFlow.js layers model`);
   const config = topo.model_config ?? (topo.class_name ? topo : null);
   if (!config) throw new FileFormatError(`${file}: modelTopology holds no model config (no 'model_config' or 'class_name')`);
-  checkNoLambda(config, file);
   const model = modelFromConfig(config, file);
   const manifest: ManifestGroup[] = json.weightsManifest ?? [];
   assignTfjsWeights(model, readWeights(manifest, path.dirname(file), file), file);

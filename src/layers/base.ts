@@ -221,12 +221,21 @@ export function singleShape(layer: Layer, shape: Shape | Shape[]): Shape {
   return shape as Shape;
 }
 
-// --- the registry of layer classes, used to rebuild layers from configs (model files) ---
+// --- the registry of layer classes, used to rebuild layers (and models) from Keras configs ---
 
-export type LayerClass = { className?: string; fromConfig(config: KerasConfig): Layer };
+/**
+ * A class the registry can rebuild. `kerasModule` and `registeredName` are what Keras 3 writes
+ * beside the class name (defaults: 'keras.layers' and null, as for Keras's built-in layers).
+ */
+export type LayerClass = {
+  className?: string;
+  kerasModule?: string;
+  registeredName?: string | null;
+  fromConfig(config: KerasConfig): Layer;
+};
 const registry = new Map<string, LayerClass>();
 
-/** Registers a layer class under its Keras class name (custom layers too). */
+/** Registers a layer class under its Keras class name (custom layers and model classes too). */
 export function registerLayer(className: string, cls: LayerClass): void {
   registry.set(className, cls);
 }
@@ -239,11 +248,30 @@ export function registeredLayerNames(): string[] {
   return [...registry.keys()].sort();
 }
 
-/** Rebuilds a layer from a Keras {class_name, config} entry. */
+/**
+ * A layer as Keras 3 serialises it: {module, class_name, config, registered_name}, plus
+ * build_config when one is given. Keras 3 layers carry no batch_input_shape (an InputLayer holds
+ * the input shape), so it is left out.
+ */
+export function serializeLayer(layer: Layer, buildConfig?: KerasConfig): KerasConfig {
+  const cls = layer.constructor as { kerasModule?: string; registeredName?: string | null };
+  const config: KerasConfig = { ...layer.getConfig() };
+  delete config.batch_input_shape;
+  const entry: KerasConfig = {
+    module: cls.kerasModule ?? 'keras.layers', class_name: layer.className, config,
+    registered_name: cls.registeredName ?? null,
+  };
+  if (buildConfig) entry.build_config = buildConfig;
+  return entry;
+}
+
+/** Rebuilds a layer (or a model) from a Keras {class_name, config} entry through the registry. */
 export function deserializeLayer(entry: { class_name: string; config: KerasConfig }): Layer {
   const cls = registry.get(entry.class_name);
   if (!cls) {
-    throw new ValueError(`Unknown layer class '${entry.class_name}'${entry.config?.name ? ` (layer '${entry.config.name}')` : ''}; supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
+    const layer = entry.config?.name ? ` (layer '${entry.config.name}')` : '';
+    throw new ValueError(`Unknown layer class '${entry.class_name}'${layer}; `
+      + `supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
   }
   return cls.fromConfig(entry.config ?? {});
 }

@@ -1,10 +1,16 @@
 // Model: a graph of layer calls between symbolic inputs and outputs (the functional API). It is
-// itself a Layer, so models nest. Training (compile/fit/evaluate/predict) lives in training.ts and
-// the summary in summary.ts; these methods only delegate.
+// itself a Layer, so models nest, and it owns its Keras 3 config in both directions (getConfig
+// writes it, fromConfig reads it through from_config.ts). Training (compile/fit/evaluate/predict)
+// lives in training.ts, the summary in summary.ts and model files in io/; these methods only
+// delegate.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, deserializeLayer, registerLayer } from '../layers/base.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, registerLayer, serializeLayer,
+} from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
+import { type LoadWeightsOptions, loadWeights, saveModel, saveWeights } from '../io/index.js';
+import { functionalGraphFromConfig } from './from_config.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { History } from '../callbacks/callback.js';
@@ -26,6 +32,8 @@ export interface ModelArgs {
 
 export class Model extends Layer {
   static className = 'Functional';
+  static kerasModule = 'keras.src.models.functional';
+  static registeredName: string | null = 'Functional';
   inputs: KerasTensor[] = [];
   outputs: KerasTensor[] = [];
   /** Layer calls in execution order (input layers excluded). */
@@ -204,27 +212,50 @@ export class Model extends Layer {
   /** Nodes in execution order (for summaries and serialisation). */
   get graphNodes(): readonly Node[] { return this.nodes; }
 
+  /**
+   * Keras 3's functional config: every layer serialised with its name and the calls it makes in
+   * this graph (`__keras_tensor__` references numbered per model, as Keras 3 numbers them), and
+   * the model's inputs and outputs.
+   */
   override getConfig(): Record<string, unknown> {
-    const nodeKey = (t: KerasTensor): [string, number, number] => {
-      const layer = t.node!.layer;
-      return [layer.name, layer.inboundNodes.indexOf(t.node!), t.index];
+    const own = (l: Layer): Node[] => this.nodes.filter((n) => n.layer === l);
+    const ref = (t: KerasTensor): [string, number, number] => {
+      const l = t.node!.layer;
+      return [l.name, l instanceof InputLayer ? 0 : own(l).indexOf(t.node!), t.index];
     };
+    const kt = (t: KerasTensor): KerasConfig => ({
+      class_name: '__keras_tensor__', config: { shape: [...t.shape], dtype: t.dtype, keras_history: ref(t) },
+    });
+    const layers = this._layers.map((l) => {
+      const calls = l instanceof InputLayer ? [] : own(l);
+      const entry = serializeLayer(l, layerBuildConfig(l, calls[0]));
+      entry.name = l.name;
+      entry.inbound_nodes = calls.map((n) => ({
+        args: n.inputs.length === 1 ? [kt(n.inputs[0])] : [n.inputs.map(kt)], kwargs: {},
+      }));
+      return entry;
+    });
+    const endpoints = (ts: KerasTensor[], single: boolean) => (single ? ref(ts[0]) : ts.map(ref));
     return {
-      name: this.name, trainable: this.trainable,
-      layers: this._layers.map((l) => ({
-        module: 'keras.layers', class_name: l.className, config: l.getConfig(), registered_name: null, name: l.name,
-        inbound_nodes: this.nodes.filter((n) => n.layer === l).map((n) => ({
-          args: n.inputs.length === 1 ? [kerasTensorConfig(n.inputs[0], nodeKey)] : [n.inputs.map((t) => kerasTensorConfig(t, nodeKey))],
-          kwargs: {},
-        })),
-      })),
-      input_layers: this.singleInput ? nodeKey(this.inputs[0]) : this.inputs.map(nodeKey),
-      output_layers: this.singleOutput ? nodeKey(this.outputs[0]) : this.outputs.map(nodeKey),
+      name: this.name, trainable: this.trainable, layers,
+      input_layers: endpoints(this.inputs, this.singleInput), output_layers: endpoints(this.outputs, this.singleOutput),
     };
   }
 
+  /** Keras's build_config: none for a functional model, which is built by construction. */
+  getBuildConfig(): KerasConfig {
+    return { input_shape: null };
+  }
+
+  /** Rebuilds a functional model from Keras 3's config (nested models through the layer registry). */
   static fromConfig(config: KerasConfig): Model {
-    return functionalFromConfig(config);
+    const { inputs, outputs } = functionalGraphFromConfig(config);
+    const model = new Model({
+      inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs,
+      name: typeof config.name === 'string' ? config.name : undefined,
+    });
+    if (config.trainable === false) model.trainable = false;
+    return model;
   }
 
   // --- training API (training.ts and training/) ---
@@ -289,68 +320,23 @@ export class Model extends Layer {
     summarize(this, opts);
   }
 
-  // --- model files (io/, issue 5); imported lazily because io/ imports the model classes ---
+  // --- model files (io/) ---
   /** Saves the model: '.keras' (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js). */
-  async save(filePath: string): Promise<void> { return (await import('../io/index.js')).saveModel(this, filePath); }
+  save(filePath: string): Promise<void> { return saveModel(this, filePath); }
   /** Saves the weights: '*.weights.h5' (Keras 3 layout) or '.h5' (legacy Keras 2 layout). */
-  async saveWeights(filePath: string): Promise<void> { return (await import('../io/index.js')).saveWeights(this, filePath); }
+  saveWeights(filePath: string): Promise<void> { return saveWeights(this, filePath); }
   /** Loads weights from '.keras', '*.weights.h5' or legacy '.h5' files (by position, or { byName, skipMismatch }). */
-  async loadWeights(filePath: string, opts: { byName?: boolean; skipMismatch?: boolean } = {}): Promise<void> {
-    return (await import('../io/index.js')).loadWeights(this, filePath, opts);
+  loadWeights(filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {
+    return loadWeights(this, filePath, opts);
   }
 }
 
-function kerasTensorConfig(t: KerasTensor, key: (t: KerasTensor) => [string, number, number]): Record<string, unknown> {
-  const [name, node, index] = key(t);
-  return { class_name: '__keras_tensor__', config: { shape: [...t.shape], dtype: t.dtype, keras_history: [name, node, index] } };
-}
-
-/** Rebuilds a functional model from its Keras 3 config (layers with inbound_nodes using keras_history). */
-export function functionalFromConfig(config: KerasConfig): Model {
-  const layers = new Map<string, Layer>();
-  const outputsOf = new Map<string, KerasTensor[][]>();
-  const pending: { layer: Layer; calls: any[] }[] = [];
-  for (const entry of config.layers ?? []) {
-    const layer = deserializeLayer(entry);
-    layers.set(layer.name, layer);
-    if (layer instanceof InputLayer) outputsOf.set(layer.name, [[layer.output as KerasTensor]]);
-    else pending.push({ layer, calls: entry.inbound_nodes ?? [] });
-  }
-  const resolve = (ref: any): KerasTensor | null => {
-    const hist = ref?.config?.keras_history;
-    if (!hist) return null;
-    const [name, nodeIdx, tIdx] = hist;
-    return outputsOf.get(name)?.[nodeIdx]?.[tIdx] ?? null;
-  };
-  let progress = true;
-  while (pending.length && progress) {
-    progress = false;
-    for (let i = 0; i < pending.length; i++) {
-      const p = pending[i];
-      const done = outputsOf.get(p.layer.name)?.length ?? 0;
-      if (done >= p.calls.length) { pending.splice(i--, 1); progress = true; continue; }
-      const call = p.calls[done];
-      const arg = call.args?.[0];
-      const refs = Array.isArray(arg) ? arg : [arg];
-      const ins = refs.map(resolve);
-      if (ins.some((t) => t === null)) continue;
-      const out = p.layer.apply((Array.isArray(arg) ? ins : ins[0]) as KerasTensor);
-      const list = outputsOf.get(p.layer.name) ?? [];
-      list.push(Array.isArray(out) ? out : [out]);
-      outputsOf.set(p.layer.name, list);
-      progress = true;
-    }
-  }
-  if (pending.length) throw new ValueError(`Functional config '${config.name}': cannot resolve the inputs of layer(s) ${pending.map((p) => p.layer.name).join(', ')}`);
-  const pick = (spec: any): KerasTensor | KerasTensor[] => {
-    if (Array.isArray(spec) && typeof spec[0] === 'string') {
-      const t = outputsOf.get(spec[0])?.[spec[1]]?.[spec[2]];
-      if (!t) throw new ValueError(`Functional config '${config.name}': unknown tensor [${spec.join(', ')}]`);
-      return t;
-    }
-    return (spec as any[]).map((s) => pick(s) as KerasTensor);
-  };
-  return new Model({ inputs: pick(config.input_layers), outputs: pick(config.output_layers), name: config.name, trainable: config.trainable });
+/** The build_config Keras records for a layer of a model: its input shape at its first call here. */
+export function layerBuildConfig(l: Layer, firstCall: Node | undefined): KerasConfig | undefined {
+  if (l instanceof Model) return l.getBuildConfig();
+  if (!firstCall || !firstCall.inputs.length) return undefined;
+  const shapes = firstCall.inputs.map((t) => [...t.shape]);
+  return { input_shape: shapes.length === 1 ? shapes[0] : shapes };
 }
 
 registerLayer('Functional', Model);

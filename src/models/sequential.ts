@@ -1,11 +1,12 @@
 // Sequential: a linear stack of layers. Built as soon as the input shape is known (inputShape on
 // the first layer, an Input, or the first data seen), after which every add() checks that the
-// layer fits the previous output.
+// layer fits the previous output. Owns Keras 3's Sequential config in both directions.
 import { ValueError } from '../errors.js';
-import { type CallArgs, Layer, type LayerInput, type Shape, deserializeLayer, registerLayer } from '../layers/base.js';
+import { type CallArgs, Layer, type LayerInput, type Shape, registerLayer, serializeLayer } from '../layers/base.js';
 import { Input, InputLayer } from '../layers/core.js';
 import { KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
-import { Model } from './model.js';
+import { Model, layerBuildConfig } from './model.js';
+import { inContext, layerFromEntry } from './from_config.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface SequentialArgs {
@@ -16,6 +17,8 @@ export interface SequentialArgs {
 
 export class Sequential extends Model {
   static override className = 'Sequential';
+  static override kerasModule = 'keras';
+  static override registeredName: string | null = null;
   private stack: Layer[] = [];
   private inputLayer: InputLayer | null = null;
 
@@ -101,21 +104,47 @@ export class Sequential extends Model {
     return s;
   }
 
+  /**
+   * Keras 3's Sequential config: the InputLayer (once the input shape is known), then every layer
+   * with the input shape it was built for, and the model's build_input_shape.
+   */
   override getConfig(): Record<string, unknown> {
-    const layers: Record<string, unknown>[] = [];
-    if (this.inputLayer) layers.push({ module: 'keras.layers', class_name: 'InputLayer', config: this.inputLayer.getConfig(), registered_name: null });
-    for (const l of this.stack) layers.push({ module: 'keras.layers', class_name: l.className, config: l.getConfig(), registered_name: null });
-    return { name: this.name, trainable: this.trainable, layers };
+    const layers: KerasConfig[] = [];
+    if (this.inputLayer) layers.push(serializeLayer(this.inputLayer));
+    const nodes = this.graphNodes;
+    for (const l of this.stack) layers.push(serializeLayer(l, layerBuildConfig(l, nodes.find((n) => n.layer === l))));
+    const config: KerasConfig = { name: this.name, trainable: this.trainable, dtype: 'float32', layers };
+    const shape = this.getBuildConfig().input_shape;
+    if (shape) config.build_input_shape = shape;
+    return config;
   }
 
+  /** Keras's build_config for a Sequential model: its batch input shape, or null before it is known. */
+  override getBuildConfig(): KerasConfig {
+    const shape = this.inputs[0]?.shape ?? this.batchInputShape;
+    return { input_shape: shape ? [...shape] : null };
+  }
+
+  /** Rebuilds a Sequential model from Keras 3's config (an InputLayer entry or build_input_shape gives the input). */
   static override fromConfig(config: KerasConfig): Sequential {
-    // Keras 2.0–2.1 stored a bare list of layers.
-    const entries: any[] = Array.isArray(config) ? config : config.layers ?? [];
-    const model = new Sequential({ name: Array.isArray(config) ? undefined : config.name });
-    for (const e of entries) {
-      const layer = deserializeLayer(e);
-      model.add(layer);
+    const model = new Sequential({ name: typeof config.name === 'string' ? config.name : undefined });
+    const owner = `Sequential '${model.name}'`;
+    const entries: unknown[] = Array.isArray(config.layers) ? config.layers : [];
+    const first = entries[0] as KerasConfig | undefined;
+    if (first?.class_name === 'InputLayer') model.add(layerFromEntry(first, owner));
+    else if (Array.isArray(config.build_input_shape)) {
+      model.add(new InputLayer({ batchShape: config.build_input_shape }));
     }
+    for (const entry of entries) {
+      if ((entry as KerasConfig | undefined)?.class_name === 'InputLayer') continue;
+      const layer = layerFromEntry(entry, owner);
+      try {
+        model.add(layer);
+      } catch (e) {
+        throw inContext(`${owner}: cannot add layer '${layer.name}' (${layer.className})`, e);
+      }
+    }
+    if (config.trainable === false) model.trainable = false;
     return model;
   }
 }

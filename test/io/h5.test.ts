@@ -2,20 +2,19 @@
 // reading back, and clear errors for foreign, truncated and missing files.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { H5Reader, H5Writer, withH5 } from '../../src/io/h5.js';
 import { atomicWrite } from '../../src/io/atomic.js';
 import { FileFormatError } from '../../src/errors.js';
+import { KERAS224_LAYER_NAMES, writeKeras224LambdaModel } from './keras2_lambda_file.js';
 
-const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
-const haveFix = existsSync(FIX);
-const skipMsg = haveFix ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
+const FIX = path.join('test', 'io', 'fixtures');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-h5-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-test('reads a Keras 2.10 file: vlen strings, string lists, empty weight_names, datasets', { skip: skipMsg }, async () => {
+test('reads a Keras 2.10 file: vlen strings, string lists, empty weight_names, datasets', async () => {
   await withH5(path.join(FIX, 'keras2circom', 'model.h5'), (root) => {
     assert.equal(root.stringAttr('keras_version'), '2.10.0');
     const cfg = JSON.parse(root.stringAttr('model_config')!);
@@ -36,12 +35,18 @@ test('reads a Keras 2.10 file: vlen strings, string lists, empty weight_names, d
   });
 });
 
-test('reads fixed-length byte-string lists (Keras 2.2.4)', { skip: skipMsg }, async () => {
-  await withH5(path.join(FIX, 'nnom-mnist-densenet', 'keras_mnist_model.h5'), (root) => {
+test('reads fixed-length byte-string lists (Keras 2.2.4 layout)', async () => {
+  const f = path.join(tmp, 'keras224.h5');
+  await writeKeras224LambdaModel(f);
+  await withH5(f, (root) => {
+    assert.equal(root.stringAttr('keras_version'), '2.2.4');
     const names = root.group('model_weights').stringList('layer_names')!;
-    assert.equal(names.length, 51);
+    assert.deepEqual(names, KERAS224_LAYER_NAMES);
     assert.equal(names[2], 'lambda_1');
     assert.ok(names.every((n) => !n.includes('\0')));
+    const convNames = root.group('model_weights/conv2d_1').stringList('weight_names');
+    assert.deepEqual(convNames, ['conv2d_1/kernel:0', 'conv2d_1/bias:0']);
+    assert.deepEqual(root.group('model_weights/lambda_1').stringList('weight_names'), []);
   });
 });
 

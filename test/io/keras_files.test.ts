@@ -6,7 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { loadModel, loadWeights } from '../../src/io/index.js';
+import { loadWeights } from '../../src/io/index.js';
+// Through models: loading needs the model classes registered, as the package entry does.
+import { loadModel } from '../../src/models/index.js';
 import { optimizerVarsKerasOrder } from '../../src/io/keras3_weights.js';
 
 const DIR = path.join('test', 'io', 'fixtures', 'keras3');

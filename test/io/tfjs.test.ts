@@ -4,7 +4,7 @@
 // quantized weights, and 4 MiB sharding.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -19,8 +19,7 @@ import { readLegacyWeights } from '../../src/io/legacy_read.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'convkit-tfjs-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
-const FIX = path.resolve('..', 'shared', 'fixtures', 'keras');
-const skipFix = existsSync(FIX) ? false : `fixtures folder ${FIX} is absent (only present in the project workspace)`;
+const FIX = path.join('test', 'io', 'fixtures');
 const quiet = { warn: () => {} };
 
 function rand(shape: number[], seed: number): Float32Array {
@@ -92,7 +91,7 @@ test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same
   close((back.predict(new Tensor(x, [2, 6, 6, 1])) as Tensor).data, want, 1e-7, 'convkit → tfjs files → convkit');
 });
 
-test('converter-style model.json (model_config, weights alphabetical, float16 and uint8-quantized)', { skip: skipFix }, async () => {
+test('converter-style model.json (model_config, weights alphabetical, float16 and uint8-quantized)', async () => {
   const h5 = path.join(FIX, 'keras2circom', 'model.h5');
   const { config, weights } = await withH5(h5, (root) => ({
     config: JSON.parse(root.stringAttr('model_config')!),
