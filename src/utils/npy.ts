@@ -2,9 +2,10 @@
 // more than 64 KiB), little endian, C order, float32/int32/uint8; loadNpy reads formats 1.0, 2.0
 // and 3.0 in either byte order and either memory order, converting float64 to float32, int64 (and
 // the other integer types that fit) to int32, bool to uint8. Writes are atomic.
+import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { FileFormatError, ValueError } from '../errors.js';
-import { atomicWriteFile } from '../io/atomic.js';
+import { atomicWrite } from '../io/atomic.js';
 import { Tensor, type DType, type TypedArray } from '../tensor/tensor.js';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // \x93NUMPY
@@ -48,7 +49,8 @@ export async function saveNpy(filePath: string, t: Tensor): Promise<void> {
   if (typeof filePath !== 'string' || !filePath) {
     throw new ValueError(`saveNpy: expected a file path, got ${JSON.stringify(filePath)}`);
   }
-  await atomicWriteFile(filePath, encodeNpy(t));
+  const bytes = encodeNpy(t);
+  await atomicWrite(filePath, (tmp) => writeFileSync(tmp, bytes));
 }
 
 interface Header { descr: string; fortranOrder: boolean; shape: number[] }
