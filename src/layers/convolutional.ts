@@ -4,6 +4,7 @@ import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { channelsLastOnly, checkPadding } from './args.js';
 import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 import type { KerasConfig } from '../keras_config.js';
 
@@ -12,18 +13,6 @@ export interface Conv2DArgs extends KernelLayerArgs {
   padding?: Padding;
   dilationRate?: number | readonly [number, number];
   dataFormat?: 'channels_last';
-}
-
-export function checkPadding(p: unknown, where: string): Padding {
-  const v = p ?? 'valid';
-  if (v !== 'valid' && v !== 'same') throw new ValueError(`${where}: padding must be 'valid' or 'same', got '${String(p)}'`);
-  return v;
-}
-
-export function checkDataFormat(f: unknown, where: string): void {
-  if (f !== undefined && f !== null && f !== 'channels_last') {
-    throw new ValueError(`${where}: only data_format 'channels_last' is supported, got '${String(f)}'`);
-  }
 }
 
 export class Conv2D extends KernelLayer {
@@ -46,7 +35,7 @@ export class Conv2D extends KernelLayer {
       throw new ValueError(`${where}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras)`);
     }
     this.padding = checkPadding(args.padding, where);
-    checkDataFormat(args.dataFormat, where);
+    channelsLastOnly(args.dataFormat, where);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

@@ -6,18 +6,7 @@ import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
-
-export type DataFormat = 'channels_last' | 'channels_first';
-
-export function dataFormatOf(v: unknown, where: string): DataFormat {
-  const f = v ?? 'channels_last';
-  if (f !== 'channels_last' && f !== 'channels_first') {
-    throw new ValueError(`${where}: dataFormat must be 'channels_last' or 'channels_first', got ${JSON.stringify(v)}`);
-  }
-  return f;
-}
-
-export { singleShape, singleTensor };
+import { type DataFormat, dataFormatOf } from './args.js';
 
 export interface GlobalPoolingArgs extends LayerArgs { dataFormat?: DataFormat; keepdims?: boolean }
 

@@ -10,8 +10,9 @@ import * as ops from '../ops/index.js';
 import { batchNormTrain } from '../ops/batchnorm.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '../regularizers/index.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {

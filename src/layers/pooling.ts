@@ -4,7 +4,7 @@ import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
-import { checkDataFormat, checkPadding } from './convolutional.js';
+import { channelsLastOnly, checkPadding } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -27,7 +27,7 @@ abstract class Pooling2D extends Layer {
     this.poolSize = pair(poolSize, [2, 2], `${where} poolSize`);
     this.strides = pair(args.strides ?? undefined, this.poolSize, `${where} strides`);
     this.padding = checkPadding(args.padding, where);
-    checkDataFormat(args.dataFormat, where);
+    channelsLastOnly(args.dataFormat, where);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

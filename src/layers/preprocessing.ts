@@ -13,8 +13,10 @@ import * as ops from '../ops/index.js';
 import { crop2d, flip2d, resize2d } from '../ops/image.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { singleShape, singleTensor } from './global_pooling.js';
+import { channelsLastOnly } from './args.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 type Range = [number, number];
@@ -32,12 +34,6 @@ function checkFillMode(v: unknown, where: string): FillMode {
     throw new ValueError(`${where}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(v)}`);
   }
   return v as FillMode;
-}
-
-function checkDataFormat(v: unknown, where: string): void {
-  if (v !== undefined && v !== null && v !== 'channels_last') {
-    throw new ValueError(`${where}: only dataFormat 'channels_last' is supported, got ${JSON.stringify(v)}`);
-  }
 }
 
 /** Common args of the image layers read from a Keras config (a channels_first file is refused, not misread). */
@@ -65,7 +61,7 @@ export interface ImageLayerArgs extends LayerArgs { dataFormat?: 'channels_last'
 abstract class ImageLayer extends Layer {
   constructor(args: ImageLayerArgs = {}) {
     super(args);
-    checkDataFormat(args.dataFormat, `${this.className} '${this.name}'`);
+    channelsLastOnly(args.dataFormat, `${this.className} '${this.name}'`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

@@ -6,8 +6,10 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor,
+} from './base.js';
+import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface SeededArgs extends LayerArgs { seed?: number | null }

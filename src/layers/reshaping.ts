@@ -4,8 +4,10 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { crop2d, resize2d } from '../ops/image.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
-import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor,
+} from './base.js';
+import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export type Padding2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];

@@ -8,6 +8,7 @@ import { RandomGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FILL_MODES, kerasAffineMatrix, type FillMode } from '../data/affine.js';
 import { applyAugment, type AugmentParams } from '../data/augment.js';
+import { channelsLastOnly } from '../layers/args.js';
 import { DirectoryIterator, NumpyArrayIterator, type FlowFromDirectoryOptions, type FlowOptions } from './iterators.js';
 
 export interface ImageDataGeneratorOptions {
@@ -131,7 +132,7 @@ export class ImageDataGenerator {
     this.validationSplit = vs;
     this.interpolationOrder = opts.interpolationOrder ?? 1;
     if (this.interpolationOrder !== 0 && this.interpolationOrder !== 1) throw new ValueError(`ImageDataGenerator: interpolationOrder must be 0 or 1, got ${String(this.interpolationOrder)}`);
-    if (opts.dataFormat !== undefined && opts.dataFormat !== 'channels_last') throw new ValueError(`ImageDataGenerator: only dataFormat 'channels_last' is supported, got '${String(opts.dataFormat)}'`);
+    channelsLastOnly(opts.dataFormat, 'ImageDataGenerator');
   }
 
   /** Whether any random transform is configured (else images pass through untouched). */
