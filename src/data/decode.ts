@@ -6,6 +6,7 @@
 // Used both on the main thread (loadImg) and in the decoding workers (decode_worker.ts).
 import { readFile } from 'node:fs/promises';
 import { FileFormatError, ValueError } from '../errors.js';
+import { loadSharp, type Sharp } from './codec.js';
 
 export type ColorMode = 'grayscale' | 'rgb' | 'rgba';
 export const COLOR_MODES: readonly ColorMode[] = ['grayscale', 'rgb', 'rgba'];
@@ -247,17 +248,16 @@ export function encodeBmp24(img: RawImage): Uint8Array {
 
 // ---- sharp ----
 
-type SharpFn = typeof import('sharp');
-let sharpModule: SharpFn | null = null;
-async function getSharp(): Promise<SharpFn> {
-  if (!sharpModule) {
-    const m = await import('sharp');
-    sharpModule = ((m as unknown as { default?: SharpFn }).default ?? m) as SharpFn;
+let configured = false;
+async function getSharp(): Promise<Sharp> {
+  const sharp = await loadSharp();
+  if (!configured) {
     // Each decode is small; parallelism comes from the worker pool, not from libvips threads.
-    sharpModule.concurrency(1);
-    sharpModule.cache(false);
+    sharp.concurrency(1);
+    sharp.cache(false);
+    configured = true;
   }
-  return sharpModule;
+  return sharp;
 }
 
 export function isBmp(buf: Uint8Array): boolean {

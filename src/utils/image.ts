@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkColorMode, decodeImageFile, encodeBmp24, type ColorMode, type RawImage } from '../data/decode.js';
+import { loadSharp } from '../data/codec.js';
 import { aspectCropBox, checkInterpolation, resizeImage, type Interpolation } from '../data/resize.js';
 
 export type { ColorMode } from '../data/decode.js';
@@ -106,8 +107,7 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
 
 async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> {
   if (ext === '.bmp') return encodeBmp24(img);
-  const m = await import('sharp');
-  const sharp = ((m as unknown as { default?: typeof import('sharp') }).default ?? m) as typeof import('sharp');
+  const sharp = await loadSharp();
   let channels = img.channels as 1 | 2 | 3 | 4;
   let data = img.data;
   if ((ext === '.jpg' || ext === '.jpeg') && channels === 4) {

@@ -4,6 +4,7 @@
 // written atomically. Panels are rendered at an exact size and placed side by side.
 import path from 'node:path';
 import { ValueError } from '../errors.js';
+import { loadSharp } from '../data/codec.js';
 import { writeFileAtomic } from '../utils/image.js';
 
 /** A Keras History (history.history + history.epoch) or just its history record. */
@@ -196,8 +197,7 @@ export async function plotHistory(history: HistoryLike, file: string, opts: Plot
     return { width: totalW, height: totalH };
   }
 
-  const sharpMod = await import('sharp');
-  const sharp = ((sharpMod as unknown as { default?: typeof import('sharp') }).default ?? sharpMod) as typeof import('sharp');
+  const sharp = await loadSharp();
   const W = Math.round(totalW * scale), H = Math.round(totalH * scale);
   const layers: { input: Buffer; left: number; top: number }[] = [];
   let off = 0;
