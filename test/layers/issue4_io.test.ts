@@ -13,7 +13,7 @@ import type { KerasTensor } from '../../src/layers/keras_tensor.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand } from '../helpers/gradcheck.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-io4-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -49,8 +49,8 @@ function build(nested: boolean): Model {
 describe('issue 4 layers in model files', () => {
   it('round-trip through .keras and .h5 with identical predictions (after training moved BN stats)', async () => {
     const m = build(false);
-    const x = randTensor([4, 8, 8, 3], 1, 0, 255);
-    await m.fit(x, randTensor([4, 2], 2), { epochs: 2, batchSize: 2, verbose: 0 });
+    const x = rand([4, 8, 8, 3], 1, 0, 255);
+    await m.fit(x, rand([4, 2], 2), { epochs: 2, batchSize: 2, verbose: 0 });
     const p = m.predict(x);
     for (const f of ['m.keras', 'm.h5']) {
       await io.saveModel(m, path.join(tmp, f));
@@ -62,7 +62,7 @@ describe('issue 4 layers in model files', () => {
   });
   it('round-trip with the augmentation as a nested Sequential (the chapter\'s form)', async () => {
     const m = build(true);
-    const x = randTensor([2, 8, 8, 3], 3, 0, 255);
+    const x = rand([2, 8, 8, 3], 3, 0, 255);
     const p = m.predict(x);
     for (const f of ['n.h5', 'n.keras']) {
       await io.saveModel(m, path.join(tmp, f));

@@ -18,7 +18,7 @@ import { Sequential } from '../../src/models/sequential.js';
 import { SGD } from '../../src/optimizers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand } from '../helpers/gradcheck.js';
 
 describe('BatchNormalization in a model', () => {
   it('updates moving statistics in fit only, is counted as non-trainable, and freezes', async () => {
@@ -34,7 +34,7 @@ describe('BatchNormalization in a model', () => {
     assert.match(text, /Trainable params: 25 /);
     assert.match(text, /Non-trainable params: 6 /);
 
-    const x = randTensor([16, 4], 2, 0, 3), y = randTensor([16, 1], 3);
+    const x = rand([16, 4], 2, 0, 3), y = rand([16, 1], 3);
     const mm0 = Array.from(bn.movingMean.data);
     await m.evaluate(x, y, { verbose: 0 });
     m.predict(x);
@@ -90,7 +90,7 @@ describe('functional models with merge layers', () => {
     const out = new Dense(2, { activation: 'softmax' }).apply(new GlobalAveragePooling2D().apply(c));
     const m = new Model({ inputs: inp, outputs: out });
     m.compile({ optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
-    const x = randTensor([12, 5, 5, 2], 4);
+    const x = rand([12, 5, 5, 2], 4);
     const y = new Tensor(Int32Array.from({ length: 12 }, (_, i) => i % 2), [12]);
     const h = await m.fit(x, y, { epochs: 2, batchSize: 4, verbose: 0 });
     assert.equal(h.history.loss.length, 2);
@@ -110,7 +110,7 @@ describe('augmentation inside a model', () => {
     const out = new Dense(1).apply(new Flatten().apply(x1));
     const m = new Model({ inputs: inp, outputs: out });
     m.compile({ optimizer: new SGD({ learningRate: 0 }), loss: 'mse' });
-    const x = randTensor([4, 6, 6, 1], 5, 0, 255);
+    const x = rand([4, 6, 6, 1], 5, 0, 255);
     const y = new Tensor(new Float32Array(4), [4, 1]);
     // Inference: identical to the model without the augmentation block.
     const dense = m.layers[m.layers.length - 1];
@@ -126,7 +126,7 @@ describe('augmentation inside a model', () => {
   });
   it('a Sequential augmentation block called directly augments (DLwP: augmented_images = data_augmentation(images))', () => {
     const augment = new Sequential([new RandomFlip('horizontal', { seed: 5 }), new RandomRotation(0.1, { seed: 6 })]);
-    const x = randTensor([6, 5, 5, 3], 7, 0, 255);
+    const x = rand([6, 5, 5, 3], 7, 0, 255);
     const a = augment.apply(x) as Tensor, b = augment.apply(x) as Tensor;
     assert.notDeepEqual([...a.data], [...x.data]);
     assert.notDeepEqual([...a.data], [...b.data], 'a new draw per call');
@@ -151,7 +151,7 @@ describe("the issue's example at a small scale", () => {
     model.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
     // Two classes: bright-left vs bright-right images (flips make it harder, not impossible).
     const make = (n: number, seed: number) => {
-      const xs = randTensor([n, 16, 16, 3], seed, 0, 60);
+      const xs = rand([n, 16, 16, 3], seed, 0, 60);
       const ys = new Float32Array(n);
       for (let i = 0; i < n; i++) {
         ys[i] = i % 2;

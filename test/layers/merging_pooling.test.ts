@@ -11,7 +11,7 @@ import { GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D, Glo
 import { Cropping2D, UpSampling2D, ZeroPadding2D } from '../../src/layers/reshaping.js';
 import { crop2d, flip2d, resize2d } from '../../src/ops/image.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
+import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
 
 const sym = (shape: (number | null)[]) => new KerasTensor(shape, null, 0, 'in');
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
@@ -41,9 +41,9 @@ describe('Concatenate', () => {
     assert.throws(() => new Concatenate().apply(sym([null, 3])), ValueError);
   });
   it('has exact gradients', () => {
-    const a = randTensor([2, 3, 2], 1), b = randTensor([2, 3, 4], 2);
+    const a = rand([2, 3, 2], 1), b = rand([2, 3, 4], 2);
     const layer = new Concatenate();
-    gradCheck(() => layer.apply([a, b]) as Tensor, [a, b]);
+    gradCheck(() => layer.apply([a, b]) as Tensor, [a, b], { maxChecks: Infinity });
   });
   it('round-trips its config', () => {
     const cfg = roundTrip(new Concatenate({ axis: 1, name: 'c' }));
@@ -71,10 +71,10 @@ describe('elementwise merges', () => {
     assert.throws(() => new Subtract().apply([a, b, c]), ValueError);
   });
   it('Add and Multiply have exact gradients', () => {
-    const x = randTensor([2, 3], 3), y = randTensor([2, 3], 4), z = randTensor([1, 3], 5);
-    gradCheck(() => new Add().apply([x, y, z]) as Tensor, [x, y, z]);
-    gradCheck(() => new Multiply().apply([x, y]) as Tensor, [x, y]);
-    gradCheck(() => new Average().apply([x, y]) as Tensor, [x, y]);
+    const x = rand([2, 3], 3), y = rand([2, 3], 4), z = rand([1, 3], 5);
+    gradCheck(() => new Add().apply([x, y, z]) as Tensor, [x, y, z], { maxChecks: Infinity });
+    gradCheck(() => new Multiply().apply([x, y]) as Tensor, [x, y], { maxChecks: Infinity });
+    gradCheck(() => new Average().apply([x, y]) as Tensor, [x, y], { maxChecks: Infinity });
   });
   it('round-trip configs', () => {
     for (const l of [new Add(), new Subtract(), new Multiply(), new Average(), new Maximum(), new Minimum()]) roundTrip(l);
@@ -103,9 +103,9 @@ describe('global pooling', () => {
       (e: Error) => e instanceof ShapeError && /GlobalAveragePooling2D 'gap'/.test(e.message));
   });
   it('have exact gradients', () => {
-    const v = randTensor([2, 3, 3, 2], 7);
-    gradCheck(() => new GlobalAveragePooling2D().apply(v) as Tensor, [v]);
-    gradCheck(() => new GlobalMaxPooling2D().apply(v) as Tensor, [v], { eps: 1e-3 });
+    const v = rand([2, 3, 3, 2], 7);
+    gradCheck(() => new GlobalAveragePooling2D().apply(v) as Tensor, [v], { maxChecks: Infinity });
+    gradCheck(() => new GlobalMaxPooling2D().apply(v) as Tensor, [v], { eps: 1e-3, maxChecks: Infinity });
   });
   it('1D forms pool the steps axis', () => {
     const s = t([1, 10, 3, 30, 2, 20], [1, 3, 2]);
@@ -114,8 +114,8 @@ describe('global pooling', () => {
     assert.deepEqual(new GlobalMaxPooling1D({ keepdims: true }).apply(s).shape, [1, 1, 2]);
     assert.deepEqual([...(new GlobalAveragePooling1D().apply(sym([null, 7, 5])) as KerasTensor).shape], [null, 5]);
     assert.throws(() => new GlobalAveragePooling1D().apply(sym([null, 7, 5, 2])), /3D input/);
-    const v = randTensor([2, 4, 3], 12);
-    gradCheck(() => new GlobalAveragePooling1D().apply(v), [v]);
+    const v = rand([2, 4, 3], 12);
+    gradCheck(() => new GlobalAveragePooling1D().apply(v), [v], { maxChecks: Infinity });
     roundTrip(new GlobalMaxPooling1D({ keepdims: true }));
   });
   it('round-trip configs', () => {
@@ -140,8 +140,8 @@ describe('ZeroPadding2D and Cropping2D', () => {
     assert.throws(() => new ZeroPadding2D({ padding: -1 as number }), ValueError);
   });
   it('ZeroPadding2D has exact gradients and round-trips', () => {
-    const v = randTensor([2, 2, 3, 2], 8);
-    gradCheck(() => new ZeroPadding2D({ padding: [[1, 0], [0, 2]] }).apply(v) as Tensor, [v]);
+    const v = rand([2, 2, 3, 2], 8);
+    gradCheck(() => new ZeroPadding2D({ padding: [[1, 0], [0, 2]] }).apply(v) as Tensor, [v], { maxChecks: Infinity });
     const cfg = roundTrip(new ZeroPadding2D({ padding: [2, 3] }));
     assert.deepEqual(cfg.padding, [[2, 2], [3, 3]]);
   });
@@ -151,19 +151,19 @@ describe('ZeroPadding2D and Cropping2D', () => {
     assert.deepEqual(y.shape, [1, 3, 2, 1]);
     assert.deepEqual([...y.data], [4, 5, 8, 9, 12, 13]);
     assert.throws(() => new Cropping2D({ cropping: 2, name: 'crop' }).apply(v), (e: Error) => e instanceof ShapeError && /Cropping2D 'crop'/.test(e.message));
-    const r = randTensor([1, 4, 4, 2], 9);
-    gradCheck(() => new Cropping2D({ cropping: 1 }).apply(r) as Tensor, [r]);
+    const r = rand([1, 4, 4, 2], 9);
+    gradCheck(() => new Cropping2D({ cropping: 1 }).apply(r) as Tensor, [r], { maxChecks: Infinity });
     roundTrip(new Cropping2D({ cropping: [[1, 2], [3, 4]] }));
   });
 });
 
 describe('image ops', () => {
   it('crop2d, resize2d and flip2d have exact gradients', () => {
-    const v = randTensor([2, 4, 5, 2], 10);
-    gradCheck(() => crop2d(v, 1, 2, 2, 3), [v]);
-    gradCheck(() => resize2d(v, 3, 7, 'bilinear'), [v]);
-    gradCheck(() => resize2d(v, 7, 3, 'nearest'), [v]);
-    gradCheck(() => flip2d(v, [true, false], [true, true]), [v]);
+    const v = rand([2, 4, 5, 2], 10);
+    gradCheck(() => crop2d(v, 1, 2, 2, 3), [v], { maxChecks: Infinity });
+    gradCheck(() => resize2d(v, 3, 7, 'bilinear'), [v], { maxChecks: Infinity });
+    gradCheck(() => resize2d(v, 7, 3, 'nearest'), [v], { maxChecks: Infinity });
+    gradCheck(() => flip2d(v, [true, false], [true, true]), [v], { maxChecks: Infinity });
   });
   it('resize2d matches TF2 half-pixel bilinear on a known image', () => {
     // 1x2 → 1x4: source positions -0.25, 0.25, 0.75, 1.25 → clamped lerps of [0, 4].
@@ -201,9 +201,9 @@ describe('functional shortcuts and UpSampling2D', () => {
     assert.deepEqual([...new UpSampling2D({ size: [1, 3] }).apply(t([1, 2], [1, 1, 2, 1])).data], [1, 1, 1, 2, 2, 2]);
     assertClose(new UpSampling2D({ size: [1, 2], interpolation: 'bilinear' }).apply(t([0, 4], [1, 1, 2, 1])).data, [0, 1, 3, 4]);
     assert.deepEqual([...(new UpSampling2D({ size: 3 }).apply(sym([null, 5, null, 2])) as KerasTensor).shape], [null, 15, null, 2]);
-    const v = randTensor([2, 2, 3, 2], 11);
-    gradCheck(() => new UpSampling2D({ size: [2, 3] }).apply(v), [v]);
-    gradCheck(() => new UpSampling2D({ interpolation: 'bilinear' }).apply(v), [v]);
+    const v = rand([2, 2, 3, 2], 11);
+    gradCheck(() => new UpSampling2D({ size: [2, 3] }).apply(v), [v], { maxChecks: Infinity });
+    gradCheck(() => new UpSampling2D({ interpolation: 'bilinear' }).apply(v), [v], { maxChecks: Infinity });
     const cfg = roundTrip(new UpSampling2D({ size: [2, 3], interpolation: 'bilinear' }));
     assert.deepEqual(cfg.size, [2, 3]);
   });

@@ -9,7 +9,7 @@ import { KerasTensor } from '../../src/layers/keras_tensor.js';
 import { BatchNormalization, LayerNormalization } from '../../src/layers/normalization.js';
 import { l2 } from '../../src/regularizers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
+import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
 
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
 
@@ -74,13 +74,13 @@ describe('BatchNormalization', () => {
     assert.deepEqual(bn.nonTrainableWeights.map((w) => w.name), ['bn/moving_mean', 'bn/moving_variance']);
     assert.equal(bn.nonTrainableWeights.reduce((s, w) => s + w.size, 0), 16);
     const noScale = new BatchNormalization({ scale: false, center: false });
-    noScale.apply(randTensor([2, 3], 1));
+    noScale.apply(rand([2, 3], 1));
     assert.equal(noScale.countParams(), 6);
     assert.equal(noScale.trainableWeights.length, 0);
   });
 
   it('normalises over every axis but `axis` (channels_first, axis=1)', () => {
-    const v = randTensor([3, 2, 2, 2], 4, 0, 5);
+    const v = rand([3, 2, 2, 2], 4, 0, 5);
     const bn = new BatchNormalization({ axis: 1 });
     const y = bn.apply(v, { training: true });
     for (let c = 0; c < 2; c++) {
@@ -91,26 +91,26 @@ describe('BatchNormalization', () => {
       assert.ok(Math.abs(mean) < 1e-5, `channel ${c} mean ${mean}`);
       assert.ok(Math.abs(varc - 1) < 1e-2, `channel ${c} var ${varc}`);
     }
-    assert.throws(() => bn.apply(randTensor([3, 4, 2, 2], 1)), ShapeError);
+    assert.throws(() => bn.apply(rand([3, 4, 2, 2], 1)), ShapeError);
   });
 
   it('has exact gradients in training mode w.r.t. input, gamma and beta', () => {
-    const v = randTensor([4, 3, 2], 5, -2, 2);
+    const v = rand([4, 3, 2], 5, -2, 2);
     const bn = new BatchNormalization();
     bn.apply(v);
-    bn.setWeights([randTensor([2], 6, 0.5, 2), randTensor([2], 7), randTensor([2], 8), randTensor([2], 9, 0.5, 2)]);
-    gradCheck(() => bn.apply(v, { training: true }), [v, bn.gamma!, bn.beta!], { eps: 1e-2, tol: 3e-2 });
-    gradCheck(() => bn.apply(v, { training: false }), [v, bn.gamma!, bn.beta!]);
+    bn.setWeights([rand([2], 6, 0.5, 2), rand([2], 7), rand([2], 8), rand([2], 9, 0.5, 2)]);
+    gradCheck(() => bn.apply(v, { training: true }), [v, bn.gamma!, bn.beta!], { eps: 1e-2, tol: 3e-2, maxChecks: Infinity });
+    gradCheck(() => bn.apply(v, { training: false }), [v, bn.gamma!, bn.beta!], { maxChecks: Infinity });
   });
 
   it('keeps the moving-stat updates off the tape', () => {
-    const v = randTensor([4, 3], 10);
+    const v = rand([4, 3], 10);
     v.requiresGrad = true;
     const bn = new BatchNormalization();
     const y = bn.apply(v, { training: true });
     assert.equal(bn.movingMean.gradNode, null);
     assert.equal(bn.movingMean.requiresGrad, false);
-    const [gm, gx] = gradients(y.mul(randTensor([4, 3], 11)).sum(), [bn.movingMean, v]);
+    const [gm, gx] = gradients(y.mul(rand([4, 3], 11)).sum(), [bn.movingMean, v]);
     assert.ok(gm.data.every((d) => d === 0), 'no gradient reaches moving_mean in training mode');
     assert.ok(gx.data.some((d) => d !== 0));
   });
@@ -154,13 +154,13 @@ describe('LayerNormalization', () => {
     assert.deepEqual(ln.weights.map((w) => w.name.split('/')[1]), ['gamma', 'beta']);
   });
   it('supports several axes, has exact gradients, and round-trips its config', () => {
-    const v = randTensor([2, 3, 2, 4], 12, -2, 2);
+    const v = rand([2, 3, 2, 4], 12, -2, 2);
     const ln = new LayerNormalization({ axis: [1, 2, 3] });
     ln.apply(v);
     assert.deepEqual(ln.gamma!.shape, [3, 2, 4]);
-    ln.gamma!.assign(randTensor([3, 2, 4], 13, 0.5, 1.5));
-    ln.beta!.assign(randTensor([3, 2, 4], 14));
-    gradCheck(() => ln.apply(v), [v, ln.gamma!, ln.beta!], { tol: 3e-2 });
+    ln.gamma!.assign(rand([3, 2, 4], 13, 0.5, 1.5));
+    ln.beta!.assign(rand([3, 2, 4], 14));
+    gradCheck(() => ln.apply(v), [v, ln.gamma!, ln.beta!], { tol: 3e-2, maxChecks: Infinity });
     const cfg = JSON.parse(JSON.stringify(ln.getConfig()));
     assert.deepEqual(cfg.axis, [1, 2, 3]);
     assert.deepEqual(deserializeLayer({ class_name: 'LayerNormalization', config: cfg }).getConfig(), ln.getConfig());

@@ -11,12 +11,12 @@ import {
 import { aspectCropBox, resizeImage } from '../../src/data/resize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
-import { assertClose, gradCheck, randTensor } from '../helpers/gradcheck_layers.js';
+import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
 
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
 const sym = (shape: (number | null)[]) => new KerasTensor(shape, null, 0, 'in');
 /** n distinct images of h×w×c with values 0..255. */
-const images = (n: number, h: number, w: number, c = 1, seed = 1) => randTensor([n, h, w, c], seed, 0, 255);
+const images = (n: number, h: number, w: number, c = 1, seed = 1) => rand([n, h, w, c], seed, 0, 255);
 const img = (x: Tensor, b: number) => Array.from(x.data.subarray(b * (x.size / x.shape[0]), (b + 1) * (x.size / x.shape[0])));
 
 function roundTrip(layer: Layer): Record<string, unknown> {
@@ -66,7 +66,7 @@ describe('random augmentation layers: common behaviour', () => {
     }
   });
   it('accept a single HWC image', () => {
-    const x = randTensor([5, 5, 3], 2, 0, 255);
+    const x = rand([5, 5, 3], 2, 0, 255);
     for (const l of randomLayers()) assert.deepEqual(l.apply(x, { training: true }).shape, [5, 5, 3]);
     assert.deepEqual(new Resizing(2, 3).apply(x).shape, [2, 3, 3]);
   });
@@ -100,7 +100,7 @@ describe('random augmentation layers: common behaviour', () => {
     rc.apply(images(200, 2, 2), { training: true });
     assert.ok(rc.lastFactors.every((f) => f >= 0.5 && f <= 1.1) && Math.min(...rc.lastFactors) < 0.55 && Math.max(...rc.lastFactors) > 1.05);
     assert.throws(() => new Resizing(0, 3), ValueError);
-    assert.throws(() => new RandomFlip().apply(randTensor([2, 3], 1), { training: true }), /RandomFlip/);
+    assert.throws(() => new RandomFlip().apply(rand([2, 3], 1), { training: true }), /RandomFlip/);
     assert.throws(() => deserializeLayer({ class_name: 'RandomFlip', config: { name: 'f', mode: 'horizontal', data_format: 'channels_first' } }), /channels_last/);
   });
 });
@@ -236,8 +236,8 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     assertClose(new Rescaling(1 / 255).apply(x).data, [0, 1, 0.2, 0.4]);
     assertClose(new Rescaling(1 / 127.5, { offset: -1 }).apply(x, { training: false }).data, [-1, 1, -0.6, -0.2]);
     assertClose(new Rescaling([1, 2], { offset: [0, 1] }).apply(x).data, [0, 511, 51, 205]);
-    const v = randTensor([2, 3, 3, 2], 3);
-    gradCheck(() => new Rescaling(0.5, { offset: 2 }).apply(v), [v]);
+    const v = rand([2, 3, 3, 2], 3);
+    gradCheck(() => new Rescaling(0.5, { offset: 2 }).apply(v), [v], { maxChecks: Infinity });
     assert.deepEqual([...(new Rescaling(2).apply(sym([null, 4, 4, 3])) as KerasTensor).shape], [null, 4, 4, 3]);
   });
   it('Resizing always applies, infers shapes, crops or pads to the aspect ratio, and is differentiable', () => {
@@ -249,11 +249,11 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     assert.deepEqual([...new Resizing(2, 2, { cropToAspectRatio: true }).apply(y).data], [1, 2, 5, 6]);
     // pad_to_aspect_ratio: 1x2 → pad to 2x2 (one row of fill above? centred: top 0, bottom 1) then keep.
     assert.deepEqual([...new Resizing(2, 2, { padToAspectRatio: true, fillValue: 9 }).apply(t([1, 2], [1, 1, 2, 1])).data], [1, 2, 9, 9]);
-    const v = randTensor([2, 4, 6, 2], 4);
-    gradCheck(() => new Resizing(3, 3, { cropToAspectRatio: true }).apply(v), [v]);
+    const v = rand([2, 4, 6, 2], 4);
+    gradCheck(() => new Resizing(3, 3, { cropToAspectRatio: true }).apply(v), [v], { maxChecks: Infinity });
   });
   it('Resizing agrees with data/resize.ts for every interpolation (bicubic and area included)', () => {
-    const v = randTensor([2, 7, 9, 3], 6, 0, 255);
+    const v = rand([2, 7, 9, 3], 6, 0, 255);
     for (const interpolation of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
       for (const [th, tw, crop] of [[4, 5, false], [10, 12, false], [5, 5, true]] as const) {
         const y = new Resizing(th, tw, { interpolation, cropToAspectRatio: crop }).apply(v);
@@ -271,8 +271,8 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     assert.deepEqual([...new CenterCrop(2, 2).apply(x).data], [6, 7, 11, 12]);
     assert.deepEqual([...new CenterCrop(3, 2).apply(x, { training: true }).data], [1, 2, 6, 7, 11, 12]);
     assert.deepEqual(new CenterCrop(6, 6).apply(x).shape, [1, 6, 6, 1]);
-    const v = randTensor([1, 4, 5, 2], 5);
-    gradCheck(() => new CenterCrop(2, 3).apply(v), [v]);
+    const v = rand([1, 4, 5, 2], 5);
+    gradCheck(() => new CenterCrop(2, 3).apply(v), [v], { maxChecks: Infinity });
   });
   it('RandomCrop crops a random window per image when training and, at inference, resizes the largest centred window of the target aspect', () => {
     const n = 200;

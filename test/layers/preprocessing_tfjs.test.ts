@@ -13,14 +13,14 @@ import { GlobalAveragePooling2D } from '../../src/layers/global_pooling.js';
 import { Cropping2D, UpSampling2D, ZeroPadding2D } from '../../src/layers/reshaping.js';
 import { resize2d } from '../../src/ops/image.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { assertClose, randTensor } from '../helpers/gradcheck_layers.js';
+import { assertClose, rand } from '../helpers/gradcheck.js';
 
 const toTf = (t: Tensor) => tf.tensor(t.data as Float32Array, [...t.shape]);
 const fromTf = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
 describe('against TensorFlow.js', () => {
   it('resize2d matches tf.image.resizeBilinear / resizeNearestNeighbor (halfPixelCenters)', () => {
-    const x = randTensor([2, 7, 9, 3], 1, 0, 255);
+    const x = rand([2, 7, 9, 3], 1, 0, 255);
     for (const [h, w] of [[3, 4], [14, 20], [7, 5], [1, 1], [10, 9]]) {
       assertClose(resize2d(x, h, w, 'bilinear').data, fromTf(tf.image.resizeBilinear(toTf(x) as tf.Tensor4D, [h, w], false, true)), 1e-4, `bilinear ${h}x${w}`);
       assertClose(resize2d(x, h, w, 'nearest').data, fromTf(tf.image.resizeNearestNeighbor(toTf(x) as tf.Tensor4D, [h, w], false, true)), 1e-4, `nearest ${h}x${w}`);
@@ -29,7 +29,7 @@ describe('against TensorFlow.js', () => {
 
   it('geometric augmentations match tf.image.transform with Keras 3\'s matrices', () => {
     const h = 9, w = 11;
-    const x = randTensor([1, h, w, 2], 2, 0, 255);
+    const x = rand([1, h, w, 2], 2, 0, 255);
     const cases: [string, (fm: 'reflect' | 'constant' | 'nearest' | 'wrap', interp: 'bilinear' | 'nearest') => Tensor, number[]][] = [
       ['rotation', (fm, interp) => new RandomRotation([0.07, 0.07], { fillMode: fm, interpolation: interp, fillValue: 3, seed: 1 }).apply(x, { training: true }),
         [...rotationMatrix(0.07 * 2 * Math.PI, h, w)]],
@@ -68,8 +68,8 @@ describe('against TensorFlow.js', () => {
   });
 
   it('BatchNormalization (both modes) and LayerNormalization match tfjs-layers on the same weights', () => {
-    const x = randTensor([6, 3, 3, 4], 3, -2, 3);
-    const weights = [randTensor([4], 4, 0.5, 2), randTensor([4], 5), randTensor([4], 6), randTensor([4], 7, 0.5, 2)];
+    const x = rand([6, 3, 3, 4], 3, -2, 3);
+    const weights = [rand([4], 4, 0.5, 2), rand([4], 5), rand([4], 6), rand([4], 7, 0.5, 2)];
     const ours = new BatchNormalization({ epsilon: 1e-3 });
     ours.apply(x);
     ours.setWeights(weights);
@@ -88,7 +88,7 @@ describe('against TensorFlow.js', () => {
   });
 
   it('merges, global pooling, padding, cropping and upsampling match tfjs-layers', () => {
-    const a = randTensor([2, 4, 5, 3], 8), b = randTensor([2, 4, 5, 3], 9);
+    const a = rand([2, 4, 5, 3], 8), b = rand([2, 4, 5, 3], 9);
     const T = (l: tf.layers.Layer, ...xs: Tensor[]) => fromTf(l.apply(xs.length === 1 ? toTf(xs[0]) : xs.map(toTf)) as tf.Tensor);
     assertClose((new Concatenate({ axis: 2 }).apply([a, b])).data, T(tf.layers.concatenate({ axis: 2 }), a, b), 1e-6, 'concatenate');
     assertClose((new Add().apply([a, b])).data, T(tf.layers.add(), a, b), 1e-6, 'add');
