@@ -5,6 +5,7 @@ import { layers, models, utils, ShapeError, ValueError, Tensor } from '../../src
 import * as ops from '../../src/ops/index.js';
 import { deserializeLayer } from '../../src/layers/base.js';
 import { distinct, gradCheck, rand } from '../helpers/gradcheck.js';
+import { runLayerTest } from '../helpers/layer_test.js';
 import { gradients } from '../../src/autograd/tape.js';
 
 describe('layer names', () => {
@@ -126,7 +127,8 @@ describe('pooling', () => {
   });
 
   it('AveragePooling2D requires poolSize (Keras 3)', () => {
-    assert.throws(() => new layers.AveragePooling2D(undefined as unknown as number), /poolSize is required/);
+    // @ts-expect-error a JavaScript caller may leave poolSize out
+    assert.throws(() => new layers.AveragePooling2D(undefined), /poolSize is required/);
   });
 });
 
@@ -182,17 +184,29 @@ describe('Flatten, Reshape, Activation, ReLU', () => {
 });
 
 describe('configs', () => {
-  it('round-trip through getConfig/fromConfig with Keras keys', () => {
-    const c = new layers.Conv2D(16, [3, 5], { strides: 2, padding: 'same', activation: 'relu', name: 'cx', kernelRegularizer: 'l2' });
-    const cfg = c.getConfig();
+  it('pass the common layer checks (config, shapes, training, .keras) with Keras keys', async () => {
+    const convArgs = { strides: 2, padding: 'same', activation: 'relu', name: 'cx', kernelRegularizer: 'l2' } as const;
+    const { config: cfg } = await runLayerTest(layers.Conv2D, [16, [3, 5], convArgs], [2, 7, 7, 3], {
+      outputShape: [2, 4, 4, 16],
+      trainableWeights: 2,
+    });
     assert.equal(cfg.filters, 16);
     assert.deepEqual(cfg.kernel_size, [3, 5]);
     assert.equal(cfg.use_bias, true);
     assert.deepEqual(cfg.kernel_initializer, { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null });
-    const back = deserializeLayer({ class_name: 'Conv2D', config: cfg }) as InstanceType<typeof layers.Conv2D>;
-    assert.deepEqual(back.getConfig(), cfg);
-    const d = new layers.Dense(7, { activation: 'softmax', useBias: false, name: 'dd' });
-    assert.deepEqual(deserializeLayer({ class_name: 'Dense', config: d.getConfig() }).getConfig(), d.getConfig());
+    await runLayerTest(layers.Dense, [7, { activation: 'softmax', useBias: false, name: 'dd' }], [2, 5], {
+      outputShape: [2, 7],
+      trainableWeights: 1,
+    });
+    await runLayerTest(layers.MaxPooling2D, [2], [2, 4, 4, 3], { outputShape: [2, 2, 2, 3] });
+    await runLayerTest(layers.AveragePooling2D, [2, { padding: 'same', strides: 1 }], [2, 4, 4, 3], {
+      outputShape: [2, 4, 4, 3],
+    });
+    await runLayerTest(layers.Flatten, [], [2, 3, 2], { outputShape: [2, 6] });
+    await runLayerTest(layers.Reshape, [[3, 2]], [2, 6], { outputShape: [2, 3, 2] });
+    await runLayerTest(layers.Activation, ['tanh'], [2, 5], { outputShape: [2, 5] });
+    await runLayerTest(layers.ReLU, [{ maxValue: 0.5 }], [2, 5], { outputShape: [2, 5] });
+    await runLayerTest(layers.Dropout, [0.5], [2, 5], { outputShape: [2, 5] });
     assert.throws(() => deserializeLayer({ class_name: 'Lambda', config: { name: 'lambda_1' } }), /Unknown layer class 'Lambda' \(layer 'lambda_1'\)/);
   });
 });

@@ -1,5 +1,6 @@
-// Issue 4 layers survive the model files: a functional model using every one of them is saved
-// as .keras and .h5, loaded back, and predicts the same values.
+// Normalization, merging, regularization and augmentation layers together in one model survive the
+// model files: a functional model using every one of them is saved as .keras and .h5, loaded back,
+// and predicts the same values (per-layer checks are runLayerTest's, in each layer's test file).
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,10 +28,10 @@ function build(nested: boolean): Model {
   setRandomSeed(11);
   const inp = Input({ shape: [8, 8, 3] });
   let x: KerasTensor = inp;
-  if (nested) x = new Sequential(augmentation()).apply(x) as KerasTensor;
-  else for (const l of augmentation()) x = l.apply(x) as KerasTensor;
-  x = new L.Rescaling(1 / 255, { offset: -0.5 }).apply(x) as KerasTensor;
-  x = new L.ZeroPadding2D({ padding: [[1, 0], [0, 1]] }).apply(x) as KerasTensor;
+  if (nested) x = new Sequential(augmentation()).apply(x);
+  else for (const l of augmentation()) x = l.apply(x);
+  x = new L.Rescaling(1 / 255, { offset: -0.5 }).apply(x);
+  x = new L.ZeroPadding2D({ padding: [[1, 0], [0, 1]] }).apply(x);
   const a = new L.BatchNormalization({ momentum: 0.9 }).apply(new Conv2D(4, 2).apply(x));
   const b = new Conv2D(4, 1).apply(new L.Cropping2D({ cropping: [[1, 0], [0, 1]] }).apply(x));
   const s = new L.Add().apply([a, b]);
@@ -46,7 +47,7 @@ function build(nested: boolean): Model {
   return m;
 }
 
-describe('issue 4 layers in model files', () => {
+describe('a model holding every image layer in model files', () => {
   it('round-trip through .keras and .h5 with identical predictions (after training moved BN stats)', async () => {
     const m = build(false);
     const x = rand([4, 8, 8, 3], 1, 0, 255);

@@ -1,4 +1,4 @@
-// Issue 4 layers inside real models: BatchNormalization through fit/evaluate/predict and summary,
+// Normalization, merging, regularization and augmentation layers inside real models: BatchNormalization through fit/evaluate/predict and summary,
 // a functional model with Concatenate/Add branches, augmentation active only in fit, and configs
 // of whole models rebuilt from JSON.
 import assert from 'node:assert/strict';
@@ -41,7 +41,7 @@ describe('BatchNormalization in a model', () => {
     assert.deepEqual(Array.from(bn.movingMean.data), mm0, 'evaluate/predict leave the moving stats alone');
     await m.fit(x, y, { epochs: 1, batchSize: 16, verbose: 0, shuffle: false });
     // One step with momentum 0.5: moving mean = 0.5·0 + 0.5·(batch mean of the first Dense's output).
-    const h = (m.layers[0].apply(x) as Tensor);
+    const h = (m.layers[0].apply(x));
     assert.ok(bn.movingMean.data.some((v) => v !== 0));
     // Dense weights moved during the step, so compare with a bound rather than exactly.
     for (let c = 0; c < 3; c++) {
@@ -114,7 +114,7 @@ describe('augmentation inside a model', () => {
     const y = new Tensor(new Float32Array(4), [4, 1]);
     // Inference: identical to the model without the augmentation block.
     const dense = m.layers[m.layers.length - 1];
-    const direct = dense.apply(new Flatten().apply(new Rescaling(1 / 255).apply(x))) as Tensor;
+    const direct = dense.apply(new Flatten().apply(new Rescaling(1 / 255).apply(x)));
     const p = m.predict(x);
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(p.data[i] - direct.data[i]) < 1e-5);
     // Training: the loss of fit (lr 0) differs from evaluate's because the inputs were augmented.
@@ -127,19 +127,19 @@ describe('augmentation inside a model', () => {
   it('a Sequential augmentation block called directly augments (DLwP: augmented_images = data_augmentation(images))', () => {
     const augment = new Sequential([new RandomFlip('horizontal', { seed: 5 }), new RandomRotation(0.1, { seed: 6 })]);
     const x = rand([6, 5, 5, 3], 7, 0, 255);
-    const a = augment.apply(x) as Tensor, b = augment.apply(x) as Tensor;
+    const a = augment.apply(x), b = augment.apply(x);
     assert.notDeepEqual([...a.data], [...x.data]);
     assert.notDeepEqual([...a.data], [...b.data], 'a new draw per call');
-    assert.deepEqual([...(augment.apply(x, { training: false }) as Tensor).data], [...x.data]);
+    assert.deepEqual([...(augment.apply(x, { training: false })).data], [...x.data]);
   });
 });
 
-describe("the issue's example at a small scale", () => {
+describe("the chapter's small-data convnet at a small scale", () => {
   it('augmentation + Rescaling + convnet + Dropout, rmsprop, EarlyStopping(restoreBestWeights) with validation data', async () => {
     setRandomSeed(1337);
     const augment = new Sequential([new RandomFlip('horizontal'), new RandomRotation(0.1), new RandomZoom(0.2)]);
     const inputs = Input({ shape: [16, 16, 3] });
-    let x = augment.apply(inputs) as ReturnType<typeof Input>;
+    let x = augment.apply(inputs);
     x = new Rescaling(1 / 255).apply(x);
     x = new Conv2D(8, 3, { activation: 'relu' }).apply(x);
     x = new MaxPooling2D(2).apply(x);
@@ -164,7 +164,7 @@ describe("the issue's example at a small scale", () => {
     const history = await model.fit(xt, yt, { epochs: 6, batchSize: 16, validationData: [xv, yv], verbose: 0, callbacks: [es] });
     assert.deepEqual(Object.keys(history.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
     const best = Math.min(...history.history.val_loss);
-    const ev = await model.evaluate(xv, yv, { verbose: 0, returnDict: true }) as Record<string, number>;
+    const ev = await model.evaluate(xv, yv, { verbose: 0, returnDict: true });
     assert.ok(Math.abs(ev.loss - best) < 1e-4, `restored weights give the best val_loss ${best}, evaluate gives ${ev.loss}`);
   });
 });

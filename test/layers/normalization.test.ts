@@ -1,4 +1,4 @@
-// Issue 4: BatchNormalization against hand-computed values in both modes, moving statistics,
+// BatchNormalization and LayerNormalization: BatchNormalization against hand-computed values in both modes, moving statistics,
 // frozen layers, gradients, parameter counts and configs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -10,6 +10,7 @@ import { BatchNormalization, LayerNormalization } from '../../src/layers/normali
 import { l2 } from '../../src/regularizers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
+import { runLayerTest } from '../helpers/layer_test.js';
 
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
 
@@ -67,7 +68,7 @@ describe('BatchNormalization', () => {
 
   it('counts 4C parameters of which 2C are non-trainable, in Keras order', () => {
     const bn = new BatchNormalization({ name: 'bn' });
-    const out = bn.apply(new KerasTensor([null, 5, 5, 8], null, 0, 'in')) as KerasTensor;
+    const out = bn.apply(new KerasTensor([null, 5, 5, 8], null, 0, 'in'));
     assert.deepEqual([...out.shape], [null, 5, 5, 8]);
     assert.equal(bn.countParams(), 32);
     assert.deepEqual(bn.trainableWeights.map((w) => w.name), ['bn/gamma', 'bn/beta']);
@@ -123,9 +124,13 @@ describe('BatchNormalization', () => {
     assertClose(losses.sort((a, b) => a - b), [0.07, 0.5], 1e-6);
   });
 
-  it('round-trips its Keras 3 config (and reads a Keras 2 list axis)', () => {
-    const bn = new BatchNormalization({ name: 'bn7', momentum: 0.9, epsilon: 1e-5, center: false, gammaRegularizer: l2(0.01) });
-    const cfg = JSON.parse(JSON.stringify(bn.getConfig()));
+  it('passes the common layer checks with its Keras 3 config (and reads a Keras 2 list axis)', async () => {
+    const bnArgs = { name: 'bn7', momentum: 0.9, epsilon: 1e-5, center: false, gammaRegularizer: l2(0.01) };
+    const { config: cfg } = await runLayerTest(BatchNormalization, [bnArgs], [4, 3, 3, 2], {
+      outputShape: [4, 3, 3, 2],
+      trainableWeights: 1,
+      nonTrainableWeights: 2,
+    });
     assert.equal(cfg.momentum, 0.9);
     assert.equal(cfg.axis, -1);
     assert.equal(cfg.center, false);
@@ -134,8 +139,6 @@ describe('BatchNormalization', () => {
     for (const k of ['moving_mean_initializer', 'moving_variance_initializer', 'beta_initializer', 'beta_regularizer', 'beta_constraint', 'gamma_constraint', 'synchronized']) {
       assert.ok(k in cfg, k);
     }
-    const again = deserializeLayer({ class_name: 'BatchNormalization', config: cfg });
-    assert.deepEqual(again.getConfig(), bn.getConfig());
     const k2 = deserializeLayer({ class_name: 'BatchNormalization', config: { name: 'old', axis: [3], momentum: 0.99, epsilon: 0.001 } }) as BatchNormalization;
     assert.equal(k2.axis, 3);
   });
@@ -153,7 +156,7 @@ describe('LayerNormalization', () => {
     assert.equal(ln.countParams(), 6);
     assert.deepEqual(ln.weights.map((w) => w.name.split('/')[1]), ['gamma', 'beta']);
   });
-  it('supports several axes, has exact gradients, and round-trips its config', () => {
+  it('supports several axes, has exact gradients, and passes the common layer checks', async () => {
     const v = rand([2, 3, 2, 4], 12, -2, 2);
     const ln = new LayerNormalization({ axis: [1, 2, 3] });
     ln.apply(v);
@@ -161,9 +164,11 @@ describe('LayerNormalization', () => {
     ln.gamma!.assign(rand([3, 2, 4], 13, 0.5, 1.5));
     ln.beta!.assign(rand([3, 2, 4], 14));
     gradCheck(() => ln.apply(v), [v, ln.gamma!, ln.beta!], { tol: 3e-2, maxChecks: Infinity });
-    const cfg = JSON.parse(JSON.stringify(ln.getConfig()));
+    const { config: cfg } = await runLayerTest(LayerNormalization, [{ axis: [1, 2, 3] }], [2, 3, 2, 4], {
+      outputShape: [2, 3, 2, 4],
+      trainableWeights: 2,
+    });
     assert.deepEqual(cfg.axis, [1, 2, 3]);
-    assert.deepEqual(deserializeLayer({ class_name: 'LayerNormalization', config: cfg }).getConfig(), ln.getConfig());
     assert.throws(() => new LayerNormalization({ axis: 0 }).apply(v), /batch axis/);
   });
 });

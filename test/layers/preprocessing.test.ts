@@ -1,4 +1,4 @@
-// Issue 4: preprocessing and augmentation layers — identity at inference, per-image randomness,
+// Preprocessing and augmentation layers — identity at inference, per-image randomness,
 // distributions of the random parameters, fill modes on a known image, seeds, gradients, configs.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
@@ -12,19 +12,13 @@ import { aspectCropBox, resizeImage } from '../../src/data/resize.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
+import { runLayerTest } from '../helpers/layer_test.js';
 
 const t = (values: number[], shape: number[]) => new Tensor(Float32Array.from(values), shape);
 const sym = (shape: (number | null)[]) => new KerasTensor(shape, null, 0, 'in');
 /** n distinct images of h×w×c with values 0..255. */
 const images = (n: number, h: number, w: number, c = 1, seed = 1) => rand([n, h, w, c], seed, 0, 255);
 const img = (x: Tensor, b: number) => Array.from(x.data.subarray(b * (x.size / x.shape[0]), (b + 1) * (x.size / x.shape[0])));
-
-function roundTrip(layer: Layer): Record<string, unknown> {
-  const cfg = JSON.parse(JSON.stringify(layer.getConfig()));
-  const again = deserializeLayer({ class_name: layer.className, config: cfg });
-  assert.deepEqual(again.getConfig(), layer.getConfig(), layer.className);
-  return cfg;
-}
 
 function randomLayers(): Layer[] {
   return [new RandomFlip(), new RandomRotation(0.2), new RandomZoom(0.3), new RandomTranslation(0.2, 0.2), new RandomContrast(0.5), new RandomBrightness(0.3)];
@@ -70,11 +64,23 @@ describe('random augmentation layers: common behaviour', () => {
     for (const l of randomLayers()) assert.deepEqual(l.apply(x, { training: true }).shape, [5, 5, 3]);
     assert.deepEqual(new Resizing(2, 3).apply(x).shape, [2, 3, 3]);
   });
-  it('round-trip Keras 3 configs', () => {
-    const cfgs = [new RandomFlip('horizontal', { seed: 3 }), new RandomRotation([-0.1, 0.2], { fillMode: 'constant', fillValue: 7, interpolation: 'nearest' }),
-      new RandomZoom(0.2, [-0.1, 0.3]), new RandomTranslation(0.1, [0, 0.2], { fillMode: 'wrap' }), new RandomContrast(0.3, { valueRange: [0, 1] }),
-      new RandomBrightness([-0.2, 0.1]), new RandomCrop(4, 5, { seed: 1 }), new CenterCrop(3, 2), new Resizing(7, 8, { interpolation: 'nearest', cropToAspectRatio: true }),
-      new Rescaling(1 / 255, { offset: -1 })].map(roundTrip);
+  it('pass the common layer checks (config, shapes, training, .keras) with Keras 3 configs', async () => {
+    const img = [2, 6, 6, 3];
+    const runs = [
+      await runLayerTest(RandomFlip, ['horizontal', { seed: 3 }], img, { outputShape: img }),
+      await runLayerTest(RandomRotation, [[-0.1, 0.2], { fillMode: 'constant', fillValue: 7, interpolation: 'nearest' }], img),
+      await runLayerTest(RandomZoom, [0.2, [-0.1, 0.3]], img, { outputShape: img }),
+      await runLayerTest(RandomTranslation, [0.1, [0, 0.2], { fillMode: 'wrap' }], img, { outputShape: img }),
+      await runLayerTest(RandomContrast, [0.3, { valueRange: [0, 1] }], img, { outputShape: img }),
+      await runLayerTest(RandomBrightness, [[-0.2, 0.1]], img, { outputShape: img }),
+      await runLayerTest(RandomCrop, [4, 5, { seed: 1 }], img, { outputShape: [2, 4, 5, 3] }),
+      await runLayerTest(CenterCrop, [3, 2], img, { outputShape: [2, 3, 2, 3] }),
+      await runLayerTest(Resizing, [7, 8, { interpolation: 'nearest', cropToAspectRatio: true }], img, {
+        outputShape: [2, 7, 8, 3],
+      }),
+      await runLayerTest(Rescaling, [1 / 255, { offset: -1 }], img, { outputShape: img }),
+    ];
+    const cfgs = runs.map((r) => r.config);
     assert.equal(cfgs[0].mode, 'horizontal');
     assert.equal(cfgs[0].seed, 3);
     assert.deepEqual(cfgs[1].factor, [-0.1, 0.2]);
@@ -82,7 +88,7 @@ describe('random augmentation layers: common behaviour', () => {
     assert.equal(cfgs[1].fill_value, 7);
     assert.equal(cfgs[2].height_factor, 0.2);
     assert.deepEqual(cfgs[2].width_factor, [-0.1, 0.3]);
-    assert.equal(roundTrip(new RandomZoom(0.1)).width_factor, null);
+    assert.equal((await runLayerTest(RandomZoom, [0.1], img)).config.width_factor, null);
     assert.deepEqual(cfgs[4].value_range, [0, 1]);
     assert.equal(cfgs[8].crop_to_aspect_ratio, true);
     assert.equal(cfgs[9].scale, 1 / 255);
@@ -238,10 +244,10 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     assertClose(new Rescaling([1, 2], { offset: [0, 1] }).apply(x).data, [0, 511, 51, 205]);
     const v = rand([2, 3, 3, 2], 3);
     gradCheck(() => new Rescaling(0.5, { offset: 2 }).apply(v), [v], { maxChecks: Infinity });
-    assert.deepEqual([...(new Rescaling(2).apply(sym([null, 4, 4, 3])) as KerasTensor).shape], [null, 4, 4, 3]);
+    assert.deepEqual([...(new Rescaling(2).apply(sym([null, 4, 4, 3]))).shape], [null, 4, 4, 3]);
   });
   it('Resizing always applies, infers shapes, crops or pads to the aspect ratio, and is differentiable', () => {
-    assert.deepEqual([...(new Resizing(5, 6).apply(sym([null, 10, 12, 3])) as KerasTensor).shape], [null, 5, 6, 3]);
+    assert.deepEqual([...(new Resizing(5, 6).apply(sym([null, 10, 12, 3]))).shape], [null, 5, 6, 3]);
     const x = t([0, 2, 4, 6], [1, 1, 4, 1]);
     assertClose(new Resizing(1, 2).apply(x).data, [1, 5]);
     // 2x4 image to 2x2 with crop_to_aspect_ratio: the centred 2x2 window (columns 1..2).
@@ -292,6 +298,6 @@ describe('Rescaling, Resizing, CenterCrop, RandomCrop', () => {
     // 5x5 to the aspect 2:3: rows 1..3, all 5 columns, then resized to 2x3 (Keras 3's documented inference path).
     assertClose(inf.data, resizeImage(x.data.subarray(5, 20), 3, 5, 1, 2, 3, 'bilinear'), 1e-5);
     assert.deepEqual(inf.shape, [1, 2, 3, 1]);
-    assert.deepEqual([...(new RandomCrop(2, 3).apply(sym([null, 5, 5, 1])) as KerasTensor).shape], [null, 2, 3, 1]);
+    assert.deepEqual([...(new RandomCrop(2, 3).apply(sym([null, 5, 5, 1]))).shape], [null, 2, 3, 1]);
   });
 });

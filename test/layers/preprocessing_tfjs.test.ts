@@ -15,7 +15,7 @@ import { resize2d } from '../../src/ops/image.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { assertClose, rand } from '../helpers/gradcheck.js';
 
-const toTf = (t: Tensor) => tf.tensor(t.data as Float32Array, [...t.shape]);
+const toTf = (t: Tensor) => tf.tensor(t.data, [...t.shape]);
 const fromTf = (t: tf.Tensor) => t.dataSync() as Float32Array;
 
 describe('against TensorFlow.js', () => {
