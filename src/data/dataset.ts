@@ -54,14 +54,19 @@ function isRecord(e: unknown): e is Record<string, Element> {
 
 /** Stacks same-shaped elements along a new first axis (element-wise through arrays and records). */
 export function stackElements<T>(items: readonly T[]): T {
+  // The structure is found at run time; stacking keeps it, so the result has the elements' type.
+  return stack(items) as T;
+}
+
+function stack(items: readonly unknown[]): unknown {
   if (items.length === 0) throw new ValueError('batch: cannot stack zero elements');
-  const first = items[0] as unknown;
+  const first = items[0];
   if (first instanceof Tensor) {
     const shape = first.shape;
     const per = first.size;
     const out = arrayFor(first.dtype, per * items.length);
     for (let i = 0; i < items.length; i++) {
-      const t = items[i] as unknown as Tensor;
+      const t = items[i];
       if (!(t instanceof Tensor) || t.size !== per || t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
         const got = t instanceof Tensor ? `[${t.shape.join(', ')}]` : typeof t;
         throw new ShapeError(`batch: element ${i} has shape ${got}, expected [${shape.join(', ')}] like element 0; map them to one shape first (e.g. resize) or use batch size 1`);
@@ -69,29 +74,30 @@ export function stackElements<T>(items: readonly T[]): T {
       if (t.dtype !== first.dtype) throw new ValueError(`batch: element ${i} has dtype ${t.dtype}, expected ${first.dtype}`);
       out.set(t.data, i * per);
     }
-    return new Tensor(out, [items.length, ...shape]) as unknown as T;
+    return new Tensor(out, [items.length, ...shape]);
   }
   if (typeof first === 'number') {
-    const allInt = (items as unknown as number[]).every((v) => Number.isInteger(v));
+    const allInt = items.every((v) => Number.isInteger(v));
     const out = allInt ? new Int32Array(items.length) : new Float32Array(items.length);
-    for (let i = 0; i < items.length; i++) out[i] = items[i] as unknown as number;
-    return new Tensor(out, [items.length]) as unknown as T;
+    for (let i = 0; i < items.length; i++) out[i] = Number(items[i]);
+    return new Tensor(out, [items.length]);
   }
   if (Array.isArray(first)) {
     const n = first.length;
     const out: unknown[] = [];
     for (let k = 0; k < n; k++) {
-      out.push(stackElements(items.map((it, i) => {
+      out.push(stack(items.map((it, i) => {
         if (!Array.isArray(it) || it.length !== n) throw new ShapeError(`batch: element ${i} has a different structure than element 0`);
-        return it[k];
+        const parts: readonly unknown[] = it;
+        return parts[k];
       })));
     }
-    return out as unknown as T;
+    return out;
   }
   if (isRecord(first)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(first)) out[key] = stackElements(items.map((it) => (it as Record<string, unknown>)[key]));
-    return out as T;
+    for (const key of Object.keys(first)) out[key] = stack(items.map((it) => (it as Record<string, unknown>)[key]));
+    return out;
   }
   throw new ValueError(`batch: cannot stack elements of type ${typeof first}`);
 }
@@ -132,7 +138,7 @@ function sliceComponent(x: unknown, where: string): { n: number; get: (i: number
     return { n, get: (i) => new Tensor(x.data.subarray(i * per, (i + 1) * per), rest) };
   }
   if (Array.isArray(x) && x.every((v) => typeof v === 'number')) {
-    return { n: x.length, get: (i) => x[i] as number };
+    return { n: x.length, get: (i) => x[i] };
   }
   if (Array.isArray(x)) {
     const parts = x.map((p, k) => sliceComponent(p, `${where}[${k}]`));
@@ -227,7 +233,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Pairs (tuples) of elements from several datasets; stops with the shortest. */
   static zip<A extends unknown[]>(datasets: { [K in keyof A]: Dataset<A[K]> }): Dataset<A> {
-    const ds = datasets as unknown as Dataset<unknown>[];
+    const ds: readonly Dataset<unknown>[] = datasets;
     const cards = ds.map((d) => d.cardinality());
     let card: number;
     if (cards.some((c) => c === 0)) card = 0;
@@ -240,10 +246,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         while (true) {
           const rs = await Promise.all(its.map((it) => it.next()));
           if (rs.some((r) => r.done)) return;
-          yield rs.map((r) => r.value) as A;
+          yield rs.map((r): unknown => r.value) as A;
         }
       } finally {
-        await Promise.all(its.map((it) => it.return?.()));
+        await Promise.all(its.map(async (it) => { await it.return?.(); }));
       }
     }, card);
   }

@@ -59,7 +59,10 @@ export interface InputFactory {
   new (args: InputArgs): KerasTensor;
 }
 
-/** `Input({shape})` or `new Input({shape})`: the symbolic entry of a functional model. */
+/**
+ * `Input({shape})` or `new Input({shape})`: the symbolic entry of a functional model. A function
+ * declaration cannot be typed as constructible, hence the one cast through unknown.
+ */
 export const Input = function Input(args: InputArgs): KerasTensor {
   return new InputLayer(args).output as KerasTensor;
 } as unknown as InputFactory;

@@ -1,7 +1,7 @@
 // Global pooling over the spatial axes: GlobalAveragePooling2D/GlobalMaxPooling2D for images and
 // the 1D forms for sequences (channels_last by default; keepdims keeps the pooled axes with size 1).
 // Windowed pooling is in pooling.ts.
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
 import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';

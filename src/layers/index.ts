@@ -1,11 +1,11 @@
 // All layers, by Keras name.
 export { Layer, registerLayer, deserializeLayer, getLayerClass, type LayerArgs, type CallArgs } from './base.js';
 export { KerasTensor } from './keras_tensor.js';
-// core (lead)
+// Core, convolution and pooling.
 export { Input, InputLayer, Dense, Activation, ReLU, Dropout, Flatten, Reshape } from './core.js';
 export { Conv2D } from './convolutional.js';
 export { MaxPooling2D, AveragePooling2D } from './pooling.js';
-// -- section: issue 4 layers (helper) --
+// Merging, global pooling, reshaping, normalization, regularization, preprocessing and augmentation.
 export {
   Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum,
   concatenate, add, subtract, multiply, average, maximum, minimum,
@@ -17,4 +17,3 @@ export { SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, Ga
 export {
   Rescaling, Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness,
 } from './preprocessing.js';
-// -- end section --

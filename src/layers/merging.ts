@@ -4,8 +4,10 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { KerasTensor } from './keras_tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { KerasTensor, isKerasTensor } from './keras_tensor.js';
+import {
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, type SymbolicInput, baseArgsFromConfig, registerLayer,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
@@ -21,13 +23,15 @@ abstract class Merge extends Layer {
   override apply(inputs: KerasTensor[], args?: CallArgs): KerasTensor;
   override apply(inputs: Tensor, args?: CallArgs): Tensor;
   override apply(inputs: Tensor[], args?: CallArgs): Tensor;
-  override apply(inputs: any, args: CallArgs = {}): any {
-    return super.apply(inputs, args);
+  override apply(inputs: SymbolicInput | LayerInput, args: CallArgs = {}): SymbolicInput | LayerInput {
+    // The base class checks the inputs again (a single input or a mix of kinds is refused there).
+    if (!Array.isArray(inputs)) return isKerasTensor(inputs) ? super.apply(inputs, args) : super.apply(inputs, args);
+    return inputs.every(isKerasTensor) ? super.apply(inputs, args) : super.apply(inputs, args);
   }
 
   protected shapesOf(shape: Shape | Shape[]): Shape[] {
     if (!isShapeList(shape)) {
-      throw new ValueError(`${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single input of shape ${fmtShape(shape as Shape)}`);
+      throw new ValueError(`${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single input of shape ${fmtShape(shape)}`);
     }
     if (shape.length < this.minInputs) {
       throw new ValueError(`${this.className} '${this.name}': expected at least ${this.minInputs} inputs, got ${shape.length}`);
@@ -198,7 +202,7 @@ export const multiply = shortcut((a) => new Multiply(a));
 export const average = shortcut((a) => new Average(a));
 export const maximum = shortcut((a) => new Maximum(a));
 export const minimum = shortcut((a) => new Minimum(a));
-export const concatenate = shortcut((a: ConcatenateArgs) => new Concatenate(a)) as {
+export const concatenate: {
   (inputs: KerasTensor[], args?: ConcatenateArgs): KerasTensor;
   (inputs: Tensor[], args?: ConcatenateArgs): Tensor;
-};
+} = shortcut((a: ConcatenateArgs) => new Concatenate(a));

@@ -65,7 +65,7 @@ export class ZeroPadding2D extends Spatial2D {
     this.checkInputShape(s);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.padding;
-    if (s[a] !== null) s[a] = (s[a] as number) + t + b;
+    if (s[a] !== null) s[a] = (s[a]) + t + b;
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) + l + r;
     return s;
   }
@@ -102,7 +102,7 @@ export class Cropping2D extends Spatial2D {
     const s = singleShape(this, shape);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.cropping;
-    if ((s[a] !== null && (s[a] as number) - t - b <= 0) || (s[a + 1] !== null && (s[a + 1] as number) - l - r <= 0)) {
+    if ((s[a] !== null && (s[a]) - t - b <= 0) || (s[a + 1] !== null && (s[a + 1] as number) - l - r <= 0)) {
       throw new ShapeError(`Cropping2D '${this.name}': cropping ${JSON.stringify(this.cropping)} leaves nothing of input shape ${fmtShape(s)}`);
     }
   }
@@ -112,7 +112,7 @@ export class Cropping2D extends Spatial2D {
     this.checkInputShape(s);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.cropping;
-    if (s[a] !== null) s[a] = (s[a] as number) - t - b;
+    if (s[a] !== null) s[a] = (s[a]) - t - b;
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) - l - r;
     return s;
   }
@@ -154,7 +154,7 @@ export class UpSampling2D extends Spatial2D {
     const s = [...singleShape(this, shape)];
     this.checkInputShape(s);
     const a = this.hAxis;
-    if (s[a] !== null) s[a] = (s[a] as number) * this.size[0];
+    if (s[a] !== null) s[a] = (s[a]) * this.size[0];
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) * this.size[1];
     return s;
   }

@@ -94,8 +94,11 @@ export class ImageDataGenerator {
     this.rotationRange = nonNeg(opts.rotationRange ?? 0, 'rotationRange');
     const shift = (v: number | readonly number[], name: string) => {
       if (Array.isArray(v)) {
-        if (v.length === 0 || !v.every((e) => typeof e === 'number' && Number.isFinite(e))) throw new ValueError(`ImageDataGenerator: ${name} array must hold numbers, got ${JSON.stringify(v)}`);
-        return [...v];
+        const values: readonly unknown[] = v;
+        if (values.length === 0 || !values.every((e): e is number => typeof e === 'number' && Number.isFinite(e))) {
+          throw new ValueError(`ImageDataGenerator: ${name} array must hold numbers, got ${JSON.stringify(v)}`);
+        }
+        return [...values];
       }
       return nonNeg(v, name);
     };

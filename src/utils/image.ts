@@ -47,11 +47,15 @@ export interface LoadImgOptions {
   keepAspectRatio?: boolean;
 }
 
+const isPositiveInt = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d > 0;
+
 function checkSize(size: unknown, where: string): [number, number] {
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+  const dims: readonly unknown[] = Array.isArray(size) ? size : [];
+  const [h, w] = dims;
+  if (dims.length !== 2 || !isPositiveInt(h) || !isPositiveInt(w)) {
     throw new ValueError(`${where}: expected [height, width] of positive integers, got ${JSON.stringify(size)}`);
   }
-  return [size[0], size[1]];
+  return [h, w];
 }
 
 /** Loads an image file (JPEG, PNG, BMP, GIF, WebP) as an Img. */

@@ -1,4 +1,4 @@
-// utils namespace: to_categorical, seeding, session reset, and (issue 4) image utilities.
+// utils namespace: to_categorical, seeding, session reset, and image utilities.
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 
@@ -10,7 +10,7 @@ export { imageDatasetFromDirectory } from '../data/image_dataset.js';
 
 /** One-hot encodes integer labels (Keras to_categorical): float32 [..., numClasses]. */
 export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: number): Tensor {
-  const t = labels instanceof Tensor ? labels : new Tensor(Float32Array.from(labels as ArrayLike<number>), [labels.length]);
+  const t = labels instanceof Tensor ? labels : new Tensor(Float32Array.from(labels), [labels.length]);
   let shape = [...t.shape];
   if (shape.length > 1 && shape[shape.length - 1] === 1) shape = shape.slice(0, -1);
   let max = -1;

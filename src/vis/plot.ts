@@ -5,6 +5,8 @@
 import path from 'node:path';
 import { ValueError } from '../errors.js';
 import { loadSharp } from '../data/codec.js';
+import type { Spec as VegaSpec } from 'vega';
+import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../utils/image.js';
 
 /** A Keras History (history.history + history.epoch) or just its history record. */
@@ -53,7 +55,7 @@ function prettyName(metric: string): string {
 
 interface Row { epoch: number; value: number; series: string }
 
-function panelSpec(metric: string, rec: Record<string, number[]>, epochs: number[] | null, width: number, height: number, title: string): Record<string, unknown> {
+function panelSpec(metric: string, rec: Record<string, number[]>, epochs: number[] | null, width: number, height: number, title: string): TopLevelSpec {
   const name = prettyName(metric);
   const trainLabel = `Training ${name}`;
   const valLabel = `Validation ${name}`;
@@ -69,11 +71,11 @@ function panelSpec(metric: string, rec: Record<string, number[]>, epochs: number
   if (val.length) { domain.push(valLabel); range.push(VAL_COLOR); }
   const nEpochs = Math.max(train.length, val.length, 1);
   const orient = bestLegendCorner(rows, epochOf(0), Math.max(epochOf(0) + 1, epochOf(nEpochs - 1)));
-  const color = { field: 'series', type: 'nominal', scale: { domain, range },
+  const color = { field: 'series', type: 'nominal' as const, scale: { domain, range },
     legend: { title: null, orient, fillColor: 'white', strokeColor: '#cccccc', padding: 6, labelFontSize: 12, symbolSize: 90, labelLimit: 0, offset: 10 } };
-  const xAxis = { field: 'epoch', type: 'quantitative', title: 'Epochs', scale: { domain: [epochOf(0), Math.max(epochOf(0) + 1, epochOf(nEpochs - 1))], nice: false, padding: 10 },
+  const xAxis = { field: 'epoch', type: 'quantitative' as const, title: 'Epochs', scale: { domain: [epochOf(0), Math.max(epochOf(0) + 1, epochOf(nEpochs - 1))], nice: false, padding: 10 },
     axis: { tickMinStep: 1, format: 'd', labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#eeeeee' } };
-  const yAxis = { field: 'value', type: 'quantitative', title: name.charAt(0).toUpperCase() + name.slice(1), scale: { zero: false, nice: true },
+  const yAxis = { field: 'value', type: 'quantitative' as const, title: name.charAt(0).toUpperCase() + name.slice(1), scale: { zero: false, nice: true },
     
     axis: { labelFontSize: 11, titleFontSize: 12, grid: true, gridColor: '#eeeeee' } };
   return {
@@ -118,7 +120,7 @@ function bestLegendCorner(rows: Row[], x0: number, x1: number): string {
 }
 
 /** Legend symbols: a dot for training series, a short line for validation series. */
-function styleLegend(vegaSpec: Record<string, unknown>): void {
+function styleLegend(vegaSpec: VegaSpec): void {
   const legends = (vegaSpec.legends ?? []) as Record<string, unknown>[];
   for (const lg of legends) {
     const enc = (lg.encode ??= {}) as Record<string, Record<string, Record<string, unknown>>>;
@@ -134,19 +136,16 @@ function styleLegend(vegaSpec: Record<string, unknown>): void {
   }
 }
 
-async function renderSvg(spec: Record<string, unknown>): Promise<{ svg: string; width: number; height: number }> {
-  const vl = (await import('vega-lite')) as unknown as { compile: (s: unknown) => { spec: unknown } };
-  const vega = (await import('vega')) as unknown as {
-    View: new (rt: unknown, o: { renderer: string }) => { toSVG: () => Promise<string>; finalize: () => void; runAsync: () => Promise<unknown> };
-    parse: (s: unknown) => unknown;
-  };
-  const compiled = vl.compile(spec).spec as Record<string, unknown>;
+async function renderSvg(spec: TopLevelSpec, width: number, height: number): Promise<{ svg: string; width: number; height: number }> {
+  const vl = await import('vega-lite');
+  const vega = await import('vega');
+  const compiled = vl.compile(spec).spec;
   styleLegend(compiled);
   const view = new vega.View(vega.parse(compiled), { renderer: 'none' });
   const svg = await view.toSVG();
   view.finalize();
   const m = /<svg[^>]*\swidth="([\d.]+)"[^>]*\sheight="([\d.]+)"/.exec(svg);
-  return { svg, width: m ? Number(m[1]) : Number(spec.width), height: m ? Number(m[2]) : Number(spec.height) };
+  return { svg, width: m ? Number(m[1]) : width, height: m ? Number(m[2]) : height };
 }
 
 /**
@@ -180,7 +179,7 @@ export async function plotHistory(history: HistoryLike, file: string, opts: Plot
   const panels = [];
   for (const m of metrics) {
     const title = opts.titles?.[m] ?? (rec[`val_${m}`]?.length ? `Training and validation ${prettyName(m)}` : `Training ${prettyName(m)}`);
-    panels.push(await renderSvg(panelSpec(m, rec, epochs, width, height, title)));
+    panels.push(await renderSvg(panelSpec(m, rec, epochs, width, height, title), width, height));
   }
   const totalW = vertical ? Math.max(...panels.map((p) => p.width)) : panels.reduce((s, p) => s + p.width, 0);
   const totalH = vertical ? panels.reduce((s, p) => s + p.height, 0) : Math.max(...panels.map((p) => p.height));

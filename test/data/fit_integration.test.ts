@@ -25,9 +25,9 @@ async function folder(): Promise<string> {
 function tinyModel(rescale: boolean) {
   const inputs = layers.Input({ shape: [8, 8, 3] });
   let x = inputs;
-  if (rescale) x = new layers.Rescaling(1 / 255).apply(x) as typeof x;
-  x = new layers.Conv2D(2, 3, { activation: 'relu' }).apply(x) as typeof x;
-  x = new layers.Flatten().apply(x) as typeof x;
+  if (rescale) x = new layers.Rescaling(1 / 255).apply(x);
+  x = new layers.Conv2D(2, 3, { activation: 'relu' }).apply(x);
+  x = new layers.Flatten().apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
@@ -45,7 +45,7 @@ test('fit / evaluate / predict on imageDatasetFromDirectory datasets', async () 
   const res = await model.evaluate(val, { verbose: 0 }) as number[];
   assert.equal(res.length, 2);
   const images = await imageDatasetFromDirectory(dir, { imageSize: [8, 8], labelMode: null, batchSize: 5, shuffle: false, verbose: false });
-  const pred = await model.predict(images, { verbose: 0 }) as Tensor;
+  const pred = await model.predict(images, { verbose: 0 });
   assert.deepEqual(pred.shape, [16, 1]);
   // a Dataset from tensors works the same way
   const ds = Dataset.fromTensorSlices<[Tensor, Tensor]>([new Tensor(new Float32Array(6 * 8 * 8 * 3).fill(100), [6, 8, 8, 3]), new Tensor(new Float32Array(6).fill(1), [6, 1])]).batch(3);
