@@ -37,6 +37,7 @@ function isActivationName(id: unknown): id is ActivationName {
 }
 
 export function getActivation(name: string): ActivationFn {
-  if (!isActivationName(name)) throw new ValueError(`activation: unknown activation '${name}'; expected one of ${supported.join(', ')}`);
+  if (!isActivationName(name))
+    throw new ValueError(`activation: unknown activation '${name}'; expected one of ${supported.join(', ')}`);
   return fns[name];
 }

@@ -7,13 +7,45 @@ export { Conv2D } from './convolutional.js';
 export { MaxPooling2D, AveragePooling2D } from './pooling.js';
 // Merging, global pooling, reshaping, normalization, regularization, preprocessing and augmentation.
 export {
-  Concatenate, Add, Subtract, Multiply, Average, Maximum, Minimum,
-  concatenate, add, subtract, multiply, average, maximum, minimum,
+  Concatenate,
+  Add,
+  Subtract,
+  Multiply,
+  Average,
+  Maximum,
+  Minimum,
+  concatenate,
+  add,
+  subtract,
+  multiply,
+  average,
+  maximum,
+  minimum,
 } from './merging.js';
-export { GlobalAveragePooling2D, GlobalMaxPooling2D, GlobalAveragePooling1D, GlobalMaxPooling1D } from './global_pooling.js';
+export {
+  GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+} from './global_pooling.js';
 export { ZeroPadding2D, Cropping2D, UpSampling2D } from './reshaping.js';
 export { BatchNormalization, LayerNormalization } from './normalization.js';
-export { SpatialDropout1D, SpatialDropout2D, SpatialDropout3D, GaussianNoise, GaussianDropout } from './regularization.js';
 export {
-  Rescaling, Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness,
+  SpatialDropout1D,
+  SpatialDropout2D,
+  SpatialDropout3D,
+  GaussianNoise,
+  GaussianDropout,
+} from './regularization.js';
+export {
+  Rescaling,
+  Resizing,
+  CenterCrop,
+  RandomCrop,
+  RandomFlip,
+  RandomRotation,
+  RandomZoom,
+  RandomTranslation,
+  RandomContrast,
+  RandomBrightness,
 } from './preprocessing.js';

@@ -21,7 +21,9 @@ export class Img implements RawImage {
     readonly channels: number,
   ) {
     if (data.length !== height * width * channels) {
-      throw new ShapeError(`Img: ${height}x${width}x${channels} needs ${height * width * channels} bytes, got ${data.length}`);
+      throw new ShapeError(
+        `Img: ${height}x${width}x${channels} needs ${height * width * channels} bytes, got ${data.length}`,
+      );
     }
   }
 
@@ -93,11 +95,15 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
   }
   const src = x.data;
   const out = new Uint8Array(src.length);
-  let lo = 0, span = 1;
+  let lo = 0,
+    span = 1;
   if (scale) {
     lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < src.length; i++) { if (src[i] < lo) lo = src[i]; if (src[i] > hi) hi = src[i]; }
+    for (let i = 0; i < src.length; i++) {
+      if (src[i] < lo) lo = src[i];
+      if (src[i] > hi) hi = src[i];
+    }
     if (src.length === 0) lo = hi = 0;
     span = hi - lo === 0 ? 1 : (hi - lo) / 255;
   }
@@ -117,19 +123,28 @@ async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> 
   if ((ext === '.jpg' || ext === '.jpeg') && channels === 4) {
     // JPEG has no alpha: drop it (Keras warns and converts RGBA to RGB).
     const rgb = new Uint8Array(img.width * img.height * 3);
-    for (let p = 0, q = 0; p < data.length; p += 4, q += 3) { rgb[q] = data[p]; rgb[q + 1] = data[p + 1]; rgb[q + 2] = data[p + 2]; }
+    for (let p = 0, q = 0; p < data.length; p += 4, q += 3) {
+      rgb[q] = data[p];
+      rgb[q + 1] = data[p + 1];
+      rgb[q + 2] = data[p + 2];
+    }
     data = rgb;
     channels = 3;
     console.warn(`saveImg: JPEG does not support alpha; the alpha channel is dropped for '${file}'`);
   }
-  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: img.width, height: img.height, channels } });
+  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width: img.width, height: img.height, channels },
+  });
   let out: Buffer;
   if (ext === '.png') out = await s.png().toBuffer();
   else if (ext === '.jpg' || ext === '.jpeg') out = await s.jpeg({ quality: 90 }).toBuffer();
   else if (ext === '.webp') out = await s.webp({ quality: 90 }).toBuffer();
   else if (ext === '.gif') out = await s.gif().toBuffer();
   else if (ext === '.tif' || ext === '.tiff') out = await s.tiff().toBuffer();
-  else throw new ValueError(`saveImg: cannot tell the format of '${file}'; use .png, .jpg, .jpeg, .webp, .gif, .tiff or .bmp`);
+  else
+    throw new ValueError(
+      `saveImg: cannot tell the format of '${file}'; use .png, .jpg, .jpeg, .webp, .gif, .tiff or .bmp`,
+    );
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -149,7 +164,10 @@ export interface SaveImgOptions extends ArrayToImgOptions {
 
 /** Saves a Tensor [h, w, c] (scaled as arrayToImg) or an Img as PNG/JPEG/WebP/GIF/BMP, by extension. */
 export async function saveImg(file: string, x: Tensor | RawImage, opts: SaveImgOptions = {}): Promise<void> {
-  const img = x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
-  const ext = opts.fileFormat ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}` : path.extname(file).toLowerCase();
+  const img =
+    x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
+  const ext = opts.fileFormat
+    ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}`
+    : path.extname(file).toLowerCase();
   await writeFileAtomic(file, await encode(img, ext, file));
 }

@@ -16,11 +16,15 @@ export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: n
   let max = -1;
   for (let i = 0; i < t.size; i++) {
     const v = t.data[i];
-    if (!Number.isInteger(v) || v < 0) throw new ValueError(`toCategorical: labels must be non-negative integers, got ${v} at index ${i}`);
+    if (!Number.isInteger(v) || v < 0) {
+      throw new ValueError(`toCategorical: labels must be non-negative integers, got ${v} at index ${i}`);
+    }
     if (v > max) max = v;
   }
   const n = numClasses ?? max + 1;
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`toCategorical: numClasses must be a positive integer, got ${numClasses}`);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw new ValueError(`toCategorical: numClasses must be a positive integer, got ${numClasses}`);
+  }
   if (max >= n) throw new ValueError(`toCategorical: label ${max} is out of range for numClasses=${n}`);
   const out = new Float32Array(t.size * n);
   for (let i = 0; i < t.size; i++) out[i * n + t.data[i]] = 1;

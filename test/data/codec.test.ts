@@ -15,7 +15,9 @@ describe('loadSharp', () => {
   it('encodes pixels that decodeImage reads back unchanged (PNG is lossless)', async () => {
     const sharp = await loadSharp();
     const pixels = Uint8Array.from([255, 0, 0, 0, 255, 0, 0, 0, 255, 10, 20, 30]);
-    const png = await sharp(Buffer.from(pixels), { raw: { width: 2, height: 2, channels: 3 } }).png().toBuffer();
+    const png = await sharp(Buffer.from(pixels), { raw: { width: 2, height: 2, channels: 3 } })
+      .png()
+      .toBuffer();
     const img = await decodeImage(png, 'rgb', 'probe.png');
     assert.deepEqual([img.height, img.width, img.channels], [2, 2, 3]);
     assert.deepEqual([...img.data], [...pixels]);

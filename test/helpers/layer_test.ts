@@ -122,7 +122,8 @@ export async function runLayerTest<A extends unknown[]>(
   const x = multi ? inputs : inputs[0];
   if (!expected.skipTraining) {
     model.compile({ optimizer: 'sgd', loss: 'mse' });
-    const trainable = layer.trainableWeights.length > 0 ? layer.trainableWeights : model.getLayer('layer_test_head').trainableWeights;
+    const trainable =
+      layer.trainableWeights.length > 0 ? layer.trainableWeights : model.getLayer('layer_test_head').trainableWeights;
     const before = trainable.map((w) => values(w.read()));
     const frozen = layer.nonTrainableWeights.map((w) => values(w.read()));
     const target = rand([inputs[0].shape[0], 1], 5);

@@ -19,7 +19,10 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 function rand(shape: number[], seed: number): Tensor {
   let s = seed;
   const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < d.length; i++) { s = (s * 1103515245 + 12345) % 2147483648; d[i] = (s / 2147483648) * 2 - 0.5; }
+  for (let i = 0; i < d.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    d[i] = (s / 2147483648) * 2 - 0.5;
+  }
   return new Tensor(d, shape);
 }
 
@@ -42,7 +45,16 @@ const SAMPLES: Record<string, Sample> = {
   GlobalAveragePooling1D: { shape: [4, 3], make: () => new L.GlobalAveragePooling1D() },
   GlobalMaxPooling1D: { shape: [4, 3], make: () => new L.GlobalMaxPooling1D() },
   ZeroPadding2D: { shape: IMG, make: () => new L.ZeroPadding2D({ padding: [1, 2] }) },
-  Cropping2D: { shape: IMG, make: () => new L.Cropping2D({ cropping: [[1, 0], [0, 2]] }) },
+  Cropping2D: {
+    shape: IMG,
+    make: () =>
+      new L.Cropping2D({
+        cropping: [
+          [1, 0],
+          [0, 2],
+        ],
+      }),
+  },
   UpSampling2D: { shape: IMG, make: () => new L.UpSampling2D({ size: 2 }) },
   SpatialDropout1D: { shape: [4, 3], make: () => new L.SpatialDropout1D(0.2) },
   SpatialDropout2D: { shape: IMG, make: () => new L.SpatialDropout2D(0.2) },
@@ -70,8 +82,12 @@ const SAMPLES: Record<string, Sample> = {
 // Model classes and Keras's alias names are covered by the round-trip tests and the aliases' targets.
 const NOT_LAYERS = new Set(['InputLayer', 'Sequential', 'Functional', 'Model']);
 const ALIASES: Record<string, string> = {
-  AvgPool2D: 'AveragePooling2D', MaxPool2D: 'MaxPooling2D', GlobalAvgPool2D: 'GlobalAveragePooling2D', GlobalMaxPool2D: 'GlobalMaxPooling2D',
-  GlobalAvgPool1D: 'GlobalAveragePooling1D', GlobalMaxPool1D: 'GlobalMaxPooling1D',
+  AvgPool2D: 'AveragePooling2D',
+  MaxPool2D: 'MaxPooling2D',
+  GlobalAvgPool2D: 'GlobalAveragePooling2D',
+  GlobalMaxPool2D: 'GlobalMaxPooling2D',
+  GlobalAvgPool1D: 'GlobalAveragePooling1D',
+  GlobalMaxPool1D: 'GlobalMaxPooling1D',
 };
 
 function build(name: string, s: Sample): Model {
@@ -87,7 +103,13 @@ for (const [name, s] of Object.entries(SAMPLES)) {
     setRandomSeed(1);
     const m = build(name, s);
     // Non-trivial weights (BN statistics, LayerNormalization gamma/beta).
-    m.weights.forEach((w, i) => w.assign(rand([...w.shape], 100 + i).abs().add(0.1)));
+    m.weights.forEach((w, i) =>
+      w.assign(
+        rand([...w.shape], 100 + i)
+          .abs()
+          .add(0.1),
+      ),
+    );
     const xs = Array.from({ length: s.inputs ?? 1 }, (_, i) => rand([2, ...s.shape], 7 + i));
     const x = xs.length === 1 ? xs[0] : xs;
     const want = m.predict(x as Tensor);
@@ -99,10 +121,13 @@ for (const [name, s] of Object.entries(SAMPLES)) {
       assert.ok(rl, `${f}: no ${name} layer after loading`);
       const cfg = (l: L.Layer) => JSON.stringify({ ...l.getConfig(), batch_input_shape: undefined });
       assert.equal(cfg(rl), cfg(layer), `${f}: config`);
-      rl.weights.forEach((w, i) => assert.deepEqual(Array.from(w.data), Array.from(layer.weights[i].data), `${f}: weight ${i}`));
+      rl.weights.forEach((w, i) =>
+        assert.deepEqual(Array.from(w.data), Array.from(layer.weights[i].data), `${f}: weight ${i}`),
+      );
       const got = r.predict(x as Tensor);
       assert.deepEqual(got.shape, want.shape);
-      for (let i = 0; i < got.size; i++) assert.ok(Math.abs(got.data[i] - want.data[i]) <= 1e-6, `${f}: prediction ${i}`);
+      for (let i = 0; i < got.size; i++)
+        assert.ok(Math.abs(got.data[i] - want.data[i]) <= 1e-6, `${f}: prediction ${i}`);
     }
   });
 }
@@ -115,7 +140,11 @@ test('every registered layer class has a round-trip sample (or is an alias of on
     const target = ALIASES[n];
     return !(target && SAMPLES[target]);
   });
-  assert.deepEqual(unsampled, [], `add a sample to SAMPLES in test/io/every_layer.test.ts for: ${unsampled.join(', ')}`);
+  assert.deepEqual(
+    unsampled,
+    [],
+    `add a sample to SAMPLES in test/io/every_layer.test.ts for: ${unsampled.join(', ')}`,
+  );
   // No stale entries: every sample and alias names a class the registry knows.
   const stale = [...Object.keys(SAMPLES), ...Object.keys(ALIASES)].filter((n) => !registered.includes(n));
   assert.deepEqual(stale, [], 'samples or aliases of classes that are not registered');

@@ -9,7 +9,7 @@ import { ImageDataGenerator } from '../../src/preprocessing/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 
 describe('dataFormatOf', () => {
-  it("defaults to channels_last and accepts both layouts", () => {
+  it('defaults to channels_last and accepts both layouts', () => {
     assert.equal(dataFormatOf(undefined, 'w'), 'channels_last');
     assert.equal(dataFormatOf(null, 'w'), 'channels_last');
     assert.equal(dataFormatOf('channels_first', 'w'), 'channels_first');
@@ -17,7 +17,8 @@ describe('dataFormatOf', () => {
   it('names the layer and the value it refuses', () => {
     assert.throws(
       () => dataFormatOf('NHWC', "GlobalMaxPooling2D 'g'"),
-      (e: Error) => e instanceof ValueError &&
+      (e: Error) =>
+        e instanceof ValueError &&
         e.message === `GlobalMaxPooling2D 'g': dataFormat must be 'channels_last' or 'channels_first', got "NHWC"`,
     );
   });
@@ -31,14 +32,37 @@ describe('channelsLastOnly', () => {
   });
   it('refuses channels_first with the same words in every layer that cannot run it', () => {
     const refusals: [string, () => unknown][] = [
-      ['Conv2D', () => L.deserializeLayer({ class_name: 'Conv2D', config: { name: 'c', filters: 2, kernel_size: 3, data_format: 'channels_first' } })],
-      ['MaxPooling2D', () => L.deserializeLayer({ class_name: 'MaxPooling2D', config: { name: 'p', pool_size: 2, data_format: 'channels_first' } })],
-      ['RandomFlip', () => L.deserializeLayer({ class_name: 'RandomFlip', config: { name: 'f', data_format: 'channels_first' } })],
+      [
+        'Conv2D',
+        () =>
+          L.deserializeLayer({
+            class_name: 'Conv2D',
+            config: { name: 'c', filters: 2, kernel_size: 3, data_format: 'channels_first' },
+          }),
+      ],
+      [
+        'MaxPooling2D',
+        () =>
+          L.deserializeLayer({
+            class_name: 'MaxPooling2D',
+            config: { name: 'p', pool_size: 2, data_format: 'channels_first' },
+          }),
+      ],
+      [
+        'RandomFlip',
+        () => L.deserializeLayer({ class_name: 'RandomFlip', config: { name: 'f', data_format: 'channels_first' } }),
+      ],
       ['ImageDataGenerator', () => new ImageDataGenerator({ dataFormat: 'channels_first' as 'channels_last' })],
     ];
     for (const [who, make] of refusals) {
-      assert.throws(make, (e: Error) => e instanceof ValueError &&
-        e.message.includes(who) && e.message.includes(`only dataFormat 'channels_last' is supported, got "channels_first"`), who);
+      assert.throws(
+        make,
+        (e: Error) =>
+          e instanceof ValueError &&
+          e.message.includes(who) &&
+          e.message.includes(`only dataFormat 'channels_last' is supported, got "channels_first"`),
+        who,
+      );
     }
   });
 });
@@ -47,7 +71,10 @@ describe('checkPadding', () => {
   it("defaults to 'valid' and refuses anything but 'valid' or 'same'", () => {
     assert.equal(checkPadding(undefined, 'w'), 'valid');
     assert.equal(checkPadding('same', 'w'), 'same');
-    assert.throws(() => checkPadding('full', "Conv2D 'c'"), /^ValueError: Conv2D 'c': padding must be 'valid' or 'same', got 'full'$/);
+    assert.throws(
+      () => checkPadding('full', "Conv2D 'c'"),
+      /^ValueError: Conv2D 'c': padding must be 'valid' or 'same', got 'full'$/,
+    );
   });
 });
 
@@ -63,7 +90,10 @@ describe('activations', () => {
   });
   it('refuses names convkit does not implement, and object keys that are not activations', () => {
     for (const name of ['gelu', 'elu', 'selu', 'constructor', 'toString', '__proto__']) {
-      assert.throws(() => activationName(name, "Dense 'd'"), new RegExp(`Dense 'd': unknown activation '${name}'; expected one of linear, relu`));
+      assert.throws(
+        () => activationName(name, "Dense 'd'"),
+        new RegExp(`Dense 'd': unknown activation '${name}'; expected one of linear, relu`),
+      );
       assert.throws(() => getActivation(name), /unknown activation/);
     }
   });

@@ -20,8 +20,15 @@ const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-io4-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function augmentation(): L.Layer[] {
-  return [new L.RandomFlip('horizontal'), new L.RandomRotation(0.1, { fillMode: 'nearest' }), new L.RandomZoom(0.2, [-0.1, 0.1]),
-    new L.RandomTranslation(0.1, 0.1), new L.RandomContrast(0.2), new L.RandomBrightness(0.1), new L.RandomCrop(8, 8)];
+  return [
+    new L.RandomFlip('horizontal'),
+    new L.RandomRotation(0.1, { fillMode: 'nearest' }),
+    new L.RandomZoom(0.2, [-0.1, 0.1]),
+    new L.RandomTranslation(0.1, 0.1),
+    new L.RandomContrast(0.2),
+    new L.RandomBrightness(0.1),
+    new L.RandomCrop(8, 8),
+  ];
 }
 
 function build(nested: boolean): Model {
@@ -31,9 +38,21 @@ function build(nested: boolean): Model {
   if (nested) x = new Sequential(augmentation()).apply(x);
   else for (const l of augmentation()) x = l.apply(x);
   x = new L.Rescaling(1 / 255, { offset: -0.5 }).apply(x);
-  x = new L.ZeroPadding2D({ padding: [[1, 0], [0, 1]] }).apply(x);
+  x = new L.ZeroPadding2D({
+    padding: [
+      [1, 0],
+      [0, 1],
+    ],
+  }).apply(x);
   const a = new L.BatchNormalization({ momentum: 0.9 }).apply(new Conv2D(4, 2).apply(x));
-  const b = new Conv2D(4, 1).apply(new L.Cropping2D({ cropping: [[1, 0], [0, 1]] }).apply(x));
+  const b = new Conv2D(4, 1).apply(
+    new L.Cropping2D({
+      cropping: [
+        [1, 0],
+        [0, 1],
+      ],
+    }).apply(x),
+  );
   const s = new L.Add().apply([a, b]);
   const side = new L.CenterCrop(8, 8).apply(new L.Resizing(10, 10, { interpolation: 'nearest' }).apply(x));
   const c = new L.Concatenate().apply([s, side]);
@@ -56,12 +75,20 @@ describe('a model holding every image layer in model files', () => {
     for (const f of ['m.keras', 'm.h5']) {
       await io.saveModel(m, path.join(tmp, f));
       const m2 = await io.loadModel(path.join(tmp, f));
-      assert.deepEqual(m2.layers.map((l) => l.className), m.layers.map((l) => l.className), f);
-      assert.deepEqual(m2.layers.map((l) => JSON.stringify(l.getConfig())), m.layers.map((l) => JSON.stringify(l.getConfig())), f);
+      assert.deepEqual(
+        m2.layers.map((l) => l.className),
+        m.layers.map((l) => l.className),
+        f,
+      );
+      assert.deepEqual(
+        m2.layers.map((l) => JSON.stringify(l.getConfig())),
+        m.layers.map((l) => JSON.stringify(l.getConfig())),
+        f,
+      );
       assert.deepEqual([...m2.predict(x).data], [...p.data], f);
     }
   });
-  it('round-trip with the augmentation as a nested Sequential (the chapter\'s form)', async () => {
+  it("round-trip with the augmentation as a nested Sequential (the chapter's form)", async () => {
     const m = build(true);
     const x = rand([2, 8, 8, 3], 3, 0, 255);
     const p = m.predict(x);

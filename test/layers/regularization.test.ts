@@ -26,23 +26,27 @@ describe('SpatialDropout2D', () => {
     const x = ones([50, 3, 3, 8]);
     const y = new SpatialDropout2D(0.25, { seed: 7 }).apply(x, { training: true });
     let dropped = 0;
-    for (let n = 0; n < 50; n++) for (let c = 0; c < 8; c++) {
-      const vals = new Set<number>();
-      for (let i = 0; i < 9; i++) vals.add(y.data[(n * 9 + i) * 8 + c]);
-      assert.equal(vals.size, 1, 'a channel is kept or dropped as a whole');
-      const v = [...vals][0];
-      assert.ok(Math.abs(v) < 1e-7 || Math.abs(v - 1 / 0.75) < 1e-6, `value ${v}`);
-      if (v === 0) dropped++;
-    }
+    for (let n = 0; n < 50; n++)
+      for (let c = 0; c < 8; c++) {
+        const vals = new Set<number>();
+        for (let i = 0; i < 9; i++) vals.add(y.data[(n * 9 + i) * 8 + c]);
+        assert.equal(vals.size, 1, 'a channel is kept or dropped as a whole');
+        const v = [...vals][0];
+        assert.ok(Math.abs(v) < 1e-7 || Math.abs(v - 1 / 0.75) < 1e-6, `value ${v}`);
+        if (v === 0) dropped++;
+      }
     const frac = dropped / 400;
     assert.ok(frac > 0.17 && frac < 0.33, `dropped fraction ${frac}`);
   });
   it('works channels_first', () => {
-    const y = new SpatialDropout2D(0.5, { seed: 3, dataFormat: 'channels_first' }).apply(ones([4, 6, 2, 2]), { training: true });
-    for (let n = 0; n < 4; n++) for (let c = 0; c < 6; c++) {
-      const base = (n * 6 + c) * 4;
-      for (let i = 1; i < 4; i++) assert.equal(y.data[base + i], y.data[base]);
-    }
+    const y = new SpatialDropout2D(0.5, { seed: 3, dataFormat: 'channels_first' }).apply(ones([4, 6, 2, 2]), {
+      training: true,
+    });
+    for (let n = 0; n < 4; n++)
+      for (let c = 0; c < 6; c++) {
+        const base = (n * 6 + c) * 4;
+        for (let i = 1; i < 4; i++) assert.equal(y.data[base + i], y.data[base]);
+      }
   });
   it('is reproducible with a seed, and with the global seed', () => {
     const x = rand([3, 2, 2, 5], 2);
@@ -61,14 +65,21 @@ describe('SpatialDropout2D', () => {
     gradCheck(() => new SpatialDropout2D(0.4, { seed: 9 }).apply(x, { training: true }), [x], { maxChecks: Infinity });
   });
   it('checks input rank and rate, and passes the common layer checks', async () => {
-    assert.throws(() => new SpatialDropout2D(0.5, { name: 'sd' }).apply(ones([2, 3])), (e: Error) => e instanceof ShapeError && /SpatialDropout2D 'sd'/.test(e.message));
+    assert.throws(
+      () => new SpatialDropout2D(0.5, { name: 'sd' }).apply(ones([2, 3])),
+      (e: Error) => e instanceof ShapeError && /SpatialDropout2D 'sd'/.test(e.message),
+    );
     assert.throws(() => new SpatialDropout2D(1), ValueError);
-    const { config: cfg } = await runLayerTest(SpatialDropout2D, [0.3, { seed: 4 }], [2, 3, 3, 2], { outputShape: [2, 3, 3, 2] });
+    const { config: cfg } = await runLayerTest(SpatialDropout2D, [0.3, { seed: 4 }], [2, 3, 3, 2], {
+      outputShape: [2, 3, 3, 2],
+    });
     assert.equal(cfg.rate, 0.3);
     assert.equal(cfg.seed, 4);
     assert.equal(cfg.data_format, 'channels_last');
     const one = new SpatialDropout1D(0.5, { seed: 1 }).apply(ones([2, 5, 3]), { training: true });
-    for (let n = 0; n < 2; n++) for (let c = 0; c < 3; c++) for (let s = 1; s < 5; s++) assert.equal(one.data[(n * 5 + s) * 3 + c], one.data[n * 15 + c]);
+    for (let n = 0; n < 2; n++)
+      for (let c = 0; c < 3; c++)
+        for (let s = 1; s < 5; s++) assert.equal(one.data[(n * 5 + s) * 3 + c], one.data[n * 15 + c]);
   });
 });
 
