@@ -61,4 +61,13 @@ export default defineConfig(
       ],
     },
   },
+  {
+    // Tests read configs and files as untyped JSON (KerasConfig) and call its arrays' methods to
+    // check them; in src/ such a call is an error, since src/ narrows what it reads.
+    files: ['test/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
 );
