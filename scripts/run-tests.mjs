@@ -15,7 +15,9 @@ function walk(dir) {
 const filter = process.argv.slice(2);
 let files = walk('test');
 if (filter.length) files = files.filter((f) => filter.some((s) => f.includes(s)));
-const r = spawnSync(process.execPath,
+const r = spawnSync(
+  process.execPath,
   ['--conditions=development', '--import', 'tsx', '--test', '--test-concurrency=1', ...files],
-  { stdio: 'inherit' });
+  { stdio: 'inherit' },
+);
 process.exit(r.status ?? 1);

@@ -41,9 +41,12 @@ export const FILL_MODES: readonly FillMode[] = ['reflect', 'wrap', 'constant', '
 export function fixIndex(i: number, len: number, mode: FillMode): number {
   if (i >= 0 && i < len) return i;
   switch (mode) {
-    case 'constant': return -1;
-    case 'nearest': return i < 0 ? 0 : len - 1;
-    case 'wrap': return ((i % len) + len) % len;
+    case 'constant':
+      return -1;
+    case 'nearest':
+      return i < 0 ? 0 : len - 1;
+    case 'wrap':
+      return ((i % len) + len) % len;
     case 'reflect': {
       // [abcd] -> [dcba|abcd|dcba]: period 2·len, mirrored about the pixel edges.
       const p = 2 * len;
@@ -51,7 +54,9 @@ export function fixIndex(i: number, len: number, mode: FillMode): number {
       return m < len ? m : p - 1 - m;
     }
     default:
-      throw new ValueError(`fillMode: expected one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(mode)}'`);
+      throw new ValueError(
+        `fillMode: expected one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(mode)}'`,
+      );
   }
 }
 
@@ -65,7 +70,12 @@ function roundHalfAway(v: number): number {
  * Points that map outside the image take their value from the fill mode.
  */
 export function affineTransform(
-  src: Float32Array, h: number, w: number, c: number, matrix: TransformMatrix, opts: AffineOptions = {},
+  src: Float32Array,
+  h: number,
+  w: number,
+  c: number,
+  matrix: TransformMatrix,
+  opts: AffineOptions = {},
 ): Float32Array {
   const fillMode = opts.fillMode ?? 'reflect';
   const fillValue = opts.fillValue ?? 0;
@@ -73,19 +83,27 @@ export function affineTransform(
   const outH = opts.outH ?? h;
   const outW = opts.outW ?? w;
   if (src.length !== h * w * c) {
-    throw new ValueError(`affineTransform: src has ${src.length} values, expected h*w*c = ${h}*${w}*${c} = ${h * w * c}`);
+    throw new ValueError(
+      `affineTransform: src has ${src.length} values, expected h*w*c = ${h}*${w}*${c} = ${h * w * c}`,
+    );
   }
   if (matrix.length !== 6 && matrix.length !== 8) {
     throw new ValueError(`affineTransform: matrix must have 6 or 8 values, got ${matrix.length}`);
   }
   if (!FILL_MODES.includes(fillMode)) {
-    throw new ValueError(`affineTransform: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(fillMode)}'`);
+    throw new ValueError(
+      `affineTransform: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ` +
+        `'${String(fillMode)}'`,
+    );
   }
   if (interpolation !== 'bilinear' && interpolation !== 'nearest') {
-    throw new ValueError(`affineTransform: interpolation must be 'bilinear' or 'nearest', got '${String(interpolation)}'`);
+    throw new ValueError(
+      `affineTransform: interpolation must be 'bilinear' or 'nearest', got '${String(interpolation)}'`,
+    );
   }
   const out = opts.out ?? new Float32Array(outH * outW * c);
-  if (out.length !== outH * outW * c) throw new ValueError(`affineTransform: out has ${out.length} values, expected ${outH * outW * c}`);
+  if (out.length !== outH * outW * c)
+    throw new ValueError(`affineTransform: out has ${out.length} values, expected ${outH * outW * c}`);
   const [a0, a1, a2, b0, b1, b2] = matrix;
   const c0 = matrix.length === 8 ? matrix[6] : 0;
   const c1 = matrix.length === 8 ? matrix[7] : 0;
@@ -149,23 +167,36 @@ export function affineTransform(
 
 /** Warps each image of an NHWC batch with its own matrix (one matrix for all when a single one is given). */
 export function affineTransformBatch(
-  src: Float32Array, n: number, h: number, w: number, c: number,
-  matrices: TransformMatrix | readonly TransformMatrix[], opts: AffineOptions = {},
+  src: Float32Array,
+  n: number,
+  h: number,
+  w: number,
+  c: number,
+  matrices: TransformMatrix | readonly TransformMatrix[],
+  opts: AffineOptions = {},
 ): Float32Array {
   const outH = opts.outH ?? h;
   const outW = opts.outW ?? w;
   const per = h * w * c;
   const perOut = outH * outW * c;
-  if (src.length !== n * per) throw new ValueError(`affineTransformBatch: src has ${src.length} values, expected n*h*w*c = ${n * per}`);
+  if (src.length !== n * per)
+    throw new ValueError(`affineTransformBatch: src has ${src.length} values, expected n*h*w*c = ${n * per}`);
   const single = typeof matrices[0] === 'number';
   if (!single && (matrices as readonly TransformMatrix[]).length !== n) {
-    throw new ValueError(`affineTransformBatch: expected ${n} matrices (one per image), got ${(matrices as readonly TransformMatrix[]).length}`);
+    throw new ValueError(
+      `affineTransformBatch: expected ${n} matrices (one per image), got ` +
+        `${(matrices as readonly TransformMatrix[]).length}`,
+    );
   }
   const out = new Float32Array(n * perOut);
   for (let i = 0; i < n; i++) {
     const m = single ? (matrices as TransformMatrix) : (matrices as readonly TransformMatrix[])[i];
-    affineTransform(src.subarray(i * per, (i + 1) * per), h, w, c, m,
-      { ...opts, outH, outW, out: out.subarray(i * perOut, (i + 1) * perOut) });
+    affineTransform(src.subarray(i * per, (i + 1) * per), h, w, c, m, {
+      ...opts,
+      outH,
+      outW,
+      out: out.subarray(i * perOut, (i + 1) * perOut),
+    });
   }
   return out;
 }
@@ -188,7 +219,8 @@ export function composeTransforms(...ms: TransformMatrix[]): TransformMatrix {
   for (const m of ms) {
     const b = to3x3(m);
     const r = new Array<number>(9).fill(0);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j] += b[i * 3 + k] * acc[k * 3 + j];
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j] += b[i * 3 + k] * acc[k * 3 + j];
     acc = r;
   }
   return acc.slice(0, 6);
@@ -201,8 +233,8 @@ export function composeTransforms(...ms: TransformMatrix[]): TransformMatrix {
 export function rotationMatrix(angle: number, h: number, w: number): TransformMatrix {
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
-  const xOff = ((w - 1) - (cos * (w - 1) - sin * (h - 1))) / 2;
-  const yOff = ((h - 1) - (sin * (w - 1) + cos * (h - 1))) / 2;
+  const xOff = (w - 1 - (cos * (w - 1) - sin * (h - 1))) / 2;
+  const yOff = (h - 1 - (sin * (w - 1) + cos * (h - 1))) / 2;
   return [cos, -sin, xOff, sin, cos, yOff];
 }
 
@@ -272,7 +304,8 @@ export function kerasAffineMatrix(p: KerasTransformParams, h: number, w: number)
   if (theta === 0 && tx === 0 && ty === 0 && shear === 0 && zx === 1 && zy === 1) return null;
   const mul = (a: number[], b: number[]): number[] => {
     const r = new Array<number>(9).fill(0);
-    for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
+    for (let i = 0; i < 3; i++)
+      for (let j = 0; j < 3; j++) for (let k = 0; k < 3; k++) r[i * 3 + j] += a[i * 3 + k] * b[k * 3 + j];
     return r;
   };
   // (row, col) coordinates, as Keras 2 / scipy.

@@ -19,22 +19,32 @@ export interface AugmentParams {
 export function applyAugment(x: Float32Array, h: number, w: number, c: number, p: AugmentParams): Float32Array {
   let out = x;
   if (p.matrix) {
-    out = affineTransform(out, h, w, c, p.matrix, { fillMode: p.fillMode, fillValue: p.cval, interpolation: p.order === 0 ? 'nearest' : 'bilinear' });
+    out = affineTransform(out, h, w, c, p.matrix, {
+      fillMode: p.fillMode,
+      fillValue: p.cval,
+      interpolation: p.order === 0 ? 'nearest' : 'bilinear',
+    });
   }
   if (p.channelShiftIntensity !== null && p.channelShiftIntensity !== 0) {
     // apply_channel_shift: x + intensity, clipped to the image's own min..max
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < out.length; i++) { if (out[i] < lo) lo = out[i]; if (out[i] > hi) hi = out[i]; }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i] < lo) lo = out[i];
+      if (out[i] > hi) hi = out[i];
+    }
     if (out === x) out = out.slice();
     const s = p.channelShiftIntensity;
     for (let i = 0; i < out.length; i++) out[i] = Math.min(hi, Math.max(lo, out[i] + s));
   }
   if (p.flipHorizontal) {
     const f = new Float32Array(out.length);
-    for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
-      const s = (y * w + xx) * c, d = (y * w + (w - 1 - xx)) * c;
-      for (let ch = 0; ch < c; ch++) f[d + ch] = out[s + ch];
-    }
+    for (let y = 0; y < h; y++)
+      for (let xx = 0; xx < w; xx++) {
+        const s = (y * w + xx) * c,
+          d = (y * w + (w - 1 - xx)) * c;
+        for (let ch = 0; ch < c; ch++) f[d + ch] = out[s + ch];
+      }
     out = f;
   }
   if (p.flipVertical) {
@@ -46,8 +56,12 @@ export function applyAugment(x: Float32Array, h: number, w: number, c: number, p
   if (p.brightness !== null) {
     // apply_brightness_shift(scale=False): to uint8 (values outside 0..255 are first mapped onto
     // it), PIL's Brightness (x * b, truncated, clipped), back to the original range.
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < out.length; i++) { if (out[i] < lo) lo = out[i]; if (out[i] > hi) hi = out[i]; }
+    let lo = Infinity,
+      hi = -Infinity;
+    for (let i = 0; i < out.length; i++) {
+      if (out[i] < lo) lo = out[i];
+      if (out[i] > hi) hi = out[i];
+    }
     const local = lo < 0 || hi > 255;
     const span = hi - lo === 0 ? 1 : hi - lo;
     if (out === x) out = out.slice();

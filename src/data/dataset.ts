@@ -54,44 +54,64 @@ function isRecord(e: unknown): e is Record<string, Element> {
 
 /** Stacks same-shaped elements along a new first axis (element-wise through arrays and records). */
 export function stackElements<T>(items: readonly T[]): T {
+  // The structure is found at run time; stacking keeps it, so the result has the elements' type.
+  return stack(items) as T;
+}
+
+function stack(items: readonly unknown[]): unknown {
   if (items.length === 0) throw new ValueError('batch: cannot stack zero elements');
-  const first = items[0] as unknown;
+  const first = items[0];
   if (first instanceof Tensor) {
     const shape = first.shape;
     const per = first.size;
     const out = arrayFor(first.dtype, per * items.length);
     for (let i = 0; i < items.length; i++) {
-      const t = items[i] as unknown as Tensor;
-      if (!(t instanceof Tensor) || t.size !== per || t.shape.length !== shape.length || t.shape.some((d, k) => d !== shape[k])) {
+      const t = items[i];
+      if (
+        !(t instanceof Tensor) ||
+        t.size !== per ||
+        t.shape.length !== shape.length ||
+        t.shape.some((d, k) => d !== shape[k])
+      ) {
         const got = t instanceof Tensor ? `[${t.shape.join(', ')}]` : typeof t;
-        throw new ShapeError(`batch: element ${i} has shape ${got}, expected [${shape.join(', ')}] like element 0; map them to one shape first (e.g. resize) or use batch size 1`);
+        throw new ShapeError(
+          `batch: element ${i} has shape ${got}, expected [${shape.join(', ')}] like element 0; map them to one ` +
+            `shape first (e.g. resize) or use batch size 1`,
+        );
       }
-      if (t.dtype !== first.dtype) throw new ValueError(`batch: element ${i} has dtype ${t.dtype}, expected ${first.dtype}`);
+      if (t.dtype !== first.dtype)
+        throw new ValueError(`batch: element ${i} has dtype ${t.dtype}, expected ${first.dtype}`);
       out.set(t.data, i * per);
     }
-    return new Tensor(out, [items.length, ...shape]) as unknown as T;
+    return new Tensor(out, [items.length, ...shape]);
   }
   if (typeof first === 'number') {
-    const allInt = (items as unknown as number[]).every((v) => Number.isInteger(v));
+    const allInt = items.every((v) => Number.isInteger(v));
     const out = allInt ? new Int32Array(items.length) : new Float32Array(items.length);
-    for (let i = 0; i < items.length; i++) out[i] = items[i] as unknown as number;
-    return new Tensor(out, [items.length]) as unknown as T;
+    for (let i = 0; i < items.length; i++) out[i] = Number(items[i]);
+    return new Tensor(out, [items.length]);
   }
   if (Array.isArray(first)) {
     const n = first.length;
     const out: unknown[] = [];
     for (let k = 0; k < n; k++) {
-      out.push(stackElements(items.map((it, i) => {
-        if (!Array.isArray(it) || it.length !== n) throw new ShapeError(`batch: element ${i} has a different structure than element 0`);
-        return it[k];
-      })));
+      out.push(
+        stack(
+          items.map((it, i) => {
+            if (!Array.isArray(it) || it.length !== n)
+              throw new ShapeError(`batch: element ${i} has a different structure than element 0`);
+            const parts: readonly unknown[] = it;
+            return parts[k];
+          }),
+        ),
+      );
     }
-    return out as unknown as T;
+    return out;
   }
   if (isRecord(first)) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(first)) out[key] = stackElements(items.map((it) => (it as Record<string, unknown>)[key]));
-    return out as T;
+    for (const key of Object.keys(first)) out[key] = stack(items.map((it) => (it as Record<string, unknown>)[key]));
+    return out;
   }
   throw new ValueError(`batch: cannot stack elements of type ${typeof first}`);
 }
@@ -132,13 +152,17 @@ function sliceComponent(x: unknown, where: string): { n: number; get: (i: number
     return { n, get: (i) => new Tensor(x.data.subarray(i * per, (i + 1) * per), rest) };
   }
   if (Array.isArray(x) && x.every((v) => typeof v === 'number')) {
-    return { n: x.length, get: (i) => x[i] as number };
+    return { n: x.length, get: (i) => x[i] };
   }
   if (Array.isArray(x)) {
     const parts = x.map((p, k) => sliceComponent(p, `${where}[${k}]`));
     const n = parts.length ? parts[0].n : 0;
     parts.forEach((p, k) => {
-      if (p.n !== n) throw new ShapeError(`${where}: all components must have the same first dimension; component 0 has ${n}, component ${k} has ${p.n}`);
+      if (p.n !== n)
+        throw new ShapeError(
+          `${where}: all components must have the same first dimension; component 0 has ${n}, component ${k} has ` +
+            `${p.n}`,
+        );
     });
     return { n, get: (i) => parts.map((p) => p.get(i)) };
   }
@@ -147,7 +171,10 @@ function sliceComponent(x: unknown, where: string): { n: number; get: (i: number
     const parts = keys.map((k) => sliceComponent(x[k], `${where}.${k}`));
     const n = parts.length ? parts[0].n : 0;
     parts.forEach((p, k) => {
-      if (p.n !== n) throw new ShapeError(`${where}: all components must have the same first dimension; '${keys[0]}' has ${n}, '${keys[k]}' has ${p.n}`);
+      if (p.n !== n)
+        throw new ShapeError(
+          `${where}: all components must have the same first dimension; '${keys[0]}' has ${n}, '${keys[k]}' has ${p.n}`,
+        );
     });
     return { n, get: (i) => Object.fromEntries(keys.map((k, j) => [k, parts[j].get(i)])) };
   }
@@ -166,7 +193,11 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   filePaths?: string[];
 
   /** `source` starts one pass; `card` is the number of elements (or INFINITE/UNKNOWN_CARDINALITY). */
-  constructor(private readonly source: Source<T>, private readonly card: number = UNKNOWN_CARDINALITY, meta: DatasetMeta = {}) {
+  constructor(
+    private readonly source: Source<T>,
+    private readonly card: number = UNKNOWN_CARDINALITY,
+    meta: DatasetMeta = {},
+  ) {
     if (meta.classNames) this.classNames = meta.classNames;
     if (meta.filePaths) this.filePaths = meta.filePaths;
   }
@@ -196,19 +227,32 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** A dataset of one element (Dataset.from_tensors). */
   static fromTensors<S = Element>(x: S): Dataset<S> {
-    return new Dataset<S>(async function* () { yield x; }, 1);
+    return new Dataset<S>(async function* () {
+      yield x;
+    }, 1);
   }
 
   /**
    * Elements from a (sync or async) generator function, called again on every pass.
    * Give `cardinality` when the count is known.
    */
-  static fromGenerator<S = Element>(fn: () => Iterable<S> | AsyncIterable<S>, opts: { cardinality?: number } = {}): Dataset<S> {
-    if (typeof fn !== 'function') throw new ValueError(`Dataset.fromGenerator: expected a function returning an iterable, got ${typeof fn}`);
+  static fromGenerator<S = Element>(
+    fn: () => Iterable<S> | AsyncIterable<S>,
+    opts: { cardinality?: number } = {},
+  ): Dataset<S> {
+    if (typeof fn !== 'function')
+      throw new ValueError(`Dataset.fromGenerator: expected a function returning an iterable, got ${typeof fn}`);
     return new Dataset<S>(async function* () {
       const it = fn();
-      if (it == null || (typeof (it as AsyncIterable<S>)[Symbol.asyncIterator] !== 'function' && typeof (it as Iterable<S>)[Symbol.iterator] !== 'function')) {
-        throw new ValueError('Dataset.fromGenerator: the function must return an iterable or async iterable (e.g. be a generator function)');
+      if (
+        it == null ||
+        (typeof (it as AsyncIterable<S>)[Symbol.asyncIterator] !== 'function' &&
+          typeof (it as Iterable<S>)[Symbol.iterator] !== 'function')
+      ) {
+        throw new ValueError(
+          'Dataset.fromGenerator: the function must return an iterable or async iterable (e.g. be a generator ' +
+            'function)',
+        );
       }
       yield* it as AsyncIterable<S>;
     }, opts.cardinality ?? UNKNOWN_CARDINALITY);
@@ -216,7 +260,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Integers start, start+step, ... below stop (numbers, batched into int32 tensors). */
   static range(start: number, stop?: number, step = 1): Dataset<number> {
-    if (stop === undefined) { stop = start; start = 0; }
+    if (stop === undefined) {
+      stop = start;
+      start = 0;
+    }
     if (step === 0) throw new ValueError('Dataset.range: step must not be 0');
     const n = Math.max(0, Math.ceil((stop - start) / step));
     const s = start;
@@ -227,7 +274,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** Pairs (tuples) of elements from several datasets; stops with the shortest. */
   static zip<A extends unknown[]>(datasets: { [K in keyof A]: Dataset<A[K]> }): Dataset<A> {
-    const ds = datasets as unknown as Dataset<unknown>[];
+    const ds: readonly Dataset<unknown>[] = datasets;
     const cards = ds.map((d) => d.cardinality());
     let card: number;
     if (cards.some((c) => c === 0)) card = 0;
@@ -240,10 +287,14 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         while (true) {
           const rs = await Promise.all(its.map((it) => it.next()));
           if (rs.some((r) => r.done)) return;
-          yield rs.map((r) => r.value) as A;
+          yield rs.map((r): unknown => r.value) as A;
         }
       } finally {
-        await Promise.all(its.map((it) => it.return?.()));
+        await Promise.all(
+          its.map(async (it) => {
+            await it.return?.();
+          }),
+        );
       }
     }, card);
   }
@@ -272,7 +323,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
         while (true) {
           while (!done && pending.length < par) {
             const r = await it.next();
-            if (r.done) { done = true; break; }
+            if (r.done) {
+              done = true;
+              break;
+            }
             const p = Promise.resolve().then(() => fn(r.value));
             p.catch(() => undefined); // surfaced when awaited in order
             pending.push(p);
@@ -289,9 +343,12 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   /** Keeps the elements for which pred is true. */
   filter(pred: (x: T) => boolean | Promise<boolean>): Dataset<T> {
     const self = this;
-    return this.derive<T>(async function* () {
-      for await (const x of self) if (await pred(x)) yield x;
-    }, this.card === INFINITE_CARDINALITY ? INFINITE_CARDINALITY : UNKNOWN_CARDINALITY);
+    return this.derive<T>(
+      async function* () {
+        for await (const x of self) if (await pred(x)) yield x;
+      },
+      this.card === INFINITE_CARDINALITY ? INFINITE_CARDINALITY : UNKNOWN_CARDINALITY,
+    );
   }
 
   /** Groups consecutive elements into batches stacked along a new first axis. */
@@ -317,9 +374,12 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   /** Splits each element along its first axis into separate elements. */
   unbatch(): Dataset<T> {
     const self = this;
-    return this.derive<T>(async function* () {
-      for await (const x of self) yield* unstackElement(x) as T[];
-    }, this.card === INFINITE_CARDINALITY ? INFINITE_CARDINALITY : UNKNOWN_CARDINALITY);
+    return this.derive<T>(
+      async function* () {
+        for await (const x of self) yield* unstackElement(x) as T[];
+      },
+      this.card === INFINITE_CARDINALITY ? INFINITE_CARDINALITY : UNKNOWN_CARDINALITY,
+    );
   }
 
   /**
@@ -328,7 +388,8 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    */
   shuffle(bufferSize: number, opts: ShuffleOptions = {}): Dataset<T> {
     checkPositive(bufferSize, 'Dataset.shuffle bufferSize');
-    if (opts.seed !== undefined && !Number.isFinite(opts.seed)) throw new ValueError(`Dataset.shuffle: seed must be a finite number, got ${opts.seed}`);
+    if (opts.seed !== undefined && !Number.isFinite(opts.seed))
+      throw new ValueError(`Dataset.shuffle: seed must be a finite number, got ${opts.seed}`);
     const reshuffle = opts.reshuffleEachIteration ?? true;
     // The seed stream: fixed by `seed`, else drawn from the global RNG now (so setRandomSeed before
     // building the pipeline makes it reproducible).
@@ -396,13 +457,19 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   repeat(count?: number): Dataset<T> {
     const k = count === undefined ? -1 : checkCount(count, 'Dataset.repeat', true);
     const self = this;
-    return this.derive<T>(async function* () {
-      for (let r = 0; k === -1 || r < k; r++) {
-        let any = false;
-        for await (const x of self) { any = true; yield x; }
-        if (!any) return; // an empty dataset repeated forever is empty
-      }
-    }, k === -1 ? (this.card === 0 ? 0 : INFINITE_CARDINALITY) : cardMul(this.card, k));
+    return this.derive<T>(
+      async function* () {
+        for (let r = 0; k === -1 || r < k; r++) {
+          let any = false;
+          for await (const x of self) {
+            any = true;
+            yield x;
+          }
+          if (!any) return; // an empty dataset repeated forever is empty
+        }
+      },
+      k === -1 ? (this.card === 0 ? 0 : INFINITE_CARDINALITY) : cardMul(this.card, k),
+    );
   }
 
   /**
@@ -445,8 +512,14 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   /** Concatenates another dataset after this one. */
   concatenate(other: Dataset<T>): Dataset<T> {
     const self = this;
-    const a = this.card, b = other.cardinality();
-    const card = a === INFINITE_CARDINALITY || b === INFINITE_CARDINALITY ? INFINITE_CARDINALITY : a < 0 || b < 0 ? UNKNOWN_CARDINALITY : a + b;
+    const a = this.card,
+      b = other.cardinality();
+    const card =
+      a === INFINITE_CARDINALITY || b === INFINITE_CARDINALITY
+        ? INFINITE_CARDINALITY
+        : a < 0 || b < 0
+          ? UNKNOWN_CARDINALITY
+          : a + b;
     return this.derive<T>(async function* () {
       yield* self;
       yield* other;
@@ -461,7 +534,8 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
 
   /** All elements of one pass (refuses infinite datasets). */
   async toArray(): Promise<T[]> {
-    if (this.card === INFINITE_CARDINALITY) throw new ValueError('Dataset.toArray: the dataset is infinite; use take(n) first');
+    if (this.card === INFINITE_CARDINALITY)
+      throw new ValueError('Dataset.toArray: the dataset is infinite; use take(n) first');
     const out: T[] = [];
     for await (const x of this) out.push(x);
     return out;
@@ -477,7 +551,14 @@ function prefetchIterator<T>(it: AsyncIterator<T>, size: number): AsyncIterator<
   const fill = () => {
     while (!finished && !closed && queue.length < size) {
       const p = it.next();
-      p.then((r) => { if (r.done) finished = true; }, () => { finished = true; });
+      p.then(
+        (r) => {
+          if (r.done) finished = true;
+        },
+        () => {
+          finished = true;
+        },
+      );
       p.catch(() => undefined);
       queue.push(p);
     }
@@ -502,4 +583,3 @@ function prefetchIterator<T>(it: AsyncIterator<T>, size: number): AsyncIterator<
     },
   };
 }
-

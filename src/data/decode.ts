@@ -6,16 +6,21 @@
 // Used both on the main thread (loadImg) and in the decoding workers (decode_worker.ts).
 import { readFile } from 'node:fs/promises';
 import { FileFormatError, ValueError } from '../errors.js';
+import { loadSharp, type Sharp } from './codec.js';
 
 export type ColorMode = 'grayscale' | 'rgb' | 'rgba';
 export const COLOR_MODES: readonly ColorMode[] = ['grayscale', 'rgb', 'rgba'];
 
 export function channelsFor(mode: ColorMode): 1 | 3 | 4 {
   switch (mode) {
-    case 'grayscale': return 1;
-    case 'rgb': return 3;
-    case 'rgba': return 4;
-    default: throw new ValueError(`colorMode must be 'grayscale', 'rgb' or 'rgba', got '${String(mode)}'`);
+    case 'grayscale':
+      return 1;
+    case 'rgb':
+      return 3;
+    case 'rgba':
+      return 4;
+    default:
+      throw new ValueError(`colorMode must be 'grayscale', 'rgb' or 'rgba', got '${String(mode)}'`);
   }
 }
 
@@ -45,19 +50,26 @@ export function convertChannels(img: RawImage, mode: ColorMode): RawImage {
   const d = new Uint8Array(n * to);
   for (let p = 0; p < n; p++) {
     const i = p * from;
-    let r: number, g: number, b: number, a = 255;
+    let r: number,
+      g: number,
+      b: number,
+      a = 255;
     if (from <= 2) {
       r = g = b = s[i];
       if (from === 2) a = s[i + 1];
     } else {
-      r = s[i]; g = s[i + 1]; b = s[i + 2];
+      r = s[i];
+      g = s[i + 1];
+      b = s[i + 2];
       if (from === 4) a = s[i + 3];
     }
     const o = p * to;
     if (to === 1) {
       d[o] = from <= 2 ? r : (r * 19595 + g * 38470 + b * 7471 + 0x8000) >>> 16;
     } else {
-      d[o] = r; d[o + 1] = g; d[o + 2] = b;
+      d[o] = r;
+      d[o + 1] = g;
+      d[o + 2] = b;
       if (to === 4) d[o + 3] = a;
     }
   }
@@ -87,12 +99,18 @@ function scaleTo8(v: number, bits: number): number {
  * Returns RGB (3 channels), or RGBA when the file has an alpha mask (as PIL's BGRA).
  */
 export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
-  const fail = (why: string): never => { throw new FileFormatError(`cannot decode BMP '${name}': ${why}`); };
+  const fail = (why: string): never => {
+    throw new FileFormatError(`cannot decode BMP '${name}': ${why}`);
+  };
   if (buf.length < 26 || buf[0] !== 0x42 || buf[1] !== 0x4d) fail('not a BMP file (no "BM" signature)');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dataOffset = dv.getUint32(10, true);
   const hdrSize = dv.getUint32(14, true);
-  let width: number, height: number, bpp: number, compression = 0, colorsUsed = 0;
+  let width: number,
+    height: number,
+    bpp: number,
+    compression = 0,
+    colorsUsed = 0;
   let palEntry = 4;
   if (hdrSize === 12) {
     width = dv.getUint16(18, true);
@@ -113,7 +131,10 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
   height = Math.abs(height);
   if (width <= 0 || height <= 0 || width > 1 << 16 || height > 1 << 16) fail(`bad dimensions ${width}x${height}`);
   // Masks: BI_BITFIELDS (3) / BI_ALPHABITFIELDS (6) read them after a 40-byte header or inside V4/V5.
-  let rMask = 0, gMask = 0, bMask = 0, aMask = 0;
+  let rMask = 0,
+    gMask = 0,
+    bMask = 0,
+    aMask = 0;
   if (compression === 3 || compression === 6) {
     if (14 + 40 + 12 > buf.length) fail('truncated bitfield masks');
     rMask = dv.getUint32(54, true);
@@ -121,8 +142,16 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
     bMask = dv.getUint32(62, true);
     if (hdrSize >= 56 || compression === 6) aMask = 14 + 40 + 16 <= buf.length ? dv.getUint32(66, true) : 0;
   } else if (compression === 0) {
-    if (bpp === 16) { rMask = 0x7c00; gMask = 0x03e0; bMask = 0x001f; }
-    if (bpp === 32) { rMask = 0xff0000; gMask = 0xff00; bMask = 0xff; }
+    if (bpp === 16) {
+      rMask = 0x7c00;
+      gMask = 0x03e0;
+      bMask = 0x001f;
+    }
+    if (bpp === 32) {
+      rMask = 0xff0000;
+      gMask = 0xff00;
+      bMask = 0xff;
+    }
   } else if (!(compression === 1 && bpp === 8) && !(compression === 2 && bpp === 4)) {
     fail(`unsupported compression ${compression} with ${bpp} bits per pixel`);
   }
@@ -133,7 +162,9 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
   const put = (x: number, row: number, r: number, g: number, b: number, a = 255) => {
     const y = topDown ? row : height - 1 - row;
     const o = (y * width + x) * outC;
-    out[o] = r; out[o + 1] = g; out[o + 2] = b;
+    out[o] = r;
+    out[o + 1] = g;
+    out[o + 2] = b;
     if (hasAlpha) out[o + 3] = a;
   };
 
@@ -145,7 +176,9 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
     const pal = new Uint8Array(nColors * 3);
     for (let i = 0; i < nColors; i++) {
       const p = palOff + i * palEntry;
-      pal[i * 3] = buf[p + 2]; pal[i * 3 + 1] = buf[p + 1]; pal[i * 3 + 2] = buf[p];
+      pal[i * 3] = buf[p + 2];
+      pal[i * 3 + 1] = buf[p + 1];
+      pal[i * 3 + 2] = buf[p];
     }
     const putIdx = (x: number, row: number, ci: number) => {
       const k = (ci < nColors ? ci : 0) * 3;
@@ -153,17 +186,25 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
     };
     if (compression === 1 || compression === 2) {
       // RLE8 / RLE4: rows are stored bottom-up in the run stream.
-      let p = dataOffset, x = 0, row = 0;
+      let p = dataOffset,
+        x = 0,
+        row = 0;
       const rle4 = compression === 2;
       while (p + 1 < buf.length && row < height) {
-        const count = buf[p], val = buf[p + 1];
+        const count = buf[p],
+          val = buf[p + 1];
         p += 2;
         if (count > 0) {
           for (let i = 0; i < count && x < width; i++, x++) putIdx(x, row, rle4 ? (i & 1 ? val & 15 : val >> 4) : val);
-        } else if (val === 0) { x = 0; row++; }
-        else if (val === 1) break;
-        else if (val === 2) { x += buf[p]; row += buf[p + 1]; p += 2; }
-        else {
+        } else if (val === 0) {
+          x = 0;
+          row++;
+        } else if (val === 1) break;
+        else if (val === 2) {
+          x += buf[p];
+          row += buf[p + 1];
+          p += 2;
+        } else {
           for (let i = 0; i < val; i++, x++) {
             const byte = rle4 ? buf[p + (i >> 1)] : buf[p + i];
             if (x < width) putIdx(x, row, rle4 ? (i & 1 ? byte & 15 : byte >> 4) : byte);
@@ -175,7 +216,8 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
       return { data: out, height, width, channels: outC };
     }
     const stride = Math.ceil((width * bpp) / 32) * 4;
-    if (dataOffset + stride * height > buf.length) fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
+    if (dataOffset + stride * height > buf.length)
+      fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
     const perByte = 8 / bpp;
     const mask = (1 << bpp) - 1;
     for (let row = 0; row < height; row++) {
@@ -191,7 +233,8 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
 
   if (bpp === 24) {
     const stride = Math.ceil((width * 3) / 4) * 4;
-    if (dataOffset + stride * height > buf.length) fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
+    if (dataOffset + stride * height > buf.length)
+      fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
     for (let row = 0; row < height; row++) {
       const base = dataOffset + row * stride;
       for (let x = 0; x < width; x++) {
@@ -204,15 +247,24 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
   if (bpp !== 16 && bpp !== 32) fail(`unsupported bit depth ${bpp}`);
   const bytes = bpp / 8;
   const stride = Math.ceil((width * bytes) / 4) * 4;
-  if (dataOffset + stride * height > buf.length) fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
-  const R = maskShift(rMask), G = maskShift(gMask), B = maskShift(bMask), A = maskShift(aMask);
+  if (dataOffset + stride * height > buf.length)
+    fail(`truncated pixel data (need ${dataOffset + stride * height} bytes, file has ${buf.length})`);
+  const R = maskShift(rMask),
+    G = maskShift(gMask),
+    B = maskShift(bMask),
+    A = maskShift(aMask);
   for (let row = 0; row < height; row++) {
     const base = dataOffset + row * stride;
     for (let x = 0; x < width; x++) {
       const v = bytes === 2 ? dv.getUint16(base + x * 2, true) : dv.getUint32(base + x * 4, true);
-      put(x, row,
-        scaleTo8((v & rMask) >>> R.shift, R.bits), scaleTo8((v & gMask) >>> G.shift, G.bits),
-        scaleTo8((v & bMask) >>> B.shift, B.bits), hasAlpha ? scaleTo8((v & aMask) >>> A.shift, A.bits) : 255);
+      put(
+        x,
+        row,
+        scaleTo8((v & rMask) >>> R.shift, R.bits),
+        scaleTo8((v & gMask) >>> G.shift, G.bits),
+        scaleTo8((v & bMask) >>> B.shift, B.bits),
+        hasAlpha ? scaleTo8((v & aMask) >>> A.shift, A.bits) : 255,
+      );
     }
   }
   return { data: out, height, width, channels: outC };
@@ -225,7 +277,8 @@ export function encodeBmp24(img: RawImage): Uint8Array {
   const size = 54 + stride * height;
   const buf = new Uint8Array(size);
   const dv = new DataView(buf.buffer);
-  buf[0] = 0x42; buf[1] = 0x4d;
+  buf[0] = 0x42;
+  buf[1] = 0x4d;
   dv.setUint32(2, size, true);
   dv.setUint32(10, 54, true);
   dv.setUint32(14, 40, true);
@@ -238,8 +291,12 @@ export function encodeBmp24(img: RawImage): Uint8Array {
     const row = 54 + (height - 1 - y) * stride;
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * channels;
-      const r = img.data[i], g = channels >= 3 ? img.data[i + 1] : r, b = channels >= 3 ? img.data[i + 2] : r;
-      buf[row + x * 3] = b; buf[row + x * 3 + 1] = g; buf[row + x * 3 + 2] = r;
+      const r = img.data[i],
+        g = channels >= 3 ? img.data[i + 1] : r,
+        b = channels >= 3 ? img.data[i + 2] : r;
+      buf[row + x * 3] = b;
+      buf[row + x * 3 + 1] = g;
+      buf[row + x * 3 + 2] = r;
     }
   }
   return buf;
@@ -247,17 +304,16 @@ export function encodeBmp24(img: RawImage): Uint8Array {
 
 // ---- sharp ----
 
-type SharpFn = typeof import('sharp');
-let sharpModule: SharpFn | null = null;
-async function getSharp(): Promise<SharpFn> {
-  if (!sharpModule) {
-    const m = await import('sharp');
-    sharpModule = ((m as unknown as { default?: SharpFn }).default ?? m) as SharpFn;
+let configured = false;
+async function getSharp(): Promise<Sharp> {
+  const sharp = await loadSharp();
+  if (!configured) {
     // Each decode is small; parallelism comes from the worker pool, not from libvips threads.
-    sharpModule.concurrency(1);
-    sharpModule.cache(false);
+    sharp.concurrency(1);
+    sharp.cache(false);
+    configured = true;
   }
-  return sharpModule;
+  return sharp;
 }
 
 export function isBmp(buf: Uint8Array): boolean {
@@ -277,7 +333,12 @@ export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name
       const { data, info } = await sharp(buf, { pages: 1, limitInputPixels: 1 << 28 })
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
-      raw = { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), height: info.height, width: info.width, channels: info.channels };
+      raw = {
+        data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+        height: info.height,
+        width: info.width,
+        channels: info.channels,
+      };
     } catch (e) {
       throw new FileFormatError(`cannot decode image '${name}': ${(e as Error).message}`);
     }
@@ -292,7 +353,11 @@ export async function decodeImageFile(path: string, mode: ColorMode = 'rgb'): Pr
     buf = await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileFormatError(code === 'ENOENT' ? `image file not found: '${path}'` : `cannot read image file '${path}': ${(e as Error).message}`);
+    throw new FileFormatError(
+      code === 'ENOENT'
+        ? `image file not found: '${path}'`
+        : `cannot read image file '${path}': ${(e as Error).message}`,
+    );
   }
   return decodeImage(buf, mode, path);
 }

@@ -23,13 +23,20 @@ export interface DecodeTask {
   augment?: AugmentParams | null;
 }
 
-export interface DecodeRequest extends DecodeTask { id: number }
+export interface DecodeRequest extends DecodeTask {
+  id: number;
+}
 
 export type DecodeResponse =
   | { id: number; data: Float32Array; height: number; width: number; channels: number; error?: undefined }
   | { id: number; error: { name: string; message: string } };
 
-export interface DecodedArray { data: Float32Array; height: number; width: number; channels: number }
+export interface DecodedArray {
+  data: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
+}
 
 interface Slot {
   worker: Worker;
@@ -52,12 +59,14 @@ export async function decodeTaskInline(task: DecodeTask): Promise<DecodedArray> 
     raw = { data: p.data, height: p.height, width: p.width, channels: raw.channels };
   }
   let data: Float32Array;
-  let h = raw.height, w = raw.width;
+  let h = raw.height,
+    w = raw.width;
   if (task.targetSize && (task.targetSize[0] !== h || task.targetSize[1] !== w || task.cropToAspectRatio)) {
     const [th, tw] = task.targetSize;
     const crop = task.cropToAspectRatio ? aspectCropBox(h, w, th, tw) : undefined;
     data = resizeImage(raw.data, h, w, raw.channels, th, tw, task.interpolation, crop);
-    h = th; w = tw;
+    h = th;
+    w = tw;
   } else {
     data = Float32Array.from(raw.data);
   }
@@ -84,7 +93,8 @@ export class DecodePool {
 
   /** `size` workers (0 = decode on the calling thread). */
   constructor(size: number = defaultWorkerCount()) {
-    if (!Number.isInteger(size) || size < 0) throw new ValueError(`DecodePool: size must be a non-negative integer, got ${size}`);
+    if (!Number.isInteger(size) || size < 0)
+      throw new ValueError(`DecodePool: size must be a non-negative integer, got ${size}`);
     this.size = size;
   }
 
@@ -105,7 +115,9 @@ export class DecodePool {
     } catch {
       throw new ConvkitError('DecodePool: running from TypeScript sources needs the tsx package');
     }
-    const code = `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(url.href)}))`;
+    const code =
+      `import(${JSON.stringify(tsx)}).then((api) => api.tsImport(${JSON.stringify(url.href)}, ` +
+      `${JSON.stringify(url.href)}))`;
     return new Worker(code, { eval: true });
   }
 
@@ -124,11 +136,14 @@ export class DecodePool {
       });
       const fail = (err: Error) => {
         slot.dead = err;
-        for (const p of slot.pending.values()) p.reject(new ConvkitError(`image decoding worker failed: ${err.message}`));
+        for (const p of slot.pending.values())
+          p.reject(new ConvkitError(`image decoding worker failed: ${err.message}`));
         slot.pending.clear();
       };
       worker.on('error', fail);
-      worker.on('exit', (code) => { if (!slot.dead) fail(new Error(`worker exited with code ${code}`)); });
+      worker.on('exit', (code) => {
+        if (!slot.dead) fail(new Error(`worker exited with code ${code}`));
+      });
       this.slots.push(slot);
     }
   }

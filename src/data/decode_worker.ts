@@ -7,7 +7,7 @@ import { decodeTaskInline, type DecodeRequest, type DecodeResponse } from './dec
 if (!parentPort) throw new Error('decode_worker must run as a worker thread');
 const port = parentPort;
 
-port.on('message', async (req: DecodeRequest) => {
+async function handle(req: DecodeRequest): Promise<void> {
   try {
     const r = await decodeTaskInline(req);
     const res: DecodeResponse = { id: req.id, data: r.data, height: r.height, width: r.width, channels: r.channels };
@@ -17,4 +17,9 @@ port.on('message', async (req: DecodeRequest) => {
     const res: DecodeResponse = { id: req.id, error: { name: err.name, message: err.message } };
     port.postMessage(res);
   }
+}
+
+// handle() answers every request itself, errors included, so nothing is left to await here.
+port.on('message', (req: DecodeRequest) => {
+  void handle(req);
 });

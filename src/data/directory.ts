@@ -14,7 +14,11 @@ export function codePointCompare(a: string, b: string): number {
 }
 
 function isDir(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** Files under `dir` (relative to it) with an allowed extension, walked in sorted order. */
@@ -26,13 +30,19 @@ export function listImageFiles(dir: string, extensions: readonly string[], follo
   const walk = (d: string) => {
     if (followLinks) {
       let real: string;
-      try { real = realpathSync(d); } catch { return; }
+      try {
+        real = realpathSync(d);
+      } catch {
+        return;
+      }
       if (seen.has(real)) return;
       seen.add(real);
     }
     dirs.push(d);
     let entries: Dirent[];
-    try { entries = readdirSync(d, { withFileTypes: true }); } catch (e) {
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch (e) {
       throw new FileFormatError(`cannot list directory '${d}': ${(e as Error).message}`);
     }
     for (const e of entries) {
@@ -45,7 +55,16 @@ export function listImageFiles(dir: string, extensions: readonly string[], follo
   for (const d of dirs) {
     const files: string[] = [];
     for (const e of readdirSync(d, { withFileTypes: true })) {
-      const isFile = e.isFile() || (e.isSymbolicLink() && (() => { try { return statSync(path.join(d, e.name)).isFile(); } catch { return false; } })());
+      const isFile =
+        e.isFile() ||
+        (e.isSymbolicLink() &&
+          (() => {
+            try {
+              return statSync(path.join(d, e.name)).isFile();
+            } catch {
+              return false;
+            }
+          })());
       if (!isFile) continue;
       const lower = e.name.toLowerCase();
       if (extensions.some((x) => lower.endsWith(x))) files.push(e.name);
@@ -68,28 +87,45 @@ export interface IndexedDirectory {
  * explicit array (one per file, in sorted order of all files under dir), or null.
  */
 export function indexDirectory(
-  dir: string, labels: 'inferred' | readonly number[] | null, extensions: readonly string[],
+  dir: string,
+  labels: 'inferred' | readonly number[] | null,
+  extensions: readonly string[],
   opts: { classNames?: readonly string[] | null; followLinks?: boolean; where: string },
 ): IndexedDirectory {
   const where = opts.where;
   let st;
-  try { st = statSync(dir); } catch {
+  try {
+    st = statSync(dir);
+  } catch {
     throw new FileFormatError(`${where}: directory not found: '${dir}'`);
   }
   if (!st.isDirectory()) throw new FileFormatError(`${where}: '${dir}' is not a directory`);
   let subdirs: string[];
   if (labels === 'inferred') {
-    subdirs = readdirSync(dir).filter((n) => !n.startsWith('.') && isDir(path.join(dir, n))).sort(codePointCompare);
+    subdirs = readdirSync(dir)
+      .filter((n) => !n.startsWith('.') && isDir(path.join(dir, n)))
+      .sort(codePointCompare);
     if (opts.classNames) {
       const missing = opts.classNames.filter((c) => !subdirs.includes(c));
       if (missing.length) {
-        throw new ValueError(`${where}: classNames did not match the subfolders of '${dir}'. Expected: [${subdirs.map((s) => `'${s}'`).join(', ')}] (or a subset), got classNames=[${opts.classNames.map((s) => `'${s}'`).join(', ')}]`);
+        throw new ValueError(
+          `${where}: classNames did not match the subfolders of '${dir}'. Expected: ` +
+            `[${subdirs.map((s) => `'${s}'`).join(', ')}] (or a subset), got ` +
+            `classNames=[${opts.classNames.map((s) => `'${s}'`).join(', ')}]`,
+        );
       }
       subdirs = [...opts.classNames];
     }
     if (subdirs.length === 0) {
       const loose = listImageFiles(dir, extensions, false).length;
-      throw new ValueError(`${where}: no class subfolders in '${dir}'. With labels='inferred' the images must be sorted into one subfolder per class (e.g. '${dir}/cats/1.jpg', '${dir}/dogs/2.jpg')${loose ? `; found ${loose} image files directly in the folder (use labels: null to load them without labels)` : ''}`);
+      throw new ValueError(
+        `${where}: no class subfolders in '${dir}'. With labels='inferred' the images must be sorted into one ` +
+          `subfolder per class (e.g. '${dir}/cats/1.jpg', ` +
+          `'${dir}/dogs/2.jpg')` +
+          (loose
+            ? `; found ${loose} image files directly in the folder (use labels: null to load them without labels)`
+            : ''),
+      );
     }
   } else {
     if (opts.classNames) throw new ValueError(`${where}: classNames can only be passed with labels='inferred'`);
@@ -108,10 +144,14 @@ export function indexDirectory(
   let outLabels: number[] = labels === 'inferred' ? intLabels : [];
   if (Array.isArray(labels)) {
     if (labels.length !== filePaths.length) {
-      throw new ValueError(`${where}: expected the length of labels to match the number of files in '${dir}'; labels has ${labels.length} values, found ${filePaths.length} files`);
+      throw new ValueError(
+        `${where}: expected the length of labels to match the number of files in '${dir}'; labels has ` +
+          `${labels.length} values, found ${filePaths.length} files`,
+      );
     }
     labels.forEach((v, i) => {
-      if (!Number.isInteger(v) || v < 0) throw new ValueError(`${where}: labels must be non-negative integers, got ${v} at index ${i}`);
+      if (!Number.isInteger(v) || v < 0)
+        throw new ValueError(`${where}: labels must be non-negative integers, got ${v} at index ${i}`);
     });
     outLabels = [...labels];
     classNames = [...new Set(labels)].sort((a, b) => a - b).map(String);
@@ -120,23 +160,39 @@ export function indexDirectory(
 }
 
 /** Keras's check_validation_split_arg. */
-export function checkValidationSplit(split: number | undefined, subset: string | undefined | null, shuffle: boolean, seed: number | undefined, where: string): void {
+export function checkValidationSplit(
+  split: number | undefined,
+  subset: string | undefined | null,
+  shuffle: boolean,
+  seed: number | undefined,
+  where: string,
+): void {
   if (split !== undefined && split !== 0 && !(split > 0 && split < 1)) {
     throw new ValueError(`${where}: validationSplit must be between 0 and 1, got ${split}`);
   }
   if ((split || subset) && !(split && subset)) {
-    throw new ValueError(`${where}: if subset is set, validationSplit must be set, and inversely (got validationSplit=${split}, subset=${subset === undefined ? 'undefined' : `'${subset}'`})`);
+    throw new ValueError(
+      `${where}: if subset is set, validationSplit must be set, and inversely (got validationSplit=${split}, ` +
+        `subset=${subset === undefined ? 'undefined' : `'${subset}'`})`,
+    );
   }
   if (subset && !['training', 'validation', 'both'].includes(subset)) {
     throw new ValueError(`${where}: subset must be 'training', 'validation' or 'both', got '${subset}'`);
   }
   if (split && shuffle && seed === undefined) {
-    throw new ValueError(`${where}: when using validationSplit and shuffling the data you must pass a seed, so that the training and validation subsets do not overlap`);
+    throw new ValueError(
+      `${where}: when using validationSplit and shuffling the data you must pass a seed, so that the training and ` +
+        `validation subsets do not overlap`,
+    );
   }
 }
 
 /** n_val = floor(split * N); training = the first N - n_val, validation = the last n_val. */
-export function splitIndices(n: number, split: number | undefined, subset: 'training' | 'validation'): { start: number; end: number } {
+export function splitIndices(
+  n: number,
+  split: number | undefined,
+  subset: 'training' | 'validation',
+): { start: number; end: number } {
   if (!split) return { start: 0, end: n };
   const nVal = Math.floor(split * n);
   return subset === 'training' ? { start: 0, end: n - nVal } : { start: n - nVal, end: n };

@@ -16,7 +16,10 @@ import { checkInterpolation, type Interpolation } from './resize.js';
 export type LabelMode = 'int' | 'categorical' | 'binary' | null;
 
 export interface ImageDatasetOptions {
-  /** 'inferred' (default: from the subfolders), an array of integer labels (one per file, sorted file order), or null. */
+  /**
+   * 'inferred' (default: from the subfolders), an array of integer labels (one per file, sorted file
+   * order), or null.
+   */
   labels?: 'inferred' | readonly number[] | null;
   /** 'int' (default, int32 [b]), 'categorical' (float32 [b, n]), 'binary' (float32 [b, 1]) or null (images only). */
   labelMode?: LabelMode;
@@ -72,24 +75,37 @@ export type ImageDatasetResult<O> = O extends { subset: 'both' }
   ? [Dataset<ImageElementFor<O>>, Dataset<ImageElementFor<O>>]
   : Dataset<ImageElementFor<O>>;
 
-export function imageDatasetFromDirectory<const O extends ImageDatasetOptions = Record<never, never>>(dir: string, opts?: O): Promise<ImageDatasetResult<O>>;
+export function imageDatasetFromDirectory<const O extends ImageDatasetOptions = Record<never, never>>(
+  dir: string,
+  opts?: O,
+): Promise<ImageDatasetResult<O>>;
 export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetOptions = {}): Promise<unknown> {
   const where = 'imageDatasetFromDirectory';
-  if (typeof dir !== 'string' || dir === '') throw new ValueError(`${where}: expected a directory path, got ${JSON.stringify(dir)}`);
+  if (typeof dir !== 'string' || dir === '')
+    throw new ValueError(`${where}: expected a directory path, got ${JSON.stringify(dir)}`);
   let labels = opts.labels === undefined ? 'inferred' : opts.labels;
   let labelMode: LabelMode = opts.labelMode === undefined ? 'int' : opts.labelMode;
   if (labels !== 'inferred' && labels !== null && !Array.isArray(labels)) {
-    throw new ValueError(`${where}: labels must be 'inferred', null, or an array of integer labels, got ${JSON.stringify(labels)}`);
+    throw new ValueError(
+      `${where}: labels must be 'inferred', null, or an array of integer labels, got ${JSON.stringify(labels)}`,
+    );
   }
   if (!LABEL_MODES.includes(labelMode)) {
-    throw new ValueError(`${where}: labelMode must be 'int', 'categorical', 'binary' or null, got '${String(labelMode)}'`);
+    throw new ValueError(
+      `${where}: labelMode must be 'int', 'categorical', 'binary' or null, got '${String(labelMode)}'`,
+    );
   }
-  if (labels === null || labelMode === null) { labels = null; labelMode = null; }
+  if (labels === null || labelMode === null) {
+    labels = null;
+    labelMode = null;
+  }
   const colorMode = checkColorMode(opts.colorMode ?? 'rgb', where);
   const interpolation = checkInterpolation(opts.interpolation ?? 'bilinear', where);
   const imageSize = opts.imageSize ?? [256, 256];
   if (!Array.isArray(imageSize) || imageSize.length !== 2 || !imageSize.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`${where}: imageSize must be [height, width] of positive integers, got ${JSON.stringify(imageSize)}`);
+    throw new ValueError(
+      `${where}: imageSize must be [height, width] of positive integers, got ${JSON.stringify(imageSize)}`,
+    );
   }
   const batchSize = opts.batchSize === undefined ? 32 : opts.batchSize;
   if (batchSize !== null && !(Number.isInteger(batchSize) && batchSize > 0)) {
@@ -97,25 +113,40 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   }
   const shuffle = opts.shuffle ?? true;
   const onBadFile = opts.onBadFile ?? 'error';
-  if (onBadFile !== 'error' && onBadFile !== 'skip') throw new ValueError(`${where}: onBadFile must be 'error' or 'skip', got '${String(onBadFile)}'`);
+  if (onBadFile !== 'error' && onBadFile !== 'skip')
+    throw new ValueError(`${where}: onBadFile must be 'error' or 'skip', got '${String(onBadFile)}'`);
   checkValidationSplit(opts.validationSplit, opts.subset, shuffle, opts.seed, where);
-  if (opts.cropToAspectRatio && opts.padToAspectRatio) throw new ValueError(`${where}: only one of cropToAspectRatio and padToAspectRatio can be true`);
+  if (opts.cropToAspectRatio && opts.padToAspectRatio)
+    throw new ValueError(`${where}: only one of cropToAspectRatio and padToAspectRatio can be true`);
   const verbose = opts.verbose ?? true;
   const seed = opts.seed ?? Math.floor(getRng().random() * 1e6);
 
-  const index = indexDirectory(dir, labels, IMAGE_EXTENSIONS, { classNames: opts.classNames, followLinks: opts.followLinks, where });
+  const index = indexDirectory(dir, labels, IMAGE_EXTENSIONS, {
+    classNames: opts.classNames,
+    followLinks: opts.followLinks,
+    where,
+  });
   const n = index.filePaths.length;
   if (verbose) {
-    printMessage(`${labels === null ? `Found ${n} files.` : `Found ${n} files belonging to ${index.classNames.length} classes.`}\n`);
+    printMessage(
+      (labels === null ? `Found ${n} files.` : `Found ${n} files belonging to ${index.classNames.length} classes.`) +
+        '\n',
+    );
   }
   if (labelMode === 'binary' && index.classNames.length !== 2) {
-    throw new ValueError(`${where}: labelMode 'binary' needs exactly 2 classes, found ${index.classNames.length}: [${index.classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`);
+    throw new ValueError(
+      `${where}: labelMode 'binary' needs exactly 2 classes, found ${index.classNames.length}: ` +
+        `[${index.classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`,
+    );
   }
   if (labelMode === 'categorical' || labelMode === 'binary') {
     const maxLabel = index.labels.reduce((m, v) => Math.max(m, v), -1);
     if (maxLabel >= index.classNames.length && Array.isArray(labels)) {
       // explicit labels must be 0..n-1 for one-hot encoding
-      throw new ValueError(`${where}: with labelMode '${labelMode}' explicit labels must be 0..${index.classNames.length - 1}, got ${maxLabel}`);
+      throw new ValueError(
+        `${where}: with labelMode '${labelMode}' explicit labels must be 0..${index.classNames.length - 1}, got ` +
+          `${maxLabel}`,
+      );
     }
   }
   const order = Array.from({ length: n }, (_, i) => i);
@@ -130,11 +161,23 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
     }
     return { paths: paths.slice(start, end), labels: allLabels.slice(start, end), shuffleLocal: shuffle };
   };
-  const noImages = (what: string) => new ValueError(`${where}: no ${what}images found in directory '${dir}'. Allowed formats: ${IMAGE_EXTENSIONS.join(', ')}`);
+  const noImages = (what: string) =>
+    new ValueError(
+      `${where}: no ${what}images found in directory '${dir}'. Allowed formats: ${IMAGE_EXTENSIONS.join(', ')}`,
+    );
   const common = {
-    labelMode, numClasses: index.classNames.length, colorMode, imageSize: [imageSize[0], imageSize[1]] as [number, number],
-    interpolation, cropToAspectRatio: opts.cropToAspectRatio ?? false, padToAspectRatio: opts.padToAspectRatio ?? false, batchSize, seed, onBadFile,
-    pool: opts.pool ?? null, classNames: index.classNames,
+    labelMode,
+    numClasses: index.classNames.length,
+    colorMode,
+    imageSize: [imageSize[0], imageSize[1]] as [number, number],
+    interpolation,
+    cropToAspectRatio: opts.cropToAspectRatio ?? false,
+    padToAspectRatio: opts.padToAspectRatio ?? false,
+    batchSize,
+    seed,
+    onBadFile,
+    pool: opts.pool ?? null,
+    classNames: index.classNames,
   };
   if (opts.subset === 'both') {
     const tr = take('training');
@@ -174,23 +217,33 @@ function buildDataset(b: Build, c: Common): Dataset<ImageBatch> {
   // Enough decodes in flight that the workers keep busy through a training step.
   const par = Math.max(4 * (c.pool ?? getDecodePool()).size, 2 * (c.batchSize ?? 16), 8);
   const lm = c.labelMode;
-  let decoded = ds.map(async (i): Promise<ImageBatch | null> => {
-    let img;
-    try {
-      img = await (c.pool ?? getDecodePool()).decode({ path: paths[i], colorMode: c.colorMode, targetSize: c.imageSize, interpolation: c.interpolation, cropToAspectRatio: c.cropToAspectRatio, padToAspectRatio: c.padToAspectRatio });
-    } catch (e) {
-      const err = e as Error;
-      const msg = err.message.includes(paths[i]) ? err.message : `cannot decode image '${paths[i]}': ${err.message}`;
-      if (c.onBadFile === 'skip') {
-        console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
-        return null;
+  let decoded = ds.map(
+    async (i): Promise<ImageBatch | null> => {
+      let img;
+      try {
+        img = await (c.pool ?? getDecodePool()).decode({
+          path: paths[i],
+          colorMode: c.colorMode,
+          targetSize: c.imageSize,
+          interpolation: c.interpolation,
+          cropToAspectRatio: c.cropToAspectRatio,
+          padToAspectRatio: c.padToAspectRatio,
+        });
+      } catch (e) {
+        const err = e as Error;
+        const msg = err.message.includes(paths[i]) ? err.message : `cannot decode image '${paths[i]}': ${err.message}`;
+        if (c.onBadFile === 'skip') {
+          console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
+          return null;
+        }
+        throw new FileFormatError(msg);
       }
-      throw new FileFormatError(msg);
-    }
-    const x = new Tensor(img.data, [c.imageSize[0], c.imageSize[1], channels]);
-    if (lm === null) return x;
-    return [x, labelTensor(labels[i], lm, c.numClasses)];
-  }, { numParallelCalls: par });
+      const x = new Tensor(img.data, [c.imageSize[0], c.imageSize[1], channels]);
+      if (lm === null) return x;
+      return [x, labelTensor(labels[i], lm, c.numClasses)];
+    },
+    { numParallelCalls: par },
+  );
   if (c.onBadFile === 'skip') {
     const card = decoded.cardinality();
     const filtered = decoded.filter((e) => e !== null);

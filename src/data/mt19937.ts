@@ -38,10 +38,16 @@ export class MT19937 {
   interval(max: number): number {
     if (max === 0) return 0;
     let mask = max;
-    mask |= mask >>> 1; mask |= mask >>> 2; mask |= mask >>> 4; mask |= mask >>> 8; mask |= mask >>> 16;
+    mask |= mask >>> 1;
+    mask |= mask >>> 2;
+    mask |= mask >>> 4;
+    mask |= mask >>> 8;
+    mask |= mask >>> 16;
     mask >>>= 0;
     let v: number;
-    do { v = (this.nextUint32() & mask) >>> 0; } while (v > max);
+    do {
+      v = (this.nextUint32() & mask) >>> 0;
+    } while (v > max);
     return v;
   }
 

@@ -25,7 +25,10 @@ export function parseIdx(buf: Uint8Array, file: string, expectMagic: number, exp
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const magic = view.getUint32(0);
   if (magic !== expectMagic) {
-    throw new FileFormatError(`${file}: bad IDX magic number 0x${magic.toString(16).padStart(8, '0')}, expected 0x${expectMagic.toString(16).padStart(8, '0')}`);
+    throw new FileFormatError(
+      `${file}: bad IDX magic number 0x${magic.toString(16).padStart(8, '0')}, expected ` +
+        `0x${expectMagic.toString(16).padStart(8, '0')}`,
+    );
   }
   const rank = magic & 0xff;
   const header = 4 + 4 * rank;
@@ -33,11 +36,15 @@ export function parseIdx(buf: Uint8Array, file: string, expectMagic: number, exp
   const dims: number[] = [];
   for (let i = 0; i < rank; i++) dims.push(view.getUint32(4 + 4 * i));
   expectDims.forEach((d, i) => {
-    if (d !== null && dims[i] !== d) throw new FileFormatError(`${file}: expected dimension ${i} to be ${d}, got ${dims[i]}`);
+    if (d !== null && dims[i] !== d)
+      throw new FileFormatError(`${file}: expected dimension ${i} to be ${d}, got ${dims[i]}`);
   });
   const size = dims.reduce((a, b) => a * b, 1);
   if (buf.length !== header + size) {
-    throw new FileFormatError(`${file}: expected ${header + size} bytes for shape [${dims.join(', ')}], got ${buf.length} (truncated or damaged)`);
+    throw new FileFormatError(
+      `${file}: expected ${header + size} bytes for shape [${dims.join(', ')}], got ${buf.length} (truncated or ` +
+        `damaged)`,
+    );
   }
   return new Tensor(new Uint8Array(buf.buffer.slice(buf.byteOffset + header, buf.byteOffset + header + size)), dims);
 }
@@ -54,7 +61,8 @@ async function readIdx(dir: string, name: string, magic: number, dims: (number |
 }
 
 /**
- * Keras's mnist.load_data(): [[xTrain uint8 [60000,28,28], yTrain uint8 [60000]], [xTest [10000,28,28], yTest [10000]]].
+ * Keras's mnist.load_data():
+ * [[xTrain uint8 [60000,28,28], yTrain uint8 [60000]], [xTest [10000,28,28], yTest [10000]]].
  * `dir` overrides the folder holding the four IDX files.
  */
 export async function loadData(dir?: string): Promise<MnistData> {
@@ -65,7 +73,10 @@ export async function loadData(dir?: string): Promise<MnistData> {
     readIdx(d, 't10k-images-idx3-ubyte', 0x00000803, [10000, 28, 28]),
     readIdx(d, 't10k-labels-idx1-ubyte', 0x00000801, [10000]),
   ]);
-  return [[xTrain, yTrain], [xTest, yTest]];
+  return [
+    [xTrain, yTrain],
+    [xTest, yTest],
+  ];
 }
 
 export const mnist = { loadData };

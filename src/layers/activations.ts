@@ -4,12 +4,14 @@ import { ValueError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Tensor } from '../tensor/tensor.js';
 
-export type ActivationName = 'linear' | 'relu' | 'sigmoid' | 'softmax' | 'tanh' | 'softplus' | 'elu' | 'selu' | 'relu6' | 'swish' | 'gelu';
 const supported = ['linear', 'relu', 'sigmoid', 'softmax', 'tanh', 'softplus', 'relu6', 'swish'] as const;
+
+/** The activations convkit implements, by Keras name. */
+export type ActivationName = (typeof supported)[number];
 
 export type ActivationFn = (x: Tensor) => Tensor;
 
-const fns: Record<string, ActivationFn> = {
+const fns: Record<ActivationName, ActivationFn> = {
   linear: (x) => x,
   relu: ops.relu,
   sigmoid: ops.sigmoid,
@@ -21,16 +23,21 @@ const fns: Record<string, ActivationFn> = {
 };
 
 /** Normalises an activation argument to its Keras name ('linear' for null/undefined). */
-export function activationName(id: string | null | undefined, where: string): string {
+export function activationName(id: string | null | undefined, where: string): ActivationName {
   if (id === null || id === undefined) return 'linear';
-  if (typeof id !== 'string' || !(id in fns)) {
+  if (!isActivationName(id)) {
     throw new ValueError(`${where}: unknown activation '${String(id)}'; expected one of ${supported.join(', ')}`);
   }
   return id;
 }
 
+/** Own keys only, so names like 'constructor' or 'toString' are not taken for activations. */
+function isActivationName(id: unknown): id is ActivationName {
+  return typeof id === 'string' && Object.hasOwn(fns, id);
+}
+
 export function getActivation(name: string): ActivationFn {
-  const f = fns[name];
-  if (!f) throw new ValueError(`activation: unknown activation '${name}'; expected one of ${supported.join(', ')}`);
-  return f;
+  if (!isActivationName(name))
+    throw new ValueError(`activation: unknown activation '${name}'; expected one of ${supported.join(', ')}`);
+  return fns[name];
 }

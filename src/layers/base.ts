@@ -49,7 +49,10 @@ export abstract class Layer {
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     for (const d of this.batchInputShape?.slice(1) ?? []) {
       if (d !== null && (!Number.isInteger(d) || d <= 0)) {
-        throw new ValueError(`${this.className} '${this.name}': inputShape must hold positive integers, got ${fmtShape(this.batchInputShape!)}`);
+        throw new ValueError(
+          `${this.className} '${this.name}': inputShape must hold positive integers, ` +
+            `got ${fmtShape(this.batchInputShape!)}`,
+        );
       }
     }
   }
@@ -119,11 +122,16 @@ export abstract class Layer {
   setWeights(values: readonly Tensor[]): void {
     const ws = this.weights;
     if (values.length !== ws.length) {
-      throw new ValueError(`${this.className} '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`);
+      throw new ValueError(
+        `${this.className} '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`,
+      );
     }
     ws.forEach((w, i) => {
       if (values[i].shape.join(',') !== w.shape.join(',')) {
-        throw new ShapeError(`${this.className} '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape [${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`);
+        throw new ShapeError(
+          `${this.className} '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape ` +
+            `[${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`,
+        );
       }
       w.assign(values[i]);
     });
@@ -150,7 +158,9 @@ export abstract class Layer {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     if (list.length > 0 && list.every(isKerasTensor)) return this.applySymbolic(inputs as SymbolicInput);
     if (list.some(isKerasTensor)) {
-      throw new ValueError(`${this.className} '${this.name}': cannot mix KerasTensors and concrete tensors in one call`);
+      throw new ValueError(
+        `${this.className} '${this.name}': cannot mix KerasTensors and concrete tensors in one call`,
+      );
     }
     return this.applyEager(inputs as LayerInput, args);
   }
@@ -159,7 +169,11 @@ export abstract class Layer {
   applyEager(inputs: LayerInput, args: CallArgs = {}): LayerInput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     for (const t of list) {
-      if (!(t instanceof Tensor)) throw new ValueError(`${this.className} '${this.name}': expected a Tensor or KerasTensor input, got ${typeof t}`);
+      if (!(t instanceof Tensor)) {
+        throw new ValueError(
+          `${this.className} '${this.name}': expected a Tensor or KerasTensor input, got ${typeof t}`,
+        );
+      }
     }
     const shapes = list.map((t) => t.shape as Shape);
     this.maybeBuild(Array.isArray(inputs) ? shapes : shapes[0]);
@@ -175,7 +189,9 @@ export abstract class Layer {
     const multi = outShape.length > 0 && Array.isArray(outShape[0]);
     const outShapes = (multi ? outShape : [outShape]) as Shape[];
     const node: Node = { layer: this, inputs: list, outputs: [] };
-    node.outputs = outShapes.map((s, i) => new KerasTensor(s, node, i, `${this.name}_${this.inboundNodes.length}_${i}`));
+    node.outputs = outShapes.map(
+      (s, i) => new KerasTensor(s, node, i, `${this.name}_${this.inboundNodes.length}_${i}`),
+    );
     this.inboundNodes.push(node);
     return multi ? node.outputs : node.outputs[0];
   }
@@ -183,13 +199,17 @@ export abstract class Layer {
   /** The symbolic output of this layer's first call (Keras layer.output). */
   get output(): KerasTensor | KerasTensor[] {
     const node = this.inboundNodes[0];
-    if (!node) throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no output`);
+    if (!node) {
+      throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no output`);
+    }
     return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
   }
 
   get input(): KerasTensor | KerasTensor[] {
     const node = this.inboundNodes[0];
-    if (!node) throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no input`);
+    if (!node) {
+      throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no input`);
+    }
     return node.inputs.length === 1 ? node.inputs[0] : node.inputs;
   }
 
@@ -206,7 +226,9 @@ export abstract class Layer {
 /** The one input tensor of a single-input layer (a one-element list is accepted). */
 export function singleTensor(layer: Layer, inputs: LayerInput): Tensor {
   if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
+    if (inputs.length !== 1) {
+      throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${inputs.length}`);
+    }
     return inputs[0];
   }
   return inputs;
@@ -215,7 +237,9 @@ export function singleTensor(layer: Layer, inputs: LayerInput): Tensor {
 /** The one input shape of a single-input layer. */
 export function singleShape(layer: Layer, shape: Shape | Shape[]): Shape {
   if (shape.length > 0 && Array.isArray(shape[0])) {
-    if (shape.length !== 1) throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
+    if (shape.length !== 1) {
+      throw new ValueError(`${layer.className} '${layer.name}': expected one input, got ${shape.length}`);
+    }
     return shape[0] as Shape;
   }
   return shape as Shape;
@@ -277,7 +301,11 @@ export function deserializeLayer(entry: { class_name: string; config: KerasConfi
 }
 
 /** Reads a 2-tuple argument given as a number or a pair (kernelSize, strides, poolSize). */
-export function pair(v: number | readonly number[] | undefined, fallback: [number, number], where: string): [number, number] {
+export function pair(
+  v: number | readonly number[] | undefined,
+  fallback: [number, number],
+  where: string,
+): [number, number] {
   if (v === undefined || v === null) return fallback;
   const p = typeof v === 'number' ? [v, v] : [...v];
   if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {

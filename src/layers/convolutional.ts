@@ -4,6 +4,7 @@ import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { channelsLastOnly, checkPadding } from './args.js';
 import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 import type { KerasConfig } from '../keras_config.js';
 
@@ -12,18 +13,6 @@ export interface Conv2DArgs extends KernelLayerArgs {
   padding?: Padding;
   dilationRate?: number | readonly [number, number];
   dataFormat?: 'channels_last';
-}
-
-export function checkPadding(p: unknown, where: string): Padding {
-  const v = p ?? 'valid';
-  if (v !== 'valid' && v !== 'same') throw new ValueError(`${where}: padding must be 'valid' or 'same', got '${String(p)}'`);
-  return v;
-}
-
-export function checkDataFormat(f: unknown, where: string): void {
-  if (f !== undefined && f !== null && f !== 'channels_last') {
-    throw new ValueError(`${where}: only data_format 'channels_last' is supported, got '${String(f)}'`);
-  }
 }
 
 export class Conv2D extends KernelLayer {
@@ -37,7 +26,8 @@ export class Conv2D extends KernelLayer {
   constructor(filters: number, kernelSize: number | readonly [number, number], args: Conv2DArgs = {}) {
     super(args);
     const where = `Conv2D '${this.name}'`;
-    if (!Number.isInteger(filters) || filters <= 0) throw new ValueError(`${where}: filters must be a positive integer, got ${filters}`);
+    if (!Number.isInteger(filters) || filters <= 0)
+      throw new ValueError(`${where}: filters must be a positive integer, got ${filters}`);
     this.filters = filters;
     this.kernelSize = pair(kernelSize, [3, 3], `${where} kernelSize`);
     this.strides = pair(args.strides, [1, 1], `${where} strides`);
@@ -46,23 +36,30 @@ export class Conv2D extends KernelLayer {
       throw new ValueError(`${where}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras)`);
     }
     this.padding = checkPadding(args.padding, where);
-    checkDataFormat(args.dataFormat, where);
+    channelsLastOnly(args.dataFormat, where);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== 4 || s[3] === null) {
-      throw new ShapeError(`Conv2D '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `Conv2D '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`,
+      );
     }
     if (this.kernel && this.kernel.shape[2] !== s[3]) {
-      throw new ShapeError(`Conv2D '${this.name}': expected an input with ${this.kernel.shape[2]} channels, got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `Conv2D '${this.name}': expected an input with ${this.kernel.shape[2]} channels, got ${fmtShape(s)}`,
+      );
     }
     for (let i = 0; i < 2; i++) {
       const n = s[1 + i];
       if (n === null) continue;
       const out = ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
       if (out <= 0) {
-        throw new ShapeError(`Conv2D '${this.name}': a ${this.kernelSize.join('x')} kernel with padding '${this.padding}' does not fit an input of shape ${fmtShape(s)}`);
+        throw new ShapeError(
+          `Conv2D '${this.name}': a ${this.kernelSize.join('x')} kernel with padding '${this.padding}' does not fit ` +
+            `an input of shape ${fmtShape(s)}`,
+        );
       }
     }
   }
@@ -74,30 +71,45 @@ export class Conv2D extends KernelLayer {
 
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
-    return this.finish(ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, this.fusedActivation, this.dilationRate));
+    return this.finish(
+      ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, this.fusedActivation, this.dilationRate),
+    );
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
     const s = singleShape(this, shape);
     const dims = [0, 1].map((i) => {
       const n = s[1 + i];
-      return n === null ? null : ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
+      return n === null
+        ? null
+        : ops.convOutputSize(n, this.kernelSize[i], this.strides[i], this.dilationRate[i], this.padding).out;
     });
     return [s[0], dims[0], dims[1], this.filters];
   }
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), filters: this.filters, kernel_size: [...this.kernelSize], strides: [...this.strides],
-      padding: this.padding, data_format: 'channels_last', dilation_rate: [...this.dilationRate], groups: 1,
-      ...this.kernelConfig(), activity_regularizer: null,
+      ...super.getConfig(),
+      filters: this.filters,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      groups: 1,
+      ...this.kernelConfig(),
+      activity_regularizer: null,
     };
   }
 
   static fromConfig(c: KerasConfig): Conv2D {
-    if (c.groups !== undefined && c.groups !== 1) throw new ValueError(`Conv2D '${c.name}': groups=${c.groups} is not supported (only 1)`);
+    if (c.groups !== undefined && c.groups !== 1)
+      throw new ValueError(`Conv2D '${c.name}': groups=${c.groups} is not supported (only 1)`);
     return new Conv2D(c.filters, c.kernel_size, {
-      ...kernelArgsFromConfig(c), strides: c.strides, padding: c.padding, dilationRate: c.dilation_rate,
+      ...kernelArgsFromConfig(c),
+      strides: c.strides,
+      padding: c.padding,
+      dilationRate: c.dilation_rate,
       dataFormat: c.data_format ?? undefined,
     });
   }

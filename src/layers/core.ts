@@ -9,10 +9,19 @@ import { RandomGenerator } from '../tensor/random.js';
 import { uniqueName } from '../utils/naming.js';
 import type { Activation as FusedActivation } from '../backend/types.js';
 import { activationName, getActivation } from './activations.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
-
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
   return getInitializer(id).serialize();
@@ -42,15 +51,29 @@ export class InputLayer extends Layer {
     this.inboundNodes.push(node);
   }
 
-  call(inputs: LayerInput): LayerInput { return inputs; }
-  computeOutputShape(s: Shape | Shape[]): Shape | Shape[] { return s; }
+  call(inputs: LayerInput): LayerInput {
+    return inputs;
+  }
+  computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
+    return s;
+  }
 
   override getConfig(): Record<string, unknown> {
-    return { batch_shape: [...this.batchInputShape!], dtype: this.dtype, sparse: false, ragged: false, name: this.name };
+    return {
+      batch_shape: [...this.batchInputShape!],
+      dtype: this.dtype,
+      sparse: false,
+      ragged: false,
+      name: this.name,
+    };
   }
 
   static fromConfig(c: KerasConfig): InputLayer {
-    return new InputLayer({ batchShape: c.batch_shape ?? c.batch_input_shape, name: c.name, dtype: typeof c.dtype === 'string' ? c.dtype : undefined });
+    return new InputLayer({
+      batchShape: c.batch_shape ?? c.batch_input_shape,
+      name: c.name,
+      dtype: typeof c.dtype === 'string' ? c.dtype : undefined,
+    });
   }
 }
 
@@ -59,7 +82,10 @@ export interface InputFactory {
   new (args: InputArgs): KerasTensor;
 }
 
-/** `Input({shape})` or `new Input({shape})`: the symbolic entry of a functional model. */
+/**
+ * `Input({shape})` or `new Input({shape})`: the symbolic entry of a functional model. A function
+ * declaration cannot be typed as constructible, hence the one cast through unknown.
+ */
 export const Input = function Input(args: InputArgs): KerasTensor {
   return new InputLayer(args).output as KerasTensor;
 } as unknown as InputFactory;
@@ -105,8 +131,13 @@ export abstract class KernelLayer extends Layer {
 
   /** Creates `kernel` (this shape) and `bias` (the last dimension), with their regularizers. */
   protected buildKernel(kernelShape: number[]): void {
-    this.kernel = this.addWeight('kernel', kernelShape, this.kernelInitializer, { regularizer: this.kernelRegularizer });
-    if (this.useBias) this.bias = this.addWeight('bias', [kernelShape[kernelShape.length - 1]], this.biasInitializer, { regularizer: this.biasRegularizer });
+    this.kernel = this.addWeight('kernel', kernelShape, this.kernelInitializer, {
+      regularizer: this.kernelRegularizer,
+    });
+    if (this.useBias)
+      this.bias = this.addWeight('bias', [kernelShape[kernelShape.length - 1]], this.biasInitializer, {
+        regularizer: this.biasRegularizer,
+      });
     this.built = true;
   }
 
@@ -123,10 +154,14 @@ export abstract class KernelLayer extends Layer {
   /** The Keras config keys of the kernel, bias and activation. */
   protected kernelConfig(): Record<string, unknown> {
     return {
-      activation: this.activation, use_bias: this.useBias,
-      kernel_initializer: serializeInit(this.kernelInitializer), bias_initializer: serializeInit(this.biasInitializer),
-      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null, bias_regularizer: this.biasRegularizer?.serialize() ?? null,
-      kernel_constraint: null, bias_constraint: null,
+      activation: this.activation,
+      use_bias: this.useBias,
+      kernel_initializer: serializeInit(this.kernelInitializer),
+      bias_initializer: serializeInit(this.biasInitializer),
+      kernel_regularizer: this.kernelRegularizer?.serialize() ?? null,
+      bias_regularizer: this.biasRegularizer?.serialize() ?? null,
+      kernel_constraint: null,
+      bias_constraint: null,
     };
   }
 }
@@ -134,9 +169,13 @@ export abstract class KernelLayer extends Layer {
 /** KernelLayerArgs read from a Keras config. */
 export function kernelArgsFromConfig(c: KerasConfig): KernelLayerArgs {
   return {
-    ...baseArgsFromConfig(c), activation: c.activation, useBias: c.use_bias,
-    kernelInitializer: c.kernel_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
-    kernelRegularizer: c.kernel_regularizer, biasRegularizer: c.bias_regularizer,
+    ...baseArgsFromConfig(c),
+    activation: c.activation,
+    useBias: c.use_bias,
+    kernelInitializer: c.kernel_initializer ?? undefined,
+    biasInitializer: c.bias_initializer ?? undefined,
+    kernelRegularizer: c.kernel_regularizer,
+    biasRegularizer: c.bias_regularizer,
   };
 }
 
@@ -148,7 +187,8 @@ export class Dense extends KernelLayer {
 
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
-    if (!Number.isInteger(units) || units <= 0) throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${units}`);
+    if (!Number.isInteger(units) || units <= 0)
+      throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${units}`);
     this.units = units;
   }
 
@@ -156,10 +196,15 @@ export class Dense extends KernelLayer {
     const s = singleShape(this, shape);
     const last = s[s.length - 1];
     if (s.length < 2 || last === null) {
-      throw new ShapeError(`Dense '${this.name}': expected an input of shape (batch, ..., features) with known features, got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `Dense '${this.name}': expected an input of shape (batch, ..., features) with known features, got ` +
+          `${fmtShape(s)}`,
+      );
     }
     if (this.kernel && this.kernel.shape[0] !== last) {
-      throw new ShapeError(`Dense '${this.name}': expected input with last dimension ${this.kernel.shape[0]}, got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `Dense '${this.name}': expected input with last dimension ${this.kernel.shape[0]}, got ${fmtShape(s)}`,
+      );
     }
   }
 
@@ -200,13 +245,25 @@ export class Activation extends Layer {
     super(args);
     this.activation = activationName(activation, `Activation '${this.name}'`);
   }
-  call(inputs: LayerInput): Tensor { return getActivation(this.activation)(singleTensor(this, inputs)); }
-  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
-  override getConfig() { return { ...super.getConfig(), activation: this.activation }; }
-  static fromConfig(c: KerasConfig): Activation { return new Activation(c.activation, baseArgsFromConfig(c)); }
+  call(inputs: LayerInput): Tensor {
+    return getActivation(this.activation)(singleTensor(this, inputs));
+  }
+  computeOutputShape(s: Shape | Shape[]): Shape {
+    return singleShape(this, s);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), activation: this.activation };
+  }
+  static fromConfig(c: KerasConfig): Activation {
+    return new Activation(c.activation, baseArgsFromConfig(c));
+  }
 }
 
-export interface ReLUArgs extends LayerArgs { maxValue?: number | null; negativeSlope?: number; threshold?: number }
+export interface ReLUArgs extends LayerArgs {
+  maxValue?: number | null;
+  negativeSlope?: number;
+  threshold?: number;
+}
 
 /** Keras ReLU layer: min(max(x, threshold) with a negative slope below it, maxValue). */
 export class ReLU extends Layer {
@@ -231,18 +288,33 @@ export class ReLU extends Layer {
     }
     return this.maxValue === null ? y : ops.minimum(y, this.maxValue);
   }
-  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
+  computeOutputShape(s: Shape | Shape[]): Shape {
+    return singleShape(this, s);
+  }
   override getConfig() {
-    return { ...super.getConfig(), max_value: this.maxValue, negative_slope: this.negativeSlope, threshold: this.threshold };
+    return {
+      ...super.getConfig(),
+      max_value: this.maxValue,
+      negative_slope: this.negativeSlope,
+      threshold: this.threshold,
+    };
   }
   static fromConfig(c: KerasConfig): ReLU {
-    return new ReLU({ ...baseArgsFromConfig(c), maxValue: c.max_value, negativeSlope: c.negative_slope, threshold: c.threshold });
+    return new ReLU({
+      ...baseArgsFromConfig(c),
+      maxValue: c.max_value,
+      negativeSlope: c.negative_slope,
+      threshold: c.threshold,
+    });
   }
 }
 
 // ---------------------------------------------------------------- Dropout
 
-export interface DropoutArgs extends LayerArgs { seed?: number | null; noiseShape?: readonly (number | null)[] | null }
+export interface DropoutArgs extends LayerArgs {
+  seed?: number | null;
+  noiseShape?: readonly (number | null)[] | null;
+}
 
 /** Inverted dropout: in training keeps each value with probability 1−rate, scaled by 1/(1−rate). */
 export class Dropout extends Layer {
@@ -278,8 +350,12 @@ export class Dropout extends Layer {
     return ops.mul(x, new Tensor(mask, shape));
   }
 
-  computeOutputShape(s: Shape | Shape[]): Shape { return singleShape(this, s); }
-  override getConfig() { return { ...super.getConfig(), rate: this.rate, seed: this.seed, noise_shape: this.noiseShape }; }
+  computeOutputShape(s: Shape | Shape[]): Shape {
+    return singleShape(this, s);
+  }
+  override getConfig() {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed, noise_shape: this.noiseShape };
+  }
   static fromConfig(c: KerasConfig): Dropout {
     return new Dropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null, noiseShape: c.noise_shape ?? null });
   }
@@ -298,8 +374,12 @@ export class Flatten extends Layer {
     const rest = s.slice(1);
     return [s[0], rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b as number), 1)];
   }
-  override getConfig() { return { ...super.getConfig(), data_format: 'channels_last' }; }
-  static fromConfig(c: KerasConfig): Flatten { return new Flatten(baseArgsFromConfig(c)); }
+  override getConfig() {
+    return { ...super.getConfig(), data_format: 'channels_last' };
+  }
+  static fromConfig(c: KerasConfig): Flatten {
+    return new Flatten(baseArgsFromConfig(c));
+  }
 }
 
 export class Reshape extends Layer {
@@ -307,8 +387,14 @@ export class Reshape extends Layer {
   readonly targetShape: number[];
   constructor(targetShape: readonly number[], args: LayerArgs = {}) {
     super(args);
-    if (targetShape.filter((d) => d === -1).length > 1 || targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))) {
-      throw new ValueError(`Reshape '${this.name}': targetShape must hold positive integers and at most one -1, got ${JSON.stringify(targetShape)}`);
+    if (
+      targetShape.filter((d) => d === -1).length > 1 ||
+      targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))
+    ) {
+      throw new ValueError(
+        `Reshape '${this.name}': targetShape must hold positive integers and at most one -1, got ` +
+          `${JSON.stringify(targetShape)}`,
+      );
     }
     this.targetShape = [...targetShape];
   }
@@ -317,7 +403,10 @@ export class Reshape extends Layer {
     const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
     const out = this.targetShape.map((d) => (d === -1 ? size / known : d));
     if (out.reduce((a, b) => a * b, 1) !== size || !out.every(Number.isInteger)) {
-      throw new ShapeError(`Reshape '${this.name}': cannot reshape an input of shape ${fmtShape(inShape)} into ${fmtShape([null, ...this.targetShape])}`);
+      throw new ShapeError(
+        `Reshape '${this.name}': cannot reshape an input of shape ${fmtShape(inShape)} into ` +
+          `${fmtShape([null, ...this.targetShape])}`,
+      );
     }
     return out;
   }
@@ -333,8 +422,12 @@ export class Reshape extends Layer {
     const s = singleShape(this, shape);
     return [s[0], ...this.resolve(s)];
   }
-  override getConfig() { return { ...super.getConfig(), target_shape: [...this.targetShape] }; }
-  static fromConfig(c: KerasConfig): Reshape { return new Reshape(c.target_shape, baseArgsFromConfig(c)); }
+  override getConfig() {
+    return { ...super.getConfig(), target_shape: [...this.targetShape] };
+  }
+  static fromConfig(c: KerasConfig): Reshape {
+    return new Reshape(c.target_shape, baseArgsFromConfig(c));
+  }
 }
 
 registerLayer('InputLayer', InputLayer);
@@ -344,4 +437,3 @@ registerLayer('ReLU', ReLU);
 registerLayer('Dropout', Dropout);
 registerLayer('Flatten', Flatten);
 registerLayer('Reshape', Reshape);
-

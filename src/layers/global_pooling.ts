@@ -1,25 +1,27 @@
 // Global pooling over the spatial axes: GlobalAveragePooling2D/GlobalMaxPooling2D for images and
 // the 1D forms for sequences (channels_last by default; keepdims keeps the pooled axes with size 1).
 // Windowed pooling is in pooling.ts.
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer, singleShape, singleTensor } from './base.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type DataFormat, dataFormatOf } from './args.js';
 
-export type DataFormat = 'channels_last' | 'channels_first';
-
-export function dataFormatOf(v: unknown, where: string): DataFormat {
-  const f = v ?? 'channels_last';
-  if (f !== 'channels_last' && f !== 'channels_first') {
-    throw new ValueError(`${where}: dataFormat must be 'channels_last' or 'channels_first', got ${JSON.stringify(v)}`);
-  }
-  return f;
+export interface GlobalPoolingArgs extends LayerArgs {
+  dataFormat?: DataFormat;
+  keepdims?: boolean;
 }
-
-export { singleShape, singleTensor };
-
-export interface GlobalPoolingArgs extends LayerArgs { dataFormat?: DataFormat; keepdims?: boolean }
 
 abstract class GlobalPooling extends Layer {
   readonly dataFormat: DataFormat;
@@ -41,7 +43,8 @@ abstract class GlobalPooling extends Layer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== this.spatialRank + 2) {
-      const want = this.spatialRank === 1 ? '3D input (batch, steps, features)' : '4D input (batch, height, width, channels)';
+      const want =
+        this.spatialRank === 1 ? '3D input (batch, steps, features)' : '4D input (batch, height, width, channels)';
       throw new ShapeError(`${this.className} '${this.name}': expected a ${want}, got shape ${fmtShape(s)}`);
     }
   }
@@ -73,29 +76,45 @@ abstract class GlobalPooling extends Layer {
 export class GlobalAveragePooling2D extends GlobalPooling {
   static className = 'GlobalAveragePooling2D';
   protected readonly spatialRank = 2;
-  protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
-  static fromConfig(c: KerasConfig): GlobalAveragePooling2D { return new GlobalAveragePooling2D(GlobalPooling.argsFromConfig(c)); }
+  protected reduce(x: Tensor): Tensor {
+    return ops.mean(x, this.axes, this.keepdims);
+  }
+  static fromConfig(c: KerasConfig): GlobalAveragePooling2D {
+    return new GlobalAveragePooling2D(GlobalPooling.argsFromConfig(c));
+  }
 }
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static className = 'GlobalMaxPooling2D';
   protected readonly spatialRank = 2;
-  protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
-  static fromConfig(c: KerasConfig): GlobalMaxPooling2D { return new GlobalMaxPooling2D(GlobalPooling.argsFromConfig(c)); }
+  protected reduce(x: Tensor): Tensor {
+    return ops.max(x, this.axes, this.keepdims);
+  }
+  static fromConfig(c: KerasConfig): GlobalMaxPooling2D {
+    return new GlobalMaxPooling2D(GlobalPooling.argsFromConfig(c));
+  }
 }
 
 export class GlobalAveragePooling1D extends GlobalPooling {
   static className = 'GlobalAveragePooling1D';
   protected readonly spatialRank = 1;
-  protected reduce(x: Tensor): Tensor { return ops.mean(x, this.axes, this.keepdims); }
-  static fromConfig(c: KerasConfig): GlobalAveragePooling1D { return new GlobalAveragePooling1D(GlobalPooling.argsFromConfig(c)); }
+  protected reduce(x: Tensor): Tensor {
+    return ops.mean(x, this.axes, this.keepdims);
+  }
+  static fromConfig(c: KerasConfig): GlobalAveragePooling1D {
+    return new GlobalAveragePooling1D(GlobalPooling.argsFromConfig(c));
+  }
 }
 
 export class GlobalMaxPooling1D extends GlobalPooling {
   static className = 'GlobalMaxPooling1D';
   protected readonly spatialRank = 1;
-  protected reduce(x: Tensor): Tensor { return ops.max(x, this.axes, this.keepdims); }
-  static fromConfig(c: KerasConfig): GlobalMaxPooling1D { return new GlobalMaxPooling1D(GlobalPooling.argsFromConfig(c)); }
+  protected reduce(x: Tensor): Tensor {
+    return ops.max(x, this.axes, this.keepdims);
+  }
+  static fromConfig(c: KerasConfig): GlobalMaxPooling1D {
+    return new GlobalMaxPooling1D(GlobalPooling.argsFromConfig(c));
+  }
 }
 
 registerLayer('GlobalAveragePooling2D', GlobalAveragePooling2D);

@@ -4,8 +4,17 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { Tensor } from '../tensor/tensor.js';
-import { KerasTensor } from './keras_tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
+import { KerasTensor, isKerasTensor } from './keras_tensor.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  type SymbolicInput,
+  baseArgsFromConfig,
+  registerLayer,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
@@ -21,23 +30,33 @@ abstract class Merge extends Layer {
   override apply(inputs: KerasTensor[], args?: CallArgs): KerasTensor;
   override apply(inputs: Tensor, args?: CallArgs): Tensor;
   override apply(inputs: Tensor[], args?: CallArgs): Tensor;
-  override apply(inputs: any, args: CallArgs = {}): any {
-    return super.apply(inputs, args);
+  override apply(inputs: SymbolicInput | LayerInput, args: CallArgs = {}): SymbolicInput | LayerInput {
+    // The base class checks the inputs again (a single input or a mix of kinds is refused there).
+    if (!Array.isArray(inputs)) return isKerasTensor(inputs) ? super.apply(inputs, args) : super.apply(inputs, args);
+    return inputs.every(isKerasTensor) ? super.apply(inputs, args) : super.apply(inputs, args);
   }
 
   protected shapesOf(shape: Shape | Shape[]): Shape[] {
     if (!isShapeList(shape)) {
-      throw new ValueError(`${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single input of shape ${fmtShape(shape as Shape)}`);
+      throw new ValueError(
+        `${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single input of shape ` +
+          `${fmtShape(shape)}`,
+      );
     }
     if (shape.length < this.minInputs) {
-      throw new ValueError(`${this.className} '${this.name}': expected at least ${this.minInputs} inputs, got ${shape.length}`);
+      throw new ValueError(
+        `${this.className} '${this.name}': expected at least ${this.minInputs} inputs, got ${shape.length}`,
+      );
     }
     return shape;
   }
 
   protected tensorsOf(inputs: LayerInput): Tensor[] {
     if (!Array.isArray(inputs)) {
-      throw new ValueError(`${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single tensor of shape ${fmtShape(inputs.shape)}`);
+      throw new ValueError(
+        `${this.className} '${this.name}': expected a list of inputs (apply([a, b])), got a single tensor of shape ` +
+          `${fmtShape(inputs.shape)}`,
+      );
     }
     return inputs;
   }
@@ -54,7 +73,11 @@ abstract class ElementwiseMerge extends Merge {
   computeOutputShape(shape: Shape | Shape[]): Shape {
     const shapes = this.shapesOf(shape);
     const rank = shapes[0].length;
-    const bad = () => new ShapeError(`${this.className} '${this.name}': inputs must have the same shape (or broadcastable ones), got ${shapes.map(fmtShape).join(', ')}`);
+    const bad = () =>
+      new ShapeError(
+        `${this.className} '${this.name}': inputs must have the same shape (or broadcastable ones), got ` +
+          `${shapes.map(fmtShape).join(', ')}`,
+      );
     if (shapes.some((s) => s.length !== rank)) throw bad();
     const out: (number | null)[] = [];
     for (let i = 0; i < rank; i++) {
@@ -62,7 +85,10 @@ abstract class ElementwiseMerge extends Merge {
       let unknown = false;
       for (const s of shapes) {
         const v = s[i];
-        if (v === null) { unknown = true; continue; }
+        if (v === null) {
+          unknown = true;
+          continue;
+        }
         if (v === 1) continue;
         if (d !== 1 && d !== v) throw bad();
         d = v;
@@ -81,8 +107,12 @@ abstract class ElementwiseMerge extends Merge {
 
 export class Add extends ElementwiseMerge {
   static className = 'Add';
-  protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]); }
-  static fromConfig(c: KerasConfig): Add { return new Add(baseArgsFromConfig(c)); }
+  protected merge(xs: Tensor[]): Tensor {
+    return xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]);
+  }
+  static fromConfig(c: KerasConfig): Add {
+    return new Add(baseArgsFromConfig(c));
+  }
 }
 
 export class Subtract extends ElementwiseMerge {
@@ -97,34 +127,57 @@ export class Subtract extends ElementwiseMerge {
     if (s.length !== 2) throw new ValueError(`Subtract '${this.name}': expected exactly 2 inputs, got ${s.length}`);
     return super.computeOutputShape(shape);
   }
-  static fromConfig(c: KerasConfig): Subtract { return new Subtract(baseArgsFromConfig(c)); }
+  static fromConfig(c: KerasConfig): Subtract {
+    return new Subtract(baseArgsFromConfig(c));
+  }
 }
 
 export class Multiply extends ElementwiseMerge {
   static className = 'Multiply';
-  protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]); }
-  static fromConfig(c: KerasConfig): Multiply { return new Multiply(baseArgsFromConfig(c)); }
+  protected merge(xs: Tensor[]): Tensor {
+    return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]);
+  }
+  static fromConfig(c: KerasConfig): Multiply {
+    return new Multiply(baseArgsFromConfig(c));
+  }
 }
 
 export class Average extends ElementwiseMerge {
   static className = 'Average';
-  protected merge(xs: Tensor[]): Tensor { return ops.mul(xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]), 1 / xs.length); }
-  static fromConfig(c: KerasConfig): Average { return new Average(baseArgsFromConfig(c)); }
+  protected merge(xs: Tensor[]): Tensor {
+    return ops.mul(
+      xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]),
+      1 / xs.length,
+    );
+  }
+  static fromConfig(c: KerasConfig): Average {
+    return new Average(baseArgsFromConfig(c));
+  }
 }
 
 export class Maximum extends ElementwiseMerge {
   static className = 'Maximum';
-  protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.maximum(a, b), xs[0]); }
-  static fromConfig(c: KerasConfig): Maximum { return new Maximum(baseArgsFromConfig(c)); }
+  protected merge(xs: Tensor[]): Tensor {
+    return xs.slice(1).reduce((a, b) => ops.maximum(a, b), xs[0]);
+  }
+  static fromConfig(c: KerasConfig): Maximum {
+    return new Maximum(baseArgsFromConfig(c));
+  }
 }
 
 export class Minimum extends ElementwiseMerge {
   static className = 'Minimum';
-  protected merge(xs: Tensor[]): Tensor { return xs.slice(1).reduce((a, b) => ops.minimum(a, b), xs[0]); }
-  static fromConfig(c: KerasConfig): Minimum { return new Minimum(baseArgsFromConfig(c)); }
+  protected merge(xs: Tensor[]): Tensor {
+    return xs.slice(1).reduce((a, b) => ops.minimum(a, b), xs[0]);
+  }
+  static fromConfig(c: KerasConfig): Minimum {
+    return new Minimum(baseArgsFromConfig(c));
+  }
 }
 
-export interface ConcatenateArgs extends LayerArgs { axis?: number }
+export interface ConcatenateArgs extends LayerArgs {
+  axis?: number;
+}
 
 /** Concatenates along `axis` (default -1); every other dimension must agree. */
 export class Concatenate extends Merge {
@@ -134,7 +187,8 @@ export class Concatenate extends Merge {
   constructor(args: ConcatenateArgs = {}) {
     super(args);
     this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${args.axis}`);
+    if (!Number.isInteger(this.axis))
+      throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${args.axis}`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
@@ -149,7 +203,8 @@ export class Concatenate extends Merge {
     if (shapes.some((s) => s.length !== rank)) {
       throw new ShapeError(`Concatenate '${this.name}': inputs must have the same rank, got ${given}`);
     }
-    if (a < 0 || a >= rank) throw new ValueError(`Concatenate '${this.name}': axis ${this.axis} is out of range for inputs of rank ${rank}`);
+    if (a < 0 || a >= rank)
+      throw new ValueError(`Concatenate '${this.name}': axis ${this.axis} is out of range for inputs of rank ${rank}`);
     const out: (number | null)[] = [];
     for (let i = 0; i < rank; i++) {
       if (i === a) {
@@ -158,7 +213,10 @@ export class Concatenate extends Merge {
       }
       const known = shapes.map((s) => s[i]).filter((d): d is number => d !== null);
       if (known.some((d) => d !== known[0])) {
-        throw new ShapeError(`Concatenate '${this.name}': inputs must match on every axis except the concatenation axis (${this.axis}), got ${given}`);
+        throw new ShapeError(
+          `Concatenate '${this.name}': inputs must match on every axis except the concatenation axis ` +
+            `(${this.axis}), got ${given}`,
+        );
       }
       out.push(known.length ? known[0] : null);
     }
@@ -171,8 +229,12 @@ export class Concatenate extends Merge {
     return xs.length === 1 ? xs[0] : ops.concat(xs, this.axis);
   }
 
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), axis: this.axis }; }
-  static fromConfig(c: KerasConfig): Concatenate { return new Concatenate({ ...baseArgsFromConfig(c), axis: c.axis ?? -1 }); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+  static fromConfig(c: KerasConfig): Concatenate {
+    return new Concatenate({ ...baseArgsFromConfig(c), axis: c.axis ?? -1 });
+  }
 }
 
 registerLayer('Add', Add);
@@ -198,7 +260,7 @@ export const multiply = shortcut((a) => new Multiply(a));
 export const average = shortcut((a) => new Average(a));
 export const maximum = shortcut((a) => new Maximum(a));
 export const minimum = shortcut((a) => new Minimum(a));
-export const concatenate = shortcut((a: ConcatenateArgs) => new Concatenate(a)) as {
+export const concatenate: {
   (inputs: KerasTensor[], args?: ConcatenateArgs): KerasTensor;
   (inputs: Tensor[], args?: ConcatenateArgs): Tensor;
-};
+} = shortcut((a: ConcatenateArgs) => new Concatenate(a));

@@ -10,8 +10,17 @@ import * as ops from '../ops/index.js';
 import { batchNormTrain } from '../ops/batchnorm.js';
 import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '../regularizers/index.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
@@ -51,10 +60,12 @@ export class BatchNormalization extends Layer {
     super(args);
     const where = `BatchNormalization '${this.name}'`;
     this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis)) throw new ValueError(`${where}: axis must be an integer, got ${JSON.stringify(args.axis)}`);
+    if (!Number.isInteger(this.axis))
+      throw new ValueError(`${where}: axis must be an integer, got ${JSON.stringify(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`${where}: momentum must be in [0, 1], got ${args.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${where}: momentum must be in [0, 1], got ${args.momentum}`);
     if (!(this.epsilon > 0)) throw new ValueError(`${where}: epsilon must be positive, got ${args.epsilon}`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
@@ -62,8 +73,12 @@ export class BatchNormalization extends Layer {
     this.gammaInitializer = args.gammaInitializer ?? 'ones';
     this.movingMeanInitializer = args.movingMeanInitializer ?? 'zeros';
     this.movingVarianceInitializer = args.movingVarianceInitializer ?? 'ones';
-    for (const [k, v] of [['betaInitializer', this.betaInitializer], ['gammaInitializer', this.gammaInitializer],
-      ['movingMeanInitializer', this.movingMeanInitializer], ['movingVarianceInitializer', this.movingVarianceInitializer]] as const) {
+    for (const [k, v] of [
+      ['betaInitializer', this.betaInitializer],
+      ['gammaInitializer', this.gammaInitializer],
+      ['movingMeanInitializer', this.movingMeanInitializer],
+      ['movingVarianceInitializer', this.movingVarianceInitializer],
+    ] as const) {
       getInitializer(v, `${where}: ${k}`); // fail early on unknown names
     }
     this.betaRegularizer = getRegularizer(args.betaRegularizer, `${where}: betaRegularizer`);
@@ -72,18 +87,32 @@ export class BatchNormalization extends Layer {
 
   private channelAxis(rank: number): number {
     const a = this.axis < 0 ? this.axis + rank : this.axis;
-    if (a < 0 || a >= rank) throw new ValueError(`BatchNormalization '${this.name}': axis ${this.axis} is out of range for inputs of rank ${rank}`);
+    if (a < 0 || a >= rank)
+      throw new ValueError(
+        `BatchNormalization '${this.name}': axis ${this.axis} is out of range for inputs of rank ${rank}`,
+      );
     return a;
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
-    if (s.length < 2) throw new ShapeError(`BatchNormalization '${this.name}': expected an input of rank ≥ 2 (batch, ..., channels), got shape ${fmtShape(s)}`);
+    if (s.length < 2)
+      throw new ShapeError(
+        `BatchNormalization '${this.name}': expected an input of rank ≥ 2 (batch, ..., channels), got shape ` +
+          `${fmtShape(s)}`,
+      );
     const a = this.channelAxis(s.length);
     const c = s[a];
-    if (c === null) throw new ShapeError(`BatchNormalization '${this.name}': the normalised axis ${this.axis} must have a known size, got shape ${fmtShape(s)}`);
+    if (c === null)
+      throw new ShapeError(
+        `BatchNormalization '${this.name}': the normalised axis ${this.axis} must have a known size, got shape ` +
+          `${fmtShape(s)}`,
+      );
     if (this.built && (c !== this.movingMean.size || s.length !== this.rank)) {
-      throw new ShapeError(`BatchNormalization '${this.name}': built for rank ${this.rank} with ${this.movingMean.size} channels on axis ${this.axis}, got shape ${fmtShape(s)}`);
+      throw new ShapeError(
+        `BatchNormalization '${this.name}': built for rank ${this.rank} with ${this.movingMean.size} channels on ` +
+          `axis ${this.axis}, got shape ${fmtShape(s)}`,
+      );
     }
   }
 
@@ -92,8 +121,10 @@ export class BatchNormalization extends Layer {
     this.rank = s.length;
     const c = s[this.channelAxis(s.length)] as number;
     // Keras 3 creation order: gamma, beta, moving_mean, moving_variance.
-    if (this.scale) this.gamma = this.addWeight('gamma', [c], this.gammaInitializer, { regularizer: this.gammaRegularizer });
-    if (this.center) this.beta = this.addWeight('beta', [c], this.betaInitializer, { regularizer: this.betaRegularizer });
+    if (this.scale)
+      this.gamma = this.addWeight('gamma', [c], this.gammaInitializer, { regularizer: this.gammaRegularizer });
+    if (this.center)
+      this.beta = this.addWeight('beta', [c], this.betaInitializer, { regularizer: this.betaRegularizer });
     this.movingMean = this.addWeight('moving_mean', [c], this.movingMeanInitializer, { trainable: false });
     this.movingVariance = this.addWeight('moving_variance', [c], this.movingVarianceInitializer, { trainable: false });
     this.built = true;
@@ -103,7 +134,10 @@ export class BatchNormalization extends Layer {
   private bcast(v: Tensor): Tensor {
     const a = this.channelAxis(this.rank);
     if (a === this.rank - 1) return v;
-    return ops.reshape(v, Array.from({ length: this.rank }, (_, i) => (i === a ? v.size : 1)));
+    return ops.reshape(
+      v,
+      Array.from({ length: this.rank }, (_, i) => (i === a ? v.size : 1)),
+    );
   }
 
   call(inputs: LayerInput, args: CallArgs): Tensor {
@@ -111,7 +145,13 @@ export class BatchNormalization extends Layer {
     this.checkInputShape(x.shape);
     const a = this.channelAxis(x.rank);
     if (args.training && this.trainable) {
-      const { y, mean, variance } = batchNormTrain(x.dtype === 'float32' ? x : ops.cast(x, 'float32'), this.gamma, this.beta, a, this.epsilon);
+      const { y, mean, variance } = batchNormTrain(
+        x.dtype === 'float32' ? x : ops.cast(x, 'float32'),
+        this.gamma,
+        this.beta,
+        a,
+        this.epsilon,
+      );
       this.updateMovingStats(mean, variance);
       return y;
     }
@@ -126,7 +166,8 @@ export class BatchNormalization extends Layer {
   /** Moves the moving statistics towards the batch's; plain writes, invisible to the tape. */
   private updateMovingStats(mean: Float32Array, variance: Float32Array): void {
     const m = this.momentum;
-    const mm = this.movingMean.data as Float32Array, mv = this.movingVariance.data as Float32Array;
+    const mm = this.movingMean.data as Float32Array,
+      mv = this.movingVariance.data as Float32Array;
     for (let i = 0; i < mm.length; i++) {
       mm[i] = mm[i] * m + mean[i] * (1 - m);
       mv[i] = mv[i] * m + variance[i] * (1 - m);
@@ -162,7 +203,10 @@ export class BatchNormalization extends Layer {
     // Keras 2 files may hold the axis as a one-element list.
     let axis = c.axis ?? -1;
     if (Array.isArray(axis)) {
-      if (axis.length !== 1) throw new ValueError(`BatchNormalization '${c.name}': only one normalised axis is supported, got ${JSON.stringify(axis)}`);
+      if (axis.length !== 1)
+        throw new ValueError(
+          `BatchNormalization '${c.name}': only one normalised axis is supported, got ${JSON.stringify(axis)}`,
+        );
       axis = axis[0];
     }
     return new BatchNormalization({
@@ -195,7 +239,10 @@ export interface LayerNormalizationArgs extends LayerArgs {
   gammaRegularizer?: RegularizerIdentifier;
 }
 
-/** Normalises each sample over `axis` (default the last): (x − mean)/sqrt(var + ε)·γ + β. Same in training and inference. */
+/**
+ * Normalises each sample over `axis` (default the last): (x − mean)/sqrt(var + ε)·γ + β. Same in
+ * training and inference.
+ */
 export class LayerNormalization extends Layer {
   static className = 'LayerNormalization';
   readonly axis: number | readonly number[];
@@ -231,7 +278,10 @@ export class LayerNormalization extends Layer {
     const list = typeof this.axis === 'number' ? [this.axis] : [...this.axis];
     const axes = list.map((a) => (a < 0 ? a + rank : a));
     if (axes.some((a) => !Number.isInteger(a) || a < 1 || a >= rank) || new Set(axes).size !== axes.length) {
-      throw new ValueError(`LayerNormalization '${this.name}': axis ${JSON.stringify(this.axis)} is invalid for inputs of rank ${rank} (the batch axis cannot be normalised)`);
+      throw new ValueError(
+        `LayerNormalization '${this.name}': axis ${JSON.stringify(this.axis)} is invalid for inputs of rank ${rank} ` +
+          `(the batch axis cannot be normalised)`,
+      );
     }
     return axes.sort((a, b) => a - b);
   }
@@ -239,7 +289,10 @@ export class LayerNormalization extends Layer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     const axes = this.resolveAxes(s.length);
-    if (axes.some((a) => s[a] === null)) throw new ShapeError(`LayerNormalization '${this.name}': the normalised axes must have known sizes, got shape ${fmtShape(s)}`);
+    if (axes.some((a) => s[a] === null))
+      throw new ShapeError(
+        `LayerNormalization '${this.name}': the normalised axes must have known sizes, got shape ${fmtShape(s)}`,
+      );
   }
 
   override build(inputShape: Shape | Shape[]): void {
@@ -248,8 +301,10 @@ export class LayerNormalization extends Layer {
     const shape = this.axes.map((a) => s[a] as number);
     // Broadcast shape over the input's non-batch axes: sizes on the normalised axes, 1 elsewhere.
     this.paramShape = s.slice(1).map((d, i) => (this.axes.includes(i + 1) ? (d as number) : 1));
-    if (this.scale) this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, { regularizer: this.gammaRegularizer });
-    if (this.center) this.beta = this.addWeight('beta', shape, this.betaInitializer, { regularizer: this.betaRegularizer });
+    if (this.scale)
+      this.gamma = this.addWeight('gamma', shape, this.gammaInitializer, { regularizer: this.gammaRegularizer });
+    if (this.center)
+      this.beta = this.addWeight('beta', shape, this.betaInitializer, { regularizer: this.betaRegularizer });
     this.built = true;
   }
 
@@ -265,7 +320,9 @@ export class LayerNormalization extends Layer {
     return y;
   }
 
-  computeOutputShape(shape: Shape | Shape[]): Shape { return singleShape(this, shape); }
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    return singleShape(this, shape);
+  }
 
   override getConfig(): Record<string, unknown> {
     return {
@@ -286,11 +343,17 @@ export class LayerNormalization extends Layer {
 
   static fromConfig(c: KerasConfig): LayerNormalization {
     if (c.rms_scaling) throw new ValueError(`LayerNormalization '${c.name}': rms_scaling=True is not supported`);
-    const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : c.axis ?? -1;
+    const axis = Array.isArray(c.axis) && c.axis.length === 1 ? c.axis[0] : (c.axis ?? -1);
     return new LayerNormalization({
-      ...baseArgsFromConfig(c), axis, epsilon: c.epsilon ?? 1e-3, center: c.center ?? true, scale: c.scale ?? true,
-      betaInitializer: c.beta_initializer ?? 'zeros', gammaInitializer: c.gamma_initializer ?? 'ones',
-      betaRegularizer: c.beta_regularizer ?? null, gammaRegularizer: c.gamma_regularizer ?? null,
+      ...baseArgsFromConfig(c),
+      axis,
+      epsilon: c.epsilon ?? 1e-3,
+      center: c.center ?? true,
+      scale: c.scale ?? true,
+      betaInitializer: c.beta_initializer ?? 'zeros',
+      gammaInitializer: c.gamma_initializer ?? 'ones',
+      betaRegularizer: c.beta_regularizer ?? null,
+      gammaRegularizer: c.gamma_regularizer ?? null,
     });
   }
 }

@@ -3,8 +3,18 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape, singleTensor } from './base.js';
-import { checkDataFormat, checkPadding } from './convolutional.js';
+import {
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  pair,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
+import { channelsLastOnly, checkPadding } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export interface Pooling2DArgs extends LayerArgs {
@@ -27,17 +37,23 @@ abstract class Pooling2D extends Layer {
     this.poolSize = pair(poolSize, [2, 2], `${where} poolSize`);
     this.strides = pair(args.strides ?? undefined, this.poolSize, `${where} strides`);
     this.padding = checkPadding(args.padding, where);
-    checkDataFormat(args.dataFormat, where);
+    channelsLastOnly(args.dataFormat, where);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== 4) {
-      throw new ShapeError(`${this.className} '${this.name}': expected an input of shape (batch, height, width, channels), got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `${this.className} '${this.name}': expected an input of shape (batch, height, width, channels), got ` +
+          `${fmtShape(s)}`,
+      );
     }
     const out = this.computeOutputShape(s);
     if ((out[1] !== null && out[1] <= 0) || (out[2] !== null && out[2] <= 0)) {
-      throw new ShapeError(`${this.className} '${this.name}': a ${this.poolSize.join('x')} window with padding '${this.padding}' does not fit an input of shape ${fmtShape(s)}`);
+      throw new ShapeError(
+        `${this.className} '${this.name}': a ${this.poolSize.join('x')} window with padding '${this.padding}' does ` +
+          `not fit an input of shape ${fmtShape(s)}`,
+      );
     }
   }
 
@@ -51,7 +67,13 @@ abstract class Pooling2D extends Layer {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), pool_size: [...this.poolSize], padding: this.padding, strides: [...this.strides], data_format: 'channels_last' };
+    return {
+      ...super.getConfig(),
+      pool_size: [...this.poolSize],
+      padding: this.padding,
+      strides: [...this.strides],
+      data_format: 'channels_last',
+    };
   }
 }
 
@@ -64,7 +86,12 @@ export class MaxPooling2D extends Pooling2D {
     return ops.maxPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
   static fromConfig(c: KerasConfig): MaxPooling2D {
-    return new MaxPooling2D(c.pool_size, { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
+    return new MaxPooling2D(c.pool_size, {
+      ...baseArgsFromConfig(c),
+      strides: c.strides,
+      padding: c.padding,
+      dataFormat: c.data_format ?? undefined,
+    });
   }
 }
 
@@ -78,7 +105,12 @@ export class AveragePooling2D extends Pooling2D {
     return ops.avgPool2d(singleTensor(this, inputs), this.poolSize, this.strides, this.padding);
   }
   static fromConfig(c: KerasConfig): AveragePooling2D {
-    return new AveragePooling2D(c.pool_size ?? [2, 2], { ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined });
+    return new AveragePooling2D(c.pool_size ?? [2, 2], {
+      ...baseArgsFromConfig(c),
+      strides: c.strides,
+      padding: c.padding,
+      dataFormat: c.data_format ?? undefined,
+    });
   }
 }
 

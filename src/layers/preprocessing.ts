@@ -6,15 +6,33 @@
 // call signature defaults to training=True): `augment.apply(images)` shows augmented images. Inputs are NHWC batches or
 // single HWC images (channels_last only). Geometric warps use data/affine.ts (Keras 3's
 // ImageProjectiveTransform semantics and fill modes); they carry no gradient, as they sit at the input.
-import { affineTransformBatch, FILL_MODES, type FillMode, rotationMatrix, type TransformMatrix, translationMatrix, zoomMatrix } from '../data/affine.js';
+import {
+  affineTransformBatch,
+  FILL_MODES,
+  type FillMode,
+  rotationMatrix,
+  type TransformMatrix,
+  translationMatrix,
+  zoomMatrix,
+} from '../data/affine.js';
 import { resizeImage } from '../data/resize.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { crop2d, flip2d, resize2d } from '../ops/image.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { singleShape, singleTensor } from './global_pooling.js';
+import { channelsLastOnly } from './args.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 
 type Range = [number, number];
@@ -23,21 +41,18 @@ export type Interpolation = 'bilinear' | 'nearest';
 export type ResizeInterpolation = Interpolation | 'bicubic' | 'area';
 
 function checkInterpolation(v: unknown, where: string): Interpolation {
-  if (v !== 'bilinear' && v !== 'nearest') throw new ValueError(`${where}: interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(v)}`);
+  if (v !== 'bilinear' && v !== 'nearest')
+    throw new ValueError(`${where}: interpolation must be 'bilinear' or 'nearest', got ${JSON.stringify(v)}`);
   return v;
 }
 
 function checkFillMode(v: unknown, where: string): FillMode {
   if (!FILL_MODES.includes(v as FillMode)) {
-    throw new ValueError(`${where}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(v)}`);
+    throw new ValueError(
+      `${where}: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(v)}`,
+    );
   }
   return v as FillMode;
-}
-
-function checkDataFormat(v: unknown, where: string): void {
-  if (v !== undefined && v !== null && v !== 'channels_last') {
-    throw new ValueError(`${where}: only dataFormat 'channels_last' is supported, got ${JSON.stringify(v)}`);
-  }
 }
 
 /** Common args of the image layers read from a Keras config (a channels_first file is refused, not misread). */
@@ -46,37 +61,54 @@ function imageArgs(c: KerasConfig): ImageLayerArgs {
 }
 
 /** A factor given as a number f (→ [−f, f], or [f, f] with `symmetric` false) or a [lo, hi] pair. */
-function factorRange(f: number | readonly number[], where: string, bounds: Range = [-Infinity, Infinity], symmetric = true): Range {
+function factorRange(
+  f: number | readonly number[],
+  where: string,
+  bounds: Range = [-Infinity, Infinity],
+  symmetric = true,
+): Range {
   const r: number[] = typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : [...f];
   if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1] || r[0] < bounds[0] || r[1] > bounds[1]) {
-    throw new ValueError(`${where}: expected a number or a [lower, upper] pair with lower ≤ upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${JSON.stringify(f)}`);
+    throw new ValueError(
+      `${where}: expected a number or a [lower, upper] pair with lower ≤ ` +
+        `upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${JSON.stringify(f)}`,
+    );
   }
   return [r[0], r[1]];
 }
 
 function sizeArg(v: number, what: string, where: string): number {
-  if (!Number.isInteger(v) || v <= 0) throw new ValueError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new ValueError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
   return v;
 }
 
-export interface ImageLayerArgs extends LayerArgs { dataFormat?: 'channels_last'; seed?: number | null }
+export interface ImageLayerArgs extends LayerArgs {
+  dataFormat?: 'channels_last';
+  seed?: number | null;
+}
 
 /** Shared by the image layers: rank 3/4 inputs, a single image treated as a batch of one. */
 abstract class ImageLayer extends Layer {
   constructor(args: ImageLayerArgs = {}) {
     super(args);
-    checkDataFormat(args.dataFormat, `${this.className} '${this.name}'`);
+    channelsLastOnly(args.dataFormat, `${this.className} '${this.name}'`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== 3 && s.length !== 4) {
-      throw new ShapeError(`${this.className} '${this.name}': expected images of shape (batch, height, width, channels) or (height, width, channels), got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `${this.className} '${this.name}': expected images of shape (batch, height, width, channels) or (height, ` +
+          `width, channels), got ${fmtShape(s)}`,
+      );
     }
   }
 
   /** Output size (height, width) for an input size; the identity for most layers. */
-  protected outputSize(h: number | null, w: number | null): [number | null, number | null] { return [h, w]; }
+  protected outputSize(h: number | null, w: number | null): [number | null, number | null] {
+    return [h, w];
+  }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
     const s = [...singleShape(this, shape)];
@@ -90,10 +122,16 @@ abstract class ImageLayer extends Layer {
   protected abstract transform(x: Tensor, training: boolean): Tensor;
 
   /** Whether the layer does anything for this call (the random layers are idle outside training). */
-  protected active(training: boolean): boolean { return training || !this.randomOnly; }
-  protected get randomOnly(): boolean { return false; }
+  protected active(training: boolean): boolean {
+    return training || !this.randomOnly;
+  }
+  protected get randomOnly(): boolean {
+    return false;
+  }
   /** `training` when the caller gives none: Keras's call-signature default (True for the Random* layers). */
-  protected get trainingDefault(): boolean { return false; }
+  protected get trainingDefault(): boolean {
+    return false;
+  }
 
   call(inputs: LayerInput, args: CallArgs): Tensor {
     let x = singleTensor(this, inputs);
@@ -106,7 +144,9 @@ abstract class ImageLayer extends Layer {
     return ops.reshape(y, y.shape.slice(1));
   }
 
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), data_format: 'channels_last' }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), data_format: 'channels_last' };
+  }
 }
 
 /** Base of the Random* layers: identity when training is false, per-layer generator. */
@@ -117,18 +157,26 @@ abstract class RandomImageLayer extends ImageLayer {
     super(args);
     this.seed = args.seed ?? null;
   }
-  protected override get randomOnly(): boolean { return true; }
-  protected override get trainingDefault(): boolean { return true; }
+  protected override get randomOnly(): boolean {
+    return true;
+  }
+  protected override get trainingDefault(): boolean {
+    return true;
+  }
   protected get rng(): RandomGenerator {
     if (!this._rng) this._rng = this.seed !== null ? new RandomGenerator(this.seed) : getRng().fork();
     return this._rng;
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), seed: this.seed }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), seed: this.seed };
+  }
 }
 
 // ------------------------------------------------------------------ always applied
 
-export interface RescalingArgs extends LayerArgs { offset?: number | readonly number[] }
+export interface RescalingArgs extends LayerArgs {
+  offset?: number | readonly number[];
+}
 
 /** x·scale + offset (any input rank; per-channel arrays broadcast over the last axis). */
 export class Rescaling extends Layer {
@@ -137,11 +185,18 @@ export class Rescaling extends Layer {
   readonly offset: number | readonly number[];
   constructor(scale: number | readonly number[], args: RescalingArgs = {}) {
     super(args);
-    const ok = (v: unknown) => (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
-    if (!ok(scale)) throw new ValueError(`Rescaling '${this.name}': scale must be a number or an array of numbers, got ${JSON.stringify(scale)}`);
+    const ok = (v: unknown) =>
+      (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
+    if (!ok(scale))
+      throw new ValueError(
+        `Rescaling '${this.name}': scale must be a number or an array of numbers, got ${JSON.stringify(scale)}`,
+      );
     this.scale = scale;
     this.offset = args.offset ?? 0;
-    if (!ok(this.offset)) throw new ValueError(`Rescaling '${this.name}': offset must be a number or an array of numbers, got ${JSON.stringify(args.offset)}`);
+    if (!ok(this.offset))
+      throw new ValueError(
+        `Rescaling '${this.name}': offset must be a number or an array of numbers, got ${JSON.stringify(args.offset)}`,
+      );
   }
   private static asOperand(v: number | readonly number[]): number | Tensor {
     return typeof v === 'number' ? v : new Tensor(Float32Array.from(v), [v.length]);
@@ -153,9 +208,15 @@ export class Rescaling extends Layer {
     if (this.offset !== 0) y = ops.add(y, Rescaling.asOperand(this.offset));
     return y;
   }
-  computeOutputShape(shape: Shape | Shape[]): Shape { return singleShape(this, shape); }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), scale: this.scale, offset: this.offset }; }
-  static fromConfig(c: KerasConfig): Rescaling { return new Rescaling(c.scale, { ...baseArgsFromConfig(c), offset: c.offset ?? 0 }); }
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    return singleShape(this, shape);
+  }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), scale: this.scale, offset: this.offset };
+  }
+  static fromConfig(c: KerasConfig): Rescaling {
+    return new Rescaling(c.scale, { ...baseArgsFromConfig(c), offset: c.offset ?? 0 });
+  }
 }
 
 /** Largest centred window of the target aspect ratio (Keras's crop_to_aspect_ratio). */
@@ -170,10 +231,15 @@ function resizeTo(x: Tensor, th: number, tw: number, method: ResizeInterpolation
   if (method === 'bicubic' || method === 'area') {
     const [n, h, w, c] = x.shape;
     const [top, left, height, width] = cropToAspectRatio ? aspectCrop(h, w, th, tw) : [0, 0, h, w];
-    const per = h * w * c, perOut = th * tw * c;
+    const per = h * w * c,
+      perOut = th * tw * c;
     const out = new Float32Array(n * perOut);
     const d = x.data as Float32Array;
-    for (let b = 0; b < n; b++) out.set(resizeImage(d.subarray(b * per, (b + 1) * per), h, w, c, th, tw, method, { top, left, height, width }), b * perOut);
+    for (let b = 0; b < n; b++)
+      out.set(
+        resizeImage(d.subarray(b * per, (b + 1) * per), h, w, c, th, tw, method, { top, left, height, width }),
+        b * perOut,
+      );
     return new Tensor(out, [n, th, tw, c]);
   }
   let v = x;
@@ -208,23 +274,31 @@ export class Resizing extends ImageLayer {
     this.width = sizeArg(width, 'width', where);
     const interp = args.interpolation ?? 'bilinear';
     if (!['bilinear', 'nearest', 'bicubic', 'area'].includes(interp)) {
-      throw new ValueError(`${where}: interpolation must be 'bilinear', 'nearest', 'bicubic' or 'area', got ${JSON.stringify(args.interpolation)}`);
+      throw new ValueError(
+        `${where}: interpolation must be 'bilinear', 'nearest', 'bicubic' or 'area', got ` +
+          `${JSON.stringify(args.interpolation)}`,
+      );
     }
     this.interpolation = interp;
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
-    if (this.cropToAspectRatio && this.padToAspectRatio) throw new ValueError(`${where}: cropToAspectRatio and padToAspectRatio cannot both be true`);
-    if ((args.fillMode ?? 'constant') !== 'constant') throw new ValueError(`${where}: fillMode must be 'constant', got ${JSON.stringify(args.fillMode)}`);
+    if (this.cropToAspectRatio && this.padToAspectRatio)
+      throw new ValueError(`${where}: cropToAspectRatio and padToAspectRatio cannot both be true`);
+    if ((args.fillMode ?? 'constant') !== 'constant')
+      throw new ValueError(`${where}: fillMode must be 'constant', got ${JSON.stringify(args.fillMode)}`);
     this.fillValue = args.fillValue ?? 0;
   }
-  protected override outputSize(): [number, number] { return [this.height, this.width]; }
+  protected override outputSize(): [number, number] {
+    return [this.height, this.width];
+  }
   protected transform(x: Tensor): Tensor {
     if (!this.padToAspectRatio) return resizeTo(x, this.height, this.width, this.interpolation, this.cropToAspectRatio);
     // Pad (with fillValue) to the target aspect ratio, image centred, then resize.
     const [, h, w] = x.shape;
     const ph = Math.max(h, Math.floor((w * this.height) / this.width));
     const pw = Math.max(w, Math.floor((h * this.width) / this.height));
-    const top = Math.floor((ph - h) / 2), left = Math.floor((pw - w) / 2);
+    const top = Math.floor((ph - h) / 2),
+      left = Math.floor((pw - w) / 2);
     let v = x;
     if (ph !== h || pw !== w) {
       v = ops.pad2d(this.fillValue ? ops.sub(x, this.fillValue) : x, top, ph - h - top, left, pw - w - left);
@@ -234,15 +308,23 @@ export class Resizing extends ImageLayer {
   }
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), height: this.height, width: this.width, interpolation: this.interpolation,
-      crop_to_aspect_ratio: this.cropToAspectRatio, pad_to_aspect_ratio: this.padToAspectRatio,
-      fill_mode: 'constant', fill_value: this.fillValue,
+      ...super.getConfig(),
+      height: this.height,
+      width: this.width,
+      interpolation: this.interpolation,
+      crop_to_aspect_ratio: this.cropToAspectRatio,
+      pad_to_aspect_ratio: this.padToAspectRatio,
+      fill_mode: 'constant',
+      fill_value: this.fillValue,
     };
   }
   static fromConfig(c: KerasConfig): Resizing {
     return new Resizing(c.height, c.width, {
-      ...imageArgs(c), interpolation: c.interpolation ?? 'bilinear', cropToAspectRatio: c.crop_to_aspect_ratio ?? false,
-      padToAspectRatio: c.pad_to_aspect_ratio ?? false, fillValue: c.fill_value ?? 0,
+      ...imageArgs(c),
+      interpolation: c.interpolation ?? 'bilinear',
+      cropToAspectRatio: c.crop_to_aspect_ratio ?? false,
+      padToAspectRatio: c.pad_to_aspect_ratio ?? false,
+      fillValue: c.fill_value ?? 0,
     });
   }
 }
@@ -257,14 +339,20 @@ export class CenterCrop extends ImageLayer {
     this.height = sizeArg(height, 'height', `CenterCrop '${this.name}'`);
     this.width = sizeArg(width, 'width', `CenterCrop '${this.name}'`);
   }
-  protected override outputSize(): [number, number] { return [this.height, this.width]; }
+  protected override outputSize(): [number, number] {
+    return [this.height, this.width];
+  }
   protected transform(x: Tensor): Tensor {
     const [, h, w] = x.shape;
     if (h < this.height || w < this.width) return resizeTo(x, this.height, this.width, 'bilinear', true);
     return crop2d(x, Math.floor((h - this.height) / 2), Math.floor((w - this.width) / 2), this.height, this.width);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: KerasConfig): CenterCrop { return new CenterCrop(c.height, c.width, imageArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), height: this.height, width: this.width };
+  }
+  static fromConfig(c: KerasConfig): CenterCrop {
+    return new CenterCrop(c.height, c.width, imageArgs(c));
+  }
 }
 
 // ------------------------------------------------------------------ random, training only
@@ -283,8 +371,12 @@ export class RandomCrop extends RandomImageLayer {
     this.height = sizeArg(height, 'height', `RandomCrop '${this.name}'`);
     this.width = sizeArg(width, 'width', `RandomCrop '${this.name}'`);
   }
-  protected override get randomOnly(): boolean { return false; } // resizes at inference
-  protected override outputSize(): [number, number] { return [this.height, this.width]; }
+  protected override get randomOnly(): boolean {
+    return false;
+  } // resizes at inference
+  protected override outputSize(): [number, number] {
+    return [this.height, this.width];
+  }
   protected transform(x: Tensor, training: boolean): Tensor {
     const [n, h, w] = x.shape;
     // Keras 3: at inference (or for a too-small input) the largest centred window of the target
@@ -292,13 +384,18 @@ export class RandomCrop extends RandomImageLayer {
     if (!training || h < this.height || w < this.width) return resizeTo(x, this.height, this.width, 'bilinear', true);
     const crops: Tensor[] = [];
     for (let b = 0; b < n; b++) {
-      const top = this.rng.int(h - this.height + 1), left = this.rng.int(w - this.width + 1);
+      const top = this.rng.int(h - this.height + 1),
+        left = this.rng.int(w - this.width + 1);
       crops.push(crop2d(n === 1 ? x : ops.sliceRows(x, b, b + 1), top, left, this.height, this.width));
     }
     return crops.length === 1 ? crops[0] : ops.concat(crops, 0);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height: this.height, width: this.width }; }
-  static fromConfig(c: KerasConfig): RandomCrop { return new RandomCrop(c.height, c.width, imageArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), height: this.height, width: this.width };
+  }
+  static fromConfig(c: KerasConfig): RandomCrop {
+    return new RandomCrop(c.height, c.width, imageArgs(c));
+  }
 }
 
 export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
@@ -310,25 +407,38 @@ export class RandomFlip extends RandomImageLayer {
   constructor(mode: FlipMode = 'horizontal_and_vertical', args: ImageLayerArgs = {}) {
     super(args);
     if (mode !== 'horizontal' && mode !== 'vertical' && mode !== 'horizontal_and_vertical') {
-      throw new ValueError(`RandomFlip '${this.name}': mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got ${JSON.stringify(mode)}`);
+      throw new ValueError(
+        `RandomFlip '${this.name}': mode must be 'horizontal', 'vertical' or 'horizontal_and_vertical', got ` +
+          `${JSON.stringify(mode)}`,
+      );
     }
     this.mode = mode;
   }
   protected transform(x: Tensor): Tensor {
     const n = x.shape[0];
-    const hz = this.mode !== 'vertical', vt = this.mode !== 'horizontal';
-    const hf: boolean[] = [], vf: boolean[] = [];
+    const hz = this.mode !== 'vertical',
+      vt = this.mode !== 'horizontal';
+    const hf: boolean[] = [],
+      vf: boolean[] = [];
     for (let b = 0; b < n; b++) {
       hf.push(hz && this.rng.random() < 0.5);
       vf.push(vt && this.rng.random() < 0.5);
     }
     return flip2d(x, hf, vf);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), mode: this.mode }; }
-  static fromConfig(c: KerasConfig): RandomFlip { return new RandomFlip(c.mode ?? 'horizontal_and_vertical', imageArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), mode: this.mode };
+  }
+  static fromConfig(c: KerasConfig): RandomFlip {
+    return new RandomFlip(c.mode ?? 'horizontal_and_vertical', imageArgs(c));
+  }
 }
 
-export interface WarpArgs extends ImageLayerArgs { fillMode?: FillMode; interpolation?: Interpolation; fillValue?: number }
+export interface WarpArgs extends ImageLayerArgs {
+  fillMode?: FillMode;
+  interpolation?: Interpolation;
+  fillValue?: number;
+}
 
 /** Random affine warps: one output→input matrix per image, sampled with the fill mode. */
 abstract class RandomWarp extends RandomImageLayer {
@@ -347,14 +457,28 @@ abstract class RandomWarp extends RandomImageLayer {
     const [n, h, w, c] = x.shape;
     const ms: TransformMatrix[] = [];
     for (let b = 0; b < n; b++) ms.push(this.matrix(h, w));
-    const out = affineTransformBatch(x.data as Float32Array, n, h, w, c, ms, { fillMode: this.fillMode, fillValue: this.fillValue, interpolation: this.interpolation });
+    const out = affineTransformBatch(x.data as Float32Array, n, h, w, c, ms, {
+      fillMode: this.fillMode,
+      fillValue: this.fillValue,
+      interpolation: this.interpolation,
+    });
     return new Tensor(out, x.shape);
   }
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), fill_mode: this.fillMode, interpolation: this.interpolation, fill_value: this.fillValue };
+    return {
+      ...super.getConfig(),
+      fill_mode: this.fillMode,
+      interpolation: this.interpolation,
+      fill_value: this.fillValue,
+    };
   }
   protected static warpArgs(c: KerasConfig): WarpArgs {
-    return { ...imageArgs(c), fillMode: c.fill_mode ?? 'reflect', interpolation: c.interpolation ?? 'bilinear', fillValue: c.fill_value ?? 0 };
+    return {
+      ...imageArgs(c),
+      fillMode: c.fill_mode ?? 'reflect',
+      interpolation: c.interpolation ?? 'bilinear',
+      fillValue: c.fill_value ?? 0,
+    };
   }
 }
 
@@ -379,8 +503,12 @@ export class RandomRotation extends RandomWarp {
     this.lastAngles.push(angle);
     return rotationMatrix(angle, h, w);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor }; }
-  static fromConfig(c: KerasConfig): RandomRotation { return new RandomRotation(c.factor, RandomWarp.warpArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), factor: this.factor };
+  }
+  static fromConfig(c: KerasConfig): RandomRotation {
+    return new RandomRotation(c.factor, RandomWarp.warpArgs(c));
+  }
 }
 
 /**
@@ -395,12 +523,17 @@ export class RandomZoom extends RandomWarp {
   private readonly wRange: Range | null;
   /** [zoomY, zoomX] of each image of the last call. */
   lastZooms: [number, number][] = [];
-  constructor(heightFactor: number | readonly number[], widthFactor: number | readonly number[] | null = null, args: WarpArgs = {}) {
+  constructor(
+    heightFactor: number | readonly number[],
+    widthFactor: number | readonly number[] | null = null,
+    args: WarpArgs = {},
+  ) {
     super(args);
     this.heightFactor = heightFactor;
     this.widthFactor = widthFactor;
     this.hRange = factorRange(heightFactor, `RandomZoom '${this.name}': heightFactor`, [-1, Infinity]);
-    this.wRange = widthFactor === null ? null : factorRange(widthFactor, `RandomZoom '${this.name}': widthFactor`, [-1, Infinity]);
+    this.wRange =
+      widthFactor === null ? null : factorRange(widthFactor, `RandomZoom '${this.name}': widthFactor`, [-1, Infinity]);
   }
   protected override transform(x: Tensor): Tensor {
     this.lastZooms = [];
@@ -412,8 +545,12 @@ export class RandomZoom extends RandomWarp {
     this.lastZooms.push([zy, zx]);
     return zoomMatrix(zx, zy, h, w);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor }; }
-  static fromConfig(c: KerasConfig): RandomZoom { return new RandomZoom(c.height_factor, c.width_factor ?? null, RandomWarp.warpArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor };
+  }
+  static fromConfig(c: KerasConfig): RandomZoom {
+    return new RandomZoom(c.height_factor, c.width_factor ?? null, RandomWarp.warpArgs(c));
+  }
 }
 
 /** Shifts each image by U(range)·size pixels along each axis (content moves right/down for positive draws). */
@@ -442,15 +579,22 @@ export class RandomTranslation extends RandomWarp {
     this.lastShifts.push([dy, dx]);
     return translationMatrix(dx, dy);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor }; }
-  static fromConfig(c: KerasConfig): RandomTranslation { return new RandomTranslation(c.height_factor, c.width_factor, RandomWarp.warpArgs(c)); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), height_factor: this.heightFactor, width_factor: this.widthFactor };
+  }
+  static fromConfig(c: KerasConfig): RandomTranslation {
+    return new RandomTranslation(c.height_factor, c.width_factor, RandomWarp.warpArgs(c));
+  }
 }
 
-export interface ValueRangeArgs extends ImageLayerArgs { valueRange?: readonly [number, number] }
+export interface ValueRangeArgs extends ImageLayerArgs {
+  valueRange?: readonly [number, number];
+}
 
 function checkValueRange(v: readonly number[] | undefined, where: string): Range {
   const r = v ?? [0, 255];
-  if (r.length !== 2 || !(r[0] < r[1])) throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${JSON.stringify(v)}`);
+  if (r.length !== 2 || !(r[0] < r[1]))
+    throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${JSON.stringify(v)}`);
   return [r[0], r[1]];
 }
 
@@ -468,7 +612,10 @@ export class RandomContrast extends RandomImageLayer {
     // Keras: a number f or a pair (lower, upper) gives c ~ U(1 − lower, 1 + upper); no negatives, lower ≤ 1.
     const pair = typeof factor === 'number' ? [factor, factor] : [...factor];
     if (pair.length !== 2 || !pair.every((v) => Number.isFinite(v) && v >= 0) || pair[0] > 1) {
-      throw new ValueError(`RandomContrast '${this.name}': factor must be a number or a [lower, upper] pair, non-negative with lower ≤ 1, got ${JSON.stringify(factor)}`);
+      throw new ValueError(
+        `RandomContrast '${this.name}': factor must be a number or a [lower, upper] pair, non-negative with lower ≤ ` +
+          `1, got ${JSON.stringify(factor)}`,
+      );
     }
     this.bounds = [1 - pair[0], 1 + pair[1]];
     this.valueRange = checkValueRange(args.valueRange, `RandomContrast '${this.name}'`);
@@ -482,7 +629,9 @@ export class RandomContrast extends RandomImageLayer {
     const y = ops.add(ops.mul(ops.sub(x, mean), new Tensor(f, [n, 1, 1, 1])), mean);
     return ops.clip(y, this.valueRange[0], this.valueRange[1]);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] };
+  }
   static fromConfig(c: KerasConfig): RandomContrast {
     return new RandomContrast(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
@@ -510,12 +659,25 @@ export class RandomBrightness extends RandomImageLayer {
     this.lastDeltas = [...d];
     return ops.clip(ops.add(x, new Tensor(d, [n, 1, 1, 1])), this.valueRange[0], this.valueRange[1]);
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] }; }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), factor: this.factor, value_range: [...this.valueRange] };
+  }
   static fromConfig(c: KerasConfig): RandomBrightness {
     return new RandomBrightness(c.factor, { ...imageArgs(c), valueRange: c.value_range ?? [0, 255] });
   }
 }
 
-for (const cls of [Rescaling, Resizing, CenterCrop, RandomCrop, RandomFlip, RandomRotation, RandomZoom, RandomTranslation, RandomContrast, RandomBrightness]) {
+for (const cls of [
+  Rescaling,
+  Resizing,
+  CenterCrop,
+  RandomCrop,
+  RandomFlip,
+  RandomRotation,
+  RandomZoom,
+  RandomTranslation,
+  RandomContrast,
+  RandomBrightness,
+]) {
   registerLayer(cls.className, cls);
 }

@@ -6,11 +6,23 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { RandomGenerator, getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, registerLayer } from './base.js';
-import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
+import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
-export interface SeededArgs extends LayerArgs { seed?: number | null }
+export interface SeededArgs extends LayerArgs {
+  seed?: number | null;
+}
 
 abstract class RandomTrainingLayer extends Layer {
   readonly seed: number | null;
@@ -23,10 +35,14 @@ abstract class RandomTrainingLayer extends Layer {
     if (!this._rng) this._rng = this.seed !== null ? new RandomGenerator(this.seed) : getRng().fork();
     return this._rng;
   }
-  computeOutputShape(shape: Shape | Shape[]): Shape { return singleShape(this, shape); }
+  computeOutputShape(shape: Shape | Shape[]): Shape {
+    return singleShape(this, shape);
+  }
 }
 
-export interface SpatialDropoutArgs extends SeededArgs { dataFormat?: DataFormat }
+export interface SpatialDropoutArgs extends SeededArgs {
+  dataFormat?: DataFormat;
+}
 
 abstract class SpatialDropout extends RandomTrainingLayer {
   abstract readonly spatialRank: number;
@@ -35,7 +51,8 @@ abstract class SpatialDropout extends RandomTrainingLayer {
 
   constructor(rate: number, args: SpatialDropoutArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1)) throw new ValueError(`${this.className} '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (!(rate >= 0 && rate < 1))
+      throw new ValueError(`${this.className} '${this.name}': rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);
   }
@@ -43,7 +60,10 @@ abstract class SpatialDropout extends RandomTrainingLayer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== this.spatialRank + 2) {
-      throw new ShapeError(`${this.className} '${this.name}': expected a ${this.spatialRank + 2}D input (batch, ${this.spatialRank === 1 ? 'steps' : 'spatial axes'}..., channels), got shape ${fmtShape(s)}`);
+      throw new ShapeError(
+        `${this.className} '${this.name}': expected a ${this.spatialRank + 2}D input (batch, ` +
+          `${this.spatialRank === 1 ? 'steps' : 'spatial axes'}..., channels), got shape ${fmtShape(s)}`,
+      );
     }
   }
 
@@ -54,7 +74,9 @@ abstract class SpatialDropout extends RandomTrainingLayer {
     // One keep/drop draw per (image, channel); the spatial axes share it.
     const n = x.shape[0];
     const c = this.dataFormat === 'channels_last' ? x.shape[x.rank - 1] : x.shape[1];
-    const maskShape = x.shape.map((d, i) => (i === 0 ? n : (this.dataFormat === 'channels_last' ? i === x.rank - 1 : i === 1) ? c : 1));
+    const maskShape = x.shape.map((d, i) =>
+      i === 0 ? n : (this.dataFormat === 'channels_last' ? i === x.rank - 1 : i === 1) ? c : 1,
+    );
     const keep = 1 - this.rate;
     const mask = new Float32Array(n * c);
     for (let i = 0; i < mask.length; i++) mask[i] = this.rng.random() < keep ? 1 / keep : 0;
@@ -77,19 +99,25 @@ abstract class SpatialDropout extends RandomTrainingLayer {
 export class SpatialDropout1D extends SpatialDropout {
   static className = 'SpatialDropout1D';
   readonly spatialRank = 1;
-  static fromConfig(c: KerasConfig): SpatialDropout1D { return new SpatialDropout1D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout1D {
+    return new SpatialDropout1D(c.rate, SpatialDropout.spatialArgs(c));
+  }
 }
 
 export class SpatialDropout2D extends SpatialDropout {
   static className = 'SpatialDropout2D';
   readonly spatialRank = 2;
-  static fromConfig(c: KerasConfig): SpatialDropout2D { return new SpatialDropout2D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout2D {
+    return new SpatialDropout2D(c.rate, SpatialDropout.spatialArgs(c));
+  }
 }
 
 export class SpatialDropout3D extends SpatialDropout {
   static className = 'SpatialDropout3D';
   readonly spatialRank = 3;
-  static fromConfig(c: KerasConfig): SpatialDropout3D { return new SpatialDropout3D(c.rate, SpatialDropout.spatialArgs(c)); }
+  static fromConfig(c: KerasConfig): SpatialDropout3D {
+    return new SpatialDropout3D(c.rate, SpatialDropout.spatialArgs(c));
+  }
 }
 
 /** Adds zero-mean Gaussian noise with standard deviation `stddev` (training only). */
@@ -108,8 +136,12 @@ export class GaussianNoise extends RandomTrainingLayer {
     for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal(0, this.stddev);
     return ops.add(x, new Tensor(noise, x.shape));
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), stddev: this.stddev, seed: this.seed }; }
-  static fromConfig(c: KerasConfig): GaussianNoise { return new GaussianNoise(c.stddev, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), stddev: this.stddev, seed: this.seed };
+  }
+  static fromConfig(c: KerasConfig): GaussianNoise {
+    return new GaussianNoise(c.stddev, { ...baseArgsFromConfig(c), seed: c.seed ?? null });
+  }
 }
 
 /** Multiplies by Gaussian noise of mean 1 and variance rate/(1−rate) (training only). */
@@ -118,7 +150,8 @@ export class GaussianDropout extends RandomTrainingLayer {
   readonly rate: number;
   constructor(rate: number, args: SeededArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1)) throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (!(rate >= 0 && rate < 1))
+      throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${rate}`);
     this.rate = rate;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
@@ -129,8 +162,12 @@ export class GaussianDropout extends RandomTrainingLayer {
     for (let i = 0; i < noise.length; i++) noise[i] = this.rng.normal(1, std);
     return ops.mul(x, new Tensor(noise, x.shape));
   }
-  override getConfig(): Record<string, unknown> { return { ...super.getConfig(), rate: this.rate, seed: this.seed }; }
-  static fromConfig(c: KerasConfig): GaussianDropout { return new GaussianDropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null }); }
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed };
+  }
+  static fromConfig(c: KerasConfig): GaussianDropout {
+    return new GaussianDropout(c.rate, { ...baseArgsFromConfig(c), seed: c.seed ?? null });
+  }
 }
 
 registerLayer('SpatialDropout1D', SpatialDropout1D);

@@ -4,31 +4,63 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { crop2d, resize2d } from '../ops/image.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer } from './base.js';
-import { type DataFormat, dataFormatOf, singleShape, singleTensor } from './global_pooling.js';
+import {
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  pair,
+  registerLayer,
+  singleShape,
+  singleTensor,
+} from './base.js';
+import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
 
-export type Padding2D = number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
+export type Padding2D =
+  number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
 
 /** Normalises int | [h, w] | [[top, bottom], [left, right]] to [[t, b], [l, r]]. */
-export function normalizePadding2D(p: Padding2D | undefined, fallback: number, where: string): [[number, number], [number, number]] {
+export function normalizePadding2D(
+  p: Padding2D | undefined,
+  fallback: number,
+  where: string,
+): [[number, number], [number, number]] {
   const v = p ?? fallback;
   let out: [[number, number], [number, number]] | null = null;
-  if (typeof v === 'number') out = [[v, v], [v, v]];
+  if (typeof v === 'number')
+    out = [
+      [v, v],
+      [v, v],
+    ];
   else if (Array.isArray(v) && v.length === 2 && v.every((e) => typeof e === 'number')) {
     const [h, w] = v as [number, number];
-    out = [[h, h], [w, w]];
+    out = [
+      [h, h],
+      [w, w],
+    ];
   } else if (Array.isArray(v) && v.length === 2 && v.every((e) => Array.isArray(e) && e.length === 2)) {
     const [[t, b], [l, r]] = v as [[number, number], [number, number]];
-    out = [[t, b], [l, r]];
+    out = [
+      [t, b],
+      [l, r],
+    ];
   }
   if (!out || !out.flat().every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ValueError(`${where}: expected a non-negative integer, a pair [height, width] or [[top, bottom], [left, right]], got ${JSON.stringify(p)}`);
+    throw new ValueError(
+      `${where}: expected a non-negative integer, a pair [height, width] or [[top, bottom], [left, right]], got ` +
+        `${JSON.stringify(p)}`,
+    );
   }
   return out;
 }
 
-export interface ZeroPadding2DArgs extends LayerArgs { padding?: Padding2D; dataFormat?: DataFormat }
+export interface ZeroPadding2DArgs extends LayerArgs {
+  padding?: Padding2D;
+  dataFormat?: DataFormat;
+}
 
 abstract class Spatial2D extends Layer {
   readonly dataFormat: DataFormat;
@@ -36,10 +68,16 @@ abstract class Spatial2D extends Layer {
     super(args);
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);
   }
-  protected get hAxis(): number { return this.dataFormat === 'channels_last' ? 1 : 2; }
+  protected get hAxis(): number {
+    return this.dataFormat === 'channels_last' ? 1 : 2;
+  }
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
-    if (s.length !== 4) throw new ShapeError(`${this.className} '${this.name}': expected a 4D input (batch, height, width, channels), got shape ${fmtShape(s)}`);
+    if (s.length !== 4)
+      throw new ShapeError(
+        `${this.className} '${this.name}': expected a 4D input (batch, height, width, channels), got shape ` +
+          `${fmtShape(s)}`,
+      );
   }
   /** Runs f on the NHWC view of x (transposing channels_first in and out). */
   protected nhwc(x: Tensor, f: (t: Tensor) => Tensor): Tensor {
@@ -63,7 +101,7 @@ export class ZeroPadding2D extends Spatial2D {
     this.checkInputShape(s);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.padding;
-    if (s[a] !== null) s[a] = (s[a] as number) + t + b;
+    if (s[a] !== null) s[a] = s[a] + t + b;
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) + l + r;
     return s;
   }
@@ -79,11 +117,18 @@ export class ZeroPadding2D extends Spatial2D {
     return { ...super.getConfig(), padding: this.padding.map((p) => [...p]), data_format: this.dataFormat };
   }
   static fromConfig(c: KerasConfig): ZeroPadding2D {
-    return new ZeroPadding2D({ ...baseArgsFromConfig(c), padding: c.padding ?? 1, dataFormat: c.data_format ?? 'channels_last' });
+    return new ZeroPadding2D({
+      ...baseArgsFromConfig(c),
+      padding: c.padding ?? 1,
+      dataFormat: c.data_format ?? 'channels_last',
+    });
   }
 }
 
-export interface Cropping2DArgs extends LayerArgs { cropping?: Padding2D; dataFormat?: DataFormat }
+export interface Cropping2DArgs extends LayerArgs {
+  cropping?: Padding2D;
+  dataFormat?: DataFormat;
+}
 
 /** Removes rows and columns at the borders of each image. */
 export class Cropping2D extends Spatial2D {
@@ -100,8 +145,11 @@ export class Cropping2D extends Spatial2D {
     const s = singleShape(this, shape);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.cropping;
-    if ((s[a] !== null && (s[a] as number) - t - b <= 0) || (s[a + 1] !== null && (s[a + 1] as number) - l - r <= 0)) {
-      throw new ShapeError(`Cropping2D '${this.name}': cropping ${JSON.stringify(this.cropping)} leaves nothing of input shape ${fmtShape(s)}`);
+    if ((s[a] !== null && s[a] - t - b <= 0) || (s[a + 1] !== null && (s[a + 1] as number) - l - r <= 0)) {
+      throw new ShapeError(
+        `Cropping2D '${this.name}': cropping ${JSON.stringify(this.cropping)} leaves nothing of input shape ` +
+          `${fmtShape(s)}`,
+      );
     }
   }
 
@@ -110,7 +158,7 @@ export class Cropping2D extends Spatial2D {
     this.checkInputShape(s);
     const a = this.hAxis;
     const [[t, b], [l, r]] = this.cropping;
-    if (s[a] !== null) s[a] = (s[a] as number) - t - b;
+    if (s[a] !== null) s[a] = s[a] - t - b;
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) - l - r;
     return s;
   }
@@ -126,11 +174,19 @@ export class Cropping2D extends Spatial2D {
     return { ...super.getConfig(), cropping: this.cropping.map((p) => [...p]), data_format: this.dataFormat };
   }
   static fromConfig(c: KerasConfig): Cropping2D {
-    return new Cropping2D({ ...baseArgsFromConfig(c), cropping: c.cropping ?? 0, dataFormat: c.data_format ?? 'channels_last' });
+    return new Cropping2D({
+      ...baseArgsFromConfig(c),
+      cropping: c.cropping ?? 0,
+      dataFormat: c.data_format ?? 'channels_last',
+    });
   }
 }
 
-export interface UpSampling2DArgs extends LayerArgs { size?: number | readonly [number, number]; dataFormat?: DataFormat; interpolation?: 'nearest' | 'bilinear' }
+export interface UpSampling2DArgs extends LayerArgs {
+  size?: number | readonly [number, number];
+  dataFormat?: DataFormat;
+  interpolation?: 'nearest' | 'bilinear';
+}
 
 /** Repeats rows and columns (nearest) or resizes bilinearly (TF half-pixel centres) by integer factors. */
 export class UpSampling2D extends Spatial2D {
@@ -143,7 +199,10 @@ export class UpSampling2D extends Spatial2D {
     this.size = pair(args.size, [2, 2], `UpSampling2D '${this.name}': size`);
     const interp = args.interpolation ?? 'nearest';
     if (interp !== 'nearest' && interp !== 'bilinear') {
-      throw new ValueError(`UpSampling2D '${this.name}': interpolation must be 'nearest' or 'bilinear', got ${JSON.stringify(args.interpolation)}`);
+      throw new ValueError(
+        `UpSampling2D '${this.name}': interpolation must be 'nearest' or 'bilinear', got ` +
+          `${JSON.stringify(args.interpolation)}`,
+      );
     }
     this.interpolation = interp;
   }
@@ -152,7 +211,7 @@ export class UpSampling2D extends Spatial2D {
     const s = [...singleShape(this, shape)];
     this.checkInputShape(s);
     const a = this.hAxis;
-    if (s[a] !== null) s[a] = (s[a] as number) * this.size[0];
+    if (s[a] !== null) s[a] = s[a] * this.size[0];
     if (s[a + 1] !== null) s[a + 1] = (s[a + 1] as number) * this.size[1];
     return s;
   }
@@ -165,10 +224,20 @@ export class UpSampling2D extends Spatial2D {
   }
 
   override getConfig(): Record<string, unknown> {
-    return { ...super.getConfig(), size: [...this.size], data_format: this.dataFormat, interpolation: this.interpolation };
+    return {
+      ...super.getConfig(),
+      size: [...this.size],
+      data_format: this.dataFormat,
+      interpolation: this.interpolation,
+    };
   }
   static fromConfig(c: KerasConfig): UpSampling2D {
-    return new UpSampling2D({ ...baseArgsFromConfig(c), size: c.size ?? [2, 2], dataFormat: c.data_format ?? 'channels_last', interpolation: c.interpolation ?? 'nearest' });
+    return new UpSampling2D({
+      ...baseArgsFromConfig(c),
+      size: c.size ?? [2, 2],
+      dataFormat: c.data_format ?? 'channels_last',
+      interpolation: c.interpolation ?? 'nearest',
+    });
   }
 }
 

@@ -13,7 +13,9 @@ export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
 function checkSameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
   if (yTrue.shape.join(',') !== yPred.shape.join(',')) {
-    throw new ShapeError(`${name}: targets of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`);
+    throw new ShapeError(
+      `${name}: targets of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`,
+    );
   }
 }
 
@@ -46,9 +48,13 @@ function oneHot(labels: Tensor, numClasses: number, where: string): Tensor {
 
 export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
   let labels = yTrue;
-  if (labels.rank === yPred.rank && labels.shape[labels.rank - 1] === 1) labels = ops.reshape(labels, labels.shape.slice(0, -1));
+  if (labels.rank === yPred.rank && labels.shape[labels.rank - 1] === 1)
+    labels = ops.reshape(labels, labels.shape.slice(0, -1));
   if (labels.shape.join(',') !== yPred.shape.slice(0, -1).join(',')) {
-    throw new ShapeError(`sparse_categorical_crossentropy: integer targets of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`);
+    throw new ShapeError(
+      `sparse_categorical_crossentropy: integer targets of shape ${fmtShape(yTrue.shape)} do not match predictions ` +
+        `of shape ${fmtShape(yPred.shape)}`,
+    );
   }
   const classes = yPred.shape[yPred.rank - 1];
   const hot = ops.reshape(oneHot(labels, classes, 'sparse_categorical_crossentropy'), yPred.shape);
@@ -97,7 +103,11 @@ export function getLoss(id: string | LossFn): { name: string; fn: LossFn } {
   if (typeof id === 'string') {
     const key = id.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
     const fn = losses[key];
-    if (!fn) throw new ValueError(`compile: unknown loss '${id}'; expected one of ${Object.keys(losses).join(', ')}${didYouMean(id, Object.keys(losses))}`);
+    if (!fn)
+      throw new ValueError(
+        `compile: unknown loss '${id}'; expected one of ` +
+          `${Object.keys(losses).join(', ')}${didYouMean(id, Object.keys(losses))}`,
+      );
     return { name: key, fn };
   }
   throw new ValueError(`compile: loss must be a name or a function, got ${JSON.stringify(id)}`);

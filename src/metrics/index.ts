@@ -11,9 +11,11 @@ export function categoricalAccuracy(yTrue: Tensor, yPred: Tensor): Float32Array 
   const cols = yPred.shape[yPred.rank - 1];
   const rows = yPred.size / cols;
   const out = new Float32Array(rows);
-  const t = yTrue.data, p = yPred.data;
+  const t = yTrue.data,
+    p = yPred.data;
   for (let r = 0; r < rows; r++) {
-    let bt = 0, bp = 0;
+    let bt = 0,
+      bp = 0;
     for (let c = 1; c < cols; c++) {
       if (t[r * cols + c] > t[r * cols + bt]) bt = c;
       if (p[r * cols + c] > p[r * cols + bp]) bp = c;
@@ -39,7 +41,8 @@ export function sparseCategoricalAccuracy(yTrue: Tensor, yPred: Tensor): Float32
 export function binaryAccuracy(yTrue: Tensor, yPred: Tensor, threshold = 0.5): Float32Array {
   const n = yPred.size;
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = (yPred.data[i] > threshold ? 1 : 0) === (yTrue.data[i] > threshold ? 1 : 0) ? 1 : 0;
+  for (let i = 0; i < n; i++)
+    out[i] = (yPred.data[i] > threshold ? 1 : 0) === (yTrue.data[i] > threshold ? 1 : 0) ? 1 : 0;
   // Mean over the last axis per sample (Keras), here last axis of size 1 in practice.
   const cols = yPred.rank > 1 ? yPred.shape[yPred.rank - 1] : 1;
   if (cols === 1) return out;
@@ -75,7 +78,8 @@ export interface CompiledMetric {
 
 export function getMetric(id: string | MetricFn): CompiledMetric {
   if (typeof id === 'function') return { name: id.name || 'metric', fn: id };
-  if (typeof id !== 'string') throw new ValueError(`compile: metrics must hold names or functions, got ${JSON.stringify(id)}`);
+  if (typeof id !== 'string')
+    throw new ValueError(`compile: metrics must hold names or functions, got ${JSON.stringify(id)}`);
   if (id === 'accuracy' || id === 'acc') return { name: id, fn: (t, p) => resolveAccuracy(t, p)(t, p) };
   const key = id.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
   if (named[key]) return { name: id, fn: named[key] };
@@ -83,7 +87,15 @@ export function getMetric(id: string | MetricFn): CompiledMetric {
     const loss = getLoss(id);
     return { name: id, fn: (t, p) => loss.fn(t, p).data as Float32Array };
   } catch {
-    const all = ['accuracy', 'acc', ...Object.keys(named), 'mse', 'mae', 'binary_crossentropy', 'categorical_crossentropy'];
+    const all = [
+      'accuracy',
+      'acc',
+      ...Object.keys(named),
+      'mse',
+      'mae',
+      'binary_crossentropy',
+      'categorical_crossentropy',
+    ];
     throw new ValueError(`compile: unknown metric '${id}'; expected one of ${all.join(', ')}${didYouMean(id, all)}`);
   }
 }
@@ -101,6 +113,11 @@ export class Mean {
     this.total += value * weight;
     this.count += weight;
   }
-  result(): number { return this.count === 0 ? 0 : this.total / this.count; }
-  reset(): void { this.total = 0; this.count = 0; }
+  result(): number {
+    return this.count === 0 ? 0 : this.total / this.count;
+  }
+  reset(): void {
+    this.total = 0;
+    this.count = 0;
+  }
 }

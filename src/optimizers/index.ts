@@ -50,7 +50,9 @@ export abstract class Optimizer {
   private slotsFor(w: Variable): Variable[] {
     let s = this.slots.get(w);
     if (!s) {
-      s = this.slotNames().map((n) => new Variable(new Tensor(new Float32Array(w.size), w.shape), `${w.name}_${n}`, false));
+      s = this.slotNames().map(
+        (n) => new Variable(new Tensor(new Float32Array(w.size), w.shape), `${w.name}_${n}`, false),
+      );
       this.slots.set(w, s);
       this.built.push(w);
     }
@@ -59,7 +61,8 @@ export abstract class Optimizer {
 
   /** Applies one update step to `vars` with their gradients. */
   applyGradients(grads: readonly Tensor[], vars: readonly Variable[]): void {
-    if (grads.length !== vars.length) throw new ValueError(`${this.className}.applyGradients: ${grads.length} gradients for ${vars.length} variables`);
+    if (grads.length !== vars.length)
+      throw new ValueError(`${this.className}.applyGradients: ${grads.length} gradients for ${vars.length} variables`);
     let gs = grads.map((g) => g.data as Float32Array);
     gs = this.clip(gs);
     for (let i = 0; i < vars.length; i++) this.update(vars[i], gs[i], this.slotsFor(vars[i]));
@@ -104,24 +107,40 @@ export abstract class Optimizer {
   setVariables(values: readonly Tensor[], weights: readonly Variable[]): void {
     const kinds = this.slotNames().length;
     if (values.length !== 2 + kinds * weights.length) {
-      throw new ValueError(`${this.className}: expected ${2 + kinds * weights.length} optimizer variables, got ${values.length}`);
+      throw new ValueError(
+        `${this.className}: expected ${2 + kinds * weights.length} optimizer variables, got ${values.length}`,
+      );
     }
     this.iterations = values[0].data[0];
     this.learningRate = values[1].data[0];
     weights.forEach((w) => this.slotsFor(w));
-    for (let k = 0; k < kinds; k++) weights.forEach((w, i) => this.slots.get(w)![k].assign(values[2 + k * weights.length + i]));
+    for (let k = 0; k < kinds; k++)
+      weights.forEach((w, i) => this.slots.get(w)![k].assign(values[2 + k * weights.length + i]));
   }
 
   getConfig(): Record<string, unknown> {
     return {
-      name: this.name, learning_rate: this.learningRate, weight_decay: null, clipnorm: this.clipnorm,
-      global_clipnorm: this.globalClipnorm, clipvalue: this.clipvalue, use_ema: false, ema_momentum: 0.99,
-      ema_overwrite_frequency: null, loss_scale_factor: null, gradient_accumulation_steps: null,
+      name: this.name,
+      learning_rate: this.learningRate,
+      weight_decay: null,
+      clipnorm: this.clipnorm,
+      global_clipnorm: this.globalClipnorm,
+      clipvalue: this.clipvalue,
+      use_ema: false,
+      ema_momentum: 0.99,
+      ema_overwrite_frequency: null,
+      loss_scale_factor: null,
+      gradient_accumulation_steps: null,
     };
   }
 }
 
-export interface RMSpropArgs extends OptimizerArgs { rho?: number; momentum?: number; epsilon?: number; centered?: boolean }
+export interface RMSpropArgs extends OptimizerArgs {
+  rho?: number;
+  momentum?: number;
+  epsilon?: number;
+  centered?: boolean;
+}
 
 export class RMSprop extends Optimizer {
   readonly className = 'RMSprop';
@@ -143,7 +162,16 @@ export class RMSprop extends Optimizer {
     const v = slots[0].data as Float32Array;
     const m = this.momentum > 0 ? (slots[1].data as Float32Array) : null;
     if (!this.centered) {
-      getBackend().rmspropUpdate(w.data as Float32Array, g, v, m, this.learningRate, this.rho, this.momentum, this.epsilon);
+      getBackend().rmspropUpdate(
+        w.data as Float32Array,
+        g,
+        v,
+        m,
+        this.learningRate,
+        this.rho,
+        this.momentum,
+        this.epsilon,
+      );
       return;
     }
     // Centered RMSprop (rare): plain loop, v − a² inside the root.
@@ -153,15 +181,29 @@ export class RMSprop extends Optimizer {
       v[i] = this.rho * v[i] + (1 - this.rho) * g[i] * g[i];
       a[i] = this.rho * a[i] + (1 - this.rho) * g[i];
       const inc = (this.learningRate * g[i]) / Math.sqrt(v[i] - a[i] * a[i] + this.epsilon);
-      if (m) { m[i] = this.momentum * m[i] + inc; wd[i] -= m[i]; } else wd[i] -= inc;
+      if (m) {
+        m[i] = this.momentum * m[i] + inc;
+        wd[i] -= m[i];
+      } else wd[i] -= inc;
     }
   }
   override getConfig() {
-    return { ...super.getConfig(), rho: this.rho, momentum: this.momentum, epsilon: this.epsilon, centered: this.centered };
+    return {
+      ...super.getConfig(),
+      rho: this.rho,
+      momentum: this.momentum,
+      epsilon: this.epsilon,
+      centered: this.centered,
+    };
   }
 }
 
-export interface AdamArgs extends OptimizerArgs { beta1?: number; beta2?: number; epsilon?: number; amsgrad?: boolean }
+export interface AdamArgs extends OptimizerArgs {
+  beta1?: number;
+  beta2?: number;
+  epsilon?: number;
+  amsgrad?: boolean;
+}
 
 export class Adam extends Optimizer {
   readonly className = 'Adam';
@@ -175,19 +217,32 @@ export class Adam extends Optimizer {
     this.epsilon = args.epsilon ?? 1e-7;
     if (args.amsgrad) throw new ValueError('Adam: amsgrad is not supported');
   }
-  protected slotNames(): string[] { return ['momentum', 'velocity']; }
+  protected slotNames(): string[] {
+    return ['momentum', 'velocity'];
+  }
   protected update(w: Variable, g: Float32Array, slots: Variable[]): void {
     const t = this.iterations + 1;
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    getBackend().adamUpdate(w.data as Float32Array, g, slots[0].data as Float32Array, slots[1].data as Float32Array,
-      alpha, this.beta1, this.beta2, this.epsilon);
+    getBackend().adamUpdate(
+      w.data as Float32Array,
+      g,
+      slots[0].data as Float32Array,
+      slots[1].data as Float32Array,
+      alpha,
+      this.beta1,
+      this.beta2,
+      this.epsilon,
+    );
   }
   override getConfig() {
     return { ...super.getConfig(), beta_1: this.beta1, beta_2: this.beta2, epsilon: this.epsilon, amsgrad: false };
   }
 }
 
-export interface SGDArgs extends OptimizerArgs { momentum?: number; nesterov?: boolean }
+export interface SGDArgs extends OptimizerArgs {
+  momentum?: number;
+  nesterov?: boolean;
+}
 
 export class SGD extends Optimizer {
   readonly className = 'SGD';
@@ -197,14 +252,25 @@ export class SGD extends Optimizer {
     super(args, 0.01, 'sgd');
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
-    if (!(this.momentum >= 0 && this.momentum <= 1)) throw new ValueError(`SGD: momentum must be in [0, 1], got ${this.momentum}`);
+    if (!(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`SGD: momentum must be in [0, 1], got ${this.momentum}`);
   }
-  protected slotNames(): string[] { return this.momentum !== 0 ? ['momentum'] : []; }
+  protected slotNames(): string[] {
+    return this.momentum !== 0 ? ['momentum'] : [];
+  }
   protected update(w: Variable, g: Float32Array, slots: Variable[]): void {
-    getBackend().sgdUpdate(w.data as Float32Array, g, slots.length ? (slots[0].data as Float32Array) : null,
-      this.learningRate, this.momentum, this.nesterov);
+    getBackend().sgdUpdate(
+      w.data as Float32Array,
+      g,
+      slots.length ? (slots[0].data as Float32Array) : null,
+      this.learningRate,
+      this.momentum,
+      this.nesterov,
+    );
   }
-  override getConfig() { return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov }; }
+  override getConfig() {
+    return { ...super.getConfig(), momentum: this.momentum, nesterov: this.nesterov };
+  }
 }
 
 const optimizers: Record<string, (a: KerasConfig) => Optimizer> = {
@@ -218,7 +284,11 @@ export function getOptimizer(id: string | Optimizer | { class_name: string; conf
   if (id instanceof Optimizer) return id;
   if (typeof id === 'string') {
     const f = optimizers[id.toLowerCase()];
-    if (!f) throw new ValueError(`compile: unknown optimizer '${id}'; expected one of ${Object.keys(optimizers).join(', ')}${didYouMean(id, Object.keys(optimizers))}`);
+    if (!f)
+      throw new ValueError(
+        `compile: unknown optimizer '${id}'; expected one of ` +
+          `${Object.keys(optimizers).join(', ')}${didYouMean(id, Object.keys(optimizers))}`,
+      );
     return f({});
   }
   if (id && typeof id === 'object' && typeof id.class_name === 'string') {
@@ -226,10 +296,21 @@ export function getOptimizer(id: string | Optimizer | { class_name: string; conf
     if (!f) throw new ValueError(`optimizer: unknown optimizer class '${id.class_name}'`);
     const c = id.config ?? {};
     return f({
-      learningRate: typeof c.learning_rate === 'number' ? c.learning_rate : c.lr, rho: c.rho, momentum: c.momentum,
-      epsilon: c.epsilon ?? undefined, centered: c.centered, beta1: c.beta_1, beta2: c.beta_2, nesterov: c.nesterov,
-      clipnorm: c.clipnorm, clipvalue: c.clipvalue, globalClipnorm: c.global_clipnorm, name: c.name,
+      learningRate: typeof c.learning_rate === 'number' ? c.learning_rate : c.lr,
+      rho: c.rho,
+      momentum: c.momentum,
+      epsilon: c.epsilon ?? undefined,
+      centered: c.centered,
+      beta1: c.beta_1,
+      beta2: c.beta_2,
+      nesterov: c.nesterov,
+      clipnorm: c.clipnorm,
+      clipvalue: c.clipvalue,
+      globalClipnorm: c.global_clipnorm,
+      name: c.name,
     });
   }
-  throw new ValueError(`compile: optimizer must be a name ('rmsprop', 'adam', 'sgd') or an Optimizer, got ${JSON.stringify(id)}`);
+  throw new ValueError(
+    `compile: optimizer must be a name ('rmsprop', 'adam', 'sgd') or an Optimizer, got ${JSON.stringify(id)}`,
+  );
 }

@@ -8,6 +8,7 @@ import { RandomGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FILL_MODES, kerasAffineMatrix, type FillMode } from '../data/affine.js';
 import { applyAugment, type AugmentParams } from '../data/augment.js';
+import { channelsLastOnly } from '../layers/args.js';
 import { DirectoryIterator, NumpyArrayIterator, type FlowFromDirectoryOptions, type FlowOptions } from './iterators.js';
 
 export interface ImageDataGeneratorOptions {
@@ -57,7 +58,8 @@ export interface TransformParameters {
 }
 
 function nonNeg(v: unknown, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`ImageDataGenerator: ${name} must be a non-negative number, got ${String(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new ValueError(`ImageDataGenerator: ${name} must be a non-negative number, got ${String(v)}`);
   return v;
 }
 
@@ -93,8 +95,11 @@ export class ImageDataGenerator {
     this.rotationRange = nonNeg(opts.rotationRange ?? 0, 'rotationRange');
     const shift = (v: number | readonly number[], name: string) => {
       if (Array.isArray(v)) {
-        if (v.length === 0 || !v.every((e) => typeof e === 'number' && Number.isFinite(e))) throw new ValueError(`ImageDataGenerator: ${name} array must hold numbers, got ${JSON.stringify(v)}`);
-        return [...v];
+        const values: readonly unknown[] = v;
+        if (values.length === 0 || !values.every((e): e is number => typeof e === 'number' && Number.isFinite(e))) {
+          throw new ValueError(`ImageDataGenerator: ${name} array must hold numbers, got ${JSON.stringify(v)}`);
+        }
+        return [...values];
       }
       return nonNeg(v, name);
     };
@@ -102,7 +107,9 @@ export class ImageDataGenerator {
     this.heightShiftRange = shift(opts.heightShiftRange ?? 0, 'heightShiftRange');
     const br = opts.brightnessRange ?? null;
     if (br !== null && (!Array.isArray(br) || br.length !== 2 || !br.every((v) => typeof v === 'number' && v >= 0))) {
-      throw new ValueError(`ImageDataGenerator: brightnessRange must be [lo, hi] of non-negative numbers, got ${JSON.stringify(br)}`);
+      throw new ValueError(
+        `ImageDataGenerator: brightnessRange must be [lo, hi] of non-negative numbers, got ${JSON.stringify(br)}`,
+      );
     }
     this.brightnessRange = br ? [br[0], br[1]] : null;
     this.shearRange = nonNeg(opts.shearRange ?? 0, 'shearRange');
@@ -117,28 +124,46 @@ export class ImageDataGenerator {
     }
     this.channelShiftRange = nonNeg(opts.channelShiftRange ?? 0, 'channelShiftRange');
     const fm = opts.fillMode ?? 'nearest';
-    if (!FILL_MODES.includes(fm)) throw new ValueError(`ImageDataGenerator: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got '${String(fm)}'`);
+    if (!FILL_MODES.includes(fm))
+      throw new ValueError(
+        `ImageDataGenerator: fillMode must be one of ${FILL_MODES.map((m) => `'${m}'`).join(', ')}, got ` +
+          `'${String(fm)}'`,
+      );
     this.fillMode = fm;
     this.cval = opts.cval ?? 0;
     this.horizontalFlip = opts.horizontalFlip ?? false;
     this.verticalFlip = opts.verticalFlip ?? false;
     this.rescale = opts.rescale ?? null;
-    if (this.rescale !== null && (typeof this.rescale !== 'number' || !Number.isFinite(this.rescale))) throw new ValueError(`ImageDataGenerator: rescale must be a number, got ${String(this.rescale)}`);
+    if (this.rescale !== null && (typeof this.rescale !== 'number' || !Number.isFinite(this.rescale)))
+      throw new ValueError(`ImageDataGenerator: rescale must be a number, got ${String(this.rescale)}`);
     this.preprocessingFunction = opts.preprocessingFunction ?? null;
-    if (this.preprocessingFunction !== null && typeof this.preprocessingFunction !== 'function') throw new ValueError('ImageDataGenerator: preprocessingFunction must be a function');
+    if (this.preprocessingFunction !== null && typeof this.preprocessingFunction !== 'function')
+      throw new ValueError('ImageDataGenerator: preprocessingFunction must be a function');
     const vs = opts.validationSplit ?? 0;
     if (!(vs >= 0 && vs < 1)) throw new ValueError(`ImageDataGenerator: validationSplit must be in [0, 1), got ${vs}`);
     this.validationSplit = vs;
     this.interpolationOrder = opts.interpolationOrder ?? 1;
-    if (this.interpolationOrder !== 0 && this.interpolationOrder !== 1) throw new ValueError(`ImageDataGenerator: interpolationOrder must be 0 or 1, got ${String(this.interpolationOrder)}`);
-    if (opts.dataFormat !== undefined && opts.dataFormat !== 'channels_last') throw new ValueError(`ImageDataGenerator: only dataFormat 'channels_last' is supported, got '${String(opts.dataFormat)}'`);
+    if (this.interpolationOrder !== 0 && this.interpolationOrder !== 1)
+      throw new ValueError(
+        `ImageDataGenerator: interpolationOrder must be 0 or 1, got ${String(this.interpolationOrder)}`,
+      );
+    channelsLastOnly(opts.dataFormat, 'ImageDataGenerator');
   }
 
   /** Whether any random transform is configured (else images pass through untouched). */
   get hasRandomTransform(): boolean {
-    return this.rotationRange !== 0 || this.widthShiftRange !== 0 || this.heightShiftRange !== 0 || this.shearRange !== 0 ||
-      this.zoomRange[0] !== 1 || this.zoomRange[1] !== 1 || this.horizontalFlip || this.verticalFlip ||
-      this.channelShiftRange !== 0 || this.brightnessRange !== null;
+    return (
+      this.rotationRange !== 0 ||
+      this.widthShiftRange !== 0 ||
+      this.heightShiftRange !== 0 ||
+      this.shearRange !== 0 ||
+      this.zoomRange[0] !== 1 ||
+      this.zoomRange[1] !== 1 ||
+      this.horizontalFlip ||
+      this.verticalFlip ||
+      this.channelShiftRange !== 0 ||
+      this.brightnessRange !== null
+    );
   }
 
   /** Draws one image's parameters (Keras's get_random_transform, same order of draws). */
@@ -160,14 +185,17 @@ export class ImageDataGenerator {
     const tx = shift(this.heightShiftRange, h);
     const ty = shift(this.widthShiftRange, w);
     const shear = this.shearRange ? r.uniform(-this.shearRange, this.shearRange) : 0;
-    let zx = 1, zy = 1;
+    let zx = 1,
+      zy = 1;
     if (!(this.zoomRange[0] === 1 && this.zoomRange[1] === 1)) {
       zx = r.uniform(this.zoomRange[0], this.zoomRange[1]);
       zy = r.uniform(this.zoomRange[0], this.zoomRange[1]);
     }
     const flipHorizontal = this.horizontalFlip ? r.random() < 0.5 : false;
     const flipVertical = this.verticalFlip ? r.random() < 0.5 : false;
-    const channelShiftIntensity = this.channelShiftRange ? r.uniform(-this.channelShiftRange, this.channelShiftRange) : null;
+    const channelShiftIntensity = this.channelShiftRange
+      ? r.uniform(-this.channelShiftRange, this.channelShiftRange)
+      : null;
     const brightness = this.brightnessRange ? r.uniform(this.brightnessRange[0], this.brightnessRange[1]) : null;
     return { theta, tx, ty, shear, zx, zy, flipHorizontal, flipVertical, channelShiftIntensity, brightness };
   }
@@ -209,16 +237,24 @@ export class ImageDataGenerator {
     let t = x.dtype === 'float32' ? x : new Tensor(Float32Array.from(x.data), x.shape);
     if (this.preprocessingFunction) {
       const r = this.preprocessingFunction(t);
-      if (!(r instanceof Tensor)) throw new ValueError('ImageDataGenerator: preprocessingFunction must return a Tensor');
+      if (!(r instanceof Tensor))
+        throw new ValueError('ImageDataGenerator: preprocessingFunction must return a Tensor');
       if (r.shape.length !== t.shape.length || r.shape.some((d, i) => d !== t.shape[i])) {
-        throw new ValueError(`ImageDataGenerator: preprocessingFunction must keep the image shape [${t.shape.join(', ')}], returned [${r.shape.join(', ')}]`);
+        throw new ValueError(
+          `ImageDataGenerator: preprocessingFunction must keep the image shape [${t.shape.join(', ')}], returned ` +
+            `[${r.shape.join(', ')}]`,
+        );
       }
       t = r.dtype === 'float32' ? r : new Tensor(Float32Array.from(r.data), r.shape);
     }
-    const needs = this.rescale !== null || this.samplewiseCenter || this.samplewiseStdNormalization ||
-      (this.featurewiseCenter && this.mean) || (this.featurewiseStdNormalization && this.std);
+    const needs =
+      this.rescale !== null ||
+      this.samplewiseCenter ||
+      this.samplewiseStdNormalization ||
+      (this.featurewiseCenter && this.mean) ||
+      (this.featurewiseStdNormalization && this.std);
     if (!needs) return t;
-    const d = (t === x || t.data === x.data) ? (t.data as Float32Array).slice() : (t.data as Float32Array);
+    const d = t === x || t.data === x.data ? (t.data as Float32Array).slice() : (t.data as Float32Array);
     if (this.rescale !== null) for (let i = 0; i < d.length; i++) d[i] *= this.rescale;
     if (this.samplewiseCenter || this.samplewiseStdNormalization) {
       let mean = 0;
@@ -241,9 +277,13 @@ export class ImageDataGenerator {
 
   /** Computes the per-channel mean/std of x [n, h, w, c] for the featurewise options. */
   fit(x: Tensor): void {
-    if (x.rank !== 4) throw new ValueError(`ImageDataGenerator.fit: expected x of rank 4 [n, h, w, c], got shape [${x.shape.join(', ')}]`);
+    if (x.rank !== 4)
+      throw new ValueError(
+        `ImageDataGenerator.fit: expected x of rank 4 [n, h, w, c], got shape [${x.shape.join(', ')}]`,
+      );
     const c = x.shape[3];
-    const mean = new Float64Array(c), sq = new Float64Array(c);
+    const mean = new Float64Array(c),
+      sq = new Float64Array(c);
     const n = x.size / c;
     for (let i = 0; i < x.size; i++) mean[i % c] += x.data[i];
     for (let k = 0; k < c; k++) mean[k] /= n;
@@ -270,6 +310,9 @@ export class ImageDataGenerator {
 
 function checkImage(x: Tensor, where: string): void {
   if (!(x instanceof Tensor) || x.rank !== 3) {
-    throw new ValueError(`ImageDataGenerator.${where}: expected one image of shape [h, w, c], got ${x instanceof Tensor ? `[${x.shape.join(', ')}]` : typeof x}`);
+    throw new ValueError(
+      `ImageDataGenerator.${where}: expected one image of shape [h, w, c], got ` +
+        `${x instanceof Tensor ? `[${x.shape.join(', ')}]` : typeof x}`,
+    );
   }
 }

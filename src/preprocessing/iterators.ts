@@ -29,8 +29,10 @@ abstract class BatchIterator implements AsyncIterable<Batch> {
   totalBatchesSeen = 0;
 
   constructor(n: number, batchSize: number, shuffle: boolean, seed: number | undefined, where: string) {
-    if (!Number.isInteger(batchSize) || batchSize <= 0) throw new ValueError(`${where}: batchSize must be a positive integer, got ${batchSize}`);
-    if (seed !== undefined && !Number.isFinite(seed)) throw new ValueError(`${where}: seed must be a finite number, got ${seed}`);
+    if (!Number.isInteger(batchSize) || batchSize <= 0)
+      throw new ValueError(`${where}: batchSize must be a positive integer, got ${batchSize}`);
+    if (seed !== undefined && !Number.isFinite(seed))
+      throw new ValueError(`${where}: seed must be a finite number, got ${seed}`);
     this.n = n;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -85,7 +87,12 @@ export interface SaveOptions {
 }
 
 /** Writes a batch's images as files (pixel values mapped min..max to 0..255, as Keras's array_to_img). */
-async function saveBatch(bx: Tensor, indices: ArrayLike<number>, opts: SaveOptions, rng: RandomGenerator): Promise<void> {
+async function saveBatch(
+  bx: Tensor,
+  indices: ArrayLike<number>,
+  opts: SaveOptions,
+  rng: RandomGenerator,
+): Promise<void> {
   if (!opts.saveToDir) return;
   const [n, h, w, c] = bx.shape;
   const per = h * w * c;
@@ -113,20 +120,36 @@ export class NumpyArrayIterator extends BatchIterator {
   readonly sampleWeight: Tensor | null;
   private readonly save: SaveOptions;
 
-  constructor(x: Tensor, y: Tensor | null, readonly generator: ImageDataGenerator, opts: FlowOptions = {}) {
+  constructor(
+    x: Tensor,
+    y: Tensor | null,
+    readonly generator: ImageDataGenerator,
+    opts: FlowOptions = {},
+  ) {
     const where = 'ImageDataGenerator.flow';
     if (!(x instanceof Tensor) || x.rank !== 4) {
-      throw new ShapeError(`${where}: x must be a Tensor of rank 4 [n, h, w, c], got ${x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : typeof x}`);
+      throw new ShapeError(
+        `${where}: x must be a Tensor of rank 4 [n, h, w, c], got ` +
+          `${x instanceof Tensor ? `shape [${x.shape.join(', ')}]` : typeof x}`,
+      );
     }
     if (y !== null && (!(y instanceof Tensor) || y.shape[0] !== x.shape[0])) {
-      throw new ShapeError(`${where}: x and y must have the same length; x has ${x.shape[0]} samples, y has ${y instanceof Tensor ? y.shape[0] : typeof y}`);
+      throw new ShapeError(
+        `${where}: x and y must have the same length; x has ${x.shape[0]} samples, y has ` +
+          `${y instanceof Tensor ? y.shape[0] : typeof y}`,
+      );
     }
     const sw = opts.sampleWeight ?? null;
-    if (sw !== null && sw.shape[0] !== x.shape[0]) throw new ShapeError(`${where}: sampleWeight has ${sw.shape[0]} values for ${x.shape[0]} samples`);
-    let xs = x, ys = y, sws = sw;
+    if (sw !== null && sw.shape[0] !== x.shape[0])
+      throw new ShapeError(`${where}: sampleWeight has ${sw.shape[0]} values for ${x.shape[0]} samples`);
+    let xs = x,
+      ys = y,
+      sws = sw;
     if (opts.subset) {
-      if (opts.subset !== 'training' && opts.subset !== 'validation') throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
-      if (!generator.validationSplit) throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
+      if (opts.subset !== 'training' && opts.subset !== 'validation')
+        throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
+      if (!generator.validationSplit)
+        throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
       const split = Math.floor(x.shape[0] * generator.validationSplit);
       const [a, b] = opts.subset === 'validation' ? [0, split] : [split, x.shape[0]];
       xs = x.slice(a, b);
@@ -178,7 +201,10 @@ export interface FlowFromDirectoryOptions extends SaveOptions {
   colorMode?: ColorMode;
   /** Class subfolders to use, in label order (default: all, sorted). */
   classes?: readonly string[] | null;
-  /** 'categorical' (default, one-hot [b, n]), 'binary' (float32 [b]), 'sparse' (float32 [b]), 'input' (y = x) or null. */
+  /**
+   * 'categorical' (default, one-hot [b, n]), 'binary' (float32 [b]), 'sparse' (float32 [b]),
+   * 'input' (y = x) or null.
+   */
   classMode?: ClassMode;
   batchSize?: number;
   shuffle?: boolean;
@@ -222,28 +248,53 @@ export class DirectoryIterator extends BatchIterator {
   private readonly onBadFile: 'error' | 'skip';
   private readonly save: SaveOptions;
 
-  constructor(dir: string, readonly generator: ImageDataGenerator, opts: FlowFromDirectoryOptions = {}) {
+  constructor(
+    dir: string,
+    readonly generator: ImageDataGenerator,
+    opts: FlowFromDirectoryOptions = {},
+  ) {
     const where = 'ImageDataGenerator.flowFromDirectory';
     const classMode = opts.classMode === undefined ? 'categorical' : opts.classMode;
-    if (!CLASS_MODES.includes(classMode)) throw new ValueError(`${where}: classMode must be 'categorical', 'binary', 'sparse', 'input' or null, got '${String(classMode)}'`);
+    if (!CLASS_MODES.includes(classMode))
+      throw new ValueError(
+        `${where}: classMode must be 'categorical', 'binary', 'sparse', 'input' or null, got '${String(classMode)}'`,
+      );
     const colorMode = checkColorMode(opts.colorMode ?? 'rgb', where);
     const interpolation = checkInterpolation(opts.interpolation ?? 'nearest', where);
     const targetSize = opts.targetSize ?? [256, 256];
-    if (!Array.isArray(targetSize) || targetSize.length !== 2 || !targetSize.every((d) => Number.isInteger(d) && d > 0)) {
-      throw new ValueError(`${where}: targetSize must be [height, width] of positive integers, got ${JSON.stringify(targetSize)}`);
+    if (
+      !Array.isArray(targetSize) ||
+      targetSize.length !== 2 ||
+      !targetSize.every((d) => Number.isInteger(d) && d > 0)
+    ) {
+      throw new ValueError(
+        `${where}: targetSize must be [height, width] of positive integers, got ${JSON.stringify(targetSize)}`,
+      );
     }
     let split: [number, number] | null = null;
     if (opts.subset) {
-      if (opts.subset !== 'training' && opts.subset !== 'validation') throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
-      if (!generator.validationSplit) throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
+      if (opts.subset !== 'training' && opts.subset !== 'validation')
+        throw new ValueError(`${where}: subset must be 'training' or 'validation', got '${String(opts.subset)}'`);
+      if (!generator.validationSplit)
+        throw new ValueError(`${where}: subset '${opts.subset}' needs the generator's validationSplit`);
       split = opts.subset === 'validation' ? [0, generator.validationSplit] : [generator.validationSplit, 1];
     }
-    const { classNames, filepaths, labels } = listClasses(dir, opts.classes ?? null, split, opts.followLinks ?? false, where);
+    const { classNames, filepaths, labels } = listClasses(
+      dir,
+      opts.classes ?? null,
+      split,
+      opts.followLinks ?? false,
+      where,
+    );
     if (classMode === 'binary' && classNames.length !== 2) {
-      throw new ValueError(`${where}: classMode 'binary' needs exactly 2 classes, found ${classNames.length}: [${classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`);
+      throw new ValueError(
+        `${where}: classMode 'binary' needs exactly 2 classes, found ${classNames.length}: ` +
+          `[${classNames.map((c) => `'${c}'`).join(', ')}] in '${dir}'`,
+      );
     }
     super(filepaths.length, opts.batchSize ?? 32, opts.shuffle ?? true, opts.seed, where);
-    if (opts.verbose ?? true) printMessage(`Found ${filepaths.length} images belonging to ${classNames.length} classes.\n`);
+    if (opts.verbose ?? true)
+      printMessage(`Found ${filepaths.length} images belonging to ${classNames.length} classes.\n`);
     this.directory = dir;
     this.classNames = classNames;
     this.classIndices = Object.fromEntries(classNames.map((c, i) => [c, i]));
@@ -285,18 +336,25 @@ export class DirectoryIterator extends BatchIterator {
     const jobs = Array.from(idx, (j) => {
       const augment = random ? g.augmentParams(g.getRandomTransform([h, w, c], this.rng), h, w) : null;
       const p = (this.pool ?? getDecodePool()).decode({
-        path: this.filepaths[j], colorMode: this.colorMode, targetSize: this.targetSize,
-        interpolation: this.interpolation, cropToAspectRatio: this.keepAspectRatio, augment,
+        path: this.filepaths[j],
+        colorMode: this.colorMode,
+        targetSize: this.targetSize,
+        interpolation: this.interpolation,
+        cropToAspectRatio: this.keepAspectRatio,
+        augment,
       });
-      return p.then((r): DecodedArray | null => r, (e: Error) => {
-        const file = this.filepaths[j];
-        const msg = e.message.includes(file) ? e.message : `cannot decode image '${file}': ${e.message}`;
-        if (this.onBadFile === 'skip') {
-          console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
-          return null;
-        }
-        throw new FileFormatError(msg);
-      });
+      return p.then(
+        (r): DecodedArray | null => r,
+        (e: Error) => {
+          const file = this.filepaths[j];
+          const msg = e.message.includes(file) ? e.message : `cannot decode image '${file}': ${e.message}`;
+          if (this.onBadFile === 'skip') {
+            console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
+            return null;
+          }
+          throw new FileFormatError(msg);
+        },
+      );
     });
     const batch = Promise.all(jobs).then((imgs) => this.assemble(imgs, idx));
     batch.catch(() => undefined); // reported when awaited
@@ -308,7 +366,9 @@ export class DirectoryIterator extends BatchIterator {
     const [h, w] = this.targetSize;
     const c = channelsFor(this.colorMode);
     const keep: number[] = [];
-    imgs.forEach((im, i) => { if (im) keep.push(i); });
+    imgs.forEach((im, i) => {
+      if (im) keep.push(i);
+    });
     const per = h * w * c;
     const out = new Float32Array(keep.length * per);
     keep.forEach((k, i) => out.set(this.generator.standardize(new Tensor(imgs[k]!.data, [h, w, c])).data, i * per));
@@ -317,13 +377,21 @@ export class DirectoryIterator extends BatchIterator {
     const labels = indices.map((j) => this.classes[j]);
     let batch: Batch;
     switch (this.classMode) {
-      case null: batch = bx; break;
-      case 'input': batch = [bx, bx.clone()]; break;
+      case null:
+        batch = bx;
+        break;
+      case 'input':
+        batch = [bx, bx.clone()];
+        break;
       case 'sparse':
-      case 'binary': batch = [bx, new Tensor(Float32Array.from(labels), [keep.length])]; break;
+      case 'binary':
+        batch = [bx, new Tensor(Float32Array.from(labels), [keep.length])];
+        break;
       case 'categorical': {
         const y = new Float32Array(keep.length * this.numClasses);
-        labels.forEach((l, i) => { y[i * this.numClasses + l] = 1; });
+        labels.forEach((l, i) => {
+          y[i * this.numClasses + l] = 1;
+        });
         batch = [bx, new Tensor(y, [keep.length, this.numClasses])];
         break;
       }
@@ -332,7 +400,11 @@ export class DirectoryIterator extends BatchIterator {
   }
 
   async next(): Promise<Batch> {
-    if (this.n === 0) throw new ValueError(`ImageDataGenerator.flowFromDirectory: no images found in '${this.directory}' (formats ${DIRECTORY_ITERATOR_FORMATS.join(', ')})`);
+    if (this.n === 0)
+      throw new ValueError(
+        `ImageDataGenerator.flowFromDirectory: no images found in '${this.directory}' (formats ` +
+          `${DIRECTORY_ITERATOR_FORMATS.join(', ')})`,
+      );
     while (this.queue.length < this.ahead + 1) this.queue.push(this.schedule());
     const first = this.queue.shift()!;
     this.queue.push(this.schedule());
@@ -347,24 +419,38 @@ export class DirectoryIterator extends BatchIterator {
   }
 }
 
-function listClasses(dir: string, classes: readonly string[] | null, split: [number, number] | null, followLinks: boolean, where: string) {
+function listClasses(
+  dir: string,
+  classes: readonly string[] | null,
+  split: [number, number] | null,
+  followLinks: boolean,
+  where: string,
+) {
   let names: string[];
   let entries: string[];
   try {
     entries = readdirSync(dir);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new FileFormatError(code === 'ENOENT' ? `${where}: directory not found: '${dir}'` : `${where}: cannot read directory '${dir}': ${(e as Error).message}`);
+    throw new FileFormatError(
+      code === 'ENOENT'
+        ? `${where}: directory not found: '${dir}'`
+        : `${where}: cannot read directory '${dir}': ${(e as Error).message}`,
+    );
   }
   if (classes) {
     names = [...classes];
     for (const c of names) {
-      if (!entries.includes(c) || !isDirectory(path.join(dir, c))) throw new ValueError(`${where}: class folder '${c}' not found in '${dir}'`);
+      if (!entries.includes(c) || !isDirectory(path.join(dir, c)))
+        throw new ValueError(`${where}: class folder '${c}' not found in '${dir}'`);
     }
   } else {
     names = entries.filter((n) => !n.startsWith('.') && isDirectory(path.join(dir, n))).sort(codePointCompare);
     if (names.length === 0) {
-      throw new ValueError(`${where}: no class subfolders in '${dir}'. The images must be sorted into one subfolder per class (e.g. '${dir}/cats/1.jpg', '${dir}/dogs/2.jpg')`);
+      throw new ValueError(
+        `${where}: no class subfolders in '${dir}'. The images must be sorted into one subfolder per class (e.g. ` +
+          `'${dir}/cats/1.jpg', '${dir}/dogs/2.jpg')`,
+      );
     }
   }
   const filepaths: string[] = [];
@@ -373,11 +459,18 @@ function listClasses(dir: string, classes: readonly string[] | null, split: [num
     const d = path.join(dir, name);
     let files = listImageFiles(d, DIRECTORY_ITERATOR_FORMATS, followLinks);
     if (split) files = files.slice(Math.floor(split[0] * files.length), Math.floor(split[1] * files.length));
-    for (const f of files) { filepaths.push(path.join(d, f)); labels.push(k); }
+    for (const f of files) {
+      filepaths.push(path.join(d, f));
+      labels.push(k);
+    }
   });
   return { classNames: names, filepaths, labels };
 }
 
 function isDirectory(p: string): boolean {
-  try { return statSync(p).isDirectory(); } catch { return false; }
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }

@@ -5,8 +5,12 @@ import { Tensor } from '../tensor/tensor.js';
 
 export class Regularizer {
   readonly className: string;
-  constructor(readonly l1 = 0, readonly l2 = 0) {
-    if (!(l1 >= 0) || !(l2 >= 0)) throw new ValueError(`regularizer: l1 and l2 must be non-negative, got l1=${l1}, l2=${l2}`);
+  constructor(
+    readonly l1 = 0,
+    readonly l2 = 0,
+  ) {
+    if (!(l1 >= 0) || !(l2 >= 0))
+      throw new ValueError(`regularizer: l1 and l2 must be non-negative, got l1=${l1}, l2=${l2}`);
     this.className = l1 && l2 ? 'L1L2' : l1 ? 'L1' : 'L2';
   }
   /** l1·Σ|w| + l2·Σw² (Keras: no ½). */
@@ -25,15 +29,27 @@ export class Regularizer {
     return { l1: this.l1, l2: this.l2 };
   }
   serialize(): Record<string, unknown> {
-    return { module: 'keras.regularizers', class_name: this.className, config: this.getConfig(), registered_name: null };
+    return {
+      module: 'keras.regularizers',
+      class_name: this.className,
+      config: this.getConfig(),
+      registered_name: null,
+    };
   }
 }
 
-export function l1(l1 = 0.01): Regularizer { return new Regularizer(l1, 0); }
-export function l2(l2 = 0.01): Regularizer { return new Regularizer(0, l2); }
-export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer { return new Regularizer(args.l1 ?? 0.01, args.l2 ?? 0.01); }
+export function l1(l1 = 0.01): Regularizer {
+  return new Regularizer(l1, 0);
+}
+export function l2(l2 = 0.01): Regularizer {
+  return new Regularizer(0, l2);
+}
+export function l1l2(args: { l1?: number; l2?: number } = {}): Regularizer {
+  return new Regularizer(args.l1 ?? 0.01, args.l2 ?? 0.01);
+}
 
-export type RegularizerIdentifier = string | Regularizer | { class_name: string; config?: Record<string, number> } | null | undefined;
+export type RegularizerIdentifier =
+  string | Regularizer | { class_name: string; config?: Record<string, number> } | null | undefined;
 
 export function getRegularizer(id: RegularizerIdentifier, argName = 'regularizer'): Regularizer | null {
   if (id === null || id === undefined) return null;

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { checkColorMode, decodeImageFile, encodeBmp24, type ColorMode, type RawImage } from '../data/decode.js';
+import { loadSharp } from '../data/codec.js';
 import { aspectCropBox, checkInterpolation, resizeImage, type Interpolation } from '../data/resize.js';
 
 export type { ColorMode } from '../data/decode.js';
@@ -20,7 +21,9 @@ export class Img implements RawImage {
     readonly channels: number,
   ) {
     if (data.length !== height * width * channels) {
-      throw new ShapeError(`Img: ${height}x${width}x${channels} needs ${height * width * channels} bytes, got ${data.length}`);
+      throw new ShapeError(
+        `Img: ${height}x${width}x${channels} needs ${height * width * channels} bytes, got ${data.length}`,
+      );
     }
   }
 
@@ -46,11 +49,15 @@ export interface LoadImgOptions {
   keepAspectRatio?: boolean;
 }
 
+const isPositiveInt = (d: unknown): d is number => typeof d === 'number' && Number.isInteger(d) && d > 0;
+
 function checkSize(size: unknown, where: string): [number, number] {
-  if (!Array.isArray(size) || size.length !== 2 || !size.every((d) => Number.isInteger(d) && d > 0)) {
+  const dims: readonly unknown[] = Array.isArray(size) ? size : [];
+  const [h, w] = dims;
+  if (dims.length !== 2 || !isPositiveInt(h) || !isPositiveInt(w)) {
     throw new ValueError(`${where}: expected [height, width] of positive integers, got ${JSON.stringify(size)}`);
   }
-  return [size[0], size[1]];
+  return [h, w];
 }
 
 /** Loads an image file (JPEG, PNG, BMP, GIF, WebP) as an Img. */
@@ -88,11 +95,15 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
   }
   const src = x.data;
   const out = new Uint8Array(src.length);
-  let lo = 0, span = 1;
+  let lo = 0,
+    span = 1;
   if (scale) {
     lo = Infinity;
     let hi = -Infinity;
-    for (let i = 0; i < src.length; i++) { if (src[i] < lo) lo = src[i]; if (src[i] > hi) hi = src[i]; }
+    for (let i = 0; i < src.length; i++) {
+      if (src[i] < lo) lo = src[i];
+      if (src[i] > hi) hi = src[i];
+    }
     if (src.length === 0) lo = hi = 0;
     span = hi - lo === 0 ? 1 : (hi - lo) / 255;
   }
@@ -106,26 +117,34 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
 
 async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> {
   if (ext === '.bmp') return encodeBmp24(img);
-  const m = await import('sharp');
-  const sharp = ((m as unknown as { default?: typeof import('sharp') }).default ?? m) as typeof import('sharp');
+  const sharp = await loadSharp();
   let channels = img.channels as 1 | 2 | 3 | 4;
   let data = img.data;
   if ((ext === '.jpg' || ext === '.jpeg') && channels === 4) {
     // JPEG has no alpha: drop it (Keras warns and converts RGBA to RGB).
     const rgb = new Uint8Array(img.width * img.height * 3);
-    for (let p = 0, q = 0; p < data.length; p += 4, q += 3) { rgb[q] = data[p]; rgb[q + 1] = data[p + 1]; rgb[q + 2] = data[p + 2]; }
+    for (let p = 0, q = 0; p < data.length; p += 4, q += 3) {
+      rgb[q] = data[p];
+      rgb[q + 1] = data[p + 1];
+      rgb[q + 2] = data[p + 2];
+    }
     data = rgb;
     channels = 3;
     console.warn(`saveImg: JPEG does not support alpha; the alpha channel is dropped for '${file}'`);
   }
-  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), { raw: { width: img.width, height: img.height, channels } });
+  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+    raw: { width: img.width, height: img.height, channels },
+  });
   let out: Buffer;
   if (ext === '.png') out = await s.png().toBuffer();
   else if (ext === '.jpg' || ext === '.jpeg') out = await s.jpeg({ quality: 90 }).toBuffer();
   else if (ext === '.webp') out = await s.webp({ quality: 90 }).toBuffer();
   else if (ext === '.gif') out = await s.gif().toBuffer();
   else if (ext === '.tif' || ext === '.tiff') out = await s.tiff().toBuffer();
-  else throw new ValueError(`saveImg: cannot tell the format of '${file}'; use .png, .jpg, .jpeg, .webp, .gif, .tiff or .bmp`);
+  else
+    throw new ValueError(
+      `saveImg: cannot tell the format of '${file}'; use .png, .jpg, .jpeg, .webp, .gif, .tiff or .bmp`,
+    );
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
@@ -145,7 +164,10 @@ export interface SaveImgOptions extends ArrayToImgOptions {
 
 /** Saves a Tensor [h, w, c] (scaled as arrayToImg) or an Img as PNG/JPEG/WebP/GIF/BMP, by extension. */
 export async function saveImg(file: string, x: Tensor | RawImage, opts: SaveImgOptions = {}): Promise<void> {
-  const img = x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
-  const ext = opts.fileFormat ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}` : path.extname(file).toLowerCase();
+  const img =
+    x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
+  const ext = opts.fileFormat
+    ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}`
+    : path.extname(file).toLowerCase();
   await writeFileAtomic(file, await encode(img, ext, file));
 }

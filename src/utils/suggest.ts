@@ -17,7 +17,10 @@ export function didYouMean(given: string, candidates: readonly string[]): string
   let bestD = Infinity;
   for (const c of candidates) {
     const dd = distance(given.toLowerCase(), c.toLowerCase());
-    if (dd < bestD) { bestD = dd; best = c; }
+    if (dd < bestD) {
+      bestD = dd;
+      best = c;
+    }
   }
   return bestD <= Math.max(2, Math.floor(given.length / 3)) ? ` (did you mean '${best}'?)` : '';
 }

@@ -14,7 +14,7 @@ import { Sequential } from '../../src/models/sequential.js';
 import { SGD } from '../../src/optimizers/index.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand as randTensor } from '../helpers/gradcheck.js';
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-cb-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));

@@ -1,8 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  affineTransform, affineTransformBatch, composeTransforms, fixIndex, flipHorizontalMatrix, flipVerticalMatrix,
-  IDENTITY, kerasAffineMatrix, rotationMatrix, shearMatrix, translationMatrix, zoomMatrix,
+  affineTransform,
+  affineTransformBatch,
+  composeTransforms,
+  fixIndex,
+  flipHorizontalMatrix,
+  flipVerticalMatrix,
+  IDENTITY,
+  kerasAffineMatrix,
+  rotationMatrix,
+  shearMatrix,
+  translationMatrix,
+  zoomMatrix,
 } from '../../src/data/affine.js';
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-4) => {
@@ -50,8 +60,14 @@ test('fill modes on a 1-row image shifted by a whole width', () => {
 
 test('fixIndex reflect and wrap far outside the image', () => {
   // reflect of [0..3] has period 8: indices -1..-8 read 0 1 2 3 3 2 1 0
-  assert.deepEqual([-9, -8, -5, -1, 4, 7, 8, 11].map((i) => fixIndex(i, 4, 'reflect')), [0, 0, 3, 0, 3, 0, 0, 3]);
-  assert.deepEqual([-9, -1, 4, 9].map((i) => fixIndex(i, 4, 'wrap')), [3, 3, 0, 1]);
+  assert.deepEqual(
+    [-9, -8, -5, -1, 4, 7, 8, 11].map((i) => fixIndex(i, 4, 'reflect')),
+    [0, 0, 3, 0, 3, 0, 0, 3],
+  );
+  assert.deepEqual(
+    [-9, -1, 4, 9].map((i) => fixIndex(i, 4, 'wrap')),
+    [3, 3, 0, 1],
+  );
   assert.equal(fixIndex(-1, 4, 'constant'), -1);
 });
 

@@ -35,8 +35,16 @@ test('every format decodes to the pixels written (lossless formats exactly)', as
   await writeImage(path.join(dir, 'few.gif'), few, 3, 3, 3);
   assert.deepEqual(Array.from((await loadImg(path.join(dir, 'few.gif'))).data), Array.from(few));
   // an animated GIF gives its first frame
-  const frame = (r: number, b: number) => sharp({ create: { width: 4, height: 3, channels: 3, background: { r, g: 10, b } } }).png().toBuffer();
-  writeFileSync(path.join(dir, 'anim.gif'), await sharp([await frame(200, 10), await frame(10, 200)], { join: { animated: true } }).gif().toBuffer());
+  const frame = (r: number, b: number) =>
+    sharp({ create: { width: 4, height: 3, channels: 3, background: { r, g: 10, b } } })
+      .png()
+      .toBuffer();
+  writeFileSync(
+    path.join(dir, 'anim.gif'),
+    await sharp([await frame(200, 10), await frame(10, 200)], { join: { animated: true } })
+      .gif()
+      .toBuffer(),
+  );
   const anim = await loadImg(path.join(dir, 'anim.gif'));
   assert.deepEqual([anim.height, anim.width, anim.channels], [3, 4, 3]);
   assert.deepEqual(Array.from(anim.data.subarray(0, 3)), [200, 10, 10]);
@@ -56,31 +64,54 @@ test('colour modes: grayscale uses PIL luminance, rgba adds opaque alpha, gray e
   await writeImage(path.join(dir, 'g.png'), gray, 2, 2, 1);
   const asRgb = await loadImg(path.join(dir, 'g.png'));
   assert.deepEqual(Array.from(asRgb.data.subarray(0, 6)), [0, 0, 0, 50, 50, 50]);
-  assert.deepEqual(Array.from((await loadImg(path.join(dir, 'g.png'), { colorMode: 'grayscale' })).data), [0, 50, 100, 250]);
+  assert.deepEqual(
+    Array.from((await loadImg(path.join(dir, 'g.png'), { colorMode: 'grayscale' })).data),
+    [0, 50, 100, 250],
+  );
   const rgba = Uint8Array.from([10, 20, 30, 40, 50, 60, 70, 80]);
   await writeImage(path.join(dir, 'r.png'), rgba, 1, 2, 4);
   assert.deepEqual(Array.from((await loadImg(path.join(dir, 'r.png'))).data), [10, 20, 30, 50, 60, 70]);
   assert.deepEqual(Array.from((await loadImg(path.join(dir, 'r.png'), { colorMode: 'rgba' })).data), Array.from(rgba));
   // palette PNG
   const pal = pixels(2, 2, 3, (y, x) => (x ? 255 : 0));
-  writeFileSync(path.join(dir, 'p.png'), await sharp(Buffer.from(pal), { raw: { width: 2, height: 2, channels: 3 } }).png({ palette: true }).toBuffer());
+  writeFileSync(
+    path.join(dir, 'p.png'),
+    await sharp(Buffer.from(pal), { raw: { width: 2, height: 2, channels: 3 } })
+      .png({ palette: true })
+      .toBuffer(),
+  );
   assert.deepEqual(Array.from((await loadImg(path.join(dir, 'p.png'))).data), Array.from(pal));
-  assert.deepEqual(convertChannels({ data: Uint8Array.from([7, 9]), height: 1, width: 1, channels: 2 }, 'rgba').data, Uint8Array.from([7, 7, 7, 9]));
+  assert.deepEqual(
+    convertChannels({ data: Uint8Array.from([7, 9]), height: 1, width: 1, channels: 2 }, 'rgba').data,
+    Uint8Array.from([7, 7, 7, 9]),
+  );
 });
 
 test('BMP decoder: 1/4/8-bit palettes, top-down, 32-bit bitfields with alpha, 24-bit', async () => {
-  const palette: [number, number, number][] = [[0, 0, 0], [255, 255, 255], [255, 0, 0], [0, 0, 255]];
+  const palette: [number, number, number][] = [
+    [0, 0, 0],
+    [255, 255, 255],
+    [255, 0, 0],
+    [0, 0, 255],
+  ];
   const idx = Uint8Array.from([0, 1, 2, 3, 3, 2, 1, 0, 1, 1, 0, 0]); // 3 rows x 4
   for (const bpp of [4, 8] as const) {
     for (const topDown of [false, true]) {
       const img = decodeBmp(bmpPalette(idx, 3, 4, bpp, palette, topDown));
       assert.deepEqual([img.height, img.width, img.channels], [3, 4, 3]);
-      assert.deepEqual(Array.from(img.data), Array.from(idx).flatMap((i) => palette[i]), `bpp ${bpp} topDown ${topDown}`);
+      assert.deepEqual(
+        Array.from(img.data),
+        Array.from(idx).flatMap((i) => palette[i]),
+        `bpp ${bpp} topDown ${topDown}`,
+      );
     }
   }
   const bits = Uint8Array.from([0, 1, 1, 0, 1, 0, 1, 0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1, 1, 1]); // 2 rows x 10
   const one = decodeBmp(bmpPalette(bits, 2, 10, 1, palette.slice(0, 2)));
-  assert.deepEqual(Array.from(one.data).filter((_, i) => i % 3 === 0), Array.from(bits).map((b) => b * 255));
+  assert.deepEqual(
+    Array.from(one.data).filter((_, i) => i % 3 === 0),
+    Array.from(bits).map((b) => b * 255),
+  );
   const rgba = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
   const b32 = decodeBmp(bmp32Bitfields(rgba, 2, 2));
   assert.equal(b32.channels, 4);
@@ -116,7 +147,10 @@ test('bilinear resize matches hand-computed tf.image.resize values', () => {
   const up = resizeImage(ramp, 1, 8, 1, 1, 16, 'bicubic');
   close(up.subarray(4, 12), [17.5, 22.5, 27.5, 32.5, 37.5, 42.5, 47.5, 52.5], 1e-3);
   // multi-channel keeps channels apart
-  close(resizeImage(Uint8Array.from([10, 100, 30, 200]), 1, 2, 2, 1, 4, 'bilinear'), [10, 100, 15, 125, 25, 175, 30, 200]);
+  close(
+    resizeImage(Uint8Array.from([10, 100, 30, 200]), 1, 2, 2, 1, 4, 'bilinear'),
+    [10, 100, 15, 125, 25, 175, 30, 200],
+  );
 });
 
 test('crop to aspect ratio (smart_resize) and loadImg with targetSize', async () => {
@@ -136,7 +170,10 @@ test('crop to aspect ratio (smart_resize) and loadImg with targetSize', async ()
 
 test('imgToArray / arrayToImg / saveImg round trip, atomic write, errors name the file', async () => {
   const dir = tempDir();
-  const x = tensor([[[0], [1]], [[2], [4]]]);
+  const x = tensor([
+    [[0], [1]],
+    [[2], [4]],
+  ]);
   const img = arrayToImg(x);
   assert.deepEqual(Array.from(img.data), [0, 63, 127, 255]);
   assert.equal(img.mode, 'L');
@@ -157,7 +194,10 @@ test('imgToArray / arrayToImg / saveImg round trip, atomic write, errors name th
   await assert.rejects(saveImg(path.join(dir, 'out.xyz'), rgb), /out\.xyz/);
   await assert.rejects(loadImg(path.join(dir, 'missing.png')), /missing\.png/);
   writeFileSync(path.join(dir, 'bad.jpg'), 'not an image');
-  await assert.rejects(loadImg(path.join(dir, 'bad.jpg')), (e: Error) => e.name === 'FileFormatError' && /bad\.jpg/.test(e.message));
+  await assert.rejects(
+    loadImg(path.join(dir, 'bad.jpg')),
+    (e: Error) => e.name === 'FileFormatError' && /bad\.jpg/.test(e.message),
+  );
   await assert.rejects(loadImg(path.join(dir, 'out.png'), { colorMode: 'hsv' as never }), /colorMode/);
   assert.ok(existsSync(path.join(dir, 'out.png')));
 });

@@ -3,7 +3,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { affineTransform, composeTransforms, rotationMatrix, translationMatrix, zoomMatrix } from '../../src/data/affine.js';
+import {
+  affineTransform,
+  composeTransforms,
+  rotationMatrix,
+  translationMatrix,
+  zoomMatrix,
+} from '../../src/data/affine.js';
 import { resizeImage } from '../../src/data/resize.js';
 import { RandomGenerator } from '../../src/tensor/index.js';
 
@@ -17,10 +23,16 @@ function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 }
 
 const rng = new RandomGenerator(5);
-const image = (h: number, w: number, c: number) => Float32Array.from({ length: h * w * c }, () => Math.floor(rng.random() * 256));
+const image = (h: number, w: number, c: number) =>
+  Float32Array.from({ length: h * w * c }, () => Math.floor(rng.random() * 256));
 
 test('bilinear and nearest resize match tf.image (half-pixel centres), up and down', () => {
-  for (const [h, w, oh, ow] of [[7, 5, 13, 11], [20, 17, 6, 9], [8, 8, 8, 3], [3, 9, 5, 4]]) {
+  for (const [h, w, oh, ow] of [
+    [7, 5, 13, 11],
+    [20, 17, 6, 9],
+    [8, 8, 8, 3],
+    [3, 9, 5, 4],
+  ]) {
     const src = image(h, w, 3);
     const t = tf.tensor4d(src, [1, h, w, 3]);
     const bil = tf.image.resizeBilinear(t, [oh, ow], false, true).dataSync();
@@ -47,7 +59,10 @@ test('affine warps match tf.image.transform for reflect, constant and nearest fi
         // nearest sampling can differ where a coordinate is within float error of .5
         let bad = 0;
         for (let i = 0; i < ours.length; i++) if (Math.abs(ours[i] - ref[i]) > 1e-2) bad++;
-        assert.ok(bad <= (interpolation === 'nearest' ? 2 : 0), `${fillMode}/${interpolation} matrix ${k}: ${bad} values differ`);
+        assert.ok(
+          bad <= (interpolation === 'nearest' ? 2 : 0),
+          `${fillMode}/${interpolation} matrix ${k}: ${bad} values differ`,
+        );
       }
     }
   }

@@ -5,6 +5,7 @@ import { layers, models, utils, ShapeError, ValueError, Tensor } from '../../src
 import * as ops from '../../src/ops/index.js';
 import { deserializeLayer } from '../../src/layers/base.js';
 import { distinct, gradCheck, rand } from '../helpers/gradcheck.js';
+import { runLayerTest } from '../helpers/layer_test.js';
 import { gradients } from '../../src/autograd/tape.js';
 
 describe('layer names', () => {
@@ -15,7 +16,10 @@ describe('layer names', () => {
     const p = new layers.MaxPooling2D();
     const p2 = new layers.MaxPooling2D();
     const d = new layers.Dense(2);
-    assert.deepEqual([a.name, b.name, p.name, p2.name, d.name], ['conv2d', 'conv2d_1', 'max_pooling2d', 'max_pooling2d_1', 'dense']);
+    assert.deepEqual(
+      [a.name, b.name, p.name, p2.name, d.name],
+      ['conv2d', 'conv2d_1', 'max_pooling2d', 'max_pooling2d_1', 'dense'],
+    );
     assert.equal(new layers.Dense(1, { name: 'out' }).name, 'out');
   });
 });
@@ -101,17 +105,31 @@ describe('Conv2D', () => {
 
   it('says which layer does not fit which input', () => {
     const c = new layers.Conv2D(4, 3, { name: 'c1' });
-    assert.throws(() => c.apply(rand([2, 28, 28], 1)), (e: Error) => e instanceof ShapeError && /Conv2D 'c1': expected an input of shape \(batch, height, width, channels\), got \(2, 28, 28\)/.test(e.message));
+    assert.throws(
+      () => c.apply(rand([2, 28, 28], 1)),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        /Conv2D 'c1': expected an input of shape \(batch, height, width, channels\), got \(2, 28, 28\)/.test(e.message),
+    );
     const small = new layers.Conv2D(4, 5, { name: 'c2' });
-    assert.throws(() => small.apply(rand([1, 3, 3, 1], 1)), /Conv2D 'c2': a 5x5 kernel with padding 'valid' does not fit an input of shape \(1, 3, 3, 1\)/);
-    assert.throws(() => new layers.Conv2D(4, 3, { padding: 'full' as 'same' }), /padding must be 'valid' or 'same', got 'full'/);
+    assert.throws(
+      () => small.apply(rand([1, 3, 3, 1], 1)),
+      /Conv2D 'c2': a 5x5 kernel with padding 'valid' does not fit an input of shape \(1, 3, 3, 1\)/,
+    );
+    assert.throws(
+      () => new layers.Conv2D(4, 3, { padding: 'full' as 'same' }),
+      /padding must be 'valid' or 'same', got 'full'/,
+    );
   });
 });
 
 describe('pooling', () => {
   it('MaxPooling2D defaults to 2x2 with strides = pool size, floor output', () => {
     const p = new layers.MaxPooling2D();
-    const x = new Tensor(Float32Array.from({ length: 25 }, (_, i) => i), [1, 5, 5, 1]);
+    const x = new Tensor(
+      Float32Array.from({ length: 25 }, (_, i) => i),
+      [1, 5, 5, 1],
+    );
     const y = p.apply(x);
     assert.deepEqual([...y.shape], [1, 2, 2, 1]);
     assert.deepEqual([...y.data], [6, 8, 16, 18]);
@@ -126,14 +144,21 @@ describe('pooling', () => {
   });
 
   it('AveragePooling2D requires poolSize (Keras 3)', () => {
-    assert.throws(() => new layers.AveragePooling2D(undefined as unknown as number), /poolSize is required/);
+    // @ts-expect-error a JavaScript caller may leave poolSize out
+    assert.throws(() => new layers.AveragePooling2D(undefined), /poolSize is required/);
   });
 });
 
 describe('layer gradients against finite differences', () => {
   it('pooling, flatten, reshape, activation layers', () => {
-    gradCheck((x) => new layers.MaxPooling2D([2, 2], { strides: 1, padding: 'same' }).apply(x), [distinct([1, 4, 5, 2], 3)]);
-    gradCheck((x) => new layers.AveragePooling2D([3, 3], { strides: 2, padding: 'same' }).apply(x), [rand([2, 5, 4, 3], 4)]);
+    gradCheck(
+      (x) => new layers.MaxPooling2D([2, 2], { strides: 1, padding: 'same' }).apply(x),
+      [distinct([1, 4, 5, 2], 3)],
+    );
+    gradCheck(
+      (x) => new layers.AveragePooling2D([3, 3], { strides: 2, padding: 'same' }).apply(x),
+      [rand([2, 5, 4, 3], 4)],
+    );
     gradCheck((x) => new layers.AveragePooling2D(2).apply(x), [rand([1, 5, 5, 1], 5)]);
     gradCheck((x) => new layers.Flatten().apply(x), [rand([2, 3, 2, 2], 6)]);
     gradCheck((x) => new layers.Reshape([-1, 3]).apply(x), [rand([2, 6], 7)]);
@@ -159,7 +184,10 @@ describe('Dropout', () => {
     assert.deepEqual(d.apply(x, { training: false }).data, x.data);
     const y = d.apply(x, { training: true });
     const kept = [...y.data].filter((v) => v !== 0);
-    assert.ok(kept.every((v) => v === 2), 'kept values are scaled by 1/(1-rate)');
+    assert.ok(
+      kept.every((v) => v === 2),
+      'kept values are scaled by 1/(1-rate)',
+    );
     assert.ok(Math.abs(kept.length / 10000 - 0.5) < 0.03, `about half kept, got ${kept.length}`);
     assert.throws(() => new layers.Dropout(1), /rate must be in \[0, 1\)/);
   });
@@ -170,7 +198,10 @@ describe('Flatten, Reshape, Activation, ReLU', () => {
     const x = rand([2, 3, 3, 2], 8);
     assert.deepEqual([...new layers.Flatten().apply(x).shape], [2, 18]);
     assert.deepEqual([...new layers.Reshape([9, -1]).apply(x).shape], [2, 9, 2]);
-    assert.throws(() => new layers.Reshape([5, 5], { name: 'r' }).apply(x), /Reshape 'r': cannot reshape an input of shape \(2, 3, 3, 2\)/);
+    assert.throws(
+      () => new layers.Reshape([5, 5], { name: 'r' }).apply(x),
+      /Reshape 'r': cannot reshape an input of shape \(2, 3, 3, 2\)/,
+    );
   });
   it('ReLU with maxValue, negativeSlope and threshold', () => {
     const x = new Tensor(Float32Array.from([-2, -0.5, 0.5, 3, 8]), [5]);
@@ -182,18 +213,38 @@ describe('Flatten, Reshape, Activation, ReLU', () => {
 });
 
 describe('configs', () => {
-  it('round-trip through getConfig/fromConfig with Keras keys', () => {
-    const c = new layers.Conv2D(16, [3, 5], { strides: 2, padding: 'same', activation: 'relu', name: 'cx', kernelRegularizer: 'l2' });
-    const cfg = c.getConfig();
+  it('pass the common layer checks (config, shapes, training, .keras) with Keras keys', async () => {
+    const convArgs = { strides: 2, padding: 'same', activation: 'relu', name: 'cx', kernelRegularizer: 'l2' } as const;
+    const { config: cfg } = await runLayerTest(layers.Conv2D, [16, [3, 5], convArgs], [2, 7, 7, 3], {
+      outputShape: [2, 4, 4, 16],
+      trainableWeights: 2,
+    });
     assert.equal(cfg.filters, 16);
     assert.deepEqual(cfg.kernel_size, [3, 5]);
     assert.equal(cfg.use_bias, true);
-    assert.deepEqual(cfg.kernel_initializer, { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null }, registered_name: null });
-    const back = deserializeLayer({ class_name: 'Conv2D', config: cfg }) as InstanceType<typeof layers.Conv2D>;
-    assert.deepEqual(back.getConfig(), cfg);
-    const d = new layers.Dense(7, { activation: 'softmax', useBias: false, name: 'dd' });
-    assert.deepEqual(deserializeLayer({ class_name: 'Dense', config: d.getConfig() }).getConfig(), d.getConfig());
-    assert.throws(() => deserializeLayer({ class_name: 'Lambda', config: { name: 'lambda_1' } }), /Unknown layer class 'Lambda' \(layer 'lambda_1'\)/);
+    assert.deepEqual(cfg.kernel_initializer, {
+      module: 'keras.initializers',
+      class_name: 'GlorotUniform',
+      config: { seed: null },
+      registered_name: null,
+    });
+    await runLayerTest(layers.Dense, [7, { activation: 'softmax', useBias: false, name: 'dd' }], [2, 5], {
+      outputShape: [2, 7],
+      trainableWeights: 1,
+    });
+    await runLayerTest(layers.MaxPooling2D, [2], [2, 4, 4, 3], { outputShape: [2, 2, 2, 3] });
+    await runLayerTest(layers.AveragePooling2D, [2, { padding: 'same', strides: 1 }], [2, 4, 4, 3], {
+      outputShape: [2, 4, 4, 3],
+    });
+    await runLayerTest(layers.Flatten, [], [2, 3, 2], { outputShape: [2, 6] });
+    await runLayerTest(layers.Reshape, [[3, 2]], [2, 6], { outputShape: [2, 3, 2] });
+    await runLayerTest(layers.Activation, ['tanh'], [2, 5], { outputShape: [2, 5] });
+    await runLayerTest(layers.ReLU, [{ maxValue: 0.5 }], [2, 5], { outputShape: [2, 5] });
+    await runLayerTest(layers.Dropout, [0.5], [2, 5], { outputShape: [2, 5] });
+    assert.throws(
+      () => deserializeLayer({ class_name: 'Lambda', config: { name: 'lambda_1' } }),
+      /Unknown layer class 'Lambda' \(layer 'lambda_1'\)/,
+    );
   });
 });
 
@@ -208,7 +259,10 @@ describe('functional API and weights', () => {
     const outputs = new layers.Dense(3, { activation: 'softmax' }).apply(x);
     const model = new models.Model({ inputs, outputs });
     assert.equal(model.name, 'functional');
-    assert.deepEqual(model.layers.map((l) => l.className), ['InputLayer', 'Conv2D', 'Flatten', 'Dense']);
+    assert.deepEqual(
+      model.layers.map((l) => l.className),
+      ['InputLayer', 'Conv2D', 'Flatten', 'Dense'],
+    );
     assert.equal(model.getLayer('conv2d').countParams(), 20);
     const xs = rand([5, 6, 6, 1], 9);
     const p = model.predict(xs, { batchSize: 2 });
@@ -216,7 +270,10 @@ describe('functional API and weights', () => {
     const eager = model.apply(xs);
     for (let i = 0; i < p.size; i++) assert.ok(Math.abs(p.data[i] - eager.data[i]) < 1e-6);
     const ws = model.getWeights();
-    assert.deepEqual(ws.map((w) => [...w.shape]), [[3, 3, 1, 2], [2], [32, 3], [3]]);
+    assert.deepEqual(
+      ws.map((w) => [...w.shape]),
+      [[3, 3, 1, 2], [2], [32, 3], [3]],
+    );
     model.setWeights(ws.map((w) => ops.mul(w, 0)));
     assert.ok(model.predict(xs).data.every((v) => Math.abs(v - 1 / 3) < 1e-6));
     assert.throws(() => model.setWeights(ws.slice(1)), /expected 4 arrays, got 3/);
@@ -235,7 +292,10 @@ describe('functional API and weights', () => {
     assert.equal(m.layers.length, 2);
     assert.deepEqual([...m.predict(rand([2, 3], 1)).shape], [2, 2]);
     const s = new models.Sequential([new layers.Flatten({ inputShape: [4, 4, 1] })]);
-    assert.throws(() => s.add(new layers.Conv2D(2, 3, { name: 'late_conv' })), /Conv2D 'late_conv': expected an input of shape \(batch, height, width, channels\), got \(None, 16\)/);
+    assert.throws(
+      () => s.add(new layers.Conv2D(2, 3, { name: 'late_conv' })),
+      /Conv2D 'late_conv': expected an input of shape \(batch, height, width, channels\), got \(None, 16\)/,
+    );
     assert.equal(s.layers.length, 1, 'the failing layer was not added');
   });
 

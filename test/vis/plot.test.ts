@@ -31,20 +31,29 @@ test('plotHistory writes a PNG of the right size with two panels (accuracy, loss
   const { data, info } = await sharp(buf).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const count = (x0: number, x1: number, pred: (r: number, g: number, b: number) => boolean) => {
     let n = 0;
-    for (let y = 0; y < info.height; y++) for (let x = x0; x < x1; x++) {
-      const o = (y * info.width + x) * 3;
-      if (pred(data[o], data[o + 1], data[o + 2])) n++;
-    }
+    for (let y = 0; y < info.height; y++)
+      for (let x = x0; x < x1; x++) {
+        const o = (y * info.width + x) * 3;
+        if (pred(data[o], data[o + 1], data[o + 2])) n++;
+      }
     return n;
   };
   const blue = (r: number, g: number, b: number) => b > 150 && r < 80;
   const orange = (r: number, g: number, b: number) => r > 200 && g > 90 && g < 160 && b < 60;
-  for (const [a, b] of [[0, 560], [560, 1120]]) {
+  for (const [a, b] of [
+    [0, 560],
+    [560, 1120],
+  ]) {
     assert.ok(count(a, b, blue) > 50, 'training dots drawn');
     assert.ok(count(a, b, orange) > 50, 'validation line drawn');
   }
   assert.deepEqual(readdirSync(dir), ['curves.png']); // no temp files left
-  const big = await plotHistory(history, path.join(dir, 'big.png'), { scale: 2, width: 300, height: 200, layout: 'vertical' });
+  const big = await plotHistory(history, path.join(dir, 'big.png'), {
+    scale: 2,
+    width: 300,
+    height: 200,
+    layout: 'vertical',
+  });
   const bm = await sharp(readFileSync(path.join(dir, 'big.png'))).metadata();
   assert.deepEqual([bm.width, bm.height], [big.width, big.height]);
   assert.deepEqual(big, { width: 600, height: 800 });
@@ -67,6 +76,9 @@ test('plotHistory: SVG output, no validation keys, other metrics, plain records,
   assert.equal(nan.width, 560);
   assert.deepEqual(panelMetrics(['val_loss', 'loss', 'val_acc', 'acc', 'lr', 'auc']), ['acc', 'loss', 'auc']);
   await assert.rejects(plotHistory({}, path.join(dir, 'e.png')), /no values to plot/);
-  await assert.rejects(plotHistory(history, path.join(dir, 'e.png'), { metrics: ['precision'] }), /no values for metric 'precision'/);
+  await assert.rejects(
+    plotHistory(history, path.join(dir, 'e.png'), { metrics: ['precision'] }),
+    /no values for metric 'precision'/,
+  );
   await assert.rejects(plotHistory(history, path.join(dir, 'missing-dir', 'e.png')), /cannot write/);
 });
