@@ -10,7 +10,7 @@ import { Sequential } from '../../src/models/sequential.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setPrintFunction } from '../../src/utils/progbar.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand as randTensor } from '../helpers/gradcheck.js';
 
 const x = randTensor([12, 2], 1);
 const y = randTensor([12, 1], 2);

@@ -11,7 +11,7 @@ import type { FitArgs, PredictArgs } from '../../src/models/training.js';
 import { describeValue } from '../../src/models/training/options.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand as randTensor } from '../helpers/gradcheck.js';
 
 const x = randTensor([8, 2], 1);
 const y = randTensor([8, 1], 2);

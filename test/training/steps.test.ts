@@ -13,7 +13,7 @@ import * as ops from '../../src/ops/index.js';
 import { SGD } from '../../src/optimizers/index.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { Tensor } from '../../src/tensor/tensor.js';
-import { randTensor } from '../helpers/gradcheck_layers.js';
+import { rand as randTensor } from '../helpers/gradcheck.js';
 
 const x = randTensor([20, 3], 1);
 const y = randTensor([20, 1], 2);
