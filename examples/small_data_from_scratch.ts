@@ -117,16 +117,16 @@ function buildModel(augment: boolean, rescale: boolean): models.Model {
     const augmentation = new models.Sequential([
       new layers.RandomFlip('horizontal'), new layers.RandomRotation(0.1), new layers.RandomZoom(0.2),
     ]);
-    x = augmentation.apply(x) as typeof x;
+    x = augmentation.apply(x);
   }
-  if (rescale) x = new layers.Rescaling(1 / 255).apply(x) as typeof x;
+  if (rescale) x = new layers.Rescaling(1 / 255).apply(x);
   for (const filters of [32, 64, 128, 128]) {
-    x = new layers.Conv2D(filters, 3, { activation: 'relu' }).apply(x) as typeof x;
-    x = new layers.MaxPooling2D(2).apply(x) as typeof x;
+    x = new layers.Conv2D(filters, 3, { activation: 'relu' }).apply(x);
+    x = new layers.MaxPooling2D(2).apply(x);
   }
-  x = new layers.Flatten().apply(x) as typeof x;
-  if (augment) x = new layers.Dropout(0.5).apply(x) as typeof x;
-  x = new layers.Dense(512, { activation: 'relu' }).apply(x) as typeof x;
+  x = new layers.Flatten().apply(x);
+  if (augment) x = new layers.Dropout(0.5).apply(x);
+  x = new layers.Dense(512, { activation: 'relu' }).apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.compile({ optimizer: new optimizers.RMSprop({ learningRate: lr }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
@@ -151,11 +151,11 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
     const plain = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 });
     const trainGen = gen.flowFromDirectory(path.join(dataDir, 'train'), { targetSize: [size, size], batchSize, classMode: 'binary', seed, interpolation: 'bilinear' });
     const valGen = plain.flowFromDirectory(path.join(dataDir, 'validation'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
-    history = await model.fit(trainGen, { epochs: nEpochs, validationData: valGen, validationSteps: valGen.cardinality() }) as unknown as Fit;
+    history = await model.fit(trainGen, { epochs: nEpochs, validationData: valGen, validationSteps: valGen.cardinality() });
   } else {
     model = buildModel(augment, true);
     if (!augment) model.summary();
-    history = await model.fit(train, { epochs: nEpochs, validationData: validation }) as unknown as Fit;
+    history = await model.fit(train, { epochs: nEpochs, validationData: validation });
   }
   const seconds = (performance.now() - t0) / 1000;
   await vis.plotHistory(history, path.join(outDir, figure));

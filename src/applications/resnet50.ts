@@ -48,7 +48,7 @@ function block(x: KerasTensor, filters: number, name: string, stride = 1, convSh
   y = new Conv2D(filters, 3, { padding: 'same', name: `${name}_2_conv` }).apply(y);
   y = new Activation('relu', { name: `${name}_2_relu` }).apply(bn(y, `${name}_2_bn`));
   y = bn(new Conv2D(4 * filters, 1, { name: `${name}_3_conv` }).apply(y), `${name}_3_bn`);
-  const sum = new Add({ name: `${name}_add` }).apply([shortcut, y]) as KerasTensor;
+  const sum = new Add({ name: `${name}_add` }).apply([shortcut, y]);
   return new Activation('relu', { name: `${name}_out` }).apply(sum);
 }
 

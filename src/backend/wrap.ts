@@ -100,7 +100,7 @@ function typed(make: (name: KernelName) => LooseKernel): Kernels {
 /** Views a typed kernel through the table (the reverse of typed(), for one kernel). */
 export function loose(f: Kernels[KernelName]): LooseKernel {
   const holder: { run(...a: never[]): unknown } = { run: f };
-  return holder as LooseKernel;
+  return holder;
 }
 
 /** The reference kernels behind the shared validation. */

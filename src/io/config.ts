@@ -128,7 +128,7 @@ function layerEntry(entry: unknown, where: string): KerasConfig {
     throw new FileFormatError(`${where}: a layer entry has no class_name: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
   const className: string = entry.class_name;
-  const cfg = (isObj(entry.config) ? entry.config : {}) as KerasConfig;
+  const cfg = (isObj(entry.config) ? entry.config : {});
   const name: string = entry.name ?? cfg.name ?? '';
   if (className === 'Lambda') throw lambdaError(name, where);
   if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {

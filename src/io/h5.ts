@@ -230,14 +230,14 @@ function toTyped(raw: unknown, where: string): Float32Array | Int32Array | Uint8
   if (typeof raw === 'number') return Float32Array.of(raw);
   if (typeof raw === 'bigint') return Int32Array.of(Number(raw));
   if (typeof raw === 'boolean') return Uint8Array.of(raw ? 1 : 0);
-  if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) return Float32Array.from(raw as number[]);
+  if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) return Float32Array.from(raw);
   throw new FileFormatError(`${where}: unsupported data type (expected numbers, got ${raw === null ? 'null' : typeof raw})`);
 }
 
 /** An HDF5 file opened read-only, after checking that it exists and is HDF5. */
 export class H5Reader {
   private constructor(readonly filename: string, private readonly f: H5File) {}
-  get root(): H5Group { return new H5Group(this, this.f as unknown as H5GroupObj, '/'); }
+  get root(): H5Group { return new H5Group(this, this.f, '/'); }
 
   static async open(path: string): Promise<H5Reader> {
     if (!existsSync(path)) throw new FileFormatError(`${path}: no such file`);
@@ -267,7 +267,7 @@ export class H5Reader {
 /** An HDF5 file created for writing (truncates). Use through atomicWrite so a failed save leaves the old file. */
 export class H5Writer {
   private constructor(readonly filename: string, private readonly f: H5File) {}
-  get root(): H5Group { return new H5Group(this, this.f as unknown as H5GroupObj, '/'); }
+  get root(): H5Group { return new H5Group(this, this.f, '/'); }
 
   static async create(path: string): Promise<H5Writer> {
     const h5 = await h5lib();

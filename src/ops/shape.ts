@@ -66,7 +66,7 @@ export function sliceRows(x: Tensor, start: number, end?: number): Tensor {
   const y = new Tensor(x.data.slice(s * row, e * row), [e - s, ...x.shape.slice(1)]);
   return record(y, 'sliceRows', [x], (dy) => {
     const g = new Float32Array(x.size);
-    g.set(dy.data as Float32Array, s * row);
+    g.set(dy.data, s * row);
     return [new Tensor(g, x.shape)];
   });
 }

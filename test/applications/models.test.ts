@@ -108,7 +108,7 @@ describe('applications build what Keras builds', () => {
   it('convkit loads the configs Keras saved for these models into the same layers', () => {
     for (const key of ['vgg16_notop_150', 'resnet50_notop_max_96']) {
       utils.clearSession();
-      const m = io.modelFromConfig(json(`${key}.config.json`) as Json);
+      const m = io.modelFromConfig(json(`${key}.config.json`));
       assert.deepEqual(layerTable(m), SUMMARIES[key].layers, key);
     }
   });

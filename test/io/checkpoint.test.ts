@@ -82,11 +82,11 @@ test('saveBestOnly: Keras messages, {epoch:02d}/{val_loss:.2f} names, best model
   });
   assert.deepEqual(lines, want);
   const r = await loadModel(path.join(tmp, 'best.keras'));
-  assert.deepEqual(Array.from((r.predict(x) as Tensor).data), Array.from(snap.preds[bestEpoch]));
+  assert.deepEqual(Array.from((r.predict(x)).data), Array.from(snap.preds[bestEpoch]));
   // A weights checkpoint from epoch 2 loads into a fresh model.
   const fresh = new Sequential([new L.Dense(8, { inputShape: [4], activation: 'relu' }), new L.Dense(2, { activation: 'softmax' })]);
   await loadWeights(fresh, path.join(tmp, 'named', files[1]));
-  assert.deepEqual(Array.from((fresh.predict(x) as Tensor).data), Array.from(snap.preds[1]));
+  assert.deepEqual(Array.from((fresh.predict(x)).data), Array.from(snap.preds[1]));
 });
 
 test('saveFreq in batches and monitor on accuracy (mode auto → max)', async () => {

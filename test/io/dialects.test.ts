@@ -118,7 +118,7 @@ test('Keras 2.0 list-style Sequential .h5 with <layer>/<layer>/<var>:0 paths', a
   assert.deepEqual(m.layers.map((l) => l.name), ['conv2d_1', 'batch_normalization_1', 'flatten_1', 'dense_1']);
   assert.deepEqual(Array.from(m.layers[1].weights[2].data), Array.from(arrays.get('batch_normalization_1/moving_mean')!));
   assert.deepEqual(Array.from(m.layers[3].weights[0].data), Array.from(arrays.get('dense_1/kernel')!));
-  const y = m.predict(new Tensor(vals(72, 1), [2, 6, 6, 1])) as Tensor;
+  const y = m.predict(new Tensor(vals(72, 1), [2, 6, 6, 1]));
   assert.deepEqual(y.shape, [2, 3]);
 });
 
@@ -186,14 +186,14 @@ test('Keras 3 .keras archive: Functional with DTypePolicy objects, optional, qua
   const m = await loadModel(f, { warn: (w) => { throw new Error(w); } });
   assert.deepEqual(m.layers.map((l) => l.name), ['input_layer', 'dense', 'dense_1', 'add']);
   const x = new Tensor(Float32Array.from([1, 2, 3, 4]), [1, 4]);
-  const y = (m.predict(x) as Tensor).data;
+  const y = (m.predict(x)).data;
   for (let j = 0; j < 3; j++) {
     let a = b[j]; let c = b2[j];
     for (let i = 0; i < 4; i++) { a += (i + 1) * k[i * 3 + j]; c += (i + 1) * k2[i * 3 + j]; }
     assert.ok(Math.abs(y[j] - (Math.max(0, a) + c)) < 1e-5);
   }
   assert.equal(m.compiled?.optimizer.className, 'SGD');
-  assert.ok(Math.abs(m.compiled!.optimizer.learningRate - 0.05) < 1e-9);
+  assert.ok(Math.abs(m.compiled.optimizer.learningRate - 0.05) < 1e-9);
   assert.equal(m.compiled?.config.loss, 'mean_squared_error');
 });
 

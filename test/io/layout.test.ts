@@ -130,7 +130,7 @@ test('nested Sequential inside a functional model: weights under layers/sequenti
   setRandomSeed(8);
   const inner = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)], { name: 'head' });
   const inp = L.Input({ shape: [4] });
-  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp) as any) as any) as any;
+  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp))) as any;
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const file = path.join(tmp, 'nested.weights.h5');
   await saveWeights(m, file);
@@ -194,7 +194,7 @@ test('config.json build_config: multi-input layers record a list of shapes; func
   const inp = L.Input({ shape: [3] });
   const a = new L.Dense(2).apply(inp) as any;
   const b = new L.Dense(2).apply(inp) as any;
-  const m = new Model({ inputs: inp, outputs: new L.Add().apply([a, b]) as any });
+  const m = new Model({ inputs: inp, outputs: new L.Add().apply([a, b]) });
   const f = path.join(tmp, 'add.keras');
   await saveModel(m, f);
   const cfg = JSON.parse(Buffer.from(unzipSync(new Uint8Array(readFileSync(f)))['config.json']).toString());

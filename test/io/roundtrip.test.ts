@@ -81,7 +81,7 @@ for (const ext of ['keras', 'h5']) {
     const r = await loadModel(file, quiet);
     assert.ok(r instanceof Sequential);
     assert.equal(r.name, 'cnn');
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor);
+    assertClose(r.predict(x), m.predict(x));
     assert.deepEqual(summaryOf(r), summaryOf(m));
     assert.equal(r.compiled?.optimizer.className, 'Adam');
     assert.equal(r.compiled?.config.loss, 'categorical_crossentropy');
@@ -113,14 +113,14 @@ for (const ext of ['keras', 'h5']) {
     const r = await loadModel(file, quiet);
     await m.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0, shuffle: false });
     await r.fit(x, y, { epochs: 2, batchSize: 3, verbose: 0, shuffle: false });
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, 'after two more epochs');
+    assertClose(r.predict(x), m.predict(x), 1e-6, 'after two more epochs');
     assert.equal(r.compiled!.optimizer.iterations, m.compiled!.optimizer.iterations);
   });
 }
 
 test('weights-only files: .weights.h5 (Keras 3 layout), legacy .h5 and .keras archives; positional and byName', async () => {
   const { m, x } = await trainedCnn();
-  const want = m.predict(x) as Tensor;
+  const want = m.predict(x);
   await saveModel(m, path.join(tmp, 'w.keras'));
   for (const f of ['w.weights.h5', 'w.h5', 'w.keras']) {
     setRandomSeed(99);
@@ -128,7 +128,7 @@ test('weights-only files: .weights.h5 (Keras 3 layout), legacy .h5 and .keras ar
     fresh.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
     if (f !== 'w.keras') await saveWeights(m, path.join(tmp, f));
     await loadWeights(fresh, path.join(tmp, f));
-    assertClose(fresh.predict(x) as Tensor, want, 1e-6, f);
+    assertClose(fresh.predict(x), want, 1e-6, f);
   }
   // byName: layer names differ between two fresh models, so only same-named layers load.
   setRandomSeed(5);
@@ -161,20 +161,20 @@ function functionalModel(): Model {
   const inp = L.Input({ shape: [8, 8, 3], name: 'image' });
   const c = new L.Conv2D(4, 3, { padding: 'same', name: 'stem' }).apply(inp) as any;
   const a = new L.Conv2D(4, 1, { activation: 'relu' }).apply(c) as any;
-  const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c) as any) as any;
+  const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c)) as any;
   const add = new L.Add().apply([a, b]) as any;
   const sub = new L.Subtract().apply([a, b]) as any;
   const mul = new L.Multiply().apply([add, sub]) as any;
   const avg = new L.Average().apply([add, sub, mul]) as any;
   const mx = new L.Maximum().apply([add, avg]) as any;
   const mn = new L.Minimum().apply([sub, avg]) as any;
-  const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c) as any]) as any;
+  const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]) as any;
   const inner = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], { name: 'block' });
   const nested = inner.apply(cat) as any;
   const g1 = new L.GlobalAveragePooling2D().apply(nested) as any;
   const g2 = new L.GlobalMaxPooling2D().apply(nested) as any;
-  const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2]) as any) as any;
-  const out = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r) as any) as any;
+  const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2])) as any;
+  const out = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r)) as any;
   return new Model({ inputs: inp, outputs: out, name: 'graph' });
 }
 
@@ -190,7 +190,7 @@ for (const target of ['graph.keras', 'graph.h5', 'tfjs://graph_tfjs']) {
     const r = await loadModel(file.startsWith('tfjs://') ? path.join(file.slice(7), 'model.json') : file, quiet);
     assert.equal(r.name, 'graph');
     assert.deepEqual(r.layers.map((l) => `${l.name}:${l.className}`), m.layers.map((l) => `${l.name}:${l.className}`));
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6);
+    assertClose(r.predict(x), m.predict(x), 1e-6);
     // TF.js files hold no optimizer state, so the optimizer lines differ there.
     const noOpt = (ls: string[]) => (target.startsWith('tfjs') ? ls.filter((l) => !/^ (Total|Optimizer) params/.test(l)) : ls);
     assert.deepEqual(noOpt(summaryOf(r)), noOpt(summaryOf(m)));
@@ -223,7 +223,7 @@ test('preprocessing and augmentation layers round trip through .keras (inference
   const r = await loadModel(path.join(tmp, 'aug.keras'), quiet);
   const cfg = (l: L.Layer) => JSON.stringify({ ...l.getConfig(), batch_input_shape: undefined });
   assert.deepEqual(r.layers.map(cfg), m.layers.map(cfg));
-  assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6);
+  assertClose(r.predict(x), m.predict(x), 1e-6);
 });
 
 test('Model methods: save, saveWeights, loadWeights', async () => {
@@ -233,29 +233,29 @@ test('Model methods: save, saveWeights, loadWeights', async () => {
   await m.save(path.join(tmp, 'methods.keras'));
   await m.saveWeights(path.join(tmp, 'methods.weights.h5'));
   const r = await loadModel(path.join(tmp, 'methods.keras'));
-  assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 0);
+  assertClose(r.predict(x), m.predict(x), 0);
   const fresh = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)]);
   await fresh.loadWeights(path.join(tmp, 'methods.weights.h5'));
-  assertClose(fresh.predict(x) as Tensor, m.predict(x) as Tensor, 0);
+  assertClose(fresh.predict(x), m.predict(x), 0);
 });
 
 test('a functional model nested in a functional model, and a layer shared by two calls', async () => {
   setRandomSeed(9);
   const ii = L.Input({ shape: [4], name: 'inner_in' });
-  const inner = new Model({ inputs: ii, outputs: new L.Dense(3, { activation: 'tanh' }).apply(ii) as any, name: 'inner' });
+  const inner = new Model({ inputs: ii, outputs: new L.Dense(3, { activation: 'tanh' }).apply(ii), name: 'inner' });
   const inp = L.Input({ shape: [4], name: 'outer_in' });
   const shared = new L.Dense(4, { name: 'shared' });
   const h1 = shared.apply(inp) as any;
   const h2 = shared.apply(h1) as any;          // second call of the same layer: node index 1
   const a = inner.apply(h2) as any;
   const b = inner.apply(inp) as any;           // the nested model is called twice too
-  const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b]) as any) as any;
+  const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b])) as any;
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const x = rand([3, 4], 2);
   for (const f of ['nested_fn.keras', 'nested_fn.h5', 'nested_fn_tfjs/model.json']) {
     await saveModel(m, path.join(tmp, f));
     const r = await loadModel(path.join(tmp, f), quiet);
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+    assertClose(r.predict(x), m.predict(x), 1e-6, f);
     assert.deepEqual(summaryOf(r), summaryOf(m));
   }
 });
@@ -293,7 +293,7 @@ test('custom layers registered with registerLayer load from files', async () => 
     await saveModel(m, path.join(tmp, f));
     const r = await loadModel(path.join(tmp, f));
     assert.equal(r.layers[1].className, 'Scale');
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+    assertClose(r.predict(x), m.predict(x), 1e-6, f);
   }
 });
 
@@ -311,7 +311,7 @@ test('a frozen nested base (transfer learning) keeps its trainable flags and wei
     assert.equal(r.layers[0].trainable, false, f);
     assert.equal(r.trainableWeights.length, 2, f);
     assert.equal(r.weights.length, 8, f);
-    assertClose(r.predict(x) as Tensor, m.predict(x) as Tensor, 1e-6, f);
+    assertClose(r.predict(x), m.predict(x), 1e-6, f);
     assert.deepEqual(optState(r).map((v) => v.length), optState(m).map((v) => v.length));
   }
 });

@@ -64,7 +64,7 @@ test('a model saved by tfjs-layers loads in convkit with the same predictions', 
   const want = (m.predict(tf.tensor(x, [3, 7, 7, 2])) as tf.Tensor).dataSync();
   const c = await loadModel(path.join(dir, 'model.json'), quiet);
   assert.deepEqual(c.layers.map((l) => l.className), ['Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Flatten', 'Dense', 'Dropout', 'Dense']);
-  close((c.predict(new Tensor(x, [3, 7, 7, 2])) as Tensor).data, want, 1e-5, 'tfjs → convkit');
+  close((c.predict(new Tensor(x, [3, 7, 7, 2]))).data, want, 1e-5, 'tfjs → convkit');
 });
 
 test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same predictions', async () => {
@@ -73,8 +73,8 @@ test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same
   const a = new L.Conv2D(3, 3, { padding: 'same', activation: 'relu' }).apply(inp) as any;
   const b = new L.Conv2D(3, 1).apply(inp) as any;
   const cat = new L.Concatenate().apply([a, b]) as any;
-  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b]) as any) as any;
-  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn]) as any) as any;
+  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b])) as any;
+  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn])) as any;
   const out = new L.Dense(2, { activation: 'softmax' }).apply(g) as any;
   const m = new Model({ inputs: inp, outputs: out, name: 'web' });
   const dir = path.join(tmp, 'to_tfjs');
@@ -85,10 +85,10 @@ test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same
   const weightData = new Uint8Array(readFileSync(path.join(dir, 'group1-shard1of1.bin'))).buffer;
   const t = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData }));
   const x = rand([2, 6, 6, 1], 4);
-  const want = (m.predict(new Tensor(x, [2, 6, 6, 1])) as Tensor).data;
+  const want = (m.predict(new Tensor(x, [2, 6, 6, 1]))).data;
   close((t.predict(tf.tensor(x, [2, 6, 6, 1])) as tf.Tensor).dataSync(), want, 1e-5, 'convkit → tfjs');
   const back = await loadModel(`tfjs://${dir}`, quiet);
-  close((back.predict(new Tensor(x, [2, 6, 6, 1])) as Tensor).data, want, 1e-7, 'convkit → tfjs files → convkit');
+  close((back.predict(new Tensor(x, [2, 6, 6, 1]))).data, want, 1e-7, 'convkit → tfjs files → convkit');
 });
 
 test('converter-style model.json (model_config, weights alphabetical, float16 and uint8-quantized)', async () => {
@@ -100,7 +100,7 @@ test('converter-style model.json (model_config, weights alphabetical, float16 an
   const sorted = [...weights].sort((p, q) => (p.name < q.name ? -1 : 1));
   const ref = await loadModel(h5, quiet);
   const x = new Tensor(rand([2, 28, 28, 1], 9).map((v) => v + 0.3), [2, 28, 28, 1]);
-  const want = (ref.predict(x) as Tensor).data;
+  const want = (ref.predict(x)).data;
   for (const mode of ['float32', 'float16', 'uint8'] as const) {
     const dir = path.join(tmp, `conv_${mode}`);
     mkdirSync(dir, { recursive: true });
@@ -127,7 +127,7 @@ test('converter-style model.json (model_config, weights alphabetical, float16 an
       weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: specs }],
     }));
     const m = await loadModel(path.join(dir, 'model.json'), quiet);
-    const got = (m.predict(x) as Tensor).data;
+    const got = (m.predict(x)).data;
     close(got, want, mode === 'float32' ? 1e-7 : mode === 'float16' ? 2e-2 : 0.2, `converter ${mode}`);
   }
 });
@@ -136,7 +136,7 @@ function toHalf(v: number): number {
   const f = new Float32Array([v]);
   const i = new Uint32Array(f.buffer)[0];
   const sign = (i >>> 16) & 0x8000;
-  let e = ((i >>> 23) & 0xff) - 127 + 15;
+  const e = ((i >>> 23) & 0xff) - 127 + 15;
   const m = i & 0x7fffff;
   if (e <= 0) return sign;
   if (e >= 31) return sign | 0x7c00;
@@ -153,5 +153,5 @@ test('large models are split into shards of at most 4 MiB', async () => {
   assert.equal(statSync(path.join(dir, shards[0])).size, 4 * 1024 * 1024);
   const r = await loadModel(path.join(dir, 'model.json'), quiet);
   const x = new Tensor(rand([1, 1000], 3), [1, 1000]);
-  close((r.predict(x) as Tensor).data, (m.predict(x) as Tensor).data, 0, 'sharded');
+  close((r.predict(x)).data, (m.predict(x)).data, 0, 'sharded');
 });

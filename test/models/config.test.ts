@@ -26,8 +26,8 @@ const json = (c: unknown) => JSON.parse(JSON.stringify(c));
 
 function assertSamePredictions(a: Model, b: Model, x: Tensor | Tensor[]): void {
   b.setWeights(a.getWeights());
-  const pa = a.predict(x) as Tensor;
-  const pb = b.predict(x) as Tensor;
+  const pa = a.predict(x);
+  const pb = b.predict(x);
   assert.deepEqual(pb.shape, pa.shape);
   assert.deepEqual(Array.from(pb.data), Array.from(pa.data));
 }
@@ -137,7 +137,7 @@ test('the layer registry rebuilds models by their Keras class names (Functional,
   for (const cls of ['Functional', 'Model']) {
     const m = deserializeLayer({ class_name: cls, config: json(fn.getConfig()) });
     assert.ok(m instanceof Model, cls);
-    assert.deepEqual((m as Model).outputs[0].shape, [null, 2]);
+    assert.deepEqual((m).outputs[0].shape, [null, 2]);
   }
   const seq = new Sequential([new L.Dense(2, { inputShape: [3] })], { name: 'q' });
   assert.ok(deserializeLayer({ class_name: 'Sequential', config: json(seq.getConfig()) }) instanceof Sequential);

@@ -119,7 +119,7 @@ describe('progress bars from ProgbarLogger', () => {
       yield [x.slice(6), y.slice(6)];
     }
     const lines = await printed(() => tiny().evaluate({ [Symbol.asyncIterator]: batches }));
-    assert.match(lines[0], /^ {6}2\/Unknown  \d+s \d+[mu]?s\/step - loss: \d\.\d{4} - mae: \d\.\d{4}$/);
+    assert.match(lines[0], /^ {6}2\/Unknown {2}\d+s \d+[mu]?s\/step - loss: \d\.\d{4} - mae: \d\.\d{4}$/);
   });
 });
 

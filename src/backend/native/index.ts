@@ -40,8 +40,8 @@ export interface Addon extends AddonKernels {
 /** The addon's kernel `name` seen generically, or null for kernels it does not carry. */
 function addonKernel(a: Addon, name: KernelName): LooseAddonKernel | null {
   if (kernels[name].native === false) return null;
-  const holder: { run(...args: never[]): unknown } = { run: a[name as keyof AddonKernels] };
-  return holder as LooseAddonKernel;
+  const holder: { run(...args: never[]): unknown } = { run: a[name] };
+  return holder;
 }
 
 let addon: Addon | null | undefined;

@@ -27,7 +27,7 @@ function oneHot(n: number, k: number): Tensor {
 }
 function dump(name: string, m: Model, x: Tensor, yt?: Tensor): void {
   writeFileSync(`${out}/${name}.json`, JSON.stringify({
-    x: Array.from(x.data), shape: x.shape, y: Array.from((m.predict(x) as Tensor).data),
+    x: Array.from(x.data), shape: x.shape, y: Array.from((m.predict(x)).data),
     ...(yt ? { yt: Array.from(yt.data) } : {}),
     ...(m.compiled ? { opt: m.compiled.optimizer.variables.map((v) => Array.from(v.data)) } : {}),
   }));
@@ -51,24 +51,24 @@ dump('cnn', cnn, x, y);
 
 setRandomSeed(3);
 const inp = L.Input({ shape: [8, 8, 3], name: 'image' });
-const c = new L.Conv2D(4, 3, { padding: 'same', name: 'stem' }).apply(inp) as L.KerasTensor;
-const a = new L.Conv2D(4, 1, { activation: 'relu' }).apply(c) as L.KerasTensor;
-const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c) as L.KerasTensor) as L.KerasTensor;
-const add = new L.Add().apply([a, b]) as L.KerasTensor;
-const sub = new L.Subtract().apply([a, b]) as L.KerasTensor;
-const mul = new L.Multiply().apply([add, sub]) as L.KerasTensor;
-const avg = new L.Average().apply([add, sub, mul]) as L.KerasTensor;
-const mx = new L.Maximum().apply([add, avg]) as L.KerasTensor;
-const mn = new L.Minimum().apply([sub, avg]) as L.KerasTensor;
-const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c) as L.KerasTensor]) as L.KerasTensor;
+const c = new L.Conv2D(4, 3, { padding: 'same', name: 'stem' }).apply(inp);
+const a = new L.Conv2D(4, 1, { activation: 'relu' }).apply(c);
+const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c));
+const add = new L.Add().apply([a, b]);
+const sub = new L.Subtract().apply([a, b]);
+const mul = new L.Multiply().apply([add, sub]);
+const avg = new L.Average().apply([add, sub, mul]);
+const mx = new L.Maximum().apply([add, avg]);
+const mn = new L.Minimum().apply([sub, avg]);
+const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]);
 const block = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], { name: 'block' });
 const ii = L.Input({ shape: [6], name: 'head_in' });
-const head = new Model({ inputs: ii, outputs: new L.Dense(6, { activation: 'tanh' }).apply(ii) as L.KerasTensor, name: 'head' });
-const nested = block.apply(cat) as L.KerasTensor;
-const g1 = new L.GlobalAveragePooling2D().apply(nested) as L.KerasTensor;
-const g2 = head.apply(new L.GlobalMaxPooling2D().apply(nested) as L.KerasTensor) as L.KerasTensor;
-const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2]) as L.KerasTensor) as L.KerasTensor;
-const o = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r) as L.KerasTensor) as L.KerasTensor;
+const head = new Model({ inputs: ii, outputs: new L.Dense(6, { activation: 'tanh' }).apply(ii), name: 'head' });
+const nested = block.apply(cat);
+const g1 = new L.GlobalAveragePooling2D().apply(nested);
+const g2 = head.apply(new L.GlobalMaxPooling2D().apply(nested));
+const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2]));
+const o = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r));
 const graph = new Model({ inputs: inp, outputs: o, name: 'graph' });
 graph.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
 const gx = rand([4, 8, 8, 3], 11);
