@@ -50,9 +50,10 @@ export function batchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | n
       const k = f.g ? mul(f.g, f.invStd) : f.invStd;
       grads.push(mul(sub(sub(dy, mul(sdy, 1 / n)), mul(f.xhat, mul(sdyx, 1 / n))), k));
     } else grads.push(null);
-    let i = 1;
-    if (gamma) grads.push(needs[i++] ? reshape(sdyx, [C]) : null);
-    if (beta) grads.push(needs[i++] ? reshape(sdy, [C]) : null);
+    // needs[] follows the op's inputs: x, then gamma and beta when present.
+    const betaIndex = gamma ? 2 : 1;
+    if (gamma) grads.push(needs[1] ? reshape(sdyx, [C]) : null);
+    if (beta) grads.push(needs[betaIndex] ? reshape(sdy, [C]) : null);
     return grads;
   });
   return { y: f.y, mean: f.mu.data as Float32Array, variance: f.variance.data as Float32Array };
