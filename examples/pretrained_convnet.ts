@@ -39,15 +39,20 @@ const size = num('size', 64);
 const batchSize = num('batch', 32);
 const seed = num('seed', 1337);
 const outDir = flag('out') ?? 'pretrained_output';
-const epochs = { scratch: num('epochs', 15), fe: num('fe-epochs', 20), aug: num('aug-epochs', 20), ft: num('ft-epochs', 20) };
+const epochs = {
+  scratch: num('epochs', 15), fe: num('fe-epochs', 20), aug: num('aug-epochs', 20), ft: num('ft-epochs', 20),
+};
 mkdirSync(outDir, { recursive: true });
 utils.setRandomSeed(seed);
 
 // ---- the small dataset and the pretrained base ----
 
-const dataDir = flag('data') ?? await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size);
+const dataDir = flag('data')
+  ?? await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size);
 for (const s of ['train', 'validation', 'test']) {
-  if (!existsSync(path.join(dataDir, s))) throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
+  if (!existsSync(path.join(dataDir, s))) {
+    throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
+  }
 }
 const baseFile = flag('base') ?? baseWeightsPath(outDir);
 if (!existsSync(baseFile)) {
@@ -74,7 +79,8 @@ async function finish(name: string, history: Curves, checkpoint: string, figure:
   const testModel = await models.loadModel(checkpoint);
   const [, testAcc] = Array.isArray(test) ? await testModel.evaluate(test[0], test[1]) : await testModel.evaluate(test);
   results.push({ name, testAcc, seconds, epochs: n });
-  console.log(`${name}: test accuracy ${testAcc.toFixed(4)}; ${seconds.toFixed(1)} s; curves in ${path.join(outDir, figure)}`);
+  console.log(`${name}: test accuracy ${testAcc.toFixed(4)}; ${seconds.toFixed(1)} s; `
+    + `curves in ${path.join(outDir, figure)}`);
 }
 
 const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
@@ -117,7 +123,8 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   const [trainFeatures, trainLabels] = await getFeaturesAndLabels(await load('train', false));
   const [valFeatures, valLabels] = await getFeaturesAndLabels(await load('validation', false));
   const [testFeatures, testLabels] = await getFeaturesAndLabels(await load('test', false));
-  console.log(`train features ${JSON.stringify(trainFeatures.shape)} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const took = (performance.now() - t0) / 1000;
+  console.log(`train features ${JSON.stringify(trainFeatures.shape)} in ${took.toFixed(1)} s`);
   await utils.saveNpy(path.join(outDir, 'train_features.npy'), trainFeatures);
   await utils.saveNpy(path.join(outDir, 'train_labels.npy'), trainLabels);
 
@@ -129,7 +136,8 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   const model = new models.Model({ inputs, outputs });
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
   const history = await model.fit(await utils.loadNpy(path.join(outDir, 'train_features.npy')), trainLabels, {
-    epochs: epochs.fe, batchSize, validationData: [valFeatures, valLabels], callbacks: checkpoint('feature_extraction.keras') });
+    epochs: epochs.fe, batchSize, validationData: [valFeatures, valLabels],
+    callbacks: checkpoint('feature_extraction.keras') });
   await finish('fast feature extraction', history, path.join(outDir, 'feature_extraction.keras'),
     'curves_feature_extraction.png', t0, epochs.fe, [testFeatures, testLabels]);
 }
@@ -157,7 +165,8 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
   let history = await model.fit(trainDataset, { epochs: epochs.aug, validationData: validationDataset,
     callbacks: checkpoint('feature_extraction_with_data_augmentation.keras') });
-  await finish('frozen base + augmentation', history, path.join(outDir, 'feature_extraction_with_data_augmentation.keras'),
+  await finish('frozen base + augmentation', history,
+    path.join(outDir, 'feature_extraction_with_data_augmentation.keras'),
     'curves_frozen_base_augmentation.png', t0, epochs.aug, testDataset);
 
   console.log('\n=== (4) fine-tuning the top block ===');
@@ -179,4 +188,6 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
 
 console.log('\n| run | epochs | test accuracy | time |');
 console.log('|---|---|---|---|');
-for (const r of results) console.log(`| ${r.name} | ${r.epochs} | ${r.testAcc.toFixed(4)} | ${r.seconds.toFixed(0)} s |`);
+for (const r of results) {
+  console.log(`| ${r.name} | ${r.epochs} | ${r.testAcc.toFixed(4)} | ${r.seconds.toFixed(0)} s |`);
+}

@@ -48,7 +48,7 @@ function summaryLines(m: models.Model): string[] {
 }
 
 describe('freezing a nested model', () => {
-  it('trainable = false on the base freezes all its weights; the next compile and fit leave them unchanged', async () => {
+  it('trainable = false freezes all weights of the base; the next compile and fit leave them', async () => {
     utils.clearSession();
     const base = tinyBase();
     const model = onTop(base, [8, 8, 3]);
@@ -99,7 +99,7 @@ describe('freezing a nested model', () => {
 });
 
 describe("the book's frozen VGG16 model", () => {
-  it('summary: Total 16,812,353, Trainable 2,097,665 (Keras); 30 trainable weights before freezing, 4 after', async () => {
+  it('summary: Total 16,812,353, Trainable 2,097,665 (Keras); 30 trainable weights, 4 once frozen', async () => {
     utils.clearSession();
     const convBase = await applications.VGG16({ weights: null, includeTop: false, inputShape: [150, 150, 3] });
     const inputs = layers.Input({ shape: [150, 150, 3] });
