@@ -11,13 +11,11 @@
 // grayscale) are written as --size x --size RGB JPEG files, 2000 / 1000 / 1000 as in the chapter.
 // --generator: augment with ImageDataGenerator.flowFromDirectory (the 1st edition's way) instead
 //   of the augmentation layers.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import sharp from 'sharp';
-import { backend, data, datasets, layers, models, optimizers, preprocessing, utils, vis } from 'convkit';
+import { backend, layers, models, optimizers, preprocessing, utils, vis } from 'convkit';
+import { buildFashionFolders } from './fashion_mnist.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -44,55 +42,6 @@ utils.setRandomSeed(seed);
 mkdirSync(outDir, { recursive: true });
 
 // ---- the data ----
-
-const FASHION = '/usr/share/datasets/fashion-mnist';
-
-/** A gzipped IDX file (checked magic number and size) as a uint8 array. */
-function readIdx(file: string, magic: number): Uint8Array {
-  return datasets.parseIdx(gunzipSync(readFileSync(file)), file, magic, []).data as Uint8Array;
-}
-
-/** Writes train/validation/test folders of two Fashion-MNIST classes as RGB JPEGs (once). */
-async function buildFashionFolders(root: string, side: number): Promise<string> {
-  const marker = path.join(root, '.complete');
-  if (existsSync(marker)) return root;
-  if (!existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz')) && process.getuid?.() === 0) {
-    // The Debian package that holds Fashion-MNIST is installed by the script that needs it.
-    console.log('installing Debian package dataset-fashion-mnist (apt-get) ...');
-    spawnSync('sh', ['-c', 'apt-get install -y -qq dataset-fashion-mnist || (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)'], { stdio: 'inherit' });
-  }
-  if (!existsSync(path.join(FASHION, 'train-images-idx3-ubyte.gz'))) {
-    throw new Error(`Fashion-MNIST not found in ${FASHION}: install the Debian package dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data DIR`);
-  }
-  const images = readIdx(path.join(FASHION, 'train-images-idx3-ubyte.gz'), 0x803);
-  const labels = readIdx(path.join(FASHION, 'train-labels-idx1-ubyte.gz'), 0x801);
-  const classes: Record<string, number> = { tshirt: 0, shirt: 6 };
-  const splits: [string, number][] = [['train', 1000], ['validation', 500], ['test', 500]];
-  const t0 = performance.now();
-  const jobs: Promise<unknown>[] = [];
-  for (const [name, label] of Object.entries(classes)) {
-    const idx: number[] = [];
-    for (let i = 0; i < labels.length && idx.length < 2000; i++) if (labels[i] === label) idx.push(i);
-    let k = 0;
-    for (const [split, count] of splits) {
-      const dir = path.join(root, split, name);
-      mkdirSync(dir, { recursive: true });
-      for (let j = 0; j < count; j++, k++) {
-        const i = idx[k];
-        const gray = images.subarray(i * 784, (i + 1) * 784);
-        const up = data.resizeImage(gray, 28, 28, 1, side, side, 'bicubic');
-        const rgb = Buffer.alloc(side * side * 3);
-        for (let p = 0; p < side * side; p++) rgb[3 * p] = rgb[3 * p + 1] = rgb[3 * p + 2] = Math.max(0, Math.min(255, Math.round(up[p])));
-        jobs.push(sharp(rgb, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 92 }).toFile(path.join(dir, `${name}.${i}.jpg`)));
-        if (jobs.length >= 64) await Promise.all(jobs.splice(0));
-      }
-    }
-  }
-  await Promise.all(jobs);
-  writeFileSync(marker, '');
-  console.log(`wrote 4000 JPEGs (${side}x${side}) to ${root} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return root;
-}
 
 const dataDir = flag('data') ?? await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size);
 for (const s of ['train', 'validation', 'test']) {

@@ -1,0 +1,158 @@
+// A small VGG-style convnet built the way keras.applications builds VGG16 (named blocks of 3x3
+// 'same' convolutions, each closed by a 2x2 max pooling; an optional top; `weights: null` or the
+// path of a Keras weight file), and its pretraining on the eight Fashion-MNIST classes that the
+// small-data examples do not use. ImageNet weights cannot be downloaded here, so this is the
+// "convnet trained on a large dataset" of the chapter: small enough to pretrain in minutes on a
+// laptop's cores, and loaded through the same file path as Keras's own weight files.
+import { existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Tensor, data, layers, models, utils, vis } from 'convkit';
+import { SMALL_CLASSES, type FashionSplit, loadFashionMnist, upscaleToRgb } from './fashion_mnist.js';
+
+/** Filters and convolutions per block: the last block has two, so fine-tuning can unfreeze it alone. */
+const BLOCKS: readonly [filters: number, convs: number][] = [[16, 1], [32, 1], [64, 1], [128, 2]];
+
+export interface SmallVGGArgs {
+  /** Include the classifier top (flatten, fc1, predictions); default false. */
+  includeTop?: boolean;
+  /** null (random initialisation, the default) or the path of a .weights.h5, .keras or .h5 file. */
+  weights?: string | null;
+  /** One image's shape; default [64, 64, 3]. */
+  inputShape?: [number, number, number];
+  /** Classes of the top. */
+  classes?: number;
+  name?: string;
+}
+
+/** The base's input scaling, applied where the book calls keras.applications.vgg16.preprocess_input. */
+export function preprocessInput(x: Tensor): Tensor {
+  return x.astype('float32').div(255);
+}
+
+/** SmallVGG({ weights: 'pretrained_output/small_vgg_fashion8_notop.weights.h5' }) is the pretrained base. */
+export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
+  const weights = args.weights ?? null;
+  if (weights !== null && !existsSync(weights)) {
+    throw new Error(`SmallVGG: weights must be null or the path of a weight file; no file at '${weights}'`);
+  }
+  const includeTop = args.includeTop ?? false;
+  const inputs = layers.Input({ shape: args.inputShape ?? [64, 64, 3] });
+  let x = inputs;
+  BLOCKS.forEach(([filters, convs], b) => {
+    for (let i = 1; i <= convs; i++) {
+      x = new layers.Conv2D(filters, [3, 3], { activation: 'relu', padding: 'same', name: `block${b + 1}_conv${i}` })
+        .apply(x) as typeof x;
+    }
+    x = new layers.MaxPooling2D([2, 2], { name: `block${b + 1}_pool` }).apply(x) as typeof x;
+  });
+  if (includeTop) {
+    x = new layers.Flatten({ name: 'flatten' }).apply(x) as typeof x;
+    x = new layers.Dense(256, { activation: 'relu', name: 'fc1' }).apply(x) as typeof x;
+    x = new layers.Dense(args.classes ?? 8, { activation: 'softmax', name: 'predictions' }).apply(x) as typeof x;
+  }
+  const model = new models.Model({ inputs, outputs: x, name: args.name ?? 'small_vgg' });
+  if (weights !== null) {
+    try {
+      await model.loadWeights(weights);
+    } catch (e) {
+      throw new Error(`SmallVGG(includeTop=${includeTop}): the weights file '${weights}' does not fit the model; `
+        + `is it for the model ${includeTop ? 'without' : 'with'} its top? ${(e as Error).message}`);
+    }
+  }
+  return model;
+}
+
+export interface PretrainOptions {
+  /** Folder for the weight files and the curves. */
+  outDir: string;
+  side?: number;
+  epochs?: number;
+  batchSize?: number;
+  /** Use only the first n training images of the eight classes (for quick checks). */
+  limit?: number;
+  seed?: number;
+}
+
+/** The path of the base's weights (no top) that pretrainBase writes into outDir. */
+export function baseWeightsPath(outDir: string): string {
+  return path.join(outDir, 'small_vgg_fashion8_notop.weights.h5');
+}
+
+/** Indices of the images whose label is not one of the small-data classes, and their labels 0..7. */
+function otherClasses(split: FashionSplit, limit: number): { idx: Int32Array; y: Int32Array; names: number[] } {
+  const small = new Set(Object.values(SMALL_CLASSES));
+  const names = [...Array(10).keys()].filter((c) => !small.has(c));
+  const remap = new Map(names.map((c, i) => [c, i]));
+  const idx: number[] = [];
+  for (let i = 0; i < split.labels.length && idx.length < limit; i++) if (remap.has(split.labels[i])) idx.push(i);
+  return { idx: Int32Array.from(idx), y: Int32Array.from(idx, (i) => remap.get(split.labels[i])!), names };
+}
+
+/** Batches of upscaled RGB images, converted from the uint8 28x28 originals only when needed. */
+function batches(split: FashionSplit, idx: Int32Array, y: Int32Array, side: number, batchSize: number,
+  shuffleSeed: number | null): data.Dataset<Tensor[]> {
+  let pass = 0;
+  const steps = Math.ceil(idx.length / batchSize);
+  return data.Dataset.fromGenerator(function* () {
+    const order = Int32Array.from(idx.keys());
+    if (shuffleSeed !== null) {
+      // A different, reproducible order on every pass (Fisher-Yates with a small LCG).
+      let s = (shuffleSeed + 7919 * ++pass) >>> 0;
+      for (let i = order.length - 1; i > 0; i--) {
+        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+        const j = s % (i + 1);
+        [order[i], order[j]] = [order[j], order[i]];
+      }
+    }
+    const px = side * side * 3;
+    for (let b = 0; b < steps; b++) {
+      const rows = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
+      const images = new Uint8Array(rows.length * px);
+      const labels = new Int32Array(rows.length);
+      rows.forEach((r, k) => {
+        upscaleToRgb(split.images, idx[r], side, images.subarray(k * px, (k + 1) * px));
+        labels[k] = y[r];
+      });
+      yield [preprocessInput(new Tensor(images, [rows.length, side, side, 3])), new Tensor(labels, [rows.length])];
+    }
+  }, { cardinality: steps });
+}
+
+/**
+ * Trains SmallVGG with its top on the eight other Fashion-MNIST classes (48,000 training images;
+ * validation on the test file's 8,000) and writes the base without its top as a Keras 3
+ * .weights.h5 file, the full classifier as a .keras archive, and the curves. Returns the base's path.
+ */
+export async function pretrainBase(opts: PretrainOptions): Promise<string> {
+  const side = opts.side ?? 64;
+  const batchSize = opts.batchSize ?? 64;
+  const seed = opts.seed ?? 1337;
+  mkdirSync(opts.outDir, { recursive: true });
+  utils.setRandomSeed(seed);
+  const train = loadFashionMnist('train');
+  const test = loadFashionMnist('t10k');
+  const tr = otherClasses(train, opts.limit ?? Infinity);
+  const va = otherClasses(test, opts.limit === undefined ? Infinity : Math.max(1, Math.floor(opts.limit / 6)));
+  console.log(`pretraining SmallVGG on ${tr.idx.length} Fashion-MNIST images of classes ${tr.names.join(', ')} `
+    + `(${side}x${side} RGB), validating on ${va.idx.length}`);
+  const model = await SmallVGG({ includeTop: true, classes: tr.names.length, inputShape: [side, side, 3],
+    name: 'small_vgg_fashion8' });
+  model.summary();
+  model.compile({ optimizer: 'rmsprop', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
+  const t0 = performance.now();
+  const history = await model.fit(batches(train, tr.idx, tr.y, side, batchSize, seed), {
+    epochs: opts.epochs ?? 2, validationData: batches(test, va.idx, va.y, side, batchSize, null),
+  });
+  console.log(`pretraining took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  await vis.plotHistory(history, path.join(opts.outDir, 'curves_pretraining.png'));
+  await model.save(path.join(opts.outDir, 'small_vgg_fashion8.keras'));
+  // Keras's applications ship the base without its top as its own file; make it the same way.
+  const base = await SmallVGG({ includeTop: false, inputShape: [side, side, 3] });
+  for (const layer of base.layers) {
+    if (layer.weights.length > 0) layer.setWeights(model.getLayer(layer.name).getWeights());
+  }
+  const file = baseWeightsPath(opts.outDir);
+  await base.saveWeights(file);
+  console.log(`saved the pretrained base (no top) to ${file}`);
+  return file;
+}
