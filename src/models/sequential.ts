@@ -48,8 +48,12 @@ export class Sequential extends Model {
       return;
     }
     if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
-    if (this.stack.length === 0 && !this.inputLayer && layer.batchInputShape) {
-      this.inputLayer = new InputLayer({ batchShape: layer.batchInputShape });
+    if (this.stack.length === 0 && !this.inputLayer) {
+      // Keras builds a Sequential from its first layer's input shape, a nested functional base's too
+      // (the book's model.add(conv_base)).
+      const nestedShape = layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null;
+      const batchShape = layer.batchInputShape ?? nestedShape;
+      if (batchShape) this.inputLayer = new InputLayer({ batchShape: [...batchShape] });
     }
     this.stack.push(layer);
     if (this.inputLayer) {
