@@ -4,6 +4,7 @@ export { KerasTensor } from './keras_tensor.js';
 // core (lead)
 export { Input, InputLayer, Dense, Activation, ReLU, Dropout, Flatten, Reshape } from './core.js';
 export { Conv2D } from './convolutional.js';
+export { DepthwiseConv2D, SeparableConv2D } from './depthwise.js';
 export { MaxPooling2D, AveragePooling2D } from './pooling.js';
 // -- section: issue 4 layers (helper) --
 export {
