@@ -115,8 +115,8 @@ describe('DepthwiseConv2D layer', () => {
       bias_constraint: null,
     });
     const r = new layers.DepthwiseConv2D([5, 3], { strides: [2, 1], padding: 'same', depthMultiplier: 3,
-      activation: 'relu', useBias: false, depthwiseInitializer: 'he_normal', depthwiseRegularizer: regularizers.l2(0.01),
-      trainable: false, name: 'dw2' });
+      activation: 'relu', useBias: false, depthwiseInitializer: 'he_normal',
+      depthwiseRegularizer: regularizers.l2(0.01), trainable: false, name: 'dw2' });
     const back = deserializeLayer({ class_name: 'DepthwiseConv2D', config: r.getConfig() });
     assert.ok(back instanceof layers.DepthwiseConv2D);
     assert.deepEqual(back.getConfig(), r.getConfig());
