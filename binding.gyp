@@ -34,6 +34,7 @@
         "native/src/binding.cc",
         "native/src/conv.cc",
         "native/src/cpu.cc",
+        "native/src/depthwise.cc",
         "native/src/elementwise.cc",
         "native/src/gemm.cc",
         "native/src/image.cc",

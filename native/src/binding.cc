@@ -20,6 +20,7 @@
 #include "args.h"
 #include "conv.h"
 #include "cpu.h"
+#include "depthwise.h"
 #include "gemm.h"
 #include "kernels.h"
 #include "pool.h"
@@ -295,6 +296,9 @@ Entry kKernels[] = {
     CK_KERNEL("conv2d", conv2d, "out x w bias info act"),
     CK_KERNEL("conv2dBackpropInput", conv2d_backprop_input, "out dy w info"),
     CK_KERNEL("conv2dBackpropFilter", conv2d_backprop_filter, "out x dy info"),
+    CK_KERNEL("depthwiseConv2d", depthwise_conv2d, "out x w bias info act"),
+    CK_KERNEL("depthwiseConv2dBackpropInput", depthwise_conv2d_backprop_input, "out dy w info"),
+    CK_KERNEL("depthwiseConv2dBackpropFilter", depthwise_conv2d_backprop_filter, "out x dy info"),
     CK_KERNEL("maxPool2d", max_pool2d, "out x info"),
     CK_KERNEL("maxPool2dBackward", max_pool2d_backward, "out x dy info"),
     CK_KERNEL("avgPool2d", avg_pool2d, "out x info"),

@@ -32,7 +32,27 @@ export interface ApplicationArgs {
 }
 
 /** The file Keras downloads for one model's ImageNet weights. */
-export interface WeightsFile { fname: string; origin: string; fileHash: string; cacheSubdir: 'models' }
+export interface WeightsFile {
+  fname: string;
+  origin: string;
+  /** Keras's md5 (or sha256); null where Keras gives none (MobileNetV2's files). */
+  fileHash: string | null;
+  cacheSubdir: 'models';
+}
+
+/** Keras's wording of the two weights/classes checks, which differs from model to model. */
+export interface ArgMessages {
+  weights?: (weights: string) => string;
+  classes?: (classes: number) => string;
+}
+
+const defaultMessages: Required<ArgMessages> = {
+  weights: (w) => 'The `weights` argument should be either `None` (random initialization), \'imagenet\' '
+    + '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received: '
+    + `weights=${w}`,
+  classes: (c) => 'If using `weights=\'imagenet\'` with `include_top=True`, `classes` should be 1000.  '
+    + `Received classes=${c}`,
+};
 
 /** The resolved options, after Keras's checks. */
 export interface Resolved {
@@ -45,21 +65,22 @@ export interface Resolved {
   imgInput: KerasTensor;
   /** The model's inputs (the sources of inputTensor, or imgInput). */
   inputs: KerasTensor | KerasTensor[];
+  /** The image shape obtain_input_shape settled on (Keras names and picks weights by it). */
+  inputShape: (number | null)[];
 }
 
 /** Keras's argument checks, then obtain_input_shape and the input tensor. */
-export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize = 224, minSize = 32): Resolved {
+export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize = 224, minSize = 32,
+  messages: ArgMessages = {}): Resolved {
+  const say = { ...defaultMessages, ...messages };
   const weights = args.weights === undefined ? 'imagenet' : args.weights;
   const includeTop = args.includeTop ?? true;
   const classes = args.classes ?? 1000;
   if (!(weights === 'imagenet' || weights === null || (typeof weights === 'string' && existsSync(weights)))) {
-    throw new ValueError('The `weights` argument should be either `None` (random initialization), \'imagenet\' '
-      + '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received: '
-      + `weights=${String(weights)}`);
+    throw new ValueError(say.weights(String(weights)));
   }
   if (weights === 'imagenet' && includeTop && classes !== 1000) {
-    throw new ValueError('If using `weights=\'imagenet\'` with `include_top=True`, `classes` should be 1000.  '
-      + `Received classes=${classes}`);
+    throw new ValueError(say.classes(classes));
   }
   if (!Number.isInteger(classes) || classes < 1) {
     throw new ValueError(`${builder}: classes must be a positive integer, got ${classes}`);
@@ -84,7 +105,7 @@ export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize 
     inputs = sources.length === 1 ? sources[0] : sources;
   }
   const classifierActivation = args.classifierActivation === undefined ? 'softmax' : args.classifierActivation;
-  return { includeTop, weights, classes, pooling, classifierActivation, imgInput, inputs };
+  return { includeTop, weights, classes, pooling, classifierActivation, imgInput, inputs, inputShape };
 }
 
 /** The Input tensors a KerasTensor is computed from (Keras's get_source_inputs). */
@@ -120,7 +141,7 @@ export async function loadApplicationWeights(model: Model, r: Resolved, builder:
   let file: string;
   if (r.weights === 'imagenet') {
     const f = r.includeTop ? files.top : files.notop;
-    file = await getFile(f.fname, f.origin, { cacheSubdir: f.cacheSubdir, fileHash: f.fileHash });
+    file = await getFile(f.fname, f.origin, { cacheSubdir: f.cacheSubdir, fileHash: f.fileHash ?? undefined });
   } else {
     file = r.weights;
   }

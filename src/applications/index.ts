@@ -3,6 +3,8 @@
 export { VGG16 } from './vgg16.js';
 export { VGG19 } from './vgg19.js';
 export { ResNet50 } from './resnet50.js';
+export { MobileNetV2, type MobileNetV2Args } from './mobilenet_v2.js';
+export { Xception } from './xception.js';
 export type { ApplicationArgs, WeightsFile } from './common.js';
 export * as vgg16 from './vgg16.js';
 export * as vgg19 from './vgg19.js';

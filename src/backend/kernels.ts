@@ -129,6 +129,33 @@ export const kernels = {
     outSize: (_x, _dy, g) => g.kH * g.kW * g.inC * g.outC,
     lengths: (_x, _dy, g) => ({ x: g.batch * g.inH * g.inW * g.inC, dy: g.batch * g.outH * g.outW * g.outC }),
   }),
+  /**
+   * Depthwise: y[N,OH,OW,C·M] = Σ x[.., c] · w[kh,kw,c,m] at channel c·M+m (outC = inC·M), (+ bias)
+   * then activation; zero padding as conv2d.
+   */
+  depthwiseConv2d: kernel({
+    args: [['x', 'f32'], ['w', 'f32'], ['bias', 'f32?'], ['info', 'conv'], ['act', 'activation']],
+    out: 'f32',
+    outSize: (_x, _w, _b, g) => g.batch * g.outH * g.outW * g.outC,
+    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.outC, bias: g.outC }),
+    check: (_x, _w, _b, g) => depthwiseRule(g),
+  }),
+  /** dx[N,H,W,C] from dy[N,OH,OW,C·M] and w[kh,kw,C,M]. */
+  depthwiseConv2dBackpropInput: kernel({
+    args: [['dy', 'f32'], ['w', 'f32'], ['info', 'conv']],
+    out: 'f32',
+    outSize: (_dy, _w, g) => g.batch * g.inH * g.inW * g.inC,
+    lengths: (_dy, _w, g) => ({ dy: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.outC }),
+    check: (_dy, _w, g) => depthwiseRule(g),
+  }),
+  /** dw[kh,kw,C,M] from x[N,H,W,C] and dy[N,OH,OW,C·M]. */
+  depthwiseConv2dBackpropFilter: kernel({
+    args: [['x', 'f32'], ['dy', 'f32'], ['info', 'conv']],
+    out: 'f32',
+    outSize: (_x, _dy, g) => g.kH * g.kW * g.outC,
+    lengths: (_x, _dy, g) => ({ x: g.batch * g.inH * g.inW * g.inC, dy: g.batch * g.outH * g.outW * g.outC }),
+    check: (_x, _dy, g) => depthwiseRule(g),
+  }),
   /** Max over each window; padded cells are ignored (never win). */
   maxPool2d: kernel({
     args: [['x', 'f32'], ['info', 'pool']],
@@ -361,6 +388,11 @@ function sum(s: readonly number[]): number {
   let t = 0;
   for (const d of s) t += d;
   return t;
+}
+
+function depthwiseRule(g: { inC: number; outC: number }): string | null {
+  return g.outC % g.inC === 0 ? null
+    : `outC must be a multiple of inC (channels times the depth multiplier), given inC ${g.inC}, outC ${g.outC}`;
 }
 
 function indexRule(idx: Int32Array, rows: number): string | null {

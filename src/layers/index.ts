@@ -4,6 +4,7 @@ export { KerasTensor } from './keras_tensor.js';
 // Core, convolution and pooling.
 export { Input, InputLayer, Dense, Activation, ReLU, Dropout, Flatten, Reshape } from './core.js';
 export { Conv2D } from './convolutional.js';
+export { DepthwiseConv2D, SeparableConv2D } from './depthwise.js';
 export { MaxPooling2D, AveragePooling2D } from './pooling.js';
 // Merging, global pooling, reshaping, normalization, regularization, preprocessing and augmentation.
 export {

@@ -4,6 +4,7 @@ export * from './reduce.js';
 export * from './shape.js';
 export * from './matmul.js';
 export * from './conv.js';
+export * from './depthwise.js';
 export * from './pool.js';
 export * from './softmax.js';
 export * from './image.js';

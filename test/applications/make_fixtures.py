@@ -14,6 +14,7 @@ Output (test/applications/fixtures/):
 """
 import json
 import os
+import warnings
 import zipfile
 import tempfile
 
@@ -35,6 +36,16 @@ VARIANTS = {
     "resnet50": (keras.applications.ResNet50, dict()),
     "resnet50_notop_max_96": (
         keras.applications.ResNet50, dict(include_top=False, input_shape=(96, 96, 3), pooling="max")),
+    "mobilenet_v2": (keras.applications.MobileNetV2, dict()),
+    "mobilenet_v2_035_notop_avg_96": (
+        keras.applications.MobileNetV2, dict(alpha=0.35, include_top=False, input_shape=(96, 96, 3), pooling="avg")),
+    "mobilenet_v2_14_notop_131x97": (
+        keras.applications.MobileNetV2, dict(alpha=1.4, include_top=False, input_shape=(131, 97, 3))),
+    "mobilenet_v2_075_classes10_128": (
+        keras.applications.MobileNetV2, dict(alpha=0.75, classes=10, input_shape=(128, 128, 3))),
+    "xception": (keras.applications.Xception, dict()),
+    "xception_notop_max_71": (
+        keras.applications.Xception, dict(include_top=False, input_shape=(71, 71, 3), pooling="max")),
 }
 
 
@@ -121,6 +132,32 @@ for name, fn in (("vgg16", keras.applications.VGG16), ("vgg19", keras.applicatio
         except Fetched:
             pass
         weights[f"{name}{'' if top else '_notop'}"] = recorded[0]
+for top in (True, False):
+    keras.utils.clear_session()
+    recorded.clear()
+    try:
+        keras.applications.Xception(weights="imagenet", include_top=top)
+    except Fetched:
+        pass
+    weights[f"xception{'' if top else '_notop'}"] = recorded[0]
+# MobileNetV2: one file per alpha and input size; other sizes load the 224 weights after a warning.
+mobilenet_v2 = []
+for alpha, shape, top in ((1.0, None, True), (0.35, (96, 96, 3), False), (0.5, (128, 128, 3), True),
+                          (0.75, (160, 160, 3), False), (1.3, (192, 192, 3), True), (1.4, (224, 224, 3), False),
+                          (1.0, (150, 150, 3), False), (0.35, (96, 128, 3), False), (1.4, None, False)):
+    keras.utils.clear_session()
+    recorded.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            keras.applications.MobileNetV2(weights="imagenet", alpha=alpha, include_top=top,
+                                           input_shape=shape)
+        except Fetched:
+            pass
+    mobilenet_v2.append({"alpha": alpha, "input_shape": None if shape is None else list(shape), "include_top": top,
+                         "file": recorded[0],
+                         "warnings": [str(w.message) for w in caught if issubclass(w.category, UserWarning)
+                                      and "input_shape" in str(w.message)]})
 recorded.clear()
 try:
     imagenet_utils.decode_predictions(np.zeros((1, 1000), dtype="float32"))
@@ -149,8 +186,21 @@ errors = {
     "decode_bad_shape": message(lambda: imagenet_utils.decode_predictions(np.zeros((2, 10)))),
     "preprocess_bad_mode": message(lambda: imagenet_utils.preprocess_input(x4.copy(), mode="keras")),
     "preprocess_bad_format": message(lambda: imagenet_utils.preprocess_input(x4.copy(), data_format="nhwc")),
+    "mobilenet_v2_unknown_weights": message(lambda: keras.applications.MobileNetV2(weights="imagenet21k")),
+    "mobilenet_v2_classes_10": message(lambda: keras.applications.MobileNetV2(weights="imagenet", classes=10)),
+    "mobilenet_v2_alpha_0.6": message(lambda: keras.applications.MobileNetV2(weights="imagenet", alpha=0.6)),
+    "mobilenet_v2_top_imagenet_160": message(
+        lambda: keras.applications.MobileNetV2(weights="imagenet", input_shape=(160, 150, 3))),
+    "mobilenet_v2_min_size_31": message(
+        lambda: keras.applications.MobileNetV2(weights=None, include_top=False, input_shape=(31, 31, 3))),
+    "xception_unknown_weights": message(lambda: keras.applications.Xception(weights="imagenet21k")),
+    "xception_min_size_70": message(
+        lambda: keras.applications.Xception(weights=None, include_top=False, input_shape=(70, 70, 3))),
+    "xception_top_imagenet_224": message(
+        lambda: keras.applications.Xception(weights="imagenet", input_shape=(224, 224, 3))),
+    "xception_classes_10": message(lambda: keras.applications.Xception(weights="imagenet", classes=10)),
 }
 with open(os.path.join(OUT, "keras_facts.json"), "w") as f:
-    json.dump({"keras_version": keras.__version__, "weights": weights, "class_index": class_index,
-               "errors": errors}, f, indent=1)
+    json.dump({"keras_version": keras.__version__, "weights": weights, "mobilenet_v2_weights": mobilenet_v2,
+               "class_index": class_index, "errors": errors}, f, indent=1)
 print("wrote", sorted(os.listdir(OUT)))

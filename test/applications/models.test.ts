@@ -1,4 +1,5 @@
-// VGG16, VGG19 and ResNet50 against Keras 3.15's own models (fixtures/, made by make_fixtures.py):
+// VGG16, VGG19, ResNet50, MobileNetV2 and Xception
+// against Keras 3.15's own models (fixtures/, made by make_fixtures.py):
 // layer names, classes, output shapes, parameter counts, the summary, and the config.json Keras
 // writes for them, both ways (convkit's config against Keras's, Keras's config loaded by convkit).
 import assert from 'node:assert/strict';
@@ -11,7 +12,7 @@ const FIX = path.join(import.meta.dirname, 'fixtures');
 const json = (name: string): unknown => JSON.parse(readFileSync(path.join(FIX, name), 'utf8'));
 
 interface Summary {
-  builder: 'VGG16' | 'VGG19' | 'ResNet50';
+  builder: 'VGG16' | 'VGG19' | 'ResNet50' | 'MobileNetV2' | 'Xception';
   kwargs: Record<string, unknown>;
   name: string;
   layers: [string, string, (number | null)[], number][];
@@ -20,10 +21,11 @@ interface Summary {
   non_trainable_params: number;
 }
 const SUMMARIES = json('summaries.json') as Record<string, Summary>;
-const BUILDERS = { VGG16: applications.VGG16, VGG19: applications.VGG19, ResNet50: applications.ResNet50 };
+const BUILDERS = { VGG16: applications.VGG16, VGG19: applications.VGG19, ResNet50: applications.ResNet50,
+  MobileNetV2: applications.MobileNetV2, Xception: applications.Xception };
 
 /** Keras's snake_case keyword arguments as convkit's camelCase options. */
-function camel(kwargs: Record<string, unknown>): applications.ApplicationArgs {
+function camel(kwargs: Record<string, unknown>): applications.MobileNetV2Args {
   const out: Record<string, unknown> = { weights: null };
   for (const [k, v] of Object.entries(kwargs)) out[k.replace(/_(.)/g, (_, c: string) => c.toUpperCase())] = v;
   return out;
@@ -52,7 +54,8 @@ function history(x: unknown): unknown[] {
 
 /** Options whose values must agree with Keras's wherever Keras's config has them. */
 const COMPARED = ['filters', 'kernel_size', 'strides', 'padding', 'activation', 'use_bias', 'pool_size', 'units',
-  'epsilon', 'axis', 'momentum', 'center', 'scale', 'data_format', 'keepdims', 'batch_shape', 'dilation_rate'];
+  'epsilon', 'axis', 'momentum', 'center', 'scale', 'data_format', 'keepdims', 'batch_shape', 'dilation_rate',
+  'depth_multiplier', 'max_value', 'negative_slope', 'threshold'];
 
 function configView(entry: Json): unknown {
   const c = (entry.config ?? {}) as Json;
@@ -98,7 +101,10 @@ describe('applications build what Keras builds', () => {
     });
   }
 
-  it('parameter counts: VGG16 138,357,544 (14,714,688 without top), VGG19 143,667,240, ResNet50 25,636,712', () => {
+  it('parameter counts: VGG16 138,357,544 (14,714,688 without top), VGG19 143,667,240, ResNet50 25,636,712, '
+    + 'MobileNetV2 3,538,984, Xception 22,910,480', () => {
+    assert.equal(SUMMARIES.mobilenet_v2.total_params, 3_538_984);
+    assert.equal(SUMMARIES.xception.total_params, 22_910_480);
     assert.equal(SUMMARIES.vgg16.total_params, 138_357_544);
     assert.equal(SUMMARIES.vgg16_notop_150.total_params, 14_714_688);
     assert.equal(SUMMARIES.vgg19.total_params, 143_667_240);
@@ -106,7 +112,8 @@ describe('applications build what Keras builds', () => {
   });
 
   it('convkit loads the configs Keras saved for these models into the same layers', () => {
-    for (const key of ['vgg16_notop_150', 'resnet50_notop_max_96']) {
+    for (const key of ['vgg16_notop_150', 'resnet50_notop_max_96', 'mobilenet_v2_035_notop_avg_96',
+      'xception_notop_max_71']) {
       utils.clearSession();
       const m = io.modelFromConfig(json(`${key}.config.json`));
       assert.deepEqual(layerTable(m), SUMMARIES[key].layers, key);

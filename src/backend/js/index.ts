@@ -6,6 +6,7 @@
 import type { Kernels } from '../kernels.js';
 import type { Activation, Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../types.js';
 import { checkedReference } from '../wrap.js';
+import { depthwiseKernels } from './depthwise.js';
 import { shapeKernels } from './shape.js';
 
 function applyActivation(y: Float32Array, act: Activation): void {
@@ -160,6 +161,7 @@ function broadcastStrides(shape: readonly number[], outShape: readonly number[])
 /** The reference kernels themselves, unchecked (kernels call each other through this). */
 export const referenceKernels: Kernels = {
   ...shapeKernels,
+  ...depthwiseKernels,
 
   matmul(a, b, m, n, k, transA, transB, bias, act) {
     const aa = transA ? transpose2d(a, k, m) : a;
