@@ -16,7 +16,7 @@ import {
   Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape,
   singleTensor,
 } from './base.js';
-import { checkDataFormat, checkPadding } from './convolutional.js';
+import { channelsLastOnly, checkPadding } from './args.js';
 import { serializeInit } from './core.js';
 
 /** Options DepthwiseConv2D and SeparableConv2D share (Keras's names in camelCase). */
@@ -87,7 +87,7 @@ abstract class BaseDepthwiseConv extends Layer {
         + `strides=${JSON.stringify(this.strides)}, dilationRate=${JSON.stringify(this.dilationRate)}`);
     }
     this.padding = checkPadding(args.padding, where);
-    checkDataFormat(args.dataFormat, where);
+    channelsLastOnly(args.dataFormat, where);
     const m = args.depthMultiplier ?? 1;
     if (!Number.isInteger(m) || m <= 0) {
       throw new ValueError(`${where}: depthMultiplier must be a positive integer, got ${String(args.depthMultiplier)}`);

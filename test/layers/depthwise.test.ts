@@ -6,8 +6,7 @@ import { layers, models, ops, regularizers, utils } from 'convkit';
 import { deserializeLayer } from '../../src/layers/base.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { backendsToTest, withBackend } from '../helpers/backends.js';
-import { gradCheck, rand } from '../helpers/gradcheck.js';
-import { assertClose, gradCheck as layerGradCheck, randTensor } from '../helpers/gradcheck_layers.js';
+import { assertClose, gradCheck, rand } from '../helpers/gradcheck.js';
 
 /** Channel c of NHWC x as [n, h, w, 1]. */
 function channel(x: Tensor, c: number): Tensor {
@@ -27,8 +26,8 @@ function filter(w: Tensor, c: number, m: number): Tensor {
 
 describe('depthwiseConv2d op', () => {
   it('output channel c·M+m is channel c convolved with filter (c, m), under strides, dilation and padding', () => {
-    const x = randTensor([2, 9, 8, 3], 1);
-    const w = randTensor([3, 2, 3, 2], 2);
+    const x = rand([2, 9, 8, 3], 1);
+    const w = rand([3, 2, 3, 2], 2);
     for (const [strides, padding, dilation] of [[[1, 1], 'same', [2, 1]], [[2, 3], 'valid', [1, 1]],
       [[2, 2], 'same', [1, 1]]] as const) {
       const y = ops.depthwiseConv2d(x, w, null, strides, padding, 'linear', dilation);
@@ -72,7 +71,7 @@ describe('DepthwiseConv2D layer', () => {
     utils.clearSession();
     const l = new layers.DepthwiseConv2D([3, 2], { depthMultiplier: 3, strides: 2, padding: 'same' });
     assert.equal(l.name, 'depthwise_conv2d');
-    const x = randTensor([2, 7, 5, 4], 1);
+    const x = rand([2, 7, 5, 4], 1);
     const y = l.apply(x) as Tensor;
     assert.deepEqual(l.weights.map((w) => [w.name, w.shape]),
       [['depthwise_conv2d/kernel', [3, 2, 4, 3]], ['depthwise_conv2d/bias', [12]]]);
@@ -84,7 +83,7 @@ describe('DepthwiseConv2D layer', () => {
   });
 
   it('applies non-fused activations after the op, and relu fused', () => {
-    const x = randTensor([1, 5, 5, 2], 3);
+    const x = rand([1, 5, 5, 2], 3);
     const lin = new layers.DepthwiseConv2D(3, { useBias: false });
     const yl = lin.apply(x) as Tensor;
     for (const act of ['relu', 'sigmoid', 'relu6']) {
@@ -98,9 +97,9 @@ describe('DepthwiseConv2D layer', () => {
 
   it('weight gradients through the layer match finite differences', () => {
     const l = new layers.DepthwiseConv2D(3, { depthMultiplier: 2, padding: 'same', biasInitializer: 'ones' });
-    const x = randTensor([2, 5, 5, 2], 4);
+    const x = rand([2, 5, 5, 2], 4);
     l.apply(x);
-    layerGradCheck(() => l.apply(x) as Tensor, [l.kernel!, l.bias!, x]);
+    gradCheck(() => l.apply(x) as Tensor, [l.kernel!, l.bias!, x], { maxChecks: Infinity });
   });
 
   it("writes Keras 3's config, key for key, and reads it back", () => {
@@ -126,7 +125,7 @@ describe('DepthwiseConv2D layer', () => {
 
   it('a depthwise regularizer adds its penalty to the losses', () => {
     const l = new layers.DepthwiseConv2D(2, { depthwiseRegularizer: regularizers.l2(0.5), useBias: false });
-    l.apply(randTensor([1, 3, 3, 2], 5));
+    l.apply(rand([1, 3, 3, 2], 5));
     let sq = 0;
     for (const v of l.kernel!.data) sq += v * v;
     const [penalty] = l.regularizationLosses();
@@ -143,8 +142,8 @@ describe('DepthwiseConv2D layer', () => {
       depthwise_constraint: { class_name: 'NonNeg', config: {} } } }),
     /DepthwiseConv2D 'd': depthwiseConstraint is not supported by convkit \(expected null\)/);
     const l = new layers.DepthwiseConv2D(3, { name: 'd' });
-    l.apply(randTensor([1, 4, 4, 2], 1));
-    assert.throws(() => l.apply(randTensor([1, 4, 4, 3], 1)),
+    l.apply(rand([1, 4, 4, 2], 1));
+    assert.throws(() => l.apply(rand([1, 4, 4, 3], 1)),
       /DepthwiseConv2D 'd': expected an input with 2 channels/);
     assert.throws(() => new layers.DepthwiseConv2D(5, { name: 'e' }).apply(layers.Input({ shape: [3, 3, 1] })),
       /DepthwiseConv2D 'e': a 5x5 kernel with padding 'valid' does not fit an input of shape/);
@@ -157,7 +156,7 @@ describe('SeparableConv2D layer', () => {
     const l = new layers.SeparableConv2D(5, 3, { depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu',
       biasInitializer: 'ones' });
     assert.equal(l.name, 'separable_conv2d');
-    const x = randTensor([2, 7, 6, 3], 2);
+    const x = rand([2, 7, 6, 3], 2);
     const y = l.apply(x) as Tensor;
     assert.deepEqual(l.weights.map((w) => [w.name, w.shape]), [['separable_conv2d/depthwise_kernel', [3, 3, 3, 2]],
       ['separable_conv2d/pointwise_kernel', [1, 1, 6, 5]], ['separable_conv2d/bias', [5]]]);
@@ -170,9 +169,9 @@ describe('SeparableConv2D layer', () => {
 
   it('weight gradients through the layer match finite differences', () => {
     const l = new layers.SeparableConv2D(3, 3, { padding: 'same', dilationRate: 2 });
-    const x = randTensor([1, 6, 5, 2], 6);
+    const x = rand([1, 6, 5, 2], 6);
     l.apply(x);
-    layerGradCheck(() => l.apply(x) as Tensor, [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x]);
+    gradCheck(() => l.apply(x) as Tensor, [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x], { maxChecks: Infinity });
   });
 
   it("writes Keras 3's config, key for key, and reads it back", () => {
@@ -206,7 +205,7 @@ describe('SeparableConv2D layer', () => {
     const out = new layers.Dense(1).apply(new layers.GlobalAveragePooling2D().apply(h));
     const m = new models.Model({ inputs: inp, outputs: out });
     m.compile({ optimizer: 'adam', loss: 'mse' });
-    const x = randTensor([16, 6, 6, 2], 7);
+    const x = rand([16, 6, 6, 2], 7);
     const y = ops.mean(x, [1, 2, 3], true).reshape([16, 1]);
     const hist = await m.fit(x, y, { epochs: 15, batchSize: 8, verbose: 0 });
     const loss = hist.history.loss;
