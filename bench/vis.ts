@@ -11,7 +11,8 @@ function opt(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   if (i < 0) return def;
   const v = Number(process.argv[i + 1]);
-  if (!Number.isInteger(v) || v <= 0) throw new Error(`--${name}: expected a positive integer, got ${process.argv[i + 1]}`);
+  if (!Number.isInteger(v) || v <= 0)
+    throw new Error(`--${name}: expected a positive integer, got ${process.argv[i + 1]}`);
   return v;
 }
 const str = (name: string, def: string): string => {
@@ -45,7 +46,10 @@ for (let k = 0; k < filters; k++) vis.filterPattern(model, layer, k, { steps, si
 const ascentS = (performance.now() - t0) / 1000;
 
 const n = batch * 150 * 150 * 3;
-const images = new Tensor(Float32Array.from({ length: n }, (_, i) => (Math.sin(i * 0.37) + 1) / 2), [batch, 150, 150, 3]);
+const images = new Tensor(
+  Float32Array.from({ length: n }, (_, i) => (Math.sin(i * 0.37) + 1) / 2),
+  [batch, 150, 150, 3],
+);
 vis.gradCam(model, images.slice(0, 1));
 t0 = performance.now();
 vis.gradCam(model, images);

@@ -84,18 +84,26 @@ const model = await smallConvnet();
 const test = fashion('t10k', 200);
 const predicted = model.predict(test.x, { verbose: 0 }).argMax(-1).data;
 const correct = test.y.filter((c, i) => predicted[i] === c).length;
-console.log(`small convnet '${model.name}': accuracy ${(correct / test.y.length).toFixed(3)} on ${test.y.length} test images`);
+console.log(
+  `small convnet '${model.name}': accuracy ${(correct / test.y.length).toFixed(3)} on ${test.y.length} test images`,
+);
 
 // 1. activations of the first eight layers for one test image
 const one = test.x.slice(0, 1);
-const acts = await vis.plotActivations(model, one, { layers: 8, imagesPerRow: 16, dir: path.join(outDir, 'activations') });
+const acts = await vis.plotActivations(model, one, {
+  layers: 8,
+  imagesPerRow: 16,
+  dir: path.join(outDir, 'activations'),
+});
 for (const a of acts) if (a.file) written.push(a.file);
 
 // 2. filter patterns of the three convolutions of the small convnet
 const convNames = model.layers.filter((l) => l.className === 'Conv2D').map((l) => l.name);
 for (const name of convNames) {
   const r = await vis.plotFilterPatterns(model, name, {
-    filters: num('filters', 16), steps: num('steps', 30), file: path.join(outDir, `filters_${name}.png`),
+    filters: num('filters', 16),
+    steps: num('steps', 30),
+    file: path.join(outDir, `filters_${name}.png`),
   });
   written.push(r.file);
 }
@@ -117,13 +125,22 @@ for (let i = 0; i < nCams; i++) {
 const baseFile = flag('base');
 const base = baseFile
   ? await models.loadModel(baseFile)
-  : await applications.VGG16({ weights: null, includeTop: false, inputShape: [num('vgg-size', 64), num('vgg-size', 64), 3] });
+  : await applications.VGG16({
+      weights: null,
+      includeTop: false,
+      inputShape: [num('vgg-size', 64), num('vgg-size', 64), 3],
+    });
 const baseLayers = baseFile
-  ? base.layers.filter((l) => l.className === 'Conv2D').map((l) => l.name).slice(0, 4)
+  ? base.layers
+      .filter((l) => l.className === 'Conv2D')
+      .map((l) => l.name)
+      .slice(0, 4)
   : ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1'];
 for (const name of baseLayers) {
   const r = await vis.plotFilterPatterns(base, name, {
-    filters: num('vgg-filters', 8), steps: num('vgg-steps', 10), size: base.input.shape[1] ?? num('vgg-size', 64),
+    filters: num('vgg-filters', 8),
+    steps: num('vgg-steps', 10),
+    size: base.input.shape[1] ?? num('vgg-size', 64),
     preprocess: baseFile ? undefined : (x) => applications.vgg16.preprocessInput(x.mul(255)),
     file: path.join(outDir, `filters_${base.name}_${name}.png`),
   });

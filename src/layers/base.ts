@@ -217,7 +217,8 @@ export abstract class Layer {
 /** The one output of a layer or model, or an error that points to the list. */
 export function onlyOutput(layer: Layer, outputs: readonly KerasTensor[]): KerasTensor {
   if (outputs.length !== 1) {
-    throw new ValueError(`${layer.className} '${layer.name}' has ${outputs.length} outputs, so it has no single output: `
+    throw new ValueError(`${layer.className} '${layer.name}' has ${outputs.length} outputs, so it has no single `
+      + 'output: '
       + `use ${layer.name}.outputs (a list of KerasTensors)`);
   }
   return outputs[0];

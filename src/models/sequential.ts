@@ -54,7 +54,8 @@ export class Sequential extends Model {
     if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
     if (this.stack.length === 0 && !this.inputLayer) {
       // A built model as the first layer gives its input shape, as in Keras 3 (Sequential([convBase, ...])).
-      const shape = layer.batchInputShape ?? (layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null);
+      const fromModel = layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null;
+      const shape = layer.batchInputShape ?? fromModel;
       if (shape) this.inputLayer = new InputLayer({ batchShape: shape });
     }
     this.stack.push(layer);
@@ -82,7 +83,9 @@ export class Sequential extends Model {
   /** Calls one more layer on the current output and makes its result the model's output. */
   private append(l: Layer): void {
     const out = l.apply(this.outputs[0]);
-    if (Array.isArray(out)) throw new ValueError(`Sequential '${this.name}': layer '${l.name}' has several outputs; use the functional API`);
+    if (Array.isArray(out)) {
+      throw new ValueError(`Sequential '${this.name}': layer '${l.name}' has several outputs; use the functional API`);
+    }
     this.nodes.push(out.node!);
     this.outputs = [out];
   }

@@ -16,15 +16,21 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
   const rank = x.rank + 1;
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(axis) || a < 0 || a >= rank) {
-    throw new ValueError(`expandDims: axis ${axis} is out of range for a tensor of shape ${fmt(x.shape)} `
-      + `(expected an integer in [${-rank}, ${rank - 1}])`);
+    throw new ValueError(
+      `expandDims: axis ${axis} is out of range for a tensor of shape ${fmt(x.shape)} ` +
+        `(expected an integer in [${-rank}, ${rank - 1}])`,
+    );
   }
   return reshape(x, [...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
 }
 
 /** Removes axes of size 1: all of them, or the given ones (each must have size 1). */
 export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
-  if (axis === undefined) return reshape(x, x.shape.filter((d) => d !== 1));
+  if (axis === undefined)
+    return reshape(
+      x,
+      x.shape.filter((d) => d !== 1),
+    );
   const axes = (typeof axis === 'number' ? [axis] : [...axis]).map((a) => {
     const n = a < 0 ? a + x.rank : a;
     if (!Number.isInteger(a) || n < 0 || n >= x.rank) {
@@ -35,7 +41,10 @@ export function squeeze(x: Tensor, axis?: number | readonly number[]): Tensor {
     }
     return n;
   });
-  return reshape(x, x.shape.filter((_, i) => !axes.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !axes.includes(i)),
+  );
 }
 
 /** `length` entries from `start` along one axis; the gradient pads dy back with zeros. */
@@ -70,8 +79,10 @@ function sliceOneAxis(x: Tensor, axis: number, start: number, length: number): T
  */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   if (begin.length !== x.rank || (size && size.length !== x.rank)) {
-    throw new ValueError(`slice: begin ${fmt(begin)}${size ? ` and size ${fmt(size)}` : ''} must have one entry per `
-      + `axis of the tensor of shape ${fmt(x.shape)} (${x.rank})`);
+    throw new ValueError(
+      `slice: begin ${fmt(begin)}${size ? ` and size ${fmt(size)}` : ''} must have one entry per ` +
+        `axis of the tensor of shape ${fmt(x.shape)} (${x.rank})`,
+    );
   }
   let y = x;
   for (let a = 0; a < x.rank; a++) {
@@ -79,8 +90,10 @@ export function slice(x: Tensor, begin: readonly number[], size?: readonly numbe
     const b = begin[a];
     const s = size ? (size[a] === -1 ? d - b : size[a]) : d - b;
     if (!Number.isInteger(b) || !Number.isInteger(s) || b < 0 || s < 0 || b + s > d) {
-      throw new ValueError(`slice: axis ${a} of shape ${fmt(x.shape)} has ${d} entries; begin ${b} with size `
-        + `${size ? size[a] : 'to the end'} does not fit (expected 0 <= begin <= begin + size <= ${d})`);
+      throw new ValueError(
+        `slice: axis ${a} of shape ${fmt(x.shape)} has ${d} entries; begin ${b} with size ` +
+          `${size ? size[a] : 'to the end'} does not fit (expected 0 <= begin <= begin + size <= ${d})`,
+      );
     }
     y = sliceOneAxis(y, a, b, s);
   }
@@ -112,8 +125,10 @@ export function index(x: Tensor, ...spec: IndexSpec[]): Tensor {
     }
     const i = s < 0 ? s + d : s;
     if (!Number.isInteger(s) || i < 0 || i >= d) {
-      throw new ValueError(`index: index ${s} is out of range for axis ${a} of shape ${fmt(x.shape)} `
-        + `(expected an integer in [${-d}, ${d - 1}])`);
+      throw new ValueError(
+        `index: index ${s} is out of range for axis ${a} of shape ${fmt(x.shape)} ` +
+          `(expected an integer in [${-d}, ${d - 1}])`,
+      );
     }
     begin.push(i);
     size.push(1);

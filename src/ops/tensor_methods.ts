@@ -41,7 +41,9 @@ installTensorMethods({
       }
       return sliceRows(this, startOrBegin, endOrSize);
     }
-    if (typeof endOrSize === 'number') throw new ValueError('slice: with per-axis begin indices, size must be a list too');
+    if (typeof endOrSize === 'number') {
+      throw new ValueError('slice: with per-axis begin indices, size must be a list too');
+    }
     return slice(this, startOrBegin, endOrSize);
   },
   expandDims(axis = 0) { return expandDims(this, axis); },

@@ -27,7 +27,8 @@ function pickLayers(model: Model, layers: number | string[] | undefined, where: 
   if (Array.isArray(layers)) return layers.map((n) => findLayer(model, n, where));
   const all = model.layers.filter((l) => !(l.className === 'InputLayer'));
   const n = layers ?? 8;
-  if (!Number.isInteger(n) || n <= 0) throw new ValueError(`${where}: layers must be a positive integer or a list of names, got ${n}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new ValueError(`${where}: layers must be a positive integer or a list of names, got ${n}`);
   return all.slice(0, n);
 }
 
@@ -53,7 +54,10 @@ export function activations(model: Model, images: Tensor, opts: ActivationsOptio
  * that is all zeros (or constant) is left as it is (blank, never NaN).
  */
 export function activationGrid(act: Tensor, imagesPerRow = 16): { data: Float32Array; width: number; height: number } {
-  if (act.rank !== 3) throw new ValueError(`activationGrid: expected one image's activation [h, w, channels], got [${act.shape.join(', ')}]`);
+  if (act.rank !== 3)
+    throw new ValueError(
+      `activationGrid: expected one image's activation [h, w, channels], got [${act.shape.join(', ')}]`,
+    );
   const [h, w, c] = act.shape;
   const perRow = Math.min(imagesPerRow, c);
   const rows = Math.ceil(c / perRow);
@@ -64,7 +68,10 @@ export function activationGrid(act: Tensor, imagesPerRow = 16): { data: Float32A
   const src = act.data;
   for (let k = 0; k < c; k++) {
     let sum = 0;
-    for (let p = 0; p < h * w; p++) { ch[p] = src[p * c + k]; sum += ch[p]; }
+    for (let p = 0; p < h * w; p++) {
+      ch[p] = src[p * c + k];
+      sum += ch[p];
+    }
     if (sum !== 0) {
       const mean = sum / (h * w);
       let v = 0;
@@ -100,8 +107,11 @@ export interface PlotActivationsOptions extends ActivationsOptions {
  * output (layers with flat outputs are skipped, as the book's loop ends at the last pooling
  * layer), and returns the activations with the file of each picture.
  */
-export async function plotActivations(model: Model, images: Tensor, opts: PlotActivationsOptions = {}):
-  Promise<(LayerActivation & { file: string | null })[]> {
+export async function plotActivations(
+  model: Model,
+  images: Tensor,
+  opts: PlotActivationsOptions = {},
+): Promise<(LayerActivation & { file: string | null })[]> {
   const acts = activations(model, images, opts);
   const dir = opts.dir ?? 'activations';
   const idx = opts.imageIndex ?? 0;

@@ -20,11 +20,15 @@ export function spatialLayer(model: Model, layerName: string, where: string): La
   const layer = findLayer(model, layerName, where);
   const shape = layer.outputShape;
   if (Array.isArray(shape[0]) || shape.length !== 4) {
-    const spatial = allLayers(model).filter((l) => !(l instanceof Model) && l.className !== 'InputLayer' && isSpatial(l))
+    const spatial = allLayers(model)
+      .filter((l) => !(l instanceof Model) && l.className !== 'InputLayer' && isSpatial(l))
       .map((l) => l.name);
-    throw new ValueError(`${where}: layer '${layerName}' (${layer.className}) has output shape `
-      + `${JSON.stringify(shape).replace(/null/g, 'None')}, expected a spatial output (batch, height, width, channels); `
-      + `layers with one: ${spatial.join(', ') || 'none'}`);
+    throw new ValueError(
+      `${where}: layer '${layerName}' (${layer.className}) has output shape ` +
+        `${JSON.stringify(shape).replace(/null/g, 'None')}, ` +
+        'expected a spatial output (batch, height, width, channels); ' +
+        `layers with one: ${spatial.join(', ') || 'none'}`,
+    );
   }
   return layer;
 }
@@ -40,7 +44,9 @@ function isSpatial(l: Layer): boolean {
 
 export function checkFilterIndex(i: number, channels: number, layerName: string, where: string): void {
   if (!Number.isInteger(i) || i < 0 || i >= channels) {
-    throw new ValueError(`${where}: filterIndex ${i} is out of range: layer '${layerName}' has ${channels} filters (0..${channels - 1})`);
+    throw new ValueError(
+      `${where}: filterIndex ${i} is out of range: layer '${layerName}' has ${channels} filters (0..${channels - 1})`,
+    );
   }
 }
 
@@ -78,8 +84,14 @@ export interface Heatmaps {
 
 function classesFor(preds: Tensor, classIndex: number | number[] | undefined, where: string): number[] {
   const [n, k] = preds.shape;
-  const list = classIndex === undefined ? null : typeof classIndex === 'number' ? new Array<number>(n).fill(classIndex) : classIndex;
-  if (list && list.length !== n) throw new ValueError(`${where}: classIndex has ${list.length} entries for ${n} images`);
+  const list =
+    classIndex === undefined
+      ? null
+      : typeof classIndex === 'number'
+        ? new Array<number>(n).fill(classIndex)
+        : classIndex;
+  if (list && list.length !== n)
+    throw new ValueError(`${where}: classIndex has ${list.length} entries for ${n} images`);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
     if (list) {
@@ -101,7 +113,9 @@ function classesFor(preds: Tensor, classIndex: number | number[] | undefined, wh
 function classScore(scores: Tensor, classes: number[]): Tensor {
   const [n, k] = scores.shape;
   const mask = new Float32Array(n * k);
-  classes.forEach((c, i) => { mask[i * k + c] = 1; });
+  classes.forEach((c, i) => {
+    mask[i * k + c] = 1;
+  });
   return scores.mul(new Tensor(mask, [n, k])).sum();
 }
 
@@ -161,10 +175,18 @@ export function gradCam(model: Model, images: Tensor, opts: GradCamOptions = {})
     }
   });
   if (zeroMaps.length) {
-    console.warn(`${where}: the heatmap of image(s) ${zeroMaps.join(', ')} is all zeros (no positive evidence for `
-      + `the class at layer '${layer.name}'); returned as zeros`);
+    console.warn(
+      `${where}: the heatmap of image(s) ${zeroMaps.join(', ')} is all zeros (no positive evidence for ` +
+        `the class at layer '${layer.name}'); returned as zeros`,
+    );
   }
-  return { heatmaps: new Tensor(maps, [n, h, w]), classIndex: classes, predictions: preds, zeroMaps, layerName: layer.name };
+  return {
+    heatmaps: new Tensor(maps, [n, h, w]),
+    classIndex: classes,
+    predictions: preds,
+    zeroMaps,
+    layerName: layer.name,
+  };
 }
 
 /** Grad-CAM++ (Chattopadhyay et al. 2018): positive gradients weighted per pixel. */
@@ -187,15 +209,23 @@ export interface SaliencyOptions {
  * Saliency maps [n, h, w]: the largest absolute gradient of the class score over each pixel's
  * channels, normalized to 0..1 per image.
  */
-export function saliency(model: Model, images: Tensor, opts: SaliencyOptions = {}): { maps: Tensor; classIndex: number[] } {
+export function saliency(
+  model: Model,
+  images: Tensor,
+  opts: SaliencyOptions = {},
+): { maps: Tensor; classIndex: number[] } {
   const where = 'saliency';
   checkImages(model, images, where);
   const preds = model.applyEager(images, { training: false }) as Tensor;
   const classes = classesFor(preds, opts.classIndex, where);
   const smooth = opts.method === 'smoothgrad';
-  const samples = smooth ? opts.samples ?? 25 : 1;
-  let lo = Infinity, hi = -Infinity;
-  for (const v of images.data) { if (v < lo) lo = v; if (v > hi) hi = v; }
+  const samples = smooth ? (opts.samples ?? 25) : 1;
+  let lo = Infinity,
+    hi = -Infinity;
+  for (const v of images.data) {
+    if (v < lo) lo = v;
+    if (v > hi) hi = v;
+  }
   const sigma = (opts.noise ?? 0.15) * (hi - lo);
   const rng = new RandomGenerator(opts.seed ?? 0);
   const sum = new Float32Array(images.size);
@@ -234,15 +264,20 @@ export interface OverlayOptions {
  * picture, `jet * alpha + picture`, rescaled min..max again. `image` is a file or a [h, w, 3]
  * tensor of 0..255 values; `heatmap` is [h, w] (or [1, h, w]) in 0..1. Returns the blended picture.
  */
-export async function saveHeatmapOverlay(image: string | Tensor, heatmap: Tensor, file: string,
-  opts: OverlayOptions = {}): Promise<Tensor> {
+export async function saveHeatmapOverlay(
+  image: string | Tensor,
+  heatmap: Tensor,
+  file: string,
+  opts: OverlayOptions = {},
+): Promise<Tensor> {
   const where = 'saveHeatmapOverlay';
   const pic = typeof image === 'string' ? imgToArray(await loadImg(image, { colorMode: 'rgb' })) : image;
   if (pic.rank !== 3 || pic.shape[2] !== 3) {
     throw new ValueError(`${where}: image must be an RGB picture [h, w, 3], got [${pic.shape.join(', ')}]`);
   }
   const hm = heatmap.rank === 3 && heatmap.shape[0] === 1 ? heatmap.reshape(heatmap.shape.slice(1)) : heatmap;
-  if (hm.rank !== 2) throw new ValueError(`${where}: heatmap must be [h, w] (one image's map), got [${heatmap.shape.join(', ')}]`);
+  if (hm.rank !== 2)
+    throw new ValueError(`${where}: heatmap must be [h, w] (one image's map), got [${heatmap.shape.join(', ')}]`);
   const [hh, hw] = hm.shape;
   const table = colormap(opts.colormap ?? 'jet');
   const colored = new Float32Array(hh * hw * 3);

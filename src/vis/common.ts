@@ -44,8 +44,10 @@ export function findLayer(model: Model, name: string, where: string): Layer {
     return !acc || d < acc.d ? { n, d } : acc;
   }, null);
   const hint = best && best.d <= Math.max(2, Math.floor(name.length / 3)) ? ` (did you mean '${best.n}'?)` : '';
-  throw new ValueError(`${where}: layerName '${name}' is not a layer of model '${model.name}'${hint}; `
-    + `its layers are: ${names.join(', ')}`);
+  throw new ValueError(
+    `${where}: layerName '${name}' is not a layer of model '${model.name}'${hint}; ` +
+      `its layers are: ${names.join(', ')}`,
+  );
 }
 
 /** The model's single input shape (batch axis included). */
@@ -63,8 +65,9 @@ export function checkImages(model: Model, images: Tensor, where: string, arg = '
   const ok = images.rank === want.length && want.every((d, i) => i === 0 || d === null || d === images.shape[i]);
   if (!ok) {
     const hint = images.rank === want.length - 1 ? ' (one image? add the batch axis with .expandDims(0))' : '';
-    throw new ShapeError(`${where}: ${arg} has shape ${fmt(images.shape)} but model '${model.name}' expects `
-      + `${fmt(want)}${hint}`);
+    throw new ShapeError(
+      `${where}: ${arg} has shape ${fmt(images.shape)} but model '${model.name}' expects ` + `${fmt(want)}${hint}`,
+    );
   }
 }
 
@@ -78,15 +81,24 @@ export interface PictureOptions {
 }
 
 /** Encodes 8-bit RGB pixels as PNG, enlarged and titled, and writes it (creating the folder). */
-export async function writePicture(file: string, rgb: Uint8Array, width: number, height: number,
-  opts: PictureOptions = {}): Promise<{ width: number; height: number }> {
+export async function writePicture(
+  file: string,
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  opts: PictureOptions = {},
+): Promise<{ width: number; height: number }> {
   const m = await import('sharp');
   const sharp = ((m as unknown as { default?: typeof import('sharp') }).default ?? m) as typeof import('sharp');
   const scale = Math.max(1, Math.round(opts.scale ?? Math.ceil(256 / Math.max(width, 1))));
   const w = width * scale;
   const h = height * scale;
-  const big = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), { raw: { width, height, channels: 3 } })
-    .resize(w, h, { kernel: 'nearest' }).png().toBuffer();
+  const big = await sharp(Buffer.from(rgb.buffer, rgb.byteOffset, rgb.byteLength), {
+    raw: { width, height, channels: 3 },
+  })
+    .resize(w, h, { kernel: 'nearest' })
+    .png()
+    .toBuffer();
   let png = big;
   let outW = w;
   let outH = h;
@@ -94,12 +106,13 @@ export async function writePicture(file: string, rgb: Uint8Array, width: number,
     const band = 28;
     outW = Math.max(w, 8 * opts.title.length + 16);
     outH = h + band;
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" `
-      + `width="${outW}" height="${outH}"><rect width="100%" height="100%" fill="white"/>`
-      + `<text x="${outW / 2}" y="20" font-family="DejaVu Sans" font-size="15" text-anchor="middle">`
-      + `${escapeXml(opts.title)}</text>`
-      + `<image x="${(outW - w) / 2}" y="${band}" width="${w}" height="${h}" `
-      + `xlink:href="data:image/png;base64,${big.toString('base64')}"/></svg>`;
+    const svg =
+      `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" ` +
+      `width="${outW}" height="${outH}"><rect width="100%" height="100%" fill="white"/>` +
+      `<text x="${outW / 2}" y="20" font-family="DejaVu Sans" font-size="15" text-anchor="middle">` +
+      `${escapeXml(opts.title)}</text>` +
+      `<image x="${(outW - w) / 2}" y="${band}" width="${w}" height="${h}" ` +
+      `xlink:href="data:image/png;base64,${big.toString('base64')}"/></svg>`;
     png = await sharp(Buffer.from(svg)).png().toBuffer();
   }
   await mkdir(path.dirname(path.resolve(file)), { recursive: true });

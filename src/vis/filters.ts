@@ -55,9 +55,10 @@ export function deprocessImage(x: Tensor, recipe: 'second' | 'first' = 'second',
   const out = new Float32Array(x.size);
   for (let i = 0; i < x.size; i++) {
     const v = x.data[i];
-    out[i] = recipe === 'second'
-      ? Math.trunc(Math.min(255, Math.max(0, (std > 0 ? (v - mean) / std : 0) * 64 + 128)))
-      : Math.trunc(Math.min(1, Math.max(0, ((v - mean) / (std + 1e-5)) * 0.1 + 0.5)) * 255);
+    out[i] =
+      recipe === 'second'
+        ? Math.trunc(Math.min(255, Math.max(0, (std > 0 ? (v - mean) / std : 0) * 64 + 128)))
+        : Math.trunc(Math.min(1, Math.max(0, ((v - mean) / (std + 1e-5)) * 0.1 + 0.5)) * 255);
   }
   const img = new Tensor(out, x.shape);
   const [h, w] = x.shape;
@@ -72,16 +73,26 @@ function featureExtractor(model: Model, layerName: string, where: string): Model
 }
 
 /** The pattern that filter `filterIndex` of `layerName` responds to most, by gradient ascent. */
-export function filterPattern(model: Model, layerName: string, filterIndex: number,
-  opts: FilterPatternOptions = {}): FilterPattern {
+export function filterPattern(
+  model: Model,
+  layerName: string,
+  filterIndex: number,
+  opts: FilterPatternOptions = {},
+): FilterPattern {
   const where = 'filterPattern';
   return filterPatternWith(featureExtractor(model, layerName, where), layerName, filterIndex, opts, where);
 }
 
-function filterPatternWith(extractor: Model, layerName: string, filterIndex: number, opts: FilterPatternOptions,
-  where: string): FilterPattern {
+function filterPatternWith(
+  extractor: Model,
+  layerName: string,
+  filterIndex: number,
+  opts: FilterPatternOptions,
+  where: string,
+): FilterPattern {
   const recipe = opts.recipe ?? 'second';
-  if (recipe !== 'second' && recipe !== 'first') throw new ValueError(`${where}: recipe must be 'second' or 'first', got '${String(recipe)}'`);
+  if (recipe !== 'second' && recipe !== 'first')
+    throw new ValueError(`${where}: recipe must be 'second' or 'first', got '${String(recipe)}'`);
   const channels = extractor.output.shape[3]!;
   checkFilterIndex(filterIndex, channels, layerName, where);
   const inShape = inputShapeOf(extractor, where);
@@ -95,13 +106,16 @@ function filterPatternWith(extractor: Model, layerName: string, filterIndex: num
   let image: Tensor;
   if (opts.start) {
     if (opts.start.shape.join(',') !== [1, size, size, c].join(',')) {
-      throw new ValueError(`${where}: start has shape [${opts.start.shape.join(', ')}], expected [1, ${size}, ${size}, ${c}]`);
+      throw new ValueError(
+        `${where}: start has shape [${opts.start.shape.join(', ')}], expected [1, ${size}, ${size}, ${c}]`,
+      );
     }
     image = new Tensor(Float32Array.from(opts.start.data), opts.start.shape);
   } else {
     const rng = new RandomGenerator(opts.seed ?? 0);
     const d = new Float32Array(size * size * c);
-    for (let i = 0; i < d.length; i++) d[i] = recipe === 'second' ? rng.uniform(0.4, 0.6) : rng.uniform(0, 1) * 20 + 128;
+    for (let i = 0; i < d.length; i++)
+      d[i] = recipe === 'second' ? rng.uniform(0.4, 0.6) : rng.uniform(0, 1) * 20 + 128;
     image = new Tensor(d, [1, size, size, c]);
   }
   const losses: number[] = [];
@@ -145,17 +159,23 @@ export interface PlotFilterPatternsOptions extends FilterPatternOptions {
 }
 
 /** The book's grid of filter patterns (8 a row, 5-pixel black margins), titled with the layer name. */
-export async function plotFilterPatterns(model: Model, layerName: string, opts: PlotFilterPatternsOptions = {}):
-  Promise<{ file: string; patterns: FilterPattern[] }> {
+export async function plotFilterPatterns(
+  model: Model,
+  layerName: string,
+  opts: PlotFilterPatternsOptions = {},
+): Promise<{ file: string; patterns: FilterPattern[] }> {
   const where = 'plotFilterPatterns';
   const extractor = featureExtractor(model, layerName, where);
   const available = extractor.output.shape[3]!;
   const n = opts.filters ?? Math.min(64, available);
   if (!Number.isInteger(n) || n <= 0 || n > available) {
-    throw new ValueError(`${where}: filters must be an integer in [1, ${available}] for layer '${layerName}', got ${n}`);
+    throw new ValueError(
+      `${where}: filters must be an integer in [1, ${available}] for layer '${layerName}', got ${n}`,
+    );
   }
   const patterns: FilterPattern[] = [];
-  for (let k = 0; k < n; k++) patterns.push(filterPatternWith(extractor, layerName, k, { ...opts, seed: (opts.seed ?? 0) + k }, where));
+  for (let k = 0; k < n; k++)
+    patterns.push(filterPatternWith(extractor, layerName, k, { ...opts, seed: (opts.seed ?? 0) + k }, where));
   const [ph, pw, pc] = patterns[0].image.shape;
   const margin = opts.margin ?? 5;
   const cols = Math.min(8, n);
@@ -166,9 +186,11 @@ export async function plotFilterPatterns(model: Model, layerName: string, opts: 
   patterns.forEach((p, k) => {
     const top = Math.floor(k / cols) * (ph + margin);
     const left = (k % cols) * (pw + margin);
-    for (let y = 0; y < ph; y++) for (let x = 0; x < pw; x++) for (let ch = 0; ch < 3; ch++) {
-      rgb[((top + y) * width + left + x) * 3 + ch] = p.image.data[(y * pw + x) * pc + (pc === 3 ? ch : 0)];
-    }
+    for (let y = 0; y < ph; y++)
+      for (let x = 0; x < pw; x++)
+        for (let ch = 0; ch < 3; ch++) {
+          rgb[((top + y) * width + left + x) * 3 + ch] = p.image.data[(y * pw + x) * pc + (pc === 3 ? ch : 0)];
+        }
   });
   const file = opts.file ?? `filters_${layerName}.png`;
   await writePicture(file, rgb, width, height, { title: layerName, scale: Math.max(1, Math.ceil(512 / width)) });

@@ -2,15 +2,31 @@
 // filter patterns, class-activation heatmaps and saliency maps).
 export { plotHistory, panelMetrics, type HistoryLike, type PlotHistoryOptions } from './plot.js';
 export {
-  activationModel, activations, activationGrid, plotActivations, type ActivationsOptions, type LayerActivation,
+  activationModel,
+  activations,
+  activationGrid,
+  plotActivations,
+  type ActivationsOptions,
+  type LayerActivation,
   type PlotActivationsOptions,
 } from './activations.js';
 export {
-  filterPattern, plotFilterPatterns, deprocessImage, type FilterPattern, type FilterPatternOptions,
+  filterPattern,
+  plotFilterPatterns,
+  deprocessImage,
+  type FilterPattern,
+  type FilterPatternOptions,
   type PlotFilterPatternsOptions,
 } from './filters.js';
 export {
-  gradCam, gradCamPlusPlus, saliency, saveHeatmapOverlay, lastConvLayer, type GradCamOptions, type Heatmaps,
-  type OverlayOptions, type SaliencyOptions,
+  gradCam,
+  gradCamPlusPlus,
+  saliency,
+  saveHeatmapOverlay,
+  lastConvLayer,
+  type GradCamOptions,
+  type Heatmaps,
+  type OverlayOptions,
+  type SaliencyOptions,
 } from './cam.js';
 export { colormap, applyColormap, type ColormapName } from './colormaps.js';

@@ -17,7 +17,10 @@ import { ValueError } from '../../src/errors.js';
 
 function rand(shape: number[], seed: number): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  return new Tensor(Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 13 + i * 0.37)), shape);
+  return new Tensor(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 13 + i * 0.37)),
+    shape,
+  );
 }
 
 function smallConvnet(first: L.Layer[] = []): Sequential {
@@ -44,7 +47,8 @@ function eagerActivations(model: Sequential, x: Tensor): Tensor[] {
 
 function assertClose(a: Tensor, b: Tensor, what: string): void {
   assert.deepEqual(a.shape, b.shape, what);
-  for (let i = 0; i < a.size; i++) assert.ok(Math.abs(a.data[i] - b.data[i]) <= 1e-6, `${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
+  for (let i = 0; i < a.size; i++)
+    assert.ok(Math.abs(a.data[i] - b.data[i]) <= 1e-6, `${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
 }
 
 function checkActivationModel(model: Sequential, what: string): void {
@@ -74,18 +78,29 @@ test('... on a Sequential started with an Input, built by build() or by fit', as
   setRandomSeed(2);
   checkActivationModel(smallConvnet([new L.InputLayer({ batchShape: [null, 8, 8, 1] })]), 'Input');
   const built = new Sequential([
-    new L.Conv2D(4, 3, { activation: 'relu', name: 'c1' }), new L.MaxPooling2D(2), new L.Conv2D(3, 3),
-    new L.Flatten(), new L.Dense(2, { activation: 'softmax' }),
+    new L.Conv2D(4, 3, { activation: 'relu', name: 'c1' }),
+    new L.MaxPooling2D(2),
+    new L.Conv2D(3, 3),
+    new L.Flatten(),
+    new L.Dense(2, { activation: 'softmax' }),
   ]);
-  assert.throws(() => built.input, (e: Error) => e instanceof ValueError
-    && /Sequential 'sequential\w*' has no input yet: its input shape is unknown/.test(e.message)
-    && /inputShape/.test(e.message) && !/never been called/.test(e.message));
+  assert.throws(
+    () => built.input,
+    (e: Error) =>
+      e instanceof ValueError &&
+      /Sequential 'sequential\w*' has no input yet: its input shape is unknown/.test(e.message) &&
+      /inputShape/.test(e.message) &&
+      !/never been called/.test(e.message),
+  );
   assert.throws(() => built.getLayer('c1').output, /has never been called on a symbolic input/);
   built.build([null, 8, 8, 1]);
   checkActivationModel(built, 'build');
   const fitted = new Sequential([
-    new L.Conv2D(4, 3, { activation: 'relu' }), new L.MaxPooling2D(2), new L.Conv2D(3, 3),
-    new L.Flatten(), new L.Dense(2, { activation: 'softmax' }),
+    new L.Conv2D(4, 3, { activation: 'relu' }),
+    new L.MaxPooling2D(2),
+    new L.Conv2D(3, 3),
+    new L.Flatten(),
+    new L.Dense(2, { activation: 'softmax' }),
   ]);
   fitted.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy' });
   const y = new Tensor(new Float32Array([1, 0, 0, 1]), [2, 2]);
@@ -127,7 +142,7 @@ function convBase(): Model {
   return new Model({ inputs: inp, outputs: new L.MaxPooling2D(2, { name: 'block1_pool' }).apply(b), name: 'base' });
 }
 
-test('a layer of a nested base is reached from the outer model (the book\'s Sequential([convBase, ...]))', () => {
+test("a layer of a nested base is reached from the outer model (the book's Sequential([convBase, ...]))", () => {
   setRandomSeed(4);
   const base = convBase();
   const model = new Sequential([base, new L.Flatten(), new L.Dense(2, { activation: 'softmax' })]);
@@ -151,9 +166,15 @@ test('a layer of a nested base is reached from the outer model (the book\'s Sequ
 test('a disconnected graph says what to write instead', () => {
   const base = convBase();
   const unrelated = L.Input({ shape: [8, 8, 1], name: 'other' });
-  assert.throws(() => new Model({ inputs: unrelated, outputs: base.getLayer('block1_conv2').output }),
-    (e: Error) => e instanceof ValueError && /graph disconnected/.test(e.message)
-      && /the input of model 'base'/.test(e.message) && /base\.input/.test(e.message) && /\['other'\]/.test(e.message));
+  assert.throws(
+    () => new Model({ inputs: unrelated, outputs: base.getLayer('block1_conv2').output }),
+    (e: Error) =>
+      e instanceof ValueError &&
+      /graph disconnected/.test(e.message) &&
+      /the input of model 'base'/.test(e.message) &&
+      /base\.input/.test(e.message) &&
+      /\['other'\]/.test(e.message),
+  );
   const a = L.Input({ shape: [3], name: 'a' });
   const b = L.Input({ shape: [3], name: 'b' });
   const sum = new L.Add().apply([a, b]);
@@ -164,7 +185,10 @@ test('a model built with a list of outputs points to model.outputs', () => {
   const inp = L.Input({ shape: [3] });
   const m = new Model({ inputs: inp, outputs: [new L.Dense(2).apply(inp), new L.Dense(1).apply(inp)], name: 'two' });
   assert.throws(() => m.output, /'two' was built with a list of 2 output\(s\).*two\.outputs/);
-  assert.deepEqual(m.outputShape, [[null, 2], [null, 1]]);
+  assert.deepEqual(m.outputShape, [
+    [null, 2],
+    [null, 1],
+  ]);
   const single = new Model({ inputs: inp, outputs: [new L.Dense(2).apply(inp)], name: 'one_in_list' });
   assert.throws(() => single.output, /one_in_list\.outputs/);
 });

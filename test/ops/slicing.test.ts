@@ -10,7 +10,9 @@ import { gradCheck, rand } from '../helpers/gradcheck.js';
 
 const at = (t: Tensor, idx: number[]): number => {
   let o = 0;
-  idx.forEach((i, a) => { o = o * t.shape[a] + i; });
+  idx.forEach((i, a) => {
+    o = o * t.shape[a] + i;
+  });
   return t.data[o];
 };
 
@@ -20,12 +22,18 @@ test('expandDims and squeeze move axes of size 1', () => {
   assert.deepEqual(x.expandDims(1).shape, [3, 1, 4]);
   assert.deepEqual(x.expandDims(-1).shape, [3, 4, 1]);
   assert.deepEqual(Array.from(x.expandDims(0).data), Array.from(x.data));
-  assert.throws(() => x.expandDims(3), (e: Error) => e instanceof ValueError && /axis 3 .*\[3, 4\].*\[-3, 2\]/.test(e.message));
+  assert.throws(
+    () => x.expandDims(3),
+    (e: Error) => e instanceof ValueError && /axis 3 .*\[3, 4\].*\[-3, 2\]/.test(e.message),
+  );
   const y = rand([1, 5, 1, 2], 2);
   assert.deepEqual(y.squeeze().shape, [5, 2]);
   assert.deepEqual(y.squeeze(0).shape, [5, 1, 2]);
   assert.deepEqual(y.squeeze([0, -2]).shape, [5, 2]);
-  assert.throws(() => y.squeeze(1), (e: Error) => e instanceof ShapeError && /axis 1 .* has size 5, expected 1/.test(e.message));
+  assert.throws(
+    () => y.squeeze(1),
+    (e: Error) => e instanceof ShapeError && /axis 1 .* has size 5, expected 1/.test(e.message),
+  );
   assert.throws(() => y.squeeze(4), /axis 4 is out of range/);
 });
 
@@ -33,9 +41,11 @@ test('slice takes a block per axis and keeps the axes; index drops the numbered 
   const x = rand([2, 5, 6, 8], 3);
   const s = x.slice([1, 1, 2, 4], [1, -1, 3, 2]);
   assert.deepEqual(s.shape, [1, 4, 3, 2]);
-  for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 2; k++) {
-    assert.equal(at(s, [0, i, j, k]), at(x, [1, 1 + i, 2 + j, 4 + k]));
-  }
+  for (let i = 0; i < 4; i++)
+    for (let j = 0; j < 3; j++)
+      for (let k = 0; k < 2; k++) {
+        assert.equal(at(s, [0, i, j, k]), at(x, [1, 1 + i, 2 + j, 4 + k]));
+      }
   assert.deepEqual(x.slice([0, 0, 0, 7]).shape, [2, 5, 6, 1]);
   // activation[0, :, :, 4]
   const ch = x.index(0, null, null, 4);
@@ -46,7 +56,10 @@ test('slice takes a block per axis and keeps the axes; index drops the numbered 
   // the row form is unchanged
   assert.deepEqual(x.slice(1).shape, [1, 5, 6, 8]);
   assert.deepEqual(x.slice(0, 1).shape, [1, 5, 6, 8]);
-  const ints = new Tensor(Int32Array.from({ length: 12 }, (_, i) => i), [3, 4]);
+  const ints = new Tensor(
+    Int32Array.from({ length: 12 }, (_, i) => i),
+    [3, 4],
+  );
   assert.deepEqual(Array.from(ints.index(null, 2).data), [2, 6, 10]);
   assert.equal(ints.index(null, 2).dtype, 'int32');
 });
@@ -54,8 +67,11 @@ test('slice takes a block per axis and keeps the axes; index drops the numbered 
 test('slice and index name the axis and the sizes when they do not fit', () => {
   const x = rand([2, 5, 6, 8], 4);
   assert.throws(() => x.slice([0, 0], [1, 1]), /one entry per axis of the tensor of shape \[2, 5, 6, 8\] \(4\)/);
-  assert.throws(() => x.slice([0, 4, 0, 0], [1, 2, 1, 1]),
-    (e: Error) => e instanceof ValueError && /axis 1 of shape \[2, 5, 6, 8\] has 5 entries; begin 4 with size 2/.test(e.message));
+  assert.throws(
+    () => x.slice([0, 4, 0, 0], [1, 2, 1, 1]),
+    (e: Error) =>
+      e instanceof ValueError && /axis 1 of shape \[2, 5, 6, 8\] has 5 entries; begin 4 with size 2/.test(e.message),
+  );
   assert.throws(() => x.index(0, null, null, 8), /index 8 is out of range for axis 3 .*\[-8, 7\]/);
   assert.throws(() => x.index(0, 0, 0, 0, 0), /5 indices for a tensor of shape \[2, 5, 6, 8\]/);
 });
@@ -67,7 +83,9 @@ test('gradients of slice, index, expandDims and squeeze', () => {
   const x = rand([2, 3, 4], 8);
   x.requiresGrad = true;
   const [g] = gradients(x.index(1, null, 3).sum(), [x]);
-  for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 4; k++) {
-    assert.equal(at(g, [i, j, k]), i === 1 && k === 3 ? 1 : 0, `g[${i}, ${j}, ${k}]`);
-  }
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 3; j++)
+      for (let k = 0; k < 4; k++) {
+        assert.equal(at(g, [i, j, k]), i === 1 && k === 3 ? 1 : 0, `g[${i}, ${j}, ${k}]`);
+      }
 });

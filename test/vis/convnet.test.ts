@@ -30,7 +30,10 @@ function assertRel(got: Tensor, want: Tensor, what: string, rel = 1e-4): void {
   for (const v of want.data) scale = Math.max(scale, Math.abs(v));
   for (let i = 0; i < want.size; i++) {
     const d = Math.abs(got.data[i] - want.data[i]);
-    assert.ok(d <= rel * Math.max(Math.abs(want.data[i]), scale * 1e-2, 1e-6), `${what}[${i}]: ${got.data[i]} vs ${want.data[i]}`);
+    assert.ok(
+      d <= rel * Math.max(Math.abs(want.data[i]), scale * 1e-2, 1e-6),
+      `${what}[${i}]: ${got.data[i]} vs ${want.data[i]}`,
+    );
   }
 }
 
@@ -38,11 +41,14 @@ async function small(): Promise<Model> {
   return loadModel(path.join(dir, 'small.keras'), quiet);
 }
 
-test('activations equal Keras\'s for every layer of the model file', async () => {
+test("activations equal Keras's for every layer of the model file", async () => {
   const model = await small();
   const img = await fx('img.npy');
   const acts = vis.activations(model, img, { layers: 5 });
-  assert.deepEqual(acts.map((a) => a.name), ['conv2d', 'max_pooling2d', 'conv2d_1', 'flatten', 'dense']);
+  assert.deepEqual(
+    acts.map((a) => a.name),
+    ['conv2d', 'max_pooling2d', 'conv2d_1', 'flatten', 'dense'],
+  );
   for (const a of acts) assertRel(a.value, await fx(`act_${a.name}.npy`), a.name);
   // the book's activation model
   const am = vis.activationModel(model, 3);
@@ -50,7 +56,7 @@ test('activations equal Keras\'s for every layer of the model file', async () =>
   assertRel(outs[2], await fx('act_conv2d_1.npy'), 'activation model');
 });
 
-test('input gradients and the first filter-ascent steps equal Keras\'s (second edition)', async () => {
+test("input gradients and the first filter-ascent steps equal Keras's (second edition)", async () => {
   const model = await small();
   const start = await fx('filter_start.npy');
   const fe = new Model({ inputs: model.input, outputs: model.getLayer('conv2d_1').output });
@@ -67,7 +73,7 @@ test('input gradients and the first filter-ascent steps equal Keras\'s (second e
   assert.ok(first.image.data.every((v) => v >= 0 && v <= 255 && Number.isInteger(v)));
 });
 
-test('Grad-CAM heatmaps equal the book\'s, and the overlay is what the book computes', async () => {
+test("Grad-CAM heatmaps equal the book's, and the overlay is what the book computes", async () => {
   const model = await small();
   const img = await fx('img.npy');
   const want = await fx('gradcam.npy');
@@ -78,7 +84,10 @@ test('Grad-CAM heatmaps equal the book\'s, and the overlay is what the book comp
   assertRel(cam.heatmaps, want, 'heatmaps');
   const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-vis-'));
   try {
-    const pic = new Tensor(img.data.slice(0, 12 * 12 * 3).map((v) => v * 255), [12, 12, 3]);
+    const pic = new Tensor(
+      img.data.slice(0, 12 * 12 * 3).map((v) => v * 255),
+      [12, 12, 3],
+    );
     const out = await vis.saveHeatmapOverlay(pic, cam.heatmaps.index(0), path.join(tmp, 'cam.png'));
     const ref = await fx('overlay.npy');
     let worst = 0;
@@ -102,12 +111,19 @@ test('Grad-CAM heatmaps equal the book\'s, and the overlay is what the book comp
 
 test('an all-zero map is returned as zeros with a warning, never NaN', () => {
   const inp = L.Input({ shape: [6, 6, 1] });
-  const conv = new L.Conv2D(2, 3, { activation: 'relu', biasInitializer: 'zeros', kernelInitializer: 'zeros', name: 'dead' });
+  const conv = new L.Conv2D(2, 3, {
+    activation: 'relu',
+    biasInitializer: 'zeros',
+    kernelInitializer: 'zeros',
+    name: 'dead',
+  });
   const out = new L.Dense(2, { activation: 'softmax' }).apply(new L.Flatten().apply(conv.apply(inp)));
   const m = new Model({ inputs: inp, outputs: out });
   const warns: string[] = [];
   const orig = console.warn;
-  console.warn = (s: string) => { warns.push(s); };
+  console.warn = (s: string) => {
+    warns.push(s);
+  };
   try {
     const cam = vis.gradCam(m, new Tensor(new Float32Array(36).fill(1), [1, 6, 6, 1]));
     assert.ok(cam.heatmaps.data.every((v) => v === 0));
@@ -124,7 +140,10 @@ test('Grad-CAM finds the last convolution inside a nested base', () => {
   const c2 = new L.Conv2D(4, 3, { activation: 'relu', name: 'block1_conv2' }).apply(c1);
   const base = new Model({ inputs: binp, outputs: c2, name: 'base' });
   const model = new Sequential([base, new L.Flatten(), new L.Dense(3, { activation: 'softmax' })]);
-  const x = new Tensor(Float32Array.from({ length: 2 * 300 }, (_, i) => Math.sin(i)), [2, 10, 10, 3]);
+  const x = new Tensor(
+    Float32Array.from({ length: 2 * 300 }, (_, i) => Math.sin(i)),
+    [2, 10, 10, 3],
+  );
   const cam = vis.gradCam(model, x, { logits: true });
   assert.equal(cam.layerName, 'block1_conv2');
   assert.deepEqual(cam.heatmaps.shape, [2, 6, 6]);
@@ -135,15 +154,31 @@ test('Grad-CAM finds the last convolution inside a nested base', () => {
 test('errors name the argument, expected versus given', async () => {
   const model = await small();
   const img = await fx('img.npy');
-  assert.throws(() => vis.gradCam(model, img, { layerName: 'conv2d_2' }),
-    (e: Error) => e instanceof ValueError && /layerName 'conv2d_2'.*did you mean 'conv2d_1'\?.*conv2d, max_pooling2d/.test(e.message));
-  assert.throws(() => vis.gradCam(model, img, { layerName: 'dense' }),
-    /layer 'dense' \(Dense\) has output shape \[None,3\], expected a spatial output.*layers with one: conv2d, max_pooling2d, conv2d_1/);
-  assert.throws(() => vis.gradCam(model, img, { classIndex: 3 }), /classIndex 3 is out of range: the model has 3 classes \(0\.\.2\)/);
-  assert.throws(() => vis.gradCam(model, new Tensor(new Float32Array(12 * 12), [1, 12, 12, 1])),
-    (e: Error) => e instanceof ShapeError && /images has shape \(1, 12, 12, 1\) but model 'small' expects \(None, 12, 12, 3\)/.test(e.message));
+  assert.throws(
+    () => vis.gradCam(model, img, { layerName: 'conv2d_2' }),
+    (e: Error) =>
+      e instanceof ValueError &&
+      /layerName 'conv2d_2'.*did you mean 'conv2d_1'\?.*conv2d, max_pooling2d/.test(e.message),
+  );
+  assert.throws(
+    () => vis.gradCam(model, img, { layerName: 'dense' }),
+    /'dense' \(Dense\) has output shape \[None,3\], expected a spatial.*with one: conv2d, max_pooling2d, conv2d_1/,
+  );
+  assert.throws(
+    () => vis.gradCam(model, img, { classIndex: 3 }),
+    /classIndex 3 is out of range: the model has 3 classes \(0\.\.2\)/,
+  );
+  assert.throws(
+    () => vis.gradCam(model, new Tensor(new Float32Array(12 * 12), [1, 12, 12, 1])),
+    (e: Error) =>
+      e instanceof ShapeError &&
+      /images has shape \(1, 12, 12, 1\) but model 'small' expects \(None, 12, 12, 3\)/.test(e.message),
+  );
   assert.throws(() => vis.gradCam(model, img.index(0)), /add the batch axis with \.expandDims\(0\)/);
-  assert.throws(() => vis.filterPattern(model, 'conv2d_1', 6), /filterIndex 6 is out of range: layer 'conv2d_1' has 6 filters \(0\.\.5\)/);
+  assert.throws(
+    () => vis.filterPattern(model, 'conv2d_1', 6),
+    /filterIndex 6 is out of range: layer 'conv2d_1' has 6 filters \(0\.\.5\)/,
+  );
 });
 
 test('pictures: activation grids in viridis with the layer name, filter grids, colormaps', async () => {
@@ -151,13 +186,19 @@ test('pictures: activation grids in viridis with the layer name, filter grids, c
   assert.deepEqual(Array.from(jet.slice(0, 3)), [0, 0, 0.5]);
   assert.ok(Math.abs(jet[255 * 3] - 0.5) < 1e-6 && jet[255 * 3 + 1] === 0 && jet[255 * 3 + 2] === 0);
   const vir = colormap('viridis');
-  assert.deepEqual(Array.from(vir.slice(0, 3)).map((v) => Math.round(v * 255)), [0x44, 0x01, 0x54]);
+  assert.deepEqual(
+    Array.from(vir.slice(0, 3)).map((v) => Math.round(v * 255)),
+    [0x44, 0x01, 0x54],
+  );
   const model = await small();
   const img = await fx('img.npy');
   const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-vis-'));
   try {
     const res = await vis.plotActivations(model, img, { layers: 4, imagesPerRow: 2, dir: tmp });
-    assert.deepEqual(res.map((r) => r.file && path.basename(r.file)), ['01_conv2d.png', '02_max_pooling2d.png', '03_conv2d_1.png', null]);
+    assert.deepEqual(
+      res.map((r) => r.file && path.basename(r.file)),
+      ['01_conv2d.png', '02_max_pooling2d.png', '03_conv2d_1.png', null],
+    );
     for (const r of res) if (r.file) assert.ok(existsSync(r.file));
     const grid = vis.activationGrid(res[0].value.index(0), 2);
     assert.deepEqual([grid.width, grid.height], [21, 21]);
