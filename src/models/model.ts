@@ -68,7 +68,7 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
 
   constructor(args?: ModelArgs<O> | (LayerArgs & { inputs?: undefined })) {
     super({ name: args?.name, trainable: args?.trainable });
-    if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs!, args.outputs);
+    if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
   }
 
   /** Wires the graph between inputs and outputs (functional API). */
