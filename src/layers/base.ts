@@ -196,31 +196,48 @@ export abstract class Layer {
     return multi ? node.outputs : node.outputs[0];
   }
 
-  /** The symbolic output of this layer's first call (Keras layer.output). */
-  get output(): KerasTensor | KerasTensor[] {
-    const node = this.inboundNodes[0];
-    if (!node) {
-      throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no output`);
-    }
-    return node.outputs.length === 1 ? node.outputs[0] : node.outputs;
+  /** Why this layer has no symbolic input or output yet, and what to write instead. */
+  protected notConnectedMessage(what: 'input' | 'output'): string {
+    return `Layer '${this.name}' has never been called on a symbolic input, so it has no ${what}: `
+      + `call it on a KerasTensor (layer.apply(Input({shape}))) or add it to a model that knows its input shape`;
   }
 
+  /**
+   * The symbolic output of this layer's first call (Keras layer.output). Every layer has one output;
+   * a model built with a list of outputs lists them in `model.outputs`, and `output` says so.
+   */
+  get output(): KerasTensor {
+    const node = this.inboundNodes[0];
+    if (!node) throw new ValueError(this.notConnectedMessage('output'));
+    return onlyOutput(this, node.outputs);
+  }
+
+  /** The symbolic input of this layer's first call (Keras layer.input): a list for several inputs. */
   get input(): KerasTensor | KerasTensor[] {
     const node = this.inboundNodes[0];
-    if (!node) {
-      throw new ValueError(`Layer '${this.name}' has never been called on a symbolic input, so it has no input`);
-    }
+    if (!node) throw new ValueError(this.notConnectedMessage('input'));
     return node.inputs.length === 1 ? node.inputs[0] : node.inputs;
   }
 
   get outputShape(): Shape | Shape[] {
-    const o = this.output;
-    return Array.isArray(o) ? o.map((t) => t.shape) : o.shape;
+    const node = this.inboundNodes[0];
+    if (!node) throw new ValueError(this.notConnectedMessage('output'));
+    return node.outputs.length === 1 ? node.outputs[0].shape : node.outputs.map((t) => t.shape);
   }
 
   toString(): string {
     return `<${this.className} name=${this.name}>`;
   }
+}
+
+/** The one output of a layer or model, or an error that points to the list. */
+export function onlyOutput(layer: Layer, outputs: readonly KerasTensor[]): KerasTensor {
+  if (outputs.length !== 1) {
+    throw new ValueError(`${layer.className} '${layer.name}' has ${outputs.length} outputs, so it has no single `
+      + 'output: '
+      + `use ${layer.name}.outputs (a list of KerasTensors)`);
+  }
+  return outputs[0];
 }
 
 /** The one input tensor of a single-input layer (a one-element list is accepted). */

@@ -5,7 +5,7 @@
 // delegate.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import {
-  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, registerLayer, serializeLayer,
+  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, onlyOutput, registerLayer, serializeLayer,
 } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
@@ -23,14 +23,27 @@ import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep
 import { type SummaryOptions, summarize } from './summary.js';
 import type { KerasConfig } from '../keras_config.js';
 
-export interface ModelArgs {
+/** The models each KerasTensor is an input of, to follow a nested model's layers from outside it. */
+const inputOwners = new WeakMap<KerasTensor, Model[]>();
+
+export interface ModelArgs<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTensor[]> {
   inputs: KerasTensor | KerasTensor[];
-  outputs: KerasTensor | KerasTensor[];
+  outputs: O;
   name?: string;
   trainable?: boolean;
 }
 
-export class Model extends Layer {
+/** What `predict` returns for a model type M: a list for a model built with a list of outputs. */
+export type PredictOutput<M> = M extends { readonly outputStructure?: infer O }
+  ? 0 extends 1 & O ? Tensor : [NonNullable<O>] extends [KerasTensor[]] ? Tensor[] : Tensor
+  : Tensor;
+
+/**
+ * O is the structure of the outputs the model was built with (one KerasTensor or a list), inferred
+ * from `new Model({inputs, outputs})`; it types `model.output` and `predict`. A plain `Model` (a
+ * loaded file, say) is typed as single-output, as Keras users write it.
+ */
+export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTensor[]> extends Layer {
   static className = 'Functional';
   static kerasModule = 'keras.src.models.functional';
   static registeredName: string | null = 'Functional';
@@ -44,8 +57,16 @@ export class Model extends Layer {
   compiled: CompiledState | null = null;
   private singleInput = true;
   private singleOutput = true;
+  /** The structure of `outputs` for the type checker only (no field exists at run time). */
+  declare readonly outputStructure?: O;
+  /**
+   * Inputs of nested models that this graph reaches through the model's own inputs instead: for
+   * `new Model({inputs: model.input, outputs: base.getLayer('block3_conv1').output})` where `base`
+   * is a layer of `model`, base's input stands for what `model` feeds base.
+   */
+  private aliases = new Map<KerasTensor, KerasTensor>();
 
-  constructor(args?: ModelArgs | (LayerArgs & { inputs?: undefined })) {
+  constructor(args?: ModelArgs<O> | (LayerArgs & { inputs?: undefined })) {
     super({ name: args?.name, trainable: args?.trainable });
     if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
   }
@@ -62,6 +83,7 @@ export class Model extends Layer {
     for (const t of this.inputs) {
       if (!(t.node?.layer instanceof InputLayer)) throw new ValueError(`Model '${this.name}': input '${t.name}' was not created by Input()`);
     }
+    this.aliases = new Map();
     const order: Node[] = [];
     const seen = new Set<Node>();
     const inputSet = new Set(this.inputs);
@@ -69,7 +91,10 @@ export class Model extends Layer {
       const node = t.node!;
       if (inputSet.has(t)) return;
       if (node.layer instanceof InputLayer) {
-        throw new ValueError(`Model '${this.name}': graph disconnected: the output depends on input '${node.layer.name}', which is not among the model's inputs [${this.inputs.map((i) => i.node!.layer.name).join(', ')}]`);
+        const outer = this.aliases.get(t) ?? this.outerTensorFor(t, inputSet);
+        this.aliases.set(t, outer);
+        visit(outer, path);
+        return;
       }
       if (seen.has(node)) return;
       if (path.has(node)) throw new ValueError(`Model '${this.name}': the graph has a cycle at layer '${node.layer.name}'`);
@@ -86,14 +111,64 @@ export class Model extends Layer {
       const n = order[i];
       const d = depth.get(n) ?? 0;
       depth.set(n, d);
-      for (const t of n.inputs) if (t.node && seen.has(t.node)) depth.set(t.node, Math.max(depth.get(t.node) ?? 0, d + 1));
+      for (const raw of n.inputs) {
+        const t = this.resolve(raw);
+        if (t.node && seen.has(t.node)) depth.set(t.node, Math.max(depth.get(t.node) ?? 0, d + 1));
+      }
     }
     const index = new Map(order.map((n, i) => [n, i]));
     this.nodes = [...order].sort((a, b) => depth.get(b)! - depth.get(a)! || index.get(a)! - index.get(b)!);
     const layers: Layer[] = this.inputs.map((t) => t.node!.layer);
     for (const n of this.nodes) if (!layers.includes(n.layer)) layers.push(n.layer);
     this._layers = layers;
+    this.ownInputs();
     this.built = true;
+  }
+
+  /** Records this model as the owner of its inputs (see `aliases`). */
+  protected ownInputs(): void {
+    for (const t of this.inputs) {
+      const owners = inputOwners.get(t) ?? [];
+      if (!owners.includes(this)) owners.push(this);
+      inputOwners.set(t, owners);
+    }
+  }
+
+  /** The tensor of this graph that a (possibly nested) tensor stands for. */
+  protected resolve(t: KerasTensor): KerasTensor {
+    let r = t;
+    for (let a = this.aliases.get(r); a; a = this.aliases.get(r)) r = a;
+    return r;
+  }
+
+  /**
+   * For an input of a nested model that this graph's outputs depend on: what the nested model is
+   * fed by a call that this model's inputs reach. Otherwise the graph is disconnected; the error
+   * says what to write.
+   */
+  private outerTensorFor(t: KerasTensor, inputSet: ReadonlySet<KerasTensor>): KerasTensor {
+    const reaches = (x: KerasTensor, depth: number): boolean => {
+      if (inputSet.has(x)) return true;
+      if (depth > 64) return false;
+      const node = x.node;
+      if (!node) return false;
+      if (node.layer instanceof InputLayer) return outerCandidates(x).some((c) => reaches(c, depth + 1));
+      return node.inputs.length > 0 && node.inputs.every((i) => reaches(i, depth + 1));
+    };
+    const found = outerCandidates(t).filter((c) => reaches(c, 0));
+    if (found.length === 1) return found[0];
+    const owners = (inputOwners.get(t) ?? []).map((m) => `'${m.name}'`);
+    const inputNames = this.inputs.map((i) => `'${i.node!.layer.name}'`).join(', ');
+    const what = owners.length ? `the input of model ${owners.join(', ')}` : `input '${t.node!.layer.name}'`;
+    const hint = owners.length
+      ? found.length > 1
+        ? `model ${owners[0]} is called more than once on these inputs, so the path is ambiguous; `
+          + `build the model with the functional API and take the tensor you mean`
+        : `use that model's own input (new Model({ inputs: ${owners[0].slice(1, -1)}.input, outputs })), `
+          + `or call model ${owners[0]} on this model's inputs first`
+      : 'pass that Input among the inputs, or take the outputs from layers called on these inputs';
+    throw new ValueError(`Model '${this.name}': graph disconnected: the outputs depend on ${what}, `
+      + `which is not reached from the model's inputs [${inputNames}]; ${hint}`);
   }
 
   /** The layers, in graph order (functional models include their InputLayers, as Keras does). */
@@ -179,7 +254,7 @@ export class Model extends Layer {
     this.inputs.forEach((t, i) => values.set(t, list[i]));
     for (const node of this.nodes) {
       const ins = node.inputs.map((t) => {
-        const v = values.get(t);
+        const v = values.get(this.resolve(t));
         if (!v) throw new ValueError(`Model '${this.name}': no value for '${t.name}' needed by layer '${node.layer.name}'`);
         return v;
       });
@@ -196,13 +271,41 @@ export class Model extends Layer {
     const shapes = new Map<KerasTensor, Shape>();
     this.inputs.forEach((t, i) => shapes.set(t, list[i]));
     for (const node of this.nodes) {
-      const ins = node.inputs.map((t) => shapes.get(t)!);
+      const ins = node.inputs.map((t) => shapes.get(this.resolve(t))!);
       const out = node.layer.computeOutputShape(ins.length === 1 ? ins[0] : ins);
       const outs = (node.outputs.length > 1 ? out : [out]) as Shape[];
       node.outputs.forEach((t, i) => shapes.set(t, outs[i]));
     }
     const res = this.outputs.map((t) => shapes.get(t)!);
     return this.singleOutput ? res[0] : res;
+  }
+
+  /** Why the model has no symbolic input yet (a Sequential whose input shape is still unknown). */
+  protected override notConnectedMessage(what: 'input' | 'output'): string {
+    return `${this.className} '${this.name}' has no ${what} yet: its input shape is unknown. Give the first `
+      + 'layer an inputShape, start with an Input, or call build([null, ...shape]) or fit first';
+  }
+
+  /** The model's input (Keras model.input); a model built with a list of inputs has `inputs`. */
+  override get input(): KerasTensor {
+    if (!this.inputs.length) throw new ValueError(this.notConnectedMessage('input'));
+    if (this.singleInput) return this.inputs[0];
+    throw new ValueError(`Model '${this.name}' was built with a list of ${this.inputs.length} input(s), so it has no `
+      + `single input: use ${this.name}.inputs (a list of KerasTensors)`);
+  }
+
+  /** The model's output (Keras model.output); a model built with a list of outputs has `outputs`. */
+  override get output(): KerasTensor {
+    if (!this.outputs.length) throw new ValueError(this.notConnectedMessage('output'));
+    if (this.singleOutput) return onlyOutput(this, this.outputs);
+    throw new ValueError(`Model '${this.name}' was built with a list of ${this.outputs.length} output(s), so it has no `
+      + `single output: use ${this.name}.outputs (a list of KerasTensors)`);
+  }
+
+  /** The shape of the model's output (Keras model.output_shape): a list for a list of outputs. */
+  override get outputShape(): Shape | Shape[] {
+    if (!this.outputs.length) throw new ValueError(this.notConnectedMessage('output'));
+    return this.singleOutput ? this.outputs[0].shape : this.outputs.map((t) => t.shape);
   }
 
   /** Whether the model takes one input tensor (not a list). */
@@ -219,12 +322,14 @@ export class Model extends Layer {
    */
   override getConfig(): Record<string, unknown> {
     const own = (l: Layer): Node[] => this.nodes.filter((n) => n.layer === l);
-    const ref = (t: KerasTensor): [string, number, number] => {
+    const ref = (raw: KerasTensor): [string, number, number] => {
+      const t = this.resolve(raw);
       const l = t.node!.layer;
       return [l.name, l instanceof InputLayer ? 0 : own(l).indexOf(t.node!), t.index];
     };
     const kt = (t: KerasTensor): KerasConfig => ({
-      class_name: '__keras_tensor__', config: { shape: [...t.shape], dtype: t.dtype, keras_history: ref(t) },
+      class_name: '__keras_tensor__',
+      config: { shape: [...this.resolve(t).shape], dtype: t.dtype, keras_history: ref(t) },
     });
     const layers = this._layers.map((l) => {
       const calls = l instanceof InputLayer ? [] : own(l);
@@ -293,12 +398,13 @@ export class Model extends Layer {
     Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
   }
-  predict(x: Tensor | Tensor[], args?: PredictArgs): Tensor;
-  predict(x: BatchSource | BatchGenerator, args?: PredictArgs): Promise<Tensor>;
-  predict(x: TrainingData, args?: PredictArgs): Tensor | Promise<Tensor> {
-    // The overloads promise one Tensor, as for the single-output models fit trains; a model with
-    // several outputs gives a list at run time.
-    return predictModel(this, x, args) as Tensor | Promise<Tensor>;
+  /** Outputs for the inputs: one Tensor, or a list for a model built with a list of outputs. */
+  predict<M extends Model>(this: M, x: Tensor | Tensor[], args?: PredictArgs): PredictOutput<M>;
+  predict<M extends Model>(this: M, x: BatchSource | BatchGenerator, args?: PredictArgs): Promise<PredictOutput<M>>;
+  predict<M extends Model>(this: M, x: TrainingData, args?: PredictArgs): PredictOutput<M> | Promise<PredictOutput<M>> {
+    // The arity is known at run time; PredictOutput states it from the outputs the model was built
+    // with (a loaded model is typed as single-output, as Keras users write it).
+    return predictModel(this, x, args) as PredictOutput<M> | Promise<PredictOutput<M>>;
   }
 
   /**
@@ -329,6 +435,16 @@ export class Model extends Layer {
   loadWeights(filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {
     return loadWeights(this, filePath, opts);
   }
+}
+
+/** What a nested model's input stands for in graphs that call that model. */
+function outerCandidates(t: KerasTensor): KerasTensor[] {
+  const out: KerasTensor[] = [];
+  for (const m of inputOwners.get(t) ?? []) {
+    const k = m.inputs.indexOf(t);
+    for (const node of m.inboundNodes) if (node.inputs[k]) out.push(node.inputs[k]);
+  }
+  return out;
 }
 
 /** The build_config Keras records for a layer of a model: its input shape at its first call here. */

@@ -33,7 +33,11 @@ export class Sequential extends Model {
     return [...this.stack];
   }
 
-  /** Appends a layer (or sets the input with an Input KerasTensor / InputLayer). */
+  /**
+   * Appends a layer (or sets the input with an Input KerasTensor / InputLayer). Once the input shape
+   * is known, only the new layer is called on the current output, so building costs one call per
+   * layer whatever the depth.
+   */
   add(layer: Layer | KerasTensor): void {
     if (isKerasTensor(layer)) {
       const src = layer.node?.layer;
@@ -49,20 +53,19 @@ export class Sequential extends Model {
     }
     if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
     if (this.stack.length === 0 && !this.inputLayer) {
-      // Keras builds a Sequential from its first layer's input shape, a nested functional base's too
-      // (the book's model.add(conv_base)).
-      const nestedShape = layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null;
-      const batchShape = layer.batchInputShape ?? nestedShape;
-      if (batchShape) this.inputLayer = new InputLayer({ batchShape: [...batchShape] });
+      // A built model as the first layer gives its input shape, as in Keras 3 (Sequential([convBase, ...])).
+      const fromModel = layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null;
+      const shape = layer.batchInputShape ?? fromModel;
+      if (shape) this.inputLayer = new InputLayer({ batchShape: shape });
     }
     this.stack.push(layer);
-    if (this.inputLayer) {
-      try {
-        this.rebuild();
-      } catch (e) {
-        this.stack.pop();
-        throw e;
-      }
+    if (!this.inputLayer) return;
+    try {
+      if (this.stack.length === 1) this.rebuild();
+      else this.append(layer);
+    } catch (e) {
+      this.stack.pop();
+      throw e;
     }
   }
 
@@ -70,19 +73,39 @@ export class Sequential extends Model {
   pop(): Layer {
     const l = this.stack.pop();
     if (!l) throw new ValueError(`Sequential '${this.name}'.pop: the model has no layers`);
-    if (this.inputLayer) this.rebuild();
+    if (this.inputLayer) {
+      this.nodes.pop();
+      this.outputs = [this.nodes.at(-1)?.outputs[0] ?? this.inputs[0]];
+    }
     return l;
   }
 
-  private rebuild(): void {
-    const input = this.inputLayer!.output as KerasTensor;
-    let x: KerasTensor = input;
-    for (const l of this.stack) {
-      const out = l.apply(x);
-      if (Array.isArray(out)) throw new ValueError(`Sequential '${this.name}': layer '${l.name}' has several outputs; use the functional API`);
-      x = out;
+  /** Calls one more layer on the current output and makes its result the model's output. */
+  private append(l: Layer): void {
+    const out = l.apply(this.outputs[0]);
+    if (Array.isArray(out)) {
+      throw new ValueError(`Sequential '${this.name}': layer '${l.name}' has several outputs; use the functional API`);
     }
-    this.initGraph(input, x);
+    this.nodes.push(out.node!);
+    this.outputs = [out];
+  }
+
+  /** Builds the graph from the InputLayer through every layer of the stack. */
+  private rebuild(): void {
+    const input = this.inputLayer!.output;
+    this.inputs = [input];
+    this.outputs = [input];
+    this.nodes = [];
+    this._layers = [this.inputLayer!];
+    try {
+      for (const l of this.stack) this.append(l);
+    } catch (e) {
+      this.outputs = [input];
+      this.nodes = [];
+      throw e;
+    }
+    this.ownInputs();
+    this.built = true;
   }
 
   override build(inputShape: Shape | Shape[]): void {

@@ -2,6 +2,7 @@
 export * from './elementwise.js';
 export * from './reduce.js';
 export * from './shape.js';
+export * from './slicing.js';
 export * from './matmul.js';
 export * from './conv.js';
 export * from './depthwise.js';

@@ -128,6 +128,9 @@ export class Tensor {
   declare argMax: TensorMethods['argMax'];
   declare slice: TensorMethods['slice'];
   declare gather: TensorMethods['gather'];
+  declare expandDims: TensorMethods['expandDims'];
+  declare squeeze: TensorMethods['squeeze'];
+  declare index: TensorMethods['index'];
   declare equal: TensorMethods['equal'];
   declare greater: TensorMethods['greater'];
   declare less: TensorMethods['less'];
@@ -163,6 +166,20 @@ export interface TensorMethods {
   argMax(this: Tensor, axis?: number): Tensor;
   /** Rows [start, end) along the first axis (negative indices count from the end). */
   slice(this: Tensor, start: number, end?: number): Tensor;
+  /**
+   * The block at `begin` (one index per axis) of `size` entries per axis (-1 or omitted: to the
+   * end), keeping every axis, as tf.slice: `x.slice([0, 0, 0, 4], [1, -1, -1, 1])`.
+   */
+  slice(this: Tensor, begin: readonly number[], size?: readonly number[]): Tensor;
+  /** Inserts an axis of size 1 (Keras's expand_dims): an image [h, w, c] becomes a batch of one. */
+  expandDims(this: Tensor, axis?: number): Tensor;
+  /** Removes axes of size 1: all of them, or the given ones. */
+  squeeze(this: Tensor, axis?: number | readonly number[]): Tensor;
+  /**
+   * NumPy-style indexing: a number takes one entry and drops its axis, null keeps the axis, missing
+   * trailing entries keep theirs. `activation.index(0, null, null, 4)` is `activation[0, :, :, 4]`.
+   */
+  index(this: Tensor, ...spec: (number | null)[]): Tensor;
   /** Rows at the given indices along the first axis. */
   gather(this: Tensor, indices: ArrayLike<number>): Tensor;
   equal(this: Tensor, b: TensorLike): Tensor;
