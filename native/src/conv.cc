@@ -16,6 +16,7 @@
 
 #include "gemm.h"
 #include "threadpool.h"
+#include "winograd.h"
 
 namespace ck {
 namespace {
@@ -312,6 +313,7 @@ double eff(int64_t a, int64_t mult) { return static_cast<double>(a) / static_cas
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   if (M == 0 || F == 0) return;
+  if (winograd_forward_applies(g)) { winograd_forward(g, x, w, bias, relu, y); return; }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   const Taps taps(g);
@@ -343,6 +345,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   const int64_t hw = g.OH * g.OW, in_img = g.H * g.W * g.C;
   if (g.N == 0 || in_img == 0) return;
+  if (winograd_backprop_input_applies(g) && M > 0 && F > 0) { winograd_backprop_input(g, dy, w, dx); return; }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   // wᵀ[F,K] once, so the B panels are straight row copies.
