@@ -399,7 +399,9 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   // Pixel chunks claimed dynamically, each into its own partial result; the partials are summed in
   // chunk order, so the result does not depend on which thread ran which chunk (runs with the same
   // seed and thread count are bit-identical). Partials are capped at 64 MiB in all.
-  int64_t chunks = std::min<int64_t>(M, 4 * static_cast<int64_t>(nthreads));
+  // Each chunk keeps a depth of at least 256 pixels where it can: a shallower GEMM spends more on
+  // writing and summing its rows x cols partial (VGG16's block5: 512 x 4608) than on multiplying.
+  int64_t chunks = std::min<int64_t>({M, 4 * static_cast<int64_t>(nthreads), std::max<int64_t>(1, M / 256)});
   const int64_t budget = (int64_t(16) << 20) / std::max<int64_t>(1, rows * cols);
   chunks = std::max<int64_t>(std::min<int64_t>(chunks, budget), std::min<int64_t>(M, nthreads));
   const int64_t per = (M + chunks - 1) / chunks;
@@ -419,17 +421,25 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
       igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws);
     }
   });
-  for (int64_t ch = 1; ch < chunks; ++ch) {
-    const float* part = parts.data() + static_cast<size_t>(ch * rows * cols);
-    float* acc = parts.data();
-    for (int64_t i = 0; i < rows * cols; ++i) acc[i] += part[i];
-  }
-  const float* sum = parts.data();
+  // Partials summed in chunk order (per element, so splitting the elements between threads keeps
+  // the result independent of the thread count), then written out in dw's [K,F] order.
+  float* acc = parts.data();
+  const int sum_threads = threads_for(static_cast<double>(chunks) * rows * cols, 2.0e5);
+  parallel_for(rows * cols, sum_threads, [&](int64_t b, int64_t e) {
+    for (int64_t ch = 1; ch < chunks; ++ch) {
+      const float* part = parts.data() + static_cast<size_t>(ch * rows * cols);
+      for (int64_t i = b; i < e; ++i) acc[i] += part[i];
+    }
+  });
   if (transposed) {
-    for (int64_t f = 0; f < F; ++f)
-      for (int64_t p = 0; p < K; ++p) dw[p * F + f] = sum[f * K + p];
+    parallel_for(K, sum_threads, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p += 64) {
+        const int64_t pe = std::min(p1, p + 64);
+        transpose_block(acc + p, K, F, pe - p, dw + p * F, F);
+      }
+    });
   } else {
-    std::memcpy(dw, sum, sizeof(float) * K * F);
+    std::memcpy(dw, acc, sizeof(float) * K * F);
   }
 }
 

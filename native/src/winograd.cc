@@ -107,8 +107,10 @@ void run(const Problem& p, const float* in, const float* up, const float* bias, 
   const int64_t C = p.C, F = p.F, panels = (F + NR - 1) / NR;
   const int64_t th = (p.OH + 1) / 2, tw = (p.OW + 1) / 2, per_img = th * tw, T = p.N * per_img;
   const int nthreads = threads_for(2.0 * 16 * T * C * F);
-  // Tiles per chunk: V[k] and M[k] of one chunk about 64 KiB each, and about four chunks per thread.
-  int64_t tb = round_up(std::max<int64_t>(1, 16384 / std::max(C, F)), MR);
+  // Tiles per chunk: V[k] and M[k] of one chunk about 64 KiB each, but at least 96 rows so that each
+  // B panel of U (streamed from L3: U is 16·C·F floats) serves enough micro-kernel calls; and about
+  // four chunks per thread.
+  int64_t tb = round_up(std::max<int64_t>(96, 16384 / std::max(C, F)), MR);
   tb = std::min(tb, std::max<int64_t>(MR, round_up((T + 4 * nthreads - 1) / (4 * nthreads), MR)));
   tb = std::max<int64_t>(MR, std::min<int64_t>(tb, 512));
   const int64_t chunks = (T + tb - 1) / tb;
