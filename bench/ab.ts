@@ -3,7 +3,7 @@
 // the ratio of the medians is reported (A/B > 1: the new build is faster). On a shared machine the
 // interleaving exposes both builds to the same disturbances, which separate runs do not.
 //   node --conditions=development --import tsx bench/ab.ts OLD/convkit.node [--batch 8] [--threads 1]
-//        [--rounds 7] [--only block5] [--size 150]
+//        [--rounds 7] [--only block5] [--kernel fwd|bwdInput|bwdFilter] [--size 150]
 // An old build: git archive <rev> native binding.gyp package.json | tar -x -C DIR; link node_modules
 // into DIR; (cd DIR && npx node-gyp rebuild).
 import { createRequire } from 'node:module';
@@ -53,7 +53,9 @@ for (const { name, info: p } of shapes) {
     bwdFilter: (m: RawAddon) => m.conv2dBackpropFilter(dw, x, dy, p),
   };
   const parts: string[] = [];
+  const ki = process.argv.indexOf('--kernel');
   for (const [k, call] of Object.entries(calls)) {
+    if (ki >= 0 && process.argv[ki + 1] !== k) continue;
     const ta: number[] = [], tb: number[] = [];
     for (let r = 0; r <= rounds; r++) {
       let t = performance.now();

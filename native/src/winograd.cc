@@ -211,11 +211,15 @@ int mode() {
   return s[0] == '0' ? 0 : 1;
 }
 
-// Shape rule: enough channels on both sides for the transforms to be paid back by the 16 GEMMs, and
-// little of the last row/column of 2x2 tiles wasted.
-bool worth_it(int64_t cin, int64_t cout, int64_t oh, int64_t ow) {
-  const double used = static_cast<double>(oh * ow) / static_cast<double>(4 * ((oh + 1) / 2) * ((ow + 1) / 2));
-  return cin >= 64 && cout >= 64 && used >= 0.75;
+// Shape rule, from interleaved A/B runs against the direct kernel (bench/vgg_layers.ts --ab): enough
+// channels on both sides for the transforms to pay off; at most 0.6x the direct method's
+// multiplications once the partial 2x2 tiles at the bottom and right edges are counted (the direct
+// GEMM has one row per `direct_pixels`); and enough tiles that each chunk reuses the streamed U
+// (16·cin·cout floats) over many rows.
+bool worth_it(int64_t n, int64_t cin, int64_t cout, int64_t oh, int64_t ow, int64_t direct_pixels) {
+  const int64_t tiles = ((oh + 1) / 2) * ((ow + 1) / 2);
+  const double mults = 16.0 * static_cast<double>(tiles), direct = 9.0 * static_cast<double>(direct_pixels);
+  return cin >= 32 && cout >= 32 && mults <= 0.6 * direct && n * tiles >= 192;
 }
 
 }  // namespace
@@ -223,13 +227,13 @@ bool worth_it(int64_t cin, int64_t cout, int64_t oh, int64_t ow) {
 bool winograd_forward_applies(const ConvGeom& g) {
   if (!eligible(g)) return false;
   const int md = mode();
-  return md < 0 ? worth_it(g.C, g.F, g.OH, g.OW) : md == 1;
+  return md < 0 ? worth_it(g.N, g.C, g.F, g.OH, g.OW, g.OH * g.OW) : md == 1;
 }
 
 bool winograd_backprop_input_applies(const ConvGeom& g) {
   if (!eligible(g)) return false;
   const int md = mode();
-  return md < 0 ? worth_it(g.F, g.C, g.H, g.W) : md == 1;
+  return md < 0 ? worth_it(g.N, g.F, g.C, g.H, g.W, g.OH * g.OW) : md == 1;
 }
 
 void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {

@@ -9,7 +9,8 @@
 namespace ck {
 
 // Whether the forward (and, with the roles of C and F swapped, backprop-input) of this geometry
-// runs through Winograd: 3x3, stride 1, dilation 1, and a shape where it beats the direct GEMM.
+// runs through Winograd: 3x3, stride 1, dilation 1, and a shape where it beats the direct GEMM
+// (32+ channels each side, enough tiles, few wasted in partial edge tiles; see winograd.cc).
 // CONVKIT_WINOGRAD=0 turns it off, =1 uses it for every eligible shape (tests, A/B comparisons).
 bool winograd_forward_applies(const ConvGeom& g);
 bool winograd_backprop_input_applies(const ConvGeom& g);

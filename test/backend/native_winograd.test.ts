@@ -65,7 +65,7 @@ const cases: Conv2DInfo[] = [
   conv(1, 3, 3, 1, 1, [0, 0, 0, 0]),          // one output pixel: a tile three quarters empty
   conv(2, 7, 9, 5, 3, [1, 1, 1, 1]),          // odd output sizes ('same'), channels below the vector width
   conv(1, 8, 6, 17, 33, [0, 0, 0, 0]),        // 'valid', F past two micro-kernel panels
-  conv(3, 10, 11, 64, 64, [1, 1, 1, 1]),      // the shape rule's own choice (C, F >= 64)
+  conv(3, 10, 11, 64, 64, [1, 1, 1, 1]),      // 64 channels each side, as in VGG16's first blocks
   conv(2, 6, 7, 70, 19, [2, 0, 0, 2]),        // asymmetric padding, up to 2 on a side
   conv(1, 5, 5, 400, 20, [1, 1, 1, 1]),       // C split into two depth blocks of the GEMM
   conv(40, 4, 4, 8, 24, [1, 1, 1, 1]),        // many tiles: several chunks on every thread
@@ -109,6 +109,18 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
       }
     });
   }
+
+  test('the default shape rule (variable unset) keeps results within the same bound', () => {
+    delete process.env.CONVKIT_WINOGRAD;
+    // 512 tiles of 32 channels: a shape the rule sends through Winograd.
+    const p = conv(8, 16, 16, 32, 48, [1, 1, 1, 1]);
+    const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(9 * p.inC * p.outC);
+    const dy = randn(p.batch * p.outH * p.outW * p.outC);
+    assert.ok(maxRelErr(native.conv2d(x, w, null, p, 'linear'), jsBackend.conv2d(x, w, null, p, 'linear'), 'fwd')
+      <= TOL * Math.sqrt(9 * p.inC));
+    assert.ok(maxRelErr(native.conv2dBackpropInput(dy, w, p), jsBackend.conv2dBackpropInput(dy, w, p), 'dx')
+      <= TOL * Math.sqrt(9 * p.outC));
+  });
 
   test('only 3x3 stride-1 undilated convolutions take the Winograd path', () => {
     process.env.CONVKIT_WINOGRAD = '1';
