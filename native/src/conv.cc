@@ -253,6 +253,23 @@ struct ColsB {
     const int64_t t_lo = j0 / C, t_hi = (j0 + nc + C - 1) / C;
     const int64_t panels = (nc + NR - 1) / NR;
     PixelWalk pw(*tp->g, mbase + kb.c0);
+    if (C < 8) {
+      // Runs of fewer than 8 channels: a memcpy call per tap would cost more than the copy, so the
+      // pixel's whole im2col row is built with plain loops and cut into the panels.
+      float* row = ws->aux2.get<float>(static_cast<size_t>(tp->ntaps * C));
+      for (int64_t k = 0; k < depth; ++k, pw.next()) {
+        im2col_row(*tp, pw, x, row);
+        for (int64_t panel = 0; panel < panels; ++panel) {
+          const int64_t w = std::min<int64_t>(NR, nc - panel * NR);
+          float* d = bp + (panel * depth + k) * NR;
+          const float* src = row + j0 + panel * NR;
+          int64_t j = 0;
+          for (; j < w; ++j) d[j] = src[j];
+          for (; j < NR; ++j) d[j] = 0.f;
+        }
+      }
+      return;
+    }
     for (int64_t k = 0; k < depth; ++k, pw.next()) {
       const bool in = pw.interior();
       const int64_t base = pw.base();
