@@ -32,21 +32,31 @@ function median(a: number[]): number {
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const oldPath = process.argv[2];
-if (!oldPath || oldPath.startsWith('--')) throw new Error('bench/ab.ts: expected the old build\'s convkit.node as first argument');
+if (!oldPath || oldPath.startsWith('--'))
+  throw new Error("bench/ab.ts: expected the old build's convkit.node as first argument");
 const require = createRequire(import.meta.url);
 const load = (p: string): RawAddon => require(path.resolve(p)) as RawAddon;
-const a = load(oldPath), b = load(path.join(here, '..', 'build/Release/convkit.node'));
-const threads = opt('threads', 1), rounds = opt('rounds', 7);
+const a = load(oldPath),
+  b = load(path.join(here, '..', 'build/Release/convkit.node'));
+const threads = opt('threads', 1),
+  rounds = opt('rounds', 7);
 a.setNumThreads(threads);
 b.setNumThreads(threads);
 const oi = process.argv.indexOf('--only');
 const only = oi >= 0 ? process.argv[oi + 1] : '';
 const shapes = vgg16ConvShapes(opt('batch', 8), opt('size', 150)).filter((l) => l.name.includes(only));
-console.log(`old ${oldPath} (A) vs new build (B), ${threads} threads, median of ${rounds} interleaved rounds; A/B > 1: new faster`);
+console.log(
+  `old ${oldPath} (A) vs new build (B), ${threads} threads, median of ${rounds} interleaved rounds; ` +
+    'A/B > 1: new faster',
+);
 for (const { name, info: p } of shapes) {
-  const x = randomArray(p.batch * p.inH * p.inW * p.inC, 3), w = randomArray(9 * p.inC * p.outC, 4);
-  const bias = randomArray(p.outC, 5), dy = randomArray(p.batch * p.outH * p.outW * p.outC, 6);
-  const y = new Float32Array(dy.length), dx = new Float32Array(x.length), dw = new Float32Array(w.length);
+  const x = randomArray(p.batch * p.inH * p.inW * p.inC, 3),
+    w = randomArray(9 * p.inC * p.outC, 4);
+  const bias = randomArray(p.outC, 5),
+    dy = randomArray(p.batch * p.outH * p.outW * p.outC, 6);
+  const y = new Float32Array(dy.length),
+    dx = new Float32Array(x.length),
+    dw = new Float32Array(w.length);
   const calls = {
     fwd: (m: RawAddon) => m.conv2d(y, x, w, bias, p, 'relu'),
     bwdInput: (m: RawAddon) => m.conv2dBackpropInput(dx, dy, w, p),
@@ -56,7 +66,8 @@ for (const { name, info: p } of shapes) {
   const ki = process.argv.indexOf('--kernel');
   for (const [k, call] of Object.entries(calls)) {
     if (ki >= 0 && process.argv[ki + 1] !== k) continue;
-    const ta: number[] = [], tb: number[] = [];
+    const ta: number[] = [],
+      tb: number[] = [];
     for (let r = 0; r <= rounds; r++) {
       let t = performance.now();
       call(a);
@@ -64,7 +75,10 @@ for (const { name, info: p } of shapes) {
       t = performance.now();
       call(b);
       const db = performance.now() - t;
-      if (r > 0) { ta.push(da); tb.push(db); }  // round 0 warms caches and scratch buffers
+      if (r > 0) {
+        ta.push(da);
+        tb.push(db);
+      } // round 0 warms caches and scratch buffers
     }
     parts.push(`${k} ${median(ta).toFixed(1)}/${median(tb).toFixed(1)} ms = ${(median(ta) / median(tb)).toFixed(2)}x`);
   }

@@ -25,7 +25,11 @@ async function vgg16Base(size: number): Promise<Model> {
   return ck.applications.VGG16({ weights: null, includeTop: false, inputShape: [size, size, 3] });
 }
 
-export interface PredictResult { imagesPerS: number; msPerBatch: number; rssMiB: number[] }
+export interface PredictResult {
+  imagesPerS: number;
+  msPerBatch: number;
+  rssMiB: number[];
+}
 
 /**
  * VGG16 conv base predict, `batches` batches of `batch` images (after one warm-up batch): the median
@@ -35,7 +39,8 @@ export async function vggPredict(batch: number, size: number, batches: number): 
   const base = await vgg16Base(size);
   const x = ck.randomUniform([batch, size, size, 3], 0, 255);
   base.predict(x, { batchSize: batch, verbose: 0 });
-  const times: number[] = [], rss: number[] = [];
+  const times: number[] = [],
+    rss: number[] = [];
   for (let b = 0; b < batches; b++) {
     const t = performance.now();
     base.predict(x, { batchSize: batch, verbose: 0 });
@@ -46,12 +51,16 @@ export async function vggPredict(batch: number, size: number, batches: number): 
   return { imagesPerS: batch / (ms / 1000), msPerBatch: ms, rssMiB: rss };
 }
 
-export interface StepResult { msPerStep: number; rssMiB: number[] }
+export interface StepResult {
+  msPerStep: number;
+  rssMiB: number[];
+}
 
 /** Median ms of `steps` single-batch fits (each after one warm-up step), RSS after each. */
 async function stepTimes(model: Model, x: Tensor, y: Tensor, batch: number, steps: number): Promise<StepResult> {
   await model.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, shuffle: false });
-  const times: number[] = [], rss: number[] = [];
+  const times: number[] = [],
+    rss: number[] = [];
   for (let s = 0; s < steps; s++) {
     const t = performance.now();
     await model.fit(x, y, { epochs: 1, batchSize: batch, verbose: 0, shuffle: false });
@@ -72,10 +81,16 @@ export async function vggFinetune(batch: number, size: number, steps: number): P
   t = new ck.layers.Dense(256, { activation: 'relu' }).apply(t);
   t = new ck.layers.Dropout(0.5).apply(t);
   const model = new ck.models.Model({ inputs, outputs: new ck.layers.Dense(1, { activation: 'sigmoid' }).apply(t) });
-  model.compile({ optimizer: new ck.optimizers.RMSprop({ learningRate: 1e-5 }),
-    loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: new ck.optimizers.RMSprop({ learningRate: 1e-5 }),
+    loss: 'binary_crossentropy',
+    metrics: ['accuracy'],
+  });
   const x = ck.randomUniform([batch, size, size, 3], 0, 255);
-  const y = ck.tensor(new Float32Array(batch).map((_, i) => i % 2), [batch, 1]);
+  const y = ck.tensor(
+    new Float32Array(batch).map((_, i) => i % 2),
+    [batch, 1],
+  );
   return stepTimes(model, x, y, batch, steps);
 }
 
@@ -87,11 +102,16 @@ export async function smallConvnetStep(batch: number, steps: number): Promise<St
   for (const f of [32, 64, 128, 128]) {
     t = new ck.layers.MaxPooling2D(2).apply(new ck.layers.Conv2D(f, 3, { activation: 'relu' }).apply(t));
   }
-  t = new ck.layers.Dense(512, { activation: 'relu' }).apply(new ck.layers.Dropout(0.5).apply(new ck.layers.Flatten().apply(t)));
+  t = new ck.layers.Dense(512, { activation: 'relu' }).apply(
+    new ck.layers.Dropout(0.5).apply(new ck.layers.Flatten().apply(t)),
+  );
   const model = new ck.models.Model({ inputs, outputs: new ck.layers.Dense(1, { activation: 'sigmoid' }).apply(t) });
   model.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
   const x = ck.randomUniform([batch, 150, 150, 3], 0, 1);
-  const y = ck.tensor(new Float32Array(batch).map((_, i) => i % 2), [batch, 1]);
+  const y = ck.tensor(
+    new Float32Array(batch).map((_, i) => i % 2),
+    [batch, 1],
+  );
   return stepTimes(model, x, y, batch, steps);
 }
 

@@ -22,7 +22,9 @@ export async function mnistModel(): Promise<import('../src/models/sequential.js'
 }
 
 /** n MNIST-size images (uniform noise) with one-hot labels. */
-export async function mnistData(n: number): Promise<{ x: import('../src/tensor/index.js').Tensor; y: import('../src/tensor/index.js').Tensor }> {
+export async function mnistData(
+  n: number,
+): Promise<{ x: import('../src/tensor/index.js').Tensor; y: import('../src/tensor/index.js').Tensor }> {
   const { utils, tensor, randomUniform } = await import('../src/index.js');
   const labels = new Int32Array(n);
   for (let i = 0; i < n; i++) labels[i] = (i * 7) % 10;
@@ -31,33 +33,46 @@ export async function mnistData(n: number): Promise<{ x: import('../src/tensor/i
 
 /** Wraps every kernel of `b` to add its wall time to the returned counter while fn runs. */
 export async function withKernelClock<T>(b: Backend, fn: () => Promise<T>): Promise<{ value: T; kernelMs: number }> {
-  const table = b as unknown as Record<string, unknown>;  // a Backend is a record of kernel functions
   const saved = new Map<string, unknown>();
   let kernelMs = 0;
-  for (const [k, v] of Object.entries(table)) {
+  for (const [k, v] of Object.entries(b)) {
     if (typeof v !== 'function' || k === 'release') continue;
     saved.set(k, v);
-    table[k] = function (this: unknown, ...args: unknown[]) {
+    const kernel = v as (...a: unknown[]) => unknown;
+    Reflect.set(b, k, function (this: unknown, ...args: unknown[]) {
       const t = performance.now();
-      try { return (v as (...a: unknown[]) => unknown).apply(this, args); } finally { kernelMs += performance.now() - t; }
-    };
+      try {
+        return kernel.apply(this, args);
+      } finally {
+        kernelMs += performance.now() - t;
+      }
+    });
   }
   try {
     const value = await fn();
     return { value, kernelMs };
   } finally {
-    for (const [k, v] of saved) table[k] = v;
+    for (const [k, v] of saved) Reflect.set(b, k, v);
   }
 }
 
-export interface EpochResult { epochMs: number[]; stepMs: number; kernelMs: number; steps: number }
+export interface EpochResult {
+  epochMs: number[];
+  stepMs: number;
+  kernelMs: number;
+  steps: number;
+}
 
 /**
  * `epochs` whole epochs of `steps` steps each in one fit with the progress bar on (its output goes
  * to `write`, default stdout), after a 20-step warm-up fit; the epoch times come from a callback.
  */
-export async function fitEpochs(steps: number, epochs: number, write?: (s: string) => void, clock?: Backend):
-Promise<EpochResult> {
+export async function fitEpochs(
+  steps: number,
+  epochs: number,
+  write?: (s: string) => void,
+  clock?: Backend,
+): Promise<EpochResult> {
   const { Callback } = await import('../src/callbacks/callback.js');
   const { setPrintFunction } = await import('../src/utils/progbar.js');
   const model = await mnistModel();
@@ -67,8 +82,12 @@ Promise<EpochResult> {
   const epochMs: number[] = [];
   let t0 = 0;
   class Clock extends Callback {
-    override onEpochBegin(): void { t0 = performance.now(); }
-    override onEpochEnd(): void { epochMs.push(performance.now() - t0); }
+    override onEpochBegin(): void {
+      t0 = performance.now();
+    }
+    override onEpochEnd(): void {
+      epochMs.push(performance.now() - t0);
+    }
   }
   if (write) setPrintFunction(write);
   try {
@@ -95,10 +114,14 @@ async function main(): Promise<void> {
   if (!nb) throw new Error(`native addon unavailable: ${native.nativeLoadError()}`);
   setBackend('native');
   if (process.argv.includes('--threads')) native.setNumThreads(opt('threads', 1));
-  const steps = opt('steps', 938), epochs = opt('epochs', 1);
+  const steps = opt('steps', 938),
+    epochs = opt('epochs', 1);
   const r = await fitEpochs(steps, epochs, undefined, process.argv.includes('--kernel-clock') ? nb : undefined);
-  console.log(`epochs of ${steps} steps: ${r.epochMs.map((v) => `${(v / 1000).toFixed(2)} s`).join(', ')}; ` +
-    `best ${r.stepMs.toFixed(2)} ms/step` + (r.kernelMs ? `, ${r.kernelMs.toFixed(2)} ms/step inside kernels` : ''));
+  console.log(
+    `epochs of ${steps} steps: ${r.epochMs.map((v) => `${(v / 1000).toFixed(2)} s`).join(', ')}; ` +
+      `best ${r.stepMs.toFixed(2)} ms/step` +
+      (r.kernelMs ? `, ${r.kernelMs.toFixed(2)} ms/step inside kernels` : ''),
+  );
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) await main();

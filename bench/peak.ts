@@ -44,6 +44,6 @@ export function measurePeak(threads: number, isa: string, why: string[] = []): P
 
 /** "123.4 GFLOP/s = 56.7% of peak" for `gflops` on `threads` threads, or just the rate without a peak. */
 export function ofPeak(gflops: number, peak: Peak | null, threads: number): string {
-  const p = peak ? (threads <= 1 ? peak.one : peak.all * Math.min(threads, peak.threads) / peak.threads) : 0;
+  const p = peak ? (threads <= 1 ? peak.one : (peak.all * Math.min(threads, peak.threads)) / peak.threads) : 0;
   return `${gflops.toFixed(1)} GFLOP/s${p ? ` = ${((100 * gflops) / p).toFixed(1)}% of peak` : ''}`;
 }

@@ -54,7 +54,8 @@ results.machine = { cpu: os.cpus()[0]?.model, cpus: os.cpus().length, node: proc
 log('\n== FMA peak (bench/peak.c, this run)');
 const peakWhy: string[] = [];
 const peak: Peak | null = measurePeak(threads, info.isa, peakWhy);
-log(peak ? `  ${peak.line}; the ${peak.isa} figures are the peak quoted below` : `  not measured: ${peakWhy.join('; ')}`);
+log(peak ? `  ${peak.line}; the ${peak.isa} figures are the peak quoted below`
+  : `  not measured: ${peakWhy.join('; ')}`);
 results.peak = peak;
 if (!flag('no-gemm')) {
 

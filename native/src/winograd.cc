@@ -241,7 +241,9 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* w, const f
   const int NR = active_ukernel().nr;
   const int64_t panels = (p.F + NR - 1) / NR;
   float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
-  transform_filter(p, NR, up, [&](int ky, int kx, int64_t c, int64_t f) { return w[((ky * 3 + kx) * g.C + c) * g.F + f]; });
+  transform_filter(p, NR, up, [&](int ky, int kx, int64_t c, int64_t f) {
+    return w[((ky * 3 + kx) * g.C + c) * g.F + f];
+  });
   run(p, x, up, bias, relu, y);
 }
 
