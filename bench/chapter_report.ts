@@ -1,4 +1,4 @@
-// The table in one run: every chapter-scale workload for convkit and for each PyTorch that
+// The chapter-scale table in one run: every chapter-scale workload for convkit and for each PyTorch that
 // is installed (PyTorch 2 in /tmp/ref, Debian's 1.13 for /usr/bin/python3, or $CONVKIT_PYTHON), the
 // same threads for everyone, figures as shares of the FMA peak measured in the same run.
 import { spawnSync } from 'node:child_process';
@@ -15,7 +15,7 @@ export interface ChapterOptions {
   /** Batches (or steps) timed per VGG16/small-convnet row; their median is reported. */
   batches: number;
   mnistSteps: number;
-  /** Images of the RSS row of VGG16 feature extraction (0 skips it; the row is 2,000). */
+  /** Images of the RSS row of VGG16 feature extraction (0 skips it; the chapter's 2,000 images). */
   rssImages: number;
   torch: boolean;
   skip: Set<string>;

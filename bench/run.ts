@@ -6,7 +6,7 @@
 //   PyTorch, then the MNIST training step for convkit native, its JS reference backend, TensorFlow.js
 //   and PyTorch, and the image pipeline.
 // Options: --threads N (default: the native pool size), --batches N (VGG16/small-convnet batches per
-//   row, 3), --mnist-steps N (938), --rss-images N (0 skips; 2000 for the row, ~3-5 min),
+//   row, 3), --mnist-steps N (938), --rss-images N (0 skips; 2000 for the chapter's feature extraction, minutes),
 //   --skip vgg-predict,vgg-finetune,small,mnist-epoch,mnist-predict, --no-chapter, --chapter-only (skip
 //   everything after the table), --steps N (native steps per round, 30; 3 rounds), --js-steps N (2),
 //   --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch, --no-1t, --no-gemm,
