@@ -46,6 +46,7 @@
         "native/src/softmax.cc",
         "native/src/threadpool.cc",
         "native/src/ukernel_generic.cc",
+        "native/src/winograd.cc",
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_CPP_EXCEPTIONS_ALL", "NODE_ADDON_API_DISABLE_DEPRECATED"],

@@ -1,18 +1,23 @@
 // `npm run bench`: native CPU backend figures in one run.
-//   machine FMA peak (../shared/tools/peak.c when present), SGEMM 1024^3 on 1 and N threads with % of
-//   peak, the GEMM shapes of the MNIST convnet's three convolutions (forward, backprop-input,
-//   backprop-filter), one training step of the Keras ch.5 MNIST convnet (batch 64, RMSprop) for
-//   convkit native, convkit's JS reference backend, TensorFlow.js (CPU backend) and PyTorch, and
-//   predict() throughput on 10,000 MNIST-size images, with ratios against PyTorch.
-// Options: --threads N (default: the native pool size), --steps N (native steps per round, 30; 3 rounds),
-//   --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch,
-//   --no-1t (skip the single-thread native/PyTorch pair), --no-gemm, --json FILE (results as JSON).
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+//   machine FMA peak (bench/peak.c, measured in this run), SGEMM 1024^3 on 1 and N threads with % of
+//   peak, the GEMM shapes of the MNIST convnet's three convolutions, then the chapter-scale table
+//   (bench/chapter_report.ts: VGG16 predict and fine-tuning at 150x150, the small-data convnet, a
+//   whole MNIST fit epoch with the progress bar, MNIST predict, RSS) for convkit and each installed
+//   PyTorch, then the MNIST training step for convkit native, its JS reference backend, TensorFlow.js
+//   and PyTorch, and the image pipeline.
+// Options: --threads N (default: the native pool size), --batches N (VGG16/small-convnet batches per
+//   row, 3), --mnist-steps N (938), --rss-images N (0 skips; 2000 for the chapter's feature extraction, minutes),
+//   --skip vgg-predict,vgg-finetune,small,mnist-epoch,mnist-predict, --no-chapter, --chapter-only (skip
+//   everything after the table), --steps N (native steps per round, 30; 3 rounds), --js-steps N (2),
+//   --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch, --no-1t, --no-gemm,
+//   --no-pipeline, --json FILE (results as JSON).
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGflops, sgemmGflops } from './micro.js';
+import { measurePeak, type Peak } from './peak.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -32,23 +37,6 @@ const results: Record<string, unknown> = {};
 const log = (s = ''): void => console.log(s);
 const f1 = (v: number): string => v.toFixed(1);
 
-// ---------------------------------------------------------------------------------------------- peak
-function measurePeak(): { one: number; all: number; line: string } | null {
-  const src = path.resolve(root, '../shared/tools/peak.c');
-  if (!existsSync(src)) return null;
-  try {
-    const bin = path.join(mkdtempSync(path.join(os.tmpdir(), 'convkit-peak-')), 'peak');
-    execFileSync('gcc', ['-O3', '-march=native', '-fopenmp', src, '-o', bin], { stdio: 'pipe' });
-    const out = execFileSync(bin, { encoding: 'utf8' });
-    const one = /1 thread: avx512 ([\d.]+)/.exec(out) ?? /1 thread:.*?avx2 ([\d.]+)/.exec(out);
-    const all = /threads: avx512 ([\d.]+)/.exec(out);
-    if (!one || !all) return null;
-    return { one: Number(one[1]), all: Number(all[1]), line: out.trim().replace(/\n/g, '; ') };
-  } catch {
-    return null;
-  }
-}
-
 const { setBackend, getBackend } = await import('../src/backend/index.js');
 const native = await import('../src/backend/native/index.js');
 const nb = native.loadNativeBackend();
@@ -63,13 +51,13 @@ log(`native: ${info.microKernel} (isa ${info.isa}, detected ${info.detectedIsa})
 log(`load average: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
 results.machine = { cpu: os.cpus()[0]?.model, cpus: os.cpus().length, node: process.version, loadavg: os.loadavg(), native: info, threads };
 
-let peak: ReturnType<typeof measurePeak> = null;
+log('\n== FMA peak (bench/peak.c, this run)');
+const peakWhy: string[] = [];
+const peak: Peak | null = measurePeak(threads, info.isa, peakWhy);
+log(peak ? `  ${peak.line}; the ${peak.isa} figures are the peak quoted below`
+  : `  not measured: ${peakWhy.join('; ')}`);
+results.peak = peak;
 if (!flag('no-gemm')) {
-  log('\n== FMA peak (../shared/tools/peak.c)');
-  peak = measurePeak();
-  if (peak) log(`  ${peak.line}`);
-  else log('  skipped (../shared/tools/peak.c or gcc not available)');
-  results.peak = peak;
 
   log('\n== SGEMM 1024x1024x1024 (native)');
   const sg: Record<string, number> = {};
@@ -77,7 +65,7 @@ if (!flag('no-gemm')) {
     native.setNumThreads(t);
     const g = sgemmGflops(nb, 1024, 600);
     sg[t] = g;
-    const p = peak ? (t === 1 ? peak.one : peak.all * Math.min(t, 2) / 2) : 0;
+    const p = peak ? (t === 1 ? peak.one : peak.all * Math.min(t, peak.threads) / peak.threads) : 0;
     log(`  ${t} thread${t > 1 ? 's' : ' '}: ${f1(g).padStart(6)} GFLOP/s${p ? `  ${f1((100 * g) / p)}% of peak (${f1(p)})` : ''}`);
   }
   results.sgemm = sg;
@@ -91,6 +79,22 @@ if (!flag('no-gemm')) {
   results.conv = conv;
 }
 native.setNumThreads(threads);
+
+// ------------------------------------------------------------------------------- chapter-scale table
+if (!flag('no-chapter')) {
+  const { runChapter } = await import('./chapter_report.js');
+  const si = process.argv.indexOf('--skip');
+  setBackend('native');
+  results.chapter = await runChapter({
+    threads, peak, log, batches: Math.max(1, opt('batches', 3)), mnistSteps: Math.max(1, opt('mnist-steps', 938)),
+    rssImages: opt('rss-images', 0), torch: !flag('no-torch'),
+    skip: new Set(si >= 0 ? (process.argv[si + 1] ?? '').split(',') : []),
+  });
+}
+if (flag('chapter-only')) {
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
+  process.exit(0);
+}
 
 // --------------------------------------------------------------------------------- training step
 const { layers, models, utils, tensor, randomUniform, setRandomSeed } = await import('../src/index.js');

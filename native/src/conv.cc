@@ -16,6 +16,7 @@
 
 #include "gemm.h"
 #include "threadpool.h"
+#include "winograd.h"
 
 namespace ck {
 namespace {
@@ -252,6 +253,23 @@ struct ColsB {
     const int64_t t_lo = j0 / C, t_hi = (j0 + nc + C - 1) / C;
     const int64_t panels = (nc + NR - 1) / NR;
     PixelWalk pw(*tp->g, mbase + kb.c0);
+    if (C < 8) {
+      // Runs of fewer than 8 channels: a memcpy call per tap would cost more than the copy, so the
+      // pixel's whole im2col row is built with plain loops and cut into the panels.
+      float* row = ws->aux2.get<float>(static_cast<size_t>(tp->ntaps * C));
+      for (int64_t k = 0; k < depth; ++k, pw.next()) {
+        im2col_row(*tp, pw, x, row);
+        for (int64_t panel = 0; panel < panels; ++panel) {
+          const int64_t w = std::min<int64_t>(NR, nc - panel * NR);
+          float* d = bp + (panel * depth + k) * NR;
+          const float* src = row + j0 + panel * NR;
+          int64_t j = 0;
+          for (; j < w; ++j) d[j] = src[j];
+          for (; j < NR; ++j) d[j] = 0.f;
+        }
+      }
+      return;
+    }
     for (int64_t k = 0; k < depth; ++k, pw.next()) {
       const bool in = pw.interior();
       const int64_t base = pw.base();
@@ -312,6 +330,7 @@ double eff(int64_t a, int64_t mult) { return static_cast<double>(a) / static_cas
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   if (M == 0 || F == 0) return;
+  if (winograd_forward_applies(g)) { winograd_forward(g, x, w, bias, relu, y); return; }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   const Taps taps(g);
@@ -343,6 +362,7 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   const int64_t hw = g.OH * g.OW, in_img = g.H * g.W * g.C;
   if (g.N == 0 || in_img == 0) return;
+  if (winograd_backprop_input_applies(g) && M > 0 && F > 0) { winograd_backprop_input(g, dy, w, dx); return; }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   // wᵀ[F,K] once, so the B panels are straight row copies.
@@ -396,7 +416,9 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   // Pixel chunks claimed dynamically, each into its own partial result; the partials are summed in
   // chunk order, so the result does not depend on which thread ran which chunk (runs with the same
   // seed and thread count are bit-identical). Partials are capped at 64 MiB in all.
-  int64_t chunks = std::min<int64_t>(M, 4 * static_cast<int64_t>(nthreads));
+  // Each chunk keeps a depth of at least 256 pixels where it can: a shallower GEMM spends more on
+  // writing and summing its rows x cols partial (VGG16's block5: 512 x 4608) than on multiplying.
+  int64_t chunks = std::min<int64_t>({M, 4 * static_cast<int64_t>(nthreads), std::max<int64_t>(1, M / 256)});
   const int64_t budget = (int64_t(16) << 20) / std::max<int64_t>(1, rows * cols);
   chunks = std::max<int64_t>(std::min<int64_t>(chunks, budget), std::min<int64_t>(M, nthreads));
   const int64_t per = (M + chunks - 1) / chunks;
@@ -416,17 +438,25 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
       igemm_serial(uk, bl, K, F, 1, m1 - m0, ap, bp, out, F, nullptr, false, ws);
     }
   });
-  for (int64_t ch = 1; ch < chunks; ++ch) {
-    const float* part = parts.data() + static_cast<size_t>(ch * rows * cols);
-    float* acc = parts.data();
-    for (int64_t i = 0; i < rows * cols; ++i) acc[i] += part[i];
-  }
-  const float* sum = parts.data();
+  // Partials summed in chunk order (per element, so splitting the elements between threads keeps
+  // the result independent of the thread count), then written out in dw's [K,F] order.
+  float* acc = parts.data();
+  const int sum_threads = threads_for(static_cast<double>(chunks) * rows * cols, 2.0e5);
+  parallel_for(rows * cols, sum_threads, [&](int64_t b, int64_t e) {
+    for (int64_t ch = 1; ch < chunks; ++ch) {
+      const float* part = parts.data() + static_cast<size_t>(ch * rows * cols);
+      for (int64_t i = b; i < e; ++i) acc[i] += part[i];
+    }
+  });
   if (transposed) {
-    for (int64_t f = 0; f < F; ++f)
-      for (int64_t p = 0; p < K; ++p) dw[p * F + f] = sum[f * K + p];
+    parallel_for(K, sum_threads, [&](int64_t p0, int64_t p1) {
+      for (int64_t p = p0; p < p1; p += 64) {
+        const int64_t pe = std::min(p1, p + 64);
+        transpose_block(acc + p, K, F, pe - p, dw + p * F, F);
+      }
+    });
   } else {
-    std::memcpy(dw, sum, sizeof(float) * K * F);
+    std::memcpy(dw, acc, sizeof(float) * K * F);
   }
 }
 

@@ -1,0 +1,263 @@
+// Winograd F(2x2, 3x3) (Lavin & Gray, 2016) over NHWC tensors:
+//   U[k] = (G g Gᵀ)[k]        for each of the 16 positions k: a C x F matrix, packed once per call
+//   V[k] = (Bᵀ d B)[k]        d: the 4x4xC input patch of a 2x2 output tile (zeros outside the image)
+//   M[k] = V[k] · U[k]        16 GEMMs of (tiles x C) · (C x F) on the micro-kernel of gemm.h
+//   y    = Aᵀ M A             2x2xF outputs per tile, bias and relu applied as they are written
+// Tiles are processed in chunks (a few hundred KiB of V and M per thread), claimed dynamically.
+#include "winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include "gemm.h"
+#include "threadpool.h"
+
+namespace ck {
+namespace {
+
+// Four floats as one value (SSE on x86, plain code elsewhere); loads and stores need no alignment.
+typedef float v4 __attribute__((vector_size(16)));
+inline v4 ld4(const float* p) {
+  v4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void st4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+
+// Bᵀ d B on 16 values (row-major 4x4), in place. Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
+template <class T>
+inline void input_tf(T* d) {
+  T t[16];
+  for (int j = 0; j < 4; ++j) {
+    t[0 + j] = d[0 + j] - d[8 + j];
+    t[4 + j] = d[4 + j] + d[8 + j];
+    t[8 + j] = d[8 + j] - d[4 + j];
+    t[12 + j] = d[4 + j] - d[12 + j];
+  }
+  for (int i = 0; i < 4; ++i) {
+    const T* r = t + 4 * i;
+    d[4 * i + 0] = r[0] - r[2];
+    d[4 * i + 1] = r[1] + r[2];
+    d[4 * i + 2] = r[2] - r[1];
+    d[4 * i + 3] = r[1] - r[3];
+  }
+}
+
+// Aᵀ m A: 16 values to 4 (y00, y01, y10, y11). Aᵀ = [1 1 1 0; 0 1 -1 -1].
+template <class T>
+inline void output_tf(const T* m, T* y) {
+  T r0[4], r1[4];
+  for (int j = 0; j < 4; ++j) {
+    r0[j] = m[j] + m[4 + j] + m[8 + j];
+    r1[j] = m[4 + j] - m[8 + j] - m[12 + j];
+  }
+  y[0] = r0[0] + r0[1] + r0[2];
+  y[1] = r0[1] - r0[2] - r0[3];
+  y[2] = r1[0] + r1[1] + r1[2];
+  y[3] = r1[1] - r1[2] - r1[3];
+}
+
+// The plain problem both kernels reduce to: a 3x3 stride-1 correlation of in[N,H,W,C] into
+// out[N,OH,OW,F] whose window for output (oy, ox) starts at (oy - PT, ox - PL).
+struct Problem {
+  int64_t N, H, W, C, OH, OW, F, PT, PL;
+};
+
+// U packed for the micro-kernel: for position k and NR-column panel j, C rows of NR floats
+// (columns beyond F zero) at up + (k * panels + j) * C * NR. wt(ky, kx, c, f) reads the filter.
+template <class WAt>
+void transform_filter(const Problem& p, int NR, float* up, WAt&& wt) {
+  const int64_t C = p.C, F = p.F, panels = (F + NR - 1) / NR;
+  parallel_for(C, threads_for(36.0 * C * F), [&](int64_t c0, int64_t c1) {
+    for (int64_t c = c0; c < c1; ++c)
+      for (int64_t f = 0; f < panels * NR; ++f) {
+        float u[16];
+        if (f >= F) {
+          std::fill(u, u + 16, 0.f);
+        } else {
+          float g[9], t[12];
+          for (int i = 0; i < 9; ++i) g[i] = wt(i / 3, i % 3, c, f);
+          // G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], rows (G g) then columns ((G g) Gᵀ).
+          for (int j = 0; j < 3; ++j) {
+            t[0 + j] = g[j];
+            t[3 + j] = 0.5f * (g[j] + g[3 + j] + g[6 + j]);
+            t[6 + j] = 0.5f * (g[j] - g[3 + j] + g[6 + j]);
+            t[9 + j] = g[6 + j];
+          }
+          for (int i = 0; i < 4; ++i) {
+            const float* r = t + 3 * i;
+            u[4 * i + 0] = r[0];
+            u[4 * i + 1] = 0.5f * (r[0] + r[1] + r[2]);
+            u[4 * i + 2] = 0.5f * (r[0] - r[1] + r[2]);
+            u[4 * i + 3] = r[2];
+          }
+        }
+        const int64_t j = f / NR, jj = f - j * NR;
+        for (int k = 0; k < 16; ++k) up[((k * panels + j) * C + c) * NR + jj] = u[k];
+      }
+  });
+}
+
+void run(const Problem& p, const float* in, const float* up, const float* bias, bool relu, float* out) {
+  const UKernel& uk = active_ukernel();
+  const Blocking bl = blocking_for(uk);
+  const int MR = uk.mr, NR = uk.nr;
+  const int64_t C = p.C, F = p.F, panels = (F + NR - 1) / NR;
+  const int64_t th = (p.OH + 1) / 2, tw = (p.OW + 1) / 2, per_img = th * tw, T = p.N * per_img;
+  const int nthreads = threads_for(2.0 * 16 * T * C * F);
+  // Tiles per chunk: V[k] and M[k] of one chunk about 64 KiB each, but at least 96 rows so that each
+  // B panel of U (streamed from L3: U is 16·C·F floats) serves enough micro-kernel calls; and about
+  // four chunks per thread.
+  int64_t tb = round_up(std::max<int64_t>(96, 16384 / std::max(C, F)), MR);
+  tb = std::min(tb, std::max<int64_t>(MR, round_up((T + 4 * nthreads - 1) / (4 * nthreads), MR)));
+  tb = std::max<int64_t>(MR, std::min<int64_t>(tb, 512));
+  const int64_t chunks = (T + tb - 1) / tb;
+  const int64_t nkb = (C + bl.kc - 1) / bl.kc, kcb = (C + nkb - 1) / nkb;
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    const int64_t t0 = ch * tb, nt = std::min(tb, T - t0);
+    Workspace& ws = thread_workspace();
+    // Distance between positions k in v and m, off a multiple of 4 KiB so the 16 streams of the
+    // transforms do not all fall into one L1 set.
+    const int64_t vk = nt * C + 16, mk = nt * F + 16;
+    float* v = ws.cols.get<float>(static_cast<size_t>(16 * vk));
+    float* m = ws.aux.get<float>(static_cast<size_t>(16 * mk));
+    float* zeros = ws.zeros.get<float>(static_cast<size_t>(C));
+    std::memset(zeros, 0, sizeof(float) * C);
+    for (int64_t r = 0; r < nt; ++r) {
+      const int64_t t = t0 + r, n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
+      const int64_t iy0 = 2 * ty - p.PT, ix0 = 2 * tx - p.PL;
+      const float* src[16];
+      for (int i = 0; i < 4; ++i)
+        for (int j = 0; j < 4; ++j) {
+          const int64_t iy = iy0 + i, ix = ix0 + j;
+          const bool inside = iy >= 0 && iy < p.H && ix >= 0 && ix < p.W;
+          src[4 * i + j] = inside ? in + ((n * p.H + iy) * p.W + ix) * C : zeros;
+        }
+      float* dst = v + r * C;
+      int64_t c = 0;
+      for (; c + 4 <= C; c += 4) {
+        v4 d[16];
+        for (int k = 0; k < 16; ++k) d[k] = ld4(src[k] + c);
+        input_tf(d);
+        for (int k = 0; k < 16; ++k) st4(dst + k * vk + c, d[k]);
+      }
+      for (; c < C; ++c) {
+        float d[16];
+        for (int k = 0; k < 16; ++k) d[k] = src[k][c];
+        input_tf(d);
+        for (int k = 0; k < 16; ++k) dst[k * vk + c] = d[k];
+      }
+    }
+    const float** ind = ws.ind.get<const float*>(static_cast<size_t>(round_up(nt, MR)));
+    for (int k = 0; k < 16; ++k)
+      for (int64_t c0 = 0; c0 < C; c0 += kcb) {
+        const int64_t cc = std::min(kcb, C - c0);
+        for (int64_t r = 0; r < round_up(nt, MR); ++r) ind[r] = v + k * vk + (r < nt ? r : 0) * C + c0;
+        for (int64_t j = 0; j < panels; ++j) {
+          const float* bp = up + ((k * panels + j) * C + c0) * NR;
+          const int nr = static_cast<int>(std::min<int64_t>(NR, F - j * NR));
+          for (int64_t ir = 0; ir < nt; ir += MR) {
+            const int mr = static_cast<int>(std::min<int64_t>(MR, nt - ir));
+            uk.fn(1, cc, ind + ir, bp, m + k * mk + ir * F + j * NR, F, mr, nr, c0 == 0 ? 0 : 1, nullptr, 0);
+          }
+        }
+      }
+    for (int64_t r = 0; r < nt; ++r) {
+      const int64_t t = t0 + r, n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
+      const int64_t oy = 2 * ty, ox = 2 * tx;
+      const bool down = oy + 1 < p.OH, right = ox + 1 < p.OW;
+      float* o00 = out + ((n * p.OH + oy) * p.OW + ox) * F;
+      float* dst[4] = {o00, o00 + F, o00 + p.OW * F, o00 + (p.OW + 1) * F};
+      const bool keep[4] = {true, right, down, down && right};
+      const float* src = m + r * F;
+      int64_t f = 0;
+      for (; f + 4 <= F; f += 4) {
+        v4 a[16], y[4];
+        for (int k = 0; k < 16; ++k) a[k] = ld4(src + k * mk + f);
+        output_tf(a, y);
+        const v4 b = bias ? ld4(bias + f) : v4{0.f, 0.f, 0.f, 0.f};
+        for (int q = 0; q < 4; ++q) {
+          if (!keep[q]) continue;
+          v4 o = y[q] + b;
+          if (relu) o = o > 0.f ? o : 0.f;
+          st4(dst[q] + f, o);
+        }
+      }
+      for (; f < F; ++f) {
+        float a[16], y[4];
+        for (int k = 0; k < 16; ++k) a[k] = src[k * mk + f];
+        output_tf(a, y);
+        for (int q = 0; q < 4; ++q) {
+          if (!keep[q]) continue;
+          float o = y[q] + (bias ? bias[f] : 0.f);
+          if (relu && !(o > 0.f)) o = 0.f;
+          dst[q][f] = o;
+        }
+      }
+    }
+  });
+}
+
+bool eligible(const ConvGeom& g) {
+  return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1;
+}
+
+// -1: unset (use the shape rule), 0: never, 1: every eligible shape. Read per call so tests can switch.
+int mode() {
+  const char* s = std::getenv("CONVKIT_WINOGRAD");
+  if (!s || !*s) return -1;
+  return s[0] == '0' ? 0 : 1;
+}
+
+// Shape rule, from interleaved A/B runs against the direct kernel (bench/vgg_layers.ts --ab): enough
+// channels on both sides for the transforms to pay off; at most 0.6x the direct method's
+// multiplications once the partial 2x2 tiles at the bottom and right edges are counted (the direct
+// GEMM has one row per `direct_pixels`); and enough tiles that each chunk reuses the streamed U
+// (16·cin·cout floats) over many rows.
+bool worth_it(int64_t n, int64_t cin, int64_t cout, int64_t oh, int64_t ow, int64_t direct_pixels) {
+  const int64_t tiles = ((oh + 1) / 2) * ((ow + 1) / 2);
+  const double mults = 16.0 * static_cast<double>(tiles), direct = 9.0 * static_cast<double>(direct_pixels);
+  return cin >= 32 && cout >= 32 && mults <= 0.6 * direct && n * tiles >= 192;
+}
+
+}  // namespace
+
+bool winograd_forward_applies(const ConvGeom& g) {
+  if (!eligible(g)) return false;
+  const int md = mode();
+  return md < 0 ? worth_it(g.N, g.C, g.F, g.OH, g.OW, g.OH * g.OW) : md == 1;
+}
+
+bool winograd_backprop_input_applies(const ConvGeom& g) {
+  if (!eligible(g)) return false;
+  const int md = mode();
+  return md < 0 ? worth_it(g.N, g.F, g.C, g.H, g.W, g.OH * g.OW) : md == 1;
+}
+
+void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
+  const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
+  const int NR = active_ukernel().nr;
+  const int64_t panels = (p.F + NR - 1) / NR;
+  float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
+  transform_filter(p, NR, up, [&](int ky, int kx, int64_t c, int64_t f) {
+    return w[((ky * 3 + kx) * g.C + c) * g.F + f];
+  });
+  run(p, x, up, bias, relu, y);
+}
+
+// dx[iy] = Σ_ky dy[iy + PT - ky] · w[ky] = Σ_ky' dy[iy - (2 - PT) + ky'] · w[2 - ky']: a correlation of dy
+// with the filter turned by 180° and its channel axes swapped, window offset 2 - PT (and 2 - PL).
+void winograd_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  const Problem p{g.N, g.OH, g.OW, g.F, g.H, g.W, g.C, 2 - g.PT, 2 - g.PL};
+  const int NR = active_ukernel().nr;
+  const int64_t panels = (p.F + NR - 1) / NR;
+  float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
+  transform_filter(p, NR, up, [&](int ky, int kx, int64_t f, int64_t c) {
+    return w[(((2 - ky) * 3 + (2 - kx)) * g.C + c) * g.F + f];
+  });
+  run(p, dy, up, nullptr, false, dx);
+}
+
+}  // namespace ck
