@@ -86,13 +86,13 @@ export class H5Group {
   /** One member (no path separators), external links refused. */
   private entity(name: string): { type?: string } | null {
     const where = join(this.path, name);
-    const e = this.guard('the object', where, () => this.obj.get(name) as { type?: string } | null);
-    const link = e as { filename?: unknown; obj_path?: unknown } | null;
+    // Asked before get(), which would open the other file and return its object.
+    const link = this.guard('the link', where, () => this.obj.get_external_link(where) as { filename?: unknown; obj_path?: unknown });
     if (link && typeof link.filename === 'string' && typeof link.obj_path === 'string') {
       throw new FileFormatError(`${this.file.filename}: '${where}' is an external link to '${link.filename}:${link.obj_path}'; `
         + 'links to other files are not followed');
     }
-    return e;
+    return this.guard('the object', where, () => this.obj.get(name) as { type?: string } | null);
   }
 
   private getEntity(name: string): { type?: string } | null {
