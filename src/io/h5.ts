@@ -12,6 +12,7 @@ import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConvkitError, FileFormatError } from '../errors.js';
 import { formatBytes, getMemoryLimit } from '../limits.js';
+import { checkGlobalHeaps } from './h5_check.js';
 import { describeKind, sniffFile } from './sniff.js';
 
 type H5Lib = typeof import('h5wasm/node').default;
@@ -312,6 +313,7 @@ export class H5Reader {
     if (kind !== 'hdf5') {
       throw new FileFormatError(`${name}: not an HDF5 file: it is ${describeKind(kind)} (${size} bytes)`);
     }
+    checkGlobalHeaps(path, name, size);
     const h5 = await h5lib();
     let f: H5File;
     try {
