@@ -12,7 +12,10 @@ import { ValueError } from './errors.js';
 /** An allocation refused because it would exceed the memory limit (a ValueError). */
 export class MemoryLimitError extends ValueError {
   /** The layer whose call was refused, once a layer has named itself in the message. */
-  constructor(message: string, readonly layer?: string) {
+  constructor(
+    message: string,
+    readonly layer?: string,
+  ) {
     super(message);
   }
 }
@@ -45,7 +48,15 @@ export function parseBytes(text: string): number | null {
   if (!m) return null;
   const unit = (m[2] ?? 'b').toLowerCase();
   const scale: Record<string, number> = {
-    b: 1, kib: 1024, mib: 1024 ** 2, gib: GiB, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12,
+    b: 1,
+    kib: 1024,
+    mib: 1024 ** 2,
+    gib: GiB,
+    tib: 1024 ** 4,
+    kb: 1e3,
+    mb: 1e6,
+    gb: 1e9,
+    tb: 1e12,
   };
   const n = Math.floor(Number(m[1]) * scale[unit]);
   return Number.isFinite(n) && n > 0 ? n : null;
@@ -77,7 +88,12 @@ export function setMemoryLimit(bytes: number | null): number {
 
 /** 3.4 GiB, 512 MiB, 12 KiB, 100 bytes. */
 export function formatBytes(n: number): string {
-  const units: [number, string][] = [[1024 ** 4, 'TiB'], [GiB, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const units: [number, string][] = [
+    [1024 ** 4, 'TiB'],
+    [GiB, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, name] of units) {
     if (n >= size) {
       const v = n / size;
@@ -87,7 +103,15 @@ export function formatBytes(n: number): string {
   return `${n} bytes`;
 }
 
-const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, float64: 8, int64: 8, float16: 2, uint8: 1, bool: 1 };
+const DTYPE_BYTES: Record<string, number> = {
+  float32: 4,
+  int32: 4,
+  float64: 8,
+  int64: 8,
+  float16: 2,
+  uint8: 1,
+  bool: 1,
+};
 
 /** Bytes of a tensor of `shape` and `dtype` (Infinity when a dimension is not a size). */
 export function tensorBytes(shape: readonly number[], dtype = 'float32'): number {
@@ -100,8 +124,10 @@ export function tensorBytes(shape: readonly number[], dtype = 'float32'): number
 }
 
 function limitHint(): string {
-  return `the limit for one tensor is ${formatBytes(getMemoryLimit())} `
-    + `(raise it with utils.setMemoryLimit(bytes) or ${ENV})`;
+  return (
+    `the limit for one tensor is ${formatBytes(getMemoryLimit())} ` +
+    `(raise it with utils.setMemoryLimit(bytes) or ${ENV})`
+  );
 }
 
 /**

@@ -6,31 +6,51 @@ import * as L from '../src/layers/index.js';
 import { Sequential } from '../src/models/sequential.js';
 import { Tensor } from '../src/tensor/tensor.js';
 import {
-  MemoryLimitError, checkTensor, formatBytes, getMemoryLimit, parseBytes, setMemoryLimit, tensorBytes,
+  MemoryLimitError,
+  checkTensor,
+  formatBytes,
+  getMemoryLimit,
+  parseBytes,
+  setMemoryLimit,
+  tensorBytes,
 } from '../src/limits.js';
 import * as utils from '../src/utils/index.js';
 
-afterEach(() => { setMemoryLimit(null); });
+afterEach(() => {
+  setMemoryLimit(null);
+});
 
 test('a Dense kernel of 30000x30000 is refused with its size, before allocation', () => {
   const d = new L.Dense(30000, { name: 'dense' });
-  assert.throws(() => d.build([null, 30000]), (e: Error) => {
-    assert.ok(e instanceof MemoryLimitError);
-    assert.match(e.message, /^Dense 'dense': kernel of 30000x30000 float32 needs 3\.4 GiB; the limit for one tensor is /);
-    assert.match(e.message, /setMemoryLimit|CONVKIT_MAX_TENSOR_BYTES/);
-    return true;
-  });
+  assert.throws(
+    () => d.build([null, 30000]),
+    (e: Error) => {
+      assert.ok(e instanceof MemoryLimitError);
+      assert.match(
+        e.message,
+        /^Dense 'dense': kernel of 30000x30000 float32 needs 3\.4 GiB; the limit for one tensor is /,
+      );
+      assert.match(e.message, /setMemoryLimit|CONVKIT_MAX_TENSOR_BYTES/);
+      return true;
+    },
+  );
 });
 
 test('a Conv2D whose output is too large names the layer and the size', () => {
   setMemoryLimit(512 * 1024);
   const m = new Sequential([new L.Conv2D(64, 3, { inputShape: [64, 64, 1], padding: 'same', name: 'conv' })]);
   const x = new Tensor(new Float32Array(64 * 64), [1, 64, 64, 1]);
-  assert.throws(() => m.predict(x), (e: Error) => {
-    assert.ok(e instanceof MemoryLimitError, `${e.constructor.name}: ${e.message}`);
-    assert.match(e.message, /^Conv2D 'conv': convkit \w+: an output of 262144 float32 values needs 1 MiB; the limit for one tensor is 512 KiB/);
-    return true;
-  });
+  assert.throws(
+    () => m.predict(x),
+    (e: Error) => {
+      assert.ok(e instanceof MemoryLimitError, `${e.constructor.name}: ${e.message}`);
+      assert.match(
+        e.message,
+        /^Conv2D 'conv': convkit \w+: an output of 262144 float32 values needs 1 MiB; the limit for one tensor is 512 KiB/,
+      );
+      return true;
+    },
+  );
 });
 
 test('setMemoryLimit sets, restores and validates; utils exports it', () => {

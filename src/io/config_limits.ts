@@ -25,8 +25,10 @@ export function checkConfigBounds(config: unknown, where: string): void {
       if (k === 'layers' && Array.isArray(v)) {
         layers += v.length;
         if (layers > MAX_CONFIG_LAYERS) {
-          throw new FileFormatError(`${where}: the model config declares more than ${MAX_CONFIG_LAYERS} layers; refused `
-            + '(real networks have hundreds to a few thousand)');
+          throw new FileFormatError(
+            `${where}: the model config declares more than ${MAX_CONFIG_LAYERS} layers; refused ` +
+              '(real networks have hundreds to a few thousand)',
+          );
         }
       }
       stack.push([v, depth + 1]);

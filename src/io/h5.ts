@@ -60,7 +60,8 @@ export class H5Group {
       return fn();
     } catch (e) {
       if (e instanceof ConvkitError) throw e;
-      throw new FileFormatError(`${this.file.filename}: cannot read ${what} '${where}': the file is damaged (${firstLine(e)})`);
+      const file = this.file.filename;
+      throw new FileFormatError(`${file}: cannot read ${what} '${where}': the file is damaged (${firstLine(e)})`);
     }
   }
 
@@ -71,26 +72,24 @@ export class H5Group {
   has(name: string): boolean {
     // h5wasm's get() on a missing path throws (with the throwing handler); walk keys instead, one
     // level at a time, so that no path is resolved through a link that leaves the file.
-    let g: H5Group = this;
-    const parts = name.split('/').filter(Boolean);
-    for (let i = 0; i < parts.length; i++) {
-      if (!g.keys().includes(parts[i])) return false;
-      if (i < parts.length - 1) {
-        const c = g.entity(parts[i]);
-        if (!c || c.type !== 'Group') return false;
-        g = new H5Group(this.file, c as H5GroupObj, join(g.path, parts[i]));
-      }
-    }
-    return true;
+    const [first, ...rest] = name.split('/').filter(Boolean);
+    if (first === undefined) return true;
+    if (!this.keys().includes(first)) return false;
+    if (!rest.length) return true;
+    const c = this.entity(first);
+    if (!c || c.type !== 'Group') return false;
+    return new H5Group(this.file, c as H5GroupObj, join(this.path, first)).has(rest.join('/'));
   }
 
   /** One member (no path separators), external links refused. */
   private entity(name: string): { type?: string } | null {
     const where = join(this.path, name);
     // Asked before get(), which would open the other file and return its object.
-    const link = this.guard('the link', where, () => this.obj.get_external_link(where) as { filename?: unknown; obj_path?: unknown });
+    type Link = { filename?: unknown; obj_path?: unknown };
+    const link = this.guard('the link', where, () => this.obj.get_external_link(where) as Link);
     if (link && typeof link.filename === 'string' && typeof link.obj_path === 'string') {
-      throw new FileFormatError(`${this.file.filename}: '${where}' is an external link to '${link.filename}:${link.obj_path}'; `
+      const target = `${link.filename}:${link.obj_path}`;
+      throw new FileFormatError(`${this.file.filename}: '${where}' is an external link to '${target}'; `
         + 'links to other files are not followed');
     }
     return this.guard('the object', where, () => this.obj.get(name) as { type?: string } | null);
@@ -118,7 +117,8 @@ export class H5Group {
   group(name: string): H5Group {
     const e = this.getEntity(name);
     if (!e || e.type !== 'Group') {
-      throw new FileFormatError(`${this.file.filename}: expected a group '${join(this.path, name)}'${e ? ` but found ${kindOf(e)}` : ', which is missing'}`);
+      const found = e ? ` but found ${kindOf(e)}` : ', which is missing';
+      throw new FileFormatError(`${this.file.filename}: expected a group '${join(this.path, name)}'${found}`);
     }
     return new H5Group(this.file, e as H5GroupObj, join(this.path, name));
   }
@@ -132,11 +132,12 @@ export class H5Group {
     const e = this.getEntity(name);
     const where = join(this.path, name);
     if (!e || e.type !== 'Dataset') {
-      throw new FileFormatError(`${this.file.filename}: expected a dataset '${where}'${e ? ` but found ${kindOf(e)}` : ', which is missing'}`);
+      const found = e ? ` but found ${kindOf(e)}` : ', which is missing';
+      throw new FileFormatError(`${this.file.filename}: expected a dataset '${where}'${found}`);
     }
     const ds = e as H5DatasetObj;
     const { shape, dtype, compressed } = this.guard('dataset', where, () => ({
-      shape: (ds.shape ?? []).map(Number), dtype: String(ds.dtype), compressed: ds.filters.length > 0,
+      shape: (ds.shape ?? []).map(Number), dtype: dtypeName(ds.dtype), compressed: ds.filters.length > 0,
     }));
     const itemSize = this.guard('dataset', where, () => Number(ds.metadata.size));
     this.checkDeclared(`dataset '${where}'`, shape, itemSize, compressed);
@@ -158,7 +159,8 @@ export class H5Group {
       const why = bytes > limit || !Number.isFinite(bytes)
         ? `more than the memory limit of ${formatBytes(limit)}`
         : `more than the whole file (${fileSize} bytes) holds`;
-      throw new FileFormatError(`${this.file.filename}: ${what} declares shape [${shape.join(', ')}] (${need}), ${why}: `
+      const declared = `shape [${shape.join(', ')}] (${need})`;
+      throw new FileFormatError(`${this.file.filename}: ${what} declares ${declared}, ${why}: `
         + 'the file is damaged');
     }
   }
@@ -247,6 +249,10 @@ export class H5Group {
   }
 }
 
+function dtypeName(d: unknown): string {
+  return typeof d === 'string' ? d : JSON.stringify(d);
+}
+
 function kindOf(e: { type?: string }): string {
   return e.type ? `a ${e.type}` : 'an object of another kind';
 }
@@ -308,7 +314,9 @@ export class H5Reader {
     const st = statSync(path);
     if (st.isDirectory()) throw new FileFormatError(`${name}: is a directory, expected an HDF5 file`);
     // A FIFO or a device would block or never end; only plain files are read.
-    if (!st.isFile()) throw new FileFormatError(`${name}: not a regular file (a device, FIFO or socket), expected an HDF5 file`);
+    if (!st.isFile()) {
+      throw new FileFormatError(`${name}: not a regular file (a device, FIFO or socket), expected an HDF5 file`);
+    }
     const { kind, size } = sniffFile(path);
     if (kind !== 'hdf5') {
       throw new FileFormatError(`${name}: not an HDF5 file: it is ${describeKind(kind)} (${size} bytes)`);
@@ -319,7 +327,8 @@ export class H5Reader {
     try {
       f = new h5.File(resolve(path), 'r');
     } catch (e) {
-      throw new FileFormatError(`${name}: cannot open the HDF5 file (truncated or damaged; ${size} bytes): ${firstLine(e)}`);
+      const why = firstLine(e);
+      throw new FileFormatError(`${name}: cannot open the HDF5 file (truncated or damaged; ${size} bytes): ${why}`);
     }
     if (!f || (f as { file_id?: bigint }).file_id === undefined || Number((f as { file_id?: bigint }).file_id) < 0) {
       throw new FileFormatError(`${name}: cannot open the HDF5 file (truncated or damaged; ${size} bytes)`);

@@ -59,8 +59,10 @@ export function checkGlobalHeaps(path: string, name: string, fileSize: number): 
         readSync(fd, c, 0, size, at);
         const bad = loopingEntry(c);
         if (bad) {
-          throw new FileFormatError(`${name}: the global heap at byte ${at} (where strings such as model_config live) `
-            + `is damaged: ${bad}; the file is damaged`);
+          throw new FileFormatError(
+            `${name}: the global heap at byte ${at} (where strings such as model_config live) ` +
+              `is damaged: ${bad}; the file is damaged`,
+          );
         }
       }
     }

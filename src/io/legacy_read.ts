@@ -41,7 +41,8 @@ export function readLegacyWeights(g: H5Group, file: string): SavedLayer[] {
       // Say which layer's weights were lost, beside the object HDF5 could not read.
       if (!(e instanceof FileFormatError) || !e.message.startsWith(`${file}: cannot read `)) throw e;
       const where = `${g.path === '/' ? '' : g.path}/${name}`;
-      throw new FileFormatError(`${file}: cannot read the weights of layer '${name}' (${where}): ${e.message.slice(file.length + 2)}`);
+      const why = e.message.slice(file.length + 2);
+      throw new FileFormatError(`${file}: cannot read the weights of layer '${name}' (${where}): ${why}`);
     }
   }
   return out;

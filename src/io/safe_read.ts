@@ -3,7 +3,7 @@
 // model's own folder (no absolute paths, no '..', no symlink out of it), only regular files are
 // opened (opened non-blocking, then checked again on the descriptor), and never more than the
 // file declares is read.
-import { closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { type Stats, closeSync, constants, fstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { formatBytes } from '../limits.js';
@@ -21,8 +21,9 @@ export function pathInside(dir: string, rel: string, owner: string, what: string
     throw new FileFormatError(`${owner}: ${what} ${JSON.stringify(rel)} is not a file name`);
   }
   if (path.isAbsolute(rel) || /^[a-zA-Z]:[\\/]/.test(rel) || rel.split(/[\\/]/).includes('..')) {
-    throw new FileFormatError(`${owner}: ${named} points outside the model's folder; `
-      + 'only files beside the model are read');
+    throw new FileFormatError(
+      `${owner}: ${named} points outside the model's folder; ` + 'only files beside the model are read',
+    );
   }
   const full = path.join(dir, rel);
   let real: string;
@@ -45,23 +46,25 @@ export function pathInside(dir: string, rel: string, owner: string, what: string
  * needed). Devices, FIFOs and sockets are refused.
  */
 export function readRegularFile(file: string, name: string, maxBytes: number, opts: { prefix?: boolean } = {}): Buffer {
-  let isFile: boolean;
-  let isDir = false;
+  let st: Stats;
   try {
-    const st = statSync(file);
-    isFile = st.isFile();
-    isDir = st.isDirectory();
+    st = statSync(file);
   } catch {
     throw new FileFormatError(`${name}: no such file`);
   }
-  if (!isFile) throw new FileFormatError(`${name}: not a regular file (${isDir ? 'a directory' : 'a device, FIFO or socket'})`);
+  if (!st.isFile()) {
+    const what = st.isDirectory() ? 'a directory' : 'a device, FIFO or socket';
+    throw new FileFormatError(`${name}: not a regular file (${what})`);
+  }
   // O_NONBLOCK: should the path have become a FIFO since the check, opening it must not wait.
   const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const fst = fstatSync(fd);
     if (!fst.isFile()) throw new FileFormatError(`${name}: not a regular file`);
     if (!opts.prefix && fst.size > maxBytes) {
-      throw new FileFormatError(`${name}: ${formatBytes(fst.size)}, more than the ${formatBytes(maxBytes)} such a file may have`);
+      throw new FileFormatError(
+        `${name}: ${formatBytes(fst.size)}, more than the ${formatBytes(maxBytes)} such a file may have`,
+      );
     }
     const want = Math.min(fst.size, maxBytes);
     const buf = Buffer.alloc(want);

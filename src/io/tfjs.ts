@@ -5,7 +5,7 @@
 // dtypes float32/int32/uint8/bool/float16 and quantized weights (value = q·scale + min).
 // Weights are matched to layers by name, falling back to layer order.
 // Writing produces what tfjs-layers' save() writes (loadable with tf.loadLayersModel).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { formatBytes, getMemoryLimit } from '../limits.js';
@@ -63,6 +63,8 @@ function decode(buf: Buffer, offset: number, e: ManifestEntry, file: string): { 
   return { values: out, bytes };
 }
 
+interface ReadWeight { name: string; shape: number[]; values: Float32Array }
+
 function isShape(x: unknown): x is number[] {
   return Array.isArray(x) && x.every((d) => Number.isSafeInteger(d) && d >= 0);
 }
@@ -103,9 +105,9 @@ function checkManifest(manifest: unknown, file: string): { groups: ManifestGroup
 }
 
 /** Reads all weights of a manifest: name → values + shape, in manifest order. */
-function readWeights(manifestJson: unknown, dir: string, file: string): { name: string; shape: number[]; values: Float32Array }[] {
+function readWeights(manifestJson: unknown, dir: string, file: string): ReadWeight[] {
   const { groups, bytes } = checkManifest(manifestJson, file);
-  const out: { name: string; shape: number[]; values: Float32Array }[] = [];
+  const out: ReadWeight[] = [];
   groups.forEach((g, gi) => {
     // Shards hold the group's bytes in order; each is read only up to what is still declared.
     let remaining = bytes[gi];

@@ -26,13 +26,22 @@ const DEADLINE_MS = Number(process.env.CONVKIT_FUZZ_DEADLINE_MS ?? 90_000);
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'ck-fuzz-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
-interface Outcome { ok?: boolean; name?: string; message?: string; hang?: boolean; crash?: string }
+interface Outcome {
+  ok?: boolean;
+  name?: string;
+  message?: string;
+  hang?: boolean;
+  crash?: string;
+}
 
 /**
  * Runs the cases in one child process (restarted after a hang or crash), with its own TMPDIR so
  * leftovers can be counted, a V8 heap cap and a tensor limit well under it.
  */
-async function runCases(cases: FuzzCase[], dir: string): Promise<{ outcomes: Outcome[]; stderr: string; tmpLeft: string[] }> {
+async function runCases(
+  cases: FuzzCase[],
+  dir: string,
+): Promise<{ outcomes: Outcome[]; stderr: string; tmpLeft: string[] }> {
   const list = path.join(dir, 'cases.json');
   writeFileSync(list, JSON.stringify(cases));
   const childTmp = path.join(dir, 'tmp');
@@ -43,10 +52,19 @@ async function runCases(cases: FuzzCase[], dir: string): Promise<{ outcomes: Out
   while (next < cases.length) {
     const start = next;
     const done = await new Promise<{ last: number; code: number | null; timedOut: boolean; err: string }>((resolve) => {
-      const child = spawn(process.execPath, [
-        '--conditions=development', '--import', 'tsx', '--max-old-space-size=1536',
-        path.join(HERE, 'fuzz_child.ts'), list, String(start),
-      ], { env: { ...process.env, TMPDIR: childTmp, CONVKIT_MAX_TENSOR_BYTES: String(256 * 1024 * 1024) } });
+      const child = spawn(
+        process.execPath,
+        [
+          '--conditions=development',
+          '--import',
+          'tsx',
+          '--max-old-space-size=1536',
+          path.join(HERE, 'fuzz_child.ts'),
+          list,
+          String(start),
+        ],
+        { env: { ...process.env, TMPDIR: childTmp, CONVKIT_MAX_TENSOR_BYTES: String(256 * 1024 * 1024) } },
+      );
       let buf = '';
       let err = '';
       let last = start - 1;
@@ -54,7 +72,10 @@ async function runCases(cases: FuzzCase[], dir: string): Promise<{ outcomes: Out
       let timedOut = false;
       const arm = (): void => {
         clearTimeout(timer);
-        timer = setTimeout(() => { timedOut = true; child.kill('SIGKILL'); }, DEADLINE_MS);
+        timer = setTimeout(() => {
+          timedOut = true;
+          child.kill('SIGKILL');
+        }, DEADLINE_MS);
       };
       arm();
       child.stdout.on('data', (d: Buffer) => {
@@ -69,8 +90,13 @@ async function runCases(cases: FuzzCase[], dir: string): Promise<{ outcomes: Out
           arm();
         }
       });
-      child.stderr.on('data', (d: Buffer) => { err += d.toString('utf8'); });
-      child.on('close', (code) => { clearTimeout(timer); resolve({ last, code, timedOut, err }); });
+      child.stderr.on('data', (d: Buffer) => {
+        err += d.toString('utf8');
+      });
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ last, code, timedOut, err });
+      });
     });
     stderr += done.err;
     next = done.last + 1;
@@ -84,12 +110,19 @@ async function runCases(cases: FuzzCase[], dir: string): Promise<{ outcomes: Out
   return { outcomes, stderr, tmpLeft: readdirSync(childTmp).filter((n) => !n.startsWith('tsx-')) };
 }
 
-interface Format { name: string; mode: 'model' | 'weights'; source: string; reference?: string; tfjs?: boolean }
+interface Format {
+  name: string;
+  mode: 'model' | 'weights';
+  source: string;
+  reference?: string;
+  tfjs?: boolean;
+}
 
 async function convkitFiles(): Promise<{ h5: string; keras: string; tfjs: string }> {
-  const m = new Sequential([
-    new L.Conv2D(2, 3, { inputShape: [6, 6, 1], name: 'conv' }), new L.Flatten(), new L.Dense(3, { name: 'dense' }),
-  ], { name: 'own' });
+  const m = new Sequential(
+    [new L.Conv2D(2, 3, { inputShape: [6, 6, 1], name: 'conv' }), new L.Flatten(), new L.Dense(3, { name: 'dense' })],
+    { name: 'own' },
+  );
   const dir = path.join(tmp, 'own');
   mkdirSync(dir, { recursive: true });
   const h5 = path.join(dir, 'own.h5');
@@ -109,8 +142,10 @@ function makeCase(f: Format, i: number, dir: string): { c: FuzzCase; named: stri
   mkdirSync(caseDir, { recursive: true });
   if (f.tfjs) {
     for (const name of readdirSync(f.source)) copyFileSync(path.join(f.source, name), path.join(caseDir, name));
-    const victim = Math.floor(i / DAMAGE_KINDS.length) % 2 === 0 ? 'model.json'
-      : readdirSync(f.source).find((n) => n.endsWith('.bin'))!;
+    const victim =
+      Math.floor(i / DAMAGE_KINDS.length) % 2 === 0
+        ? 'model.json'
+        : readdirSync(f.source).find((n) => n.endsWith('.bin'))!;
     const p = path.join(caseDir, victim);
     writeFileSync(p, damage(readFileSync(p), kind, seed));
     const file = path.join(caseDir, 'model.json');
@@ -140,7 +175,9 @@ test(`fuzz: ${CASES} damaged files per format load or fail cleanly, naming the f
     { name: 'Keras 2 .h5 (loadModel)', mode: 'model', source: path.join(FIX, 'keras2circom', 'model.h5') },
     { name: 'Keras 3 legacy .h5 (loadModel)', mode: 'model', source: path.join(FIX, 'keras3', 'kcnn.h5') },
     {
-      name: '.weights.h5 (loadWeights)', mode: 'weights', source: path.join(FIX, 'keras3', 'kcnn.weights.h5'),
+      name: '.weights.h5 (loadWeights)',
+      mode: 'weights',
+      source: path.join(FIX, 'keras3', 'kcnn.weights.h5'),
       reference: path.join(FIX, 'keras3', 'kcnn.keras'),
     },
     { name: 'Keras 3 .keras (loadModel)', mode: 'model', source: path.join(FIX, 'keras3', 'kgraph.keras') },
@@ -154,7 +191,10 @@ test(`fuzz: ${CASES} damaged files per format load or fail cleanly, naming the f
     const dir = path.join(tmp, `f${fi}`);
     mkdirSync(dir, { recursive: true });
     const made = Array.from({ length: CASES }, (_, i) => makeCase(f, i, dir));
-    const { outcomes, stderr, tmpLeft } = await runCases(made.map((m) => m.c), dir);
+    const { outcomes, stderr, tmpLeft } = await runCases(
+      made.map((m) => m.c),
+      dir,
+    );
     let loaded = 0;
     let clean = 0;
     made.forEach((m, i) => {

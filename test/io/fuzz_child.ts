@@ -6,7 +6,11 @@ import { readFileSync } from 'node:fs';
 import { loadModel, loadWeights } from '../../src/io/index.js';
 import '../../src/models/index.js';
 
-export interface FuzzCase { mode: 'model' | 'weights'; file: string; reference?: string }
+export interface FuzzCase {
+  mode: 'model' | 'weights';
+  file: string;
+  reference?: string;
+}
 
 async function runCase(c: FuzzCase): Promise<void> {
   const warn = (): void => undefined;

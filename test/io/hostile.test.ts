@@ -19,7 +19,9 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'ck-hostile-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
 function small(): Sequential {
-  return new Sequential([new L.Dense(3, { inputShape: [4], name: 'd1' }), new L.Dense(2, { name: 'd2' })], { name: 'small' });
+  return new Sequential([new L.Dense(3, { inputShape: [4], name: 'd1' }), new L.Dense(2, { name: 'd2' })], {
+    name: 'small',
+  });
 }
 
 function ffe(re: RegExp) {
@@ -43,13 +45,20 @@ async function tfjsWith(name: string, paths: string[]): Promise<string> {
 }
 
 test('TF.js weight paths may not leave the model folder: absolute, .., devices, links out', async () => {
-  await assert.rejects(loadModel(await tfjsWith('abs', ['/dev/zero'])),
-    ffe(/abs\/model\.json: the weight shard '\/dev\/zero' listed in weightsManifest points outside the model's folder/));
-  await assert.rejects(loadModel(await tfjsWith('up', ['../abs/group1-shard1of1.bin'])),
-    ffe(/up\/model\.json: the weight shard '\.\.\/abs\/group1-shard1of1\.bin' .*points outside/));
+  await assert.rejects(
+    loadModel(await tfjsWith('abs', ['/dev/zero'])),
+    ffe(/abs\/model\.json: the weight shard '\/dev\/zero' listed in weightsManifest points outside the model's folder/),
+  );
+  await assert.rejects(
+    loadModel(await tfjsWith('up', ['../abs/group1-shard1of1.bin'])),
+    ffe(/up\/model\.json: the weight shard '\.\.\/abs\/group1-shard1of1\.bin' .*points outside/),
+  );
   const mj = await tfjsWith('link', ['rnd.bin']);
   symlinkSync('/dev/urandom', path.join(tmp, 'link', 'rnd.bin'));
-  await assert.rejects(loadModel(mj), ffe(/link\/model\.json: the weight shard 'rnd\.bin' .*is a link to '\/dev\/urandom', outside the model's folder/));
+  await assert.rejects(
+    loadModel(mj),
+    ffe(/link\/model\.json: the weight shard 'rnd\.bin' .*is a link to '\/dev\/urandom', outside the model's folder/),
+  );
   const mj2 = await tfjsWith('linkout', ['other.bin']);
   symlinkSync(path.join(tmp, 'abs', 'group1-shard1of1.bin'), path.join(tmp, 'linkout', 'other.bin'));
   await assert.rejects(loadModel(mj2), ffe(/linkout\/model\.json: .*'other\.bin' .*outside the model's folder/));
@@ -58,7 +67,10 @@ test('TF.js weight paths may not leave the model folder: absolute, .., devices, 
 test('a TF.js shard that is a FIFO is refused at once instead of hanging', async () => {
   const mj = await tfjsWith('fifo', ['pipe.bin']);
   execFileSync('mkfifo', [path.join(tmp, 'fifo', 'pipe.bin')]);
-  await assert.rejects(loadModel(mj), ffe(/fifo\/model\.json: weight shard 'pipe\.bin': not a regular file \(a device, FIFO or socket\)/));
+  await assert.rejects(
+    loadModel(mj),
+    ffe(/fifo\/model\.json: weight shard 'pipe\.bin': not a regular file \(a device, FIFO or socket\)/),
+  );
 });
 
 test('a TF.js shard is read only up to the size the manifest declares', async () => {
@@ -76,10 +88,18 @@ test('a TF.js manifest declaring an impossible weight is refused with its size',
   const json = JSON.parse(readFileSync(mj, 'utf8')) as { weightsManifest: { weights: { shape: number[] }[] }[] };
   json.weightsManifest[0].weights[0].shape = [30000, 30000];
   writeFileSync(mj, JSON.stringify(json));
-  await assert.rejects(loadModel(mj), ffe(/huge\/model\.json: weight '.*' declares shape \[30000, 30000\] \(3\.4 GiB as float32\), more than the memory limit/));
+  await assert.rejects(
+    loadModel(mj),
+    ffe(
+      /huge\/model\.json: weight '.*' declares shape \[30000, 30000\] \(3\.4 GiB as float32\), more than the memory limit/,
+    ),
+  );
   json.weightsManifest[0].weights[0].shape = [-1, 2];
   writeFileSync(mj, JSON.stringify(json));
-  await assert.rejects(loadModel(mj), ffe(/huge\/model\.json: weightsManifest\[0\] has an entry without a name or a valid shape/));
+  await assert.rejects(
+    loadModel(mj),
+    ffe(/huge\/model\.json: weightsManifest\[0\] has an entry without a name or a valid shape/),
+  );
 });
 
 function sequentialConfig(n: number): unknown {
@@ -92,7 +112,10 @@ test('a .keras config with 100,000 layers is refused at once, naming the count',
   const f = path.join(tmp, 'deep.keras');
   writeFileSync(f, zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(sequentialConfig(100_000))) }));
   const t0 = Date.now();
-  await assert.rejects(loadModel(f), ffe(new RegExp(`deep\\.keras: the model config declares more than ${MAX_CONFIG_LAYERS} layers`)));
+  await assert.rejects(
+    loadModel(f),
+    ffe(new RegExp(`deep\\.keras: the model config declares more than ${MAX_CONFIG_LAYERS} layers`)),
+  );
   assert.ok(Date.now() - t0 < 20_000);
   const nested = path.join(tmp, 'nested.keras');
   // Written as text: JSON.stringify itself would overflow the stack on this nesting.
@@ -103,9 +126,16 @@ test('a .keras config with 100,000 layers is refused at once, naming the count',
 
 test('a .keras declaring a 30000x30000 Dense says what it would need instead of allocating', async () => {
   const f = path.join(tmp, 'wide.keras');
-  const cfg = { class_name: 'Sequential', config: { name: 's', layers: [
-    { class_name: 'InputLayer', config: { batch_shape: [null, 30000], name: 'in' } },
-    { class_name: 'Dense', config: { name: 'dense', units: 30000 } }] } };
+  const cfg = {
+    class_name: 'Sequential',
+    config: {
+      name: 's',
+      layers: [
+        { class_name: 'InputLayer', config: { batch_shape: [null, 30000], name: 'in' } },
+        { class_name: 'Dense', config: { name: 'dense', units: 30000 } },
+      ],
+    },
+  };
   writeFileSync(f, zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(cfg)) }));
   await assert.rejects(loadModel(f), (e: Error) => {
     assert.match(e.message, /wide\.keras: .*Dense 'dense': kernel of 30000x30000 float32 needs 3\.4 GiB/);
@@ -144,13 +174,22 @@ test('.keras: unused members are not inflated; declared sizes are checked first;
   const lying = zipSync({ ...members, 'config.json': [members['config.json'], { level: 9 }] });
   const lie = path.join(tmp, 'lie.keras');
   writeFileSync(lie, patchOriginalSize(lying, 'config.json', 2 ** 30));
-  await assert.rejects(loadModel(lie), ffe(/lie\.keras: member 'config\.json' declares 1 GiB from \d+ compressed bytes, more than deflate can produce/));
+  await assert.rejects(
+    loadModel(lie),
+    ffe(/lie\.keras: member 'config\.json' declares 1 GiB from \d+ compressed bytes, more than deflate can produce/),
+  );
   const stored = path.join(tmp, 'stored.keras');
   writeFileSync(stored, patchOriginalSize(zipSync(members, { level: 0 }), 'model.weights.h5', 2 ** 30));
-  await assert.rejects(loadModel(stored), ffe(/stored\.keras: member 'model\.weights\.h5' is stored uncompressed but declares 1073741824 bytes/));
+  await assert.rejects(
+    loadModel(stored),
+    ffe(/stored\.keras: member 'model\.weights\.h5' is stored uncompressed but declares 1073741824 bytes/),
+  );
   const escape = path.join(tmp, 'escape.keras');
   writeFileSync(escape, zipSync({ ...members, '../../etc/config.json': members['config.json'] }));
-  await assert.rejects(loadModel(escape), ffe(/escape\.keras: member '\.\.\/\.\.\/etc\/config\.json' points outside the archive/));
+  await assert.rejects(
+    loadModel(escape),
+    ffe(/escape\.keras: member '\.\.\/\.\.\/etc\/config\.json' points outside the archive/),
+  );
 });
 
 test('errors inside a .keras weights member name the archive and the member, not a temporary file', async () => {
@@ -172,12 +211,21 @@ test('errors inside a .keras weights member name the archive and the member, not
 test('an HDF5 dataset declaring 1 GiB in a small file is refused before it is read', async () => {
   const f = path.join(tmp, 'declares.h5');
   const w = await H5Writer.create(f);
-  const ds = w.root.obj.create_dataset({ name: 'big', data: new Float32Array(8), shape: [1, 8], maxshape: [null, 8], chunks: [1, 8] });
+  const ds = w.root.obj.create_dataset({
+    name: 'big',
+    data: new Float32Array(8),
+    shape: [1, 8],
+    maxshape: [null, 8],
+    chunks: [1, 8],
+  });
   ds.resize([2 ** 25, 8]);
   w.close();
   const r = await H5Reader.open(f);
   try {
-    assert.throws(() => r.root.dataset('big'), ffe(/declares\.h5: dataset '\/big' declares shape \[33554432, 8\] \(1 GiB\), more than/));
+    assert.throws(
+      () => r.root.dataset('big'),
+      ffe(/declares\.h5: dataset '\/big' declares shape \[33554432, 8\] \(1 GiB\), more than/),
+    );
   } finally {
     r.close();
   }
@@ -194,7 +242,10 @@ test('HDF5 external links are not followed', async () => {
   w.close();
   const r = await H5Reader.open(f);
   try {
-    assert.throws(() => r.root.isGroup('ext'), ffe(/linking\.h5: '\/ext' is an external link to '.*other\.h5:\/secret'; links to other files are not followed/));
+    assert.throws(
+      () => r.root.isGroup('ext'),
+      ffe(/linking\.h5: '\/ext' is an external link to '.*other\.h5:\/secret'; links to other files are not followed/),
+    );
     assert.throws(() => r.root.dataset('ext/x'), ffe(/linking\.h5: '\/ext' is an external link/));
   } finally {
     r.close();
@@ -204,8 +255,14 @@ test('HDF5 external links are not followed', async () => {
 test('a FIFO given as the model or weights file is refused without blocking', async () => {
   const fifo = path.join(tmp, 'model.h5');
   execFileSync('mkfifo', [fifo]);
-  await assert.rejects(loadModel(fifo), (e: Error) => e instanceof FileFormatError && /model\.h5: not a regular file/.test(e.message));
-  await assert.rejects(loadWeights(small(), fifo), (e: Error) => e instanceof FileFormatError && /model\.h5: not a regular file/.test(e.message));
+  await assert.rejects(
+    loadModel(fifo),
+    (e: Error) => e instanceof FileFormatError && /model\.h5: not a regular file/.test(e.message),
+  );
+  await assert.rejects(
+    loadWeights(small(), fifo),
+    (e: Error) => e instanceof FileFormatError && /model\.h5: not a regular file/.test(e.message),
+  );
   mkdirSync(path.join(tmp, 'webfifo'));
   execFileSync('mkfifo', [path.join(tmp, 'webfifo', 'model.json')]);
   await assert.rejects(loadModel(path.join(tmp, 'webfifo', 'model.json')), /webfifo\/model\.json: not a regular file/);

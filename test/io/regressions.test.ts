@@ -16,11 +16,20 @@ test('a zeroed global heap (HDF5 would loop on it) is refused, naming the file',
     const file = path.join(HERE, 'fixtures', 'damaged', 'zeroed_global_heap.h5');
     const list = path.join(dir, 'cases.json');
     const reference = path.join(HERE, 'fixtures', 'keras2circom', 'model.h5');
-    writeFileSync(list, JSON.stringify([{ mode: 'model', file }, { mode: 'weights', file, reference }]));
+    writeFileSync(
+      list,
+      JSON.stringify([
+        { mode: 'model', file },
+        { mode: 'weights', file, reference },
+      ]),
+    );
     const args = ['--conditions=development', '--import', 'tsx', path.join(HERE, 'fuzz_child.ts'), list];
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 180_000 });
     assert.equal(r.signal, null, `the load did not finish within the deadline: ${r.stderr}`);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { ok: boolean; name: string; message: string });
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { ok: boolean; name: string; message: string });
     assert.equal(lines.length, 2);
     for (const l of lines) {
       assert.equal(l.ok, false);
