@@ -5,6 +5,7 @@
 import { kernelNames, kernels, type KernelName, type KernelSpec, type Kernels } from './kernels.js';
 import { checkArg, checkLengths, checkOutputSize as outputSize } from './validate.js';
 import { ValueError } from '../errors.js';
+import { checkBytes } from '../limits.js';
 
 /** Kernel arguments as the generic wrappers see them (checked against the table before use). */
 type A = unknown;
@@ -44,6 +45,12 @@ function checkAll(name: KernelName, spec: LooseSpec, a: A, b: A, c: A, d: A, e: 
   if (rule) throw new ValueError(`convkit ${name}: ${rule}`);
 }
 
+/** The memory limit, checked before an output is allocated (both backends, same message). */
+function checkOutput(name: KernelName, out: KernelSpec['out'], n: number): void {
+  if (!Number.isSafeInteger(n)) return; // validate.ts names sizes that are not sizes
+  checkBytes(`convkit ${name}: an output of ${n} ${out === 'i32' ? 'int32' : 'float32'} values`, n * 4);
+}
+
 function specOf(name: KernelName): LooseSpec {
   const spec: KernelSpec = kernels[name];
   if (spec.args.length > MAX_ARGS) throw new Error(`kernel table: ${name} has more than ${MAX_ARGS} arguments`);
@@ -57,6 +64,7 @@ function checkedRef(name: KernelName, raw: LooseKernel): LooseKernel {
     run(a, b, c, d, e, f, g, h, i) {
       checkAll(name, spec, a, b, c, d, e, f, g, h, i);
       checkLengths(name, [a, b, c, d, e, f, g, h, i]);
+      if (spec.out !== 'inPlace') checkOutput(name, spec.out, spec.outSize(a, b, c, d, e, f, g, h, i));
       return raw.run(a, b, c, d, e, f, g, h, i);
     },
   };
@@ -80,7 +88,9 @@ function checkedNative(name: KernelName, raw: LooseAddonKernel, alloc: (n: numbe
   return {
     run(a, b, c, d, e, f, g, h, i) {
       checkAll(name, spec, a, b, c, d, e, f, g, h, i);
-      const out = alloc(outputSize(name, spec.outSize(a, b, c, d, e, f, g, h, i)), int32);
+      const size = spec.outSize(a, b, c, d, e, f, g, h, i);
+      checkOutput(name, spec.out, size);
+      const out = alloc(outputSize(name, size), int32);
       raw.run(out, a, b, c, d, e, f, g, h, i);
       return out;
     },

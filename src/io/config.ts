@@ -22,6 +22,7 @@ import { type Layer, deserializeLayer, getLayerClass } from '../layers/base.js';
 import '../layers/index.js';
 import type { Model } from '../models/model.js';
 import type { KerasConfig } from '../keras_config.js';
+import { checkConfigBounds } from './config_limits.js';
 
 /** A reference to an output tensor: [layer name, node index, tensor index]. */
 interface TensorRef { layer: string; node: number; tensor: number }
@@ -236,6 +237,7 @@ function inFile(where: string, e: unknown): unknown {
  * Keras 3's form, then rebuilt by the model classes through the layer registry.
  */
 export function modelFromConfig(config: unknown, where = 'model config'): Model {
+  checkConfigBounds(config, where);
   checkNoLambda(config, where);
   const entry = normaliseModelConfig(config, where);
   if (!getLayerClass(entry.class_name)) {

@@ -3,9 +3,16 @@
 // strings, byte strings, numeric arrays, Keras's split `name0/name1/...` attributes) and datasets
 // (as typed arrays + shape); create files, groups, datasets and attributes for writing.
 // Nothing Keras-specific lives here except the split-attribute convention.
+// Reading is bounded: every call into the library is translated into one FileFormatError line
+// naming the user's file and the object path (never HDF5's stack dump); a dataset or attribute is
+// refused before it is read when its declared size exceeds what the file can hold or the memory
+// limit (the WebAssembly heap never shrinks, so a refused read must not allocate first); external
+// links are not followed.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { FileFormatError } from '../errors.js';
+import { ConvkitError, FileFormatError } from '../errors.js';
+import { formatBytes, getMemoryLimit } from '../limits.js';
+import { checkGlobalHeaps } from './h5_check.js';
 import { describeKind, sniffFile } from './sniff.js';
 
 type H5Lib = typeof import('h5wasm/node').default;
@@ -47,44 +54,71 @@ export interface DatasetData {
 export class H5Group {
   constructor(readonly file: H5Reader | H5Writer, readonly obj: H5GroupObj, readonly path: string) {}
 
-  keys(): string[] { return this.obj.keys(); }
-  has(name: string): boolean {
-    // h5wasm's get() on a missing path throws (with the throwing handler); walk keys instead.
-    let g: H5GroupObj = this.obj;
-    const parts = name.split('/').filter(Boolean);
-    for (let i = 0; i < parts.length; i++) {
-      if (!g.keys().includes(parts[i])) return false;
-      if (i < parts.length - 1) {
-        const c = g.get(parts[i]);
-        if (!c || (c as { type?: string }).type !== 'Group') return false;
-        g = c as H5GroupObj;
-      }
+  /** Runs one library call; its failure becomes a line naming the file and the object path. */
+  private guard<T>(what: string, where: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ConvkitError) throw e;
+      const file = this.file.filename;
+      throw new FileFormatError(`${file}: cannot read ${what} '${where}': the file is damaged (${firstLine(e)})`);
     }
-    return true;
   }
 
-  private getEntity(name: string): unknown {
-    if (!this.has(name)) return null;
-    try { return this.obj.get(name); } catch (e) {
-      throw new FileFormatError(`${this.file.filename}: cannot read '${join(this.path, name)}': ${firstLine(e)}`);
+  keys(): string[] {
+    return this.guard('the members of', this.path, () => this.obj.keys());
+  }
+
+  has(name: string): boolean {
+    // h5wasm's get() on a missing path throws (with the throwing handler); walk keys instead, one
+    // level at a time, so that no path is resolved through a link that leaves the file.
+    const [first, ...rest] = name.split('/').filter(Boolean);
+    if (first === undefined) return true;
+    if (!this.keys().includes(first)) return false;
+    if (!rest.length) return true;
+    const c = this.entity(first);
+    if (!c || c.type !== 'Group') return false;
+    return new H5Group(this.file, c as H5GroupObj, join(this.path, first)).has(rest.join('/'));
+  }
+
+  /** One member (no path separators), external links refused. */
+  private entity(name: string): { type?: string } | null {
+    const where = join(this.path, name);
+    // Asked before get(), which would open the other file and return its object.
+    type Link = { filename?: unknown; obj_path?: unknown };
+    const link = this.guard('the link', where, () => this.obj.get_external_link(where) as Link);
+    if (link && typeof link.filename === 'string' && typeof link.obj_path === 'string') {
+      const target = `${link.filename}:${link.obj_path}`;
+      throw new FileFormatError(`${this.file.filename}: '${where}' is an external link to '${target}'; `
+        + 'links to other files are not followed');
     }
+    return this.guard('the object', where, () => this.obj.get(name) as { type?: string } | null);
+  }
+
+  private getEntity(name: string): { type?: string } | null {
+    if (!this.has(name)) return null;
+    const parts = name.split('/').filter(Boolean);
+    const leaf = parts.pop() ?? '';
+    const parent = parts.length ? this.group(parts.join('/')) : this;
+    return parent.entity(leaf);
   }
 
   isGroup(name: string): boolean {
-    const e = this.getEntity(name) as { type?: string } | null;
+    const e = this.getEntity(name);
     return !!e && e.type === 'Group';
   }
 
   isDataset(name: string): boolean {
-    const e = this.getEntity(name) as { type?: string } | null;
+    const e = this.getEntity(name);
     return !!e && e.type === 'Dataset';
   }
 
   /** A subgroup; throws a FileFormatError naming the file and path when it is missing. */
   group(name: string): H5Group {
-    const e = this.getEntity(name) as { type?: string } | null;
+    const e = this.getEntity(name);
     if (!e || e.type !== 'Group') {
-      throw new FileFormatError(`${this.file.filename}: expected a group '${join(this.path, name)}'${e ? ` but found a ${e.type}` : ', which is missing'}`);
+      const found = e ? ` but found ${kindOf(e)}` : ', which is missing';
+      throw new FileFormatError(`${this.file.filename}: expected a group '${join(this.path, name)}'${found}`);
     }
     return new H5Group(this.file, e as H5GroupObj, join(this.path, name));
   }
@@ -95,44 +129,62 @@ export class H5Group {
 
   /** Reads a dataset as a typed array: floats as Float32Array, integers as Int32Array (or Uint8Array). */
   dataset(name: string): DatasetData {
-    const e = this.getEntity(name) as { type?: string } | null;
+    const e = this.getEntity(name);
     const where = join(this.path, name);
     if (!e || e.type !== 'Dataset') {
-      throw new FileFormatError(`${this.file.filename}: expected a dataset '${where}'${e ? ` but found a ${e.type}` : ', which is missing'}`);
+      const found = e ? ` but found ${kindOf(e)}` : ', which is missing';
+      throw new FileFormatError(`${this.file.filename}: expected a dataset '${where}'${found}`);
     }
     const ds = e as H5DatasetObj;
-    let raw: unknown;
-    let shape: number[];
-    let dtype: string;
-    try {
-      shape = (ds.shape ?? []).map(Number);
-      dtype = String(ds.dtype);
-      raw = ds.value;
-    } catch (err) {
-      throw new FileFormatError(`${this.file.filename}: cannot read dataset '${where}' (truncated or damaged file?): ${firstLine(err)}`);
-    }
+    const { shape, dtype, compressed } = this.guard('dataset', where, () => ({
+      shape: (ds.shape ?? []).map(Number), dtype: dtypeName(ds.dtype), compressed: ds.filters.length > 0,
+    }));
+    const itemSize = this.guard('dataset', where, () => Number(ds.metadata.size));
+    this.checkDeclared(`dataset '${where}'`, shape, itemSize, compressed);
+    const raw = this.guard('dataset', where, () => ds.value);
     return { data: toTyped(raw, `${this.file.filename}: dataset '${where}'`), shape, dtype };
   }
 
-  attrNames(): string[] {
-    try { return Object.keys(this.obj.attrs); } catch (e) {
-      throw new FileFormatError(`${this.file.filename}: cannot read the attributes of '${this.path}': ${firstLine(e)}`);
+  /**
+   * Refuses an array whose declared size the file cannot hold (uncompressed data lies in the
+   * file) or that exceeds the memory limit, before the library allocates it.
+   */
+  private checkDeclared(what: string, shape: readonly number[], itemSize: number, compressed: boolean): void {
+    let bytes = Number.isFinite(itemSize) && itemSize > 0 ? itemSize : 1;
+    for (const d of shape) bytes *= d;
+    const fileSize = this.file instanceof H5Reader ? this.file.size : 0;
+    const limit = getMemoryLimit();
+    if (!Number.isFinite(bytes) || bytes < 0 || bytes > limit || (!compressed && fileSize > 0 && bytes > fileSize)) {
+      const need = Number.isSafeInteger(bytes) ? formatBytes(bytes) : 'more than can be addressed';
+      const why = bytes > limit || !Number.isFinite(bytes)
+        ? `more than the memory limit of ${formatBytes(limit)}`
+        : `more than the whole file (${fileSize} bytes) holds`;
+      const declared = `shape [${shape.join(', ')}] (${need})`;
+      throw new FileFormatError(`${this.file.filename}: ${what} declares ${declared}, ${why}: `
+        + 'the file is damaged');
     }
   }
 
+  attrNames(): string[] {
+    return this.guard('the attributes of', this.path, () => Object.keys(this.obj.attrs));
+  }
+
   hasAttr(name: string): boolean {
-    return this.attrNames().includes(name) || this.attrNames().includes(`${name}0`);
+    const names = this.attrNames();
+    return names.includes(name) || names.includes(`${name}0`);
   }
 
   /** An attribute's value (strings decoded), or undefined when absent. */
   attr(name: string): H5Value | undefined {
     const names = this.attrNames();
     if (!names.includes(name)) return undefined;
-    try {
-      return normaliseAttr(this.obj.get_attribute(name, false));
-    } catch (e) {
-      throw new FileFormatError(`${this.file.filename}: cannot read attribute '${name}' of '${this.path}': ${firstLine(e)}`);
-    }
+    const what = `attribute '${name}' of`;
+    const meta = this.guard(what, this.path, () => {
+      const m = this.obj.attrs[name].metadata;
+      return { shape: (m.shape ?? []).map(Number), size: Number(m.size) };
+    });
+    this.checkDeclared(`attribute '${name}' of '${this.path}'`, meta.shape, meta.size, false);
+    return this.guard(what, this.path, () => normaliseAttr(this.obj.get_attribute(name, false)));
   }
 
   /**
@@ -197,6 +249,14 @@ export class H5Group {
   }
 }
 
+function dtypeName(d: unknown): string {
+  return typeof d === 'string' ? d : JSON.stringify(d);
+}
+
+function kindOf(e: { type?: string }): string {
+  return e.type ? `a ${e.type}` : 'an object of another kind';
+}
+
 function join(base: string, name: string): string {
   return `${base.replace(/\/$/, '')}/${name}`;
 }
@@ -234,29 +294,46 @@ function toTyped(raw: unknown, where: string): Float32Array | Int32Array | Uint8
   throw new FileFormatError(`${where}: unsupported data type (expected numbers, got ${raw === null ? 'null' : typeof raw})`);
 }
 
+/** Options of H5Reader.open. */
+export interface H5OpenOptions {
+  /**
+   * The name errors give the file: the user's own file when the HDF5 data is a temporary copy of
+   * an archive member, e.g. "model.keras (member model.weights.h5)".
+   */
+  displayName?: string;
+}
+
 /** An HDF5 file opened read-only, after checking that it exists and is HDF5. */
 export class H5Reader {
-  private constructor(readonly filename: string, private readonly f: H5File) {}
+  private constructor(readonly filename: string, private readonly f: H5File, readonly size: number) {}
   get root(): H5Group { return new H5Group(this, this.f, '/'); }
 
-  static async open(path: string): Promise<H5Reader> {
-    if (!existsSync(path)) throw new FileFormatError(`${path}: no such file`);
-    if (statSync(path).isDirectory()) throw new FileFormatError(`${path}: is a directory, expected an HDF5 file`);
+  static async open(path: string, opts: H5OpenOptions = {}): Promise<H5Reader> {
+    const name = opts.displayName ?? path;
+    if (!existsSync(path)) throw new FileFormatError(`${name}: no such file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new FileFormatError(`${name}: is a directory, expected an HDF5 file`);
+    // A FIFO or a device would block or never end; only plain files are read.
+    if (!st.isFile()) {
+      throw new FileFormatError(`${name}: not a regular file (a device, FIFO or socket), expected an HDF5 file`);
+    }
     const { kind, size } = sniffFile(path);
     if (kind !== 'hdf5') {
-      throw new FileFormatError(`${path}: not an HDF5 file: it is ${describeKind(kind)} (${size} bytes)`);
+      throw new FileFormatError(`${name}: not an HDF5 file: it is ${describeKind(kind)} (${size} bytes)`);
     }
+    checkGlobalHeaps(path, name, size);
     const h5 = await h5lib();
     let f: H5File;
     try {
       f = new h5.File(resolve(path), 'r');
     } catch (e) {
-      throw new FileFormatError(`${path}: cannot open the HDF5 file (truncated or damaged; ${size} bytes): ${firstLine(e)}`);
+      const why = firstLine(e);
+      throw new FileFormatError(`${name}: cannot open the HDF5 file (truncated or damaged; ${size} bytes): ${why}`);
     }
     if (!f || (f as { file_id?: bigint }).file_id === undefined || Number((f as { file_id?: bigint }).file_id) < 0) {
-      throw new FileFormatError(`${path}: cannot open the HDF5 file (truncated or damaged; ${size} bytes)`);
+      throw new FileFormatError(`${name}: cannot open the HDF5 file (truncated or damaged; ${size} bytes)`);
     }
-    return new H5Reader(path, f);
+    return new H5Reader(name, f, size);
   }
 
   close(): void {

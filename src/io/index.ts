@@ -37,6 +37,13 @@ function tfjsDir(p: string): string {
   return p;
 }
 
+/** A FIFO, device or socket would block or never end: only regular files are read. */
+function notSpecial(filePath: string): void {
+  if (!statSync(filePath).isFile()) {
+    throw new FileFormatError(`${filePath}: not a regular file (a device, FIFO or socket); expected a model file`);
+  }
+}
+
 /**
  * Loads a model saved by Keras or convkit: `.keras` (Keras 3 archive, also Keras 2.13–2.15),
  * `.h5`/`.hdf5` (legacy full model) or a TensorFlow.js `model.json` (or 'tfjs://dir', or a
@@ -52,6 +59,7 @@ export async function loadModel(filePath: string, opts: LoadModelOptions = {}): 
     if (existsSync(mj)) return loadTfjsModel(mj, opts);
     throw new FileFormatError(`${filePath}: is a directory without model.json (expected a .keras, .h5 or TF.js model.json file)`);
   }
+  notSpecial(filePath);
   const { kind, size } = sniffFile(filePath);
   if (kind === 'zip') return loadKerasArchive(filePath, opts);
   if (kind === 'hdf5') return loadLegacyH5Model(filePath, opts);
@@ -92,6 +100,7 @@ export async function loadWeights(model: Model, filePath: string, opts: LoadWeig
   if (!model.built || (model.weights.length === 0 && model.layers.length > 0 && model.inputs.length === 0)) {
     throw new ValueError(`loadWeights: the model '${model.name}' is not built yet; give its first layer an inputShape (or call the model on data) before loading weights`);
   }
+  notSpecial(filePath);
   const { kind, size } = sniffFile(filePath);
   if (kind === 'zip') return loadWeightsFromArchive(model, filePath, opts);
   if (kind === 'hdf5') return loadWeightsFromH5(model, filePath, opts);

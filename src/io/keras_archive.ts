@@ -2,11 +2,12 @@
 // metadata.json, config.json and model.weights.h5; plus `*.weights.h5` files, which hold the
 // same weights layout on their own. Read and written here; layouts live in keras3_weights.ts,
 // config dialects in config.ts / serialize.ts.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { unzipSync, zipSync } from 'fflate';
+import { type UnzipFileInfo, unzipSync, zipSync } from 'fflate';
 import { FileFormatError } from '../errors.js';
+import { formatBytes, getMemoryLimit } from '../limits.js';
 import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
 import { atomicWrite } from './atomic.js';
@@ -75,19 +76,68 @@ export async function saveKeras3Weights(model: Model, target: string): Promise<v
   await atomicWrite(target, (tmp) => writeWeightsH5(model, tmp, true));
 }
 
-interface Archive { config: unknown; weights: Uint8Array | null; file: string }
+interface Archive { config: unknown; weights: Uint8Array | null; weightsMember: string; file: string }
+
+/** Members a .keras archive is read for; every other member is left compressed. */
+const WANTED = ['config.json', 'model.weights.h5'];
+/** config.json larger than this is refused: real configs are kilobytes, 100k-layer ones a few MB. */
+const MAX_CONFIG_BYTES = 64 * 1024 * 1024;
+/** Deflate cannot expand data by more than about 1032:1; a larger declared ratio is a lie. */
+const MAX_DEFLATE_RATIO = 1100;
+
+/** A member name that would resolve outside the archive if it were extracted. */
+function unsafeMemberName(name: string): boolean {
+  return name.startsWith('/') || name.includes('\\') || /^[a-zA-Z]:/.test(name) || name.includes('\0')
+    || name.split('/').some((p) => p === '..');
+}
+
+/** Checks a member's declared sizes before it is inflated. */
+function checkMember(file: string, info: UnzipFileInfo): void {
+  const { name, size, originalSize, compression } = info;
+  if (compression !== 0 && compression !== 8) {
+    throw new FileFormatError(`${file}: member '${name}' uses compression method ${compression}; `
+      + 'a .keras archive stores its members uncompressed (0) or deflated (8)');
+  }
+  if (compression === 0 && originalSize !== size) {
+    throw new FileFormatError(`${file}: member '${name}' is stored uncompressed but declares ${originalSize} bytes `
+      + `in ${size}: the archive is damaged`);
+  }
+  if (compression === 8 && originalSize > (size + 1) * MAX_DEFLATE_RATIO) {
+    throw new FileFormatError(`${file}: member '${name}' declares ${formatBytes(originalSize)} from ${size} compressed `
+      + 'bytes, more than deflate can produce: the archive is damaged');
+  }
+  const cap = name.endsWith('config.json') ? MAX_CONFIG_BYTES : getMemoryLimit();
+  if (originalSize > cap) {
+    throw new FileFormatError(`${file}: member '${name}' declares ${formatBytes(originalSize)}, more than the limit of `
+      + `${formatBytes(cap)} for it`);
+  }
+}
 
 function readArchive(file: string): Archive {
   const { kind, size } = sniffFile(file);
   if (kind !== 'zip') throw new FileFormatError(`${file}: not a .keras archive (a zip file): it is ${kind === 'hdf5' ? 'an HDF5 file (a legacy .h5 model?)' : describeKind(kind)} (${size} bytes)`);
+  if (!statSync(file).isFile()) throw new FileFormatError(`${file}: not a regular file, expected a .keras archive`);
   let members: Record<string, Uint8Array>;
+  const names: string[] = [];
+  const isWanted = (n: string) => WANTED.some((w) => n === w || n.endsWith(`/${w}`));
   try {
-    members = unzipSync(new Uint8Array(readFileSync(file)));
+    // Only the members read below are inflated, each after its declared sizes are checked.
+    members = unzipSync(new Uint8Array(readFileSync(file)), {
+      filter: (info) => {
+        names.push(info.name);
+        if (unsafeMemberName(info.name)) {
+          throw new FileFormatError(`${file}: member '${info.name}' points outside the archive; refused`);
+        }
+        if (!isWanted(info.name)) return false;
+        checkMember(file, info);
+        return true;
+      },
+    });
   } catch (e) {
+    if (e instanceof FileFormatError) throw e;
     throw new FileFormatError(`${file}: the .keras archive is damaged or truncated (${(e as Error).message})`);
   }
-  const names = Object.keys(members);
-  const find = (n: string) => names.find((k) => k === n || k.endsWith(`/${n}`));
+  const find = (n: string) => names.find((k) => (k === n || k.endsWith(`/${n}`)) && k in members);
   const cfgName = find('config.json');
   if (!cfgName) {
     throw new FileFormatError(`${file}: a zip archive without config.json, so not a Keras model archive (members: ${names.slice(0, 10).join(', ') || 'none'})`);
@@ -99,7 +149,7 @@ function readArchive(file: string): Archive {
     throw new FileFormatError(`${file}: config.json is not valid JSON (${(e as Error).message})`);
   }
   const wName = find('model.weights.h5');
-  return { config, weights: wName ? members[wName] : null, file };
+  return { config, weights: wName ? members[wName] : null, weightsMember: wName ?? 'model.weights.h5', file };
 }
 
 async function withWeightsRoot<T>(a: Archive, fn: (root: H5Group) => T): Promise<T | null> {
@@ -108,11 +158,14 @@ async function withWeightsRoot<T>(a: Archive, fn: (root: H5Group) => T): Promise
   return withTempDir(async (dir) => {
     const f = path.join(dir, 'model.weights.h5');
     writeFileSync(f, weights);
+    // Errors name the user's archive and its member, never the temporary copy.
+    const member = `${a.file} (member ${a.weightsMember})`;
     let r: H5Reader;
     try {
-      r = await H5Reader.open(f);
+      r = await H5Reader.open(f, { displayName: member });
     } catch (e) {
-      throw new FileFormatError(`${a.file}: model.weights.h5 inside the archive is damaged: ${(e as Error).message.replace(f, 'model.weights.h5')}`);
+      const why = (e as Error).message.replace(`${member}: `, '');
+      throw new FileFormatError(`${a.file}: ${a.weightsMember} inside the archive is damaged: ${why}`);
     }
     try {
       return fn(r.root);

@@ -33,9 +33,17 @@ export function readLegacyWeights(g: H5Group, file: string): SavedLayer[] {
     if (!g.isGroup(name)) {
       throw new FileFormatError(`${file}: layer_names lists '${name}', but there is no group '${g.path === '/' ? '' : g.path}/${name}'`);
     }
-    const lg = g.group(name);
-    const weightNames = lg.stringList('weight_names') ?? [];
-    out.push({ name, weights: weightNames.map((wn) => readArray(lg, wn, file, name)) });
+    try {
+      const lg = g.group(name);
+      const weightNames = lg.stringList('weight_names') ?? [];
+      out.push({ name, weights: weightNames.map((wn) => readArray(lg, wn, file, name)) });
+    } catch (e) {
+      // Say which layer's weights were lost, beside the object HDF5 could not read.
+      if (!(e instanceof FileFormatError) || !e.message.startsWith(`${file}: cannot read `)) throw e;
+      const where = `${g.path === '/' ? '' : g.path}/${name}`;
+      const why = e.message.slice(file.length + 2);
+      throw new FileFormatError(`${file}: cannot read the weights of layer '${name}' (${where}): ${why}`);
+    }
   }
   return out;
 }

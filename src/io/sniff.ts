@@ -1,7 +1,7 @@
 // What a file is, from its first bytes: the model-file entry points pick a reader by content (a
 // .h5 name does not make a file HDF5), and errors about foreign files say what was found instead
 // (an image renamed .h5, an empty file, a zip). Nothing here opens or parses a format.
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 
 export type FileKind = 'empty' | 'hdf5' | 'zip' | 'png' | 'jpeg' | 'gif' | 'json' | 'unknown';
 
@@ -17,7 +17,8 @@ function readAt(fd: number, offset: number, length: number): Buffer {
 export function sniffFile(path: string): { kind: FileKind; size: number } {
   const size = statSync(path).size;
   if (size === 0) return { kind: 'empty', size };
-  const fd = openSync(path, 'r');
+  // Non-blocking: a FIFO given by mistake must not wait for a writer.
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const head = readAt(fd, 0, 16);
     const starts = (sig: number[]) => sig.every((b, i) => head[i] === b);

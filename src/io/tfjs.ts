@@ -5,9 +5,10 @@
 // dtypes float32/int32/uint8/bool/float16 and quantized weights (value = q·scale + min).
 // Weights are matched to layers by name, falling back to layer order.
 // Writing produces what tfjs-layers' save() writes (loadable with tf.loadLayersModel).
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../errors.js';
+import { formatBytes, getMemoryLimit } from '../limits.js';
 import type { Layer } from '../layers/base.js';
 import type { Model } from '../models/model.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
@@ -16,6 +17,7 @@ import { atomicWrite } from './atomic.js';
 import { modelFromConfig } from './config.js';
 import { type LoadModelOptions, modelEntry, restoreCompile, trainingConfig } from './serialize.js';
 import { flattenLayers } from './weights.js';
+import { MAX_JSON_BYTES, pathInside, readRegularFile } from './safe_read.js';
 import type { KerasConfig } from '../keras_config.js';
 
 export const SHARD_BYTES = 4 * 1024 * 1024;
@@ -61,23 +63,68 @@ function decode(buf: Buffer, offset: number, e: ManifestEntry, file: string): { 
   return { values: out, bytes };
 }
 
+interface ReadWeight { name: string; shape: number[]; values: Float32Array }
+
+function isShape(x: unknown): x is number[] {
+  return Array.isArray(x) && x.every((d) => Number.isSafeInteger(d) && d >= 0);
+}
+
+/**
+ * Checks a manifest's structure and declared sizes before any shard is opened; returns the bytes
+ * each group declares.
+ */
+function checkManifest(manifest: unknown, file: string): { groups: ManifestGroup[]; bytes: number[] } {
+  if (!Array.isArray(manifest)) throw new FileFormatError(`${file}: weightsManifest must be a list of groups`);
+  const limit = getMemoryLimit();
+  const bytes = manifest.map((g: unknown, gi: number) => {
+    const grp = g as Partial<ManifestGroup> | null;
+    if (!grp || !Array.isArray(grp.paths) || !Array.isArray(grp.weights)) {
+      throw new FileFormatError(`${file}: weightsManifest[${gi}] needs 'paths' and 'weights' lists`);
+    }
+    let total = 0;
+    for (const e of grp.weights as unknown[]) {
+      const w = e as Partial<ManifestEntry> | null;
+      if (!w || typeof w.name !== 'string' || !isShape(w.shape)) {
+        throw new FileFormatError(`${file}: weightsManifest[${gi}] has an entry without a name or a valid shape `
+          + `(${JSON.stringify(e)?.slice(0, 120)})`);
+      }
+      const dtype = w.quantization?.dtype ?? w.dtype ?? '';
+      const width = BYTES[dtype];
+      if (!width) throw new FileFormatError(`${file}: weight '${w.name}' has unsupported dtype '${dtype}'`);
+      const n = w.shape.reduce((a, b) => a * b, 1);
+      // Values are decoded into float32, whatever their width on disk.
+      if (n * 4 > limit) {
+        throw new FileFormatError(`${file}: weight '${w.name}' declares shape [${w.shape.join(', ')}] `
+          + `(${formatBytes(n * 4)} as float32), more than the memory limit of ${formatBytes(limit)}`);
+      }
+      total += n * width;
+    }
+    return total;
+  });
+  return { groups: manifest as ManifestGroup[], bytes };
+}
+
 /** Reads all weights of a manifest: name → values + shape, in manifest order. */
-function readWeights(manifest: ManifestGroup[], dir: string, file: string): { name: string; shape: number[]; values: Float32Array }[] {
-  const out: { name: string; shape: number[]; values: Float32Array }[] = [];
-  for (const g of manifest) {
+function readWeights(manifestJson: unknown, dir: string, file: string): ReadWeight[] {
+  const { groups, bytes } = checkManifest(manifestJson, file);
+  const out: ReadWeight[] = [];
+  groups.forEach((g, gi) => {
+    // Shards hold the group's bytes in order; each is read only up to what is still declared.
+    let remaining = bytes[gi];
     const parts = g.paths.map((p) => {
-      const f = path.join(dir, p);
-      if (!existsSync(f)) throw new FileFormatError(`${file}: the weight shard '${p}' listed in weightsManifest is missing (looked for ${f})`);
-      return readFileSync(f);
+      const f = pathInside(dir, p, file, 'the weight shard', 'weightsManifest');
+      const part = readRegularFile(f, `${file}: weight shard '${p}'`, remaining, { prefix: true });
+      remaining -= part.length;
+      return part;
     });
     const buf = Buffer.concat(parts);
     let offset = 0;
     for (const e of g.weights) {
-      const { values, bytes } = decode(buf, offset, e, file);
+      const { values, bytes: used } = decode(buf, offset, e, file);
       out.push({ name: e.name.replace(/:0$/, ''), shape: e.shape, values });
-      offset += bytes;
+      offset += used;
     }
-  }
+  });
   return out;
 }
 
@@ -117,9 +164,10 @@ function assignTfjsWeights(model: Model, weights: { name: string; shape: number[
 export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): Promise<Model> {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   if (!existsSync(file)) throw new FileFormatError(`${file}: no such file`);
+  const text = readRegularFile(file, file, MAX_JSON_BYTES).toString('utf8');
   let json: KerasConfig;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
     throw new FileFormatError(`${file}: not valid JSON (${(e as Error).message})`);
   }
@@ -131,8 +179,7 @@ export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): 
   const config = topo.model_config ?? (topo.class_name ? topo : null);
   if (!config) throw new FileFormatError(`${file}: modelTopology holds no model config (no 'model_config' or 'class_name')`);
   const model = modelFromConfig(config, file);
-  const manifest: ManifestGroup[] = json.weightsManifest ?? [];
-  assignTfjsWeights(model, readWeights(manifest, path.dirname(file), file), file);
+  assignTfjsWeights(model, readWeights(json.weightsManifest ?? [], path.dirname(file), file), file);
   const tc = topo.training_config ?? json.trainingConfig;
   if (opts.compile !== false && tc) restoreCompile(model, tc, file, warn);
   return model;

@@ -3,6 +3,7 @@
 // in getConfig() with Keras's snake_case keys (the on-disk form). apply() works on real tensors
 // (eager) and on KerasTensors (building the functional graph).
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { MemoryLimitError, checkTensor } from '../limits.js';
 import { getInitializer, type InitializerIdentifier } from '../initializers/index.js';
 import { type Regularizer } from '../regularizers/index.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
@@ -85,6 +86,8 @@ export abstract class Layer {
   addWeight(name: string, shape: readonly number[], initializer: InitializerIdentifier,
     opts: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Variable {
     const init = getInitializer(initializer, `${this.name}.${name}`);
+    // Refused before the initializer fills it: a typo like Dense(30000) must not kill the process.
+    checkTensor(`${this.className} '${this.name}': ${name}`, shape);
     const v = new Variable(init.generate(shape), `${this.name}/${name}`, opts.trainable ?? true);
     this._weights.push(v);
     if (opts.regularizer) this._regularizers.push([v, opts.regularizer]);
@@ -177,7 +180,15 @@ export abstract class Layer {
     }
     const shapes = list.map((t) => t.shape as Shape);
     this.maybeBuild(Array.isArray(inputs) ? shapes : shapes[0]);
-    return this.call(inputs, args);
+    try {
+      return this.call(inputs, args);
+    } catch (e) {
+      // A kernel knows its output size but not the layer; the innermost layer names itself once.
+      if (e instanceof MemoryLimitError && !e.layer) {
+        throw new MemoryLimitError(`${this.className} '${this.name}': ${e.message}`, this.name);
+      }
+      throw e;
+    }
   }
 
   protected applySymbolic(inputs: SymbolicInput): SymbolicInput {
