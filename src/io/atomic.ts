@@ -4,7 +4,7 @@
 // Temporary names are the target's own name plus a marker and the writer's process id
 // (`.<name>.tmp-<pid>-...`), so a save finds and removes what an earlier, killed save of the same
 // target left behind. Failures name the target (not the temporary) and say when the disk is full.
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConvkitError, FileFormatError } from '../errors.js';
 
@@ -75,7 +75,7 @@ function errorChain(e: unknown): { codes: string[]; text: string } {
  * full or the place is not writable, and keeps the system's code (`e.code`) and the original as
  * `cause`. Errors that are not about the file system pass unchanged.
  */
-export function saveError(target: string, e: unknown, tmp?: string): unknown {
+export function saveError(target: string, e: unknown, tmp?: string, action = 'cannot save the file'): unknown {
   const { codes, text } = errorChain(e);
   const has = (code: string, re: RegExp) => codes.includes(code) || re.test(text);
   let why: string | null = null;
@@ -98,7 +98,7 @@ export function saveError(target: string, e: unknown, tmp?: string): unknown {
     return e;
   }
   const detail = why ?? (e as Error).message;
-  const msg = `${target}: cannot save the file: ${tmp ? detail.split(tmp).join(target) : detail}`;
+  const msg = `${target}: ${action}: ${tmp ? detail.split(tmp).join(target) : detail}`;
   const err = new FileFormatError(msg);
   Object.assign(err, { code, cause: e });
   return err;
@@ -110,9 +110,19 @@ export function ensureParentDir(target: string): string {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    const err = saveError(target, e);
-    if (err !== e) throw err;
-    throw new FileFormatError(`${target}: cannot create the directory '${dir}': ${(e as Error).message}`);
+    // A recursive mkdir reports ENOENT for what is really EROFS or EACCES higher up: one level at
+    // a time gives the real cause.
+    let cause: unknown = e;
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && path.dirname(d) !== d; d = path.dirname(d)) missing.unshift(d);
+    try {
+      for (const d of missing) mkdirSync(d);
+    } catch (inner) {
+      cause = inner;
+    }
+    const err = saveError(target, cause, undefined, `cannot create the folder '${dir}'`);
+    if (err !== cause) throw err;
+    throw new FileFormatError(`${target}: cannot create the folder '${dir}': ${(e as Error).message}`);
   }
   return dir;
 }
