@@ -57,6 +57,8 @@ function checkedRef(name: KernelName, raw: LooseKernel): LooseKernel {
     run(a, b, c, d, e, f, g, h, i) {
       checkAll(name, spec, a, b, c, d, e, f, g, h, i);
       checkLengths(name, [a, b, c, d, e, f, g, h, i]);
+      // The same output limit as the addon's, before the kernel allocates.
+      if (spec.out !== 'inPlace') outputSize(name, spec.outSize(a, b, c, d, e, f, g, h, i));
       return raw.run(a, b, c, d, e, f, g, h, i);
     },
   };
