@@ -92,9 +92,9 @@ export function maxImagePixels(given?: number): number {
 }
 
 function tooManyPixels(name: string, width: number, height: number, limit: number): FileFormatError {
-  return new FileFormatError(`cannot decode image '${name}': it declares ${width}x${height} = ${width * height} pixels, `
-    + `more than the limit of ${limit} (a decompression bomb?); raise the limit with maxPixels or `
-    + 'CONVKIT_MAX_IMAGE_PIXELS if the image is genuine');
+  return new FileFormatError(`cannot decode image '${name}': it declares ${width}x${height} = `
+    + `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); `
+    + 'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine');
 }
 
 // ---- BMP ----

@@ -267,9 +267,12 @@ export function checkConfigDepth(raw: unknown, where: string, limit = MAX_CONFIG
     if (typeof x !== 'object' || x === null) continue;
     if (depth > limit) {
       throw new FileFormatError(`${where}: the model config nests more than ${limit} levels deep `
-        + '(objects and arrays inside each other); a Keras model config does not, so the file is damaged or not a model');
+        + '(objects and arrays inside each other); a Keras model config does not, '
+        + 'so the file is damaged or not a model');
     }
-    for (const v of Array.isArray(x) ? x : Object.values(x)) if (typeof v === 'object' && v !== null) stack.push([v, depth + 1]);
+    for (const v of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof v === 'object' && v !== null) stack.push([v, depth + 1]);
+    }
   }
 }
 

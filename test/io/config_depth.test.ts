@@ -26,13 +26,15 @@ function deepArrays(depth: number): string {
 /** `depth` Sequential models, each the only layer of the one around it. */
 function deepModels(depth: number): string {
   const open = '{"class_name":"Sequential","config":{"layers":[';
-  const inner = '{"class_name":"InputLayer","config":{"batch_shape":[null,3]}},{"class_name":"Dense","config":{"units":2}}';
+  const inner = '{"class_name":"InputLayer","config":{"batch_shape":[null,3]}},'
+    + '{"class_name":"Dense","config":{"units":2}}';
   return `${open.repeat(depth)}${inner}${']}}'.repeat(depth)}`;
 }
 
 const tooDeep = (where: string) => (e: unknown) => {
   assert.ok(e instanceof FileFormatError, String(e));
-  assert.ok(e.message.startsWith(`${where}: the model config nests more than ${MAX_CONFIG_DEPTH} levels deep`), e.message);
+  const start = `${where}: the model config nests more than ${MAX_CONFIG_DEPTH} levels deep`;
+  assert.ok(e.message.startsWith(start), e.message);
   return true;
 };
 

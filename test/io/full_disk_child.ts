@@ -12,7 +12,8 @@ const errors: Record<string, string> = {};
 for (const name of ['m.h5', 'm.keras', 'w.weights.h5', 'w.h5', 'web']) {
   const target = `${dir}/${name}`;
   try {
-    if (name.startsWith('w')) await (name === 'web' ? saveModel(model, `tfjs://${target}`) : saveWeights(model, target));
+    if (name === 'web') await saveModel(model, `tfjs://${target}`);
+    else if (name.startsWith('w')) await saveWeights(model, target);
     else await saveModel(model, target);
     errors[name] = 'saved';
   } catch (e) {

@@ -23,7 +23,9 @@ function dense(inputs: number, units: number): Sequential {
 }
 
 /** Runs the child in a new user and mount namespace with `dir` a small tmpfs; null where that is not allowed. */
-function inSmallFs(dir: string, mountOpts: string): { errors: Record<string, string>; open: string[]; left: string[] } | null {
+interface SmallFsResult { errors: Record<string, string>; open: string[]; left: string[] }
+
+function inSmallFs(dir: string, mountOpts: string): SmallFsResult | null {
   const child = path.join(here, 'full_disk_child.ts');
   const script = `mount -t tmpfs -o ${mountOpts} tmpfs "$0" && exec "$1" --conditions=development `
     + `--import h5wasm/node --import tsx "$2" "$0"`;

@@ -103,7 +103,8 @@ kinds.forEach(([kind, name], k) => {
         next = done + 2;
       }
       // tsx keeps its cache there.
-      assert.deepEqual(readdirSync(tmpdir).filter((n) => !n.startsWith('tsx-')), [], 'nothing is left in the temporary folder');
+      const leftInTmp = readdirSync(tmpdir).filter((n) => !n.startsWith('tsx-'));
+      assert.deepEqual(leftInTmp, [], 'nothing is left in the temporary folder');
       const model = killModel();
       fill(model, next);
       await saveAs(kind, model, target);
