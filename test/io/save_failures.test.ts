@@ -87,7 +87,7 @@ test('a TF.js save removes the shards of an earlier save that had more of them',
   assert.deepEqual(readdirSync(dir).sort(), ['group1-shard1of1.bin', 'model.json']);
   const x = new Tensor(Float32Array.of(1, 2, 3), [1, 3]);
   const back = await loadModel(`tfjs://${dir}`);
-  assert.deepEqual([...(back.predict(x) as Tensor).data], [...(small.predict(x) as Tensor).data]);
+  assert.deepEqual([...back.predict(x).data], [...small.predict(x).data]);
 });
 
 test('saving creates missing parent folders, as Keras does for .keras files', async () => {
