@@ -1,7 +1,7 @@
 // Saves killed at random moments (SIGKILL, seeded delays): after each kill the target loads with the
 // weights of one save (the last completed one or the one in progress), never a mix of two, and the
 // next complete save leaves only the target's own files (no temporaries beside it, none in the
-// system's temporary folder). CONVKIT_KILL_ROUNDS sets the kills per kind (default 10).
+// system's temporary folder). CONVKIT_KILL_ROUNDS sets the kills per kind (default 5, to keep the suite short).
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { loadNpy } from '../../src/utils/npy.js';
 import { type SaveKind, fill, killModel, saveAs } from './save_kill_child.js';
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'save_kill_child.ts');
-const ROUNDS = Number(process.env.CONVKIT_KILL_ROUNDS ?? 10);
+const ROUNDS = Number(process.env.CONVKIT_KILL_ROUNDS ?? 5);
 const root = mkdtempSync(path.join(os.tmpdir(), 'convkit-kill-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
