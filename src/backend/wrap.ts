@@ -64,7 +64,12 @@ function checkedRef(name: KernelName, raw: LooseKernel): LooseKernel {
     run(a, b, c, d, e, f, g, h, i) {
       checkAll(name, spec, a, b, c, d, e, f, g, h, i);
       checkLengths(name, [a, b, c, d, e, f, g, h, i]);
-      if (spec.out !== 'inPlace') checkOutput(name, spec.out, spec.outSize(a, b, c, d, e, f, g, h, i));
+      // The same output limits as the addon's (element count), then the memory limit, before allocating.
+      if (spec.out !== 'inPlace') {
+        const n = spec.outSize(a, b, c, d, e, f, g, h, i);
+        outputSize(name, n);
+        checkOutput(name, spec.out, n);
+      }
       return raw.run(a, b, c, d, e, f, g, h, i);
     },
   };
@@ -89,8 +94,9 @@ function checkedNative(name: KernelName, raw: LooseAddonKernel, alloc: (n: numbe
     run(a, b, c, d, e, f, g, h, i) {
       checkAll(name, spec, a, b, c, d, e, f, g, h, i);
       const size = spec.outSize(a, b, c, d, e, f, g, h, i);
-      checkOutput(name, spec.out, size);
-      const out = alloc(outputSize(name, size), int32);
+      const n = outputSize(name, size);
+      checkOutput(name, spec.out, n);
+      const out = alloc(n, int32);
       raw.run(out, a, b, c, d, e, f, g, h, i);
       return out;
     },
@@ -100,6 +106,8 @@ function checkedNative(name: KernelName, raw: LooseAddonKernel, alloc: (n: numbe
 /** Wraps a table of loose kernels into the typed kernel record (every name of the table). */
 function typed(make: (name: KernelName) => LooseKernel): Kernels {
   const out: Partial<Record<KernelName, LooseKernel['run']>> = {};
+  // `run` is a closure that never reads `this`: storing it unbound costs nothing per call.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   for (const name of kernelNames) out[name] = make(name).run;
   // Each entry was built from the table's declaration of that very kernel and validates its
   // arguments against it, so the record has the table's signatures; TypeScript cannot follow a

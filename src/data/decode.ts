@@ -76,6 +76,39 @@ export function convertChannels(img: RawImage, mode: ColorMode): RawImage {
   return { data: d, height: img.height, width: img.width, channels: to };
 }
 
+// ---- pixel limit ----
+
+/**
+ * The most pixels a decoder accepts by default: PIL's limit (Image.MAX_IMAGE_PIXELS x 2, beyond
+ * which Keras's load_img fails with DecompressionBombError). A small file can declare a huge image;
+ * the limit is checked against the declared size before anything is allocated. The environment
+ * variable CONVKIT_MAX_IMAGE_PIXELS, or the `maxPixels` argument, changes it.
+ */
+export const DEFAULT_MAX_IMAGE_PIXELS = 178956970;
+
+/** The pixel limit in force: the argument, else CONVKIT_MAX_IMAGE_PIXELS, else the default. */
+export function maxImagePixels(given?: number): number {
+  if (given !== undefined) {
+    if (!(Number.isSafeInteger(given) && given > 0)) {
+      throw new ValueError(`maxPixels must be a positive integer, got ${String(given)}`);
+    }
+    return given;
+  }
+  const env = process.env.CONVKIT_MAX_IMAGE_PIXELS;
+  if (env === undefined || env === '') return DEFAULT_MAX_IMAGE_PIXELS;
+  const n = Number(env);
+  if (!(Number.isSafeInteger(n) && n > 0)) {
+    throw new ValueError(`CONVKIT_MAX_IMAGE_PIXELS must be a positive integer, got '${env}'`);
+  }
+  return n;
+}
+
+function tooManyPixels(name: string, width: number, height: number, limit: number): FileFormatError {
+  return new FileFormatError(`cannot decode image '${name}': it declares ${width}x${height} = `
+    + `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); `
+    + 'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine');
+}
+
 // ---- BMP ----
 
 function maskShift(mask: number): { shift: number; bits: number } {
@@ -98,10 +131,8 @@ function scaleTo8(v: number, bits: number): number {
  * BI_BITFIELDS, bottom-up and top-down, core (OS/2 12-byte) and info/V4/V5 headers.
  * Returns RGB (3 channels), or RGBA when the file has an alpha mask (as PIL's BGRA).
  */
-export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
-  const fail = (why: string): never => {
-    throw new FileFormatError(`cannot decode BMP '${name}': ${why}`);
-  };
+export function decodeBmp(buf: Uint8Array, name = 'BMP data', maxPixels?: number): RawImage {
+  const fail = (why: string): never => { throw new FileFormatError(`cannot decode BMP '${name}': ${why}`); };
   if (buf.length < 26 || buf[0] !== 0x42 || buf[1] !== 0x4d) fail('not a BMP file (no "BM" signature)');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dataOffset = dv.getUint32(10, true);
@@ -130,6 +161,8 @@ export function decodeBmp(buf: Uint8Array, name = 'BMP data'): RawImage {
   const topDown = height < 0;
   height = Math.abs(height);
   if (width <= 0 || height <= 0 || width > 1 << 16 || height > 1 << 16) fail(`bad dimensions ${width}x${height}`);
+  const limit = maxImagePixels(maxPixels);
+  if (width * height > limit) throw tooManyPixels(name, width, height, limit);
   // Masks: BI_BITFIELDS (3) / BI_ALPHABITFIELDS (6) read them after a 40-byte header or inside V4/V5.
   let rMask = 0,
     gMask = 0,
@@ -321,16 +354,18 @@ export function isBmp(buf: Uint8Array): boolean {
 }
 
 /** Decodes image bytes to pixels in the colour mode. `name` (a path) goes into error messages. */
-export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name = 'image data'): Promise<RawImage> {
+export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name = 'image data',
+  maxPixels?: number): Promise<RawImage> {
   channelsFor(mode);
+  const limit = maxImagePixels(maxPixels);
   let raw: RawImage;
   if (isBmp(buf)) {
-    raw = decodeBmp(buf, name);
+    raw = decodeBmp(buf, name, limit);
   } else {
     const sharp = await getSharp();
     try {
       // pages: 1 = first frame of a GIF/WebP animation; raw uchar = 8 bits per channel.
-      const { data, info } = await sharp(buf, { pages: 1, limitInputPixels: 1 << 28 })
+      const { data, info } = await sharp(buf, { pages: 1, limitInputPixels: limit })
         .raw({ depth: 'uchar' })
         .toBuffer({ resolveWithObject: true });
       raw = {
@@ -340,14 +375,18 @@ export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name
         channels: info.channels,
       };
     } catch (e) {
+      if (/pixel limit/i.test((e as Error).message)) {
+        const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => null);
+        if (meta?.width && meta.height) throw tooManyPixels(name, meta.width, meta.height, limit);
+      }
       throw new FileFormatError(`cannot decode image '${name}': ${(e as Error).message}`);
     }
   }
   return convertChannels(raw, mode);
 }
 
-/** Reads and decodes an image file. */
-export async function decodeImageFile(path: string, mode: ColorMode = 'rgb'): Promise<RawImage> {
+/** Reads and decodes an image file (at most `maxPixels` pixels, see DEFAULT_MAX_IMAGE_PIXELS). */
+export async function decodeImageFile(path: string, mode: ColorMode = 'rgb', maxPixels?: number): Promise<RawImage> {
   let buf: Uint8Array;
   try {
     buf = await readFile(path);
@@ -359,5 +398,5 @@ export async function decodeImageFile(path: string, mode: ColorMode = 'rgb'): Pr
         : `cannot read image file '${path}': ${(e as Error).message}`,
     );
   }
-  return decodeImage(buf, mode, path);
+  return decodeImage(buf, mode, path, maxPixels);
 }

@@ -27,15 +27,17 @@ export function listImageFiles(dir: string, extensions: readonly string[], follo
   const seen = new Set<string>();
   // os.walk order sorted by directory path, files sorted within each directory.
   const dirs: string[] = [];
+  let rootReal = '';
+  try { rootReal = realpathSync(dir); } catch { /* listed below, with its error */ }
+  // A link to a folder above the root (`cats/up -> ..`) would list other classes' images under
+  // this one: every real folder is walked once, and never one that contains the root.
+  const above = (real: string) => real !== rootReal
+    && (real === path.parse(real).root || rootReal.startsWith(real + path.sep));
   const walk = (d: string) => {
     if (followLinks) {
       let real: string;
-      try {
-        real = realpathSync(d);
-      } catch {
-        return;
-      }
-      if (seen.has(real)) return;
+      try { real = realpathSync(d); } catch { return; }
+      if (seen.has(real) || above(real)) return;
       seen.add(real);
     }
     dirs.push(d);
@@ -45,6 +47,8 @@ export function listImageFiles(dir: string, extensions: readonly string[], follo
     } catch (e) {
       throw new FileFormatError(`cannot list directory '${d}': ${(e as Error).message}`);
     }
+    // In name order, so the same link wins when two lead to one folder.
+    entries.sort((a, b) => codePointCompare(a.name, b.name));
     for (const e of entries) {
       const p = path.join(d, e.name);
       if (e.isDirectory() || (followLinks && e.isSymbolicLink() && isDir(p))) walk(p);

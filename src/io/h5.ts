@@ -21,12 +21,15 @@ type H5GroupObj = InstanceType<H5Lib['Group']>;
 type H5DatasetObj = InstanceType<H5Lib['Dataset']>;
 
 let lib: H5Lib | null = null;
+let wasmFs: unknown = null;
 
 /** Loads the WebAssembly HDF5 library once; errors then throw instead of printing to stderr. */
 export async function h5lib(): Promise<H5Lib> {
   if (lib) return lib;
-  const mod = (await import('h5wasm/node')).default;
+  const imported = await import('h5wasm/node');
+  const mod = imported.default;
   const M = await mod.ready;
+  wasmFs = imported.FS;
   (M as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
   lib = mod;
   return lib;
@@ -351,12 +354,35 @@ export class H5Writer {
     try {
       return new H5Writer(path, new h5.File(resolve(path), 'w'));
     } catch (e) {
-      throw new FileFormatError(`${path}: cannot create the HDF5 file: ${firstLine(e)}`);
+      releaseDescriptors(resolve(path));
+      const err = new FileFormatError(`${path}: cannot create the HDF5 file: ${firstLine(e)}`);
+      throw Object.assign(err, { cause: e });
     }
   }
 
+  /**
+   * Closes the file, and its descriptor even when HDF5 keeps the file open (an object left open by
+   * a failed write): a deleted temporary would otherwise hold its disk space until the process ends.
+   */
   close(): void {
-    this.f.close();
+    try {
+      this.f.close();
+    } finally {
+      releaseDescriptors(resolve(this.filename));
+    }
+  }
+}
+
+/** Closes the WebAssembly file system's descriptors still open on `file`. */
+function releaseDescriptors(file: string): void {
+  const fs: unknown = wasmFs;
+  if (typeof fs !== 'object' || fs === null) return;
+  const { streams, close } = fs as { streams?: unknown; close?: unknown };
+  if (!Array.isArray(streams) || typeof close !== 'function') return;
+  for (const s of streams) {
+    if (typeof s === 'object' && s !== null && (s as { path?: unknown }).path === file) {
+      try { close.call(fs, s); } catch { /* already closed */ }
+    }
   }
 }
 

@@ -10,7 +10,7 @@ import { FileFormatError } from '../errors.js';
 import { formatBytes, getMemoryLimit } from '../limits.js';
 import { CONVKIT_VERSION } from '../version.js';
 import type { Model } from '../models/model.js';
-import { atomicWrite } from './atomic.js';
+import { atomicWrite, ensureParentDir, removeStaleTemps, saveError, tempPathFor } from './atomic.js';
 import { modelFromConfig } from './config.js';
 import { H5Reader, H5Writer, type H5Group } from './h5.js';
 import { readModelVars, readOptimizerVars, writeModelVars, writeOptimizerVars } from './keras3_weights.js';
@@ -58,11 +58,20 @@ export async function saveKerasArchive(model: Model, target: string): Promise<vo
   if (cc) entry.compile_config = cc;
   const config = new TextEncoder().encode(JSON.stringify(entry));
   const metadata = new TextEncoder().encode(JSON.stringify({ keras_version: KERAS3_FORMAT_VERSION, date_saved: dateSaved(), convkit_version: CONVKIT_VERSION }));
-  const weights = await withTempDir(async (dir) => {
-    const f = path.join(dir, 'model.weights.h5');
-    await writeWeightsH5(model, f, true);
-    return new Uint8Array(readFileSync(f));
-  });
+  // The weights file is staged beside the target under a temporary name of the target's, so a
+  // kill leaves nothing in the system's temporary folder and the next save removes it.
+  ensureParentDir(target);
+  removeStaleTemps(target);
+  const staged = tempPathFor(target);
+  let weights: Uint8Array;
+  try {
+    await writeWeightsH5(model, staged, true);
+    weights = new Uint8Array(readFileSync(staged));
+  } catch (e) {
+    throw saveError(target, e, staged);
+  } finally {
+    rmSync(staged, { force: true });
+  }
   const zip = zipSync({
     'metadata.json': [metadata, { level: 0 }],
     'config.json': [config, { level: 0 }],

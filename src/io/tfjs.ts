@@ -5,7 +5,9 @@
 // dtypes float32/int32/uint8/bool/float16 and quantized weights (value = q·scale + min).
 // Weights are matched to layers by name, falling back to layer order.
 // Writing produces what tfjs-layers' save() writes (loadable with tf.loadLayersModel).
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync, existsSync, linkSync, readdirSync, renameSync, rmSync, writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { FileFormatError } from '../errors.js';
 import { formatBytes, getMemoryLimit } from '../limits.js';
@@ -13,7 +15,9 @@ import type { Layer } from '../layers/base.js';
 import type { Model } from '../models/model.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
 import { CONVKIT_VERSION } from '../version.js';
-import { atomicWrite } from './atomic.js';
+import {
+  atomicWrite, ensureParentDir, processAlive, saveError, tempOwner, tempPathFor,
+} from './atomic.js';
 import { modelFromConfig } from './config.js';
 import { type LoadModelOptions, modelEntry, restoreCompile, trainingConfig } from './serialize.js';
 import { flattenLayers } from './weights.js';
@@ -139,7 +143,7 @@ function assignTfjsWeights(model: Model, weights: { name: string; shape: number[
   const lookup = (l: Layer, v: Variable) => byName.get(v.name) ?? byName.get(`${l.name}/${shortName(v)}`)
     ?? [...byName.entries()].find(([k]) => k.endsWith(`/${l.name}/${shortName(v)}`))?.[1];
   const allByName = leaves.every((l) => l.weights.every((v) => lookup(l, v)));
-  let pairs: [Variable, { name: string; shape: number[]; values: Float32Array }][] = [];
+  let pairs: [Variable, { name: string; shape: number[]; values: Float32Array }][];
   if (allByName) {
     pairs = leaves.flatMap((l) => l.weights.map((v) => [v, lookup(l, v)!] as [Variable, typeof weights[0]]));
   } else {
@@ -185,9 +189,52 @@ export async function loadTfjsModel(file: string, opts: LoadModelOptions = {}): 
   return model;
 }
 
-/** Writes a model in the TF.js layers format into `dir` (model.json + group1-shard{i}of{n}.bin). */
+/** Shard file names tfjs writes: group<g>-shard<i>of<n>.bin. */
+const SHARD_NAME = /^group\d+-shard\d+of\d+\.bin$/;
+
+/** Writes `src`'s content under `dst` too (a hard link when the file system allows it), atomically. */
+function linkOrCopy(src: string, dst: string): void {
+  const tmp = tempPathFor(dst);
+  try {
+    try {
+      linkSync(src, tmp);
+    } catch {
+      copyFileSync(src, tmp);
+    }
+    renameSync(tmp, dst);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Removes what earlier saves into `dir` left: shards that `keep` does not list (an earlier save
+ * with more shards) and the temporary shards of this process or of processes no longer running.
+ */
+function removeStaleShards(dir: string, keep: readonly string[]): void {
+  for (const name of readdirSync(dir)) {
+    if (SHARD_NAME.test(name)) {
+      if (!keep.includes(name)) rmSync(path.join(dir, name), { force: true });
+      continue;
+    }
+    const m = /^\.(group\d+-shard\d+of\d+\.bin)\.tmp-/.exec(name);
+    const pid = m ? tempOwner(name, m[1]) : null;
+    if (pid === null) continue;
+    if (pid === process.pid || !processAlive(pid)) rmSync(path.join(dir, name), { force: true, recursive: true });
+  }
+}
+
+/**
+ * Writes a model in the TF.js layers format into `dir` (model.json + group1-shard{i}of{n}.bin),
+ * creating the folder if needed. The files change as one unit: the shards are first written under
+ * fresh temporary names, model.json switches to them, the shards then take their usual names and
+ * model.json switches again; so a reader (or a save killed at any moment) sees the old model or the
+ * new one, never weights of two saves mixed. Shards of earlier saves are removed at the end.
+ */
 export async function saveTfjsModel(model: Model, dir: string): Promise<void> {
-  mkdirSync(dir, { recursive: true });
+  const jsonPath = path.join(dir, 'model.json');
+  ensureParentDir(jsonPath);
   const leaves = flattenLayers(model.layers);
   const vars = leaves.flatMap((l) => l.weights);
   const entries: ManifestEntry[] = vars.map((v) => ({ name: v.name, shape: [...v.shape], dtype: v.dtype === 'int32' ? 'int32' : 'float32' }));
@@ -204,14 +251,26 @@ export async function saveTfjsModel(model: Model, dir: string): Promise<void> {
   const paths = Array.from({ length: n }, (_, i) => `group1-shard${i + 1}of${n}.bin`);
   const topology = { ...modelEntry(model, 'k2'), keras_version: `convkit ${CONVKIT_VERSION}`, backend: 'tensor_flow.js' };
   const tc = trainingConfig(model);
-  const modelJson = {
+  const modelJson = (shards: string[]) => JSON.stringify({
     format: 'layers-model', generatedBy: `convkit ${CONVKIT_VERSION}`, convertedBy: null,
     modelTopology: topology, ...(tc ? { trainingConfig: tc } : {}),
-    weightsManifest: [{ paths, weights: entries }],
-  };
-  for (let i = 0; i < n; i++) {
-    await atomicWrite(path.join(dir, paths[i]), (tmp) => writeFileSync(tmp, all.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES))));
+    weightsManifest: [{ paths: shards, weights: entries }],
+  });
+  const fresh = paths.map((p) => tempPathFor(path.join(dir, p)));
+  // Whether model.json names the fresh shards: they must then stay until it names others.
+  let freshInUse = false;
+  try {
+    for (let i = 0; i < n; i++) {
+      writeFileSync(fresh[i], all.subarray(i * SHARD_BYTES, Math.min(total, (i + 1) * SHARD_BYTES)));
+    }
+    await atomicWrite(jsonPath, (tmp) => writeFileSync(tmp, modelJson(fresh.map((f) => path.basename(f)))));
+    freshInUse = true;
+    for (let i = 0; i < n; i++) linkOrCopy(fresh[i], path.join(dir, paths[i]));
+    await atomicWrite(jsonPath, (tmp) => writeFileSync(tmp, modelJson(paths)));
+    freshInUse = false;
+  } catch (e) {
+    if (!freshInUse) for (const f of fresh) rmSync(f, { force: true });
+    throw saveError(jsonPath, e);
   }
-  // model.json last: a reader never sees a model.json whose shards are not there yet.
-  await atomicWrite(path.join(dir, 'model.json'), (tmp) => writeFileSync(tmp, JSON.stringify(modelJson)));
+  removeStaleShards(dir, paths);
 }

@@ -118,6 +118,25 @@ for (const be of backends) {
       refuses(() => be.flip2d(f(4), [2, 1, 2, 1], new Uint8Array(1)), /flip2d: 'flags' has length 1, expected 2/);
     });
 
+    test('outputs too large for memory are refused before anything is allocated', () => {
+      refuses(() => be.matmul(f(0), f(0), 100000, 100000, 0, false, false, null, 'linear'),
+        /matmul: output of 10000000000 elements is invalid or too large \(at most 2\^31\)/);
+      refuses(() => be.pad2d(f(6), [1, 2, 3, 1], 50000, 50000, 50000, 50000),
+        /pad2d: output of \d+ elements is invalid or too large/);
+      refuses(() => be.resize2d(f(4), [1, 2, 2, 1], 60000, 60000, 'nearest'),
+        /resize2d: output of 3600000000 elements is invalid or too large/);
+    });
+
+    test('infinite and negative geometry is refused like 0 and fractions', () => {
+      refuses(() => be.conv2d(f(150), f(108), null, { ...conv, dilationW: Number.POSITIVE_INFINITY }, 'relu'),
+        /conv2d: dilationW must be an integer, given Infinity/);
+      refuses(() => be.maxPool2d(f(32), { ...pool, poolH: -2 }), /maxPool2d: poolH must be >= 1, given -2/);
+      refuses(() => be.avgPool2dBackward(f(8), { ...pool, strideW: 0.5 }),
+        /avgPool2dBackward: strideW must be an integer/);
+      refuses(() => be.conv2dBackpropFilter(f(150), f(72), { ...conv, strideW: 0 }),
+        /conv2dBackpropFilter: strideW must be >= 1, given 0/);
+    });
+
     test('refused calls write nothing; kind and geometry errors are ValueErrors', () => {
       const w = Float32Array.of(1, 2, 3), v = Float32Array.of(0, 0);
       assert.throws(() => be.rmspropUpdate(w, f(3), v, null, 0.1, 0.9, 0, 1e-7),

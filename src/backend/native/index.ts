@@ -44,6 +44,36 @@ function addonKernel(a: Addon, name: KernelName): LooseAddonKernel | null {
   return holder;
 }
 
+const ISAS: readonly NativeIsa[] = ['avx512', 'avx2', 'generic'];
+const MAX_THREADS = 1024;
+
+/**
+ * What the addon makes of CONVKIT_ISA and CONVKIT_NUM_THREADS when it cannot honour them (it
+ * falls back silently): one message per variable naming the value and what is used instead.
+ * Called once, when the addon loads.
+ */
+export function envWarnings(env: Readonly<Record<string, string | undefined>>,
+  a: Pick<Addon, 'getIsa' | 'getNumThreads'>): string[] {
+  const out: string[] = [];
+  const isa = env.CONVKIT_ISA;
+  if (isa !== undefined && isa !== '') {
+    if (!(ISAS as readonly string[]).includes(isa)) {
+      out.push(`CONVKIT_ISA='${isa}' is not one of ${ISAS.join(', ')}; using ${a.getIsa()}`);
+    } else if (a.getIsa() !== isa) {
+      out.push(`CONVKIT_ISA='${isa}' is more than this CPU supports; using ${a.getIsa()}`);
+    }
+  }
+  const threads = env.CONVKIT_NUM_THREADS;
+  if (threads !== undefined && threads !== '') {
+    const n = /^[0-9]+$/.test(threads) ? Number(threads) : NaN;
+    if (!(n >= 1 && n <= MAX_THREADS)) {
+      out.push(`CONVKIT_NUM_THREADS='${threads}' is not an integer from 1 to ${MAX_THREADS}; `
+        + `using ${a.getNumThreads()} threads`);
+    }
+  }
+  return out;
+}
+
 let addon: Addon | null | undefined;
 let loadError: string | null = null;
 
@@ -74,6 +104,7 @@ function loadAddon(): Addon | null {
     }
     // Every kernel of the table was found above; the controls are the addon's own fixed set.
     addon = loaded as Addon;
+    for (const w of envWarnings(process.env, addon)) process.emitWarning(w, { code: 'CONVKIT_ENV' });
   } catch (e) {
     loadError = `failed to load the native addon: ${(e as Error).message}`;
     addon = null;

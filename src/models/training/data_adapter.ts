@@ -106,6 +106,10 @@ export function arrayData(model: Model, x: Tensor | Tensor[], y: Tensor | null, 
   if (needsY && !(y instanceof Tensor)) {
     throw new ValueError(`${where}: y (the targets) is required when x is a Tensor`);
   }
+  if (needsY && xs[0].shape[0] === 0) {
+    // Keras would report loss 0 for an epoch without steps: no data is an error, not a result.
+    throw new ValueError(`${where}: there is no data: x has 0 samples (shape ${fmtShape(xs[0].shape)})`);
+  }
   checkInputs(model, xs, where);
   if (y && y.shape[0] !== xs[0].shape[0]) {
     throw new ValueError(`${where}: x and y must have the same number of samples: `
@@ -215,6 +219,17 @@ export class SourceDataAdapter {
   constructor(private readonly source: BatchSource | BatchGenerator) {
     const n = source.cardinality?.();
     this.numBatches = n !== undefined && Number.isFinite(n) && n > 0 ? n : null;
+  }
+
+  /**
+   * The error for a source that ended before its first batch; an image folder's dataset whose
+   * every file was skipped as unreadable says how many.
+   */
+  noData(where: string): ValueError {
+    const files = (this.source as { filePaths?: unknown }).filePaths;
+    const skipped = Array.isArray(files) && files.length > 0
+      ? `; all ${files.length} files of the dataset were skipped as unreadable` : '';
+    return new ValueError(`${where}: there is no data: the dataset ended before its first batch${skipped}`);
   }
 
   /**

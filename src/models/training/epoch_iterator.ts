@@ -72,7 +72,10 @@ export class EpochIterator {
     const iter = this.opts.continueAcrossEpochs ? (this.persistent ??= data.iterator()) : data.iterator();
     for (let s = 0; !stop() && (steps === null || s < steps); s++) {
       const r = await iter.next();
-      if (r.done) return;
+      if (r.done) {
+        if (s === 0 && !this.checked) throw data.noData(this.opts.where);
+        return;
+      }
       yield this.check(unpack(r.value, this.opts.where));
       await this.yieldToEventLoop();
     }
