@@ -23,6 +23,7 @@ import '../layers/index.js';
 import type { Model } from '../models/model.js';
 import type { KerasConfig } from '../keras_config.js';
 import { checkConfigBounds } from './config_limits.js';
+export { MAX_CONFIG_DEPTH } from './config_limits.js';
 
 /** A reference to an output tensor: [layer name, node index, tensor index]. */
 interface TensorRef { layer: string; node: number; tensor: number }
@@ -237,7 +238,6 @@ function inFile(where: string, e: unknown): unknown {
  * Keras 3's form, then rebuilt by the model classes through the layer registry.
  */
 export function modelFromConfig(config: unknown, where = 'model config'): Model {
-  checkConfigDepth(config, where);
   checkConfigBounds(config, where);
   checkNoLambda(config, where);
   const entry = normaliseModelConfig(config, where);
@@ -259,25 +259,6 @@ export function modelFromConfig(config: unknown, where = 'model config'): Model 
  * nested in a model adds about five levels); the readers below recurse, so a deeper config (a
  * damaged or hostile file) is refused here instead of overflowing the stack.
  */
-export const MAX_CONFIG_DEPTH = 1000;
-
-/** Refuses a config nested deeper than MAX_CONFIG_DEPTH, naming the file; walks without recursion. */
-export function checkConfigDepth(raw: unknown, where: string, limit = MAX_CONFIG_DEPTH): void {
-  const stack: [unknown, number][] = [[raw, 1]];
-  while (stack.length) {
-    const [x, depth] = stack.pop()!;
-    if (typeof x !== 'object' || x === null) continue;
-    if (depth > limit) {
-      throw new FileFormatError(`${where}: the model config nests more than ${limit} levels deep `
-        + '(objects and arrays inside each other); a Keras model config does not, '
-        + 'so the file is damaged or not a model');
-    }
-    for (const v of Array.isArray(x) ? x : Object.values(x)) {
-      if (typeof v === 'object' && v !== null) stack.push([v, depth + 1]);
-    }
-  }
-}
-
 /** Names of all Lambda layers in a raw config (searched before anything else, so the error is about them). */
 export function findLambdaLayers(raw: unknown): string[] {
   const out: string[] = [];

@@ -5,7 +5,7 @@ import { FileFormatError } from '../errors.js';
 import { MAX_CONFIG_LAYERS } from '../limits.js';
 
 /** Deepest JSON nesting accepted; Keras configs of nested models stay far below it. */
-export const MAX_CONFIG_DEPTH = 500;
+export const MAX_CONFIG_DEPTH = 1000;
 
 /** Throws a FileFormatError naming `where` when the config declares too many layers or nests too deeply. */
 export function checkConfigBounds(config: unknown, where: string): void {
@@ -15,7 +15,10 @@ export function checkConfigBounds(config: unknown, where: string): void {
     const [x, depth] = stack.pop()!;
     if (typeof x !== 'object' || x === null) continue;
     if (depth > MAX_CONFIG_DEPTH) {
-      throw new FileFormatError(`${where}: the model config nests deeper than ${MAX_CONFIG_DEPTH} levels; refused`);
+      throw new FileFormatError(
+        `${where}: the model config nests more than ${MAX_CONFIG_DEPTH} levels deep (objects and arrays inside ` +
+          'each other); a Keras model config does not, so the file is damaged or not a model',
+      );
     }
     if (Array.isArray(x)) {
       for (const v of x) stack.push([v, depth + 1]);
