@@ -132,9 +132,11 @@ async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> 
     channels = 3;
     console.warn(`saveImg: JPEG does not support alpha; the alpha channel is dropped for '${file}'`);
   }
-  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+  let s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     raw: { width: img.width, height: img.height, channels },
   });
+  // sharp widens one raw channel to sRGB unless told otherwise; Keras (PIL mode L) writes grayscale.
+  if (channels === 1) s = s.toColourspace('b-w');
   let out: Buffer;
   if (ext === '.png') out = await s.png().toBuffer();
   else if (ext === '.jpg' || ext === '.jpeg') out = await s.jpeg({ quality: 90 }).toBuffer();
