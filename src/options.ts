@@ -37,6 +37,22 @@ export function checkOptions<A extends object>(args: unknown, names: OptionNames
   return args as A;
 }
 
+/**
+ * Refuses Keras's snake_case spellings (`input_shape`) in an options object whose full list of names
+ * is not known here (layer constructors, whose subclasses add their own): camelCase is the only form.
+ */
+export function rejectSnakeCaseKeys(args: unknown, where: string): void {
+  if (args === undefined || args === null) return;
+  if (typeof args !== 'object' || Array.isArray(args)) {
+    throw new ValueError(`${where}: expected an options object, got ${describeValue(args)}`);
+  }
+  for (const key of Object.keys(args)) {
+    if (!/^[a-z][a-z0-9]*(_[a-z0-9]+)+$/.test(key)) continue;
+    const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    throw new ValueError(`${where}: unknown option '${key}'; use ${camel}`);
+  }
+}
+
 export function checkPositiveInt(v: unknown, name: string): void {
   if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) {
     throw new ValueError(`${name}: expected a positive integer, got ${describeValue(v)}`);
@@ -76,5 +92,12 @@ export function checkNumber(v: unknown, name: string, range: { min?: number; max
 export function checkChoice(v: unknown, allowed: readonly string[], name: string): void {
   if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) {
     throw new ValueError(`${name}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(v)}`);
+  }
+}
+
+/** An integer (a seed, an axis); undefined passes. */
+export function checkInt(v: unknown, name: string): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v))) {
+    throw new ValueError(`${name}: expected an integer, got ${describeValue(v)}`);
   }
 }
