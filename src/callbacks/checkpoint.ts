@@ -200,7 +200,7 @@ export class ModelCheckpoint extends Callback {
     if (batch !== null && !('batch' in logs)) values.batch = batch + 1;
     const filepath = formatFilepath(this.filepath, values);
     if (!this.shouldSave(epoch, logs, filepath)) return;
-    const model = this.model as Model;
+    const model = this.model;
     if (!model) throw new ValueError('ModelCheckpoint: no model attached (use it in model.fit({callbacks}))');
     if (this.saveWeightsOnly) await saveWeights(model, filepath);
     else await saveModel(model, filepath);
@@ -263,7 +263,7 @@ export class BackupAndRestore extends Callback {
   }
 
   private async restore(): Promise<void> {
-    const model = this.model as Model;
+    const model = this.model;
     if (!fs.existsSync(this.weightsPath)) return;
     if (!model.built) {
       throw new ValueError(`To use the BackupAndRestore callback, your model must be built before you call fit(). Model '${model.name}' is unbuilt: give its first layer an inputShape.`);
@@ -296,7 +296,7 @@ export class BackupAndRestore extends Callback {
     fs.mkdirSync(this.backupDir, { recursive: true });
     if (this.doubleCheckpoint && fs.existsSync(this.weightsPath)) fs.copyFileSync(this.weightsPath, `${this.weightsPath}.bkp`);
     if (this.doubleCheckpoint && fs.existsSync(this.metadataPath)) fs.copyFileSync(this.metadataPath, `${this.metadataPath}.bkp`);
-    await saveWeights(this.model as Model, this.weightsPath);
+    await saveWeights(this.model, this.weightsPath);
     await atomicWrite(this.metadataPath, (tmp) => fs.writeFileSync(tmp, JSON.stringify({ epoch: this.currentEpoch, batch: this.lastBatch })));
   }
 

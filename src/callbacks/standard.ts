@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ValueError } from '../errors.js';
 import { atomicWriteFileSync } from '../io/atomic.js';
+import type { Tensor } from '../tensor/tensor.js';
 import { Callback, type Logs } from './callback.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
@@ -81,7 +82,7 @@ export class EarlyStopping extends Callback {
   stoppedEpoch = 0;
   best: number | null = null;
   bestEpoch = 0;
-  bestWeights: unknown[] | null = null;
+  bestWeights: Tensor[] | null = null;
   private minimise: boolean | null = null;
   private readonly print: Print;
   private readonly warner = new OnceWarner();
@@ -213,8 +214,8 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   private get optimizer(): { learningRate: number } {
-    const opt = this.model?.optimizer;
-    if (!opt || typeof opt.learningRate !== 'number') {
+    const opt = this.model.optimizer;
+    if (!opt) {
       throw new ValueError('ReduceLROnPlateau: the model has no optimizer with a numeric learningRate; compile the model first');
     }
     return opt;
@@ -315,7 +316,7 @@ export class CSVLogger extends Callback {
       if (v === undefined || v === null) return 'NA';
       if (typeof v === 'number') return pyFloat(v);
       if (Array.isArray(v)) return `"[${v.join(', ')}]"`;
-      return String(v);
+      return typeof v === 'string' ? v : JSON.stringify(v);
     };
     if (this.headerPending) {
       this.content += ['epoch', ...this.keys].map((k) => this.field(k)).join(this.separator) + '\r\n';
