@@ -91,7 +91,8 @@ export function checkNumber(v: unknown, name: string, range: { min?: number; max
 /** A string among `allowed`; undefined passes. */
 export function checkChoice(v: unknown, allowed: readonly string[], name: string): void {
   if (v !== undefined && (typeof v !== 'string' || !allowed.includes(v))) {
-    throw new ValueError(`${name}: expected one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${describeValue(v)}`);
+    const choices = allowed.map((a) => `'${a}'`).join(', ');
+    throw new ValueError(`${name}: expected one of ${choices}, got ${describeValue(v)}`);
   }
 }
 

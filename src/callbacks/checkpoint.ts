@@ -9,6 +9,7 @@ import path from 'node:path';
 import { atomicWrite } from '../io/atomic.js';
 import { loadWeights, saveModel, saveWeights } from '../io/index.js';
 import type { Model } from '../models/model.js';
+import { type OptionNames, checkBoolean, checkNonNegativeInt, checkNumber, checkOptions } from '../options.js';
 import { Callback, type Logs } from './callback.js';
 import { pyFloat } from './standard.js';
 
@@ -94,6 +95,11 @@ export function formatFilepath(pattern: string, values: Record<string, unknown>)
 const fmt5 = (v: number | null): string => (v === null ? 'None' : Number.isFinite(v) ? v.toFixed(5) : v > 0 ? 'inf' : '-inf');
 
 /** Saves the model or its weights during training (Keras's ModelCheckpoint). */
+const MODEL_CHECKPOINT_OPTIONS: OptionNames<ModelCheckpointArgs> = {
+  filepath: true, monitor: true, verbose: true, saveBestOnly: true, saveWeightsOnly: true, mode: true,
+  saveFreq: true, initialValueThreshold: true, print: true,
+};
+
 export class ModelCheckpoint extends Callback {
   readonly filepath: string;
   readonly monitor: string;
@@ -111,12 +117,18 @@ export class ModelCheckpoint extends Callback {
   private batchesSinceSave = 0;
   private lastBatch: number | null = null;
   private readonly print: (line: string) => void;
+  private warnedMonitor = false;
 
   constructor(args: ModelCheckpointArgs) {
     super();
     if (!args || typeof args.filepath !== 'string' || !args.filepath) {
       throw new ValueError('ModelCheckpoint: `filepath` is required (e.g. "best.keras" or "ckpt_{epoch:02d}.weights.h5")');
     }
+    checkOptions(args, MODEL_CHECKPOINT_OPTIONS, 'ModelCheckpoint');
+    checkNonNegativeInt(args.verbose, 'ModelCheckpoint verbose');
+    checkBoolean(args.saveBestOnly, 'ModelCheckpoint saveBestOnly');
+    checkBoolean(args.saveWeightsOnly, 'ModelCheckpoint saveWeightsOnly');
+    checkNumber(args.initialValueThreshold ?? undefined, 'ModelCheckpoint initialValueThreshold');
     this.filepath = args.filepath;
     this.monitor = args.monitor ?? 'val_loss';
     this.verbose = args.verbose ?? 0;
@@ -181,7 +193,15 @@ export class ModelCheckpoint extends Callback {
     }
     const current = logs[this.monitor];
     if (current === undefined || current === null) {
-      process.emitWarning(`Can save best model only with ${this.monitor} available.`, { code: 'CONVKIT_CALLBACK' });
+      // Keras's words, with the logged names added; once per callback, not once per epoch.
+      if (!this.warnedMonitor) {
+        this.warnedMonitor = true;
+        process.emitWarning(
+          `Can save best model only with ${this.monitor} available. ` +
+            `Available metrics are: ${Object.keys(logs).join(',')}`,
+          { code: 'CONVKIT_CALLBACK' },
+        );
+      }
       return true;
     }
     const improved = this.best === null || Number.isNaN(this.best)
@@ -237,6 +257,13 @@ export class BackupAndRestore extends Callback {
   constructor(args: BackupAndRestoreArgs) {
     super();
     if (!args || !args.backupDir) throw new ValueError('Empty `backupDir` argument passed');
+    checkOptions<BackupAndRestoreArgs>(
+      args,
+      { backupDir: true, saveFreq: true, doubleCheckpoint: true, deleteCheckpoint: true },
+      'BackupAndRestore',
+    );
+    checkBoolean(args.doubleCheckpoint, 'BackupAndRestore doubleCheckpoint');
+    checkBoolean(args.deleteCheckpoint, 'BackupAndRestore deleteCheckpoint');
     this.backupDir = args.backupDir;
     this.saveFreq = args.saveFreq ?? 'epoch';
     if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {

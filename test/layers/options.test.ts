@@ -20,7 +20,10 @@ test('a snake_case option names the camelCase one instead of being ignored', () 
 });
 
 test('options that are not an object are refused with their type', () => {
-  assert.throws(() => new layers.Dense(10, untyped('relu')), /Dense: expected an options object, got the string 'relu'/);
+  assert.throws(
+    () => new layers.Dense(10, untyped('relu')),
+    /Dense: expected an options object, got the string 'relu'/,
+  );
 });
 
 test("numbers given as strings are errors that print the string, not values stored in the config", () => {
