@@ -287,8 +287,16 @@ export class Model extends Layer {
    */
   evaluate(x: Tensor | Tensor[], y: Tensor, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
   evaluate(x: BatchSource | BatchGenerator, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<any>;
+  /**
+   * `R` is what the caller expects back: number[] ([loss, ...metrics]) by default, so the book's
+   * `const [loss, acc] = await model.evaluate(x, y)` type-checks; write `evaluate<number>(x, y)` for a
+   * model compiled without metrics, whose result is the loss alone.
+   */
+  evaluate<R extends number | number[] = number[]>(
+    x: TrainingData,
+    y?: Tensor | EvaluateArgs,
+    args?: EvaluateArgs,
+  ): Promise<R>;
   evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs):
     Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
