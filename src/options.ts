@@ -17,7 +17,11 @@ export function describeValue(v: unknown): string {
     const ctor: unknown = Object.getPrototypeOf(v)?.constructor;
     return `an object (${typeof ctor === 'function' && ctor.name ? ctor.name : 'Object'})`;
   }
-  return `the ${typeof v} ${String(v)}`;
+  if (typeof v === 'function') return `a function${v.name ? ` (${v.name})` : ''}`;
+  if (typeof v === 'symbol') return `the symbol ${v.description ?? ''}`;
+  if (typeof v === 'boolean') return `the boolean ${v}`;
+  if (typeof v === 'bigint') return `the bigint ${v}n`;
+  return `a value of type ${typeof v}`;
 }
 
 /** The options object, checked for unknown keys; undefined gives {}. */

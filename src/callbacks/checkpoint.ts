@@ -8,7 +8,6 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import { atomicWrite } from '../io/atomic.js';
 import { loadWeights, saveModel, saveWeights } from '../io/index.js';
-import type { Model } from '../models/model.js';
 import { type OptionNames, checkBoolean, checkNonNegativeInt, checkNumber, checkOptions } from '../options.js';
 import { Callback, type Logs } from './callback.js';
 import { pyFloat } from './standard.js';

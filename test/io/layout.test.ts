@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import * as L from '../../src/layers/index.js';
-import type { KerasTensor } from '../../src/layers/keras_tensor.js';
 import type { KerasConfig } from '../../src/keras_config.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
@@ -132,7 +131,7 @@ test('nested Sequential inside a functional model: weights under layers/sequenti
   setRandomSeed(8);
   const inner = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)], { name: 'head' });
   const inp = L.Input({ shape: [4] });
-  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp))) as KerasTensor;
+  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp)));
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const file = path.join(tmp, 'nested.weights.h5');
   await saveWeights(m, file);
@@ -194,8 +193,8 @@ test('legacy .h5: Keras 2 attributes, layer_names / weight_names and dataset pat
 
 test('config.json build_config: multi-input layers record a list of shapes; functional models none', async () => {
   const inp = L.Input({ shape: [3] });
-  const a = new L.Dense(2).apply(inp) as KerasTensor;
-  const b = new L.Dense(2).apply(inp) as KerasTensor;
+  const a = new L.Dense(2).apply(inp);
+  const b = new L.Dense(2).apply(inp);
   const m = new Model({ inputs: inp, outputs: new L.Add().apply([a, b]) });
   const f = path.join(tmp, 'add.keras');
   await saveModel(m, f);

@@ -9,8 +9,6 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import * as L from '../../src/layers/index.js';
-import type { KerasTensor } from '../../src/layers/keras_tensor.js';
-import type { KerasConfig } from '../../src/keras_config.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -72,12 +70,12 @@ test('a model saved by tfjs-layers loads in convkit with the same predictions', 
 test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same predictions', async () => {
   setRandomSeed(12);
   const inp = L.Input({ shape: [6, 6, 1] });
-  const a = new L.Conv2D(3, 3, { padding: 'same', activation: 'relu' }).apply(inp) as KerasTensor;
-  const b = new L.Conv2D(3, 1).apply(inp) as KerasTensor;
-  const cat = new L.Concatenate().apply([a, b]) as KerasTensor;
-  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b])) as KerasTensor;
-  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn])) as KerasTensor;
-  const out = new L.Dense(2, { activation: 'softmax' }).apply(g) as KerasTensor;
+  const a = new L.Conv2D(3, 3, { padding: 'same', activation: 'relu' }).apply(inp);
+  const b = new L.Conv2D(3, 1).apply(inp);
+  const cat = new L.Concatenate().apply([a, b]);
+  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b]));
+  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn]));
+  const out = new L.Dense(2, { activation: 'softmax' }).apply(g);
   const m = new Model({ inputs: inp, outputs: out, name: 'web' });
   const dir = path.join(tmp, 'to_tfjs');
   await saveModel(m, `tfjs://${dir}`);
