@@ -309,6 +309,15 @@ export class Model extends Layer {
     return predictModel(this, x, args) as Tensor | Promise<Tensor>;
   }
 
+  // Keras 2's generator methods, gone from Keras 3: code translated from older books calls them, and
+  // an error naming the replacement is kinder than "is not a function".
+  /** @deprecated Removed in Keras 3: call `fit`, which takes generators and datasets. */
+  fitGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('fitGenerator', 'fit'); }
+  /** @deprecated Removed in Keras 3: call `evaluate`, which takes generators and datasets. */
+  evaluateGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('evaluateGenerator', 'evaluate'); }
+  /** @deprecated Removed in Keras 3: call `predict`, which takes generators and datasets. */
+  predictGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('predictGenerator', 'predict'); }
+
   /**
    * One training step on one batch (Keras's train_step): forward pass, compiled loss, gradients,
    * optimizer update; returns the logs that callbacks and the progress bar see (the running
@@ -350,3 +359,10 @@ export function layerBuildConfig(l: Layer, firstCall: Node | undefined): KerasCo
 registerLayer('Functional', Model);
 registerLayer('Model', Model);
 
+function removedGeneratorMethod(old: string, now: string): ValueError {
+  return new ValueError(
+    `model.${old} was removed in Keras 3 (and convkit follows it): call model.${now}(generator, {...}) ` +
+      `with the same generator or dataset; ${now} takes steps${now === 'fit' ? 'PerEpoch, validationData' : ''} ` +
+      'and the other options by their camelCase names',
+  );
+}
