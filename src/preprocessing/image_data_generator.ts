@@ -9,7 +9,13 @@ import { Tensor } from '../tensor/tensor.js';
 import { FILL_MODES, kerasAffineMatrix, type FillMode } from '../data/affine.js';
 import { applyAugment, type AugmentParams } from '../data/augment.js';
 import { channelsLastOnly } from '../layers/args.js';
-import { DirectoryIterator, NumpyArrayIterator, type FlowFromDirectoryOptions, type FlowOptions } from './iterators.js';
+import {
+  type ClassMode,
+  DirectoryIterator,
+  NumpyArrayIterator,
+  type FlowFromDirectoryOptions,
+  type FlowOptions,
+} from './iterators.js';
 
 export interface ImageDataGeneratorOptions {
   featurewiseCenter?: boolean;
@@ -295,6 +301,10 @@ export class ImageDataGenerator {
   }
 
   /** Batches of augmented images from arrays: x [n, h, w, c], y [n, ...] (optional). Loops forever. */
+  flow(x: Tensor, y?: null, opts?: FlowOptions): NumpyArrayIterator<Tensor>;
+  flow(x: Tensor, y: Tensor, opts: FlowOptions & { sampleWeight: Tensor }): NumpyArrayIterator<[Tensor, Tensor, Tensor]>;
+  flow(x: Tensor, y: Tensor, opts?: FlowOptions): NumpyArrayIterator<[Tensor, Tensor]>;
+  flow(x: Tensor, y?: Tensor | null, opts?: FlowOptions): NumpyArrayIterator;
   flow(x: Tensor, y?: Tensor | null, opts: FlowOptions = {}): NumpyArrayIterator {
     return new NumpyArrayIterator(x, y ?? null, this, opts);
   }
@@ -303,6 +313,12 @@ export class ImageDataGenerator {
    * Batches of augmented images read from class subfolders of `dir` (decoded, resized and
    * transformed in worker threads). Loops forever; cardinality() = batches per epoch.
    */
+  flowFromDirectory(dir: string, opts: FlowFromDirectoryOptions & { classMode: null }): DirectoryIterator<Tensor>;
+  flowFromDirectory(
+    dir: string,
+    opts?: FlowFromDirectoryOptions & { classMode?: Exclude<ClassMode, null> },
+  ): DirectoryIterator<[Tensor, Tensor]>;
+  flowFromDirectory(dir: string, opts?: FlowFromDirectoryOptions): DirectoryIterator;
   flowFromDirectory(dir: string, opts: FlowFromDirectoryOptions = {}): DirectoryIterator {
     return new DirectoryIterator(dir, this, opts);
   }
