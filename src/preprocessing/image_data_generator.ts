@@ -302,7 +302,11 @@ export class ImageDataGenerator {
 
   /** Batches of augmented images from arrays: x [n, h, w, c], y [n, ...] (optional). Loops forever. */
   flow(x: Tensor, y?: null, opts?: FlowOptions): NumpyArrayIterator<Tensor>;
-  flow(x: Tensor, y: Tensor, opts: FlowOptions & { sampleWeight: Tensor }): NumpyArrayIterator<[Tensor, Tensor, Tensor]>;
+  flow(
+    x: Tensor,
+    y: Tensor,
+    opts: FlowOptions & { sampleWeight: Tensor },
+  ): NumpyArrayIterator<[Tensor, Tensor, Tensor]>;
   flow(x: Tensor, y: Tensor, opts?: FlowOptions): NumpyArrayIterator<[Tensor, Tensor]>;
   flow(x: Tensor, y?: Tensor | null, opts?: FlowOptions): NumpyArrayIterator;
   flow(x: Tensor, y?: Tensor | null, opts: FlowOptions = {}): NumpyArrayIterator {
