@@ -4,6 +4,7 @@
 // then preprocessingFunction, then rescale (then the optional sample/feature-wise normalisation).
 // flow() and flowFromDirectory() return the infinite iterators in iterators.ts.
 import { ValueError } from '../errors.js';
+import { type OptionNames, checkNumber, checkOptions } from '../options.js';
 import { RandomGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FILL_MODES, kerasAffineMatrix, type FillMode } from '../data/affine.js';
@@ -69,6 +70,15 @@ function nonNeg(v: unknown, name: string): number {
   return v;
 }
 
+const GENERATOR_OPTIONS: OptionNames<ImageDataGeneratorOptions> = {
+  featurewiseCenter: true, samplewiseCenter: true,
+  featurewiseStdNormalization: true, samplewiseStdNormalization: true,
+  rotationRange: true, widthShiftRange: true, heightShiftRange: true, brightnessRange: true,
+  shearRange: true, zoomRange: true, channelShiftRange: true, fillMode: true,
+  cval: true, horizontalFlip: true, verticalFlip: true, rescale: true,
+  preprocessingFunction: true, validationSplit: true, interpolationOrder: true, dataFormat: true,
+};
+
 export class ImageDataGenerator {
   readonly featurewiseCenter: boolean;
   readonly samplewiseCenter: boolean;
@@ -94,6 +104,11 @@ export class ImageDataGenerator {
   std: Float32Array | null = null;
 
   constructor(opts: ImageDataGeneratorOptions = {}) {
+    checkOptions(opts, GENERATOR_OPTIONS, 'ImageDataGenerator');
+    for (const k of ['rotationRange', 'shearRange', 'channelShiftRange', 'cval', 'validationSplit'] as const) {
+      checkNumber(opts[k], `ImageDataGenerator ${k}`);
+    }
+    checkNumber(opts.rescale ?? undefined, 'ImageDataGenerator rescale');
     this.featurewiseCenter = opts.featurewiseCenter ?? false;
     this.samplewiseCenter = opts.samplewiseCenter ?? false;
     this.featurewiseStdNormalization = opts.featurewiseStdNormalization ?? false;

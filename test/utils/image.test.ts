@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { saveImg } from '../../src/utils/image.js';
+import { loadImg, saveImg } from '../../src/utils/image.js';
 import { tensor } from '../../src/tensor/index.js';
 
 test('saveImg writes a [h, w, 1] tensor as a grayscale file (PNG, JPEG, TIFF)', async () => {
@@ -30,4 +30,12 @@ test('saveImg keeps three channels for an RGB tensor', async () => {
   const f = path.join(dir, 'rgb.png');
   await saveImg(f, tensor(new Float32Array(2 * 2 * 3).fill(7), [2, 2, 3]), { scale: false });
   assert.equal((await sharp(f).metadata()).channels, 3);
+});
+
+test('loadImg refuses unknown options, naming the camelCase one for a snake_case name', async () => {
+  const untyped = (v: unknown): never => v as never;
+  await assert.rejects(
+    loadImg('x.png', untyped({ target_size: [2, 2] })),
+    /loadImg: unknown option 'target_size'; use targetSize/,
+  );
 });
