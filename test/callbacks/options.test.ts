@@ -6,7 +6,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import {
-  BackupAndRestore, CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau, TerminateOnNaN,
+  BackupAndRestore,
+  CSVLogger,
+  EarlyStopping,
+  ModelCheckpoint,
+  ReduceLROnPlateau,
+  TerminateOnNaN,
 } from '../../src/callbacks/index.js';
 import { Dense } from '../../src/layers/core.js';
 import { Sequential } from '../../src/models/sequential.js';

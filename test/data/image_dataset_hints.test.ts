@@ -11,7 +11,14 @@ const quiet = { verbose: false } as const;
 
 test('a folder of images without class subfolders says so and how to fix it', async () => {
   const dir = tempDir();
-  for (let i = 0; i < 3; i++) await writeImage(path.join(dir, `img${i}.png`), pixels(2, 2, 3, () => i * 9), 2, 2, 3);
+  for (let i = 0; i < 3; i++)
+    await writeImage(
+      path.join(dir, `img${i}.png`),
+      pixels(2, 2, 3, () => i * 9),
+      2,
+      2,
+      3,
+    );
   await assert.rejects(
     imageDatasetFromDirectory(dir, quiet),
     /no class subfolders in .*found 3 image files directly in the folder \(use labels: null/,
@@ -22,7 +29,14 @@ test('a corrupt file: the error names onBadFile, and skipping warns once per fil
   const dir = tempDir();
   for (const c of ['a', 'b']) {
     mkdirSync(path.join(dir, c));
-    for (let i = 0; i < 3; i++) await writeImage(path.join(dir, c, `${i}.png`), pixels(2, 2, 3, () => i), 2, 2, 3);
+    for (let i = 0; i < 3; i++)
+      await writeImage(
+        path.join(dir, c, `${i}.png`),
+        pixels(2, 2, 3, () => i),
+        2,
+        2,
+        3,
+      );
   }
   writeFileSync(path.join(dir, 'b', 'broken.jpg'), 'this is not a jpeg');
   const strict = await imageDatasetFromDirectory(dir, { ...quiet, imageSize: [2, 2], batchSize: 2 });

@@ -26,7 +26,7 @@ test('options that are not an object are refused with their type', () => {
   );
 });
 
-test("numbers given as strings are errors that print the string, not values stored in the config", () => {
+test('numbers given as strings are errors that print the string, not values stored in the config', () => {
   assert.throws(() => new layers.Dropout(untyped('0.5')), /rate must be in \[0, 1\), got the string '0\.5'/);
   assert.throws(() => new layers.SpatialDropout2D(untyped('0.2')), /got the string '0\.2'/);
   assert.throws(() => new layers.Dense(untyped('64')), /units must be a positive integer, got the string '64'/);

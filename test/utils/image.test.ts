@@ -10,7 +10,10 @@ import { tensor } from '../../src/tensor/index.js';
 
 test('saveImg writes a [h, w, 1] tensor as a grayscale file (PNG, JPEG, TIFF)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'convkit-saveimg-'));
-  const x = tensor(Float32Array.from({ length: 12 }, (_, i) => i * 20), [3, 4, 1]);
+  const x = tensor(
+    Float32Array.from({ length: 12 }, (_, i) => i * 20),
+    [3, 4, 1],
+  );
   for (const ext of ['.png', '.jpg', '.tiff']) {
     const f = path.join(dir, `gray${ext}`);
     await saveImg(f, x, { scale: false });
@@ -20,9 +23,13 @@ test('saveImg writes a [h, w, 1] tensor as a grayscale file (PNG, JPEG, TIFF)', 
   }
   const { data, info } = await sharp(path.join(dir, 'gray.png'))
     .extractChannel(0)
-    .raw().toBuffer({ resolveWithObject: true });
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   assert.equal(info.channels, 1);
-  assert.deepEqual([...data], Array.from({ length: 12 }, (_, i) => i * 20));
+  assert.deepEqual(
+    [...data],
+    Array.from({ length: 12 }, (_, i) => i * 20),
+  );
 });
 
 test('saveImg keeps three channels for an RGB tensor', async () => {
