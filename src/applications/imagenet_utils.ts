@@ -148,8 +148,11 @@ export async function decodePredictions(preds: Tensor, opts: DecodeOptions = {})
 
 // ---------------------------------------------------------------- shared builder checks
 
-/** A weights argument as Keras takes it: 'imagenet', null (random) or a file path. */
-export type WeightsArg = 'imagenet' | string | null;
+/**
+ * A weights argument as Keras takes it: 'imagenet', null (random) or a file path. (Plain `string`
+ * covers 'imagenet'; a literal union with it would collapse to string anyway.)
+ */
+export type WeightsArg = string | null;
 
 /**
  * Keras's obtain_input_shape for channels_last: the input shape a model is built with, after

@@ -1,6 +1,7 @@
 // Callbacks: Keras's hook interface, the list that dispatches hooks, History (always attached by
 // fit) and ProgbarLogger (the progress bar).
 import { ValueError } from '../errors.js';
+import type { Model } from '../models/model.js';
 import { Progbar, type Writer, printMessage } from '../utils/progbar.js';
 
 export type Logs = Record<string, number>;
@@ -18,9 +19,10 @@ export interface TrainingParams {
 
 /** Base class with Keras's hooks (camelCase); every hook may be async. */
 export class Callback {
-  model: any = null;
+  /** The model the callback is attached to: set by fit/evaluate/predict before the first hook. */
+  model!: Model;
   params: TrainingParams = { epochs: 1, steps: null, verbose: 1 };
-  setModel(model: unknown): void { this.model = model; }
+  setModel(model: Model): void { this.model = model; }
   setParams(params: TrainingParams): void { this.params = params; }
   onTrainBegin(_logs?: Logs): void | Promise<void> {}
   onTrainEnd(_logs?: Logs): void | Promise<void> {}
@@ -47,7 +49,7 @@ type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams
 export class CallbackList {
   private running = 0;
   constructor(readonly callbacks: Callback[]) {}
-  setModel(m: unknown): void { for (const c of this.callbacks) c.setModel(m); }
+  setModel(m: Model): void { for (const c of this.callbacks) c.setModel(m); }
   setParams(p: TrainingParams): void { for (const c of this.callbacks) c.setParams(p); }
 
   /** Whether a hook is running now (a loop started from a callback is nested in this one, not beside it). */

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import { atomicWrite } from '../io/atomic.js';
 import { loadWeights, saveModel, saveWeights } from '../io/index.js';
-import type { Model } from '../models/model.js';
+import { type OptionNames, checkBoolean, checkNonNegativeInt, checkNumber, checkOptions } from '../options.js';
 import { Callback, type Logs } from './callback.js';
 import { pyFloat } from './standard.js';
 
@@ -94,6 +94,11 @@ export function formatFilepath(pattern: string, values: Record<string, unknown>)
 const fmt5 = (v: number | null): string => (v === null ? 'None' : Number.isFinite(v) ? v.toFixed(5) : v > 0 ? 'inf' : '-inf');
 
 /** Saves the model or its weights during training (Keras's ModelCheckpoint). */
+const MODEL_CHECKPOINT_OPTIONS: OptionNames<ModelCheckpointArgs> = {
+  filepath: true, monitor: true, verbose: true, saveBestOnly: true, saveWeightsOnly: true, mode: true,
+  saveFreq: true, initialValueThreshold: true, print: true,
+};
+
 export class ModelCheckpoint extends Callback {
   readonly filepath: string;
   readonly monitor: string;
@@ -111,12 +116,18 @@ export class ModelCheckpoint extends Callback {
   private batchesSinceSave = 0;
   private lastBatch: number | null = null;
   private readonly print: (line: string) => void;
+  private warnedMonitor = false;
 
   constructor(args: ModelCheckpointArgs) {
     super();
     if (!args || typeof args.filepath !== 'string' || !args.filepath) {
       throw new ValueError('ModelCheckpoint: `filepath` is required (e.g. "best.keras" or "ckpt_{epoch:02d}.weights.h5")');
     }
+    checkOptions(args, MODEL_CHECKPOINT_OPTIONS, 'ModelCheckpoint');
+    checkNonNegativeInt(args.verbose, 'ModelCheckpoint verbose');
+    checkBoolean(args.saveBestOnly, 'ModelCheckpoint saveBestOnly');
+    checkBoolean(args.saveWeightsOnly, 'ModelCheckpoint saveWeightsOnly');
+    checkNumber(args.initialValueThreshold ?? undefined, 'ModelCheckpoint initialValueThreshold');
     this.filepath = args.filepath;
     this.monitor = args.monitor ?? 'val_loss';
     this.verbose = args.verbose ?? 0;
@@ -181,7 +192,15 @@ export class ModelCheckpoint extends Callback {
     }
     const current = logs[this.monitor];
     if (current === undefined || current === null) {
-      process.emitWarning(`Can save best model only with ${this.monitor} available.`, { code: 'CONVKIT_CALLBACK' });
+      // Keras's words, with the logged names added; once per callback, not once per epoch.
+      if (!this.warnedMonitor) {
+        this.warnedMonitor = true;
+        process.emitWarning(
+          `Can save best model only with ${this.monitor} available. ` +
+            `Available metrics are: ${Object.keys(logs).join(',')}`,
+          { code: 'CONVKIT_CALLBACK' },
+        );
+      }
       return true;
     }
     const improved = this.best === null || Number.isNaN(this.best)
@@ -200,7 +219,7 @@ export class ModelCheckpoint extends Callback {
     if (batch !== null && !('batch' in logs)) values.batch = batch + 1;
     const filepath = formatFilepath(this.filepath, values);
     if (!this.shouldSave(epoch, logs, filepath)) return;
-    const model = this.model as Model;
+    const model = this.model;
     if (!model) throw new ValueError('ModelCheckpoint: no model attached (use it in model.fit({callbacks}))');
     if (this.saveWeightsOnly) await saveWeights(model, filepath);
     else await saveModel(model, filepath);
@@ -237,6 +256,13 @@ export class BackupAndRestore extends Callback {
   constructor(args: BackupAndRestoreArgs) {
     super();
     if (!args || !args.backupDir) throw new ValueError('Empty `backupDir` argument passed');
+    checkOptions<BackupAndRestoreArgs>(
+      args,
+      { backupDir: true, saveFreq: true, doubleCheckpoint: true, deleteCheckpoint: true },
+      'BackupAndRestore',
+    );
+    checkBoolean(args.doubleCheckpoint, 'BackupAndRestore doubleCheckpoint');
+    checkBoolean(args.deleteCheckpoint, 'BackupAndRestore deleteCheckpoint');
     this.backupDir = args.backupDir;
     this.saveFreq = args.saveFreq ?? 'epoch';
     if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {
@@ -263,7 +289,7 @@ export class BackupAndRestore extends Callback {
   }
 
   private async restore(): Promise<void> {
-    const model = this.model as Model;
+    const model = this.model;
     if (!fs.existsSync(this.weightsPath)) return;
     if (!model.built) {
       throw new ValueError(`To use the BackupAndRestore callback, your model must be built before you call fit(). Model '${model.name}' is unbuilt: give its first layer an inputShape.`);
@@ -296,7 +322,7 @@ export class BackupAndRestore extends Callback {
     fs.mkdirSync(this.backupDir, { recursive: true });
     if (this.doubleCheckpoint && fs.existsSync(this.weightsPath)) fs.copyFileSync(this.weightsPath, `${this.weightsPath}.bkp`);
     if (this.doubleCheckpoint && fs.existsSync(this.metadataPath)) fs.copyFileSync(this.metadataPath, `${this.metadataPath}.bkp`);
-    await saveWeights(this.model as Model, this.weightsPath);
+    await saveWeights(this.model, this.weightsPath);
     await atomicWrite(this.metadataPath, (tmp) => fs.writeFileSync(tmp, JSON.stringify({ epoch: this.currentEpoch, batch: this.lastBatch })));
   }
 

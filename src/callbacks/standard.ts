@@ -5,6 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { ValueError } from '../errors.js';
 import { atomicWriteFileSync } from '../io/atomic.js';
+import type { Tensor } from '../tensor/tensor.js';
+import {
+  type OptionNames, checkBoolean, checkNonNegativeInt, checkNumber, checkOptions, describeValue,
+} from '../options.js';
 import { Callback, type Logs } from './callback.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
@@ -67,6 +71,11 @@ export interface EarlyStoppingArgs {
   print?: Print;
 }
 
+const EARLY_STOPPING_OPTIONS: OptionNames<EarlyStoppingArgs> = {
+  monitor: true, minDelta: true, patience: true, verbose: true, mode: true, baseline: true,
+  restoreBestWeights: true, startFromEpoch: true, print: true,
+};
+
 /** Stops training when the monitored value has stopped improving for `patience` epochs. */
 export class EarlyStopping extends Callback {
   readonly monitor: string;
@@ -81,13 +90,19 @@ export class EarlyStopping extends Callback {
   stoppedEpoch = 0;
   best: number | null = null;
   bestEpoch = 0;
-  bestWeights: unknown[] | null = null;
+  bestWeights: Tensor[] | null = null;
   private minimise: boolean | null = null;
   private readonly print: Print;
   private readonly warner = new OnceWarner();
 
   constructor(args: EarlyStoppingArgs = {}) {
     super();
+    checkOptions(args, EARLY_STOPPING_OPTIONS, 'EarlyStopping');
+    checkNumber(args.minDelta, 'EarlyStopping minDelta');
+    checkNumber(args.baseline ?? undefined, 'EarlyStopping baseline');
+    checkNonNegativeInt(args.verbose, 'EarlyStopping verbose');
+    checkNonNegativeInt(args.startFromEpoch, 'EarlyStopping startFromEpoch');
+    checkBoolean(args.restoreBestWeights, 'EarlyStopping restoreBestWeights');
     this.monitor = args.monitor ?? 'val_loss';
     this.minDelta = Math.abs(args.minDelta ?? 0);
     this.patience = args.patience ?? 0;
@@ -97,8 +112,11 @@ export class EarlyStopping extends Callback {
     this.restoreBestWeights = args.restoreBestWeights ?? false;
     this.startFromEpoch = args.startFromEpoch ?? 0;
     this.print = args.print ?? defaultPrint;
-    if (!(Number.isInteger(this.patience) && this.patience >= 0)) throw new ValueError(`EarlyStopping: patience must be a non-negative integer, got ${args.patience}`);
-    if (!Number.isFinite(this.minDelta)) throw new ValueError(`EarlyStopping: minDelta must be a finite number, got ${args.minDelta}`);
+    if (!(Number.isInteger(this.patience) && this.patience >= 0)) {
+      throw new ValueError(
+        `EarlyStopping: patience must be a non-negative integer, got ${describeValue(args.patience)}`,
+      );
+    }
   }
 
   override onTrainBegin(): void {
@@ -168,6 +186,11 @@ export interface ReduceLROnPlateauArgs {
 }
 
 /** Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs. */
+const REDUCE_LR_OPTIONS: OptionNames<ReduceLROnPlateauArgs> = {
+  monitor: true, factor: true, patience: true, verbose: true, mode: true, minDelta: true, cooldown: true,
+  minLr: true, print: true,
+};
+
 export class ReduceLROnPlateau extends Callback {
   readonly monitor: string;
   readonly factor: number;
@@ -186,6 +209,13 @@ export class ReduceLROnPlateau extends Callback {
 
   constructor(args: ReduceLROnPlateauArgs = {}) {
     super();
+    checkOptions(args, REDUCE_LR_OPTIONS, 'ReduceLROnPlateau');
+    checkNumber(args.factor, 'ReduceLROnPlateau factor', { min: 0 });
+    checkNonNegativeInt(args.patience, 'ReduceLROnPlateau patience');
+    checkNonNegativeInt(args.verbose, 'ReduceLROnPlateau verbose');
+    checkNumber(args.minDelta, 'ReduceLROnPlateau minDelta');
+    checkNonNegativeInt(args.cooldown, 'ReduceLROnPlateau cooldown');
+    checkNumber(args.minLr, 'ReduceLROnPlateau minLr', { min: 0 });
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
     if (!(this.factor < 1)) throw new ValueError(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${args.factor}`);
@@ -213,8 +243,8 @@ export class ReduceLROnPlateau extends Callback {
   }
 
   private get optimizer(): { learningRate: number } {
-    const opt = this.model?.optimizer;
-    if (!opt || typeof opt.learningRate !== 'number') {
+    const opt = this.model.optimizer;
+    if (!opt) {
       throw new ValueError('ReduceLROnPlateau: the model has no optimizer with a numeric learningRate; compile the model first');
     }
     return opt;
@@ -277,6 +307,8 @@ export class CSVLogger extends Callback {
   constructor(filename: string, args: CSVLoggerArgs = {}) {
     super();
     if (typeof filename !== 'string' || filename === '') throw new ValueError(`CSVLogger: filename must be a non-empty string, got ${JSON.stringify(filename)}`);
+    checkOptions<CSVLoggerArgs>(args, { separator: true, append: true }, 'CSVLogger');
+    checkBoolean(args.append, 'CSVLogger append');
     this.filename = filename;
     this.separator = args.separator ?? ',';
     if (this.separator.length !== 1) throw new ValueError(`CSVLogger: separator must be one character, got ${JSON.stringify(args.separator)}`);
@@ -315,7 +347,7 @@ export class CSVLogger extends Callback {
       if (v === undefined || v === null) return 'NA';
       if (typeof v === 'number') return pyFloat(v);
       if (Array.isArray(v)) return `"[${v.join(', ')}]"`;
-      return String(v);
+      return typeof v === 'string' ? v : JSON.stringify(v);
     };
     if (this.headerPending) {
       this.content += ['epoch', ...this.keys].map((k) => this.field(k)).join(this.separator) + '\r\n';
@@ -339,6 +371,7 @@ export class TerminateOnNaN extends Callback {
   private readonly print: Print;
   constructor(args: TerminateOnNaNArgs = {}) {
     super();
+    checkOptions<TerminateOnNaNArgs>(args, { print: true }, 'TerminateOnNaN');
     this.print = args.print ?? defaultPrint;
   }
   override onTrainBatchEnd(batch: number, logs: Logs = {}): void {

@@ -10,6 +10,7 @@ import { Dataset, AUTOTUNE } from './dataset.js';
 import { channelsFor, checkColorMode, type ColorMode } from './decode.js';
 import { getDecodePool, type DecodePool } from './decode_pool.js';
 import { checkValidationSplit, indexDirectory, IMAGE_EXTENSIONS, splitIndices } from './directory.js';
+import { type OptionNames, checkBoolean, checkInt, checkOptions, describeValue } from '../options.js';
 import { MT19937 } from './mt19937.js';
 import { checkInterpolation, type Interpolation } from './resize.js';
 
@@ -75,6 +76,12 @@ export type ImageDatasetResult<O> = O extends { subset: 'both' }
   ? [Dataset<ImageElementFor<O>>, Dataset<ImageElementFor<O>>]
   : Dataset<ImageElementFor<O>>;
 
+const IMAGE_DATASET_OPTIONS: OptionNames<ImageDatasetOptions> = {
+  labels: true, labelMode: true, classNames: true, colorMode: true, batchSize: true, imageSize: true,
+  shuffle: true, seed: true, validationSplit: true, subset: true, interpolation: true, followLinks: true,
+  cropToAspectRatio: true, padToAspectRatio: true, onBadFile: true, verbose: true, pool: true,
+};
+
 export function imageDatasetFromDirectory<const O extends ImageDatasetOptions = Record<never, never>>(
   dir: string,
   opts?: O,
@@ -83,6 +90,10 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   const where = 'imageDatasetFromDirectory';
   if (typeof dir !== 'string' || dir === '')
     throw new ValueError(`${where}: expected a directory path, got ${JSON.stringify(dir)}`);
+  checkOptions(opts, IMAGE_DATASET_OPTIONS, where);
+  checkInt(opts.seed, `${where} seed`);
+  checkBoolean(opts.shuffle, `${where} shuffle`);
+  checkBoolean(opts.verbose, `${where} verbose`);
   let labels = opts.labels === undefined ? 'inferred' : opts.labels;
   let labelMode: LabelMode = opts.labelMode === undefined ? 'int' : opts.labelMode;
   if (labels !== 'inferred' && labels !== null && !Array.isArray(labels)) {
@@ -109,7 +120,7 @@ export async function imageDatasetFromDirectory(dir: string, opts: ImageDatasetO
   }
   const batchSize = opts.batchSize === undefined ? 32 : opts.batchSize;
   if (batchSize !== null && !(Number.isInteger(batchSize) && batchSize > 0)) {
-    throw new ValueError(`${where}: batchSize must be a positive integer or null, got ${batchSize}`);
+    throw new ValueError(`${where}: batchSize must be a positive integer or null, got ${describeValue(batchSize)}`);
   }
   const shuffle = opts.shuffle ?? true;
   const onBadFile = opts.onBadFile ?? 'error';
@@ -217,6 +228,7 @@ function buildDataset(b: Build, c: Common): Dataset<ImageBatch> {
   // Enough decodes in flight that the workers keep busy through a training step.
   const par = Math.max(4 * (c.pool ?? getDecodePool()).size, 2 * (c.batchSize ?? 16), 8);
   const lm = c.labelMode;
+  const warned = new Set<string>();
   let decoded = ds.map(
     async (i): Promise<ImageBatch | null> => {
       let img;
@@ -233,10 +245,16 @@ function buildDataset(b: Build, c: Common): Dataset<ImageBatch> {
         const err = e as Error;
         const msg = err.message.includes(paths[i]) ? err.message : `cannot decode image '${paths[i]}': ${err.message}`;
         if (c.onBadFile === 'skip') {
-          console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
+          // Once per file: every epoch (and every prefetch) meets the same bad file again.
+          if (!warned.has(paths[i])) {
+            warned.add(paths[i]);
+            console.warn(`Warning: skipping ${msg.replace(/^cannot decode image /, '')}`);
+          }
           return null;
         }
-        throw new FileFormatError(msg);
+        throw new FileFormatError(
+          `${msg}; pass onBadFile: 'skip' to imageDatasetFromDirectory to leave unreadable files out`,
+        );
       }
       const x = new Tensor(img.data, [c.imageSize[0], c.imageSize[1], channels]);
       if (lm === null) return x;

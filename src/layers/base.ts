@@ -10,6 +10,7 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { KerasTensor, type Node, type SymbolicShape, isKerasTensor } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
+import { checkBoolean, checkPositiveInt, describeValue, rejectSnakeCaseKeys } from '../options.js';
 
 export type Shape = SymbolicShape;
 export interface CallArgs { training?: boolean }
@@ -44,6 +45,12 @@ export abstract class Layer {
   protected _callLosses: Tensor[] = [];
 
   constructor(args: LayerArgs = {}) {
+    rejectSnakeCaseKeys(args, this.className);
+    if (args.name !== undefined && typeof args.name !== 'string') {
+      throw new ValueError(`${this.className}: name must be a string, got ${describeValue(args.name)}`);
+    }
+    checkBoolean(args.trainable, `${this.className} trainable`);
+    checkPositiveInt(args.batchSize ?? undefined, `${this.className} batchSize`);
     this.name = args.name ?? uniqueName(toSnakeCase(this.className));
     this._trainable = args.trainable ?? true;
     if (args.batchInputShape) this.batchInputShape = [...args.batchInputShape];

@@ -7,6 +7,7 @@ import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTe
 import { channelsLastOnly, checkPadding } from './args.js';
 import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 import type { KerasConfig } from '../keras_config.js';
+import { describeValue } from '../options.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
   strides?: number | readonly [number, number];
@@ -27,7 +28,7 @@ export class Conv2D extends KernelLayer {
     super(args);
     const where = `Conv2D '${this.name}'`;
     if (!Number.isInteger(filters) || filters <= 0)
-      throw new ValueError(`${where}: filters must be a positive integer, got ${filters}`);
+      throw new ValueError(`${where}: filters must be a positive integer, got ${describeValue(filters)}`);
     this.filters = filters;
     this.kernelSize = pair(kernelSize, [3, 3], `${where} kernelSize`);
     this.strides = pair(args.strides, [1, 1], `${where} strides`);

@@ -22,6 +22,7 @@ import {
 } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
+import { checkInt, describeValue } from '../options.js';
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
   return getInitializer(id).serialize();
@@ -188,7 +189,7 @@ export class Dense extends KernelLayer {
   constructor(units: number, args: DenseArgs = {}) {
     super(args);
     if (!Number.isInteger(units) || units <= 0)
-      throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${units}`);
+      throw new ValueError(`Dense '${this.name}': units must be a positive integer, got ${describeValue(units)}`);
     this.units = units;
   }
 
@@ -326,7 +327,10 @@ export class Dropout extends Layer {
 
   constructor(rate: number, args: DropoutArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1)) throw new ValueError(`Dropout '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new ValueError(`Dropout '${this.name}': rate must be in [0, 1), got ${describeValue(rate)}`);
+    }
+    checkInt(args.seed ?? undefined, `Dropout '${this.name}' seed`);
     this.rate = rate;
     this.seed = args.seed ?? null;
     this.noiseShape = args.noiseShape ?? null;

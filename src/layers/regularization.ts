@@ -19,6 +19,7 @@ import {
 } from './base.js';
 import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
+import { describeValue } from '../options.js';
 
 export interface SeededArgs extends LayerArgs {
   seed?: number | null;
@@ -51,8 +52,11 @@ abstract class SpatialDropout extends RandomTrainingLayer {
 
   constructor(rate: number, args: SpatialDropoutArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1))
-      throw new ValueError(`${this.className} '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
+      throw new ValueError(
+        `${this.className} '${this.name}': rate must be in [0, 1), got ${describeValue(rate)}`,
+      );
+    }
     this.rate = rate;
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);
   }

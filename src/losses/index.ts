@@ -11,12 +11,24 @@ import { didYouMean } from '../utils/suggest.js';
 export const EPSILON = 1e-7;
 export type LossFn = (yTrue: Tensor, yPred: Tensor) => Tensor;
 
-function checkSameShape(name: string, yTrue: Tensor, yPred: Tensor): void {
+function checkSameShape(name: string, yTrue: Tensor, yPred: Tensor, hint = ''): void {
   if (yTrue.shape.join(',') !== yPred.shape.join(',')) {
     throw new ShapeError(
-      `${name}: targets of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ${fmtShape(yPred.shape)}`,
+      `${name}: targets of shape ${fmtShape(yTrue.shape)} do not match predictions of shape ` +
+        `${fmtShape(yPred.shape)}${hint}`,
     );
   }
+}
+
+/** Targets of shape [batch] or [batch, 1] against [batch, classes]: class indices, not one-hot rows. */
+function integerLabelsHint(yTrue: Tensor, yPred: Tensor): string {
+  const classes = yPred.shape[yPred.rank - 1];
+  const batchOnly = yTrue.rank === 1 || (yTrue.rank === 2 && yTrue.shape[1] === 1);
+  if (yPred.rank !== 2 || classes < 2 || !batchOnly || yTrue.shape[0] !== yPred.shape[0]) return '';
+  return (
+    `; the targets look like integer class labels: one-hot encode them with utils.toCategorical(y, ${classes}) ` +
+    "or use loss 'sparse_categorical_crossentropy'"
+  );
 }
 
 function lastAxisMean(x: Tensor): Tensor {
@@ -24,7 +36,7 @@ function lastAxisMean(x: Tensor): Tensor {
 }
 
 export function categoricalCrossentropy(yTrue: Tensor, yPred: Tensor, fromLogits = false): Tensor {
-  checkSameShape('categorical_crossentropy', yTrue, yPred);
+  checkSameShape('categorical_crossentropy', yTrue, yPred, integerLabelsHint(yTrue, yPred));
   const labels = yTrue.dtype === 'float32' ? yTrue : ops.cast(yTrue, 'float32');
   const logits = fromLogits ? yPred : softmaxLogits.get(yPred);
   if (logits) return ops.softmaxCrossEntropy(logits, labels);
@@ -51,6 +63,13 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, from
   if (labels.rank === yPred.rank && labels.shape[labels.rank - 1] === 1)
     labels = ops.reshape(labels, labels.shape.slice(0, -1));
   if (labels.shape.join(',') !== yPred.shape.slice(0, -1).join(',')) {
+    if (yTrue.shape.join(',') === yPred.shape.join(',') && yPred.shape[yPred.rank - 1] > 1) {
+      throw new ShapeError(
+        `sparse_categorical_crossentropy: the targets have the predictions' shape ${fmtShape(yPred.shape)}, so ` +
+          "they look one-hot encoded; this loss wants integer class labels of shape [batch]: use loss " +
+          "'categorical_crossentropy' with one-hot targets, or pass the labels before toCategorical",
+      );
+    }
     throw new ShapeError(
       `sparse_categorical_crossentropy: integer targets of shape ${fmtShape(yTrue.shape)} do not match predictions ` +
         `of shape ${fmtShape(yPred.shape)}`,

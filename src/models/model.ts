@@ -392,8 +392,16 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
    */
   evaluate(x: Tensor | Tensor[], y: Tensor, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
   evaluate(x: BatchSource | BatchGenerator, args: EvaluateArgs & { returnDict: true }): Promise<Record<string, number>>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs): Promise<any>;
+  /**
+   * `R` is what the caller expects back: number[] ([loss, ...metrics]) by default, so the book's
+   * `const [loss, acc] = await model.evaluate(x, y)` type-checks; write `evaluate<number>(x, y)` for a
+   * model compiled without metrics, whose result is the loss alone.
+   */
+  evaluate<R extends number | number[] = number[]>(
+    x: TrainingData,
+    y?: Tensor | EvaluateArgs,
+    args?: EvaluateArgs,
+  ): Promise<R>;
   evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs):
     Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
@@ -406,6 +414,15 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     // with (a loaded model is typed as single-output, as Keras users write it).
     return predictModel(this, x, args) as PredictOutput<M> | Promise<PredictOutput<M>>;
   }
+
+  // Keras 2's generator methods, gone from Keras 3: code translated from older books calls them, and
+  // an error naming the replacement is kinder than "is not a function".
+  /** @deprecated Removed in Keras 3: call `fit`, which takes generators and datasets. */
+  fitGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('fitGenerator', 'fit'); }
+  /** @deprecated Removed in Keras 3: call `evaluate`, which takes generators and datasets. */
+  evaluateGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('evaluateGenerator', 'evaluate'); }
+  /** @deprecated Removed in Keras 3: call `predict`, which takes generators and datasets. */
+  predictGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('predictGenerator', 'predict'); }
 
   /**
    * One training step on one batch (Keras's train_step): forward pass, compiled loss, gradients,
@@ -458,3 +475,10 @@ export function layerBuildConfig(l: Layer, firstCall: Node | undefined): KerasCo
 registerLayer('Functional', Model);
 registerLayer('Model', Model);
 
+function removedGeneratorMethod(old: string, now: string): ValueError {
+  return new ValueError(
+    `model.${old} was removed in Keras 3 (and convkit follows it): call model.${now}(generator, {...}) ` +
+      `with the same generator or dataset; ${now} takes steps${now === 'fit' ? 'PerEpoch, validationData' : ''} ` +
+      'and the other options by their camelCase names',
+  );
+}

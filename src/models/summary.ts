@@ -2,7 +2,8 @@
 // models, 4 with "Connected to" for graphs), then the parameter totals. Geometry per
 // ../shared/spec/keras-reference.md §1: L = min(default, terminal columns − 4) (80 columns when
 // not a terminal), column widths = differences of int(p·L), minus rich's even reduction.
-import { fmtShape } from '../errors.js';
+import { ValueError, fmtShape } from '../errors.js';
+import { describeValue } from '../options.js';
 import type { Layer } from '../layers/base.js';
 import type { Model } from './model.js';
 
@@ -70,10 +71,21 @@ export function summarize(model: Model, opts: SummaryOptions = {}): void {
   const tty = !opts.printFn && Boolean(process.stdout.isTTY);
   const print = opts.printFn ?? ((s: string) => console.log(s));
   const seq = isSequentialLike(model);
-  const columns = tty ? process.stdout.columns ?? 80 : 80;
-  const L = opts.lineLength ?? Math.min(seq ? 88 : 108, columns - 4);
   const positions = seq ? [0.45, 0.8, 1.0] : [0.3, 0.56, 0.74, 1.0];
   const reduction = seq ? [3, 4, 3] : [3, 3, 4, 3];
+  // The narrowest line that leaves every column at least one character.
+  const minLine = seq ? 16 : 28;
+  if (opts.lineLength !== undefined && !(Number.isInteger(opts.lineLength) && opts.lineLength >= minLine)) {
+    throw new ValueError(
+      `summary: lineLength must be an integer of at least ${minLine} for this model, ` +
+        `got ${describeValue(opts.lineLength)}`,
+    );
+  }
+  // A pty without a size reports 0 columns, and a very narrow one leaves a column no room: both get
+  // the width rich assumes when it cannot tell (80), so the table is Keras's default one.
+  const termColumns = tty ? process.stdout.columns : undefined;
+  const columns = termColumns !== undefined && termColumns - 4 >= minLine ? termColumns : 80;
+  const L = opts.lineLength ?? Math.min(seq ? 88 : 108, columns - 4);
   const cuts = positions.map((p) => Math.floor(p * L));
   const widths = cuts.map((c, i) => c - (i === 0 ? 0 : cuts[i - 1]) - reduction[i]);
   const aligns = seq ? ['left', 'left', 'right'] : ['left', 'left', 'right', 'left'];

@@ -78,6 +78,7 @@ export function compileModel(model: Model, args: CompileArgs): void {
   if (!args || typeof args !== 'object') {
     throw new ValueError('compile: expected an options object {optimizer, loss, metrics}');
   }
+  checkOptions<CompileArgs>(args, { optimizer: true, loss: true, metrics: true }, 'compile');
   if (args.loss === undefined) throw new ValueError("compile: 'loss' is required (e.g. 'categorical_crossentropy')");
   const optimizer = getOptimizer(args.optimizer ?? 'rmsprop');
   const loss = getLoss(args.loss);

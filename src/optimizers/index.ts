@@ -2,6 +2,7 @@
 // one fused backend kernel per weight (rmspropUpdate, adamUpdate, sgdUpdate).
 import { getBackend } from '../backend/index.js';
 import { ValueError } from '../errors.js';
+import { checkBoolean, checkNumber, checkOptions, describeValue } from '../options.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
 import { didYouMean } from '../utils/suggest.js';
 import { uniqueName } from '../utils/naming.js';
@@ -14,6 +15,8 @@ export interface OptimizerArgs {
   globalClipnorm?: number | null;
   name?: string;
 }
+
+const COMMON_NAMES = ['learningRate', 'clipnorm', 'clipvalue', 'globalClipnorm', 'name'];
 
 export abstract class Optimizer {
   abstract readonly className: string;
@@ -29,13 +32,24 @@ export abstract class Optimizer {
   /** Weights in the order their slots were built (Keras orders optimizer variables this way). */
   protected built: Variable[] = [];
 
-  constructor(args: OptimizerArgs, defaultLr: number, defaultName: string) {
-    this.learningRate = args.learningRate ?? defaultLr;
-    if (!(this.learningRate >= 0) || !Number.isFinite(this.learningRate)) {
-      throw new ValueError(`${defaultName}: learningRate must be a non-negative number, got ${args.learningRate}`);
+  /** `ownNames`: the subclass's options beside the common ones, so unknown keys can be refused. */
+  constructor(args: OptimizerArgs, defaultLr: number, defaultName: string, ownNames: readonly string[] = []) {
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new ValueError(`${defaultName}: expected an options object, got ${describeValue(args)}`);
     }
-    if ('lr' in (args as Record<string, unknown>)) {
-      throw new ValueError(`${defaultName}: argument 'lr' is not recognized; use 'learningRate'`);
+    if ('lr' in args) throw new ValueError(`${defaultName}: argument 'lr' is not recognized; use 'learningRate'`);
+    // Keys left undefined are absent options (getOptimizer passes every field of a Keras config).
+    const given = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+    const names = Object.fromEntries([...COMMON_NAMES, ...ownNames].map((n) => [n, true] as const));
+    checkOptions<Record<string, unknown>>(given, names, defaultName);
+    for (const k of ['clipnorm', 'clipvalue', 'globalClipnorm']) {
+      checkNumber(given[k] ?? undefined, `${defaultName} ${k}`, { min: 0 });
+    }
+    this.learningRate = args.learningRate ?? defaultLr;
+    if (typeof this.learningRate !== 'number' || !(this.learningRate >= 0) || !Number.isFinite(this.learningRate)) {
+      throw new ValueError(
+        `${defaultName}: learningRate must be a non-negative number, got ${describeValue(args.learningRate)}`,
+      );
     }
     this.clipnorm = args.clipnorm ?? null;
     this.clipvalue = args.clipvalue ?? null;
@@ -149,7 +163,11 @@ export class RMSprop extends Optimizer {
   readonly epsilon: number;
   readonly centered: boolean;
   constructor(args: RMSpropArgs = {}) {
-    super(args, 0.001, 'rmsprop');
+    super(args, 0.001, 'rmsprop', ['rho', 'momentum', 'epsilon', 'centered']);
+    checkNumber(args.rho, 'rmsprop rho', { min: 0, max: 1 });
+    checkNumber(args.momentum, 'rmsprop momentum', { min: 0 });
+    checkNumber(args.epsilon, 'rmsprop epsilon', { min: 0 });
+    checkBoolean(args.centered, 'rmsprop centered');
     this.rho = args.rho ?? 0.9;
     this.momentum = args.momentum ?? 0;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -211,7 +229,10 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   constructor(args: AdamArgs = {}) {
-    super(args, 0.001, 'adam');
+    super(args, 0.001, 'adam', ['beta1', 'beta2', 'epsilon', 'amsgrad']);
+    checkNumber(args.beta1, 'adam beta1', { min: 0, max: 1 });
+    checkNumber(args.beta2, 'adam beta2', { min: 0, max: 1 });
+    checkNumber(args.epsilon, 'adam epsilon', { min: 0 });
     this.beta1 = args.beta1 ?? 0.9;
     this.beta2 = args.beta2 ?? 0.999;
     this.epsilon = args.epsilon ?? 1e-7;
@@ -249,7 +270,9 @@ export class SGD extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(args: SGDArgs = {}) {
-    super(args, 0.01, 'sgd');
+    super(args, 0.01, 'sgd', ['momentum', 'nesterov']);
+    checkNumber(args.momentum, 'sgd momentum', { min: 0, max: 1 });
+    checkBoolean(args.nesterov, 'sgd nesterov');
     this.momentum = args.momentum ?? 0;
     this.nesterov = args.nesterov ?? false;
     if (!(this.momentum >= 0 && this.momentum <= 1))

@@ -4,12 +4,19 @@
 // then preprocessingFunction, then rescale (then the optional sample/feature-wise normalisation).
 // flow() and flowFromDirectory() return the infinite iterators in iterators.ts.
 import { ValueError } from '../errors.js';
+import { type OptionNames, checkNumber, checkOptions } from '../options.js';
 import { RandomGenerator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import { FILL_MODES, kerasAffineMatrix, type FillMode } from '../data/affine.js';
 import { applyAugment, type AugmentParams } from '../data/augment.js';
 import { channelsLastOnly } from '../layers/args.js';
-import { DirectoryIterator, NumpyArrayIterator, type FlowFromDirectoryOptions, type FlowOptions } from './iterators.js';
+import {
+  type ClassMode,
+  DirectoryIterator,
+  NumpyArrayIterator,
+  type FlowFromDirectoryOptions,
+  type FlowOptions,
+} from './iterators.js';
 
 export interface ImageDataGeneratorOptions {
   featurewiseCenter?: boolean;
@@ -63,6 +70,15 @@ function nonNeg(v: unknown, name: string): number {
   return v;
 }
 
+const GENERATOR_OPTIONS: OptionNames<ImageDataGeneratorOptions> = {
+  featurewiseCenter: true, samplewiseCenter: true,
+  featurewiseStdNormalization: true, samplewiseStdNormalization: true,
+  rotationRange: true, widthShiftRange: true, heightShiftRange: true, brightnessRange: true,
+  shearRange: true, zoomRange: true, channelShiftRange: true, fillMode: true,
+  cval: true, horizontalFlip: true, verticalFlip: true, rescale: true,
+  preprocessingFunction: true, validationSplit: true, interpolationOrder: true, dataFormat: true,
+};
+
 export class ImageDataGenerator {
   readonly featurewiseCenter: boolean;
   readonly samplewiseCenter: boolean;
@@ -88,6 +104,11 @@ export class ImageDataGenerator {
   std: Float32Array | null = null;
 
   constructor(opts: ImageDataGeneratorOptions = {}) {
+    checkOptions(opts, GENERATOR_OPTIONS, 'ImageDataGenerator');
+    for (const k of ['rotationRange', 'shearRange', 'channelShiftRange', 'cval', 'validationSplit'] as const) {
+      checkNumber(opts[k], `ImageDataGenerator ${k}`);
+    }
+    checkNumber(opts.rescale ?? undefined, 'ImageDataGenerator rescale');
     this.featurewiseCenter = opts.featurewiseCenter ?? false;
     this.samplewiseCenter = opts.samplewiseCenter ?? false;
     this.featurewiseStdNormalization = opts.featurewiseStdNormalization ?? false;
@@ -295,6 +316,14 @@ export class ImageDataGenerator {
   }
 
   /** Batches of augmented images from arrays: x [n, h, w, c], y [n, ...] (optional). Loops forever. */
+  flow(x: Tensor, y?: null, opts?: FlowOptions): NumpyArrayIterator<Tensor>;
+  flow(
+    x: Tensor,
+    y: Tensor,
+    opts: FlowOptions & { sampleWeight: Tensor },
+  ): NumpyArrayIterator<[Tensor, Tensor, Tensor]>;
+  flow(x: Tensor, y: Tensor, opts?: FlowOptions): NumpyArrayIterator<[Tensor, Tensor]>;
+  flow(x: Tensor, y?: Tensor | null, opts?: FlowOptions): NumpyArrayIterator;
   flow(x: Tensor, y?: Tensor | null, opts: FlowOptions = {}): NumpyArrayIterator {
     return new NumpyArrayIterator(x, y ?? null, this, opts);
   }
@@ -303,6 +332,12 @@ export class ImageDataGenerator {
    * Batches of augmented images read from class subfolders of `dir` (decoded, resized and
    * transformed in worker threads). Loops forever; cardinality() = batches per epoch.
    */
+  flowFromDirectory(dir: string, opts: FlowFromDirectoryOptions & { classMode: null }): DirectoryIterator<Tensor>;
+  flowFromDirectory(
+    dir: string,
+    opts?: FlowFromDirectoryOptions & { classMode?: Exclude<ClassMode, null> },
+  ): DirectoryIterator<[Tensor, Tensor]>;
+  flowFromDirectory(dir: string, opts?: FlowFromDirectoryOptions): DirectoryIterator;
   flowFromDirectory(dir: string, opts: FlowFromDirectoryOptions = {}): DirectoryIterator {
     return new DirectoryIterator(dir, this, opts);
   }

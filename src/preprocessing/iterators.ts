@@ -18,7 +18,12 @@ import type { ImageDataGenerator } from './image_data_generator.js';
 
 export type Batch = Tensor | [Tensor, Tensor] | [Tensor, Tensor, Tensor];
 
-abstract class BatchIterator implements AsyncIterable<Batch> {
+/**
+ * `B` is the batch type the options imply (a Tensor without labels, [x, y] with them): the
+ * constructors cannot know it from types, so ImageDataGenerator's overloads choose it, and the
+ * iterators assert it where a batch is returned (a Batch built to match those options).
+ */
+abstract class BatchIterator<B extends Batch = Batch> implements AsyncIterable<B> {
   readonly n: number;
   readonly batchSize: number;
   readonly shuffle: boolean;
@@ -69,9 +74,9 @@ abstract class BatchIterator implements AsyncIterable<Batch> {
   }
 
   /** The next batch. */
-  abstract next(): Promise<Batch>;
+  abstract next(): Promise<B>;
 
-  [Symbol.asyncIterator](): AsyncIterator<Batch> {
+  [Symbol.asyncIterator](): AsyncIterator<B> {
     return {
       next: async () => ({ value: await this.next(), done: false }),
       return: async () => ({ value: undefined, done: true }),
@@ -114,7 +119,7 @@ export interface FlowOptions extends SaveOptions {
 }
 
 /** ImageDataGenerator.flow(x, y): augmented batches from arrays, transformed on the calling thread. */
-export class NumpyArrayIterator extends BatchIterator {
+export class NumpyArrayIterator<B extends Batch = Batch> extends BatchIterator<B> {
   readonly x: Tensor;
   readonly y: Tensor | null;
   readonly sampleWeight: Tensor | null;
@@ -185,11 +190,11 @@ export class NumpyArrayIterator extends BatchIterator {
     return this.sampleWeight ? [bx, by, this.sampleWeight.gather(indices)] : [bx, by];
   }
 
-  async next(): Promise<Batch> {
+  async next(): Promise<B> {
     const idx = this.nextIndices();
     const b = this.transformedBatch(idx);
     if (this.save.saveToDir) await saveBatch(b instanceof Tensor ? b : b[0], idx, this.save, this.rng);
-    return b;
+    return b as B;
   }
 }
 
@@ -228,7 +233,7 @@ export const DIRECTORY_ITERATOR_FORMATS: readonly string[] = ['.png', '.jpg', '.
 const CLASS_MODES: readonly ClassMode[] = ['categorical', 'binary', 'sparse', 'input', null];
 
 /** ImageDataGenerator.flowFromDirectory: decoding, resizing and the random transform run in workers. */
-export class DirectoryIterator extends BatchIterator {
+export class DirectoryIterator<B extends Batch = Batch> extends BatchIterator<B> {
   readonly directory: string;
   readonly classIndices: Record<string, number>;
   readonly classNames: string[];
@@ -399,7 +404,7 @@ export class DirectoryIterator extends BatchIterator {
     return { batch, indices };
   }
 
-  async next(): Promise<Batch> {
+  async next(): Promise<B> {
     if (this.n === 0)
       throw new ValueError(
         `ImageDataGenerator.flowFromDirectory: no images found in '${this.directory}' (formats ` +
@@ -410,7 +415,7 @@ export class DirectoryIterator extends BatchIterator {
     this.queue.push(this.schedule());
     const { batch, indices } = await first;
     if (this.save.saveToDir) await saveBatch(batch instanceof Tensor ? batch : batch[0], indices, this.save, this.rng);
-    return batch;
+    return batch as B;
   }
 
   override reset(): void {

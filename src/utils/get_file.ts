@@ -155,7 +155,7 @@ async function download(origin: string, tmp: string, alg: 'sha256' | 'md5'): Pro
     await pipeline(res, meter, createWriteStream(tmp));
   } catch (e) {
     const of = total ?? 'an unknown number of';
-    throw new Error(`the connection broke after ${received} of ${of} bytes (${(e as Error).message})`);
+    throw new Error(`the connection broke after ${received} of ${of} bytes (${(e as Error).message})`, { cause: e });
   }
   if (!res.complete || (total !== null && received !== total)) {
     throw new Error(`the connection broke after ${received} of ${total ?? 'an unknown number of'} bytes`);

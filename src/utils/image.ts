@@ -1,6 +1,7 @@
 // Keras's image utilities (keras.utils.load_img, img_to_array, array_to_img, save_img).
 // An Img is decoded HWC uint8 pixels plus its size; arrays are float32 Tensors [h, w, c].
 // Decoding and resizing live in data/decode.ts and data/resize.ts (shared with the workers).
+import { checkOptions } from '../options.js';
 import { atomicWriteFileSync } from '../io/atomic.js';
 import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
@@ -62,6 +63,11 @@ function checkSize(size: unknown, where: string): [number, number] {
 
 /** Loads an image file (JPEG, PNG, BMP, GIF, WebP) as an Img. */
 export async function loadImg(file: string, opts: LoadImgOptions = {}): Promise<Img> {
+  checkOptions<LoadImgOptions>(
+    opts,
+    { colorMode: true, targetSize: true, interpolation: true, keepAspectRatio: true },
+    'loadImg',
+  );
   const mode = checkColorMode(opts.colorMode ?? 'rgb', 'loadImg');
   const interpolation = checkInterpolation(opts.interpolation ?? 'nearest', 'loadImg');
   const raw = await decodeImageFile(file, mode);
@@ -132,9 +138,11 @@ async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> 
     channels = 3;
     console.warn(`saveImg: JPEG does not support alpha; the alpha channel is dropped for '${file}'`);
   }
-  const s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
+  let s = sharp(Buffer.from(data.buffer, data.byteOffset, data.byteLength), {
     raw: { width: img.width, height: img.height, channels },
   });
+  // sharp widens one raw channel to sRGB unless told otherwise; Keras (PIL mode L) writes grayscale.
+  if (channels === 1) s = s.toColourspace('b-w');
   let out: Buffer;
   if (ext === '.png') out = await s.png().toBuffer();
   else if (ext === '.jpg' || ext === '.jpeg') out = await s.jpeg({ quality: 90 }).toBuffer();

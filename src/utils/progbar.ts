@@ -119,6 +119,7 @@ export class Progbar {
       ? ` ${this.bold(formatEta(perUnit * (this.target - current)))}`
       : ` ${this.bold(`${Math.round(now - this.start)}s`)}`;
     let line = bar + time + formatTimePerUnit(perUnit, this.unit) + metrics;
+    // eslint-disable-next-line no-control-regex -- ANSI escapes (ESC [ ... m) take no columns on the terminal
     const visible = line.replace(/\x1b\[[0-9;]*m/g, '').length;
     if (this.dynamic && visible < this.prevWidth) line += ' '.repeat(this.prevWidth - visible);
     this.prevWidth = visible;

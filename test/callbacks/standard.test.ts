@@ -1,4 +1,4 @@
-// Issue 4: the standard callbacks through the real fit loop. Monitored values are scripted by a
+// The standard callbacks through the real fit loop. Monitored values are scripted by a
 // LambdaCallback placed before the callback under test (it rewrites the epoch logs in place), so
 // the expected stopping epochs follow from Keras's rules, not from training noise.
 import assert from 'node:assert/strict';

@@ -132,7 +132,7 @@ test('BackupAndRestore: an interrupted fit leaves a backup; the next fit restore
     override onEpochBegin(epoch: number): void { this.epochsRun.push(epoch); }
     override onTrainBegin(): void {
       this.restored = Array.from(this.model.layers[0].weights[0].data);
-      this.iterations = this.model.compiled.optimizer.iterations;
+      this.iterations = this.model.optimizer!.iterations;
       this.initialEpoch = this.model.initialEpoch;
     }
   }

@@ -10,6 +10,7 @@ import { loadWeights } from '../../src/io/index.js';
 // Through models: loading needs the model classes registered, as the package entry does.
 import { loadModel } from '../../src/models/index.js';
 import { optimizerVarsKerasOrder } from '../../src/io/keras3_weights.js';
+import type { KerasConfig } from '../../src/keras_config.js';
 
 const DIR = path.join('test', 'io', 'fixtures', 'keras3');
 const expected = JSON.parse(readFileSync(path.join(DIR, 'expected.json'), 'utf8'));
@@ -19,7 +20,7 @@ function close(a: ArrayLike<number>, b: ArrayLike<number>, tol: number, what: st
   for (let i = 0; i < a.length; i++) assert.ok(Math.abs(a[i] - b[i]) <= tol, `${what}[${i}]: ${a[i]} vs Keras ${b[i]}`);
 }
 
-for (const [name, e] of Object.entries<any>(expected.models)) {
+for (const e of Object.values<KerasConfig>(expected.models)) {
   for (const file of e.files as string[]) {
     test(`Keras ${expected.keras_version} ${file}: loads and predicts what Keras predicted`, async () => {
       const m = await loadModel(path.join(DIR, file), { warn: () => {} });

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { unzipSync } from 'fflate';
 import * as L from '../../src/layers/index.js';
+import type { KerasConfig } from '../../src/keras_config.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
 import { Tensor } from '../../src/tensor/tensor.js';
@@ -130,7 +131,7 @@ test('nested Sequential inside a functional model: weights under layers/sequenti
   setRandomSeed(8);
   const inner = new Sequential([new L.Dense(3, { inputShape: [4] }), new L.Dense(2)], { name: 'head' });
   const inp = L.Input({ shape: [4] });
-  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp))) as any;
+  const out = new L.Dense(1).apply(inner.apply(new L.Dense(4).apply(inp)));
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const file = path.join(tmp, 'nested.weights.h5');
   await saveWeights(m, file);
@@ -147,7 +148,7 @@ test('nested Sequential inside a functional model: weights under layers/sequenti
   assert.equal(cfg.module, 'keras.src.models.functional');
   assert.equal(cfg.class_name, 'Functional');
   assert.equal(cfg.registered_name, 'Functional');
-  const head = cfg.config.layers.find((l: any) => l.name === 'head');
+  const head = cfg.config.layers.find((l: KerasConfig) => l.name === 'head');
   assert.equal(head.class_name, 'Sequential');
   assert.equal(head.module, 'keras');
   assert.equal(head.inbound_nodes[0].args[0].class_name, '__keras_tensor__');
@@ -192,17 +193,17 @@ test('legacy .h5: Keras 2 attributes, layer_names / weight_names and dataset pat
 
 test('config.json build_config: multi-input layers record a list of shapes; functional models none', async () => {
   const inp = L.Input({ shape: [3] });
-  const a = new L.Dense(2).apply(inp) as any;
-  const b = new L.Dense(2).apply(inp) as any;
+  const a = new L.Dense(2).apply(inp);
+  const b = new L.Dense(2).apply(inp);
   const m = new Model({ inputs: inp, outputs: new L.Add().apply([a, b]) });
   const f = path.join(tmp, 'add.keras');
   await saveModel(m, f);
   const cfg = JSON.parse(Buffer.from(unzipSync(new Uint8Array(readFileSync(f)))['config.json']).toString());
   assert.deepEqual(cfg.build_config, { input_shape: null });
-  const add = cfg.config.layers.find((l: any) => l.class_name === 'Add');
+  const add = cfg.config.layers.find((l: KerasConfig) => l.class_name === 'Add');
   assert.deepEqual(add.build_config, { input_shape: [[null, 2], [null, 2]] });
   assert.equal(add.inbound_nodes[0].args.length, 1);
   assert.equal(add.inbound_nodes[0].args[0].length, 2);
-  const dense = cfg.config.layers.find((l: any) => l.class_name === 'Dense');
+  const dense = cfg.config.layers.find((l: KerasConfig) => l.class_name === 'Dense');
   assert.deepEqual(dense.build_config, { input_shape: [null, 3] });
 });

@@ -6,9 +6,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as L from '../../src/layers/index.js';
+import type { KerasConfig } from '../../src/keras_config.js';
 import { Model } from '../../src/models/model.js';
 import { Sequential } from '../../src/models/sequential.js';
-import { Tensor } from '../../src/tensor/tensor.js';
+import { Tensor, type Variable } from '../../src/tensor/tensor.js';
+import type { LayerArgs, LayerInput, Shape } from '../../src/layers/base.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { loadModel, loadWeights, saveModel, saveWeights } from '../../src/io/index.js';
 
@@ -159,22 +161,22 @@ test('weights with wrong shapes: clear error, or skipped with skipMismatch', asy
 
 function functionalModel(): Model {
   const inp = L.Input({ shape: [8, 8, 3], name: 'image' });
-  const c = new L.Conv2D(4, 3, { padding: 'same', name: 'stem' }).apply(inp) as any;
-  const a = new L.Conv2D(4, 1, { activation: 'relu' }).apply(c) as any;
-  const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c)) as any;
-  const add = new L.Add().apply([a, b]) as any;
-  const sub = new L.Subtract().apply([a, b]) as any;
-  const mul = new L.Multiply().apply([add, sub]) as any;
-  const avg = new L.Average().apply([add, sub, mul]) as any;
-  const mx = new L.Maximum().apply([add, avg]) as any;
-  const mn = new L.Minimum().apply([sub, avg]) as any;
-  const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]) as any;
+  const c = new L.Conv2D(4, 3, { padding: 'same', name: 'stem' }).apply(inp);
+  const a = new L.Conv2D(4, 1, { activation: 'relu' }).apply(c);
+  const b = new L.Cropping2D({ cropping: 1 }).apply(new L.ZeroPadding2D({ padding: 1 }).apply(c));
+  const add = new L.Add().apply([a, b]);
+  const sub = new L.Subtract().apply([a, b]);
+  const mul = new L.Multiply().apply([add, sub]);
+  const avg = new L.Average().apply([add, sub, mul]);
+  const mx = new L.Maximum().apply([add, avg]);
+  const mn = new L.Minimum().apply([sub, avg]);
+  const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]);
   const inner = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], { name: 'block' });
-  const nested = inner.apply(cat) as any;
-  const g1 = new L.GlobalAveragePooling2D().apply(nested) as any;
-  const g2 = new L.GlobalMaxPooling2D().apply(nested) as any;
-  const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2])) as any;
-  const out = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r)) as any;
+  const nested = inner.apply(cat);
+  const g1 = new L.GlobalAveragePooling2D().apply(nested);
+  const g2 = new L.GlobalMaxPooling2D().apply(nested);
+  const r = new L.Reshape([2, 6]).apply(new L.Concatenate().apply([g1, g2]));
+  const out = new L.Dense(2, { activation: 'softmax', name: 'probs' }).apply(new L.Flatten().apply(r));
   return new Model({ inputs: inp, outputs: out, name: 'graph' });
 }
 
@@ -245,11 +247,11 @@ test('a functional model nested in a functional model, and a layer shared by two
   const inner = new Model({ inputs: ii, outputs: new L.Dense(3, { activation: 'tanh' }).apply(ii), name: 'inner' });
   const inp = L.Input({ shape: [4], name: 'outer_in' });
   const shared = new L.Dense(4, { name: 'shared' });
-  const h1 = shared.apply(inp) as any;
-  const h2 = shared.apply(h1) as any;          // second call of the same layer: node index 1
-  const a = inner.apply(h2) as any;
-  const b = inner.apply(inp) as any;           // the nested model is called twice too
-  const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b])) as any;
+  const h1 = shared.apply(inp);
+  const h2 = shared.apply(h1);          // second call of the same layer: node index 1
+  const a = inner.apply(h2);
+  const b = inner.apply(inp);           // the nested model is called twice too
+  const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b]));
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const x = rand([3, 4], 2);
   for (const f of ['nested_fn.keras', 'nested_fn.h5', 'nested_fn_tfjs/model.json']) {
@@ -278,12 +280,12 @@ test('custom layers registered with registerLayer load from files', async () => 
   const { Layer, registerLayer } = await import('../../src/layers/base.js');
   class Scale extends Layer {
     static className = 'Scale';
-    factor: any = null;
-    constructor(args: Record<string, any> = {}) { super(args); }
+    factor: Variable | null = null;
+    constructor(args: LayerArgs = {}) { super(args); }
     override build(): void { this.factor = this.addWeight('factor', [1], 'ones'); this.built = true; }
-    call(x: any): any { return (x as Tensor).mul(new Tensor(Float32Array.from(this.factor.data), [])); }
-    computeOutputShape(s: any): any { return s; }
-    static fromConfig(c: Record<string, any>): Scale { return new Scale({ name: c.name }); }
+    call(x: LayerInput): Tensor { return (x as Tensor).mul(new Tensor(Float32Array.from(this.factor!.data), [])); }
+    computeOutputShape(s: Shape | Shape[]): Shape | Shape[] { return s; }
+    static fromConfig(c: KerasConfig): Scale { return new Scale({ name: c.name }); }
   }
   registerLayer('Scale', Scale);
   const m = new Sequential([new L.Dense(2, { inputShape: [3] }), new Scale()]);

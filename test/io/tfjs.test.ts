@@ -70,12 +70,12 @@ test('a model saved by tfjs-layers loads in convkit with the same predictions', 
 test('a functional model convkit writes (tfjs://dir) loads in tfjs with the same predictions', async () => {
   setRandomSeed(12);
   const inp = L.Input({ shape: [6, 6, 1] });
-  const a = new L.Conv2D(3, 3, { padding: 'same', activation: 'relu' }).apply(inp) as any;
-  const b = new L.Conv2D(3, 1).apply(inp) as any;
-  const cat = new L.Concatenate().apply([a, b]) as any;
-  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b])) as any;
-  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn])) as any;
-  const out = new L.Dense(2, { activation: 'softmax' }).apply(g) as any;
+  const a = new L.Conv2D(3, 3, { padding: 'same', activation: 'relu' }).apply(inp);
+  const b = new L.Conv2D(3, 1).apply(inp);
+  const cat = new L.Concatenate().apply([a, b]);
+  const bn = new L.BatchNormalization().apply(new L.Add().apply([a, b]));
+  const g = new L.GlobalAveragePooling2D().apply(new L.Concatenate().apply([cat, bn]));
+  const out = new L.Dense(2, { activation: 'softmax' }).apply(g);
   const m = new Model({ inputs: inp, outputs: out, name: 'web' });
   const dir = path.join(tmp, 'to_tfjs');
   await saveModel(m, `tfjs://${dir}`);

@@ -120,3 +120,38 @@ describe('summary', () => {
     assert.ok(lines.some((l) => l.includes('?') && l.includes('0 (unbuilt)')));
   });
 });
+
+describe('summary on a terminal without a usable width', () => {
+  function onTerminal(columns: number, m: models.Model): string[] {
+    const lines: string[] = [];
+    const out = process.stdout;
+    const saved = { isTTY: out.isTTY, columns: out.columns };
+    const log = console.log;
+    Object.defineProperty(out, 'isTTY', { value: true, configurable: true, writable: true });
+    Object.defineProperty(out, 'columns', { value: columns, configurable: true, writable: true });
+    console.log = (s: string) => lines.push(s);
+    try {
+      m.summary();
+    } finally {
+      console.log = log;
+      Object.defineProperty(out, 'isTTY', { value: saved.isTTY, configurable: true, writable: true });
+      Object.defineProperty(out, 'columns', { value: saved.columns, configurable: true, writable: true });
+    }
+    return lines;
+  }
+  // eslint-disable-next-line no-control-regex -- the bold escapes a terminal gets are not part of the width
+  const plain = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '');
+
+  it('falls back to the 80-column table for a width of 0 or a very narrow terminal', () => {
+    for (const columns of [0, 3, 12, 19]) {
+      utils.clearSession();
+      const lines = onTerminal(columns, mnistConvnet()).map(plain);
+      utils.clearSession();
+      assert.deepEqual(lines, summaryOf(mnistConvnet(), 76), `${columns} columns`);
+    }
+  });
+
+  it('refuses a lineLength that leaves a column no room, naming the minimum', () => {
+    assert.throws(() => summaryOf(mnistConvnet(), 10), /lineLength must be an integer of at least 16.*got 10/);
+  });
+});

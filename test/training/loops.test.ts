@@ -39,7 +39,7 @@ class Recorder extends Callback {
   override onPredictEnd(): void { this.rec('predictEnd'); }
 }
 
-async function printed(f: () => Promise<unknown> | unknown): Promise<string[]> {
+async function printed(f: () => unknown): Promise<string[]> {
   const out: string[] = [];
   setPrintFunction((s) => out.push(s));
   try {

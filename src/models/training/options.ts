@@ -1,52 +1,9 @@
-// Run-time checks of the options objects of fit/evaluate/predict: TypeScript catches a misspelt
-// option only for typed callers, so unknown keys are refused here (Keras's snake_case names get a
-// hint to the camelCase one), and numbers given as strings say so instead of being coerced.
-import { ValueError } from '../../errors.js';
-
-/** The option names a loop accepts (a Record over the options type, so none can be forgotten). */
-export type OptionNames<A> = Record<keyof A, true>;
-
-/** How a value reads in an error message: numbers as they are, other things with their type. */
-export function describeValue(v: unknown): string {
-  if (typeof v === 'number') return String(v);
-  if (typeof v === 'string') return `the string '${v}'`;
-  if (v === null || v === undefined) return String(v);
-  if (Array.isArray(v)) return `an array of length ${v.length}`;
-  if (typeof v === 'object') return `an object (${v.constructor?.name ?? 'Object'})`;
-  return `the ${typeof v} ${String(v)}`;
-}
-
-/** The options object, checked for unknown keys; undefined gives {}. */
-export function checkOptions<A extends object>(args: unknown, names: OptionNames<A>, where: string): A {
-  if (args === undefined || args === null) return {} as A;
-  if (typeof args !== 'object' || Array.isArray(args)) {
-    throw new ValueError(`${where}: expected an options object, got ${describeValue(args)}`);
-  }
-  for (const key of Object.keys(args)) {
-    if (Object.hasOwn(names, key)) continue;
-    const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-    if (camel !== key && Object.hasOwn(names, camel)) {
-      throw new ValueError(`${where}: unknown option '${key}'; use ${camel}`);
-    }
-    throw new ValueError(`${where}: unknown option '${key}'; the options are ${Object.keys(names).join(', ')}`);
-  }
-  return args as A;
-}
-
-export function checkPositiveInt(v: unknown, name: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)) {
-    throw new ValueError(`${name}: expected a positive integer, got ${describeValue(v)}`);
-  }
-}
-
-export function checkNonNegativeInt(v: unknown, name: string): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-    throw new ValueError(`${name}: expected a non-negative integer, got ${describeValue(v)}`);
-  }
-}
-
-export function checkBoolean(v: unknown, name: string): void {
-  if (v !== undefined && typeof v !== 'boolean') {
-    throw new ValueError(`${name}: expected true or false, got ${describeValue(v)}`);
-  }
-}
+// The options checks of fit/evaluate/predict live in the shared module every entry point uses.
+export {
+  type OptionNames,
+  checkBoolean,
+  checkNonNegativeInt,
+  checkOptions,
+  checkPositiveInt,
+  describeValue,
+} from '../../options.js';
