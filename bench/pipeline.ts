@@ -20,17 +20,25 @@ function arg(name: string, def: string | null = null): string | null {
 }
 
 async function makeJpegs(dir: string, n: number): Promise<void> {
-  const w = 200, h = 180;
+  const w = 200,
+    h = 180;
   const jobs: Promise<unknown>[] = [];
   for (let i = 0; i < n; i++) {
     const cls = i % 2 ? 'dogs' : 'cats';
     mkdirSync(path.join(dir, cls), { recursive: true });
     const px = Buffer.alloc(w * h * 3);
-    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 3;
-      px[o] = (x * 7 + i * 13) & 255; px[o + 1] = (y * 5 + i) & 255; px[o + 2] = ((x ^ y) + i * 3) & 255;
-    }
-    jobs.push(sharp(px, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, cls, `${i}.jpg`)));
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++) {
+        const o = (y * w + x) * 3;
+        px[o] = (x * 7 + i * 13) & 255;
+        px[o + 1] = (y * 5 + i) & 255;
+        px[o + 2] = ((x ^ y) + i * 3) & 255;
+      }
+    jobs.push(
+      sharp(px, { raw: { width: w, height: h, channels: 3 } })
+        .jpeg({ quality: 90 })
+        .toFile(path.join(dir, cls, `${i}.jpg`)),
+    );
     if (jobs.length >= 32) await Promise.all(jobs.splice(0));
   }
   await Promise.all(jobs);
@@ -38,7 +46,9 @@ async function makeJpegs(dir: string, n: number): Promise<void> {
 
 function busy(ms: number): void {
   const end = performance.now() + ms;
-  while (performance.now() < end) { /* a training step's worth of main-thread work */ }
+  while (performance.now() < end) {
+    /* a training step's worth of main-thread work */
+  }
 }
 
 async function main(): Promise<void> {
@@ -59,7 +69,13 @@ async function main(): Promise<void> {
     if (!json) console.log(`wrote ${n} JPEGs (200x180) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
   const pool = new DecodePool(workers);
-  const ds = await imageDatasetFromDirectory(dir, { imageSize: [size, size], batchSize: batch, seed: 1, pool, verbose: !json });
+  const ds = await imageDatasetFromDirectory(dir, {
+    imageSize: [size, size],
+    batchSize: batch,
+    seed: 1,
+    pool,
+    verbose: !json,
+  });
   const total = ds.filePaths!.length;
   const results: Record<string, number> = {};
   const run = async (label: string, stepMs: number) => {
@@ -89,16 +105,32 @@ async function main(): Promise<void> {
     results.overlap_efficiency = floor / r.s;
   }
   const inline = new DecodePool(0);
-  const ds0 = await imageDatasetFromDirectory(dir, { imageSize: [size, size], batchSize: batch, seed: 1, pool: inline, verbose: false });
+  const ds0 = await imageDatasetFromDirectory(dir, {
+    imageSize: [size, size],
+    batchSize: batch,
+    seed: 1,
+    pool: inline,
+    verbose: false,
+  });
   let img0 = 0;
   const t0 = performance.now();
   for await (const b of ds0) img0 += (Array.isArray(b) ? b[0] : (b as Tensor)).shape[0];
   results.main_thread_only_images_per_s = img0 / ((performance.now() - t0) / 1000);
-  const info = { files: total, image_size: size, batch, workers, cores: os.availableParallelism?.() ?? os.cpus().length, ...results };
+  const info = {
+    files: total,
+    image_size: size,
+    batch,
+    workers,
+    cores: os.availableParallelism?.() ?? os.cpus().length,
+    ...results,
+  };
   if (json) console.log(JSON.stringify(info));
   else {
     console.log(`pipeline (decode+resize ${size}x${size}, ${workers} workers): ${best.toFixed(0)} images/s`);
-    if (busyMs > 0) console.log(`with the main thread busy ${busyMs} ms per batch: ${results.with_busy_main_images_per_s.toFixed(0)} images/s, ${results.with_busy_main_seconds.toFixed(2)} s vs ${results.busy_only_seconds.toFixed(2)} s of busy work alone (overlap ${(results.overlap_efficiency * 100).toFixed(0)}%)`);
+    if (busyMs > 0)
+      console.log(
+        `with the main thread busy ${busyMs} ms per batch: ${results.with_busy_main_images_per_s.toFixed(0)} images/s, ${results.with_busy_main_seconds.toFixed(2)} s vs ${results.busy_only_seconds.toFixed(2)} s of busy work alone (overlap ${(results.overlap_efficiency * 100).toFixed(0)}%)`,
+      );
     console.log(`decoding on the main thread instead: ${results.main_thread_only_images_per_s.toFixed(0)} images/s`);
   }
   await pool.close();

@@ -47,26 +47,42 @@ if (!nb) {
 const threads = opt('threads', native.getNumThreads());
 const info = native.nativeInfo();
 log(`convkit bench — ${os.cpus()[0]?.model ?? 'cpu'}, ${os.cpus().length} CPUs, node ${process.version}`);
-log(`native: ${info.microKernel} (isa ${info.isa}, detected ${info.detectedIsa}), MC ${info.mc} KC ${info.kc} NC ${info.nc}, threads ${threads}`);
-log(`load average: ${os.loadavg().map((v) => v.toFixed(2)).join(' ')} (other work on the machine skews every figure)`);
-results.machine = { cpu: os.cpus()[0]?.model, cpus: os.cpus().length, node: process.version, loadavg: os.loadavg(), native: info, threads };
+log(
+  `native: ${info.microKernel} (isa ${info.isa}, detected ${info.detectedIsa}), MC ${info.mc} KC ${info.kc} NC ${info.nc}, threads ${threads}`,
+);
+log(
+  `load average: ${os
+    .loadavg()
+    .map((v) => v.toFixed(2))
+    .join(' ')} (other work on the machine skews every figure)`,
+);
+results.machine = {
+  cpu: os.cpus()[0]?.model,
+  cpus: os.cpus().length,
+  node: process.version,
+  loadavg: os.loadavg(),
+  native: info,
+  threads,
+};
 
 log('\n== FMA peak (bench/peak.c, this run)');
 const peakWhy: string[] = [];
 const peak: Peak | null = measurePeak(threads, info.isa, peakWhy);
-log(peak ? `  ${peak.line}; the ${peak.isa} figures are the peak quoted below`
-  : `  not measured: ${peakWhy.join('; ')}`);
+log(
+  peak ? `  ${peak.line}; the ${peak.isa} figures are the peak quoted below` : `  not measured: ${peakWhy.join('; ')}`,
+);
 results.peak = peak;
 if (!flag('no-gemm')) {
-
   log('\n== SGEMM 1024x1024x1024 (native)');
   const sg: Record<string, number> = {};
   for (const t of [...new Set([1, threads])]) {
     native.setNumThreads(t);
     const g = sgemmGflops(nb, 1024, 600);
     sg[t] = g;
-    const p = peak ? (t === 1 ? peak.one : peak.all * Math.min(t, peak.threads) / peak.threads) : 0;
-    log(`  ${t} thread${t > 1 ? 's' : ' '}: ${f1(g).padStart(6)} GFLOP/s${p ? `  ${f1((100 * g) / p)}% of peak (${f1(p)})` : ''}`);
+    const p = peak ? (t === 1 ? peak.one : (peak.all * Math.min(t, peak.threads)) / peak.threads) : 0;
+    log(
+      `  ${t} thread${t > 1 ? 's' : ' '}: ${f1(g).padStart(6)} GFLOP/s${p ? `  ${f1((100 * g) / p)}% of peak (${f1(p)})` : ''}`,
+    );
   }
   results.sgemm = sg;
 
@@ -74,7 +90,9 @@ if (!flag('no-gemm')) {
   native.setNumThreads(threads);
   const conv = convGflops(nb, 250);
   for (const r of conv) {
-    log(`  ${r.name.padEnd(26)} ${r.gemm.padEnd(21)} fwd ${f1(r.fwd).padStart(6)}  bwd-input ${f1(r.bwdInput).padStart(6)}  bwd-filter ${f1(r.bwdFilter).padStart(6)}`);
+    log(
+      `  ${r.name.padEnd(26)} ${r.gemm.padEnd(21)} fwd ${f1(r.fwd).padStart(6)}  bwd-input ${f1(r.bwdInput).padStart(6)}  bwd-filter ${f1(r.bwdFilter).padStart(6)}`,
+    );
   }
   results.conv = conv;
 }
@@ -86,8 +104,13 @@ if (!flag('no-chapter')) {
   const si = process.argv.indexOf('--skip');
   setBackend('native');
   results.chapter = await runChapter({
-    threads, peak, log, batches: Math.max(1, opt('batches', 3)), mnistSteps: Math.max(1, opt('mnist-steps', 938)),
-    rssImages: opt('rss-images', 0), torch: !flag('no-torch'),
+    threads,
+    peak,
+    log,
+    batches: Math.max(1, opt('batches', 3)),
+    mnistSteps: Math.max(1, opt('mnist-steps', 938)),
+    rssImages: opt('rss-images', 0),
+    torch: !flag('no-torch'),
     skip: new Set(si >= 0 ? (process.argv[si + 1] ?? '').split(',') : []),
   });
 }
@@ -125,7 +148,12 @@ function data(n: number): { x: ReturnType<typeof randomUniform>; y: ReturnType<t
  * Milliseconds per fit() step: `rounds` fits of `steps` batches of 64 after `warmup` steps; returns
  * the mean over all rounds and the best round's mean (less disturbed by other work on the machine).
  */
-async function stepMs(model: Model, steps: number, warmup: number, rounds = 1): Promise<{ mean: number; best: number }> {
+async function stepMs(
+  model: Model,
+  steps: number,
+  warmup: number,
+  rounds = 1,
+): Promise<{ mean: number; best: number }> {
   if (warmup > 0) {
     const w = data(64 * warmup);
     await model.fit(w.x, w.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
@@ -153,11 +181,19 @@ async function kernelTime(fn: () => Promise<void>): Promise<{ kernelMs: number; 
     saved.set(k, v);
     b[k] = function (this: unknown, ...args: unknown[]) {
       const t = performance.now();
-      try { return (v as (...a: unknown[]) => unknown).apply(this, args); } finally { kernelMs += performance.now() - t; }
+      try {
+        return (v as (...a: unknown[]) => unknown).apply(this, args);
+      } finally {
+        kernelMs += performance.now() - t;
+      }
     };
   }
   const t0 = performance.now();
-  try { await fn(); } finally { for (const [k, v] of saved) b[k] = v; }
+  try {
+    await fn();
+  } finally {
+    for (const [k, v] of saved) b[k] = v;
+  }
   return { kernelMs, totalMs: performance.now() - t0 };
 }
 
@@ -169,8 +205,23 @@ async function kernelTime(fn: () => Promise<void>): Promise<{ kernelMs: number; 
 async function stubbedStepMs(steps: number): Promise<number> {
   const b = nb as unknown as Record<string, unknown>;
   const cache = new Map<number, Float32Array>();
-  const out = (n: number) => { let a = cache.get(n); if (!a) cache.set(n, (a = new Float32Array(n))); return a; };
-  type CI = { batch: number; inH: number; inW: number; inC: number; outH: number; outW: number; outC: number; kH: number; kW: number; channels: number };
+  const out = (n: number) => {
+    let a = cache.get(n);
+    if (!a) cache.set(n, (a = new Float32Array(n)));
+    return a;
+  };
+  type CI = {
+    batch: number;
+    inH: number;
+    inW: number;
+    inC: number;
+    outH: number;
+    outW: number;
+    outC: number;
+    kH: number;
+    kW: number;
+    channels: number;
+  };
   const stubs: Record<string, (...a: never[]) => unknown> = {
     matmul: (_a: never, _b: never, m: number, n: number) => out(m * n),
     conv2d: (_x: never, _w: never, _b: never, p: CI) => out(p.batch * p.outH * p.outW * p.outC),
@@ -184,7 +235,10 @@ async function stubbedStepMs(steps: number): Promise<number> {
     release: () => {},
   };
   const saved = new Map<string, unknown>();
-  for (const [k, f] of Object.entries(stubs)) { saved.set(k, b[k]); b[k] = f; }
+  for (const [k, f] of Object.entries(stubs)) {
+    saved.set(k, b[k]);
+    b[k] = f;
+  }
   try {
     const m = buildModel();
     const d = data(64 * steps);
@@ -210,23 +264,44 @@ await stepMs(nativeModel, steps, 0, 2);
 const rss2 = process.memoryUsage().rss;
 const nativeStep = nat.best;
 rows.push({ name: 'convkit native', ms: nativeStep });
-log(`  convkit native:  ${nat.best.toFixed(2)} ms/step (best of 3 rounds of ${steps} steps; mean ${nat.mean.toFixed(2)})`);
+log(
+  `  convkit native:  ${nat.best.toFixed(2)} ms/step (best of 3 rounds of ${steps} steps; mean ${nat.mean.toFixed(2)})`,
+);
 // Over one epoch of 100 steps, as in training (fit's own start-up is spread over the epoch).
 const ktSteps = 100;
 const dk = data(64 * ktSteps);
-const kt = await kernelTime(async () => { await nativeModel.fit(dk.x, dk.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false }); });
+const kt = await kernelTime(async () => {
+  await nativeModel.fit(dk.x, dk.y, { epochs: 1, batchSize: 64, verbose: 0, shuffle: false });
+});
 const overhead = 100 * (1 - kt.kernelMs / kt.totalMs);
-log(`    time in native kernels ${(kt.kernelMs / ktSteps).toFixed(2)} of ${(kt.totalMs / ktSteps).toFixed(2)} ms/step; TypeScript overhead (tape, allocation, dispatch, batching) ${overhead.toFixed(1)}%`);
+log(
+  `    time in native kernels ${(kt.kernelMs / ktSteps).toFixed(2)} of ${(kt.totalMs / ktSteps).toFixed(2)} ms/step; TypeScript overhead (tape, allocation, dispatch, batching) ${overhead.toFixed(1)}%`,
+);
 const tsOnly = await stubbedStepMs(ktSteps);
-log(`    the same steps with the heavy kernels stubbed out (they return cached outputs): ${tsOnly.toFixed(3)} ms/step of TypeScript = ${(100 * tsOnly / nativeStep).toFixed(1)}% of the step`);
-log(`    RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before, ${(rss1 / 2 ** 20).toFixed(0)} after ${3 * steps + 5} steps, ${(rss2 / 2 ** 20).toFixed(0)} after ${2 * steps} more`);
-results.native = { stepMs: nativeStep, stepMeanMs: nat.mean, kernelMs: kt.kernelMs / ktSteps, overheadPct: overhead, tsOnlyMs: tsOnly, rssMiB: [rss0, rss1, rss2].map((v) => v / 2 ** 20) };
+log(
+  `    the same steps with the heavy kernels stubbed out (they return cached outputs): ${tsOnly.toFixed(3)} ms/step of TypeScript = ${((100 * tsOnly) / nativeStep).toFixed(1)}% of the step`,
+);
+log(
+  `    RSS ${(rss0 / 2 ** 20).toFixed(0)} MiB before, ${(rss1 / 2 ** 20).toFixed(0)} after ${3 * steps + 5} steps, ${(rss2 / 2 ** 20).toFixed(0)} after ${2 * steps} more`,
+);
+results.native = {
+  stepMs: nativeStep,
+  stepMeanMs: nat.mean,
+  kernelMs: kt.kernelMs / ktSteps,
+  overheadPct: overhead,
+  tsOnlyMs: tsOnly,
+  rssMiB: [rss0, rss1, rss2].map((v) => v / 2 ** 20),
+};
 {
   // Resident memory at the end of each epoch of one fit (it must not grow from epoch to epoch).
   const d = data(64 * 100);
   const perEpoch: number[] = [];
   const { Callback } = await import('../src/callbacks/callback.js');
-  class Rss extends Callback { override onEpochEnd(): void { perEpoch.push(process.memoryUsage().rss / 2 ** 20); } }
+  class Rss extends Callback {
+    override onEpochEnd(): void {
+      perEpoch.push(process.memoryUsage().rss / 2 ** 20);
+    }
+  }
   await nativeModel.fit(d.x, d.y, { epochs: 6, batchSize: 64, verbose: 0, callbacks: [new Rss()] });
   log(`    RSS at the end of each of 6 epochs of 100 steps: ${perEpoch.map((v) => v.toFixed(0)).join(', ')} MiB`);
   (results.native as Record<string, unknown>).rssPerEpochMiB = perEpoch;
@@ -262,12 +337,20 @@ if (tfjsSteps > 0) {
     m.add(tf.layers.dense({ units: 10, activation: 'softmax' }));
     m.compile({ optimizer: tf.train.rmsprop(0.001, 0.9, 0, 1e-7), loss: 'categoricalCrossentropy' });
     const x = tf.randomUniform([64, 28, 28, 1]);
-    const y = tf.oneHot(tf.tensor1d(Array.from({ length: 64 }, (_, i) => i % 10), 'int32'), 10);
+    const y = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 64 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    );
     const t0 = performance.now();
     for (let s = 0; s < tfjsSteps; s++) await m.trainOnBatch(x, y);
     const ms = (performance.now() - t0) / tfjsSteps;
     rows.push({ name: 'TensorFlow.js (cpu backend)', ms });
-    log(`  TensorFlow.js:   ${ms.toFixed(0)} ms/step (${tfjsSteps} step${tfjsSteps > 1 ? 's' : ''}, tfjs ${tf.version.tfjs}, single-threaded JS)`);
+    log(
+      `  TensorFlow.js:   ${ms.toFixed(0)} ms/step (${tfjsSteps} step${tfjsSteps > 1 ? 's' : ''}, tfjs ${tf.version.tfjs}, single-threaded JS)`,
+    );
   } catch (e) {
     rows.push({ name: 'TensorFlow.js (cpu backend)', ms: null, note: (e as Error).message });
     log(`  TensorFlow.js:   skipped (${(e as Error).message})`);
@@ -282,13 +365,31 @@ function runTorch(t: number, predict: number): TorchResult {
   const pythons = [process.env.CONVKIT_PYTHON, 'python3', '/usr/bin/python3'].filter((p): p is string => !!p);
   let res: TorchResult = { error: 'no python3 found; install PyTorch with `apt-get install python3-torch`' };
   for (const py of [...new Set(pythons)]) {
-    const r = spawnSync(py, [path.join(here, 'torch_mnist.py'), '--threads', String(t),
-      '--steps', String(opt('torch-steps', 30)), '--rounds', '3', '--warmup', '5', '--predict', String(predict), '--predict-batch', '256'],
-    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(t) } });
+    const r = spawnSync(
+      py,
+      [
+        path.join(here, 'torch_mnist.py'),
+        '--threads',
+        String(t),
+        '--steps',
+        String(opt('torch-steps', 30)),
+        '--rounds',
+        '3',
+        '--warmup',
+        '5',
+        '--predict',
+        String(predict),
+        '--predict-batch',
+        '256',
+      ],
+      { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(t) } },
+    );
     try {
       res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as TorchResult;
     } catch {
-      res = { error: `${py} failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\`` };
+      res = {
+        error: `${py} failed (${r.error?.message ?? r.stderr.trim().split('\n').pop() ?? 'no output'}); install PyTorch with \`apt-get install python3-torch\``,
+      };
     }
     if (!res.error) break;
   }
@@ -303,7 +404,9 @@ if (!flag('no-torch')) {
     log(`  PyTorch:         skipped: ${torch.error ?? 'no result'}`);
   } else {
     rows.push({ name: `PyTorch ${torch.torch}`, ms: torch.step_ms });
-    log(`  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step (best of 3 rounds; mean ${(torch.step_mean_ms ?? torch.step_ms).toFixed(2)})`);
+    log(
+      `  PyTorch ${torch.torch}: ${torch.step_ms.toFixed(2)} ms/step (best of 3 rounds; mean ${(torch.step_mean_ms ?? torch.step_ms).toFixed(2)})`,
+    );
   }
 }
 
@@ -316,8 +419,12 @@ if (threads > 1 && !flag('no-1t')) {
   native.setNumThreads(threads);
   const t1 = torch && !torch.error ? runTorch(1, 0) : null;
   oneThread = { native: n1.best, torch: t1?.step_ms ?? null };
-  log(`  1 thread each: convkit native ${n1.best.toFixed(2)} ms/step` +
-    (oneThread.torch ? `, PyTorch ${oneThread.torch.toFixed(2)} ms/step (${(n1.best / oneThread.torch).toFixed(2)}x)` : ''));
+  log(
+    `  1 thread each: convkit native ${n1.best.toFixed(2)} ms/step` +
+      (oneThread.torch
+        ? `, PyTorch ${oneThread.torch.toFixed(2)} ms/step (${(n1.best / oneThread.torch).toFixed(2)}x)`
+        : ''),
+  );
   results.oneThread = oneThread;
 }
 results.step = rows;
@@ -334,7 +441,10 @@ for (let r = 0; r < 2; r++) {
 }
 const ips = 10000 / (bestPredict / 1000);
 log(`  convkit native: ${ips.toFixed(0)} images/s`);
-if (torch?.predict_ips) log(`  PyTorch:        ${torch.predict_ips.toFixed(0)} images/s  (convkit/PyTorch ${(ips / torch.predict_ips).toFixed(2)}x)`);
+if (torch?.predict_ips)
+  log(
+    `  PyTorch:        ${torch.predict_ips.toFixed(0)} images/s  (convkit/PyTorch ${(ips / torch.predict_ips).toFixed(2)}x)`,
+  );
 results.predict = { convkitIps: ips, torchIps: torch?.predict_ips ?? null };
 
 // ------------------------------------------------------------------ image pipeline vs training
@@ -345,26 +455,52 @@ if (!flag('no-pipeline')) {
   setRandomSeed(2);
   const inputs = layers.Input({ shape: [150, 150, 3] });
   let t = inputs;
-  for (const f of [32, 64, 128, 128]) t = new layers.MaxPooling2D(2).apply(new layers.Conv2D(f, 3, { activation: 'relu' }).apply(t));
+  for (const f of [32, 64, 128, 128])
+    t = new layers.MaxPooling2D(2).apply(new layers.Conv2D(f, 3, { activation: 'relu' }).apply(t));
   t = new layers.Dense(512, { activation: 'relu' }).apply(new layers.Dropout(0.5).apply(new layers.Flatten().apply(t)));
   const small = new models.Model({ inputs, outputs: new layers.Dense(1, { activation: 'sigmoid' }).apply(t) });
   small.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy', metrics: ['accuracy'] });
   const xs = randomUniform([32 * 4, 150, 150, 3], 0, 1);
-  const ys = tensor(new Float32Array(32 * 4).map((_, i) => i % 2), [32 * 4, 1]);
+  const ys = tensor(
+    new Float32Array(32 * 4).map((_, i) => i % 2),
+    [32 * 4, 1],
+  );
   await small.fit(xs.slice(0, 32), ys.slice(0, 32), { epochs: 1, batchSize: 32, verbose: 0 });
   const tt = performance.now();
   await small.fit(xs, ys, { epochs: 1, batchSize: 32, verbose: 0, shuffle: false });
   const smallStep = (performance.now() - tt) / 4;
   log(`  training (native): ${smallStep.toFixed(0)} ms/step = ${(32000 / smallStep).toFixed(0)} images/s`);
-  const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', path.join(here, 'pipeline.ts'),
-    '--json', '--n', '640', '--size', '150', '--batch', '32', '--epochs', '1', '--busy-ms', String(Math.round(smallStep))],
-  { encoding: 'utf8', cwd: root });
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      path.join(here, 'pipeline.ts'),
+      '--json',
+      '--n',
+      '640',
+      '--size',
+      '150',
+      '--batch',
+      '32',
+      '--epochs',
+      '1',
+      '--busy-ms',
+      String(Math.round(smallStep)),
+    ],
+    { encoding: 'utf8', cwd: root },
+  );
   const line = r.stdout.trim().split('\n').pop() ?? '';
   try {
     const info = JSON.parse(line) as Record<string, number>;
-    log(`  pipeline alone (decode JPEG + resize, ${info.workers} worker threads): ${info.pipeline_images_per_s.toFixed(0)} images/s`);
-    log(`  pipeline beside a main thread busy ${info.busy_ms_per_step} ms per batch (a training step): ${info.with_busy_main_images_per_s.toFixed(0)} images/s, ` +
-      `${(100 * info.overlap_efficiency).toFixed(0)}% of the time is the main thread's own work (100% = decoding fully hidden)`);
+    log(
+      `  pipeline alone (decode JPEG + resize, ${info.workers} worker threads): ${info.pipeline_images_per_s.toFixed(0)} images/s`,
+    );
+    log(
+      `  pipeline beside a main thread busy ${info.busy_ms_per_step} ms per batch (a training step): ${info.with_busy_main_images_per_s.toFixed(0)} images/s, ` +
+        `${(100 * info.overlap_efficiency).toFixed(0)}% of the time is the main thread's own work (100% = decoding fully hidden)`,
+    );
     results.pipeline = { trainingImagesPerS: 32000 / smallStep, ...info };
   } catch {
     log(`  pipeline benchmark failed: ${(r.stderr || line).slice(0, 300)}`);
@@ -376,9 +512,15 @@ log('\n== Summary: training step time relative to PyTorch (lower is better; targ
 const ref = torch?.step_ms;
 for (const r of rows) {
   const rel = r.ms !== null && ref ? `${(r.ms / ref).toFixed(2)}x` : '-';
-  log(`  ${r.name.padEnd(30)} ${r.ms === null ? 'skipped'.padStart(10) : `${r.ms.toFixed(r.ms > 100 ? 0 : 2)} ms`.padStart(10)}  ${rel}`);
+  log(
+    `  ${r.name.padEnd(30)} ${r.ms === null ? 'skipped'.padStart(10) : `${r.ms.toFixed(r.ms > 100 ? 0 : 2)} ms`.padStart(10)}  ${rel}`,
+  );
 }
-if (oneThread?.torch) log(`  1 thread each: convkit native / PyTorch = ${(oneThread.native / oneThread.torch).toFixed(2)}x`);
-if (peak) log(`  convkit native step: ${f1((1.05e9 / (nativeStep / 1000)) / 1e9)} GFLOP/s effective (1.05 GFLOP/step), ${f1((100 * 1.05e9 / (nativeStep / 1000)) / 1e9 / peak.all)}% of the ${threads}-thread peak`);
+if (oneThread?.torch)
+  log(`  1 thread each: convkit native / PyTorch = ${(oneThread.native / oneThread.torch).toFixed(2)}x`);
+if (peak)
+  log(
+    `  convkit native step: ${f1(1.05e9 / (nativeStep / 1000) / 1e9)} GFLOP/s effective (1.05 GFLOP/step), ${f1((100 * 1.05e9) / (nativeStep / 1000) / 1e9 / peak.all)}% of the ${threads}-thread peak`,
+  );
 if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));
 void getBackend;

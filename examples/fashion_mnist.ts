@@ -25,17 +25,29 @@ export function ensureFashionMnist(): void {
   if (!existsSync(probe) && process.getuid?.() === 0) {
     // The Debian package that holds Fashion-MNIST is installed by the script that needs it.
     console.log('installing Debian package dataset-fashion-mnist (apt-get) ...');
-    spawnSync('sh', ['-c', 'apt-get install -y -qq dataset-fashion-mnist || '
-      + '(apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)'], { stdio: 'inherit' });
+    spawnSync(
+      'sh',
+      [
+        '-c',
+        'apt-get install -y -qq dataset-fashion-mnist || ' +
+          '(apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist)',
+      ],
+      { stdio: 'inherit' },
+    );
   }
   if (!existsSync(probe)) {
-    throw new Error(`Fashion-MNIST not found in ${FASHION}: install the Debian package dataset-fashion-mnist `
-      + '(apt-get install dataset-fashion-mnist), or pass --data DIR');
+    throw new Error(
+      `Fashion-MNIST not found in ${FASHION}: install the Debian package dataset-fashion-mnist ` +
+        '(apt-get install dataset-fashion-mnist), or pass --data DIR',
+    );
   }
 }
 
 /** One split of Fashion-MNIST: `images` holds n 28x28 uint8 images back to back. */
-export interface FashionSplit { images: Uint8Array; labels: Uint8Array }
+export interface FashionSplit {
+  images: Uint8Array;
+  labels: Uint8Array;
+}
 
 export function loadFashionMnist(split: 'train' | 't10k'): FashionSplit {
   ensureFashionMnist();
@@ -61,7 +73,11 @@ export async function buildFashionFolders(root: string, side: number): Promise<s
   const marker = path.join(root, '.complete');
   if (existsSync(marker)) return root;
   const { images, labels } = loadFashionMnist('train');
-  const splits: [string, number][] = [['train', 1000], ['validation', 500], ['test', 500]];
+  const splits: [string, number][] = [
+    ['train', 1000],
+    ['validation', 500],
+    ['test', 500],
+  ];
   const t0 = performance.now();
   const jobs: Promise<unknown>[] = [];
   for (const [name, label] of Object.entries(SMALL_CLASSES)) {
@@ -74,8 +90,11 @@ export async function buildFashionFolders(root: string, side: number): Promise<s
       for (let j = 0; j < count; j++, k++) {
         const i = idx[k];
         const rgb = Buffer.from(upscaleToRgb(images, i, side).buffer);
-        jobs.push(sharp(rgb, { raw: { width: side, height: side, channels: 3 } }).jpeg({ quality: 92 })
-          .toFile(path.join(dir, `${name}.${i}.jpg`)));
+        jobs.push(
+          sharp(rgb, { raw: { width: side, height: side, channels: 3 } })
+            .jpeg({ quality: 92 })
+            .toFile(path.join(dir, `${name}.${i}.jpg`)),
+        );
         if (jobs.length >= 64) await Promise.all(jobs.splice(0));
       }
     }

@@ -19,6 +19,9 @@ const num = (name: string): number | undefined => {
 };
 
 await pretrainBase({
-  outDir: flag('out') ?? 'pretrained_output', epochs: num('epochs'), side: num('size'), batchSize: num('batch'),
+  outDir: flag('out') ?? 'pretrained_output',
+  epochs: num('epochs'),
+  side: num('size'),
+  batchSize: num('batch'),
   limit: num('limit'),
 });

@@ -40,15 +40,18 @@ const batchSize = num('batch', 32);
 const seed = num('seed', 1337);
 const outDir = flag('out') ?? 'pretrained_output';
 const epochs = {
-  scratch: num('epochs', 15), fe: num('fe-epochs', 20), aug: num('aug-epochs', 20), ft: num('ft-epochs', 20),
+  scratch: num('epochs', 15),
+  fe: num('fe-epochs', 20),
+  aug: num('aug-epochs', 20),
+  ft: num('ft-epochs', 20),
 };
 mkdirSync(outDir, { recursive: true });
 utils.setRandomSeed(seed);
 
 // ---- the small dataset and the pretrained base ----
 
-const dataDir = flag('data')
-  ?? await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size);
+const dataDir =
+  flag('data') ?? (await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size));
 for (const s of ['train', 'validation', 'test']) {
   if (!existsSync(path.join(dataDir, s))) {
     throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
@@ -61,9 +64,14 @@ if (!existsSync(baseFile)) {
 }
 console.log(`data: ${dataDir}; images ${size}x${size}; base: ${baseFile}; backend: ${backend.backendName()}`);
 
-const load = (split: string, shuffle = true) => utils.imageDatasetFromDirectory(path.join(dataDir, split), {
-  imageSize: [size, size], batchSize, labelMode: 'binary', seed, shuffle,
-});
+const load = (split: string, shuffle = true) =>
+  utils.imageDatasetFromDirectory(path.join(dataDir, split), {
+    imageSize: [size, size],
+    batchSize,
+    labelMode: 'binary',
+    seed,
+    shuffle,
+  });
 const trainDataset = await load('train');
 const validationDataset = await load('validation');
 const testDataset = await load('test');
@@ -72,19 +80,33 @@ type Curves = Parameters<typeof vis.plotHistory>[0];
 const results: { name: string; testAcc: number; seconds: number; epochs: number }[] = [];
 
 /** Evaluates the best checkpoint (lowest val_loss), as the book does, and records the run. */
-async function finish(name: string, history: Curves, checkpoint: string, figure: string, t0: number, n: number,
-  test: data.Dataset<Tensor[]> | [Tensor, Tensor]): Promise<void> {
+async function finish(
+  name: string,
+  history: Curves,
+  checkpoint: string,
+  figure: string,
+  t0: number,
+  n: number,
+  test: data.Dataset<Tensor[]> | [Tensor, Tensor],
+): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   await vis.plotHistory(history, path.join(outDir, figure));
   const testModel = await models.loadModel(checkpoint);
   const [, testAcc] = Array.isArray(test) ? await testModel.evaluate(test[0], test[1]) : await testModel.evaluate(test);
   results.push({ name, testAcc, seconds, epochs: n });
-  console.log(`${name}: test accuracy ${testAcc.toFixed(4)}; ${seconds.toFixed(1)} s; `
-    + `curves in ${path.join(outDir, figure)}`);
+  console.log(
+    `${name}: test accuracy ${testAcc.toFixed(4)}; ${seconds.toFixed(1)} s; ` +
+      `curves in ${path.join(outDir, figure)}`,
+  );
 }
 
-const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
-  filepath: path.join(outDir, file), saveBestOnly: true, monitor: 'val_loss' })];
+const checkpoint = (file: string) => [
+  new callbacks.ModelCheckpoint({
+    filepath: path.join(outDir, file),
+    saveBestOnly: true,
+    monitor: 'val_loss',
+  }),
+];
 
 // ---- (1) the same convnet trained from scratch ----
 {
@@ -100,10 +122,20 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
-  const history = await model.fit(trainDataset, { epochs: epochs.scratch, validationData: validationDataset,
-    callbacks: checkpoint('from_scratch.keras') });
-  await finish('from scratch', history, path.join(outDir, 'from_scratch.keras'), 'curves_from_scratch.png', t0,
-    epochs.scratch, testDataset);
+  const history = await model.fit(trainDataset, {
+    epochs: epochs.scratch,
+    validationData: validationDataset,
+    callbacks: checkpoint('from_scratch.keras'),
+  });
+  await finish(
+    'from scratch',
+    history,
+    path.join(outDir, 'from_scratch.keras'),
+    'curves_from_scratch.png',
+    t0,
+    epochs.scratch,
+    testDataset,
+  );
 }
 
 // ---- (2) fast feature extraction without data augmentation ----
@@ -136,10 +168,20 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   const model = new models.Model({ inputs, outputs });
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
   const history = await model.fit(await utils.loadNpy(path.join(outDir, 'train_features.npy')), trainLabels, {
-    epochs: epochs.fe, batchSize, validationData: [valFeatures, valLabels],
-    callbacks: checkpoint('feature_extraction.keras') });
-  await finish('fast feature extraction', history, path.join(outDir, 'feature_extraction.keras'),
-    'curves_feature_extraction.png', t0, epochs.fe, [testFeatures, testLabels]);
+    epochs: epochs.fe,
+    batchSize,
+    validationData: [valFeatures, valLabels],
+    callbacks: checkpoint('feature_extraction.keras'),
+  });
+  await finish(
+    'fast feature extraction',
+    history,
+    path.join(outDir, 'feature_extraction.keras'),
+    'curves_feature_extraction.png',
+    t0,
+    epochs.fe,
+    [testFeatures, testLabels],
+  );
 }
 
 // ---- (3) feature extraction together with data augmentation; (4) fine-tuning ----
@@ -149,7 +191,9 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   const convBase = await SmallVGG({ weights: baseFile, inputShape: [size, size, 3] });
   convBase.trainable = false;
   const dataAugmentation = new models.Sequential([
-    new layers.RandomFlip('horizontal'), new layers.RandomRotation(0.1), new layers.RandomZoom(0.2),
+    new layers.RandomFlip('horizontal'),
+    new layers.RandomRotation(0.1),
+    new layers.RandomZoom(0.2),
   ]);
   const inputs = layers.Input({ shape: [size, size, 3] });
   let x = dataAugmentation.apply(inputs) as ReturnType<typeof layers.Input>;
@@ -163,11 +207,20 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
   model.summary();
   console.log(`trainable weights: ${model.trainableWeights.length} (the base's ${convBase.weights.length} are frozen)`);
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
-  let history = await model.fit(trainDataset, { epochs: epochs.aug, validationData: validationDataset,
-    callbacks: checkpoint('feature_extraction_with_data_augmentation.keras') });
-  await finish('frozen base + augmentation', history,
+  let history = await model.fit(trainDataset, {
+    epochs: epochs.aug,
+    validationData: validationDataset,
+    callbacks: checkpoint('feature_extraction_with_data_augmentation.keras'),
+  });
+  await finish(
+    'frozen base + augmentation',
+    history,
     path.join(outDir, 'feature_extraction_with_data_augmentation.keras'),
-    'curves_frozen_base_augmentation.png', t0, epochs.aug, testDataset);
+    'curves_frozen_base_augmentation.png',
+    t0,
+    epochs.aug,
+    testDataset,
+  );
 
   console.log('\n=== (4) fine-tuning the top block ===');
   t0 = performance.now();
@@ -177,13 +230,26 @@ const checkpoint = (file: string) => [new callbacks.ModelCheckpoint({
     if (layer.name === 'block4_conv1') setTrainable = true;
     layer.trainable = setTrainable;
   }
-  model.compile({ loss: 'binary_crossentropy', optimizer: new optimizers.RMSprop({ learningRate: 1e-5 }),
-    metrics: ['accuracy'] });
+  model.compile({
+    loss: 'binary_crossentropy',
+    optimizer: new optimizers.RMSprop({ learningRate: 1e-5 }),
+    metrics: ['accuracy'],
+  });
   console.log(`trainable weights: ${model.trainableWeights.length}`);
-  history = await model.fit(trainDataset, { epochs: epochs.ft, validationData: validationDataset,
-    callbacks: checkpoint('fine_tuning.keras') });
-  await finish('fine-tuning (block4 + top)', history, path.join(outDir, 'fine_tuning.keras'),
-    'curves_fine_tuning.png', t0, epochs.ft, testDataset);
+  history = await model.fit(trainDataset, {
+    epochs: epochs.ft,
+    validationData: validationDataset,
+    callbacks: checkpoint('fine_tuning.keras'),
+  });
+  await finish(
+    'fine-tuning (block4 + top)',
+    history,
+    path.join(outDir, 'fine_tuning.keras'),
+    'curves_fine_tuning.png',
+    t0,
+    epochs.ft,
+    testDataset,
+  );
 }
 
 console.log('\n| run | epochs | test accuracy | time |');

@@ -43,15 +43,21 @@ mkdirSync(outDir, { recursive: true });
 
 // ---- the data ----
 
-const dataDir = flag('data') ?? await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size);
+const dataDir =
+  flag('data') ?? (await buildFashionFolders(path.join(os.tmpdir(), `convkit-fashion-small-${size}`), size));
 for (const s of ['train', 'validation', 'test']) {
-  if (!existsSync(path.join(dataDir, s))) throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
+  if (!existsSync(path.join(dataDir, s)))
+    throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
 }
 console.log(`data: ${dataDir}; images resized to ${size}x${size}; backend: ${backend.backendName()}`);
 
-const load = (split: string) => utils.imageDatasetFromDirectory(path.join(dataDir, split), {
-  imageSize: [size, size], batchSize, labelMode: 'binary', seed,
-});
+const load = (split: string) =>
+  utils.imageDatasetFromDirectory(path.join(dataDir, split), {
+    imageSize: [size, size],
+    batchSize,
+    labelMode: 'binary',
+    seed,
+  });
 const train = await load('train');
 const validation = await load('validation');
 const test = await load('test');
@@ -64,7 +70,9 @@ function buildModel(augment: boolean, rescale: boolean): models.Model {
   let x = inputs;
   if (augment) {
     const augmentation = new models.Sequential([
-      new layers.RandomFlip('horizontal'), new layers.RandomRotation(0.1), new layers.RandomZoom(0.2),
+      new layers.RandomFlip('horizontal'),
+      new layers.RandomRotation(0.1),
+      new layers.RandomZoom(0.2),
     ]);
     x = augmentation.apply(x);
   }
@@ -78,7 +86,11 @@ function buildModel(augment: boolean, rescale: boolean): models.Model {
   x = new layers.Dense(512, { activation: 'relu' }).apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
-  model.compile({ optimizer: new optimizers.RMSprop({ learningRate: lr }), loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  model.compile({
+    optimizer: new optimizers.RMSprop({ learningRate: lr }),
+    loss: 'binary_crossentropy',
+    metrics: ['accuracy'],
+  });
   return model;
 }
 
@@ -94,13 +106,35 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
     // The 1st edition's way: ImageDataGenerator does the augmentation and the rescaling.
     model = buildModel(false, false);
     const gen = new preprocessing.ImageDataGenerator({
-      rescale: 1 / 255, rotationRange: 40, widthShiftRange: 0.2, heightShiftRange: 0.2,
-      shearRange: 0.2, zoomRange: 0.2, horizontalFlip: true, fillMode: 'nearest',
+      rescale: 1 / 255,
+      rotationRange: 40,
+      widthShiftRange: 0.2,
+      heightShiftRange: 0.2,
+      shearRange: 0.2,
+      zoomRange: 0.2,
+      horizontalFlip: true,
+      fillMode: 'nearest',
     });
     const plain = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 });
-    const trainGen = gen.flowFromDirectory(path.join(dataDir, 'train'), { targetSize: [size, size], batchSize, classMode: 'binary', seed, interpolation: 'bilinear' });
-    const valGen = plain.flowFromDirectory(path.join(dataDir, 'validation'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
-    history = await model.fit(trainGen, { epochs: nEpochs, validationData: valGen, validationSteps: valGen.cardinality() });
+    const trainGen = gen.flowFromDirectory(path.join(dataDir, 'train'), {
+      targetSize: [size, size],
+      batchSize,
+      classMode: 'binary',
+      seed,
+      interpolation: 'bilinear',
+    });
+    const valGen = plain.flowFromDirectory(path.join(dataDir, 'validation'), {
+      targetSize: [size, size],
+      batchSize,
+      classMode: 'binary',
+      shuffle: false,
+      interpolation: 'bilinear',
+    });
+    history = await model.fit(trainGen, {
+      epochs: nEpochs,
+      validationData: valGen,
+      validationSteps: valGen.cardinality(),
+    });
   } else {
     model = buildModel(augment, true);
     if (!augment) model.summary();
@@ -110,21 +144,33 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
   await vis.plotHistory(history, path.join(outDir, figure));
   let testAcc: number;
   if (augment && useGenerator) {
-    const testGen = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(path.join(dataDir, 'test'), { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' });
+    const testGen = new preprocessing.ImageDataGenerator({ rescale: 1 / 255 }).flowFromDirectory(
+      path.join(dataDir, 'test'),
+      { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' },
+    );
     testAcc = ((await model.evaluate(testGen, { steps: testGen.cardinality() })) as number[])[1];
   } else {
     testAcc = ((await model.evaluate(test)) as number[])[1];
   }
   const valAcc = history.history.val_accuracy ?? [];
   results.push({ name, testAcc, seconds, bestValAcc: Math.max(...valAcc), epochs: nEpochs });
-  console.log(`${name}: test accuracy ${testAcc.toFixed(4)}; training ${seconds.toFixed(1)} s; curves in ${path.join(outDir, figure)}`);
+  console.log(
+    `${name}: test accuracy ${testAcc.toFixed(4)}; training ${seconds.toFixed(1)} s; curves in ${path.join(outDir, figure)}`,
+  );
 }
 
 const tAll = performance.now();
 await run('without augmentation', false, epochs, 'curves_no_augmentation.png');
-await run(useGenerator ? 'with ImageDataGenerator augmentation' : 'with augmentation and dropout', true, augEpochs, 'curves_augmentation.png');
+await run(
+  useGenerator ? 'with ImageDataGenerator augmentation' : 'with augmentation and dropout',
+  true,
+  augEpochs,
+  'curves_augmentation.png',
+);
 console.log('\nsummary');
 for (const r of results) {
-  console.log(`  ${r.name.padEnd(40)} ${r.epochs} epochs  best val_accuracy ${r.bestValAcc.toFixed(4)}  test accuracy ${r.testAcc.toFixed(4)}  ${r.seconds.toFixed(0)} s`);
+  console.log(
+    `  ${r.name.padEnd(40)} ${r.epochs} epochs  best val_accuracy ${r.bestValAcc.toFixed(4)}  test accuracy ${r.testAcc.toFixed(4)}  ${r.seconds.toFixed(0)} s`,
+  );
 }
 console.log(`total time ${((performance.now() - tAll) / 1000).toFixed(0)} s`);

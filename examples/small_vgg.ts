@@ -10,7 +10,12 @@ import { Tensor, data, layers, models, utils, vis } from 'convkit';
 import { SMALL_CLASSES, type FashionSplit, loadFashionMnist, upscaleToRgb } from './fashion_mnist.js';
 
 /** Filters and convolutions per block: the last block has two, so fine-tuning can unfreeze it alone. */
-const BLOCKS: readonly [filters: number, convs: number][] = [[16, 1], [32, 1], [64, 1], [128, 2]];
+const BLOCKS: readonly [filters: number, convs: number][] = [
+  [16, 1],
+  [32, 1],
+  [64, 1],
+  [128, 2],
+];
 
 export interface SmallVGGArgs {
   /** Include the classifier top (flatten, fc1, predictions); default false. */
@@ -40,8 +45,11 @@ export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
   let x = inputs;
   BLOCKS.forEach(([filters, convs], b) => {
     for (let i = 1; i <= convs; i++) {
-      x = new layers.Conv2D(filters, [3, 3], { activation: 'relu', padding: 'same', name: `block${b + 1}_conv${i}` })
-        .apply(x) as typeof x;
+      x = new layers.Conv2D(filters, [3, 3], {
+        activation: 'relu',
+        padding: 'same',
+        name: `block${b + 1}_conv${i}`,
+      }).apply(x) as typeof x;
     }
     x = new layers.MaxPooling2D([2, 2], { name: `block${b + 1}_pool` }).apply(x) as typeof x;
   });
@@ -55,8 +63,10 @@ export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
     try {
       await model.loadWeights(weights);
     } catch (e) {
-      throw new Error(`SmallVGG(includeTop=${includeTop}): the weights file '${weights}' does not fit the model; `
-        + `is it for the model ${includeTop ? 'without' : 'with'} its top? ${(e as Error).message}`);
+      throw new Error(
+        `SmallVGG(includeTop=${includeTop}): the weights file '${weights}' does not fit the model; ` +
+          `is it for the model ${includeTop ? 'without' : 'with'} its top? ${(e as Error).message}`,
+      );
     }
   }
   return model;
@@ -89,33 +99,42 @@ function otherClasses(split: FashionSplit, limit: number): { idx: Int32Array; y:
 }
 
 /** Batches of upscaled RGB images, converted from the uint8 28x28 originals only when needed. */
-function batches(split: FashionSplit, idx: Int32Array, y: Int32Array, side: number, batchSize: number,
-  shuffleSeed: number | null): data.Dataset<Tensor[]> {
+function batches(
+  split: FashionSplit,
+  idx: Int32Array,
+  y: Int32Array,
+  side: number,
+  batchSize: number,
+  shuffleSeed: number | null,
+): data.Dataset<Tensor[]> {
   let pass = 0;
   const steps = Math.ceil(idx.length / batchSize);
-  return data.Dataset.fromGenerator(function* () {
-    const order = Int32Array.from(idx.keys());
-    if (shuffleSeed !== null) {
-      // A different, reproducible order on every pass (Fisher-Yates with a small LCG).
-      let s = (shuffleSeed + 7919 * ++pass) >>> 0;
-      for (let i = order.length - 1; i > 0; i--) {
-        s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-        const j = s % (i + 1);
-        [order[i], order[j]] = [order[j], order[i]];
+  return data.Dataset.fromGenerator(
+    function* () {
+      const order = Int32Array.from(idx.keys());
+      if (shuffleSeed !== null) {
+        // A different, reproducible order on every pass (Fisher-Yates with a small LCG).
+        let s = (shuffleSeed + 7919 * ++pass) >>> 0;
+        for (let i = order.length - 1; i > 0; i--) {
+          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+          const j = s % (i + 1);
+          [order[i], order[j]] = [order[j], order[i]];
+        }
       }
-    }
-    const px = side * side * 3;
-    for (let b = 0; b < steps; b++) {
-      const rows = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
-      const images = new Uint8Array(rows.length * px);
-      const labels = new Int32Array(rows.length);
-      rows.forEach((r, k) => {
-        upscaleToRgb(split.images, idx[r], side, images.subarray(k * px, (k + 1) * px));
-        labels[k] = y[r];
-      });
-      yield [preprocessInput(new Tensor(images, [rows.length, side, side, 3])), new Tensor(labels, [rows.length])];
-    }
-  }, { cardinality: steps });
+      const px = side * side * 3;
+      for (let b = 0; b < steps; b++) {
+        const rows = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
+        const images = new Uint8Array(rows.length * px);
+        const labels = new Int32Array(rows.length);
+        rows.forEach((r, k) => {
+          upscaleToRgb(split.images, idx[r], side, images.subarray(k * px, (k + 1) * px));
+          labels[k] = y[r];
+        });
+        yield [preprocessInput(new Tensor(images, [rows.length, side, side, 3])), new Tensor(labels, [rows.length])];
+      }
+    },
+    { cardinality: steps },
+  );
 }
 
 /**
@@ -133,15 +152,22 @@ export async function pretrainBase(opts: PretrainOptions): Promise<string> {
   const test = loadFashionMnist('t10k');
   const tr = otherClasses(train, opts.limit ?? Infinity);
   const va = otherClasses(test, opts.limit === undefined ? Infinity : Math.max(1, Math.floor(opts.limit / 6)));
-  console.log(`pretraining SmallVGG on ${tr.idx.length} Fashion-MNIST images of classes ${tr.names.join(', ')} `
-    + `(${side}x${side} RGB), validating on ${va.idx.length}`);
-  const model = await SmallVGG({ includeTop: true, classes: tr.names.length, inputShape: [side, side, 3],
-    name: 'small_vgg_fashion8' });
+  console.log(
+    `pretraining SmallVGG on ${tr.idx.length} Fashion-MNIST images of classes ${tr.names.join(', ')} ` +
+      `(${side}x${side} RGB), validating on ${va.idx.length}`,
+  );
+  const model = await SmallVGG({
+    includeTop: true,
+    classes: tr.names.length,
+    inputShape: [side, side, 3],
+    name: 'small_vgg_fashion8',
+  });
   model.summary();
   model.compile({ optimizer: 'rmsprop', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const t0 = performance.now();
   const history = await model.fit(batches(train, tr.idx, tr.y, side, batchSize, seed), {
-    epochs: opts.epochs ?? 2, validationData: batches(test, va.idx, va.y, side, batchSize, null),
+    epochs: opts.epochs ?? 2,
+    validationData: batches(test, va.idx, va.y, side, batchSize, null),
   });
   console.log(`pretraining took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   await vis.plotHistory(history, path.join(opts.outDir, 'curves_pretraining.png'));

@@ -19,7 +19,16 @@ const r = spawnSync(
   process.execPath,
   // h5wasm/node is imported before tsx so that tsx does not re-transform its 4 MB script in every
   // test process (about 10 s each under tsx, 0.2 s this way).
-  ['--conditions=development', '--import', 'h5wasm/node', '--import', 'tsx', '--test', '--test-concurrency=1', ...files],
+  [
+    '--conditions=development',
+    '--import',
+    'h5wasm/node',
+    '--import',
+    'tsx',
+    '--test',
+    '--test-concurrency=1',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);

@@ -18,7 +18,17 @@ export * as vis from './vis/index.js';
 export * as io from './io/index.js';
 export * as applications from './applications/index.js';
 
-export { Tensor, Variable, tensor, zeros, ones, fill, randomUniform, randomNormal, setRandomSeed } from './tensor/index.js';
+export {
+  Tensor,
+  Variable,
+  tensor,
+  zeros,
+  ones,
+  fill,
+  randomUniform,
+  randomNormal,
+  setRandomSeed,
+} from './tensor/index.js';
 export type { DType, Shape, TypedArray } from './tensor/index.js';
 export { ShapeError, ValueError, FileFormatError, ConvkitError } from './errors.js';
 export { gradients, valueAndGrads, noGrad, watch } from './autograd/index.js';

@@ -13,7 +13,11 @@ console.log(m.countParams(), typeof utils.toCategorical);
 
 describe('package self-reference', () => {
   it('works under tsx from the sources', () => {
-    const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', program], { encoding: 'utf8' });
+    const r = spawnSync(
+      process.execPath,
+      ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', program],
+      { encoding: 'utf8' },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), '15 function');
   });

@@ -20,8 +20,8 @@ struct Buf {
   int64_t size;
   const char* name;
 };
-using In = Buf<const float>;     // a Float32Array read by the kernel
-using Out = Buf<float>;          // a Float32Array the kernel writes (outputs, in-place state)
+using In = Buf<const float>;  // a Float32Array read by the kernel
+using Out = Buf<float>;       // a Float32Array the kernel writes (outputs, in-place state)
 using IdxIn = Buf<const int32_t>;
 using IdxOut = Buf<int32_t>;
 using U8In = Buf<const uint8_t>;

@@ -10,9 +10,9 @@
 #include <napi.h>
 
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
-#include <cstdint>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -288,7 +288,8 @@ struct Bind<Fn> {
   static constexpr int arity = sizeof...(P);
 };
 
-#define CK_KERNEL(js, fn, names) Entry{js, &Bind<&k::fn>::call, names, {}, Bind<&k::fn>::arity}
+#define CK_KERNEL(js, fn, names) \
+  Entry { js, &Bind<&k::fn>::call, names, {}, Bind<&k::fn>::arity }
 
 // The kernel table: JS name, entry, argument names (the output first). One line per kernel.
 Entry kKernels[] = {

@@ -78,7 +78,10 @@ struct PixelWalk {
   void next() {
     if (++ox == g->OW) {
       ox = 0;
-      if (++oy == g->OH) { oy = 0; ++n; }
+      if (++oy == g->OH) {
+        oy = 0;
+        ++n;
+      }
     }
   }
   int64_t iy0() const { return oy * g->SH - g->PT; }
@@ -106,8 +109,10 @@ inline void im2col_row(const Taps& tp, const PixelWalk& pw, const float* x, floa
     for (int64_t t = 0; t < tp.ntaps; ++t) {
       const int64_t o = in ? base + tp.off[t] : pw.tap(tp, t);
       float* d = dst + t * C;
-      if (o >= 0) for (int64_t c = 0; c < C; ++c) d[c] = x[o + c];
-      else for (int64_t c = 0; c < C; ++c) d[c] = 0.f;
+      if (o >= 0)
+        for (int64_t c = 0; c < C; ++c) d[c] = x[o + c];
+      else
+        for (int64_t c = 0; c < C; ++c) d[c] = 0.f;
     }
     return;
   }
@@ -169,14 +174,19 @@ struct ColsA {
     const int64_t* off = tp->off.data();
     for (int64_t r = 0; r < mc; ++r, pw.next()) {
       float* d = buf + r * ld;
-      if (!pw.interior()) { im2col_row(*tp, pw, x, d); continue; }
+      if (!pw.interior()) {
+        im2col_row(*tp, pw, x, d);
+        continue;
+      }
       const float* b = x + pw.base();
       if (C == 1) {
         for (int64_t t = 0; t < nt; ++t) d[t] = b[off[t]];
       } else if (C == 3) {
         for (int64_t t = 0; t < nt; ++t) {
           const float* s = b + off[t];
-          d[3 * t] = s[0]; d[3 * t + 1] = s[1]; d[3 * t + 2] = s[2];
+          d[3 * t] = s[0];
+          d[3 * t + 1] = s[1];
+          d[3 * t + 2] = s[2];
         }
       } else {
         for (int64_t t = 0; t < nt; ++t)
@@ -330,15 +340,18 @@ double eff(int64_t a, int64_t mult) { return static_cast<double>(a) / static_cas
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   if (M == 0 || F == 0) return;
-  if (winograd_forward_applies(g)) { winograd_forward(g, x, w, bias, relu, y); return; }
+  if (winograd_forward_applies(g)) {
+    winograd_forward(g, x, w, bias, relu, y);
+    return;
+  }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   const Taps taps(g);
   int nthreads = threads_for(2.0 * M * K * F);
   // Chunks of whole MC-row blocks (about four per thread), claimed dynamically; each thread packs
   // the weights once per call (call key) and reuses them for every chunk it takes.
-  const int64_t rows_per_chunk = round_up(
-      std::max<int64_t>(uk.mr, std::min<int64_t>(bl.mc, (M + 4 * nthreads - 1) / (4 * nthreads))), uk.mr);
+  const int64_t rows_per_chunk =
+      round_up(std::max<int64_t>(uk.mr, std::min<int64_t>(bl.mc, (M + 4 * nthreads - 1) / (4 * nthreads))), uk.mr);
   const int64_t chunks = (M + rows_per_chunk - 1) / rows_per_chunk;
   const uint64_t key = next_call_key();
   run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
@@ -362,7 +375,10 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   const int64_t hw = g.OH * g.OW, in_img = g.H * g.W * g.C;
   if (g.N == 0 || in_img == 0) return;
-  if (winograd_backprop_input_applies(g) && M > 0 && F > 0) { winograd_backprop_input(g, dy, w, dx); return; }
+  if (winograd_backprop_input_applies(g) && M > 0 && F > 0) {
+    winograd_backprop_input(g, dy, w, dx);
+    return;
+  }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   // wᵀ[F,K] once, so the B panels are straight row copies.
@@ -404,7 +420,10 @@ void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, f
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const int64_t M = g.N * g.OH * g.OW, K = g.KH * g.KW * g.C, F = g.F;
   if (K == 0 || F == 0) return;
-  if (M == 0) { std::memset(dw, 0, sizeof(float) * K * F); return; }
+  if (M == 0) {
+    std::memset(dw, 0, sizeof(float) * K * F);
+    return;
+  }
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   // dwᵀ = dyᵀ·cols keeps the big copy (cols) contiguous; dw = colsᵀ·dy wins when K is narrow.

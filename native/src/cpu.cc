@@ -17,9 +17,18 @@ const char* isa_name(Isa isa) {
 
 bool parse_isa(const char* s, Isa* out) {
   if (!s) return false;
-  if (!std::strcmp(s, "avx512")) { *out = Isa::Avx512; return true; }
-  if (!std::strcmp(s, "avx2")) { *out = Isa::Avx2; return true; }
-  if (!std::strcmp(s, "generic")) { *out = Isa::Generic; return true; }
+  if (!std::strcmp(s, "avx512")) {
+    *out = Isa::Avx512;
+    return true;
+  }
+  if (!std::strcmp(s, "avx2")) {
+    *out = Isa::Avx2;
+    return true;
+  }
+  if (!std::strcmp(s, "generic")) {
+    *out = Isa::Generic;
+    return true;
+  }
   return false;
 }
 

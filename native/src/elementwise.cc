@@ -12,12 +12,12 @@
 namespace ck {
 namespace {
 
-const Named kUnary[] = {{"neg", 0}, {"abs", 1}, {"exp", 2}, {"log", 3}, {"sqrt", 4}, {"rsqrt", 5}, {"square", 6},
-                        {"reciprocal", 7}, {"relu", 8}, {"sigmoid", 9}, {"tanh", 10}, {"sign", 11}, {"floor", 12},
-                        {"round", 13}, {"softplus", 14}};
-const Named kBinary[] = {{"add", 0}, {"sub", 1}, {"mul", 2}, {"div", 3}, {"maximum", 4}, {"minimum", 5},
-                         {"pow", 6}, {"greater", 7}, {"greaterEqual", 8}, {"less", 9}, {"lessEqual", 10},
-                         {"equal", 11}};
+const Named kUnary[] = {{"neg", 0},   {"abs", 1},    {"exp", 2},        {"log", 3},    {"sqrt", 4},
+                        {"rsqrt", 5}, {"square", 6}, {"reciprocal", 7}, {"relu", 8},   {"sigmoid", 9},
+                        {"tanh", 10}, {"sign", 11},  {"floor", 12},     {"round", 13}, {"softplus", 14}};
+const Named kBinary[] = {{"add", 0},          {"sub", 1},     {"mul", 2},        {"div", 3},
+                         {"maximum", 4},      {"minimum", 5}, {"pow", 6},        {"greater", 7},
+                         {"greaterEqual", 8}, {"less", 9},    {"lessEqual", 10}, {"equal", 11}};
 
 template <class F>
 void map1(const float* x, float* y, int64_t n, double cost, F f) {
@@ -62,10 +62,18 @@ void binary_loop(const float* a, const int64_t* as, const float* b, const int64_
       float* __restrict o = out + row * inner;
       const float* __restrict pa = a + offa;
       const float* __restrict pb = b + offb;
-      if (sa == 1 && sb == 1) for (int64_t j = 0; j < inner; ++j) o[j] = f(pa[j], pb[j]);
-      else if (sa == 1) { const float vb = pb[0]; for (int64_t j = 0; j < inner; ++j) o[j] = f(pa[j], vb); }
-      else if (sb == 1) { const float va = pa[0]; for (int64_t j = 0; j < inner; ++j) o[j] = f(va, pb[j]); }
-      else { const float v = f(pa[0], pb[0]); for (int64_t j = 0; j < inner; ++j) o[j] = v; }
+      if (sa == 1 && sb == 1)
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(pa[j], pb[j]);
+      else if (sa == 1) {
+        const float vb = pb[0];
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(pa[j], vb);
+      } else if (sb == 1) {
+        const float va = pa[0];
+        for (int64_t j = 0; j < inner; ++j) o[j] = f(va, pb[j]);
+      } else {
+        const float v = f(pa[0], pb[0]);
+        for (int64_t j = 0; j < inner; ++j) o[j] = v;
+      }
       for (int d = r - 2; d >= 0; --d) {
         offa += as[d];
         offb += bs[d];
@@ -133,10 +141,16 @@ void binary(Binary op, const float* a, const int64_t* ashape, int ar, const floa
     ca.push_back(as[d]);
     cb.push_back(bs[d]);
   }
-  if (cs.empty()) { cs.push_back(1); ca.push_back(0); cb.push_back(0); }
+  if (cs.empty()) {
+    cs.push_back(1);
+    ca.push_back(0);
+    cb.push_back(0);
+  }
   // The inner loop needs stride 0 or 1; a strided innermost dim (rare) gets a trailing dim of 1.
   if ((ca.back() != 0 && ca.back() != 1) || (cb.back() != 0 && cb.back() != 1)) {
-    cs.push_back(1); ca.push_back(0); cb.push_back(0);
+    cs.push_back(1);
+    ca.push_back(0);
+    cb.push_back(0);
   }
   const int r = static_cast<int>(cs.size());
   const int64_t* S = cs.data();
@@ -152,12 +166,15 @@ void binary(Binary op, const float* a, const int64_t* ashape, int ar, const floa
     case Binary::Minimum:
       return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x <= y || x != x ? x : y; });
     case Binary::Pow:
-      return binary_loop(a, A, b, B, S, r, out,
-                         [](float x, float y) { return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y))); });
+      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) {
+        return static_cast<float>(std::pow(static_cast<double>(x), static_cast<double>(y)));
+      });
     case Binary::Greater: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x > y ? 1.f : 0.f; });
-    case Binary::GreaterEqual: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x >= y ? 1.f : 0.f; });
+    case Binary::GreaterEqual:
+      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x >= y ? 1.f : 0.f; });
     case Binary::Less: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x < y ? 1.f : 0.f; });
-    case Binary::LessEqual: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x <= y ? 1.f : 0.f; });
+    case Binary::LessEqual:
+      return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x <= y ? 1.f : 0.f; });
     case Binary::Equal: return binary_loop(a, A, b, B, S, r, out, [](float x, float y) { return x == y ? 1.f : 0.f; });
   }
 }

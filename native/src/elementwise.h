@@ -5,7 +5,23 @@
 
 namespace ck {
 
-enum class Unary { Neg, Abs, Exp, Log, Sqrt, Rsqrt, Square, Reciprocal, Relu, Sigmoid, Tanh, Sign, Floor, Round, Softplus };
+enum class Unary {
+  Neg,
+  Abs,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Square,
+  Reciprocal,
+  Relu,
+  Sigmoid,
+  Tanh,
+  Sign,
+  Floor,
+  Round,
+  Softplus
+};
 enum class Binary { Add, Sub, Mul, Div, Maximum, Minimum, Pow, Greater, GreaterEqual, Less, LessEqual, Equal };
 
 bool parse_unary(const char* s, Unary* op);

@@ -44,7 +44,10 @@ class Scratch {
       std::free(p_);
       cap_ = bytes + bytes / 4;
       p_ = std::aligned_alloc(64, (cap_ + 63) / 64 * 64);
-      if (!p_) { cap_ = 0; throw std::bad_alloc(); }
+      if (!p_) {
+        cap_ = 0;
+        throw std::bad_alloc();
+      }
     }
     return static_cast<T*>(p_);
   }
@@ -81,9 +84,9 @@ inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // bkey (nonzero): chunks of one kernel call that share the same B pass the same key, and when B is a
 // single block (one depth block, n <= NC) a thread packs it once for all the chunks it runs.
 template <class AProv, class BProv>
-void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, int64_t ntaps, int64_t C,
-                  AProv& ap, BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws,
-                  uint64_t bkey = 0, bool accumulate = false) {
+void igemm_serial(const UKernel& uk, const Blocking& bl, int64_t m, int64_t n, int64_t ntaps, int64_t C, AProv& ap,
+                  BProv& bpv, float* c, int64_t ldc, const float* bias, bool relu, Workspace& ws, uint64_t bkey = 0,
+                  bool accumulate = false) {
   if (m <= 0 || n <= 0) return;
   const int MR = uk.mr, NR = uk.nr;
   if (ntaps * C == 0) {

@@ -31,18 +31,10 @@ AxisWeights axis_weights(Interp m, int64_t in, int64_t out) {
   const double scale = static_cast<double>(in) / static_cast<double>(out);
   AxisWeights w;
   switch (m) {
-    case Interp::Bilinear:
-      w.taps = 2;
-      break;
-    case Interp::Nearest:
-      w.taps = 1;
-      break;
-    case Interp::Bicubic:
-      w.taps = 4;
-      break;
-    case Interp::Area:
-      w.taps = static_cast<int64_t>(std::ceil(scale)) + 1;
-      break;
+    case Interp::Bilinear: w.taps = 2; break;
+    case Interp::Nearest: w.taps = 1; break;
+    case Interp::Bicubic: w.taps = 4; break;
+    case Interp::Area: w.taps = static_cast<int64_t>(std::ceil(scale)) + 1; break;
   }
   w.idx.assign(static_cast<size_t>(out * w.taps), 0);
   w.wt.assign(static_cast<size_t>(out * w.taps), 0.f);

@@ -149,8 +149,8 @@ void scatter_add_rows(Out out, In dy, IdxIn idx, int64_t rows, int64_t row_size)
 }
 
 void concat(Out out, const InList& xs, int64_t outer, int64_t inner, const Dims& sizes) {
-  require(xs.count == sizes.rank, "xs has " + std::to_string(xs.count) + " arrays but sizes has " +
-                                      std::to_string(sizes.rank));
+  require(xs.count == sizes.rank,
+          "xs has " + std::to_string(xs.count) + " arrays but sizes has " + std::to_string(sizes.rank));
   int64_t total = 0;
   for (int k = 0; k < xs.count; ++k) {
     const int64_t want = product({outer, sizes.d[k], inner}, "xs");
@@ -199,9 +199,9 @@ void flip2d(Out out, In x, const Dims& s, U8In flags) {
 
 static void need_sizes(const Dims& s, int64_t oh, int64_t ow) {
   need_nhwc(s);
-  require(oh >= 1 && ow >= 1 && s.d[1] >= 1 && s.d[2] >= 1,
-          "sizes must be >= 1, given " + std::to_string(s.d[1]) + "x" + std::to_string(s.d[2]) + " to " +
-              std::to_string(oh) + "x" + std::to_string(ow));
+  require(oh >= 1 && ow >= 1 && s.d[1] >= 1 && s.d[2] >= 1, "sizes must be >= 1, given " + std::to_string(s.d[1]) +
+                                                                "x" + std::to_string(s.d[2]) + " to " +
+                                                                std::to_string(oh) + "x" + std::to_string(ow));
 }
 
 void resize2d(Out out, In x, const Dims& s, int64_t oh, int64_t ow, Interp m) {

@@ -16,12 +16,18 @@ void par_elems(int64_t n, double cost_per_elem, F&& fn) {
   parallel_for(n, threads_for(static_cast<double>(n) * cost_per_elem, kElemPerThread), fn);
 }
 
-struct Named { const char* name; int code; };
+struct Named {
+  const char* name;
+  int code;
+};
 
 template <class E, size_t N>
 bool lookup(const Named (&table)[N], const char* s, E* out) {
   for (const Named& e : table)
-    if (!std::strcmp(e.name, s)) { *out = static_cast<E>(e.code); return true; }
+    if (!std::strcmp(e.name, s)) {
+      *out = static_cast<E>(e.code);
+      return true;
+    }
   return false;
 }
 

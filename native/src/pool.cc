@@ -87,7 +87,10 @@ inline void max_window_backward(const float* __restrict x, const int64_t* __rest
     float best = x[cell[0] + c];
     int32_t arg = 0;
     for (int32_t k = 1; k < cells; ++k)
-      if (x[cell[k] + c] > best) { best = x[cell[k] + c]; arg = k; }
+      if (x[cell[k] + c] > best) {
+        best = x[cell[k] + c];
+        arg = k;
+      }
     if (Assign)
       for (int32_t k = 0; k < cells; ++k) dx[cell[k] + c] = 0.f;
     dx[cell[arg] + c] += gy[c];
@@ -117,7 +120,10 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
       for (int64_t n = n0; n < n1; ++n)
         for (int64_t iy = 0; iy < g.H; ++iy) {
           float* row = dx + (n * g.H + iy) * g.W * C;
-          if (!row_cov[iy]) { std::memset(row, 0, sizeof(float) * g.W * C); continue; }
+          if (!row_cov[iy]) {
+            std::memset(row, 0, sizeof(float) * g.W * C);
+            continue;
+          }
           for (int64_t ix = 0; ix < g.W; ++ix)
             if (!col_cov[ix]) std::memset(row + ix * C, 0, sizeof(float) * C);
         }
@@ -133,7 +139,8 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
             for (int64_t ix = w.x0; ix < w.x1; ++ix) cell[cells++] = ((n * g.H + iy) * g.W + ix) * C;
           const float* gy = dy + ((n * g.OH + oy) * g.OW + ox) * C;
           for (int64_t cb = 0; cb < C; cb += CB)
-            if (assign) max_window_backward<true>(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
+            if (assign)
+              max_window_backward<true>(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
             else max_window_backward<false>(x + cb, cell.data(), cells, C - cb < CB ? C - cb : CB, gy + cb, dx + cb);
         }
   });

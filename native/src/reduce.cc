@@ -93,7 +93,10 @@ void arg_max(const float* x, int64_t outer, int64_t size, int64_t inner, int32_t
         int64_t best = 0;
         float bv = -std::numeric_limits<float>::infinity();
         for (int64_t i = 0; i < size; ++i)
-          if (s[i * inner] > bv) { bv = s[i * inner]; best = i; }
+          if (s[i * inner] > bv) {
+            bv = s[i * inner];
+            best = i;
+          }
         out[o * inner + j] = static_cast<int32_t>(best);
       }
   });

@@ -15,17 +15,30 @@ void transpose(const float* x, const int64_t* shape, const int64_t* perm, int ra
   int64_t total = 1;
   for (int i = 0; i < rank; ++i) total *= shape[i];
   if (total == 0) return;
-  if (rank == 0) { out[0] = x[0]; return; }
+  if (rank == 0) {
+    out[0] = x[0];
+    return;
+  }
   std::vector<int64_t> istride(rank), os(rank), ost(rank);
   int64_t s = 1;
-  for (int d = rank - 1; d >= 0; --d) { istride[d] = s; s *= shape[d]; }
-  for (int d = 0; d < rank; ++d) { os[d] = shape[perm[d]]; ost[d] = istride[perm[d]]; }
+  for (int d = rank - 1; d >= 0; --d) {
+    istride[d] = s;
+    s *= shape[d];
+  }
+  for (int d = 0; d < rank; ++d) {
+    os[d] = shape[perm[d]];
+    ost[d] = istride[perm[d]];
+  }
   const int64_t inner = os[rank - 1], is = ost[rank - 1];
   const int64_t rows = total / inner;
   par_elems(rows, static_cast<double>(inner), [&](int64_t r0, int64_t r1) {
     std::vector<int64_t> idx(rank, 0);
     int64_t rem = r0, off = 0;
-    for (int d = rank - 2; d >= 0; --d) { idx[d] = rem % os[d]; rem /= os[d]; off += idx[d] * ost[d]; }
+    for (int d = rank - 2; d >= 0; --d) {
+      idx[d] = rem % os[d];
+      rem /= os[d];
+      off += idx[d] * ost[d];
+    }
     for (int64_t r = r0; r < r1; ++r) {
       float* o = out + r * inner;
       const float* p = x + off;

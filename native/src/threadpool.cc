@@ -64,7 +64,10 @@ class Pool {
 
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     if (nthreads > size_) nthreads = size_;
-    if (nthreads <= 1 || t_in_pool) { fn(0, 1); return; }
+    if (nthreads <= 1 || t_in_pool) {
+      fn(0, 1);
+      return;
+    }
     std::lock_guard<std::mutex> call(call_mu_);
     {
       std::lock_guard<std::mutex> lk(mu_);
@@ -194,8 +197,7 @@ class Pool {
       int spins = 0;
       while (word_.load(std::memory_order_acquire) == seen) {
         cpu_relax();
-        if ((++spins & 255) == 0 &&
-            std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(spin_us())) {
+        if ((++spins & 255) == 0 && std::chrono::steady_clock::now() - t0 > std::chrono::microseconds(spin_us())) {
           std::unique_lock<std::mutex> lk(mu_);
           cv_.wait(lk, [&] { return word_.load(std::memory_order_acquire) != seen; });
           break;

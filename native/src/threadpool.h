@@ -46,7 +46,10 @@ template <class F>
 void parallel_for(int64_t n, int nthreads, F&& fn) {
   if (n <= 0) return;
   if (nthreads > n) nthreads = static_cast<int>(n);
-  if (nthreads <= 1) { fn(int64_t(0), n); return; }
+  if (nthreads <= 1) {
+    fn(int64_t(0), n);
+    return;
+  }
   const int64_t chunks = n < 4 * nthreads ? n : 4 * nthreads;
   run_dynamic(nthreads, chunks, [&](int64_t c, int) {
     const int64_t b = n * c / chunks, e = n * (c + 1) / chunks;

@@ -15,8 +15,8 @@
 
 namespace ck {
 
-using UKernelFn = void (*)(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c,
-                           int64_t ldc, int mr, int nr, int acc, const float* bias, int relu);
+using UKernelFn = void (*)(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc,
+                           int mr, int nr, int acc, const float* bias, int relu);
 
 struct UKernel {
   int mr, nr;

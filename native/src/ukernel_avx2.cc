@@ -10,8 +10,8 @@ namespace {
 
 constexpr int MR = 6, NV = 2, NR = 8 * NV;
 
-void uk_avx2(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc,
-             int mr, int nr, int acc, const float* bias, int relu) {
+void uk_avx2(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc, int mr, int nr,
+             int acc, const float* bias, int relu) {
   __m256 t[MR][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r)

@@ -20,8 +20,8 @@ namespace {
 
 constexpr int MR = CK_AVX512_MR, NV = CK_AVX512_NV, NR = 16 * NV;
 
-void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc,
-               int mr, int nr, int acc, const float* bias, int relu) {
+void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc, int mr, int nr,
+               int acc, const float* bias, int relu) {
   __m512 t[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -67,7 +67,9 @@ void uk_avx512(int64_t nt, int64_t kc, const float* const* ind, const float* bp,
 
 }  // namespace
 
-UKernel ukernel_avx512() { return UKernel{MR, NR, uk_avx512, "avx512 " CK_STR(CK_AVX512_MR) "x" CK_STR(CK_AVX512_NV) "*16"}; }
+UKernel ukernel_avx512() {
+  return UKernel{MR, NR, uk_avx512, "avx512 " CK_STR(CK_AVX512_MR) "x" CK_STR(CK_AVX512_NV) "*16"};
+}
 
 }  // namespace ck
 

@@ -6,8 +6,8 @@ namespace {
 
 constexpr int MR = 4, NR = 16;
 
-void uk_generic(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc,
-                int mr, int nr, int acc, const float* bias, int relu) {
+void uk_generic(int64_t nt, int64_t kc, const float* const* ind, const float* bp, float* c, int64_t ldc, int mr, int nr,
+                int acc, const float* bias, int relu) {
   float t[MR * NR];
   for (int i = 0; i < MR * NR; ++i) t[i] = 0.f;
   for (int64_t tap = 0; tap < nt; ++tap) {

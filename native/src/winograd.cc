@@ -200,9 +200,7 @@ void run(const Problem& p, const float* in, const float* up, const float* bias, 
   });
 }
 
-bool eligible(const ConvGeom& g) {
-  return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1;
-}
+bool eligible(const ConvGeom& g) { return g.KH == 3 && g.KW == 3 && g.SH == 1 && g.SW == 1 && g.DH == 1 && g.DW == 1; }
 
 // -1: unset (use the shape rule), 0: never, 1: every eligible shape. Read per call so tests can switch.
 int mode() {
@@ -241,9 +239,8 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* w, const f
   const int NR = active_ukernel().nr;
   const int64_t panels = (p.F + NR - 1) / NR;
   float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
-  transform_filter(p, NR, up, [&](int ky, int kx, int64_t c, int64_t f) {
-    return w[((ky * 3 + kx) * g.C + c) * g.F + f];
-  });
+  transform_filter(p, NR, up,
+                   [&](int ky, int kx, int64_t c, int64_t f) { return w[((ky * 3 + kx) * g.C + c) * g.F + f]; });
   run(p, x, up, bias, relu, y);
 }
 

@@ -47,11 +47,12 @@ export interface ArgMessages {
 }
 
 const defaultMessages: Required<ArgMessages> = {
-  weights: (w) => 'The `weights` argument should be either `None` (random initialization), \'imagenet\' '
-    + '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received: '
-    + `weights=${w}`,
-  classes: (c) => 'If using `weights=\'imagenet\'` with `include_top=True`, `classes` should be 1000.  '
-    + `Received classes=${c}`,
+  weights: (w) =>
+    "The `weights` argument should be either `None` (random initialization), 'imagenet' " +
+    '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received: ' +
+    `weights=${w}`,
+  classes: (c) =>
+    "If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  " + `Received classes=${c}`,
 };
 
 /** The resolved options, after Keras's checks. */
@@ -70,8 +71,13 @@ export interface Resolved {
 }
 
 /** Keras's argument checks, then obtain_input_shape and the input tensor. */
-export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize = 224, minSize = 32,
-  messages: ArgMessages = {}): Resolved {
+export function resolveArgs(
+  args: ApplicationArgs,
+  builder: string,
+  defaultSize = 224,
+  minSize = 32,
+  messages: ArgMessages = {},
+): Resolved {
   const say = { ...defaultMessages, ...messages };
   const weights = args.weights === undefined ? 'imagenet' : args.weights;
   const includeTop = args.includeTop ?? true;
@@ -97,8 +103,10 @@ export function resolveArgs(args: ApplicationArgs, builder: string, defaultSize 
     inputs = imgInput;
   } else {
     if (!isKerasTensor(args.inputTensor)) {
-      throw new ValueError(`${builder}: inputTensor must be a KerasTensor (from layers.Input() or a layer's output), `
-        + `got ${String(args.inputTensor)}`);
+      throw new ValueError(
+        `${builder}: inputTensor must be a KerasTensor (from layers.Input() or a layer's output), ` +
+          `got ${String(args.inputTensor)}`,
+      );
     }
     imgInput = args.inputTensor;
     const sources = sourceInputs(imgInput);
@@ -116,7 +124,10 @@ export function sourceInputs(t: KerasTensor): KerasTensor[] {
     if (seen.has(x)) return;
     seen.add(x);
     const node = x.node;
-    if (!node || node.layer instanceof InputLayer || node.inputs.length === 0) { out.push(x); return; }
+    if (!node || node.layer instanceof InputLayer || node.inputs.length === 0) {
+      out.push(x);
+      return;
+    }
     for (const i of node.inputs) visit(i);
   };
   visit(t);
@@ -124,8 +135,11 @@ export function sourceInputs(t: KerasTensor): KerasTensor[] {
 }
 
 /** The optional global pooling of a model without its top (Keras names it as given, or auto-names it). */
-export function poolingHead(x: KerasTensor, pooling: 'avg' | 'max' | null,
-  names?: { avg: string; max: string }): KerasTensor {
+export function poolingHead(
+  x: KerasTensor,
+  pooling: 'avg' | 'max' | null,
+  names?: { avg: string; max: string },
+): KerasTensor {
   if (pooling === 'avg') return new GlobalAveragePooling2D({ name: names?.avg }).apply(x);
   if (pooling === 'max') return new GlobalMaxPooling2D({ name: names?.max }).apply(x);
   return x;
@@ -135,8 +149,12 @@ export function poolingHead(x: KerasTensor, pooling: 'avg' | 'max' | null,
  * Loads Keras's ImageNet weights (getFile: ~/.keras/models, verified by hash, downloaded when
  * missing) or the caller's weight file into the model.
  */
-export async function loadApplicationWeights(model: Model, r: Resolved, builder: string,
-  files: { top: WeightsFile; notop: WeightsFile }): Promise<void> {
+export async function loadApplicationWeights(
+  model: Model,
+  r: Resolved,
+  builder: string,
+  files: { top: WeightsFile; notop: WeightsFile },
+): Promise<void> {
   if (r.weights === null) return;
   let file: string;
   if (r.weights === 'imagenet') {
@@ -150,7 +168,9 @@ export async function loadApplicationWeights(model: Model, r: Resolved, builder:
   } catch (e) {
     const what = `${builder}(includeTop=${r.includeTop})`;
     const other = r.includeTop ? 'the model without its top (includeTop: false)' : 'the full model (includeTop: true)';
-    throw new FileFormatError(`${builder}: the weights file '${file}' does not fit the model '${model.name}' built by `
-      + `${what}; is it a weights file for another architecture, or for ${other}? ${(e as Error).message}`);
+    throw new FileFormatError(
+      `${builder}: the weights file '${file}' does not fit the model '${model.name}' built by ` +
+        `${what}; is it a weights file for another architecture, or for ${other}? ${(e as Error).message}`,
+    );
   }
 }

@@ -33,8 +33,10 @@ export function preprocessInput(x: Tensor, opts: PreprocessOptions = {}): Tensor
   }
   const dataFormat = opts.dataFormat ?? 'channels_last';
   if (dataFormat !== 'channels_first' && dataFormat !== 'channels_last') {
-    throw new ValueError('Expected data_format to be one of `channels_first` or `channels_last`. '
-      + `Received: data_format=${String(dataFormat)}`);
+    throw new ValueError(
+      'Expected data_format to be one of `channels_first` or `channels_last`. ' +
+        `Received: data_format=${String(dataFormat)}`,
+    );
   }
   if (!(x instanceof Tensor)) throw new ValueError(`preprocessInput: expected a Tensor of images, got ${typeof x}`);
   const src = x.data;
@@ -48,8 +50,10 @@ export function preprocessInput(x: Tensor, opts: PreprocessOptions = {}): Tensor
   const chAxis = dataFormat === 'channels_last' ? rank - 1 : rank === 3 ? 0 : 1;
   if (rank < 3 || x.shape[chAxis] !== 3) {
     const axis = dataFormat === 'channels_last' ? 'last' : 'channels';
-    throw new ValueError(`preprocessInput: mode '${mode}' expects 3D or 4D images with 3 colour channels on the `
-      + `${axis} axis (${dataFormat}), got shape ${fmtShape(x.shape)}`);
+    throw new ValueError(
+      `preprocessInput: mode '${mode}' expects 3D or 4D images with 3 colour channels on the ` +
+        `${axis} axis (${dataFormat}), got shape ${fmtShape(x.shape)}`,
+    );
   }
   // Element i is in channel c = floor(i / inner) % 3, where inner is the size of the axes after it.
   let inner = 1;
@@ -103,13 +107,15 @@ async function readClassIndex(file: string): Promise<Map<number, [string, string
         index.set(Number(k), [v[0], v[1]]);
         continue;
       }
-      throw new FileFormatError(`${file}: not an ImageNet class index: entry '${k}' should be ["wnid", "name"], `
-        + `got ${JSON.stringify(v)}`);
+      throw new FileFormatError(
+        `${file}: not an ImageNet class index: entry '${k}' should be ["wnid", "name"], ` + `got ${JSON.stringify(v)}`,
+      );
     }
     return index;
   }
-  throw new FileFormatError(`${file}: not an ImageNet class index: expected an object `
-    + '{"0": ["n01440764", "tench"], ...}');
+  throw new FileFormatError(
+    `${file}: not an ImageNet class index: expected an object ` + '{"0": ["n01440764", "tench"], ...}',
+  );
 }
 
 /**
@@ -122,26 +128,34 @@ export async function decodePredictions(preds: Tensor, opts: DecodeOptions = {})
     throw new ValueError(`decodePredictions: expected a Tensor of predictions, got ${typeof preds}`);
   }
   if (preds.shape.length !== 2 || preds.shape[1] !== 1000) {
-    throw new ValueError('`decode_predictions` expects a batch of predictions (i.e. a 2D array of shape '
-      + `(samples, 1000)). Received array with shape: ${fmtShape(preds.shape)}`);
+    throw new ValueError(
+      '`decode_predictions` expects a batch of predictions (i.e. a 2D array of shape ' +
+        `(samples, 1000)). Received array with shape: ${fmtShape(preds.shape)}`,
+    );
   }
   const top = opts.top ?? 5;
   if (!Number.isInteger(top) || top < 1) {
     throw new ValueError(`decodePredictions: top must be a positive integer, got ${top}`);
   }
-  const file = opts.classIndexPath ?? await getFile(CLASS_INDEX_FILE.fname, CLASS_INDEX_FILE.origin,
-    { cacheSubdir: CLASS_INDEX_FILE.cacheSubdir, fileHash: CLASS_INDEX_FILE.fileHash });
+  const file =
+    opts.classIndexPath ??
+    (await getFile(CLASS_INDEX_FILE.fname, CLASS_INDEX_FILE.origin, {
+      cacheSubdir: CLASS_INDEX_FILE.cacheSubdir,
+      fileHash: CLASS_INDEX_FILE.fileHash,
+    }));
   const index = await readClassIndex(file);
   const out: Prediction[][] = [];
   const n = preds.shape[0];
   for (let r = 0; r < n; r++) {
     const row = preds.data.subarray(r * 1000, (r + 1) * 1000);
     const order = Array.from({ length: 1000 }, (_, i) => i).sort((a, b) => row[b] - row[a] || a - b);
-    out.push(order.slice(0, top).map((i) => {
-      const entry = index.get(i);
-      if (!entry) throw new FileFormatError(`${file}: the ImageNet class index has no entry for class ${i}`);
-      return [entry[0], entry[1], row[i]];
-    }));
+    out.push(
+      order.slice(0, top).map((i) => {
+        const entry = index.get(i);
+        if (!entry) throw new FileFormatError(`${file}: the ImageNet class index has no entry for class ${i}`);
+        return [entry[0], entry[1], row[i]];
+      }),
+    );
   }
   return out;
 }
@@ -159,14 +173,21 @@ export type WeightsArg = string | null;
  * Keras's checks (three dimensions, 3 channels with ImageNet weights, at least minSize pixels, the
  * default size when a classifier top with ImageNet weights is wanted).
  */
-export function obtainInputShape(inputShape: readonly (number | null)[] | null | undefined, defaultSize: number,
-  minSize: number, requireFlatten: boolean, weights: WeightsArg): (number | null)[] {
+export function obtainInputShape(
+  inputShape: readonly (number | null)[] | null | undefined,
+  defaultSize: number,
+  minSize: number,
+  requireFlatten: boolean,
+  weights: WeightsArg,
+): (number | null)[] {
   let defaultShape: (number | null)[];
   if (weights !== 'imagenet' && inputShape && inputShape.length === 3) {
     const ch = inputShape[2];
     if (ch !== 1 && ch !== 3) {
-      console.warn('This model usually expects 1 or 3 input channels. However, it was passed an input_shape '
-        + `with ${ch} input channels.`);
+      console.warn(
+        'This model usually expects 1 or 3 input channels. However, it was passed an input_shape ' +
+          `with ${ch} input channels.`,
+      );
     }
     defaultShape = [defaultSize, defaultSize, ch];
   } else {
@@ -175,8 +196,10 @@ export function obtainInputShape(inputShape: readonly (number | null)[] | null |
   if (weights === 'imagenet' && requireFlatten) {
     if (inputShape !== null && inputShape !== undefined) {
       if (inputShape.length !== 3 || inputShape.some((d, i) => d !== defaultShape[i])) {
-        throw new ValueError('When setting `include_top=True` and loading `imagenet` weights, `input_shape` should be '
-          + `${fmtShape(defaultShape)}.  Received: input_shape=${fmtShape(inputShape)}`);
+        throw new ValueError(
+          'When setting `include_top=True` and loading `imagenet` weights, `input_shape` should be ' +
+            `${fmtShape(defaultShape)}.  Received: input_shape=${fmtShape(inputShape)}`,
+        );
       }
     }
     return defaultShape;
@@ -188,16 +211,19 @@ export function obtainInputShape(inputShape: readonly (number | null)[] | null |
       throw new ValueError(`The input must have 3 channels; Received \`input_shape=${fmtShape(inputShape)}\``);
     }
     if ((inputShape[0] !== null && inputShape[0] < minSize) || (inputShape[1] !== null && inputShape[1] < minSize)) {
-      throw new ValueError(`Input size must be at least ${minSize}x${minSize}; `
-        + `Received: input_shape=${fmtShape(inputShape)}`);
+      throw new ValueError(
+        `Input size must be at least ${minSize}x${minSize}; ` + `Received: input_shape=${fmtShape(inputShape)}`,
+      );
     }
     shape = [...inputShape];
   } else {
     shape = requireFlatten ? defaultShape : [null, null, 3];
   }
   if (requireFlatten && shape.includes(null)) {
-    throw new ValueError('If `include_top` is True, you should specify a static `input_shape`. '
-      + `Received: input_shape=${fmtShape(shape)}`);
+    throw new ValueError(
+      'If `include_top` is True, you should specify a static `input_shape`. ' +
+        `Received: input_shape=${fmtShape(shape)}`,
+    );
   }
   return shape;
 }
@@ -207,7 +233,9 @@ export function validateActivation(classifierActivation: string | null | undefin
   if (weights === null) return;
   const a = classifierActivation ?? 'linear';
   if (a !== 'softmax' && a !== 'linear') {
-    throw new ValueError('Only `None` and `softmax` activations are allowed for the `classifier_activation` argument '
-      + `when using pretrained weights, with \`include_top=True\`; Received: classifier_activation=${a}`);
+    throw new ValueError(
+      'Only `None` and `softmax` activations are allowed for the `classifier_activation` argument ' +
+        `when using pretrained weights, with \`include_top=True\`; Received: classifier_activation=${a}`,
+    );
   }
 }

@@ -15,7 +15,11 @@ import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ApplicationArgs, type WeightsFile, loadApplicationWeights, poolingHead, resolveArgs } from './common.js';
 import {
-  type DataFormat, type DecodeOptions, type Prediction, decodePredictions as decode, preprocessInput as pre,
+  type DataFormat,
+  type DecodeOptions,
+  type Prediction,
+  decodePredictions as decode,
+  preprocessInput as pre,
   validateActivation,
 } from './imagenet_utils.js';
 
@@ -52,27 +56,46 @@ export function makeDivisible(v: number, divisor: number, minValue = divisor): n
 
 const bnArgs = { axis: -1, epsilon: 1e-3, momentum: 0.999 } as const;
 
-function invertedResBlock(inputs: KerasTensor, expansion: number, stride: number, alpha: number, filters: number,
-  blockId: number): KerasTensor {
+function invertedResBlock(
+  inputs: KerasTensor,
+  expansion: number,
+  stride: number,
+  alpha: number,
+  filters: number,
+  blockId: number,
+): KerasTensor {
   const inChannels = inputs.shape[3] as number;
   const pointwiseFilters = makeDivisible(Math.trunc(filters * alpha), 8);
   let x = inputs;
   let prefix = `block_${blockId}_`;
   if (blockId) {
-    x = new Conv2D(expansion * inChannels, 1, { padding: 'same', useBias: false, activation: null,
-      name: `${prefix}expand` }).apply(x);
+    x = new Conv2D(expansion * inChannels, 1, {
+      padding: 'same',
+      useBias: false,
+      activation: null,
+      name: `${prefix}expand`,
+    }).apply(x);
     x = new BatchNormalization({ ...bnArgs, name: `${prefix}expand_BN` }).apply(x);
     x = new ReLU({ maxValue: 6, name: `${prefix}expand_relu` }).apply(x);
   } else {
     prefix = 'expanded_conv_';
   }
   if (stride === 2) x = new ZeroPadding2D({ padding: correctPad(x, 3), name: `${prefix}pad` }).apply(x);
-  x = new DepthwiseConv2D(3, { strides: stride, activation: null, useBias: false,
-    padding: stride === 1 ? 'same' : 'valid', name: `${prefix}depthwise` }).apply(x);
+  x = new DepthwiseConv2D(3, {
+    strides: stride,
+    activation: null,
+    useBias: false,
+    padding: stride === 1 ? 'same' : 'valid',
+    name: `${prefix}depthwise`,
+  }).apply(x);
   x = new BatchNormalization({ ...bnArgs, name: `${prefix}depthwise_BN` }).apply(x);
   x = new ReLU({ maxValue: 6, name: `${prefix}depthwise_relu` }).apply(x);
-  x = new Conv2D(pointwiseFilters, 1, { padding: 'same', useBias: false, activation: null,
-    name: `${prefix}project` }).apply(x);
+  x = new Conv2D(pointwiseFilters, 1, {
+    padding: 'same',
+    useBias: false,
+    activation: null,
+    name: `${prefix}project`,
+  }).apply(x);
   x = new BatchNormalization({ ...bnArgs, name: `${prefix}project_BN` }).apply(x);
   if (inChannels === pointwiseFilters && stride === 1) {
     return new Add({ name: `${prefix}add` }).apply([inputs, x]) as KerasTensor;
@@ -85,12 +108,30 @@ export function correctPad(x: KerasTensor, kernelSize: number): [[number, number
   const [h, w] = [x.shape[1], x.shape[2]];
   const adjust = h === null || w === null ? [1, 1] : [1 - (h % 2), 1 - (w % 2)];
   const c = Math.floor(kernelSize / 2);
-  return [[c - adjust[0], c], [c - adjust[1], c]];
+  return [
+    [c - adjust[0], c],
+    [c - adjust[1], c],
+  ];
 }
 
 const BLOCKS: readonly [filters: number, stride: number, expansion: number][] = [
-  [16, 1, 1], [24, 2, 6], [24, 1, 6], [32, 2, 6], [32, 1, 6], [32, 1, 6], [64, 2, 6], [64, 1, 6], [64, 1, 6],
-  [64, 1, 6], [96, 1, 6], [96, 1, 6], [96, 1, 6], [160, 2, 6], [160, 1, 6], [160, 1, 6], [320, 1, 6],
+  [16, 1, 1],
+  [24, 2, 6],
+  [24, 1, 6],
+  [32, 2, 6],
+  [32, 1, 6],
+  [32, 1, 6],
+  [64, 2, 6],
+  [64, 1, 6],
+  [64, 1, 6],
+  [64, 1, 6],
+  [96, 1, 6],
+  [96, 1, 6],
+  [96, 1, 6],
+  [160, 2, 6],
+  [160, 1, 6],
+  [160, 1, 6],
+  [320, 1, 6],
 ];
 
 /** Keras's choice of default size: the given square size when Keras has weights for it, else 224. */
@@ -109,37 +150,49 @@ function defaultSizeFor(args: MobileNetV2Args): number {
  */
 export async function MobileNetV2(args: MobileNetV2Args = {}): Promise<Model> {
   if (args.inputShape && args.inputTensor && args.inputTensor.shape[2] !== args.inputShape[1]) {
-    throw new ValueError('input_tensor.shape[2] must equal input_shape[1]; Received '
-      + `\`input_tensor.shape=(${args.inputTensor.shape.map((d) => d ?? 'None').join(', ')})\`, `
-      + `\`input_shape=(${args.inputShape.map((d) => d ?? 'None').join(', ')})\``);
+    throw new ValueError(
+      'input_tensor.shape[2] must equal input_shape[1]; Received ' +
+        `\`input_tensor.shape=(${args.inputTensor.shape.map((d) => d ?? 'None').join(', ')})\`, ` +
+        `\`input_shape=(${args.inputShape.map((d) => d ?? 'None').join(', ')})\``,
+    );
   }
   const alpha = args.alpha ?? 1.0;
   if (!(typeof alpha === 'number' && alpha > 0 && Number.isFinite(alpha))) {
     throw new ValueError(`MobileNetV2: alpha must be a positive number, got ${String(alpha)}`);
   }
   const r = resolveArgs(args, 'MobileNetV2', defaultSizeFor(args), 32, {
-    weights: (w) => 'The `weights` argument should be either `None` (random initialization), `imagenet` '
-      + '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received '
-      + `\`weights=${w}\``,
-    classes: (c) => 'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000. '
-      + `Received \`classes=${c}\``,
+    weights: (w) =>
+      'The `weights` argument should be either `None` (random initialization), `imagenet` ' +
+      '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received ' +
+      `\`weights=${w}\``,
+    classes: (c) =>
+      'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000. ' +
+      `Received \`classes=${c}\``,
   });
   let rows = r.inputShape[0];
   const cols = r.inputShape[1];
   if (r.weights === 'imagenet') {
     if (!(IMAGENET_ALPHAS as readonly number[]).includes(alpha)) {
-      throw new ValueError('If imagenet weights are being loaded, alpha must be one of `0.35`, `0.50`, `0.75`, '
-        + `\`1.0\`, \`1.3\` or \`1.4\` only; Received \`alpha=${alpha}\``);
+      throw new ValueError(
+        'If imagenet weights are being loaded, alpha must be one of `0.35`, `0.50`, `0.75`, ' +
+          `\`1.0\`, \`1.3\` or \`1.4\` only; Received \`alpha=${alpha}\``,
+      );
     }
     if (rows !== cols || rows === null || !(IMAGENET_ROWS as readonly number[]).includes(rows)) {
       rows = 224;
-      console.warn('`input_shape` is undefined or non-square, or `rows` is not in [96, 128, 160, 192, 224]. '
-        + 'Weights for input shape (224, 224) will be loaded as the default.');
+      console.warn(
+        '`input_shape` is undefined or non-square, or `rows` is not in [96, 128, 160, 192, 224]. ' +
+          'Weights for input shape (224, 224) will be loaded as the default.',
+      );
     }
   }
 
-  let x = new Conv2D(makeDivisible(32 * alpha, 8), 3, { strides: [2, 2], padding: 'same', useBias: false,
-    name: 'Conv1' }).apply(r.imgInput);
+  let x = new Conv2D(makeDivisible(32 * alpha, 8), 3, {
+    strides: [2, 2],
+    padding: 'same',
+    useBias: false,
+    name: 'Conv1',
+  }).apply(r.imgInput);
   x = new BatchNormalization({ ...bnArgs, name: 'bn_Conv1' }).apply(x);
   x = new ReLU({ maxValue: 6, name: 'Conv1_relu' }).apply(x);
   BLOCKS.forEach(([filters, stride, expansion], id) => {
@@ -161,7 +214,8 @@ export async function MobileNetV2(args: MobileNetV2Args = {}): Promise<Model> {
   const model = new Model({ inputs: r.inputs, outputs: x, name });
   const imagenetRows = rows ?? 224;
   await loadApplicationWeights(model, r, 'MobileNetV2', {
-    top: weightsFile(alpha, imagenetRows, true), notop: weightsFile(alpha, imagenetRows, false),
+    top: weightsFile(alpha, imagenetRows, true),
+    notop: weightsFile(alpha, imagenetRows, false),
   });
   return model;
 }

@@ -11,8 +11,14 @@ import { ZeroPadding2D } from '../layers/reshaping.js';
 import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ApplicationArgs, type WeightsFile, loadApplicationWeights, poolingHead, resolveArgs } from './common.js';
-import { type DataFormat, type DecodeOptions, type Prediction, decodePredictions as decode, preprocessInput as pre,
-  validateActivation } from './imagenet_utils.js';
+import {
+  type DataFormat,
+  type DecodeOptions,
+  type Prediction,
+  decodePredictions as decode,
+  preprocessInput as pre,
+  validateActivation,
+} from './imagenet_utils.js';
 
 const BASE = 'https://storage.googleapis.com/tensorflow/keras-applications/resnet/';
 
@@ -21,12 +27,14 @@ export const WEIGHTS_FILES: { top: WeightsFile; notop: WeightsFile } = {
   top: {
     fname: 'resnet50_weights_tf_dim_ordering_tf_kernels.h5',
     origin: `${BASE}resnet50_weights_tf_dim_ordering_tf_kernels.h5`,
-    fileHash: '2cb95161c43110f7111970584f804107', cacheSubdir: 'models',
+    fileHash: '2cb95161c43110f7111970584f804107',
+    cacheSubdir: 'models',
   },
   notop: {
     fname: 'resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5',
     origin: `${BASE}resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5`,
-    fileHash: '4d473c1dd8becc155b73f8504c6f6626', cacheSubdir: 'models',
+    fileHash: '4d473c1dd8becc155b73f8504c6f6626',
+    cacheSubdir: 'models',
   },
 };
 
@@ -65,10 +73,22 @@ function stack(x: KerasTensor, filters: number, blocks: number, name: string, st
  */
 export async function ResNet50(args: ApplicationArgs = {}): Promise<Model> {
   const r = resolveArgs(args, 'ResNet50');
-  let x = new ZeroPadding2D({ padding: [[3, 3], [3, 3]], name: 'conv1_pad' }).apply(r.imgInput);
+  let x = new ZeroPadding2D({
+    padding: [
+      [3, 3],
+      [3, 3],
+    ],
+    name: 'conv1_pad',
+  }).apply(r.imgInput);
   x = new Conv2D(64, 7, { strides: 2, name: 'conv1_conv' }).apply(x);
   x = new Activation('relu', { name: 'conv1_relu' }).apply(bn(x, 'conv1_bn'));
-  x = new ZeroPadding2D({ padding: [[1, 1], [1, 1]], name: 'pool1_pad' }).apply(x);
+  x = new ZeroPadding2D({
+    padding: [
+      [1, 1],
+      [1, 1],
+    ],
+    name: 'pool1_pad',
+  }).apply(x);
   x = new MaxPooling2D(3, { strides: 2, name: 'pool1_pool' }).apply(x);
   x = stack(x, 64, 3, 'conv2', 1);
   x = stack(x, 128, 4, 'conv3');

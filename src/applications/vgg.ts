@@ -11,8 +11,13 @@ import { validateActivation } from './imagenet_utils.js';
 const FILTERS = [64, 128, 256, 512, 512];
 
 /** Builds a VGG network with `convsPerBlock[i]` convolutions in block i+1. */
-export async function buildVGG(args: ApplicationArgs, builder: string, defaultName: string,
-  convsPerBlock: readonly number[], files: { top: WeightsFile; notop: WeightsFile }): Promise<Model> {
+export async function buildVGG(
+  args: ApplicationArgs,
+  builder: string,
+  defaultName: string,
+  convsPerBlock: readonly number[],
+  files: { top: WeightsFile; notop: WeightsFile },
+): Promise<Model> {
   const r = resolveArgs(args, builder);
   let x = r.imgInput;
   convsPerBlock.forEach((convs, b) => {

@@ -4,7 +4,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import type { ApplicationArgs, WeightsFile } from './common.js';
 import {
-  type DataFormat, type DecodeOptions, type Prediction, decodePredictions as decode, preprocessInput as pre,
+  type DataFormat,
+  type DecodeOptions,
+  type Prediction,
+  decodePredictions as decode,
+  preprocessInput as pre,
 } from './imagenet_utils.js';
 import { buildVGG } from './vgg.js';
 
@@ -13,13 +17,16 @@ const BASE = 'https://storage.googleapis.com/tensorflow/keras-applications/vgg16
 /** Keras's VGG16 weight files (vgg16.py WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP and their md5 hashes). */
 export const WEIGHTS_FILES: { top: WeightsFile; notop: WeightsFile } = {
   top: {
-    fname: 'vgg16_weights_tf_dim_ordering_tf_kernels.h5', origin: `${BASE}vgg16_weights_tf_dim_ordering_tf_kernels.h5`,
-    fileHash: '64373286793e3c8b2b4e3219cbf3544b', cacheSubdir: 'models',
+    fname: 'vgg16_weights_tf_dim_ordering_tf_kernels.h5',
+    origin: `${BASE}vgg16_weights_tf_dim_ordering_tf_kernels.h5`,
+    fileHash: '64373286793e3c8b2b4e3219cbf3544b',
+    cacheSubdir: 'models',
   },
   notop: {
     fname: 'vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5',
     origin: `${BASE}vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5`,
-    fileHash: '6d6bbae143d832006294945121d1f1fc', cacheSubdir: 'models',
+    fileHash: '6d6bbae143d832006294945121d1f1fc',
+    cacheSubdir: 'models',
   },
 };
 

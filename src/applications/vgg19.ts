@@ -4,7 +4,11 @@ import type { Tensor } from '../tensor/tensor.js';
 import type { Model } from '../models/model.js';
 import type { ApplicationArgs, WeightsFile } from './common.js';
 import {
-  type DataFormat, type DecodeOptions, type Prediction, decodePredictions as decode, preprocessInput as pre,
+  type DataFormat,
+  type DecodeOptions,
+  type Prediction,
+  decodePredictions as decode,
+  preprocessInput as pre,
 } from './imagenet_utils.js';
 import { buildVGG } from './vgg.js';
 
@@ -13,13 +17,16 @@ const BASE = 'https://storage.googleapis.com/tensorflow/keras-applications/vgg19
 /** Keras's VGG19 weight files (vgg19.py WEIGHTS_PATH, WEIGHTS_PATH_NO_TOP and their md5 hashes). */
 export const WEIGHTS_FILES: { top: WeightsFile; notop: WeightsFile } = {
   top: {
-    fname: 'vgg19_weights_tf_dim_ordering_tf_kernels.h5', origin: `${BASE}vgg19_weights_tf_dim_ordering_tf_kernels.h5`,
-    fileHash: 'cbe5617147190e668d6c5d5026f83318', cacheSubdir: 'models',
+    fname: 'vgg19_weights_tf_dim_ordering_tf_kernels.h5',
+    origin: `${BASE}vgg19_weights_tf_dim_ordering_tf_kernels.h5`,
+    fileHash: 'cbe5617147190e668d6c5d5026f83318',
+    cacheSubdir: 'models',
   },
   notop: {
     fname: 'vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5',
     origin: `${BASE}vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`,
-    fileHash: '253f8cb515780f3b799900260a226db6', cacheSubdir: 'models',
+    fileHash: '253f8cb515780f3b799900260a226db6',
+    cacheSubdir: 'models',
   },
 };
 

@@ -14,7 +14,11 @@ import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type ApplicationArgs, type WeightsFile, loadApplicationWeights, poolingHead, resolveArgs } from './common.js';
 import {
-  type DataFormat, type DecodeOptions, type Prediction, decodePredictions as decode, preprocessInput as pre,
+  type DataFormat,
+  type DecodeOptions,
+  type Prediction,
+  decodePredictions as decode,
+  preprocessInput as pre,
   validateActivation,
 } from './imagenet_utils.js';
 
@@ -25,12 +29,14 @@ export const WEIGHTS_FILES: { top: WeightsFile; notop: WeightsFile } = {
   top: {
     fname: 'xception_weights_tf_dim_ordering_tf_kernels.h5',
     origin: `${BASE}xception_weights_tf_dim_ordering_tf_kernels.h5`,
-    fileHash: '0a58e3b7378bc2990ea3b43d5981f1f6', cacheSubdir: 'models',
+    fileHash: '0a58e3b7378bc2990ea3b43d5981f1f6',
+    cacheSubdir: 'models',
   },
   notop: {
     fname: 'xception_weights_tf_dim_ordering_tf_kernels_notop.h5',
     origin: `${BASE}xception_weights_tf_dim_ordering_tf_kernels_notop.h5`,
-    fileHash: 'b0042744bf5b25fce3cb969f33bebb97', cacheSubdir: 'models',
+    fileHash: 'b0042744bf5b25fce3cb969f33bebb97',
+    cacheSubdir: 'models',
   },
 };
 
@@ -63,9 +69,10 @@ function downBlock(x: KerasTensor, block: number, filters: [number, number], fir
  */
 export async function Xception(args: ApplicationArgs = {}): Promise<Model> {
   const r = resolveArgs(args, 'Xception', 299, 71, {
-    weights: (w) => 'The `weights` argument should be either `None` (random initialization), \'imagenet\' '
-      + '(pre-training on ImageNet), or the path to the weights file to be loaded. '
-      + `Received: weights=${w}`,
+    weights: (w) =>
+      "The `weights` argument should be either `None` (random initialization), 'imagenet' " +
+      '(pre-training on ImageNet), or the path to the weights file to be loaded. ' +
+      `Received: weights=${w}`,
   });
   let x = new Conv2D(32, [3, 3], { strides: [2, 2], useBias: false, name: 'block1_conv1' }).apply(r.imgInput);
   x = relu(bn(x, 'block1_conv1_bn'), 'block1_conv1_act');

@@ -28,10 +28,20 @@ export function noGrad<T>(fn: () => T): T {
  * Attaches a gradient node to `out` when recording and some input requires gradients.
  * Returns `out` for chaining. Called by every differentiable op.
  */
-export function record(out: Tensor, op: string, inputs: Tensor[], backward: GradNode['backward'], saved?: Record<string, unknown>): Tensor {
+export function record(
+  out: Tensor,
+  op: string,
+  inputs: Tensor[],
+  backward: GradNode['backward'],
+  saved?: Record<string, unknown>,
+): Tensor {
   if (!recording) return out;
   let any = false;
-  for (const t of inputs) if (t.requiresGrad) { any = true; break; }
+  for (const t of inputs)
+    if (t.requiresGrad) {
+      any = true;
+      break;
+    }
   if (!any) return out;
   out.requiresGrad = true;
   out.gradNode = { op, inputs, backward, saved };
@@ -49,7 +59,8 @@ function accumulate(be: ReturnType<typeof getBackend>, a: Tensor, b: Tensor): Te
   // returned a size-1 axis for it, as ops.add would.
   const rank = Math.max(a.rank, b.rank);
   const shape = Array.from({ length: rank }, (_, i) => {
-    const da = a.shape[a.rank - rank + i] ?? 1, db = b.shape[b.rank - rank + i] ?? 1;
+    const da = a.shape[a.rank - rank + i] ?? 1,
+      db = b.shape[b.rank - rank + i] ?? 1;
     return da === 1 ? db : da;
   });
   return new Tensor(be.binary('add', fa, a.shape, fb, b.shape, shape), shape);
@@ -78,7 +89,10 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
     const top = stack[stack.length - 1];
     const [t, i] = top;
     const node = t.gradNode;
-    if (i === 0 && leads.has(t)) { stack.pop(); continue; }
+    if (i === 0 && leads.has(t)) {
+      stack.pop();
+      continue;
+    }
     if (node && i < node.inputs.length) {
       top[1]++;
       const child = node.inputs[i];
@@ -87,7 +101,12 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
     }
     stack.pop();
     let l = sources.has(t);
-    if (node && !l) for (const c of node.inputs) if (leads.get(c)) { l = true; break; }
+    if (node && !l)
+      for (const c of node.inputs)
+        if (leads.get(c)) {
+          l = true;
+          break;
+        }
     leads.set(t, l);
     order.push(t);
   }
@@ -100,7 +119,10 @@ export function gradients(y: Tensor, xs: readonly Tensor[], dy?: Tensor): Tensor
   const hold = (g: Tensor) => holders.set(g.data.buffer, (holders.get(g.data.buffer) ?? 0) + 1);
   const drop = (g: Tensor) => {
     const n = (holders.get(g.data.buffer) ?? 1) - 1;
-    if (n > 0) { holders.set(g.data.buffer, n); return; }
+    if (n > 0) {
+      holders.set(g.data.buffer, n);
+      return;
+    }
     holders.delete(g.data.buffer);
     if (g.data instanceof Float32Array) be.release?.(g.data);
   };
@@ -182,6 +204,8 @@ export function valueAndGrads(f: () => Tensor, xs: readonly Tensor[]): { value: 
     }
     return { value, grads: gradients(value, xs) };
   } finally {
-    xs.forEach((x, i) => { x.requiresGrad = prevReq[i]; });
+    xs.forEach((x, i) => {
+      x.requiresGrad = prevReq[i];
+    });
   }
 }

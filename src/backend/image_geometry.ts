@@ -22,7 +22,11 @@ export function checkInterpolation(v: unknown, where: string): Interpolation {
 type Pixels = ArrayLike<number>;
 
 /** Sparse 1-D resampling weights: for each output index, input indices and weights. */
-export interface AxisWeights { idx: Int32Array; wt: Float32Array; taps: number }
+export interface AxisWeights {
+  idx: Int32Array;
+  wt: Float32Array;
+  taps: number;
+}
 
 function bilinearWeights(inSize: number, outSize: number): AxisWeights {
   const scale = inSize / outSize;
@@ -104,17 +108,27 @@ function areaWeights(inSize: number, outSize: number): AxisWeights {
 
 export function axisWeights(method: Interpolation, inSize: number, outSize: number): AxisWeights {
   switch (method) {
-    case 'bilinear': return bilinearWeights(inSize, outSize);
-    case 'nearest': return nearestWeights(inSize, outSize);
-    case 'bicubic': return bicubicWeights(inSize, outSize);
-    case 'area': return areaWeights(inSize, outSize);
+    case 'bilinear':
+      return bilinearWeights(inSize, outSize);
+    case 'nearest':
+      return nearestWeights(inSize, outSize);
+    case 'bicubic':
+      return bicubicWeights(inSize, outSize);
+    case 'area':
+      return areaWeights(inSize, outSize);
     default:
       throw new ValueError(
-        `resize: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(method)}'`);
+        `resize: interpolation must be one of ${INTERPOLATIONS.join(', ')}, got '${String(method)}'`,
+      );
   }
 }
 
-export interface CropBox { top: number; left: number; height: number; width: number }
+export interface CropBox {
+  top: number;
+  left: number;
+  height: number;
+  width: number;
+}
 
 /**
  * The centre crop of Keras's smart_resize / load_img(keep_aspect_ratio): the largest window of
@@ -131,7 +145,12 @@ export function aspectCropBox(h: number, w: number, targetH: number, targetW: nu
  * ratio (integer arithmetic as smart_resize), so resizing it does not distort.
  */
 export function padToAspect(
-  src: Uint8Array, h: number, w: number, c: number, targetH: number, targetW: number,
+  src: Uint8Array,
+  h: number,
+  w: number,
+  c: number,
+  targetH: number,
+  targetW: number,
 ): { data: Uint8Array; height: number; width: number } {
   const padH = Math.max(h, Math.floor((w * targetH) / targetW));
   const padW = Math.max(w, Math.floor((h * targetW) / targetH));
@@ -148,8 +167,14 @@ export function padToAspect(
  * rounded, as tf.image.resize). `crop` selects a source window first (smart_resize's crop).
  */
 export function resizeImage(
-  src: Pixels, h: number, w: number, c: number, outH: number, outW: number,
-  method: Interpolation = 'bilinear', crop?: CropBox,
+  src: Pixels,
+  h: number,
+  w: number,
+  c: number,
+  outH: number,
+  outW: number,
+  method: Interpolation = 'bilinear',
+  crop?: CropBox,
 ): Float32Array {
   if (src.length !== h * w * c) throw new ValueError(`resize: src has ${src.length} values, expected ${h}*${w}*${c}`);
   if (!(outH > 0 && outW > 0 && Number.isInteger(outH) && Number.isInteger(outW))) {
@@ -197,7 +222,13 @@ export function resizeImage(
 
 /** Bilinear in TF's lerp form (a + (b - a) * t), so flat regions stay exact in float32. */
 function bilinearResize(
-  src: Pixels, w: number, c: number, box: CropBox, outH: number, outW: number, out: Float32Array,
+  src: Pixels,
+  w: number,
+  c: number,
+  box: CropBox,
+  outH: number,
+  outW: number,
+  out: Float32Array,
 ): Float32Array {
   const wy = bilinearWeights(box.height, outH);
   const wx = bilinearWeights(box.width, outW);
@@ -234,7 +265,13 @@ function bilinearResize(
  * resized outH x outW copy. Resizing is linear, so this scatters dy back through the same weights.
  */
 export function resizeImageBackward(
-  dy: Pixels, h: number, w: number, c: number, outH: number, outW: number, method: Interpolation = 'bilinear',
+  dy: Pixels,
+  h: number,
+  w: number,
+  c: number,
+  outH: number,
+  outW: number,
+  method: Interpolation = 'bilinear',
 ): Float32Array {
   if (dy.length !== outH * outW * c) {
     throw new ValueError(`resize: dy has ${dy.length} values, expected ${outH}*${outW}*${c}`);

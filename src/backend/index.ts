@@ -37,7 +37,9 @@ export function getBackend(): Backend {
   } else {
     active = native() ?? jsBackend;
     if (active === jsBackend) {
-      warnOnce('convkit: the native addon is not available (did `npm install` build it?); using the slower TypeScript backend');
+      warnOnce(
+        'convkit: the native addon is not available (did `npm install` build it?); using the slower TypeScript backend',
+      );
     }
   }
   return active;

@@ -5,9 +5,7 @@
 // arguments plus the output buffer), the generic native wrapper that allocates outputs, and the
 // one argument validation both backends run before a kernel (validate.ts).
 // Kernels themselves live in js/ (reference loops) and native/src (C++); nothing here computes.
-import type {
-  Activation, BinaryOp, Conv2DInfo, Interpolation, Pool2DInfo, ReduceOp, UnaryOp,
-} from './types.js';
+import type { Activation, BinaryOp, Conv2DInfo, Interpolation, Pool2DInfo, ReduceOp, UnaryOp } from './types.js';
 
 /** What an argument is; each kind maps to one TypeScript type and one C++ extractor. */
 export interface ArgTypes {
@@ -36,7 +34,11 @@ export type ArgDecl = readonly [name: string, kind: ArgKind];
 
 /** 'f32' and 'i32' kernels return a fresh output of that type; 'inPlace' kernels update arguments. */
 export type OutKind = 'f32' | 'i32' | 'inPlace';
-interface OutTypes { f32: Float32Array; i32: Int32Array; inPlace: void }
+interface OutTypes {
+  f32: Float32Array;
+  i32: Int32Array;
+  inPlace: void;
+}
 
 /** The TypeScript values of an argument list, as a tuple. */
 export type ArgValues<A extends readonly ArgDecl[]> = { -readonly [I in keyof A]: ArgTypes[A[I][1]] };
@@ -67,7 +69,10 @@ const prod = (s: readonly number[]): number => {
   return p;
 };
 const none = (): number => 0;
-const rowsCols = [['rows', 'int'], ['cols', 'int']] as const;
+const rowsCols = [
+  ['rows', 'int'],
+  ['cols', 'int'],
+] as const;
 
 function broadcastRule(a: readonly number[], b: readonly number[], out: readonly number[]): string | null {
   if (a.length > out.length || b.length > out.length) return `operand rank exceeds the output rank ${out.length}`;
@@ -87,7 +92,12 @@ function nhwcRule(s: readonly number[]): string | null {
 }
 
 function windowRule(
-  shape: readonly number[], what: string, top: number, left: number, h: number, w: number,
+  shape: readonly number[],
+  what: string,
+  top: number,
+  left: number,
+  h: number,
+  w: number,
 ): string | null {
   if (shape.length !== 4) return nhwcRule(shape);
   if (top + h > shape[1] || left + w > shape[2]) {
@@ -102,29 +112,52 @@ export const kernels = {
    * ([n,k] when transB).
    */
   matmul: kernel({
-    args: [['a', 'f32'], ['b', 'f32'], ['m', 'int'], ['n', 'int'], ['k', 'int'], ['transA', 'bool'], ['transB', 'bool'],
-      ['bias', 'f32?'], ['act', 'activation']],
+    args: [
+      ['a', 'f32'],
+      ['b', 'f32'],
+      ['m', 'int'],
+      ['n', 'int'],
+      ['k', 'int'],
+      ['transA', 'bool'],
+      ['transB', 'bool'],
+      ['bias', 'f32?'],
+      ['act', 'activation'],
+    ],
     out: 'f32',
     outSize: (_a, _b, m, n) => m * n,
     lengths: (_a, _b, m, n, k) => ({ a: m * k, b: k * n, bias: n }),
   }),
   /** y[N,OH,OW,F] = conv(x[N,H,W,C], w[kh,kw,C,F]) (+ bias[F]) then activation; zero padding. */
   conv2d: kernel({
-    args: [['x', 'f32'], ['w', 'f32'], ['bias', 'f32?'], ['info', 'conv'], ['act', 'activation']],
+    args: [
+      ['x', 'f32'],
+      ['w', 'f32'],
+      ['bias', 'f32?'],
+      ['info', 'conv'],
+      ['act', 'activation'],
+    ],
     out: 'f32',
     outSize: (_x, _w, _b, g) => g.batch * g.outH * g.outW * g.outC,
     lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
   }),
   /** dx[N,H,W,C] from dy[N,OH,OW,F] and w[kh,kw,C,F]. */
   conv2dBackpropInput: kernel({
-    args: [['dy', 'f32'], ['w', 'f32'], ['info', 'conv']],
+    args: [
+      ['dy', 'f32'],
+      ['w', 'f32'],
+      ['info', 'conv'],
+    ],
     out: 'f32',
     outSize: (_dy, _w, g) => g.batch * g.inH * g.inW * g.inC,
     lengths: (_dy, _w, g) => ({ dy: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.inC * g.outC }),
   }),
   /** dw[kh,kw,C,F] from x[N,H,W,C] and dy[N,OH,OW,F]. */
   conv2dBackpropFilter: kernel({
-    args: [['x', 'f32'], ['dy', 'f32'], ['info', 'conv']],
+    args: [
+      ['x', 'f32'],
+      ['dy', 'f32'],
+      ['info', 'conv'],
+    ],
     out: 'f32',
     outSize: (_x, _dy, g) => g.kH * g.kW * g.inC * g.outC,
     lengths: (_x, _dy, g) => ({ x: g.batch * g.inH * g.inW * g.inC, dy: g.batch * g.outH * g.outW * g.outC }),
@@ -134,7 +167,13 @@ export const kernels = {
    * then activation; zero padding as conv2d.
    */
   depthwiseConv2d: kernel({
-    args: [['x', 'f32'], ['w', 'f32'], ['bias', 'f32?'], ['info', 'conv'], ['act', 'activation']],
+    args: [
+      ['x', 'f32'],
+      ['w', 'f32'],
+      ['bias', 'f32?'],
+      ['info', 'conv'],
+      ['act', 'activation'],
+    ],
     out: 'f32',
     outSize: (_x, _w, _b, g) => g.batch * g.outH * g.outW * g.outC,
     lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.outC, bias: g.outC }),
@@ -142,7 +181,11 @@ export const kernels = {
   }),
   /** dx[N,H,W,C] from dy[N,OH,OW,C·M] and w[kh,kw,C,M]. */
   depthwiseConv2dBackpropInput: kernel({
-    args: [['dy', 'f32'], ['w', 'f32'], ['info', 'conv']],
+    args: [
+      ['dy', 'f32'],
+      ['w', 'f32'],
+      ['info', 'conv'],
+    ],
     out: 'f32',
     outSize: (_dy, _w, g) => g.batch * g.inH * g.inW * g.inC,
     lengths: (_dy, _w, g) => ({ dy: g.batch * g.outH * g.outW * g.outC, w: g.kH * g.kW * g.outC }),
@@ -150,7 +193,11 @@ export const kernels = {
   }),
   /** dw[kh,kw,C,M] from x[N,H,W,C] and dy[N,OH,OW,C·M]. */
   depthwiseConv2dBackpropFilter: kernel({
-    args: [['x', 'f32'], ['dy', 'f32'], ['info', 'conv']],
+    args: [
+      ['x', 'f32'],
+      ['dy', 'f32'],
+      ['info', 'conv'],
+    ],
     out: 'f32',
     outSize: (_x, _dy, g) => g.kH * g.kW * g.outC,
     lengths: (_x, _dy, g) => ({ x: g.batch * g.inH * g.inW * g.inC, dy: g.batch * g.outH * g.outW * g.outC }),
@@ -158,41 +205,63 @@ export const kernels = {
   }),
   /** Max over each window; padded cells are ignored (never win). */
   maxPool2d: kernel({
-    args: [['x', 'f32'], ['info', 'pool']],
+    args: [
+      ['x', 'f32'],
+      ['info', 'pool'],
+    ],
     out: 'f32',
     outSize: (_x, g) => g.batch * g.outH * g.outW * g.channels,
     lengths: (_x, g) => ({ x: g.batch * g.inH * g.inW * g.channels }),
   }),
   /** Routes dy to the first (lowest h, then w) position holding the window's max in x. */
   maxPool2dBackward: kernel({
-    args: [['x', 'f32'], ['dy', 'f32'], ['info', 'pool']],
+    args: [
+      ['x', 'f32'],
+      ['dy', 'f32'],
+      ['info', 'pool'],
+    ],
     out: 'f32',
     outSize: (_x, _dy, g) => g.batch * g.inH * g.inW * g.channels,
     lengths: (_x, _dy, g) => ({ x: g.batch * g.inH * g.inW * g.channels, dy: g.batch * g.outH * g.outW * g.channels }),
   }),
   /** Mean over each window, dividing by the number of unpadded cells (Keras/TF 'same'). */
   avgPool2d: kernel({
-    args: [['x', 'f32'], ['info', 'pool']],
+    args: [
+      ['x', 'f32'],
+      ['info', 'pool'],
+    ],
     out: 'f32',
     outSize: (_x, g) => g.batch * g.outH * g.outW * g.channels,
     lengths: (_x, g) => ({ x: g.batch * g.inH * g.inW * g.channels }),
   }),
   avgPool2dBackward: kernel({
-    args: [['dy', 'f32'], ['info', 'pool']],
+    args: [
+      ['dy', 'f32'],
+      ['info', 'pool'],
+    ],
     out: 'f32',
     outSize: (_dy, g) => g.batch * g.inH * g.inW * g.channels,
     lengths: (_dy, g) => ({ dy: g.batch * g.outH * g.outW * g.channels }),
   }),
   unary: kernel({
-    args: [['op', 'unaryOp'], ['x', 'f32']],
+    args: [
+      ['op', 'unaryOp'],
+      ['x', 'f32'],
+    ],
     out: 'f32',
     outSize: (_op, x) => x.length,
     lengths: () => ({}),
   }),
   /** Broadcasting binary op (NumPy rules) into outShape; comparisons give 1 or 0. */
   binary: kernel({
-    args: [['op', 'binaryOp'], ['a', 'f32'], ['aShape', 'shape'], ['b', 'f32'], ['bShape', 'shape'],
-      ['outShape', 'shape']],
+    args: [
+      ['op', 'binaryOp'],
+      ['a', 'f32'],
+      ['aShape', 'shape'],
+      ['b', 'f32'],
+      ['bShape', 'shape'],
+      ['outShape', 'shape'],
+    ],
     out: 'f32',
     outSize: (_op, _a, _as, _b, _bs, os) => prod(os),
     lengths: (_op, _a, as, _b, bs) => ({ a: prod(as), b: prod(bs) }),
@@ -200,28 +269,46 @@ export const kernels = {
   }),
   /** dx = dy where y > 0 else 0 (y is the ReLU output). */
   reluBackward: kernel({
-    args: [['dy', 'f32'], ['y', 'f32']],
+    args: [
+      ['dy', 'f32'],
+      ['y', 'f32'],
+    ],
     out: 'f32',
     outSize: (dy) => dy.length,
     lengths: (dy) => ({ y: dy.length }),
   }),
   /** Reduces the middle axis of x viewed as [outer, size, inner]; result [outer, inner]. */
   reduce: kernel({
-    args: [['op', 'reduceOp'], ['x', 'f32'], ['outer', 'int'], ['size', 'int'], ['inner', 'int']],
+    args: [
+      ['op', 'reduceOp'],
+      ['x', 'f32'],
+      ['outer', 'int'],
+      ['size', 'int'],
+      ['inner', 'int'],
+    ],
     out: 'f32',
     outSize: (_op, _x, outer, _size, inner) => outer * inner,
     lengths: (_op, _x, outer, size, inner) => ({ x: outer * size * inner }),
   }),
   /** Index of the first maximum along the middle axis of [outer, size, inner]; result [outer, inner]. */
   argMax: kernel({
-    args: [['x', 'f32'], ['outer', 'int'], ['size', 'int'], ['inner', 'int']],
+    args: [
+      ['x', 'f32'],
+      ['outer', 'int'],
+      ['size', 'int'],
+      ['inner', 'int'],
+    ],
     out: 'i32',
     outSize: (_x, outer, _size, inner) => outer * inner,
     lengths: (_x, outer, size, inner) => ({ x: outer * size * inner }),
   }),
   /** Permutes the axes of x (shape) by perm. */
   transpose: kernel({
-    args: [['x', 'f32'], ['shape', 'shape'], ['perm', 'shape']],
+    args: [
+      ['x', 'f32'],
+      ['shape', 'shape'],
+      ['perm', 'shape'],
+    ],
     out: 'f32',
     outSize: (_x, shape) => prod(shape),
     lengths: (_x, shape) => ({ x: prod(shape) }),
@@ -275,7 +362,12 @@ export const kernels = {
   }),
   /** Rows of x ([rows, rowSize]) at `indices`: result [indices.length, rowSize]. */
   gatherRows: kernel({
-    args: [['x', 'f32'], ['indices', 'i32'], ['rows', 'int'], ['rowSize', 'int']],
+    args: [
+      ['x', 'f32'],
+      ['indices', 'i32'],
+      ['rows', 'int'],
+      ['rowSize', 'int'],
+    ],
     out: 'f32',
     outSize: (_x, idx, _rows, rowSize) => idx.length * rowSize,
     lengths: (_x, _idx, rows, rowSize) => ({ x: rows * rowSize }),
@@ -283,7 +375,12 @@ export const kernels = {
   }),
   /** The adjoint of gatherRows: dy's row i is added into row indices[i] of a zero [rows, rowSize]. */
   scatterAddRows: kernel({
-    args: [['dy', 'f32'], ['indices', 'i32'], ['rows', 'int'], ['rowSize', 'int']],
+    args: [
+      ['dy', 'f32'],
+      ['indices', 'i32'],
+      ['rows', 'int'],
+      ['rowSize', 'int'],
+    ],
     out: 'f32',
     outSize: (_dy, _idx, rows, rowSize) => rows * rowSize,
     lengths: (_dy, idx, _rows, rowSize) => ({ dy: idx.length * rowSize }),
@@ -291,7 +388,12 @@ export const kernels = {
   }),
   /** Joins xs[k] ([outer, sizes[k], inner]) along the middle axis: [outer, Σsizes, inner]. */
   concat: kernel({
-    args: [['xs', 'f32list'], ['outer', 'int'], ['inner', 'int'], ['sizes', 'shape']],
+    args: [
+      ['xs', 'f32list'],
+      ['outer', 'int'],
+      ['inner', 'int'],
+      ['sizes', 'shape'],
+    ],
     out: 'f32',
     outSize: (_xs, outer, inner, sizes) => outer * sum(sizes) * inner,
     lengths: () => ({}),
@@ -306,7 +408,14 @@ export const kernels = {
   }),
   /** Positions [start, start+length) of the middle axis of x viewed as [outer, size, inner]. */
   sliceAxis: kernel({
-    args: [['x', 'f32'], ['outer', 'int'], ['size', 'int'], ['inner', 'int'], ['start', 'int'], ['length', 'int']],
+    args: [
+      ['x', 'f32'],
+      ['outer', 'int'],
+      ['size', 'int'],
+      ['inner', 'int'],
+      ['start', 'int'],
+      ['length', 'int'],
+    ],
     out: 'f32',
     outSize: (_x, outer, _size, inner, _start, length) => outer * length * inner,
     lengths: (_x, outer, size, inner) => ({ x: outer * size * inner }),
@@ -315,7 +424,14 @@ export const kernels = {
   }),
   /** Zero-pads the spatial axes of NHWC x (shape): [n, top+h+bottom, left+w+right, c]. */
   pad2d: kernel({
-    args: [['x', 'f32'], ['shape', 'shape'], ['top', 'int'], ['bottom', 'int'], ['left', 'int'], ['right', 'int']],
+    args: [
+      ['x', 'f32'],
+      ['shape', 'shape'],
+      ['top', 'int'],
+      ['bottom', 'int'],
+      ['left', 'int'],
+      ['right', 'int'],
+    ],
     out: 'f32',
     outSize: (_x, s, t, b, l, r) => s[0] * (s[1] + t + b) * (s[2] + l + r) * s[3],
     lengths: (_x, s) => ({ x: prod(s) }),
@@ -323,7 +439,14 @@ export const kernels = {
   }),
   /** The window [top, top+height) × [left, left+width) of every image of NHWC x (shape). */
   crop2d: kernel({
-    args: [['x', 'f32'], ['shape', 'shape'], ['top', 'int'], ['left', 'int'], ['height', 'int'], ['width', 'int']],
+    args: [
+      ['x', 'f32'],
+      ['shape', 'shape'],
+      ['top', 'int'],
+      ['left', 'int'],
+      ['height', 'int'],
+      ['width', 'int'],
+    ],
     out: 'f32',
     outSize: (_x, s, _t, _l, h, w) => s[0] * h * w * s[3],
     lengths: (_x, s) => ({ x: prod(s) }),
@@ -331,7 +454,11 @@ export const kernels = {
   }),
   /** Flips image b of NHWC x left-right where flags[b] & 1, upside-down where flags[b] & 2. */
   flip2d: kernel({
-    args: [['x', 'f32'], ['shape', 'shape'], ['flags', 'u8']],
+    args: [
+      ['x', 'f32'],
+      ['shape', 'shape'],
+      ['flags', 'u8'],
+    ],
     out: 'f32',
     outSize: (_x, s) => prod(s),
     lengths: (_x, s) => ({ x: prod(s), flags: s[0] }),
@@ -339,7 +466,13 @@ export const kernels = {
   }),
   /** Resizes every image of NHWC x (shape) to outH × outW with tf.image.resize's half-pixel centres. */
   resize2d: kernel({
-    args: [['x', 'f32'], ['shape', 'shape'], ['outH', 'int'], ['outW', 'int'], ['method', 'interpolation']],
+    args: [
+      ['x', 'f32'],
+      ['shape', 'shape'],
+      ['outH', 'int'],
+      ['outW', 'int'],
+      ['method', 'interpolation'],
+    ],
     out: 'f32',
     outSize: (_x, s, oh, ow) => s[0] * oh * ow * s[3],
     lengths: (_x, s) => ({ x: prod(s) }),
@@ -347,7 +480,13 @@ export const kernels = {
   }),
   /** The adjoint of resize2d: dy [n, outH, outW, c] scattered back to images of `shape`. */
   resize2dBackward: kernel({
-    args: [['dy', 'f32'], ['shape', 'shape'], ['outH', 'int'], ['outW', 'int'], ['method', 'interpolation']],
+    args: [
+      ['dy', 'f32'],
+      ['shape', 'shape'],
+      ['outH', 'int'],
+      ['outW', 'int'],
+      ['method', 'interpolation'],
+    ],
     out: 'f32',
     outSize: (_dy, s) => prod(s),
     lengths: (_dy, s, oh, ow) => ({ dy: s[0] * oh * ow * s[3] }),
@@ -358,16 +497,32 @@ export const kernels = {
    * else w −= inc.
    */
   rmspropUpdate: kernel({
-    args: [['w', 'f32'], ['g', 'f32'], ['v', 'f32'], ['m', 'f32?'], ['lr', 'num'], ['rho', 'num'], ['momentum', 'num'],
-      ['epsilon', 'num']],
+    args: [
+      ['w', 'f32'],
+      ['g', 'f32'],
+      ['v', 'f32'],
+      ['m', 'f32?'],
+      ['lr', 'num'],
+      ['rho', 'num'],
+      ['momentum', 'num'],
+      ['epsilon', 'num'],
+    ],
     out: 'inPlace',
     outSize: none,
     lengths: (w) => ({ g: w.length, v: w.length, m: w.length }),
   }),
   /** Keras Adam, in place, with alpha = lr·√(1−β2ᵗ)/(1−β1ᵗ) computed by the caller. */
   adamUpdate: kernel({
-    args: [['w', 'f32'], ['g', 'f32'], ['m', 'f32'], ['v', 'f32'], ['alpha', 'num'], ['beta1', 'num'], ['beta2', 'num'],
-      ['epsilon', 'num']],
+    args: [
+      ['w', 'f32'],
+      ['g', 'f32'],
+      ['m', 'f32'],
+      ['v', 'f32'],
+      ['alpha', 'num'],
+      ['beta1', 'num'],
+      ['beta2', 'num'],
+      ['epsilon', 'num'],
+    ],
     out: 'inPlace',
     outSize: none,
     lengths: (w) => ({ g: w.length, m: w.length, v: w.length }),
@@ -377,7 +532,14 @@ export const kernels = {
    * (nesterov: w += μm − lr·g).
    */
   sgdUpdate: kernel({
-    args: [['w', 'f32'], ['g', 'f32'], ['m', 'f32?'], ['lr', 'num'], ['momentum', 'num'], ['nesterov', 'bool']],
+    args: [
+      ['w', 'f32'],
+      ['g', 'f32'],
+      ['m', 'f32?'],
+      ['lr', 'num'],
+      ['momentum', 'num'],
+      ['nesterov', 'bool'],
+    ],
     out: 'inPlace',
     outSize: none,
     lengths: (w) => ({ g: w.length, m: w.length }),
@@ -391,7 +553,8 @@ function sum(s: readonly number[]): number {
 }
 
 function depthwiseRule(g: { inC: number; outC: number }): string | null {
-  return g.outC % g.inC === 0 ? null
+  return g.outC % g.inC === 0
+    ? null
     : `outC must be a multiple of inC (channels times the depth multiplier), given inC ${g.inC}, outC ${g.outC}`;
 }
 
@@ -418,7 +581,7 @@ export type Kernels = { [K in KernelName]: KernelFn<K> };
 
 /** Kernels the addon carries (all but those declared `native: false`). */
 export type NativeKernelName = {
-  [K in KernelName]: KernelTable[K] extends { readonly native: false } ? never : K
+  [K in KernelName]: KernelTable[K] extends { readonly native: false } ? never : K;
 }[KernelName];
 /** Kernel K as the addon exports it: the output buffer to fill first, then the same arguments. */
 export type AddonKernelFn<K extends KernelName> = KernelTable[K]['out'] extends 'inPlace'

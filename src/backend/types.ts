@@ -15,13 +15,36 @@ import type { Kernels } from './kernels.js';
 export type Activation = 'linear' | 'relu';
 
 export type UnaryOp =
-  | 'neg' | 'abs' | 'exp' | 'log' | 'sqrt' | 'rsqrt' | 'square' | 'reciprocal'
-  | 'relu' | 'sigmoid' | 'tanh' | 'sign' | 'floor' | 'round' | 'softplus';
+  | 'neg'
+  | 'abs'
+  | 'exp'
+  | 'log'
+  | 'sqrt'
+  | 'rsqrt'
+  | 'square'
+  | 'reciprocal'
+  | 'relu'
+  | 'sigmoid'
+  | 'tanh'
+  | 'sign'
+  | 'floor'
+  | 'round'
+  | 'softplus';
 
 // Comparison ops return 1 or 0 as float32.
 export type BinaryOp =
-  | 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum' | 'pow'
-  | 'greater' | 'greaterEqual' | 'less' | 'lessEqual' | 'equal';
+  | 'add'
+  | 'sub'
+  | 'mul'
+  | 'div'
+  | 'maximum'
+  | 'minimum'
+  | 'pow'
+  | 'greater'
+  | 'greaterEqual'
+  | 'less'
+  | 'lessEqual'
+  | 'equal';
 
 export type ReduceOp = 'sum' | 'max' | 'min';
 
@@ -30,12 +53,20 @@ export type { Interpolation } from './image_geometry.js';
 /** Geometry of a 2D convolution; padBottom/padRight are implied by outH/outW. */
 export interface Conv2DInfo {
   batch: number;
-  inH: number; inW: number; inC: number;
-  outH: number; outW: number; outC: number;
-  kH: number; kW: number;
-  strideH: number; strideW: number;
-  dilationH: number; dilationW: number;
-  padTop: number; padLeft: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  padTop: number;
+  padLeft: number;
 }
 
 /**
@@ -44,24 +75,53 @@ export interface Conv2DInfo {
  * same names for its struct), so no side keeps a slot order.
  */
 export const conv2dFields = {
-  batch: 1, inH: 1, inW: 1, inC: 1, outH: 1, outW: 1, outC: 1, kH: 1, kW: 1,
-  strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0,
+  batch: 1,
+  inH: 1,
+  inW: 1,
+  inC: 1,
+  outH: 1,
+  outW: 1,
+  outC: 1,
+  kH: 1,
+  kW: 1,
+  strideH: 1,
+  strideW: 1,
+  dilationH: 1,
+  dilationW: 1,
+  padTop: 0,
+  padLeft: 0,
 } as const satisfies Record<keyof Conv2DInfo, number>;
 
 /** Geometry of a 2D pooling window sweep over NHWC input. */
 export interface Pool2DInfo {
   batch: number;
-  inH: number; inW: number; channels: number;
-  outH: number; outW: number;
-  poolH: number; poolW: number;
-  strideH: number; strideW: number;
-  padTop: number; padLeft: number;
+  inH: number;
+  inW: number;
+  channels: number;
+  outH: number;
+  outW: number;
+  poolH: number;
+  poolW: number;
+  strideH: number;
+  strideW: number;
+  padTop: number;
+  padLeft: number;
 }
 
 /** The fields of Pool2DInfo with the least value each may take (see conv2dFields). */
 export const pool2dFields = {
-  batch: 1, inH: 1, inW: 1, channels: 1, outH: 1, outW: 1, poolH: 1, poolW: 1,
-  strideH: 1, strideW: 1, padTop: 0, padLeft: 0,
+  batch: 1,
+  inH: 1,
+  inW: 1,
+  channels: 1,
+  outH: 1,
+  outW: 1,
+  poolH: 1,
+  poolW: 1,
+  strideH: 1,
+  strideW: 1,
+  padTop: 0,
+  padLeft: 0,
 } as const satisfies Record<keyof Pool2DInfo, number>;
 
 export interface Backend extends Kernels {

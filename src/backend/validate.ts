@@ -14,10 +14,37 @@ const MAX_RANK = 64;
 
 const enums: Partial<Record<ArgKind, readonly string[]>> = {
   activation: ['linear', 'relu'],
-  unaryOp: ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh', 'sign',
-    'floor', 'round', 'softplus'],
-  binaryOp: ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'greater', 'greaterEqual', 'less', 'lessEqual',
-    'equal'],
+  unaryOp: [
+    'neg',
+    'abs',
+    'exp',
+    'log',
+    'sqrt',
+    'rsqrt',
+    'square',
+    'reciprocal',
+    'relu',
+    'sigmoid',
+    'tanh',
+    'sign',
+    'floor',
+    'round',
+    'softplus',
+  ],
+  binaryOp: [
+    'add',
+    'sub',
+    'mul',
+    'div',
+    'maximum',
+    'minimum',
+    'pow',
+    'greater',
+    'greaterEqual',
+    'less',
+    'lessEqual',
+    'equal',
+  ],
   reduceOp: ['sum', 'max', 'min'],
   interpolation: INTERPOLATIONS,
 };
@@ -88,10 +115,14 @@ export function checkArg(kernel: string, name: string, kind: ArgKind, v: unknown
     default: {
       const allowed = enums[kind] ?? [];
       if (typeof v !== 'string' || !allowed.includes(v)) {
-        fail(kernel, kind === 'activation'
-          ? `activation must be 'linear' or 'relu', given '${String(v)}'`
-          : kind.endsWith('Op') ? `unknown op '${String(v)}'`
-            : `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, given '${String(v)}'`);
+        fail(
+          kernel,
+          kind === 'activation'
+            ? `activation must be 'linear' or 'relu', given '${String(v)}'`
+            : kind.endsWith('Op')
+              ? `unknown op '${String(v)}'`
+              : `${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, given '${String(v)}'`,
+        );
       }
     }
   }

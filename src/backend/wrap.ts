@@ -10,7 +10,9 @@ import { checkBytes } from '../limits.js';
 /** Kernel arguments as the generic wrappers see them (checked against the table before use). */
 type A = unknown;
 /** A kernel seen through the table's declarations rather than its own signature. */
-export interface LooseKernel { run(a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown }
+export interface LooseKernel {
+  run(a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown;
+}
 /** An addon kernel: the output buffer first (when the kernel has one), then the arguments. */
 export interface LooseAddonKernel {
   run(out: A, a?: A, b?: A, c?: A, d?: A, e?: A, f?: A, g?: A, h?: A, i?: A): unknown;
@@ -26,15 +28,24 @@ interface LooseSpec {
 
 function pick(k: number, a: A, b: A, c: A, d: A, e: A, f: A, g: A, h: A, i: A): A {
   switch (k) {
-    case 0: return a;
-    case 1: return b;
-    case 2: return c;
-    case 3: return d;
-    case 4: return e;
-    case 5: return f;
-    case 6: return g;
-    case 7: return h;
-    default: return i;
+    case 0:
+      return a;
+    case 1:
+      return b;
+    case 2:
+      return c;
+    case 3:
+      return d;
+    case 4:
+      return e;
+    case 5:
+      return f;
+    case 6:
+      return g;
+    case 7:
+      return h;
+    default:
+      return i;
   }
 }
 
@@ -131,7 +142,8 @@ export function checkedReference(impl: Kernels): Kernels {
  * not carry (declared native: false) run the reference kernel instead.
  */
 export function checkedAddon(
-  addonKernel: (name: KernelName) => LooseAddonKernel | null, reference: Kernels,
+  addonKernel: (name: KernelName) => LooseAddonKernel | null,
+  reference: Kernels,
   alloc: (n: number, int32: boolean) => A,
 ): Kernels {
   return typed((name) => {

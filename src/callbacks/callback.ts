@@ -22,8 +22,12 @@ export class Callback {
   /** The model the callback is attached to: set by fit/evaluate/predict before the first hook. */
   model!: Model;
   params: TrainingParams = { epochs: 1, steps: null, verbose: 1 };
-  setModel(model: Model): void { this.model = model; }
-  setParams(params: TrainingParams): void { this.params = params; }
+  setModel(model: Model): void {
+    this.model = model;
+  }
+  setParams(params: TrainingParams): void {
+    this.params = params;
+  }
   onTrainBegin(_logs?: Logs): void | Promise<void> {}
   onTrainEnd(_logs?: Logs): void | Promise<void> {}
   onEpochBegin(_epoch: number, _logs?: Logs): void | Promise<void> {}
@@ -31,8 +35,12 @@ export class Callback {
   /** Keras's on_batch_begin/end: called by the training-batch hooks unless those are overridden. */
   onBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
   onBatchEnd(_batch: number, _logs?: Logs): void | Promise<void> {}
-  onTrainBatchBegin(batch: number, logs?: Logs): void | Promise<void> { return this.onBatchBegin(batch, logs); }
-  onTrainBatchEnd(batch: number, logs?: Logs): void | Promise<void> { return this.onBatchEnd(batch, logs); }
+  onTrainBatchBegin(batch: number, logs?: Logs): void | Promise<void> {
+    return this.onBatchBegin(batch, logs);
+  }
+  onTrainBatchEnd(batch: number, logs?: Logs): void | Promise<void> {
+    return this.onBatchEnd(batch, logs);
+  }
   onTestBegin(_logs?: Logs): void | Promise<void> {}
   onTestEnd(_logs?: Logs): void | Promise<void> {}
   onTestBatchBegin(_batch: number, _logs?: Logs): void | Promise<void> {}
@@ -49,11 +57,17 @@ type Hook = Exclude<keyof Callback, 'model' | 'params' | 'setModel' | 'setParams
 export class CallbackList {
   private running = 0;
   constructor(readonly callbacks: Callback[]) {}
-  setModel(m: Model): void { for (const c of this.callbacks) c.setModel(m); }
-  setParams(p: TrainingParams): void { for (const c of this.callbacks) c.setParams(p); }
+  setModel(m: Model): void {
+    for (const c of this.callbacks) c.setModel(m);
+  }
+  setParams(p: TrainingParams): void {
+    for (const c of this.callbacks) c.setParams(p);
+  }
 
   /** Whether a hook is running now (a loop started from a callback is nested in this one, not beside it). */
-  get inHook(): boolean { return this.running > 0; }
+  get inHook(): boolean {
+    return this.running > 0;
+  }
 
   async call(hook: Hook, ...args: unknown[]): Promise<void> {
     for (const c of this.callbacks) {
@@ -75,8 +89,10 @@ export class CallbackList {
       if (pending) {
         this.running--;
         pending.catch(() => undefined);
-        throw new ValueError(`${c.constructor.name}.${hook} returned a Promise, but predict on tensors is synchronous `
-          + 'and cannot await it; make the hook synchronous or predict on a Dataset');
+        throw new ValueError(
+          `${c.constructor.name}.${hook} returned a Promise, but predict on tensors is synchronous ` +
+            'and cannot await it; make the hook synchronous or predict on a Dataset',
+        );
       }
     }
   }
@@ -112,7 +128,9 @@ export class History extends Callback {
 
 /** Keys in display order: alphabetical, as Keras 3 logs show them. */
 export function displayOrder(logs: Logs): [string, number][] {
-  return Object.keys(logs).sort().map((k) => [k, logs[k]]);
+  return Object.keys(logs)
+    .sort()
+    .map((k) => [k, logs[k]]);
 }
 
 /**
@@ -123,7 +141,12 @@ export class ProgbarLogger extends Callback {
   private bar: Progbar | null = null;
   private seen = 0;
   private inFit = false;
-  constructor(private readonly write?: Writer, private readonly dynamic?: boolean) { super(); }
+  constructor(
+    private readonly write?: Writer,
+    private readonly dynamic?: boolean,
+  ) {
+    super();
+  }
 
   private out(s: string): void {
     (this.write ?? printMessage)(s);
@@ -145,22 +168,42 @@ export class ProgbarLogger extends Callback {
     this.bar = null;
   }
 
-  override onTrainBegin(): void { this.inFit = true; }
-  override onTrainEnd(): void { this.inFit = false; }
+  override onTrainBegin(): void {
+    this.inFit = true;
+  }
+  override onTrainEnd(): void {
+    this.inFit = false;
+  }
 
   override onEpochBegin(epoch: number): void {
     if (this.params.verbose === 0) return;
     if (this.params.epochs > 1) this.out(`Epoch ${epoch + 1}/${this.params.epochs}\n`);
     this.startBar();
   }
-  override onTrainBatchEnd(batch: number, logs: Logs = {}): void { this.advance(batch, logs); }
-  override onEpochEnd(_epoch: number, logs: Logs = {}): void { this.finish(logs); }
+  override onTrainBatchEnd(batch: number, logs: Logs = {}): void {
+    this.advance(batch, logs);
+  }
+  override onEpochEnd(_epoch: number, logs: Logs = {}): void {
+    this.finish(logs);
+  }
 
-  override onTestBegin(): void { if (!this.inFit) this.startBar(); }
-  override onTestBatchEnd(batch: number, logs: Logs = {}): void { if (!this.inFit) this.advance(batch, logs); }
-  override onTestEnd(logs: Logs = {}): void { if (!this.inFit) this.finish(logs); }
+  override onTestBegin(): void {
+    if (!this.inFit) this.startBar();
+  }
+  override onTestBatchEnd(batch: number, logs: Logs = {}): void {
+    if (!this.inFit) this.advance(batch, logs);
+  }
+  override onTestEnd(logs: Logs = {}): void {
+    if (!this.inFit) this.finish(logs);
+  }
 
-  override onPredictBegin(): void { this.startBar(); }
-  override onPredictBatchEnd(batch: number): void { this.advance(batch, {}); }
-  override onPredictEnd(): void { this.finish({}); }
+  override onPredictBegin(): void {
+    this.startBar();
+  }
+  override onPredictBatchEnd(batch: number): void {
+    this.advance(batch, {});
+  }
+  override onPredictEnd(): void {
+    this.finish({});
+  }
 }

@@ -37,21 +37,40 @@ function formatSpec(v: unknown, spec: string, key: string, pattern: string): str
   if (typeof v === 'number') {
     const p = prec !== undefined ? Number(prec) : undefined;
     switch (type) {
-      case 'd': case 'n':
-        if (!Number.isInteger(v)) throw new ValueError(`ModelCheckpoint: '{${key}:${spec}}' needs an integer, got ${v}`);
-        s = String(Math.abs(v)); break;
-      case 'f': case 'F': s = Math.abs(v).toFixed(p ?? 6); break;
-      case 'e': case 'E': {
-        const [mant, exp] = Math.abs(v).toExponential(p ?? 6).split('e');
+      case 'd':
+      case 'n':
+        if (!Number.isInteger(v))
+          throw new ValueError(`ModelCheckpoint: '{${key}:${spec}}' needs an integer, got ${v}`);
+        s = String(Math.abs(v));
+        break;
+      case 'f':
+      case 'F':
+        s = Math.abs(v).toFixed(p ?? 6);
+        break;
+      case 'e':
+      case 'E': {
+        const [mant, exp] = Math.abs(v)
+          .toExponential(p ?? 6)
+          .split('e');
         s = `${mant}e${exp[0] === '-' ? '-' : '+'}${exp.replace(/^[+-]/, '').padStart(2, '0')}`;
         if (type === 'E') s = s.toUpperCase();
         break;
       }
-      case '%': s = `${(Math.abs(v) * 100).toFixed(p ?? 6)}%`; break;
-      case 'g': case 'G': case undefined:
-        s = p !== undefined ? String(Number(Math.abs(v).toPrecision(Math.max(1, p)))) : Number.isInteger(v) ? String(Math.abs(v)) : pyFloat(Math.abs(v));
+      case '%':
+        s = `${(Math.abs(v) * 100).toFixed(p ?? 6)}%`;
         break;
-      default: s = String(Math.abs(v));
+      case 'g':
+      case 'G':
+      case undefined:
+        s =
+          p !== undefined
+            ? String(Number(Math.abs(v).toPrecision(Math.max(1, p))))
+            : Number.isInteger(v)
+              ? String(Math.abs(v))
+              : pyFloat(Math.abs(v));
+        break;
+      default:
+        s = String(Math.abs(v));
     }
     if (comma) s = s.replace(/^(\d+)/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, ','));
     const neg = v < 0 || Object.is(v, -0);
@@ -78,25 +97,39 @@ function pad(s: string, width: number, fill: string, align: string): string {
 
 /** Python's str.format for the named fields of a checkpoint path. */
 export function formatFilepath(pattern: string, values: Record<string, unknown>): string {
-  return pattern.replace(/\{\{|\}\}|\{([^{}:!]*)(?::([^{}]*))?\}/g, (all, key: string | undefined, spec: string | undefined) => {
-    if (all === '{{') return '{';
-    if (all === '}}') return '}';
-    const k = key ?? '';
-    if (!(k in values)) {
-      throw new ValueError(`Failed to format this callback filepath: "${pattern}". Reason: '${k}' is not among ${Object.keys(values).join(', ')}`);
-    }
-    const v = values[k];
-    if (spec === undefined || spec === '') return typeof v === 'number' && !Number.isInteger(v) ? pyFloat(v) : String(v);
-    return formatSpec(v, spec, k, pattern);
-  });
+  return pattern.replace(
+    /\{\{|\}\}|\{([^{}:!]*)(?::([^{}]*))?\}/g,
+    (all, key: string | undefined, spec: string | undefined) => {
+      if (all === '{{') return '{';
+      if (all === '}}') return '}';
+      const k = key ?? '';
+      if (!(k in values)) {
+        throw new ValueError(
+          `Failed to format this callback filepath: "${pattern}". Reason: '${k}' is not among ${Object.keys(values).join(', ')}`,
+        );
+      }
+      const v = values[k];
+      if (spec === undefined || spec === '')
+        return typeof v === 'number' && !Number.isInteger(v) ? pyFloat(v) : String(v);
+      return formatSpec(v, spec, k, pattern);
+    },
+  );
 }
 
-const fmt5 = (v: number | null): string => (v === null ? 'None' : Number.isFinite(v) ? v.toFixed(5) : v > 0 ? 'inf' : '-inf');
+const fmt5 = (v: number | null): string =>
+  v === null ? 'None' : Number.isFinite(v) ? v.toFixed(5) : v > 0 ? 'inf' : '-inf';
 
 /** Saves the model or its weights during training (Keras's ModelCheckpoint). */
 const MODEL_CHECKPOINT_OPTIONS: OptionNames<ModelCheckpointArgs> = {
-  filepath: true, monitor: true, verbose: true, saveBestOnly: true, saveWeightsOnly: true, mode: true,
-  saveFreq: true, initialValueThreshold: true, print: true,
+  filepath: true,
+  monitor: true,
+  verbose: true,
+  saveBestOnly: true,
+  saveWeightsOnly: true,
+  mode: true,
+  saveFreq: true,
+  initialValueThreshold: true,
+  print: true,
 };
 
 export class ModelCheckpoint extends Callback {
@@ -121,7 +154,9 @@ export class ModelCheckpoint extends Callback {
   constructor(args: ModelCheckpointArgs) {
     super();
     if (!args || typeof args.filepath !== 'string' || !args.filepath) {
-      throw new ValueError('ModelCheckpoint: `filepath` is required (e.g. "best.keras" or "ckpt_{epoch:02d}.weights.h5")');
+      throw new ValueError(
+        'ModelCheckpoint: `filepath` is required (e.g. "best.keras" or "ckpt_{epoch:02d}.weights.h5")',
+      );
     }
     checkOptions(args, MODEL_CHECKPOINT_OPTIONS, 'ModelCheckpoint');
     checkNonNegativeInt(args.verbose, 'ModelCheckpoint verbose');
@@ -134,17 +169,26 @@ export class ModelCheckpoint extends Callback {
     this.saveBestOnly = args.saveBestOnly ?? false;
     this.saveWeightsOnly = args.saveWeightsOnly ?? false;
     this.mode = args.mode ?? 'auto';
-    if (!['auto', 'min', 'max'].includes(this.mode)) throw new ValueError(`ModelCheckpoint: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(this.mode)}`);
+    if (!['auto', 'min', 'max'].includes(this.mode))
+      throw new ValueError(`ModelCheckpoint: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(this.mode)}`);
     this.saveFreq = args.saveFreq ?? 'epoch';
     if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {
-      throw new ValueError(`Unrecognized saveFreq: ${JSON.stringify(this.saveFreq)}. Expected saveFreq are 'epoch' or integer values`);
+      throw new ValueError(
+        `Unrecognized saveFreq: ${JSON.stringify(this.saveFreq)}. Expected saveFreq are 'epoch' or integer values`,
+      );
     }
     this.best = args.initialValueThreshold ?? null;
-    this.print = args.print ?? ((line) => { process.stdout.write(`${line}\n`); });
+    this.print =
+      args.print ??
+      ((line) => {
+        process.stdout.write(`${line}\n`);
+      });
     const f = this.filepath;
     if (this.saveWeightsOnly) {
       if (!f.endsWith('.weights.h5') && !f.endsWith('.h5')) {
-        throw new ValueError(`When using saveWeightsOnly=true in ModelCheckpoint, the filepath provided must end in '.weights.h5' (Keras weights format). Received: filepath=${f}`);
+        throw new ValueError(
+          `When using saveWeightsOnly=true in ModelCheckpoint, the filepath provided must end in '.weights.h5' (Keras weights format). Received: filepath=${f}`,
+        );
       }
     } else if (!f.endsWith('.keras') && !f.endsWith('.h5')) {
       throw new ValueError(`The filepath provided must end in '.keras' (Keras model format). Received: filepath=${f}`);
@@ -160,7 +204,9 @@ export class ModelCheckpoint extends Callback {
       if (name === 'loss' || /(loss|error|crossentropy|mae|mse|mape|msle|hinge)/.test(name)) this.minimise = true;
       else if (/(acc|accuracy|auc|precision|recall|iou|f1|fbeta|top_k)/.test(name)) this.minimise = false;
       else {
-        throw new ValueError(`ModelCheckpoint callback received monitor=${this.monitor}, but convkit isn't able to automatically determine whether that metric should be maximized or minimized. Pass mode='max' in order to monitor based on the highest metric value, or pass mode='min' in order to use the lowest value.`);
+        throw new ValueError(
+          `ModelCheckpoint callback received monitor=${this.monitor}, but convkit isn't able to automatically determine whether that metric should be maximized or minimized. Pass mode='max' in order to monitor based on the highest metric value, or pass mode='min' in order to use the lowest value.`,
+        );
       }
     }
     return this.minimise;
@@ -203,10 +249,13 @@ export class ModelCheckpoint extends Callback {
       }
       return true;
     }
-    const improved = this.best === null || Number.isNaN(this.best)
-      || (this.isMinimised() ? current < this.best : current > this.best);
+    const improved =
+      this.best === null || Number.isNaN(this.best) || (this.isMinimised() ? current < this.best : current > this.best);
     if (improved) {
-      if (this.verbose > 0) this.print(`\nEpoch ${epoch + 1}: ${this.monitor} improved from ${fmt5(this.best)} to ${fmt5(current)}, saving model to ${filepath}`);
+      if (this.verbose > 0)
+        this.print(
+          `\nEpoch ${epoch + 1}: ${this.monitor} improved from ${fmt5(this.best)} to ${fmt5(current)}, saving model to ${filepath}`,
+        );
       this.best = current;
       return true;
     }
@@ -266,14 +315,20 @@ export class BackupAndRestore extends Callback {
     this.backupDir = args.backupDir;
     this.saveFreq = args.saveFreq ?? 'epoch';
     if (this.saveFreq !== 'epoch' && !(Number.isInteger(this.saveFreq) && this.saveFreq > 0)) {
-      throw new ValueError(`Invalid value for argument saveFreq. Received: saveFreq=${JSON.stringify(this.saveFreq)}. Expected either 'epoch' or an integer value.`);
+      throw new ValueError(
+        `Invalid value for argument saveFreq. Received: saveFreq=${JSON.stringify(this.saveFreq)}. Expected either 'epoch' or an integer value.`,
+      );
     }
     this.doubleCheckpoint = args.doubleCheckpoint ?? false;
     this.deleteCheckpoint = args.deleteCheckpoint ?? true;
   }
 
-  get weightsPath(): string { return path.join(this.backupDir, 'latest.weights.h5'); }
-  get metadataPath(): string { return path.join(this.backupDir, 'training_metadata.json'); }
+  get weightsPath(): string {
+    return path.join(this.backupDir, 'latest.weights.h5');
+  }
+  get metadataPath(): string {
+    return path.join(this.backupDir, 'training_metadata.json');
+  }
 
   override async onTrainBegin(): Promise<void> {
     try {
@@ -292,7 +347,9 @@ export class BackupAndRestore extends Callback {
     const model = this.model;
     if (!fs.existsSync(this.weightsPath)) return;
     if (!model.built) {
-      throw new ValueError(`To use the BackupAndRestore callback, your model must be built before you call fit(). Model '${model.name}' is unbuilt: give its first layer an inputShape.`);
+      throw new ValueError(
+        `To use the BackupAndRestore callback, your model must be built before you call fit(). Model '${model.name}' is unbuilt: give its first layer an inputShape.`,
+      );
     }
     await loadWeights(model, this.weightsPath);
     if (fs.existsSync(this.metadataPath)) {
@@ -320,13 +377,18 @@ export class BackupAndRestore extends Callback {
 
   private async backup(): Promise<void> {
     fs.mkdirSync(this.backupDir, { recursive: true });
-    if (this.doubleCheckpoint && fs.existsSync(this.weightsPath)) fs.copyFileSync(this.weightsPath, `${this.weightsPath}.bkp`);
-    if (this.doubleCheckpoint && fs.existsSync(this.metadataPath)) fs.copyFileSync(this.metadataPath, `${this.metadataPath}.bkp`);
+    if (this.doubleCheckpoint && fs.existsSync(this.weightsPath))
+      fs.copyFileSync(this.weightsPath, `${this.weightsPath}.bkp`);
+    if (this.doubleCheckpoint && fs.existsSync(this.metadataPath))
+      fs.copyFileSync(this.metadataPath, `${this.metadataPath}.bkp`);
     await saveWeights(this.model, this.weightsPath);
-    await atomicWrite(this.metadataPath, (tmp) => fs.writeFileSync(tmp, JSON.stringify({ epoch: this.currentEpoch, batch: this.lastBatch })));
+    await atomicWrite(this.metadataPath, (tmp) =>
+      fs.writeFileSync(tmp, JSON.stringify({ epoch: this.currentEpoch, batch: this.lastBatch })),
+    );
   }
 
   override async onTrainEnd(): Promise<void> {
-    if (this.deleteCheckpoint && fs.existsSync(this.backupDir)) fs.rmSync(this.backupDir, { recursive: true, force: true });
+    if (this.deleteCheckpoint && fs.existsSync(this.backupDir))
+      fs.rmSync(this.backupDir, { recursive: true, force: true });
   }
 }

@@ -7,13 +7,20 @@ import { ValueError } from '../errors.js';
 import { atomicWriteFileSync } from '../io/atomic.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
-  type OptionNames, checkBoolean, checkNonNegativeInt, checkNumber, checkOptions, describeValue,
+  type OptionNames,
+  checkBoolean,
+  checkNonNegativeInt,
+  checkNumber,
+  checkOptions,
+  describeValue,
 } from '../options.js';
 import { Callback, type Logs } from './callback.js';
 
 export type MonitorMode = 'auto' | 'min' | 'max';
 type Print = (line: string) => void;
-const defaultPrint: Print = (line) => { process.stdout.write(`${line}\n`); };
+const defaultPrint: Print = (line) => {
+  process.stdout.write(`${line}\n`);
+};
 
 /** A float as Python's repr writes it (shortest round-trip digits; exponent form below 1e-4 or from 1e16). */
 export function pyFloat(v: number): string {
@@ -29,7 +36,8 @@ export function pyFloat(v: number): string {
 }
 
 const MAXIMIZED = /(acc|accuracy|auc|precision|recall|iou|f1|fbeta|top_k|r2)/i;
-const MINIMIZED = /(loss|error|mae|mse|mape|msle|crossentropy|hinge|divergence|poisson|cosine_similarity_loss|logcosh)/i;
+const MINIMIZED =
+  /(loss|error|mae|mse|mape|msle|crossentropy|hinge|divergence|poisson|cosine_similarity_loss|logcosh)/i;
 
 /** Whether `monitor` is to be minimised, as Keras 3 decides for mode 'auto' (loss down, accuracy-like metrics up). */
 function isMinimised(monitor: string, mode: MonitorMode, who: string): boolean {
@@ -38,11 +46,14 @@ function isMinimised(monitor: string, mode: MonitorMode, who: string): boolean {
   const name = monitor.startsWith('val_') ? monitor.slice(4) : monitor;
   if (name === 'loss' || MINIMIZED.test(name)) return true;
   if (MAXIMIZED.test(name)) return false;
-  throw new ValueError(`${who} callback received monitor=${monitor} but convkit isn't able to automatically determine whether that metric should be maximized or minimized. Pass mode='max' in order to do early stopping based on the highest metric value, or pass mode='min' in order to use the lowest value.`);
+  throw new ValueError(
+    `${who} callback received monitor=${monitor} but convkit isn't able to automatically determine whether that metric should be maximized or minimized. Pass mode='max' in order to do early stopping based on the highest metric value, or pass mode='min' in order to use the lowest value.`,
+  );
 }
 
 function checkMode(mode: unknown, who: string): MonitorMode {
-  if (mode !== 'auto' && mode !== 'min' && mode !== 'max') throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
+  if (mode !== 'auto' && mode !== 'min' && mode !== 'max')
+    throw new ValueError(`${who}: mode must be 'auto', 'min' or 'max', got ${JSON.stringify(mode)}`);
   return mode;
 }
 
@@ -72,8 +83,15 @@ export interface EarlyStoppingArgs {
 }
 
 const EARLY_STOPPING_OPTIONS: OptionNames<EarlyStoppingArgs> = {
-  monitor: true, minDelta: true, patience: true, verbose: true, mode: true, baseline: true,
-  restoreBestWeights: true, startFromEpoch: true, print: true,
+  monitor: true,
+  minDelta: true,
+  patience: true,
+  verbose: true,
+  mode: true,
+  baseline: true,
+  restoreBestWeights: true,
+  startFromEpoch: true,
+  print: true,
 };
 
 /** Stops training when the monitored value has stopped improving for `patience` epochs. */
@@ -138,7 +156,9 @@ export class EarlyStopping extends Callback {
     if (this.minimise === null) this.minimise = isMinimised(this.monitor, this.mode, 'EarlyStopping');
     const current = logs[this.monitor];
     if (current === undefined || current === null) {
-      this.warner.warn(`Early stopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`);
+      this.warner.warn(
+        `Early stopping conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}`,
+      );
       return;
     }
     if (epoch < this.startFromEpoch) return;
@@ -165,7 +185,8 @@ export class EarlyStopping extends Callback {
   override onTrainEnd(): void {
     if (this.stoppedEpoch > 0 && this.verbose > 0) this.print(`Epoch ${this.stoppedEpoch + 1}: early stopping`);
     if (this.restoreBestWeights && this.bestWeights !== null) {
-      if (this.verbose > 0) this.print(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
+      if (this.verbose > 0)
+        this.print(`Restoring model weights from the end of the best epoch: ${this.bestEpoch + 1}.`);
       this.model.setWeights(this.bestWeights);
     }
   }
@@ -187,8 +208,15 @@ export interface ReduceLROnPlateauArgs {
 
 /** Multiplies the learning rate by `factor` when the monitored value has not improved for `patience` epochs. */
 const REDUCE_LR_OPTIONS: OptionNames<ReduceLROnPlateauArgs> = {
-  monitor: true, factor: true, patience: true, verbose: true, mode: true, minDelta: true, cooldown: true,
-  minLr: true, print: true,
+  monitor: true,
+  factor: true,
+  patience: true,
+  verbose: true,
+  mode: true,
+  minDelta: true,
+  cooldown: true,
+  minLr: true,
+  print: true,
 };
 
 export class ReduceLROnPlateau extends Callback {
@@ -218,7 +246,8 @@ export class ReduceLROnPlateau extends Callback {
     checkNumber(args.minLr, 'ReduceLROnPlateau minLr', { min: 0 });
     this.monitor = args.monitor ?? 'val_loss';
     this.factor = args.factor ?? 0.1;
-    if (!(this.factor < 1)) throw new ValueError(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${args.factor}`);
+    if (!(this.factor < 1))
+      throw new ValueError(`ReduceLROnPlateau does not support a factor >= 1.0. Received factor=${args.factor}`);
     this.patience = args.patience ?? 10;
     this.verbose = args.verbose ?? 0;
     this.mode = checkMode(args.mode ?? 'auto', 'ReduceLROnPlateau');
@@ -245,14 +274,20 @@ export class ReduceLROnPlateau extends Callback {
   private get optimizer(): { learningRate: number } {
     const opt = this.model.optimizer;
     if (!opt) {
-      throw new ValueError('ReduceLROnPlateau: the model has no optimizer with a numeric learningRate; compile the model first');
+      throw new ValueError(
+        'ReduceLROnPlateau: the model has no optimizer with a numeric learningRate; compile the model first',
+      );
     }
     return opt;
   }
 
-  override onTrainBegin(): void { this.reset(); }
+  override onTrainBegin(): void {
+    this.reset();
+  }
 
-  inCooldown(): boolean { return this.cooldownCounter > 0; }
+  inCooldown(): boolean {
+    return this.cooldownCounter > 0;
+  }
 
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     const opt = this.optimizer;
@@ -260,7 +295,9 @@ export class ReduceLROnPlateau extends Callback {
     logs.learning_rate = Math.fround(opt.learningRate);
     const current = logs[this.monitor];
     if (current === undefined || current === null) {
-      this.warner.warn(`Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}.`);
+      this.warner.warn(
+        `Learning rate reduction is conditioned on metric \`${this.monitor}\` which is not available. Available metrics are: ${Object.keys(logs).join(',')}.`,
+      );
       return;
     }
     if (this.inCooldown()) {
@@ -277,7 +314,8 @@ export class ReduceLROnPlateau extends Callback {
         if (oldLr > Math.fround(this.minLr)) {
           const newLr = Math.max(oldLr * this.factor, this.minLr);
           opt.learningRate = newLr;
-          if (this.verbose > 0) this.print(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyFloat(newLr)}.`);
+          if (this.verbose > 0)
+            this.print(`\nEpoch ${epoch + 1}: ReduceLROnPlateau reducing learning rate to ${pyFloat(newLr)}.`);
           this.cooldownCounter = this.cooldown;
           this.wait = 0;
         }
@@ -288,7 +326,10 @@ export class ReduceLROnPlateau extends Callback {
 
 // ------------------------------------------------------------------ CSVLogger
 
-export interface CSVLoggerArgs { separator?: string; append?: boolean }
+export interface CSVLoggerArgs {
+  separator?: string;
+  append?: boolean;
+}
 
 /**
  * Streams epoch results to a CSV file: `epoch` then the sorted log keys (with `val_` columns
@@ -306,12 +347,14 @@ export class CSVLogger extends Callback {
 
   constructor(filename: string, args: CSVLoggerArgs = {}) {
     super();
-    if (typeof filename !== 'string' || filename === '') throw new ValueError(`CSVLogger: filename must be a non-empty string, got ${JSON.stringify(filename)}`);
+    if (typeof filename !== 'string' || filename === '')
+      throw new ValueError(`CSVLogger: filename must be a non-empty string, got ${JSON.stringify(filename)}`);
     checkOptions<CSVLoggerArgs>(args, { separator: true, append: true }, 'CSVLogger');
     checkBoolean(args.append, 'CSVLogger append');
     this.filename = filename;
     this.separator = args.separator ?? ',';
-    if (this.separator.length !== 1) throw new ValueError(`CSVLogger: separator must be one character, got ${JSON.stringify(args.separator)}`);
+    if (this.separator.length !== 1)
+      throw new ValueError(`CSVLogger: separator must be one character, got ${JSON.stringify(args.separator)}`);
     this.append = args.append ?? false;
   }
 
@@ -364,7 +407,9 @@ export class CSVLogger extends Callback {
 
 // ------------------------------------------------------------------ TerminateOnNaN
 
-export interface TerminateOnNaNArgs { print?: Print }
+export interface TerminateOnNaNArgs {
+  print?: Print;
+}
 
 /** Stops training as soon as a batch's loss is NaN or infinite. */
 export class TerminateOnNaN extends Callback {
@@ -413,10 +458,27 @@ export interface LambdaCallbackArgs {
 export class LambdaCallback extends Callback {
   constructor(args: LambdaCallbackArgs = {}) {
     super();
-    const known = new Set(['onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'onTrainBatchBegin', 'onTrainBatchEnd', 'onTrainBegin', 'onTrainEnd',
-      'onTestBegin', 'onTestEnd', 'onTestBatchBegin', 'onTestBatchEnd', 'onPredictBegin', 'onPredictEnd', 'onPredictBatchBegin', 'onPredictBatchEnd']);
+    const known = new Set([
+      'onEpochBegin',
+      'onEpochEnd',
+      'onBatchBegin',
+      'onBatchEnd',
+      'onTrainBatchBegin',
+      'onTrainBatchEnd',
+      'onTrainBegin',
+      'onTrainEnd',
+      'onTestBegin',
+      'onTestEnd',
+      'onTestBatchBegin',
+      'onTestBatchEnd',
+      'onPredictBegin',
+      'onPredictEnd',
+      'onPredictBatchBegin',
+      'onPredictBatchEnd',
+    ]);
     for (const [k, f] of Object.entries(args)) {
-      if (!known.has(k)) throw new ValueError(`LambdaCallback: unknown hook '${k}'; expected one of ${[...known].join(', ')}`);
+      if (!known.has(k))
+        throw new ValueError(`LambdaCallback: unknown hook '${k}'; expected one of ${[...known].join(', ')}`);
       if (f === undefined || f === null) continue;
       if (typeof f !== 'function') throw new ValueError(`LambdaCallback: ${k} must be a function, got ${typeof f}`);
       const hook = k === 'onBatchBegin' ? 'onTrainBatchBegin' : k === 'onBatchEnd' ? 'onTrainBatchEnd' : k;

@@ -104,9 +104,11 @@ export function maxImagePixels(given?: number): number {
 }
 
 function tooManyPixels(name: string, width: number, height: number, limit: number): FileFormatError {
-  return new FileFormatError(`cannot decode image '${name}': it declares ${width}x${height} = `
-    + `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); `
-    + 'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine');
+  return new FileFormatError(
+    `cannot decode image '${name}': it declares ${width}x${height} = ` +
+      `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); ` +
+      'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine',
+  );
 }
 
 // ---- BMP ----
@@ -132,7 +134,9 @@ function scaleTo8(v: number, bits: number): number {
  * Returns RGB (3 channels), or RGBA when the file has an alpha mask (as PIL's BGRA).
  */
 export function decodeBmp(buf: Uint8Array, name = 'BMP data', maxPixels?: number): RawImage {
-  const fail = (why: string): never => { throw new FileFormatError(`cannot decode BMP '${name}': ${why}`); };
+  const fail = (why: string): never => {
+    throw new FileFormatError(`cannot decode BMP '${name}': ${why}`);
+  };
   if (buf.length < 26 || buf[0] !== 0x42 || buf[1] !== 0x4d) fail('not a BMP file (no "BM" signature)');
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const dataOffset = dv.getUint32(10, true);
@@ -354,8 +358,12 @@ export function isBmp(buf: Uint8Array): boolean {
 }
 
 /** Decodes image bytes to pixels in the colour mode. `name` (a path) goes into error messages. */
-export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name = 'image data',
-  maxPixels?: number): Promise<RawImage> {
+export async function decodeImage(
+  buf: Uint8Array,
+  mode: ColorMode = 'rgb',
+  name = 'image data',
+  maxPixels?: number,
+): Promise<RawImage> {
   channelsFor(mode);
   const limit = maxImagePixels(maxPixels);
   let raw: RawImage;
@@ -376,7 +384,9 @@ export async function decodeImage(buf: Uint8Array, mode: ColorMode = 'rgb', name
       };
     } catch (e) {
       if (/pixel limit/i.test((e as Error).message)) {
-        const meta = await sharp(buf, { limitInputPixels: false }).metadata().catch(() => null);
+        const meta = await sharp(buf, { limitInputPixels: false })
+          .metadata()
+          .catch(() => null);
         if (meta?.width && meta.height) throw tooManyPixels(name, meta.width, meta.height, limit);
       }
       throw new FileFormatError(`cannot decode image '${name}': ${(e as Error).message}`);

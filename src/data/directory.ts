@@ -28,15 +28,23 @@ export function listImageFiles(dir: string, extensions: readonly string[], follo
   // os.walk order sorted by directory path, files sorted within each directory.
   const dirs: string[] = [];
   let rootReal = '';
-  try { rootReal = realpathSync(dir); } catch { /* listed below, with its error */ }
+  try {
+    rootReal = realpathSync(dir);
+  } catch {
+    /* listed below, with its error */
+  }
   // A link to a folder above the root (`cats/up -> ..`) would list other classes' images under
   // this one: every real folder is walked once, and never one that contains the root.
-  const above = (real: string) => real !== rootReal
-    && (real === path.parse(real).root || rootReal.startsWith(real + path.sep));
+  const above = (real: string) =>
+    real !== rootReal && (real === path.parse(real).root || rootReal.startsWith(real + path.sep));
   const walk = (d: string) => {
     if (followLinks) {
       let real: string;
-      try { real = realpathSync(d); } catch { return; }
+      try {
+        real = realpathSync(d);
+      } catch {
+        return;
+      }
       if (seen.has(real) || above(real)) return;
       seen.add(real);
     }

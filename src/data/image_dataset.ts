@@ -77,9 +77,23 @@ export type ImageDatasetResult<O> = O extends { subset: 'both' }
   : Dataset<ImageElementFor<O>>;
 
 const IMAGE_DATASET_OPTIONS: OptionNames<ImageDatasetOptions> = {
-  labels: true, labelMode: true, classNames: true, colorMode: true, batchSize: true, imageSize: true,
-  shuffle: true, seed: true, validationSplit: true, subset: true, interpolation: true, followLinks: true,
-  cropToAspectRatio: true, padToAspectRatio: true, onBadFile: true, verbose: true, pool: true,
+  labels: true,
+  labelMode: true,
+  classNames: true,
+  colorMode: true,
+  batchSize: true,
+  imageSize: true,
+  shuffle: true,
+  seed: true,
+  validationSplit: true,
+  subset: true,
+  interpolation: true,
+  followLinks: true,
+  cropToAspectRatio: true,
+  padToAspectRatio: true,
+  onBadFile: true,
+  verbose: true,
+  pool: true,
 };
 
 export function imageDatasetFromDirectory<const O extends ImageDatasetOptions = Record<never, never>>(

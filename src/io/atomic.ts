@@ -5,7 +5,15 @@
 // (`.<name>.tmp-<pid>-...`), so a save finds and removes what an earlier, killed save of the same
 // target left behind. Failures name the target (not the temporary) and say when the disk is full.
 import {
-  closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 import { ConvkitError, FileFormatError } from '../errors.js';

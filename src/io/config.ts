@@ -26,10 +26,18 @@ import { checkConfigBounds } from './config_limits.js';
 export { MAX_CONFIG_DEPTH } from './config_limits.js';
 
 /** A reference to an output tensor: [layer name, node index, tensor index]. */
-interface TensorRef { layer: string; node: number; tensor: number }
+interface TensorRef {
+  layer: string;
+  node: number;
+  tensor: number;
+}
 
 /** One call of a layer: its input tensors (a list call when `list` is true) and keyword args. */
-interface NodeSpec { inputs: TensorRef[]; list: boolean; kwargs: Record<string, unknown> }
+interface NodeSpec {
+  inputs: TensorRef[];
+  list: boolean;
+  kwargs: Record<string, unknown>;
+}
 
 const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 
@@ -55,7 +63,8 @@ function isObj(x: unknown): x is KerasConfig {
 function lambdaError(name: string, where: string): FileFormatError {
   return new FileFormatError(
     `${where}: layer '${name}' is a Lambda layer; Lambda layers hold Python bytecode (a marshalled Python function) ` +
-    'that cannot run in JavaScript. Rebuild the model in convkit with a built-in or a registered custom layer instead of the Lambda, then load the weights.');
+      'that cannot run in JavaScript. Rebuild the model in convkit with a built-in or a registered custom layer instead of the Lambda, then load the weights.',
+  );
 }
 
 function parseRef(x: unknown, where: string): TensorRef {
@@ -64,14 +73,17 @@ function parseRef(x: unknown, where: string): TensorRef {
   }
   if (isObj(x) && x.class_name === '__keras_tensor__') {
     const h = x.config?.keras_history;
-    if (Array.isArray(h) && typeof h[0] === 'string') return { layer: h[0], node: Number(h[1] ?? 0), tensor: Number(h[2] ?? 0) };
+    if (Array.isArray(h) && typeof h[0] === 'string')
+      return { layer: h[0], node: Number(h[1] ?? 0), tensor: Number(h[2] ?? 0) };
   }
   throw new FileFormatError(`${where}: cannot read a tensor reference ${JSON.stringify(x)?.slice(0, 200)}`);
 }
 
 function isRefLike(x: unknown): boolean {
-  return (Array.isArray(x) && typeof x[0] === 'string' && x.length >= 3 && typeof x[1] === 'number')
-    || (isObj(x) && x.class_name === '__keras_tensor__');
+  return (
+    (Array.isArray(x) && typeof x[0] === 'string' && x.length >= 3 && typeof x[1] === 'number') ||
+    (isObj(x) && x.class_name === '__keras_tensor__')
+  );
 }
 
 /** input_layers / output_layers: one ref, a list of refs, or a dict of refs. */
@@ -101,7 +113,10 @@ function parseNode(n: unknown, where: string): NodeSpec {
     } else {
       for (const a of args) {
         if (isRefLike(a)) inputs.push(parseRef(a, where));
-        else if (Array.isArray(a)) { list = true; for (const t of a) if (isRefLike(t)) inputs.push(parseRef(t, where)); }
+        else if (Array.isArray(a)) {
+          list = true;
+          for (const t of a) if (isRefLike(t)) inputs.push(parseRef(t, where));
+        }
       }
       if (inputs.length > 1) list = true;
     }
@@ -116,12 +131,14 @@ function parseNode(n: unknown, where: string): NodeSpec {
 function cleanLayerConfig(c: KerasConfig): KerasConfig {
   const out: KerasConfig = { ...c };
   const dt = normaliseDtype(c.dtype);
-  if (dt) out.dtype = dt; else delete out.dtype;
+  if (dt) out.dtype = dt;
+  else delete out.dtype;
   return out;
 }
 
 const kerasTensor = (r: TensorRef): KerasConfig => ({
-  class_name: '__keras_tensor__', config: { keras_history: [r.layer, r.node, r.tensor] },
+  class_name: '__keras_tensor__',
+  config: { keras_history: [r.layer, r.node, r.tensor] },
 });
 
 /** One layer entry in Keras 3's form (nested models translated recursively). */
@@ -130,13 +147,15 @@ function layerEntry(entry: unknown, where: string): KerasConfig {
     throw new FileFormatError(`${where}: a layer entry has no class_name: ${JSON.stringify(entry)?.slice(0, 200)}`);
   }
   const className: string = entry.class_name;
-  const cfg = (isObj(entry.config) ? entry.config : {});
+  const cfg = isObj(entry.config) ? entry.config : {};
   const name: string = entry.name ?? cfg.name ?? '';
   if (className === 'Lambda') throw lambdaError(name, where);
   if (className === 'TFOpLambda' || className === 'SlicingOpLambda') {
-    throw new FileFormatError(`${where}: layer '${name}' is a ${className} layer: `
-      + `a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. `
-      + 'Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.');
+    throw new FileFormatError(
+      `${where}: layer '${name}' is a ${className} layer: ` +
+        `a TensorFlow function (${cfg.function ?? 'tf op'}) called on a Keras tensor, which only TensorFlow can run. ` +
+        'Replace it with a Keras layer (e.g. Add, Multiply, Reshape) and rebuild the model in convkit, then load the weights.',
+    );
   }
   if (isModelClass(className)) return normaliseModelConfig(entry, where);
   const config = cleanLayerConfig(cfg);
@@ -147,7 +166,9 @@ function layerEntry(entry: unknown, where: string): KerasConfig {
     return { module: 'keras.layers', class_name: className, config: k3Config, registered_name: null };
   }
   const out: KerasConfig = {
-    module: entry.module ?? 'keras.layers', class_name: className, config,
+    module: entry.module ?? 'keras.layers',
+    class_name: className,
+    config,
     registered_name: entry.registered_name ?? null,
   };
   if (isObj(entry.build_config)) out.build_config = entry.build_config;
@@ -161,11 +182,16 @@ function sequentialConfig(raw: KerasConfig, where: string): KerasConfig {
   const layers = list.map((e: unknown) => layerEntry(e, where));
   const config: KerasConfig = {
     name: isObj(cfg) && typeof cfg.name === 'string' ? cfg.name : 'sequential',
-    trainable: isObj(cfg) ? cfg.trainable ?? true : true, layers,
+    trainable: isObj(cfg) ? (cfg.trainable ?? true) : true,
+    layers,
   };
   const input = layers[0]?.class_name === 'InputLayer' ? layers[0].config.batch_shape : null;
-  const shape = input ?? (isObj(cfg) ? cfg.build_input_shape : null) ?? layers[0]?.config.batch_input_shape
-    ?? layers[0]?.config.batch_shape ?? (isObj(raw.build_config) ? raw.build_config.input_shape : null);
+  const shape =
+    input ??
+    (isObj(cfg) ? cfg.build_input_shape : null) ??
+    layers[0]?.config.batch_input_shape ??
+    layers[0]?.config.batch_shape ??
+    (isObj(raw.build_config) ? raw.build_config.input_shape : null);
   if (Array.isArray(shape)) config.build_input_shape = shape;
   return { module: 'keras', class_name: 'Sequential', config, registered_name: null };
 }
@@ -179,8 +205,11 @@ function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
   const raws: KerasConfig[] = cfg.layers;
   const layers = raws.map((e) => layerEntry(e, where));
   const names = layers.map((l, i) => String(raws[i].name ?? l.config.name ?? ''));
-  const nodes = raws.map((e, i) => (Array.isArray(e.inbound_nodes) ? e.inbound_nodes : [])
-    .map((n: unknown) => parseNode(n, `${where}, layer '${names[i]}'`)));
+  const nodes = raws.map((e, i) =>
+    (Array.isArray(e.inbound_nodes) ? e.inbound_nodes : []).map((n: unknown) =>
+      parseNode(n, `${where}, layer '${names[i]}'`),
+    ),
+  );
   const inputs = parseRefList(cfg.input_layers, where);
   const outputs = parseRefList(cfg.output_layers, where);
   const allRefs = [...nodes.flat().flatMap((n) => n.inputs), ...inputs, ...outputs];
@@ -205,8 +234,11 @@ function functionalConfig(raw: KerasConfig, where: string): KerasConfig {
   const entries = layers.map((l, i) => ({ ...l, name: names[i], inbound_nodes: nodes[i].map(k3Node) }));
   const ref = (r: TensorRef) => [r.layer, r.node, r.tensor];
   const config = {
-    name: modelName, trainable: cfg.trainable ?? true, layers: entries,
-    input_layers: inputs.map(ref), output_layers: outputs.map(ref),
+    name: modelName,
+    trainable: cfg.trainable ?? true,
+    layers: entries,
+    input_layers: inputs.map(ref),
+    output_layers: outputs.map(ref),
   };
   return { module: 'keras.src.models.functional', class_name: 'Functional', config, registered_name: 'Functional' };
 }
@@ -222,9 +254,11 @@ export function normaliseModelConfig(raw: unknown, where: string): KerasConfig {
   const cls: string = raw.class_name;
   if (cls === 'Sequential') return sequentialConfig(raw, where);
   if (cls === 'Functional' || cls === 'Model') return functionalConfig(raw, where);
-  throw new FileFormatError(`${where}: the model class '${cls}' is not supported `
-    + '(expected Sequential, Functional or Model; '
-    + 'subclassed models cannot be rebuilt from a config)');
+  throw new FileFormatError(
+    `${where}: the model class '${cls}' is not supported ` +
+      '(expected Sequential, Functional or Model; ' +
+      'subclassed models cannot be rebuilt from a config)',
+  );
 }
 
 function inFile(where: string, e: unknown): unknown {
@@ -242,8 +276,10 @@ export function modelFromConfig(config: unknown, where = 'model config'): Model 
   checkNoLambda(config, where);
   const entry = normaliseModelConfig(config, where);
   if (!getLayerClass(entry.class_name)) {
-    throw new ValueError(`${where}: the model class '${entry.class_name}' is not registered: `
-      + 'import convkit (or its models) before loading models');
+    throw new ValueError(
+      `${where}: the model class '${entry.class_name}' is not registered: ` +
+        'import convkit (or its models) before loading models',
+    );
   }
   let layer: Layer;
   try {
@@ -266,7 +302,10 @@ export function findLambdaLayers(raw: unknown): string[] {
   const stack: unknown[] = [raw];
   while (stack.length) {
     const x = stack.pop();
-    if (Array.isArray(x)) { for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]); continue; }
+    if (Array.isArray(x)) {
+      for (let i = x.length - 1; i >= 0; i--) stack.push(x[i]);
+      continue;
+    }
     if (!isObj(x)) continue;
     if (x.class_name === 'Lambda' && isObj(x.config)) out.push(x.name ?? x.config.name);
     const vs = Object.values(x).filter((v) => typeof v === 'object');

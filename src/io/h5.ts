@@ -37,14 +37,28 @@ export async function h5lib(): Promise<H5Lib> {
 
 function firstLine(e: unknown): string {
   const msg = e instanceof Error ? e.message : String(e);
-  const lines = msg.split('\n').map((s) => s.trim()).filter(Boolean);
+  const lines = msg
+    .split('\n')
+    .map((s) => s.trim())
+    .filter(Boolean);
   // HDF5's error stack: keep its most specific line (the deepest "#00n" entry), shortened.
   const deepest = lines.filter((l) => /^#\d+/.test(l)).pop();
   return (deepest ?? lines[0] ?? 'unknown error').replace(/^#\d+: \S+ line \d+ in /, '');
 }
 
-export type H5Value = string | number | bigint | boolean | string[] | number[] | Float32Array | Float64Array
-  | Int32Array | Uint8Array | BigInt64Array | unknown;
+export type H5Value =
+  | string
+  | number
+  | bigint
+  | boolean
+  | string[]
+  | number[]
+  | Float32Array
+  | Float64Array
+  | Int32Array
+  | Uint8Array
+  | BigInt64Array
+  | unknown;
 
 export interface DatasetData {
   data: Float32Array | Int32Array | Uint8Array;
@@ -55,7 +69,11 @@ export interface DatasetData {
 
 /** A group of an open file (the root is a group too). `path` is absolute, e.g. '/model_weights'. */
 export class H5Group {
-  constructor(readonly file: H5Reader | H5Writer, readonly obj: H5GroupObj, readonly path: string) {}
+  constructor(
+    readonly file: H5Reader | H5Writer,
+    readonly obj: H5GroupObj,
+    readonly path: string,
+  ) {}
 
   /** Runs one library call; its failure becomes a line naming the file and the object path. */
   private guard<T>(what: string, where: string, fn: () => T): T {
@@ -92,8 +110,10 @@ export class H5Group {
     const link = this.guard('the link', where, () => this.obj.get_external_link(where) as Link);
     if (link && typeof link.filename === 'string' && typeof link.obj_path === 'string') {
       const target = `${link.filename}:${link.obj_path}`;
-      throw new FileFormatError(`${this.file.filename}: '${where}' is an external link to '${target}'; `
-        + 'links to other files are not followed');
+      throw new FileFormatError(
+        `${this.file.filename}: '${where}' is an external link to '${target}'; ` +
+          'links to other files are not followed',
+      );
     }
     return this.guard('the object', where, () => this.obj.get(name) as { type?: string } | null);
   }
@@ -140,7 +160,9 @@ export class H5Group {
     }
     const ds = e as H5DatasetObj;
     const { shape, dtype, compressed } = this.guard('dataset', where, () => ({
-      shape: (ds.shape ?? []).map(Number), dtype: dtypeName(ds.dtype), compressed: ds.filters.length > 0,
+      shape: (ds.shape ?? []).map(Number),
+      dtype: dtypeName(ds.dtype),
+      compressed: ds.filters.length > 0,
     }));
     const itemSize = this.guard('dataset', where, () => Number(ds.metadata.size));
     this.checkDeclared(`dataset '${where}'`, shape, itemSize, compressed);
@@ -159,12 +181,14 @@ export class H5Group {
     const limit = getMemoryLimit();
     if (!Number.isFinite(bytes) || bytes < 0 || bytes > limit || (!compressed && fileSize > 0 && bytes > fileSize)) {
       const need = Number.isSafeInteger(bytes) ? formatBytes(bytes) : 'more than can be addressed';
-      const why = bytes > limit || !Number.isFinite(bytes)
-        ? `more than the memory limit of ${formatBytes(limit)}`
-        : `more than the whole file (${fileSize} bytes) holds`;
+      const why =
+        bytes > limit || !Number.isFinite(bytes)
+          ? `more than the memory limit of ${formatBytes(limit)}`
+          : `more than the whole file (${fileSize} bytes) holds`;
       const declared = `shape [${shape.join(', ')}] (${need})`;
-      throw new FileFormatError(`${this.file.filename}: ${what} declares ${declared}, ${why}: `
-        + 'the file is damaged');
+      throw new FileFormatError(
+        `${this.file.filename}: ${what} declares ${declared}, ${why}: ` + 'the file is damaged',
+      );
     }
   }
 
@@ -226,13 +250,24 @@ export class H5Group {
   }
 
   /** Writes a dataset; nested names ('a/b:0') create the intermediate groups. */
-  writeDataset(name: string, data: Float32Array | Int32Array | BigInt64Array | Uint8Array, shape: readonly number[],
-    dtype?: string): void {
+  writeDataset(
+    name: string,
+    data: Float32Array | Int32Array | BigInt64Array | Uint8Array,
+    shape: readonly number[],
+    dtype?: string,
+  ): void {
     const parts = name.split('/');
     const leaf = parts.pop()!;
     const g = parts.length ? this.createGroup(parts.join('/')) : this;
-    const dt = dtype ?? (data instanceof Float32Array ? '<f' : data instanceof Int32Array ? '<i'
-      : data instanceof BigInt64Array ? '<q' : '<B');
+    const dt =
+      dtype ??
+      (data instanceof Float32Array
+        ? '<f'
+        : data instanceof Int32Array
+          ? '<i'
+          : data instanceof BigInt64Array
+            ? '<q'
+            : '<B');
     g.obj.create_dataset({ name: leaf, data, shape: [...shape], dtype: dt });
   }
 
@@ -287,14 +322,21 @@ function toTyped(raw: unknown, where: string): Float32Array | Int32Array | Uint8
   if (raw instanceof Float32Array || raw instanceof Int32Array || raw instanceof Uint8Array) return raw;
   if (raw instanceof Float64Array) return Float32Array.from(raw);
   if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) return Int32Array.from(raw, (x) => Number(x));
-  if (raw instanceof Int8Array || raw instanceof Int16Array || raw instanceof Uint16Array || raw instanceof Uint32Array) {
+  if (
+    raw instanceof Int8Array ||
+    raw instanceof Int16Array ||
+    raw instanceof Uint16Array ||
+    raw instanceof Uint32Array
+  ) {
     return Int32Array.from(raw as ArrayLike<number>);
   }
   if (typeof raw === 'number') return Float32Array.of(raw);
   if (typeof raw === 'bigint') return Int32Array.of(Number(raw));
   if (typeof raw === 'boolean') return Uint8Array.of(raw ? 1 : 0);
   if (Array.isArray(raw) && raw.every((x) => typeof x === 'number')) return Float32Array.from(raw);
-  throw new FileFormatError(`${where}: unsupported data type (expected numbers, got ${raw === null ? 'null' : typeof raw})`);
+  throw new FileFormatError(
+    `${where}: unsupported data type (expected numbers, got ${raw === null ? 'null' : typeof raw})`,
+  );
 }
 
 /** Options of H5Reader.open. */
@@ -308,8 +350,14 @@ export interface H5OpenOptions {
 
 /** An HDF5 file opened read-only, after checking that it exists and is HDF5. */
 export class H5Reader {
-  private constructor(readonly filename: string, private readonly f: H5File, readonly size: number) {}
-  get root(): H5Group { return new H5Group(this, this.f, '/'); }
+  private constructor(
+    readonly filename: string,
+    private readonly f: H5File,
+    readonly size: number,
+  ) {}
+  get root(): H5Group {
+    return new H5Group(this, this.f, '/');
+  }
 
   static async open(path: string, opts: H5OpenOptions = {}): Promise<H5Reader> {
     const name = opts.displayName ?? path;
@@ -340,14 +388,23 @@ export class H5Reader {
   }
 
   close(): void {
-    try { this.f.close(); } catch { /* already closed */ }
+    try {
+      this.f.close();
+    } catch {
+      /* already closed */
+    }
   }
 }
 
 /** An HDF5 file created for writing (truncates). Use through atomicWrite so a failed save leaves the old file. */
 export class H5Writer {
-  private constructor(readonly filename: string, private readonly f: H5File) {}
-  get root(): H5Group { return new H5Group(this, this.f, '/'); }
+  private constructor(
+    readonly filename: string,
+    private readonly f: H5File,
+  ) {}
+  get root(): H5Group {
+    return new H5Group(this, this.f, '/');
+  }
 
   static async create(path: string): Promise<H5Writer> {
     const h5 = await h5lib();
@@ -381,7 +438,11 @@ function releaseDescriptors(file: string): void {
   if (!Array.isArray(streams) || typeof close !== 'function') return;
   for (const s of streams) {
     if (typeof s === 'object' && s !== null && (s as { path?: unknown }).path === file) {
-      try { close.call(fs, s); } catch { /* already closed */ }
+      try {
+        close.call(fs, s);
+      } catch {
+        /* already closed */
+      }
     }
   }
 }

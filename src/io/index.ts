@@ -9,7 +9,13 @@ import path from 'node:path';
 import { FileFormatError, ValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
 import { describeKind, sniffFile } from './sniff.js';
-import { loadKerasArchive, loadWeightsFromArchive, loadWeightsFromH5, saveKeras3Weights, saveKerasArchive } from './keras_archive.js';
+import {
+  loadKerasArchive,
+  loadWeightsFromArchive,
+  loadWeightsFromH5,
+  saveKeras3Weights,
+  saveKerasArchive,
+} from './keras_archive.js';
 import { loadLegacyH5Model, saveLegacyH5Model, saveLegacyH5Weights } from './legacy_h5.js';
 import type { LoadModelOptions } from './serialize.js';
 import { loadTfjsModel, saveTfjsModel } from './tfjs.js';
@@ -51,20 +57,25 @@ function notSpecial(filePath: string): void {
  * and optimizer state are restored.
  */
 export async function loadModel(filePath: string, opts: LoadModelOptions = {}): Promise<Model> {
-  if (typeof filePath !== 'string' || !filePath) throw new ValueError(`loadModel: expected a file path, got ${JSON.stringify(filePath)}`);
+  if (typeof filePath !== 'string' || !filePath)
+    throw new ValueError(`loadModel: expected a file path, got ${JSON.stringify(filePath)}`);
   if (filePath.startsWith(TFJS_SCHEME)) return loadTfjsModel(path.join(tfjsDir(filePath), 'model.json'), opts);
   if (!existsSync(filePath)) throw new FileFormatError(`${filePath}: no such file`);
   if (statSync(filePath).isDirectory()) {
     const mj = path.join(filePath, 'model.json');
     if (existsSync(mj)) return loadTfjsModel(mj, opts);
-    throw new FileFormatError(`${filePath}: is a directory without model.json (expected a .keras, .h5 or TF.js model.json file)`);
+    throw new FileFormatError(
+      `${filePath}: is a directory without model.json (expected a .keras, .h5 or TF.js model.json file)`,
+    );
   }
   notSpecial(filePath);
   const { kind, size } = sniffFile(filePath);
   if (kind === 'zip') return loadKerasArchive(filePath, opts);
   if (kind === 'hdf5') return loadLegacyH5Model(filePath, opts);
   if (kind === 'json') return loadTfjsModel(filePath, opts);
-  throw new FileFormatError(`${filePath}: not a model file: it is ${describeKind(kind)} (${size} bytes); expected a Keras .keras archive (zip), a Keras .h5 file (HDF5) or a TF.js model.json`);
+  throw new FileFormatError(
+    `${filePath}: not a model file: it is ${describeKind(kind)} (${size} bytes); expected a Keras .keras archive (zip), a Keras .h5 file (HDF5) or a TF.js model.json`,
+  );
 }
 
 /**
@@ -72,21 +83,28 @@ export async function loadModel(filePath: string, opts: LoadModelOptions = {}): 
  * 'tfjs://dir' or 'dir/model.json' → TensorFlow.js layers format. Writes are atomic.
  */
 export async function saveModel(model: Model, filePath: string): Promise<void> {
-  if (typeof filePath !== 'string' || !filePath) throw new ValueError(`save: expected a file path, got ${JSON.stringify(filePath)}`);
+  if (typeof filePath !== 'string' || !filePath)
+    throw new ValueError(`save: expected a file path, got ${JSON.stringify(filePath)}`);
   if (isTfjsTarget(filePath)) return saveTfjsModel(model, tfjsDir(filePath));
   if (filePath.endsWith('.weights.h5')) {
-    throw new ValueError(`save: '${filePath}' is a weights file name; use model.saveWeights('${filePath}'), or save the whole model to a .keras file`);
+    throw new ValueError(
+      `save: '${filePath}' is a weights file name; use model.saveWeights('${filePath}'), or save the whole model to a .keras file`,
+    );
   }
   if (filePath.endsWith('.keras')) return saveKerasArchive(model, filePath);
   if (filePath.endsWith('.h5') || filePath.endsWith('.hdf5')) return saveLegacyH5Model(model, filePath);
-  throw new ValueError(`save: unsupported file name '${filePath}'; use a '.keras' file (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js)`);
+  throw new ValueError(
+    `save: unsupported file name '${filePath}'; use a '.keras' file (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js)`,
+  );
 }
 
 /** Saves weights only: `*.weights.h5` → Keras 3 layout; other `.h5`/`.hdf5` → legacy Keras 2 layout. */
 export async function saveWeights(model: Model, filePath: string): Promise<void> {
   if (filePath.endsWith('.weights.h5')) return saveKeras3Weights(model, filePath);
   if (filePath.endsWith('.h5') || filePath.endsWith('.hdf5')) return saveLegacyH5Weights(model, filePath);
-  throw new ValueError(`saveWeights: the file name must end in '.weights.h5' (Keras 3) or '.h5' (legacy Keras 2), got '${filePath}'`);
+  throw new ValueError(
+    `saveWeights: the file name must end in '.weights.h5' (Keras 3) or '.h5' (legacy Keras 2), got '${filePath}'`,
+  );
 }
 
 /**
@@ -98,11 +116,15 @@ export async function saveWeights(model: Model, filePath: string): Promise<void>
 export async function loadWeights(model: Model, filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {
   if (!existsSync(filePath)) throw new FileFormatError(`${filePath}: no such file`);
   if (!model.built || (model.weights.length === 0 && model.layers.length > 0 && model.inputs.length === 0)) {
-    throw new ValueError(`loadWeights: the model '${model.name}' is not built yet; give its first layer an inputShape (or call the model on data) before loading weights`);
+    throw new ValueError(
+      `loadWeights: the model '${model.name}' is not built yet; give its first layer an inputShape (or call the model on data) before loading weights`,
+    );
   }
   notSpecial(filePath);
   const { kind, size } = sniffFile(filePath);
   if (kind === 'zip') return loadWeightsFromArchive(model, filePath, opts);
   if (kind === 'hdf5') return loadWeightsFromH5(model, filePath, opts);
-  throw new FileFormatError(`${filePath}: not a weights file: it is ${describeKind(kind)} (${size} bytes); expected HDF5 (.h5, .weights.h5) or a .keras archive`);
+  throw new FileFormatError(
+    `${filePath}: not a weights file: it is ${describeKind(kind)} (${size} bytes); expected HDF5 (.h5, .weights.h5) or a .keras archive`,
+  );
 }

@@ -32,7 +32,10 @@ export function containerNames(layers: readonly Layer[]): string[] {
   return layers.map((l) => {
     const base = toSnakeCase(l.className);
     const n = used.get(base);
-    if (n === undefined) { used.set(base, 0); return base; }
+    if (n === undefined) {
+      used.set(base, 0);
+      return base;
+    }
     used.set(base, n + 1);
     return `${base}_${n + 1}`;
   });
@@ -97,7 +100,10 @@ export function writeOptimizerVars(g: H5Group, opt: Optimizer, trainable: readon
 // --- reading ---
 
 function readVarsGroup(g: H5Group, file: string): SavedArray[] {
-  const keys = g.keys().filter((k) => /^\d+$/.test(k)).sort((a, b) => Number(a) - Number(b));
+  const keys = g
+    .keys()
+    .filter((k) => /^\d+$/.test(k))
+    .sort((a, b) => Number(a) - Number(b));
   return keys.map((k) => {
     const d = g.dataset(k);
     return { name: `${g.path}/${k}`, shape: d.shape, data: d.data };
@@ -110,23 +116,32 @@ function savedAt(root: H5Group, path: string, file: string): SavedLayer | null {
 }
 
 function shapesMatch(vars: readonly Variable[], saved: SavedLayer): boolean {
-  return vars.length === saved.weights.length
-    && vars.every((v, i) => v.size === saved.weights[i].data.length);
+  return vars.length === saved.weights.length && vars.every((v, i) => v.size === saved.weights[i].data.length);
 }
 
 /** Loads layer variables from a Keras 3 weights file (root group) into a model. */
-export function readModelVars(root: H5Group, model: Layer, file: string, opts: LoadWeightsOptions = {}, prefix = ''): void {
+export function readModelVars(
+  root: H5Group,
+  model: Layer,
+  file: string,
+  opts: LoadWeightsOptions = {},
+  prefix = '',
+): void {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   const layers = containerLayers(model);
   const names = containerNames(layers);
   let container = `${prefix}layers`;
-  if (!root.has(container) && root.has(`${prefix}_layer_checkpoint_dependencies`)) container = `${prefix}_layer_checkpoint_dependencies`;
+  if (!root.has(container) && root.has(`${prefix}_layer_checkpoint_dependencies`))
+    container = `${prefix}_layer_checkpoint_dependencies`;
   const unmatched: { layer: Layer; vars: Variable[] }[] = [];
   const usedGroups = new Set<string>();
   layers.forEach((l, i) => {
     const path = `${container}/${names[i]}`;
     if (subLayers(l)) {
-      if (root.has(path)) { usedGroups.add(names[i]); readModelVars(root, l, file, opts, `${path}/`); }
+      if (root.has(path)) {
+        usedGroups.add(names[i]);
+        readModelVars(root, l, file, opts, `${path}/`);
+      }
       // Keras writes no group for a nested model without variables (e.g. an augmentation stack).
       else if (kerasVars(l).length > 0) unmatched.push({ layer: l, vars: kerasVars(l) });
       return;
@@ -143,8 +158,15 @@ export function readModelVars(root: H5Group, model: Layer, file: string, opts: L
   });
   if (!unmatched.length) return;
   // Keras 2.13–2.15 archives: group names need not match; pair the rest by order and shapes.
-  const rest = root.has(container) ? root.group(container).keys().filter((k) => !usedGroups.has(k)) : [];
-  const candidates = rest.map((k) => savedAt(root, `${container}/${k}`, file)).filter((s): s is SavedLayer => !!s && s.weights.length > 0);
+  const rest = root.has(container)
+    ? root
+        .group(container)
+        .keys()
+        .filter((k) => !usedGroups.has(k))
+    : [];
+  const candidates = rest
+    .map((k) => savedAt(root, `${container}/${k}`, file))
+    .filter((s): s is SavedLayer => !!s && s.weights.length > 0);
   for (const u of unmatched) {
     const idx = candidates.findIndex((c) => shapesMatch(u.vars, c));
     if (idx >= 0 && !subLayers(u.layer)) {
@@ -159,8 +181,13 @@ export function readModelVars(root: H5Group, model: Layer, file: string, opts: L
 }
 
 /** Restores optimizer state from `optimizer/vars` (after the model is compiled). Returns false when absent. */
-export function readOptimizerVars(root: H5Group, opt: Optimizer, trainable: readonly Variable[], file: string,
-  warn: (m: string) => void): boolean {
+export function readOptimizerVars(
+  root: H5Group,
+  opt: Optimizer,
+  trainable: readonly Variable[],
+  file: string,
+  warn: (m: string) => void,
+): boolean {
   if (!root.has('optimizer/vars')) return false;
   const arrays = readVarsGroup(root.group('optimizer/vars'), file);
   if (arrays.length < 2) return false;
@@ -172,7 +199,9 @@ export function readOptimizerVars(root: H5Group, opt: Optimizer, trainable: read
   }
   const kinds = trainable.length ? (arrays.length - 2) / trainable.length : 0;
   if (!Number.isInteger(kinds)) {
-    warn(`${file}: skipping the optimizer state: it has ${arrays.length} variables, which does not fit ${trainable.length} trainable weights`);
+    warn(
+      `${file}: skipping the optimizer state: it has ${arrays.length} variables, which does not fit ${trainable.length} trainable weights`,
+    );
     return false;
   }
   const values = arrays.map((a, i) => {
@@ -180,12 +209,13 @@ export function readOptimizerVars(root: H5Group, opt: Optimizer, trainable: read
     return new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), a.shape);
   });
   try {
-    (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void })
-      .setVariables(fromKerasOrder(opt, values, trainable.length, kinds), trainable);
+    (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void }).setVariables(
+      fromKerasOrder(opt, values, trainable.length, kinds),
+      trainable,
+    );
     return true;
   } catch (e) {
     warn(`${file}: skipping the optimizer state (${(e as Error).message})`);
     return false;
   }
 }
-

@@ -57,7 +57,9 @@ export async function saveKerasArchive(model: Model, target: string): Promise<vo
   const cc = compileConfig(model);
   if (cc) entry.compile_config = cc;
   const config = new TextEncoder().encode(JSON.stringify(entry));
-  const metadata = new TextEncoder().encode(JSON.stringify({ keras_version: KERAS3_FORMAT_VERSION, date_saved: dateSaved(), convkit_version: CONVKIT_VERSION }));
+  const metadata = new TextEncoder().encode(
+    JSON.stringify({ keras_version: KERAS3_FORMAT_VERSION, date_saved: dateSaved(), convkit_version: CONVKIT_VERSION }),
+  );
   // The weights file is staged beside the target under a temporary name of the target's, so a
   // kill leaves nothing in the system's temporary folder and the next save removes it.
   ensureParentDir(target);
@@ -85,7 +87,12 @@ export async function saveKeras3Weights(model: Model, target: string): Promise<v
   await atomicWrite(target, (tmp) => writeWeightsH5(model, tmp, true));
 }
 
-interface Archive { config: unknown; weights: Uint8Array | null; weightsMember: string; file: string }
+interface Archive {
+  config: unknown;
+  weights: Uint8Array | null;
+  weightsMember: string;
+  file: string;
+}
 
 /** Members a .keras archive is read for; every other member is left compressed. */
 const WANTED = ['config.json', 'model.weights.h5'];
@@ -96,35 +103,51 @@ const MAX_DEFLATE_RATIO = 1100;
 
 /** A member name that would resolve outside the archive if it were extracted. */
 function unsafeMemberName(name: string): boolean {
-  return name.startsWith('/') || name.includes('\\') || /^[a-zA-Z]:/.test(name) || name.includes('\0')
-    || name.split('/').some((p) => p === '..');
+  return (
+    name.startsWith('/') ||
+    name.includes('\\') ||
+    /^[a-zA-Z]:/.test(name) ||
+    name.includes('\0') ||
+    name.split('/').some((p) => p === '..')
+  );
 }
 
 /** Checks a member's declared sizes before it is inflated. */
 function checkMember(file: string, info: UnzipFileInfo): void {
   const { name, size, originalSize, compression } = info;
   if (compression !== 0 && compression !== 8) {
-    throw new FileFormatError(`${file}: member '${name}' uses compression method ${compression}; `
-      + 'a .keras archive stores its members uncompressed (0) or deflated (8)');
+    throw new FileFormatError(
+      `${file}: member '${name}' uses compression method ${compression}; ` +
+        'a .keras archive stores its members uncompressed (0) or deflated (8)',
+    );
   }
   if (compression === 0 && originalSize !== size) {
-    throw new FileFormatError(`${file}: member '${name}' is stored uncompressed but declares ${originalSize} bytes `
-      + `in ${size}: the archive is damaged`);
+    throw new FileFormatError(
+      `${file}: member '${name}' is stored uncompressed but declares ${originalSize} bytes ` +
+        `in ${size}: the archive is damaged`,
+    );
   }
   if (compression === 8 && originalSize > (size + 1) * MAX_DEFLATE_RATIO) {
-    throw new FileFormatError(`${file}: member '${name}' declares ${formatBytes(originalSize)} from ${size} compressed `
-      + 'bytes, more than deflate can produce: the archive is damaged');
+    throw new FileFormatError(
+      `${file}: member '${name}' declares ${formatBytes(originalSize)} from ${size} compressed ` +
+        'bytes, more than deflate can produce: the archive is damaged',
+    );
   }
   const cap = name.endsWith('config.json') ? MAX_CONFIG_BYTES : getMemoryLimit();
   if (originalSize > cap) {
-    throw new FileFormatError(`${file}: member '${name}' declares ${formatBytes(originalSize)}, more than the limit of `
-      + `${formatBytes(cap)} for it`);
+    throw new FileFormatError(
+      `${file}: member '${name}' declares ${formatBytes(originalSize)}, more than the limit of ` +
+        `${formatBytes(cap)} for it`,
+    );
   }
 }
 
 function readArchive(file: string): Archive {
   const { kind, size } = sniffFile(file);
-  if (kind !== 'zip') throw new FileFormatError(`${file}: not a .keras archive (a zip file): it is ${kind === 'hdf5' ? 'an HDF5 file (a legacy .h5 model?)' : describeKind(kind)} (${size} bytes)`);
+  if (kind !== 'zip')
+    throw new FileFormatError(
+      `${file}: not a .keras archive (a zip file): it is ${kind === 'hdf5' ? 'an HDF5 file (a legacy .h5 model?)' : describeKind(kind)} (${size} bytes)`,
+    );
   if (!statSync(file).isFile()) throw new FileFormatError(`${file}: not a regular file, expected a .keras archive`);
   let members: Record<string, Uint8Array>;
   const names: string[] = [];
@@ -149,7 +172,9 @@ function readArchive(file: string): Archive {
   const find = (n: string) => names.find((k) => (k === n || k.endsWith(`/${n}`)) && k in members);
   const cfgName = find('config.json');
   if (!cfgName) {
-    throw new FileFormatError(`${file}: a zip archive without config.json, so not a Keras model archive (members: ${names.slice(0, 10).join(', ') || 'none'})`);
+    throw new FileFormatError(
+      `${file}: a zip archive without config.json, so not a Keras model archive (members: ${names.slice(0, 10).join(', ') || 'none'})`,
+    );
   }
   let config: unknown;
   try {
@@ -192,7 +217,10 @@ export async function loadKerasArchive(file: string, opts: LoadModelOptions = {}
   const cc = (a.config as Record<string, unknown>).compile_config;
   if (opts.compile !== false && cc) restoreCompile(model, cc, file, warn);
   if (!a.weights) {
-    if (model.weights.length) throw new FileFormatError(`${file}: the archive has no model.weights.h5, but the model has ${model.weights.length} weights`);
+    if (model.weights.length)
+      throw new FileFormatError(
+        `${file}: the archive has no model.weights.h5, but the model has ${model.weights.length} weights`,
+      );
     return model;
   }
   await withWeightsRoot(a, (root) => {
@@ -222,13 +250,17 @@ export async function loadWeightsFromH5(model: Model, file: string, opts: LoadWe
       loadLegacyH5WeightsFrom(model, root, file, opts);
     } else if (root.has('layers') || root.has('_layer_checkpoint_dependencies') || root.has('vars')) {
       if (opts.byName) {
-        throw new FileFormatError(`${file}: byName loading needs a legacy .h5 weights file; Keras 3 .weights.h5 files are matched by layer order`);
+        throw new FileFormatError(
+          `${file}: byName loading needs a legacy .h5 weights file; Keras 3 .weights.h5 files are matched by layer order`,
+        );
       }
       readModelVars(root, model, file, opts);
       const opt = model.compiled?.optimizer;
       if (opt) readOptimizerVars(root, opt, model.trainableWeights, file, opts.warn ?? ((m) => console.warn(m)));
     } else {
-      throw new FileFormatError(`${file}: an HDF5 file, but not Keras weights: no 'layer_names' attribute, no 'model_weights' or 'layers' group (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`);
+      throw new FileFormatError(
+        `${file}: an HDF5 file, but not Keras weights: no 'layer_names' attribute, no 'model_weights' or 'layers' group (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`,
+      );
     }
   } finally {
     r.close();

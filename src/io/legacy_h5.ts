@@ -31,9 +31,13 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
     const cfg = readJsonAttr(root, 'model_config', path);
     if (cfg === undefined) {
       if (root.hasAttr('layer_names')) {
-        throw new FileFormatError(`${path}: this is a weights-only file (no model_config): build the model in code, then call model.loadWeights('${path}')`);
+        throw new FileFormatError(
+          `${path}: this is a weights-only file (no model_config): build the model in code, then call model.loadWeights('${path}')`,
+        );
       }
-      throw new FileFormatError(`${path}: an HDF5 file, but not a Keras model: it has no 'model_config' attribute (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`);
+      throw new FileFormatError(
+        `${path}: an HDF5 file, but not a Keras model: it has no 'model_config' attribute (root holds: ${root.keys().slice(0, 8).join(', ') || 'nothing'})`,
+      );
     }
     const model = modelFromConfig(cfg, path);
     const mw = root.maybeGroup('model_weights');
@@ -53,7 +57,11 @@ export async function loadLegacyH5Model(path: string, opts: LoadModelOptions = {
 }
 
 // Keras 3 slot names per optimizer, in convkit's slot order.
-const SLOT_NAMES: Record<string, string[]> = { Adam: ['momentum', 'velocity'], RMSprop: ['velocity', 'momentum', 'average_gradient'], SGD: ['momentum'] };
+const SLOT_NAMES: Record<string, string[]> = {
+  Adam: ['momentum', 'velocity'],
+  RMSprop: ['velocity', 'momentum', 'average_gradient'],
+  SGD: ['momentum'],
+};
 
 /**
  * Writes optimizer_weights as Keras 3's legacy writer does: every optimizer variable in Keras's
@@ -79,7 +87,8 @@ function writeLegacyOptimizer(root: H5Group, opt: Optimizer, trainable: readonly
   vars.slice(1).forEach((v, i) => g.writeDataset(names[i + 1], v.data, v.shape));
 }
 
-const SLOT_TOKENS = /(^|[/_])(m|v|momentum|velocity|rms|mg|average_gradient|vhat|velocity_hat)(:0)?$|\/(m|v|momentum|velocity|rms|mg|vhat)\//;
+const SLOT_TOKENS =
+  /(^|[/_])(m|v|momentum|velocity|rms|mg|average_gradient|vhat|velocity_hat)(:0)?$|\/(m|v|momentum|velocity|rms|mg|vhat)\//;
 
 /**
  * Restores optimizer state from optimizer_weights, in any of the layouts Keras wrote: Keras 3
@@ -87,22 +96,34 @@ const SLOT_TOKENS = /(^|[/_])(m|v|momentum|velocity|rms|mg|average_gradient|vhat
  * by kind) and tf.keras 2.11+ (iterations, then slots interleaved per weight). Names and shapes
  * tell which.
  */
-function restoreLegacyOptimizer(opt: Optimizer, saved: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[],
-  trainable: readonly Variable[], file: string, warn: (m: string) => void): void {
+function restoreLegacyOptimizer(
+  opt: Optimizer,
+  saved: { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }[],
+  trainable: readonly Variable[],
+  file: string,
+  warn: (m: string) => void,
+): void {
   const n = trainable.length;
   let rest = saved;
   let iterations = 0;
   let lr = opt.learningRate;
-  if (rest.length && /iter/.test(rest[0].name) && rest[0].data.length === 1) { iterations = Number(rest[0].data[0]); rest = rest.slice(1); }
+  if (rest.length && /iter/.test(rest[0].name) && rest[0].data.length === 1) {
+    iterations = Number(rest[0].data[0]);
+    rest = rest.slice(1);
+  }
   const keras3 = rest.length > 0 && /learning_rate|(^|\/)lr(:0)?$/.test(rest[0].name) && rest[0].data.length === 1;
-  if (keras3) { lr = Number(rest[0].data[0]); rest = rest.slice(1); }
+  if (keras3) {
+    lr = Number(rest[0].data[0]);
+    rest = rest.slice(1);
+  }
   const kinds = n ? rest.length / n : 0;
   if (!Number.isInteger(kinds) || kinds === 0) {
     warn(`${file}: skipping the saved optimizer state: ${rest.length} slot arrays do not fit ${n} trainable weights`);
     return;
   }
   const fits = (order: (k: number, w: number) => number) => {
-    for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) if (rest[order(k, w)].data.length !== trainable[w].size) return false;
+    for (let k = 0; k < kinds; k++)
+      for (let w = 0; w < n; w++) if (rest[order(k, w)].data.length !== trainable[w].size) return false;
     return true;
   };
   const grouped = (k: number, w: number) => k * n + w;
@@ -117,10 +138,11 @@ function restoreLegacyOptimizer(opt: Optimizer, saved: { name: string; shape: nu
     return;
   }
   const values = [new Tensor(Float32Array.of(iterations), []), new Tensor(Float32Array.of(lr), [])];
-  for (let k = 0; k < kinds; k++) for (let w = 0; w < n; w++) {
-    const a = rest[order(k, w)];
-    values.push(new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), trainable[w].shape));
-  }
+  for (let k = 0; k < kinds; k++)
+    for (let w = 0; w < n; w++) {
+      const a = rest[order(k, w)];
+      values.push(new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), trainable[w].shape));
+    }
   try {
     (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void }).setVariables(values, trainable);
   } catch (e) {
@@ -129,10 +151,17 @@ function restoreLegacyOptimizer(opt: Optimizer, saved: { name: string; shape: nu
 }
 
 /** Loads weights from a legacy h5 file (full model or weights-only, incl. keras.applications files). */
-export function loadLegacyH5WeightsFrom(model: Model, root: H5Group, path: string, opts: LoadWeightsOptions = {}): void {
+export function loadLegacyH5WeightsFrom(
+  model: Model,
+  root: H5Group,
+  path: string,
+  opts: LoadWeightsOptions = {},
+): void {
   const group = root.hasAttr('layer_names') ? root : root.maybeGroup('model_weights');
   if (!group) {
-    throw new FileFormatError(`${path}: an HDF5 file, but not a Keras weights file: no 'layer_names' attribute at the root and no 'model_weights' group`);
+    throw new FileFormatError(
+      `${path}: an HDF5 file, but not a Keras weights file: no 'layer_names' attribute at the root and no 'model_weights' group`,
+    );
   }
   applySavedLayers(model.layers, readLegacyWeights(group, path), path, opts);
 }
@@ -140,7 +169,10 @@ export function loadLegacyH5WeightsFrom(model: Model, root: H5Group, path: strin
 /** Writes one weights group in the Keras 2 layout (layer_names + per-layer weight_names). */
 function writeWeightsGroup(g: H5Group, model: Model): void {
   const layers = model.layers;
-  g.writeStringList('layer_names', layers.map((l) => l.name));
+  g.writeStringList(
+    'layer_names',
+    layers.map((l) => l.name),
+  );
   g.writeString('backend', 'tensorflow');
   g.writeString('keras_version', KERAS2_FORMAT_VERSION);
   for (const l of layers) {

@@ -9,7 +9,8 @@ import type { SavedArray, SavedLayer } from './weights.js';
 
 function readArray(lg: H5Group, wn: string, file: string, layer: string): SavedArray {
   const candidates = [wn];
-  if (wn.endsWith(':0')) candidates.push(wn.slice(0, -2)); else candidates.push(`${wn}:0`);
+  if (wn.endsWith(':0')) candidates.push(wn.slice(0, -2));
+  else candidates.push(`${wn}:0`);
   // Some writers store the dataset directly under the layer group with only the last segment.
   const last = wn.split('/').pop()!;
   candidates.push(last, last.endsWith(':0') ? last.slice(0, -2) : `${last}:0`);
@@ -19,19 +20,25 @@ function readArray(lg: H5Group, wn: string, file: string, layer: string): SavedA
       return { name: wn, shape: d.shape, data: d.data };
     }
   }
-  throw new FileFormatError(`${file}: layer '${layer}' lists the weight '${wn}' in weight_names, but there is no dataset '${lg.path}/${wn}'`);
+  throw new FileFormatError(
+    `${file}: layer '${layer}' lists the weight '${wn}' in weight_names, but there is no dataset '${lg.path}/${wn}'`,
+  );
 }
 
 /** Reads a Keras weights group (the root of a weights file, or `model_weights`) in layer_names order. */
 export function readLegacyWeights(g: H5Group, file: string): SavedLayer[] {
   const layerNames = g.stringList('layer_names');
   if (!layerNames) {
-    throw new FileFormatError(`${file}: '${g.path}' has no 'layer_names' attribute, so it is not a Keras weights group`);
+    throw new FileFormatError(
+      `${file}: '${g.path}' has no 'layer_names' attribute, so it is not a Keras weights group`,
+    );
   }
   const out: SavedLayer[] = [];
   for (const name of layerNames) {
     if (!g.isGroup(name)) {
-      throw new FileFormatError(`${file}: layer_names lists '${name}', but there is no group '${g.path === '/' ? '' : g.path}/${name}'`);
+      throw new FileFormatError(
+        `${file}: layer_names lists '${name}', but there is no group '${g.path === '/' ? '' : g.path}/${name}'`,
+      );
     }
     try {
       const lg = g.group(name);

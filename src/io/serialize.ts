@@ -53,13 +53,18 @@ function keras2Model(entry: Json): Json {
     return { class_name: 'Sequential', config };
   }
   const layers = (c.layers as Json[]).map((e) => ({
-    ...keras2Layer(e), name: e.name, inbound_nodes: e.inbound_nodes.map(keras2Node),
+    ...keras2Layer(e),
+    name: e.name,
+    inbound_nodes: e.inbound_nodes.map(keras2Node),
   }));
   // Keras 2 always lists the inputs and outputs, even one.
   const list = (x: unknown[]) => (typeof x[0] === 'string' ? [x] : x);
   const config = {
-    name: c.name, trainable: c.trainable, layers,
-    input_layers: list(c.input_layers), output_layers: list(c.output_layers),
+    name: c.name,
+    trainable: c.trainable,
+    layers,
+    input_layers: list(c.input_layers),
+    output_layers: list(c.output_layers),
   };
   return { class_name: 'Functional', config };
 }
@@ -82,9 +87,14 @@ export function compileConfig(m: Model): Json | null {
   const c = m.compiled;
   if (!c) return null;
   return {
-    optimizer: optimizerEntry(c.optimizer, 'k3'), loss: c.config.loss, loss_weights: null,
-    metrics: c.config.metrics.length ? c.config.metrics : null, weighted_metrics: null,
-    run_eagerly: false, steps_per_execution: 1, jit_compile: false,
+    optimizer: optimizerEntry(c.optimizer, 'k3'),
+    loss: c.config.loss,
+    loss_weights: null,
+    metrics: c.config.metrics.length ? c.config.metrics : null,
+    weighted_metrics: null,
+    run_eagerly: false,
+    steps_per_execution: 1,
+    jit_compile: false,
   };
 }
 
@@ -93,7 +103,10 @@ export function trainingConfig(m: Model): Json | null {
   const c = m.compiled;
   if (!c) return null;
   return {
-    loss: c.config.loss, metrics: c.config.metrics, weighted_metrics: null, loss_weights: null,
+    loss: c.config.loss,
+    metrics: c.config.metrics,
+    weighted_metrics: null,
+    loss_weights: null,
     optimizer_config: optimizerEntry(c.optimizer, 'k2'),
   };
 }
@@ -120,7 +133,10 @@ function metricName(m: unknown): string[] {
 }
 
 function snake(s: string): string {
-  return s.replace(/(.)([A-Z][a-z]+)/g, '$1_$2').replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  return s
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase();
 }
 
 /** Loss options convkit's losses (selected by name) do not take. */
@@ -134,7 +150,9 @@ function lossName(l: unknown): string | null {
     if (typeof o.config === 'string') return o.config; // a serialised function: {class_name: 'function', config: 'mse'}
     const c = (o.config ?? {}) as Json;
     if (c.from_logits === true || (typeof c.label_smoothing === 'number' && c.label_smoothing !== 0)) {
-      throw new UnsupportedLossOption(`the saved loss ${o.class_name}(${c.from_logits ? 'from_logits=True' : `label_smoothing=${c.label_smoothing}`}) is not supported`);
+      throw new UnsupportedLossOption(
+        `the saved loss ${o.class_name}(${c.from_logits ? 'from_logits=True' : `label_smoothing=${c.label_smoothing}`}) is not supported`,
+      );
     }
     if (typeof o.class_name === 'string') {
       if (o.class_name === 'LossFunctionWrapper') return lossName(o.config?.fn);
@@ -153,7 +171,12 @@ export function compileArgsFromSaved(saved: unknown): { optimizer: any; loss: st
   const loss = lossName(s.loss);
   if (!loss) return null;
   let optimizer = s.optimizer ?? s.optimizer_config ?? 'rmsprop';
-  if (optimizer && typeof optimizer === 'object' && optimizer.config && typeof optimizer.config.learning_rate === 'object') {
+  if (
+    optimizer &&
+    typeof optimizer === 'object' &&
+    optimizer.config &&
+    typeof optimizer.config.learning_rate === 'object'
+  ) {
     // A learning-rate schedule: keep the optimizer, start from its default rate.
     optimizer = { ...optimizer, config: { ...optimizer.config, learning_rate: undefined } };
   }
@@ -182,7 +205,9 @@ export function restoreCompile(model: Model, saved: unknown, file: string, warn:
   try {
     model.compile(args);
   } catch (e) {
-    warn(`${file}: the model was loaded uncompiled; its saved compile settings could not be restored `
-      + `(${(e as Error).message}). Call model.compile() yourself.`);
+    warn(
+      `${file}: the model was loaded uncompiled; its saved compile settings could not be restored ` +
+        `(${(e as Error).message}). Call model.compile() yourself.`,
+    );
   }
 }

@@ -42,8 +42,14 @@ export function sniffFile(path: string): { kind: FileKind; size: number } {
 }
 
 const KIND_NAMES: Record<FileKind, string> = {
-  empty: 'an empty file', hdf5: 'an HDF5 file', zip: 'a zip archive (a .keras file?)', png: 'a PNG image',
-  jpeg: 'a JPEG image', gif: 'a GIF image', json: 'a JSON text file', unknown: 'not an HDF5 file (no HDF5 signature)',
+  empty: 'an empty file',
+  hdf5: 'an HDF5 file',
+  zip: 'a zip archive (a .keras file?)',
+  png: 'a PNG image',
+  jpeg: 'a JPEG image',
+  gif: 'a GIF image',
+  json: 'a JSON text file',
+  unknown: 'not an HDF5 file (no HDF5 signature)',
 };
 
 /** Names a kind for error messages ("a PNG image"). */

@@ -8,10 +8,17 @@ import type { Layer } from '../layers/base.js';
 import { Tensor, Variable } from '../tensor/tensor.js';
 
 /** One saved array. */
-export interface SavedArray { name: string; shape: number[]; data: Float32Array | Int32Array | Uint8Array }
+export interface SavedArray {
+  name: string;
+  shape: number[];
+  data: Float32Array | Int32Array | Uint8Array;
+}
 
 /** One saved layer's arrays, in the layer's weight order. */
-export interface SavedLayer { name: string; weights: SavedArray[] }
+export interface SavedLayer {
+  name: string;
+  weights: SavedArray[];
+}
 
 export interface LoadWeightsOptions {
   /** Match saved layers to model layers by name instead of by position. */
@@ -33,7 +40,8 @@ export function flattenLayers(layers: readonly Layer[]): Layer[] {
   const out: Layer[] = [];
   for (const l of layers) {
     const sub = subLayers(l);
-    if (sub) out.push(...flattenLayers(sub)); else out.push(l);
+    if (sub) out.push(...flattenLayers(sub));
+    else out.push(l);
   }
   return out;
 }
@@ -70,7 +78,8 @@ function toTensor(a: SavedArray, target: Variable): Tensor {
     const d = a.data instanceof Float32Array ? a.data : Float32Array.from(a.data);
     return new Tensor(d, target.shape);
   }
-  if (target.dtype === 'int32') return new Tensor(a.data instanceof Int32Array ? a.data : Int32Array.from(a.data), target.shape);
+  if (target.dtype === 'int32')
+    return new Tensor(a.data instanceof Int32Array ? a.data : Int32Array.from(a.data), target.shape);
   return new Tensor(a.data instanceof Uint8Array ? a.data : Uint8Array.from(a.data), target.shape);
 }
 
@@ -85,18 +94,29 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
  * Assigns one saved layer's arrays to a layer's variables. Returns false (after a warning) when
  * skipping a mismatch; throws otherwise.
  */
-export function assignLayer(layer: Layer, vars: readonly Variable[], saved: SavedLayer, file: string,
-  opts: LoadWeightsOptions = {}): boolean {
+export function assignLayer(
+  layer: Layer,
+  vars: readonly Variable[],
+  saved: SavedLayer,
+  file: string,
+  opts: LoadWeightsOptions = {},
+): boolean {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   if (vars.length !== saved.weights.length) {
     const msg = `${file}: layer '${layer.name}' (${layer.className}) expects ${vars.length} weights, but the saved layer '${saved.name}' has ${saved.weights.length}`;
-    if (opts.skipMismatch) { warn(`Skipping loading weights for ${msg}`); return false; }
+    if (opts.skipMismatch) {
+      warn(`Skipping loading weights for ${msg}`);
+      return false;
+    }
     throw new FileFormatError(msg);
   }
   for (let i = 0; i < vars.length; i++) {
     if (!sameShape(vars[i].shape, saved.weights[i].shape) || vars[i].size !== saved.weights[i].data.length) {
       const msg = `${file}: layer '${layer.name}' (${layer.className}) weight ${i} ('${vars[i].name}') has shape ${fmt(vars[i].shape)}, but the saved weight '${saved.weights[i].name}' has shape ${fmt(saved.weights[i].shape)}`;
-      if (opts.skipMismatch) { warn(`Skipping loading weights for ${msg}`); return false; }
+      if (opts.skipMismatch) {
+        warn(`Skipping loading weights for ${msg}`);
+        return false;
+      }
       throw new ShapeError(msg);
     }
   }
@@ -108,8 +128,12 @@ export function assignLayer(layer: Layer, vars: readonly Variable[], saved: Save
  * Loads saved layers into model layers, Keras-style: by position (the saved layers that have
  * weights, in order, against the model's layers that have weights) or by name.
  */
-export function applySavedLayers(modelLayers: readonly Layer[], saved: readonly SavedLayer[], file: string,
-  opts: LoadWeightsOptions = {}): void {
+export function applySavedLayers(
+  modelLayers: readonly Layer[],
+  saved: readonly SavedLayer[],
+  file: string,
+  opts: LoadWeightsOptions = {},
+): void {
   const warn = opts.warn ?? ((m: string) => console.warn(m));
   if (opts.byName) {
     const byName = new Map(saved.map((s) => [s.name, s]));
@@ -123,9 +147,10 @@ export function applySavedLayers(modelLayers: readonly Layer[], saved: readonly 
   const withWeights = modelLayers.filter((l) => legacyWeights(l).length > 0);
   const savedWith = saved.filter((s) => s.weights.length > 0);
   if (withWeights.length !== savedWith.length) {
-    const msg = `${file}: the file holds weights for ${savedWith.length} layers (${savedWith.map((s) => s.name).join(', ')}), `
-      + `but the model has ${withWeights.length} layers with weights (${withWeights.map((l) => l.name).join(', ')}). `
-      + 'Weights are matched by position; use { byName: true } to match layer names instead.';
+    const msg =
+      `${file}: the file holds weights for ${savedWith.length} layers (${savedWith.map((s) => s.name).join(', ')}), ` +
+      `but the model has ${withWeights.length} layers with weights (${withWeights.map((l) => l.name).join(', ')}). ` +
+      'Weights are matched by position; use { byName: true } to match layer names instead.';
     if (!opts.skipMismatch) throw new FileFormatError(msg);
     warn(msg);
   }

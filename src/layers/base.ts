@@ -13,7 +13,9 @@ import type { KerasConfig } from '../keras_config.js';
 import { checkBoolean, checkPositiveInt, describeValue, rejectSnakeCaseKeys } from '../options.js';
 
 export type Shape = SymbolicShape;
-export interface CallArgs { training?: boolean }
+export interface CallArgs {
+  training?: boolean;
+}
 
 export interface LayerArgs {
   name?: string;
@@ -70,8 +72,12 @@ export abstract class Layer {
     return (this.constructor as { className?: string }).className ?? this.constructor.name;
   }
 
-  get trainable(): boolean { return this._trainable; }
-  set trainable(v: boolean) { this._trainable = v; }
+  get trainable(): boolean {
+    return this._trainable;
+  }
+  set trainable(v: boolean) {
+    this._trainable = v;
+  }
 
   /** Creates the weights for the given input shape. Layers with weights override this. */
   build(_inputShape: Shape | Shape[]): void {
@@ -90,8 +96,12 @@ export abstract class Layer {
     return c;
   }
 
-  addWeight(name: string, shape: readonly number[], initializer: InitializerIdentifier,
-    opts: { trainable?: boolean; regularizer?: Regularizer | null } = {}): Variable {
+  addWeight(
+    name: string,
+    shape: readonly number[],
+    initializer: InitializerIdentifier,
+    opts: { trainable?: boolean; regularizer?: Regularizer | null } = {},
+  ): Variable {
     const init = getInitializer(initializer, `${this.name}.${name}`);
     // Refused before the initializer fills it: a typo like Dense(30000) must not kill the process.
     checkTensor(`${this.className} '${this.name}': ${name}`, shape);
@@ -216,8 +226,10 @@ export abstract class Layer {
 
   /** Why this layer has no symbolic input or output yet, and what to write instead. */
   protected notConnectedMessage(what: 'input' | 'output'): string {
-    return `Layer '${this.name}' has never been called on a symbolic input, so it has no ${what}: `
-      + `call it on a KerasTensor (layer.apply(Input({shape}))) or add it to a model that knows its input shape`;
+    return (
+      `Layer '${this.name}' has never been called on a symbolic input, so it has no ${what}: ` +
+      `call it on a KerasTensor (layer.apply(Input({shape}))) or add it to a model that knows its input shape`
+    );
   }
 
   /**
@@ -251,9 +263,11 @@ export abstract class Layer {
 /** The one output of a layer or model, or an error that points to the list. */
 export function onlyOutput(layer: Layer, outputs: readonly KerasTensor[]): KerasTensor {
   if (outputs.length !== 1) {
-    throw new ValueError(`${layer.className} '${layer.name}' has ${outputs.length} outputs, so it has no single `
-      + 'output: '
-      + `use ${layer.name}.outputs (a list of KerasTensors)`);
+    throw new ValueError(
+      `${layer.className} '${layer.name}' has ${outputs.length} outputs, so it has no single ` +
+        'output: ' +
+        `use ${layer.name}.outputs (a list of KerasTensors)`,
+    );
   }
   return outputs[0];
 }
@@ -317,7 +331,9 @@ export function serializeLayer(layer: Layer, buildConfig?: KerasConfig): KerasCo
   const config: KerasConfig = { ...layer.getConfig() };
   delete config.batch_input_shape;
   const entry: KerasConfig = {
-    module: cls.kerasModule ?? 'keras.layers', class_name: layer.className, config,
+    module: cls.kerasModule ?? 'keras.layers',
+    class_name: layer.className,
+    config,
     registered_name: cls.registeredName ?? null,
   };
   if (buildConfig) entry.build_config = buildConfig;
@@ -329,8 +345,10 @@ export function deserializeLayer(entry: { class_name: string; config: KerasConfi
   const cls = registry.get(entry.class_name);
   if (!cls) {
     const layer = entry.config?.name ? ` (layer '${entry.config.name}')` : '';
-    throw new ValueError(`Unknown layer class '${entry.class_name}'${layer}; `
-      + `supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`);
+    throw new ValueError(
+      `Unknown layer class '${entry.class_name}'${layer}; ` +
+        `supported: ${registeredLayerNames().join(', ')}. Register custom layers with registerLayer().`,
+    );
   }
   return cls.fromConfig(entry.config ?? {});
 }

@@ -13,7 +13,14 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { activationName, getActivation } from './activations.js';
 import {
-  Layer, type LayerArgs, type LayerInput, type Shape, baseArgsFromConfig, pair, registerLayer, singleShape,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  baseArgsFromConfig,
+  pair,
+  registerLayer,
+  singleShape,
   singleTensor,
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
@@ -83,8 +90,10 @@ abstract class BaseDepthwiseConv extends Layer {
     this.strides = pair(args.strides, [1, 1], `${where} strides`);
     this.dilationRate = pair(args.dilationRate, [1, 1], `${where} dilationRate`);
     if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
-      throw new ValueError(`${where}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras), got `
-        + `strides=${JSON.stringify(this.strides)}, dilationRate=${JSON.stringify(this.dilationRate)}`);
+      throw new ValueError(
+        `${where}: strides > 1 cannot be combined with dilationRate > 1 (as in Keras), got ` +
+          `strides=${JSON.stringify(this.strides)}, dilationRate=${JSON.stringify(this.dilationRate)}`,
+      );
     }
     this.padding = checkPadding(args.padding, where);
     channelsLastOnly(args.dataFormat, where);
@@ -127,8 +136,10 @@ abstract class BaseDepthwiseConv extends Layer {
   protected override checkInputShape(shape: Shape | Shape[]): void {
     const s = singleShape(this, shape);
     if (s.length !== 4 || s[3] === null) {
-      throw new ShapeError(`${this.where}: expected an input of shape (batch, height, width, channels) with known `
-        + `channels, got ${fmtShape(s)}`);
+      throw new ShapeError(
+        `${this.where}: expected an input of shape (batch, height, width, channels) with known ` +
+          `channels, got ${fmtShape(s)}`,
+      );
     }
     const k = this.depthwise;
     if (k && k.shape[2] !== s[3]) {
@@ -137,15 +148,21 @@ abstract class BaseDepthwiseConv extends Layer {
     for (let i = 0; i < 2; i++) {
       const out = this.spatialSize(s[1 + i], i);
       if (out !== null && out <= 0) {
-        throw new ShapeError(`${this.where}: a ${this.kernelSize.join('x')} kernel with padding '${this.padding}' `
-          + `does not fit an input of shape ${fmtShape(s)}`);
+        throw new ShapeError(
+          `${this.where}: a ${this.kernelSize.join('x')} kernel with padding '${this.padding}' ` +
+            `does not fit an input of shape ${fmtShape(s)}`,
+        );
       }
     }
   }
 
   protected addDepthwiseKernel(name: string, inC: number): Variable {
-    return this.addWeight(name, [this.kernelSize[0], this.kernelSize[1], inC, this.depthMultiplier],
-      this.depthwiseInitializer, { regularizer: this.depthwiseRegularizer });
+    return this.addWeight(
+      name,
+      [this.kernelSize[0], this.kernelSize[1], inC, this.depthMultiplier],
+      this.depthwiseInitializer,
+      { regularizer: this.depthwiseRegularizer },
+    );
   }
 
   protected addBias(units: number): void {
@@ -157,9 +174,14 @@ abstract class BaseDepthwiseConv extends Layer {
   /** The Keras 3 config keys both layers write, in Keras's order around the layer's own. */
   protected geometryConfig(): Record<string, unknown> {
     return {
-      depth_multiplier: this.depthMultiplier, kernel_size: [...this.kernelSize], strides: [...this.strides],
-      padding: this.padding, data_format: 'channels_last', dilation_rate: [...this.dilationRate],
-      activation: this.activation, use_bias: this.useBias,
+      depth_multiplier: this.depthMultiplier,
+      kernel_size: [...this.kernelSize],
+      strides: [...this.strides],
+      padding: this.padding,
+      data_format: 'channels_last',
+      dilation_rate: [...this.dilationRate],
+      activation: this.activation,
+      use_bias: this.useBias,
     };
   }
 }
@@ -167,11 +189,20 @@ abstract class BaseDepthwiseConv extends Layer {
 /** Options common to both layers, read from a Keras config. */
 function depthwiseArgsFromConfig(c: KerasConfig): DepthwiseConvArgs {
   return {
-    ...baseArgsFromConfig(c), strides: c.strides, padding: c.padding, dataFormat: c.data_format ?? undefined,
-    dilationRate: c.dilation_rate, depthMultiplier: c.depth_multiplier, activation: c.activation, useBias: c.use_bias,
-    depthwiseInitializer: c.depthwise_initializer ?? undefined, biasInitializer: c.bias_initializer ?? undefined,
-    depthwiseRegularizer: c.depthwise_regularizer, biasRegularizer: c.bias_regularizer,
-    activityRegularizer: c.activity_regularizer, depthwiseConstraint: c.depthwise_constraint,
+    ...baseArgsFromConfig(c),
+    strides: c.strides,
+    padding: c.padding,
+    dataFormat: c.data_format ?? undefined,
+    dilationRate: c.dilation_rate,
+    depthMultiplier: c.depth_multiplier,
+    activation: c.activation,
+    useBias: c.use_bias,
+    depthwiseInitializer: c.depthwise_initializer ?? undefined,
+    biasInitializer: c.bias_initializer ?? undefined,
+    depthwiseRegularizer: c.depthwise_regularizer,
+    biasRegularizer: c.bias_regularizer,
+    activityRegularizer: c.activity_regularizer,
+    depthwiseConstraint: c.depthwise_constraint,
     biasConstraint: c.bias_constraint,
   };
 }
@@ -184,12 +215,13 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
   static className = 'DepthwiseConv2D';
   kernel: Variable | null = null;
 
-  constructor(kernelSize: number | readonly [number, number] | DepthwiseConv2DArgs,
-    args: DepthwiseConv2DArgs = {}) {
-    const opts = typeof kernelSize === 'object' && !Array.isArray(kernelSize)
-      ? kernelSize as DepthwiseConv2DArgs : args;
-    const size = typeof kernelSize === 'number' || Array.isArray(kernelSize)
-      ? kernelSize as number | readonly [number, number] : opts.kernelSize;
+  constructor(kernelSize: number | readonly [number, number] | DepthwiseConv2DArgs, args: DepthwiseConv2DArgs = {}) {
+    const opts =
+      typeof kernelSize === 'object' && !Array.isArray(kernelSize) ? (kernelSize as DepthwiseConv2DArgs) : args;
+    const size =
+      typeof kernelSize === 'number' || Array.isArray(kernelSize)
+        ? (kernelSize as number | readonly [number, number])
+        : opts.kernelSize;
     super(size, opts);
   }
 
@@ -206,8 +238,17 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
 
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
-    return this.finish(ops.depthwiseConv2d(x, this.kernel!, this.bias, this.strides, this.padding,
-      this.fusedActivation, this.dilationRate));
+    return this.finish(
+      ops.depthwiseConv2d(
+        x,
+        this.kernel!,
+        this.bias,
+        this.strides,
+        this.padding,
+        this.fusedActivation,
+        this.dilationRate,
+      ),
+    );
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {
@@ -218,12 +259,15 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
 
   override getConfig(): Record<string, unknown> {
     return {
-      ...super.getConfig(), ...this.geometryConfig(),
+      ...super.getConfig(),
+      ...this.geometryConfig(),
       depthwise_initializer: serializeInit(this.depthwiseInitializer),
       bias_initializer: serializeInit(this.biasInitializer),
       depthwise_regularizer: this.depthwiseRegularizer?.serialize() ?? null,
       bias_regularizer: this.biasRegularizer?.serialize() ?? null,
-      activity_regularizer: null, depthwise_constraint: null, bias_constraint: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
+      bias_constraint: null,
     };
   }
 
@@ -263,16 +307,27 @@ export class SeparableConv2D extends BaseDepthwiseConv {
   override build(shape: Shape | Shape[]): void {
     const c = singleShape(this, shape)[3] as number;
     this.depthwiseKernel = this.addDepthwiseKernel('depthwise_kernel', c);
-    this.pointwiseKernel = this.addWeight('pointwise_kernel', [1, 1, c * this.depthMultiplier, this.filters],
-      this.pointwiseInitializer, { regularizer: this.pointwiseRegularizer });
+    this.pointwiseKernel = this.addWeight(
+      'pointwise_kernel',
+      [1, 1, c * this.depthMultiplier, this.filters],
+      this.pointwiseInitializer,
+      { regularizer: this.pointwiseRegularizer },
+    );
     this.addBias(this.filters);
     this.built = true;
   }
 
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
-    const d = ops.depthwiseConv2d(x, this.depthwiseKernel!, null, this.strides, this.padding, 'linear',
-      this.dilationRate);
+    const d = ops.depthwiseConv2d(
+      x,
+      this.depthwiseKernel!,
+      null,
+      this.strides,
+      this.padding,
+      'linear',
+      this.dilationRate,
+    );
     return this.finish(ops.conv2d(d, this.pointwiseKernel!, this.bias, [1, 1], 'valid', this.fusedActivation));
   }
 
@@ -284,21 +339,29 @@ export class SeparableConv2D extends BaseDepthwiseConv {
   override getConfig(): Record<string, unknown> {
     const { depth_multiplier: depthMultiplier, ...geometry } = this.geometryConfig();
     return {
-      ...super.getConfig(), depth_multiplier: depthMultiplier, filters: this.filters, ...geometry,
+      ...super.getConfig(),
+      depth_multiplier: depthMultiplier,
+      filters: this.filters,
+      ...geometry,
       depthwise_initializer: serializeInit(this.depthwiseInitializer),
       pointwise_initializer: serializeInit(this.pointwiseInitializer),
       bias_initializer: serializeInit(this.biasInitializer),
       depthwise_regularizer: this.depthwiseRegularizer?.serialize() ?? null,
       pointwise_regularizer: this.pointwiseRegularizer?.serialize() ?? null,
       bias_regularizer: this.biasRegularizer?.serialize() ?? null,
-      activity_regularizer: null, depthwise_constraint: null, pointwise_constraint: null, bias_constraint: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
+      pointwise_constraint: null,
+      bias_constraint: null,
     };
   }
 
   static fromConfig(c: KerasConfig): SeparableConv2D {
     return new SeparableConv2D(c.filters, c.kernel_size, {
-      ...depthwiseArgsFromConfig(c), pointwiseInitializer: c.pointwise_initializer ?? undefined,
-      pointwiseRegularizer: c.pointwise_regularizer, pointwiseConstraint: c.pointwise_constraint,
+      ...depthwiseArgsFromConfig(c),
+      pointwiseInitializer: c.pointwise_initializer ?? undefined,
+      pointwiseRegularizer: c.pointwise_regularizer,
+      pointwiseConstraint: c.pointwise_constraint,
     });
   }
 }

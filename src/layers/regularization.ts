@@ -53,9 +53,7 @@ abstract class SpatialDropout extends RandomTrainingLayer {
   constructor(rate: number, args: SpatialDropoutArgs = {}) {
     super(args);
     if (typeof rate !== 'number' || !(rate >= 0 && rate < 1)) {
-      throw new ValueError(
-        `${this.className} '${this.name}': rate must be in [0, 1), got ${describeValue(rate)}`,
-      );
+      throw new ValueError(`${this.className} '${this.name}': rate must be in [0, 1), got ${describeValue(rate)}`);
     }
     this.rate = rate;
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);

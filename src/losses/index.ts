@@ -66,7 +66,7 @@ export function sparseCategoricalCrossentropy(yTrue: Tensor, yPred: Tensor, from
     if (yTrue.shape.join(',') === yPred.shape.join(',') && yPred.shape[yPred.rank - 1] > 1) {
       throw new ShapeError(
         `sparse_categorical_crossentropy: the targets have the predictions' shape ${fmtShape(yPred.shape)}, so ` +
-          "they look one-hot encoded; this loss wants integer class labels of shape [batch]: use loss " +
+          'they look one-hot encoded; this loss wants integer class labels of shape [batch]: use loss ' +
           "'categorical_crossentropy' with one-hot targets, or pass the labels before toCategorical",
       );
     }

@@ -76,7 +76,13 @@ function endpointRefs(x: unknown, owner: string, what: string): History[] {
   throw new ValueError(`${owner}: cannot read the model's ${what} ${JSON.stringify(x)?.slice(0, 200)}`);
 }
 
-interface PendingLayer { name: string; className: string; layer: Layer; nodes: unknown[]; next: number }
+interface PendingLayer {
+  name: string;
+  className: string;
+  layer: Layer;
+  nodes: unknown[];
+  next: number;
+}
 
 /**
  * Replays a Keras 3 functional config: creates every layer, then calls each on its recorded
@@ -123,14 +129,18 @@ export function functionalGraphFromConfig(config: KerasConfig): { inputs: KerasT
   }
   const stuck = pending.filter((p) => p.next < p.nodes.length);
   if (stuck.length) {
-    throw new ValueError(`${owner}: cannot resolve the inputs of ${stuck.map((p) => `'${p.name}'`).join(', ')} `
-      + '(the graph has loops, disconnected nodes or references to unknown layers)');
+    throw new ValueError(
+      `${owner}: cannot resolve the inputs of ${stuck.map((p) => `'${p.name}'`).join(', ')} ` +
+        '(the graph has loops, disconnected nodes or references to unknown layers)',
+    );
   }
-  const pick = (what: string) => (h: History): KerasTensor => {
-    const t = resolve(h);
-    if (!t) throw new ValueError(`${owner}: the ${what} [${h.join(', ')}] does not exist`);
-    return t;
-  };
+  const pick =
+    (what: string) =>
+    (h: History): KerasTensor => {
+      const t = resolve(h);
+      if (!t) throw new ValueError(`${owner}: the ${what} [${h.join(', ')}] does not exist`);
+      return t;
+    };
   const inputs = endpointRefs(config.input_layers, owner, 'inputs').map(pick('input'));
   const outs = endpointRefs(config.output_layers, owner, 'outputs').map(pick('output'));
   if (!inputs.length || !outs.length) throw new ValueError(`${owner}: the config names no inputs or no outputs`);

@@ -5,7 +5,14 @@
 // delegate.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import {
-  type CallArgs, Layer, type LayerArgs, type LayerInput, type Shape, onlyOutput, registerLayer, serializeLayer,
+  type CallArgs,
+  Layer,
+  type LayerArgs,
+  type LayerInput,
+  type Shape,
+  onlyOutput,
+  registerLayer,
+  serializeLayer,
 } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
@@ -16,8 +23,20 @@ import { Tensor, type Variable } from '../tensor/tensor.js';
 import type { History } from '../callbacks/callback.js';
 import type { Logs } from '../callbacks/callback.js';
 import {
-  type Batch, type BatchGenerator, type BatchSource, type CompileArgs, type CompiledState, type EvaluateArgs,
-  type FitArgs, type FitRun, type PredictArgs, type TrainingData, compileModel, evaluateModel, fitModel, predictModel,
+  type Batch,
+  type BatchGenerator,
+  type BatchSource,
+  type CompileArgs,
+  type CompiledState,
+  type EvaluateArgs,
+  type FitArgs,
+  type FitRun,
+  type PredictArgs,
+  type TrainingData,
+  compileModel,
+  evaluateModel,
+  fitModel,
+  predictModel,
 } from './training.js';
 import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep } from './training/step.js';
 import { type SummaryOptions, summarize } from './summary.js';
@@ -35,7 +54,11 @@ export interface ModelArgs<O extends KerasTensor | KerasTensor[] = KerasTensor |
 
 /** What `predict` returns for a model type M: a list for a model built with a list of outputs. */
 export type PredictOutput<M> = M extends { readonly outputStructure?: infer O }
-  ? 0 extends 1 & O ? Tensor : [NonNullable<O>] extends [KerasTensor[]] ? Tensor[] : Tensor
+  ? 0 extends 1 & O
+    ? Tensor
+    : [NonNullable<O>] extends [KerasTensor[]]
+      ? Tensor[]
+      : Tensor
   : Tensor;
 
 /**
@@ -78,10 +101,14 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     this.inputs = Array.isArray(inputs) ? [...inputs] : [inputs];
     this.outputs = Array.isArray(outputs) ? [...outputs] : [outputs];
     for (const t of [...this.inputs, ...this.outputs]) {
-      if (!isKerasTensor(t)) throw new ValueError(`Model '${this.name}': inputs and outputs must be KerasTensors (from Input() and layer.apply()), got ${String(t)}`);
+      if (!isKerasTensor(t))
+        throw new ValueError(
+          `Model '${this.name}': inputs and outputs must be KerasTensors (from Input() and layer.apply()), got ${String(t)}`,
+        );
     }
     for (const t of this.inputs) {
-      if (!(t.node?.layer instanceof InputLayer)) throw new ValueError(`Model '${this.name}': input '${t.name}' was not created by Input()`);
+      if (!(t.node?.layer instanceof InputLayer))
+        throw new ValueError(`Model '${this.name}': input '${t.name}' was not created by Input()`);
     }
     this.aliases = new Map();
     const order: Node[] = [];
@@ -97,7 +124,8 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
         return;
       }
       if (seen.has(node)) return;
-      if (path.has(node)) throw new ValueError(`Model '${this.name}': the graph has a cycle at layer '${node.layer.name}'`);
+      if (path.has(node))
+        throw new ValueError(`Model '${this.name}': the graph has a cycle at layer '${node.layer.name}'`);
       path.add(node);
       for (const i of node.inputs) visit(i, path);
       path.delete(node);
@@ -162,13 +190,15 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     const what = owners.length ? `the input of model ${owners.join(', ')}` : `input '${t.node!.layer.name}'`;
     const hint = owners.length
       ? found.length > 1
-        ? `model ${owners[0]} is called more than once on these inputs, so the path is ambiguous; `
-          + `build the model with the functional API and take the tensor you mean`
-        : `use that model's own input (new Model({ inputs: ${owners[0].slice(1, -1)}.input, outputs })), `
-          + `or call model ${owners[0]} on this model's inputs first`
+        ? `model ${owners[0]} is called more than once on these inputs, so the path is ambiguous; ` +
+          `build the model with the functional API and take the tensor you mean`
+        : `use that model's own input (new Model({ inputs: ${owners[0].slice(1, -1)}.input, outputs })), ` +
+          `or call model ${owners[0]} on this model's inputs first`
       : 'pass that Input among the inputs, or take the outputs from layers called on these inputs';
-    throw new ValueError(`Model '${this.name}': graph disconnected: the outputs depend on ${what}, `
-      + `which is not reached from the model's inputs [${inputNames}]; ${hint}`);
+    throw new ValueError(
+      `Model '${this.name}': graph disconnected: the outputs depend on ${what}, ` +
+        `which is not reached from the model's inputs [${inputNames}]; ${hint}`,
+    );
   }
 
   /** The layers, in graph order (functional models include their InputLayers, as Keras does). */
@@ -184,11 +214,16 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
       return l;
     }
     const l = ls.find((x) => x.name === nameOrIndex);
-    if (!l) throw new ValueError(`getLayer: no layer named '${nameOrIndex}'; layers are: ${ls.map((x) => x.name).join(', ')}`);
+    if (!l)
+      throw new ValueError(
+        `getLayer: no layer named '${nameOrIndex}'; layers are: ${ls.map((x) => x.name).join(', ')}`,
+      );
     return l;
   }
 
-  override get trainable(): boolean { return this._trainable; }
+  override get trainable(): boolean {
+    return this._trainable;
+  }
   override set trainable(v: boolean) {
     this._trainable = v;
     for (const l of this.layers ?? []) l.trainable = v;
@@ -197,7 +232,12 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   private uniqueWeights(pick: (l: Layer) => Variable[]): Variable[] {
     const out: Variable[] = [];
     const seen = new Set<Variable>();
-    for (const l of this.layers) for (const w of pick(l)) if (!seen.has(w)) { seen.add(w); out.push(w); }
+    for (const l of this.layers)
+      for (const w of pick(l))
+        if (!seen.has(w)) {
+          seen.add(w);
+          out.push(w);
+        }
     return out;
   }
 
@@ -223,10 +263,13 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
 
   override setWeights(values: readonly Tensor[]): void {
     const ws = this.weightsInLayerOrder;
-    if (values.length !== ws.length) throw new ValueError(`Model '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`);
+    if (values.length !== ws.length)
+      throw new ValueError(`Model '${this.name}'.setWeights: expected ${ws.length} arrays, got ${values.length}`);
     ws.forEach((w, i) => {
       if (values[i].shape.join(',') !== w.shape.join(',')) {
-        throw new ShapeError(`Model '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape [${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`);
+        throw new ShapeError(
+          `Model '${this.name}'.setWeights: weight ${i} (${w.name}) expects shape [${w.shape.join(', ')}], got [${values[i].shape.join(', ')}]`,
+        );
       }
       w.assign(values[i]);
     });
@@ -244,7 +287,10 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     shapes.forEach((s, i) => {
       const want = this.inputs[i].shape;
       const ok = s.length === want.length && want.every((d, j) => j === 0 || d === null || s[j] === null || d === s[j]);
-      if (!ok) throw new ShapeError(`Model '${this.name}': expected input ${i} of shape ${fmtShape(want)}, got ${fmtShape(s)}`);
+      if (!ok)
+        throw new ShapeError(
+          `Model '${this.name}': expected input ${i} of shape ${fmtShape(want)}, got ${fmtShape(s)}`,
+        );
     });
   }
 
@@ -255,7 +301,8 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     for (const node of this.nodes) {
       const ins = node.inputs.map((t) => {
         const v = values.get(this.resolve(t));
-        if (!v) throw new ValueError(`Model '${this.name}': no value for '${t.name}' needed by layer '${node.layer.name}'`);
+        if (!v)
+          throw new ValueError(`Model '${this.name}': no value for '${t.name}' needed by layer '${node.layer.name}'`);
         return v;
       });
       const out = node.layer.applyEager(ins.length === 1 ? ins[0] : ins, args);
@@ -282,24 +329,30 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
 
   /** Why the model has no symbolic input yet (a Sequential whose input shape is still unknown). */
   protected override notConnectedMessage(what: 'input' | 'output'): string {
-    return `${this.className} '${this.name}' has no ${what} yet: its input shape is unknown. Give the first `
-      + 'layer an inputShape, start with an Input, or call build([null, ...shape]) or fit first';
+    return (
+      `${this.className} '${this.name}' has no ${what} yet: its input shape is unknown. Give the first ` +
+      'layer an inputShape, start with an Input, or call build([null, ...shape]) or fit first'
+    );
   }
 
   /** The model's input (Keras model.input); a model built with a list of inputs has `inputs`. */
   override get input(): KerasTensor {
     if (!this.inputs.length) throw new ValueError(this.notConnectedMessage('input'));
     if (this.singleInput) return this.inputs[0];
-    throw new ValueError(`Model '${this.name}' was built with a list of ${this.inputs.length} input(s), so it has no `
-      + `single input: use ${this.name}.inputs (a list of KerasTensors)`);
+    throw new ValueError(
+      `Model '${this.name}' was built with a list of ${this.inputs.length} input(s), so it has no ` +
+        `single input: use ${this.name}.inputs (a list of KerasTensors)`,
+    );
   }
 
   /** The model's output (Keras model.output); a model built with a list of outputs has `outputs`. */
   override get output(): KerasTensor {
     if (!this.outputs.length) throw new ValueError(this.notConnectedMessage('output'));
     if (this.singleOutput) return onlyOutput(this, this.outputs);
-    throw new ValueError(`Model '${this.name}' was built with a list of ${this.outputs.length} output(s), so it has no `
-      + `single output: use ${this.name}.outputs (a list of KerasTensors)`);
+    throw new ValueError(
+      `Model '${this.name}' was built with a list of ${this.outputs.length} output(s), so it has no ` +
+        `single output: use ${this.name}.outputs (a list of KerasTensors)`,
+    );
   }
 
   /** The shape of the model's output (Keras model.output_shape): a list for a list of outputs. */
@@ -309,11 +362,17 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   }
 
   /** Whether the model takes one input tensor (not a list). */
-  get hasSingleInput(): boolean { return this.singleInput; }
-  get hasSingleOutput(): boolean { return this.singleOutput; }
+  get hasSingleInput(): boolean {
+    return this.singleInput;
+  }
+  get hasSingleOutput(): boolean {
+    return this.singleOutput;
+  }
 
   /** Nodes in execution order (for summaries and serialisation). */
-  get graphNodes(): readonly Node[] { return this.nodes; }
+  get graphNodes(): readonly Node[] {
+    return this.nodes;
+  }
 
   /**
    * Keras 3's functional config: every layer serialised with its name and the calls it makes in
@@ -336,14 +395,18 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
       const entry = serializeLayer(l, layerBuildConfig(l, calls[0]));
       entry.name = l.name;
       entry.inbound_nodes = calls.map((n) => ({
-        args: n.inputs.length === 1 ? [kt(n.inputs[0])] : [n.inputs.map(kt)], kwargs: {},
+        args: n.inputs.length === 1 ? [kt(n.inputs[0])] : [n.inputs.map(kt)],
+        kwargs: {},
       }));
       return entry;
     });
     const endpoints = (ts: KerasTensor[], single: boolean) => (single ? ref(ts[0]) : ts.map(ref));
     return {
-      name: this.name, trainable: this.trainable, layers,
-      input_layers: endpoints(this.inputs, this.singleInput), output_layers: endpoints(this.outputs, this.singleOutput),
+      name: this.name,
+      trainable: this.trainable,
+      layers,
+      input_layers: endpoints(this.inputs, this.singleInput),
+      output_layers: endpoints(this.outputs, this.singleOutput),
     };
   }
 
@@ -356,7 +419,8 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   static fromConfig(config: KerasConfig): Model {
     const { inputs, outputs } = functionalGraphFromConfig(config);
     const model = new Model({
-      inputs: inputs.length === 1 ? inputs[0] : inputs, outputs: outputs.length === 1 ? outputs[0] : outputs,
+      inputs: inputs.length === 1 ? inputs[0] : inputs,
+      outputs: outputs.length === 1 ? outputs[0] : outputs,
       name: typeof config.name === 'string' ? config.name : undefined,
     });
     if (config.trainable === false) model.trainable = false;
@@ -364,7 +428,9 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   }
 
   // --- training API (training.ts and training/) ---
-  get optimizer(): Optimizer | null { return this.compiled?.optimizer ?? null; }
+  get optimizer(): Optimizer | null {
+    return this.compiled?.optimizer ?? null;
+  }
 
   /**
    * The epoch fit starts from: fit sets it from its `initialEpoch` option before onTrainBegin, and
@@ -381,7 +447,9 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   /** The fit running on this model, null when none: while it runs, a second fit is refused. */
   runningFit: FitRun | null = null;
 
-  compile(args: CompileArgs): void { compileModel(this, args); }
+  compile(args: CompileArgs): void {
+    compileModel(this, args);
+  }
   fit(x: TrainingData, y?: Tensor | FitArgs, args?: FitArgs): Promise<History> {
     return fitModel(this, x, y, args);
   }
@@ -402,8 +470,11 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     y?: Tensor | EvaluateArgs,
     args?: EvaluateArgs,
   ): Promise<R>;
-  evaluate(x: TrainingData, y?: Tensor | EvaluateArgs, args?: EvaluateArgs):
-    Promise<number | number[] | Record<string, number>> {
+  evaluate(
+    x: TrainingData,
+    y?: Tensor | EvaluateArgs,
+    args?: EvaluateArgs,
+  ): Promise<number | number[] | Record<string, number>> {
     return evaluateModel(this, x, y, args);
   }
   /** Outputs for the inputs: one Tensor, or a list for a model built with a list of outputs. */
@@ -418,36 +489,54 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   // Keras 2's generator methods, gone from Keras 3: code translated from older books calls them, and
   // an error naming the replacement is kinder than "is not a function".
   /** @deprecated Removed in Keras 3: call `fit`, which takes generators and datasets. */
-  fitGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('fitGenerator', 'fit'); }
+  fitGenerator(..._args: unknown[]): never {
+    throw removedGeneratorMethod('fitGenerator', 'fit');
+  }
   /** @deprecated Removed in Keras 3: call `evaluate`, which takes generators and datasets. */
-  evaluateGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('evaluateGenerator', 'evaluate'); }
+  evaluateGenerator(..._args: unknown[]): never {
+    throw removedGeneratorMethod('evaluateGenerator', 'evaluate');
+  }
   /** @deprecated Removed in Keras 3: call `predict`, which takes generators and datasets. */
-  predictGenerator(..._args: unknown[]): never { throw removedGeneratorMethod('predictGenerator', 'predict'); }
+  predictGenerator(..._args: unknown[]): never {
+    throw removedGeneratorMethod('predictGenerator', 'predict');
+  }
 
   /**
    * One training step on one batch (Keras's train_step): forward pass, compiled loss, gradients,
    * optimizer update; returns the logs that callbacks and the progress bar see (the running
    * means of the loss and metrics). Subclasses may override it; fit calls it for every batch.
    */
-  trainStep(batch: Batch): Logs { return defaultTrainStep(this, batch); }
+  trainStep(batch: Batch): Logs {
+    return defaultTrainStep(this, batch);
+  }
   /** One evaluation step (Keras's test_step): loss and metrics in inference mode; returns the logs. */
-  testStep(batch: Batch): Logs { return defaultTestStep(this, batch); }
+  testStep(batch: Batch): Logs {
+    return defaultTestStep(this, batch);
+  }
   /** One prediction step (Keras's predict_step): the model's outputs for the batch, in inference mode. */
-  predictStep(batch: Batch): Tensor | Tensor[] { return defaultPredictStep(this, batch); }
+  predictStep(batch: Batch): Tensor | Tensor[] {
+    return defaultPredictStep(this, batch);
+  }
 
   /** Builds the model for inputs of this shape unless built (fit/evaluate/predict on an unbuilt Sequential). */
-  buildFromData(shape: Shape | Shape[]): void { this.maybeBuild(shape); }
+  buildFromData(shape: Shape | Shape[]): void {
+    this.maybeBuild(shape);
+  }
 
   summary(printFnOrOptions?: ((line: string) => void) | SummaryOptions): void {
-    const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : printFnOrOptions ?? {};
+    const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : (printFnOrOptions ?? {});
     summarize(this, opts);
   }
 
   // --- model files (io/) ---
   /** Saves the model: '.keras' (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js). */
-  save(filePath: string): Promise<void> { return saveModel(this, filePath); }
+  save(filePath: string): Promise<void> {
+    return saveModel(this, filePath);
+  }
   /** Saves the weights: '*.weights.h5' (Keras 3 layout) or '.h5' (legacy Keras 2 layout). */
-  saveWeights(filePath: string): Promise<void> { return saveWeights(this, filePath); }
+  saveWeights(filePath: string): Promise<void> {
+    return saveWeights(this, filePath);
+  }
   /** Loads weights from '.keras', '*.weights.h5' or legacy '.h5' files (by position, or { byName, skipMismatch }). */
   loadWeights(filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {
     return loadWeights(this, filePath, opts);

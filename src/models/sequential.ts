@@ -24,7 +24,9 @@ export class Sequential extends Model {
 
   /** `new Sequential([layers], {name})` or `new Sequential({layers, name})`. */
   constructor(layersOrArgs?: Layer[] | SequentialArgs, args: SequentialArgs = {}) {
-    const a: SequentialArgs = Array.isArray(layersOrArgs) ? { ...args, layers: layersOrArgs } : { ...(layersOrArgs ?? {}), ...args };
+    const a: SequentialArgs = Array.isArray(layersOrArgs)
+      ? { ...args, layers: layersOrArgs }
+      : { ...(layersOrArgs ?? {}), ...args };
     super({ name: a.name, trainable: a.trainable });
     for (const l of a.layers ?? []) this.add(l);
   }
@@ -41,17 +43,21 @@ export class Sequential extends Model {
   add(layer: Layer | KerasTensor): void {
     if (isKerasTensor(layer)) {
       const src = layer.node?.layer;
-      if (!(src instanceof InputLayer)) throw new ValueError(`Sequential '${this.name}'.add: only KerasTensors made by Input() can be added`);
+      if (!(src instanceof InputLayer))
+        throw new ValueError(`Sequential '${this.name}'.add: only KerasTensors made by Input() can be added`);
       layer = src;
     }
-    if (!(layer instanceof Layer)) throw new ValueError(`Sequential '${this.name}'.add: expected a Layer, got ${String(layer)}`);
+    if (!(layer instanceof Layer))
+      throw new ValueError(`Sequential '${this.name}'.add: expected a Layer, got ${String(layer)}`);
     if (layer instanceof InputLayer) {
-      if (this.inputLayer || this.stack.length) throw new ValueError(`Sequential '${this.name}'.add: an InputLayer must come first`);
+      if (this.inputLayer || this.stack.length)
+        throw new ValueError(`Sequential '${this.name}'.add: an InputLayer must come first`);
       this.inputLayer = layer;
       this.rebuild();
       return;
     }
-    if (this.stack.includes(layer)) throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
+    if (this.stack.includes(layer))
+      throw new ValueError(`Sequential '${this.name}'.add: layer '${layer.name}' is already in the model`);
     if (this.stack.length === 0 && !this.inputLayer) {
       // A built model as the first layer gives its input shape, as in Keras 3 (Sequential([convBase, ...])).
       const fromModel = layer instanceof Model && layer.inputs.length === 1 ? layer.inputs[0].shape : null;
@@ -139,7 +145,16 @@ export class Sequential extends Model {
     const layers: KerasConfig[] = [];
     if (this.inputLayer) layers.push(serializeLayer(this.inputLayer));
     const nodes = this.graphNodes;
-    for (const l of this.stack) layers.push(serializeLayer(l, layerBuildConfig(l, nodes.find((n) => n.layer === l))));
+    for (const l of this.stack)
+      layers.push(
+        serializeLayer(
+          l,
+          layerBuildConfig(
+            l,
+            nodes.find((n) => n.layer === l),
+          ),
+        ),
+      );
     const config: KerasConfig = { name: this.name, trainable: this.trainable, dtype: 'float32', layers };
     const shape = this.getBuildConfig().input_shape;
     if (shape) config.build_input_shape = shape;

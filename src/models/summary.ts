@@ -23,7 +23,10 @@ export function fmtBytes(bytes: number): string {
   const units = ['B', 'KB', 'MB', 'GB', 'TB'];
   let v = bytes;
   let u = 0;
-  while (v >= 1024 && u < units.length - 1) { v /= 1024; u++; }
+  while (v >= 1024 && u < units.length - 1) {
+    v /= 1024;
+    u++;
+  }
   return `${v.toFixed(2)} ${units[u]}`;
 }
 
@@ -35,13 +38,19 @@ function wrap(text: string, width: number): string[] {
     for (const word of para.split(' ')) {
       let w = word;
       while (w.length > width) {
-        if (cur) { lines.push(cur); cur = ''; }
+        if (cur) {
+          lines.push(cur);
+          cur = '';
+        }
         lines.push(w.slice(0, width));
         w = w.slice(width);
       }
       if (!cur) cur = w;
       else if (cur.length + 1 + w.length <= width) cur += ` ${w}`;
-      else { lines.push(cur); cur = w; }
+      else {
+        lines.push(cur);
+        cur = w;
+      }
     }
     lines.push(cur);
   }
@@ -89,7 +98,9 @@ export function summarize(model: Model, opts: SummaryOptions = {}): void {
   const cuts = positions.map((p) => Math.floor(p * L));
   const widths = cuts.map((c, i) => c - (i === 0 ? 0 : cuts[i - 1]) - reduction[i]);
   const aligns = seq ? ['left', 'left', 'right'] : ['left', 'left', 'right', 'left'];
-  const headers = seq ? ['Layer (type)', 'Output Shape', 'Param #'] : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
+  const headers = seq
+    ? ['Layer (type)', 'Output Shape', 'Param #']
+    : ['Layer (type)', 'Output Shape', 'Param #', 'Connected to'];
   const bold = (s: string) => (tty ? `\x1b[1m${s}\x1b[0m` : s);
 
   // Sequential.layers hides its InputLayer; functional models show it, as Keras does.
@@ -98,8 +109,11 @@ export function summarize(model: Model, opts: SummaryOptions = {}): void {
     const params = l.built ? fmtCount(l.countParams()) : '0 (unbuilt)';
     const row = [`${l.name} (${l.className})`, layerShape(l), params];
     if (!seq) {
-      const conns = model.graphNodes.filter((n) => n.layer === l)
-        .flatMap((n) => n.inputs.map((t) => `${t.node!.layer.name}[${t.node!.layer.inboundNodes.indexOf(t.node!)}][${t.index}]`));
+      const conns = model.graphNodes
+        .filter((n) => n.layer === l)
+        .flatMap((n) =>
+          n.inputs.map((t) => `${t.node!.layer.name}[${t.node!.layer.inboundNodes.indexOf(t.node!)}][${t.index}]`),
+        );
       row.push(conns.length ? conns.join('\n') : '-');
     }
     return row;

@@ -13,12 +13,25 @@ import { getRng } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { Model } from './model.js';
 import {
-  type ArrayData, ArrayDataAdapter, type BatchGenerator, type BatchSource, SourceDataAdapter, arrayData, asList,
-  checkInputs, isSource, splitValidation,
+  type ArrayData,
+  ArrayDataAdapter,
+  type BatchGenerator,
+  type BatchSource,
+  SourceDataAdapter,
+  arrayData,
+  asList,
+  checkInputs,
+  isSource,
+  splitValidation,
 } from './training/data_adapter.js';
 import { type DataAdapter, EpochIterator } from './training/epoch_iterator.js';
 import {
-  type OptionNames, checkBoolean, checkNonNegativeInt, checkOptions, checkPositiveInt, describeValue,
+  type OptionNames,
+  checkBoolean,
+  checkNonNegativeInt,
+  checkOptions,
+  checkPositiveInt,
+  describeValue,
 } from './training/options.js';
 import { StepPlan, newContext, requireCompiled, trackerLogs, withContext } from './training/step.js';
 
@@ -87,11 +100,14 @@ export function compileModel(model: Model, args: CompileArgs): void {
   }
   const metrics = (args.metrics ?? []).map((m) => getMetric(m));
   model.compiled = {
-    optimizer, loss, metrics,
+    optimizer,
+    loss,
+    metrics,
     config: {
-      optimizer: typeof args.optimizer === 'string'
-        ? args.optimizer
-        : { class_name: optimizer.className, config: optimizer.getConfig() },
+      optimizer:
+        typeof args.optimizer === 'string'
+          ? args.optimizer
+          : { class_name: optimizer.className, config: optimizer.getConfig() },
       loss: loss.name,
       metrics: metrics.map((m) => m.name),
     },
@@ -107,12 +123,26 @@ function verbosity(v: Verbose | undefined): 0 | 1 | 2 {
 }
 
 const FIT_OPTIONS: OptionNames<FitArgs> = {
-  batchSize: true, epochs: true, verbose: true, callbacks: true, validationSplit: true, validationData: true,
-  shuffle: true, initialEpoch: true, stepsPerEpoch: true, validationSteps: true, validationBatchSize: true,
+  batchSize: true,
+  epochs: true,
+  verbose: true,
+  callbacks: true,
+  validationSplit: true,
+  validationData: true,
+  shuffle: true,
+  initialEpoch: true,
+  stepsPerEpoch: true,
+  validationSteps: true,
+  validationBatchSize: true,
   sampleWeight: true,
 };
 const EVALUATE_OPTIONS: OptionNames<EvaluateArgs> = {
-  batchSize: true, verbose: true, steps: true, returnDict: true, callbacks: true, sampleWeight: true,
+  batchSize: true,
+  verbose: true,
+  steps: true,
+  returnDict: true,
+  callbacks: true,
+  sampleWeight: true,
 };
 const PREDICT_OPTIONS: OptionNames<PredictArgs> = { batchSize: true, verbose: true, steps: true, callbacks: true };
 
@@ -120,8 +150,13 @@ const PREDICT_OPTIONS: OptionNames<PredictArgs> = { batchSize: true, verbose: tr
  * fit(x, y, args) and fit(dataset, args): the targets (for arrays) and the options, checked
  * against the names the loop knows.
  */
-function targetsAndArgs<A extends object>(x: TrainingData, yOrArgs: Tensor | A | undefined, maybeArgs: A | undefined,
-  names: OptionNames<A>, where: string): { y: Tensor | null; args: A } {
+function targetsAndArgs<A extends object>(
+  x: TrainingData,
+  yOrArgs: Tensor | A | undefined,
+  maybeArgs: A | undefined,
+  names: OptionNames<A>,
+  where: string,
+): { y: Tensor | null; args: A } {
   if (isSource(x)) {
     return { y: null, args: checkOptions(yOrArgs instanceof Tensor ? maybeArgs : yOrArgs, names, where) };
   }
@@ -148,16 +183,22 @@ function adapterFor(data: ArrayData | BatchSource | BatchGenerator, batchSize: n
 }
 
 /** The callbacks of one loop, in Keras 3's order: the user's, then History (fit), then the progress bar. */
-function callbackList(model: Model, user: Callback[] | undefined, verbose: 0 | 1 | 2, history: History | null):
-  CallbackList {
+function callbackList(
+  model: Model,
+  user: Callback[] | undefined,
+  verbose: 0 | 1 | 2,
+  history: History | null,
+): CallbackList {
   const bar = verbose ? [new ProgbarLogger()] : [];
   const list = new CallbackList([...(user ?? []), ...(history ? [history] : []), ...bar]);
   list.setModel(model);
   return list;
 }
 
-function checkValidationData(model: Model, vd: NonNullable<FitArgs['validationData']>):
-  ArrayData | BatchSource | BatchGenerator {
+function checkValidationData(
+  model: Model,
+  vd: NonNullable<FitArgs['validationData']>,
+): ArrayData | BatchSource | BatchGenerator {
   if (isSource(vd)) return vd;
   if (!Array.isArray(vd) || vd.length < 2) {
     throw new ValueError('fit: validationData must be [xVal, yVal] or a Dataset');
@@ -170,8 +211,12 @@ function checkValidationData(model: Model, vd: NonNullable<FitArgs['validationDa
   return { xs, y: vd[1], sw: vd[2] ?? null };
 }
 
-export async function fitModel(model: Model, x: TrainingData, yOrArgs?: Tensor | FitArgs, maybeArgs?: FitArgs):
-  Promise<History> {
+export async function fitModel(
+  model: Model,
+  x: TrainingData,
+  yOrArgs?: Tensor | FitArgs,
+  maybeArgs?: FitArgs,
+): Promise<History> {
   refuseDuringFit(model, 'fit');
   const run: FitRun = { callbacks: null };
   model.runningFit = run;
@@ -182,8 +227,13 @@ export async function fitModel(model: Model, x: TrainingData, yOrArgs?: Tensor |
   }
 }
 
-async function fit(model: Model, run: FitRun, x: TrainingData, yOrArgs: Tensor | FitArgs | undefined,
-  maybeArgs: FitArgs | undefined): Promise<History> {
+async function fit(
+  model: Model,
+  run: FitRun,
+  x: TrainingData,
+  yOrArgs: Tensor | FitArgs | undefined,
+  maybeArgs: FitArgs | undefined,
+): Promise<History> {
   const c = requireCompiled(model, 'fit');
   const { y, args } = targetsAndArgs(x, yOrArgs, maybeArgs, FIT_OPTIONS, 'fit');
   const epochs = args.epochs ?? 1;
@@ -223,13 +273,20 @@ async function fit(model: Model, run: FitRun, x: TrainingData, yOrArgs: Tensor |
     ? new SourceDataAdapter(train)
     : new ArrayDataAdapter(train, batchSize, { rng: (args.shuffle ?? true) ? rng : null, keep: plan.keep });
   const batches = new EpochIterator(adapter, {
-    steps: args.stepsPerEpoch, continueAcrossEpochs: args.stepsPerEpoch !== undefined,
-    where: 'fit', needsTargets: true, model,
+    steps: args.stepsPerEpoch,
+    continueAcrossEpochs: args.stepsPerEpoch !== undefined,
+    where: 'fit',
+    needsTargets: true,
+    model,
   });
-  const validationBatches = validation && new EpochIterator(
-    adapterFor(validation, args.validationBatchSize ?? batchSize),
-    { steps: args.validationSteps, where: 'evaluate', needsTargets: true, model },
-  );
+  const validationBatches =
+    validation &&
+    new EpochIterator(adapterFor(validation, args.validationBatchSize ?? batchSize), {
+      steps: args.validationSteps,
+      where: 'evaluate',
+      needsTargets: true,
+      model,
+    });
 
   const history = new History();
   const list = callbackList(model, args.callbacks, verbose, history);
@@ -283,8 +340,12 @@ async function testLoop(model: Model, batches: EpochIterator, list: CallbackList
   return logs;
 }
 
-export async function evaluateModel(model: Model, x: TrainingData, yOrArgs?: Tensor | EvaluateArgs,
-  maybeArgs?: EvaluateArgs): Promise<number | number[] | Record<string, number>> {
+export async function evaluateModel(
+  model: Model,
+  x: TrainingData,
+  yOrArgs?: Tensor | EvaluateArgs,
+  maybeArgs?: EvaluateArgs,
+): Promise<number | number[] | Record<string, number>> {
   refuseDuringFit(model, 'evaluate');
   const c = requireCompiled(model, 'evaluate');
   const { y, args } = targetsAndArgs(x, yOrArgs, maybeArgs, EVALUATE_OPTIONS, 'evaluate');
@@ -294,8 +355,12 @@ export async function evaluateModel(model: Model, x: TrainingData, yOrArgs?: Ten
   checkBoolean(args.returnDict, 'evaluate: returnDict');
   const verbose = verbosity(args.verbose);
   const data = isSource(x) ? x : arrayData(model, x, y, args.sampleWeight ?? null, 'evaluate', true);
-  const batches = new EpochIterator(adapterFor(data, batchSize),
-    { steps: args.steps, where: 'evaluate', needsTargets: true, model });
+  const batches = new EpochIterator(adapterFor(data, batchSize), {
+    steps: args.steps,
+    where: 'evaluate',
+    needsTargets: true,
+    model,
+  });
   const list = callbackList(model, args.callbacks, verbose, null);
   list.setParams({ epochs: 1, steps: batches.steps, verbose });
   const logs = await testLoop(model, batches, list);
@@ -308,12 +373,26 @@ export async function evaluateModel(model: Model, x: TrainingData, yOrArgs?: Ten
 function concatOutputs(outs: (Tensor | Tensor[])[]): Tensor | Tensor[] {
   if (outs.length === 0) throw new ValueError('predict: no data to predict on');
   const first = outs[0];
-  if (Array.isArray(first)) return first.map((_, k) => ops.concat(outs.map((o) => asList(o)[k]), 0));
-  return outs.length === 1 ? first : ops.concat(outs.map((o) => asList(o)[0]), 0);
+  if (Array.isArray(first))
+    return first.map((_, k) =>
+      ops.concat(
+        outs.map((o) => asList(o)[k]),
+        0,
+      ),
+    );
+  return outs.length === 1
+    ? first
+    : ops.concat(
+        outs.map((o) => asList(o)[0]),
+        0,
+      );
 }
 
-export function predictModel(model: Model, x: TrainingData, options: PredictArgs | undefined):
-  Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
+export function predictModel(
+  model: Model,
+  x: TrainingData,
+  options: PredictArgs | undefined,
+): Tensor | Tensor[] | Promise<Tensor | Tensor[]> {
   refuseDuringFit(model, 'predict');
   const args = checkOptions(options, PREDICT_OPTIONS, 'predict');
   const batchSize = args.batchSize ?? 32;
@@ -321,8 +400,12 @@ export function predictModel(model: Model, x: TrainingData, options: PredictArgs
   checkPositiveInt(args.steps, 'predict: steps');
   const verbose = verbosity(args.verbose);
   const data = isSource(x) ? x : arrayData(model, x, null, null, 'predict', false);
-  const batches = new EpochIterator(adapterFor(data, batchSize),
-    { steps: args.steps, where: 'predict', needsTargets: false, model });
+  const batches = new EpochIterator(adapterFor(data, batchSize), {
+    steps: args.steps,
+    where: 'predict',
+    needsTargets: false,
+    model,
+  });
   const list = callbackList(model, args.callbacks, verbose, null);
   list.setParams({ epochs: 1, steps: batches.steps, verbose });
   const outs: (Tensor | Tensor[])[] = [];

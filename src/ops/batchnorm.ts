@@ -20,11 +20,21 @@ export interface BatchNormResult {
 }
 
 /** Normalises x over every axis except `axis` with its own statistics; gamma/beta ([C]) optional. */
-export function batchNormTrain(x: Tensor, gamma: Tensor | null, beta: Tensor | null, axis: number, epsilon: number): BatchNormResult {
+export function batchNormTrain(
+  x: Tensor,
+  gamma: Tensor | null,
+  beta: Tensor | null,
+  axis: number,
+  epsilon: number,
+): BatchNormResult {
   const a = normalizeAxis(axis, x.rank, 'batchNormTrain');
   const C = x.shape[a];
-  for (const [name, v] of [['gamma', gamma], ['beta', beta]] as const) {
-    if (v && (v.rank !== 1 || v.shape[0] !== C)) throw new ShapeError(`batchNormTrain: ${name} must have shape [${C}], got [${v.shape.join(', ')}]`);
+  for (const [name, v] of [
+    ['gamma', gamma],
+    ['beta', beta],
+  ] as const) {
+    if (v && (v.rank !== 1 || v.shape[0] !== C))
+      throw new ShapeError(`batchNormTrain: ${name} must have shape [${C}], got [${v.shape.join(', ')}]`);
   }
   const axes = x.shape.map((_, i) => i).filter((i) => i !== a);
   const bshape = x.shape.map((d, i) => (i === a ? d : 1));

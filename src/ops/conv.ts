@@ -10,7 +10,13 @@ import { floatData } from './util.js';
 export type Padding = 'valid' | 'same';
 
 /** Output size and leading pad of one spatial axis under TF's padding rule. */
-export function convOutputSize(n: number, k: number, stride: number, dilation: number, padding: Padding): { out: number; padBefore: number } {
+export function convOutputSize(
+  n: number,
+  k: number,
+  stride: number,
+  dilation: number,
+  padding: Padding,
+): { out: number; padBefore: number } {
   const ek = (k - 1) * dilation + 1;
   if (padding === 'valid') return { out: Math.floor((n - ek) / stride) + 1, padBefore: 0 };
   if (padding === 'same') {
@@ -21,10 +27,19 @@ export function convOutputSize(n: number, k: number, stride: number, dilation: n
   throw new ValueError(`padding: expected 'valid' or 'same', got '${String(padding)}'`);
 }
 
-export function conv2dInfo(xShape: readonly number[], wShape: readonly number[], strides: readonly [number, number],
-  padding: Padding, dilation: readonly [number, number] = [1, 1]): Conv2DInfo {
-  if (xShape.length !== 4) throw new ShapeError(`conv2d: expected input of rank 4 (batch, height, width, channels), got shape [${xShape.join(', ')}]`);
-  if (wShape.length !== 4) throw new ShapeError(`conv2d: expected a kernel of rank 4 (kh, kw, in, out), got shape [${wShape.join(', ')}]`);
+export function conv2dInfo(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  strides: readonly [number, number],
+  padding: Padding,
+  dilation: readonly [number, number] = [1, 1],
+): Conv2DInfo {
+  if (xShape.length !== 4)
+    throw new ShapeError(
+      `conv2d: expected input of rank 4 (batch, height, width, channels), got shape [${xShape.join(', ')}]`,
+    );
+  if (wShape.length !== 4)
+    throw new ShapeError(`conv2d: expected a kernel of rank 4 (kh, kw, in, out), got shape [${wShape.join(', ')}]`);
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, kC, outC] = wShape;
   if (kC !== inC) throw new ShapeError(`conv2d: input has ${inC} channels but the kernel expects ${kC}`);
@@ -34,15 +49,34 @@ export function conv2dInfo(xShape: readonly number[], wShape: readonly number[],
     throw new ShapeError(`conv2d: a ${kH}x${kW} kernel does not fit a ${inH}x${inW} input with padding '${padding}'`);
   }
   return {
-    batch, inH, inW, inC, outH: h.out, outW: w.out, outC, kH, kW,
-    strideH: strides[0], strideW: strides[1], dilationH: dilation[0], dilationW: dilation[1],
-    padTop: h.padBefore, padLeft: w.padBefore,
+    batch,
+    inH,
+    inW,
+    inC,
+    outH: h.out,
+    outW: w.out,
+    outC,
+    kH,
+    kW,
+    strideH: strides[0],
+    strideW: strides[1],
+    dilationH: dilation[0],
+    dilationW: dilation[1],
+    padTop: h.padBefore,
+    padLeft: w.padBefore,
   };
 }
 
 /** y = act(conv2d(x, w) + bias). */
-export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, strides: readonly [number, number], padding: Padding,
-  act: Activation = 'linear', dilation: readonly [number, number] = [1, 1]): Tensor {
+export function conv2d(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  strides: readonly [number, number],
+  padding: Padding,
+  act: Activation = 'linear',
+  dilation: readonly [number, number] = [1, 1],
+): Tensor {
   const info = conv2dInfo(x.shape, w.shape, strides, padding, dilation);
   const be = getBackend();
   const yd = be.conv2d(floatData(x), floatData(w), bias ? floatData(bias) : null, info, act);
@@ -53,7 +87,9 @@ export function conv2d(x: Tensor, w: Tensor, bias: Tensor | null, strides: reado
     const grads = [
       needs[0] ? new Tensor(be.conv2dBackpropInput(dz, floatData(w), info), x.shape) : null,
       needs[1] ? new Tensor(be.conv2dBackpropFilter(floatData(x), dz, info), w.shape) : null,
-      bias && needs[2] ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape) : null,
+      bias && needs[2]
+        ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape)
+        : null,
     ];
     // The masked gradient is local to this backward: its storage can serve the next output.
     if (dz !== dy.data) be.release?.(dz);

@@ -14,15 +14,22 @@ function fmt(s: readonly number[]): string {
 }
 
 /** The geometry of a depthwise convolution of x [n, h, w, c] by w [kh, kw, c, m]. */
-export function depthwiseConv2dInfo(xShape: readonly number[], wShape: readonly number[],
-  strides: readonly [number, number], padding: Padding, dilation: readonly [number, number] = [1, 1]): Conv2DInfo {
+export function depthwiseConv2dInfo(
+  xShape: readonly number[],
+  wShape: readonly number[],
+  strides: readonly [number, number],
+  padding: Padding,
+  dilation: readonly [number, number] = [1, 1],
+): Conv2DInfo {
   if (xShape.length !== 4) {
-    throw new ShapeError(`depthwiseConv2d: expected input of rank 4 (batch, height, width, channels), got shape ${
-      fmt(xShape)}`);
+    throw new ShapeError(
+      `depthwiseConv2d: expected input of rank 4 (batch, height, width, channels), got shape ${fmt(xShape)}`,
+    );
   }
   if (wShape.length !== 4) {
-    throw new ShapeError(`depthwiseConv2d: expected a kernel of rank 4 (kh, kw, in, depthMultiplier), got shape ${
-      fmt(wShape)}`);
+    throw new ShapeError(
+      `depthwiseConv2d: expected a kernel of rank 4 (kh, kw, in, depthMultiplier), got shape ${fmt(wShape)}`,
+    );
   }
   const [batch, inH, inW, inC] = xShape;
   const [kH, kW, kC, mult] = wShape;
@@ -30,19 +37,39 @@ export function depthwiseConv2dInfo(xShape: readonly number[], wShape: readonly 
   const h = convOutputSize(inH, kH, strides[0], dilation[0], padding);
   const w = convOutputSize(inW, kW, strides[1], dilation[1], padding);
   if (h.out <= 0 || w.out <= 0) {
-    throw new ShapeError(`depthwiseConv2d: a ${kH}x${kW} kernel does not fit a ${inH}x${inW} input with padding `
-      + `'${padding}'`);
+    throw new ShapeError(
+      `depthwiseConv2d: a ${kH}x${kW} kernel does not fit a ${inH}x${inW} input with padding ` + `'${padding}'`,
+    );
   }
   return {
-    batch, inH, inW, inC, outH: h.out, outW: w.out, outC: inC * mult, kH, kW,
-    strideH: strides[0], strideW: strides[1], dilationH: dilation[0], dilationW: dilation[1],
-    padTop: h.padBefore, padLeft: w.padBefore,
+    batch,
+    inH,
+    inW,
+    inC,
+    outH: h.out,
+    outW: w.out,
+    outC: inC * mult,
+    kH,
+    kW,
+    strideH: strides[0],
+    strideW: strides[1],
+    dilationH: dilation[0],
+    dilationW: dilation[1],
+    padTop: h.padBefore,
+    padLeft: w.padBefore,
   };
 }
 
 /** y = act(depthwiseConv2d(x, w) + bias): output channel c·M+m is input channel c by filter w[.., c, m]. */
-export function depthwiseConv2d(x: Tensor, w: Tensor, bias: Tensor | null, strides: readonly [number, number],
-  padding: Padding, act: Activation = 'linear', dilation: readonly [number, number] = [1, 1]): Tensor {
+export function depthwiseConv2d(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  strides: readonly [number, number],
+  padding: Padding,
+  act: Activation = 'linear',
+  dilation: readonly [number, number] = [1, 1],
+): Tensor {
   const info = depthwiseConv2dInfo(x.shape, w.shape, strides, padding, dilation);
   if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
     throw new ShapeError(`depthwiseConv2d: expected a bias of shape [${info.outC}], got ${fmt(bias.shape)}`);
@@ -57,7 +84,8 @@ export function depthwiseConv2d(x: Tensor, w: Tensor, bias: Tensor | null, strid
       needs[0] ? new Tensor(be.depthwiseConv2dBackpropInput(dz, floatData(w), info), x.shape) : null,
       needs[1] ? new Tensor(be.depthwiseConv2dBackpropFilter(floatData(x), dz, info), w.shape) : null,
       bias && needs[2]
-        ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape) : null,
+        ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape)
+        : null,
     ];
     // The masked gradient is local to this backward: its storage can serve the next output.
     if (dz !== dy.data) be.release?.(dz);

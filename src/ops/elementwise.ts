@@ -9,7 +9,11 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const outShape = broadcastShapes(a.shape, b.shape, op);
   const data = getBackend().binary(op, floatData(a), a.shape, floatData(b), b.shape, outShape);
   // Integer inputs keep an integer result for the ring ops, as NumPy/TF do; division gives floats.
-  if (a.dtype !== 'float32' && b.dtype !== 'float32' && (op === 'add' || op === 'sub' || op === 'mul' || op === 'maximum' || op === 'minimum')) {
+  if (
+    a.dtype !== 'float32' &&
+    b.dtype !== 'float32' &&
+    (op === 'add' || op === 'sub' || op === 'mul' || op === 'maximum' || op === 'minimum')
+  ) {
     const out = arrayFor('int32', data.length);
     out.set(data);
     return new Tensor(out, outShape);
@@ -18,13 +22,15 @@ function binaryRaw(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
 }
 
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'add'), tb = toTensor(b, 'add');
+  const ta = toTensor(a, 'add'),
+    tb = toTensor(b, 'add');
   const y = binaryRaw('add', ta, tb);
   return record(y, 'add', [ta, tb], (dy) => [unbroadcast(dy, ta.shape), unbroadcast(dy, tb.shape)]);
 }
 
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'sub'), tb = toTensor(b, 'sub');
+  const ta = toTensor(a, 'sub'),
+    tb = toTensor(b, 'sub');
   const y = binaryRaw('sub', ta, tb);
   return record(y, 'sub', [ta, tb], (dy, needs) => [
     needs[0] ? unbroadcast(dy, ta.shape) : null,
@@ -33,7 +39,8 @@ export function sub(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'mul'), tb = toTensor(b, 'mul');
+  const ta = toTensor(a, 'mul'),
+    tb = toTensor(b, 'mul');
   const y = binaryRaw('mul', ta, tb);
   return record(y, 'mul', [ta, tb], (dy, needs) => [
     needs[0] ? unbroadcast(binaryRaw('mul', dy, tb), ta.shape) : null,
@@ -42,7 +49,8 @@ export function mul(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'div'), tb = toTensor(b, 'div');
+  const ta = toTensor(a, 'div'),
+    tb = toTensor(b, 'div');
   const y = binaryRaw('div', ta, tb);
   return record(y, 'div', [ta, tb], (dy, needs) => [
     needs[0] ? unbroadcast(binaryRaw('div', dy, tb), ta.shape) : null,
@@ -52,18 +60,25 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function pow(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'pow'), tb = toTensor(b, 'pow');
+  const ta = toTensor(a, 'pow'),
+    tb = toTensor(b, 'pow');
   const y = binaryRaw('pow', ta, tb);
   return record(y, 'pow', [ta, tb], (dy, needs) => [
     // d(a^b)/da = b·a^(b-1)
-    needs[0] ? unbroadcast(binaryRaw('mul', dy, binaryRaw('mul', tb, binaryRaw('pow', ta, binaryRaw('sub', tb, toTensor(1))))), ta.shape) : null,
+    needs[0]
+      ? unbroadcast(
+          binaryRaw('mul', dy, binaryRaw('mul', tb, binaryRaw('pow', ta, binaryRaw('sub', tb, toTensor(1))))),
+          ta.shape,
+        )
+      : null,
     // d(a^b)/db = a^b·ln a
     needs[1] ? unbroadcast(binaryRaw('mul', dy, binaryRaw('mul', y, unaryRaw('log', ta))), tb.shape) : null,
   ]);
 }
 
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'maximum'), tb = toTensor(b, 'maximum');
+  const ta = toTensor(a, 'maximum'),
+    tb = toTensor(b, 'maximum');
   const y = binaryRaw('maximum', ta, tb);
   return record(y, 'maximum', [ta, tb], (dy, needs) => {
     const mask = binaryRaw('greaterEqual', ta, tb);
@@ -75,7 +90,8 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
 }
 
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  const ta = toTensor(a, 'minimum'), tb = toTensor(b, 'minimum');
+  const ta = toTensor(a, 'minimum'),
+    tb = toTensor(b, 'minimum');
   const y = binaryRaw('minimum', ta, tb);
   return record(y, 'minimum', [ta, tb], (dy, needs) => {
     const mask = binaryRaw('lessEqual', ta, tb);
@@ -118,7 +134,10 @@ export const sqrt = unaryOp('sqrt', (_x, y, dy) => binaryRaw('div', dy, m(toTens
 export const rsqrt = unaryOp('rsqrt', (_x, y, dy) => m(dy, m(toTensor(-0.5), m(y, m(y, y)))));
 export const square = unaryOp('square', (x, _y, dy) => m(dy, m(toTensor(2), x)));
 export const reciprocal = unaryOp('reciprocal', (_x, y, dy) => unaryRaw('neg', m(dy, m(y, y))));
-export const relu = unaryOp('relu', (_x, y, dy) => new Tensor(getBackend().reluBackward(floatData(dy), y.data as Float32Array), y.shape));
+export const relu = unaryOp(
+  'relu',
+  (_x, y, dy) => new Tensor(getBackend().reluBackward(floatData(dy), y.data as Float32Array), y.shape),
+);
 const sigmoidRaw = unaryOp('sigmoid', (_x, y, dy) => m(dy, m(y, binaryRaw('sub', toTensor(1), y))));
 /** The logits behind each sigmoid output, so binary cross-entropy can use the stable logits form. */
 export const sigmoidLogits = new WeakMap<Tensor, Tensor>();

@@ -21,15 +21,24 @@ function need4d(x: Tensor, op: string): readonly [number, number, number, number
 /** The window [top, top+height) × [left, left+width) of every image. */
 export function crop2d(x: Tensor, top: number, left: number, height: number, width: number): Tensor {
   const [n, h, w, c] = need4d(x, 'crop2d');
-  if (![top, left, height, width].every(Number.isInteger) || top < 0 || left < 0 || height < 0 || width < 0
-    || top + height > h || left + width > w) {
+  if (
+    ![top, left, height, width].every(Number.isInteger) ||
+    top < 0 ||
+    left < 0 ||
+    height < 0 ||
+    width < 0 ||
+    top + height > h ||
+    left + width > w
+  ) {
     throw new ShapeError(
-      `crop2d: window top=${top}, left=${left}, height=${height}, width=${width} does not fit images of ${h}x${w}`);
+      `crop2d: window top=${top}, left=${left}, height=${height}, width=${width} does not fit images of ${h}x${w}`,
+    );
   }
   const be = getBackend();
   const y = new Tensor(be.crop2d(floatData(x), x.shape, top, left, height, width), [n, height, width, c]);
-  return record(y, 'crop2d', [x], (dy) => [new Tensor(
-    be.pad2d(floatData(dy), dy.shape, top, h - top - height, left, w - left - width), x.shape)]);
+  return record(y, 'crop2d', [x], (dy) => [
+    new Tensor(be.pad2d(floatData(dy), dy.shape, top, h - top - height, left, w - left - width), x.shape),
+  ]);
 }
 
 /** The interpolations resize2d accepts: the one list of the image-geometry module. */
@@ -39,8 +48,11 @@ export type ResizeMethod = Interpolation;
 export function resize2d(x: Tensor, height: number, width: number, method: ResizeMethod = 'bilinear'): Tensor {
   const [n, h, w, c] = need4d(x, 'resize2d');
   if (!INTERPOLATIONS.includes(method)) {
-    throw new ValueError(`resize2d: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(', ')
-    }, got '${String(method)}'`);
+    throw new ValueError(
+      `resize2d: interpolation must be one of ${INTERPOLATIONS.map((m) => `'${m}'`).join(
+        ', ',
+      )}, got '${String(method)}'`,
+    );
   }
   if (!Number.isInteger(height) || !Number.isInteger(width) || height <= 0 || width <= 0) {
     throw new ValueError(`resize2d: size must be positive integers, got ${height}x${width}`);
@@ -48,8 +60,9 @@ export function resize2d(x: Tensor, height: number, width: number, method: Resiz
   if (height === h && width === w) return x;
   const be = getBackend();
   const y = new Tensor(be.resize2d(floatData(x), x.shape, height, width, method), [n, height, width, c]);
-  return record(y, 'resize2d', [x], (dy) => [new Tensor(
-    be.resize2dBackward(floatData(dy), x.shape, height, width, method), x.shape)]);
+  return record(y, 'resize2d', [x], (dy) => [
+    new Tensor(be.resize2dBackward(floatData(dy), x.shape, height, width, method), x.shape),
+  ]);
 }
 
 /** Flips image b left-right where horizontal[b] is true and upside-down where vertical[b] is true. */

@@ -13,7 +13,9 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
   const [m, ka] = transA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
   const [kb, n] = transB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
   if (ka !== kb) {
-    throw new ShapeError(`matmul: inner dimensions differ: [${a.shape.join(', ')}]${transA ? 'ᵀ' : ''} · [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''}`);
+    throw new ShapeError(
+      `matmul: inner dimensions differ: [${a.shape.join(', ')}]${transA ? 'ᵀ' : ''} · [${b.shape.join(', ')}]${transB ? 'ᵀ' : ''}`,
+    );
   }
   const be = getBackend();
   const y = new Tensor(be.matmul(floatData(a), floatData(b), m, n, ka, transA, transB, null, 'linear'), [m, n]);
@@ -21,14 +23,14 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     const g = dy.data as Float32Array;
     // y = A·B: dA = dy·Bᵀ, dB = Aᵀ·dy (with the transposes folded in).
     const da = needs[0]
-      ? (transA
+      ? transA
         ? new Tensor(be.matmul(floatData(b), g, ka, m, n, transB, true, null, 'linear'), a.shape)
-        : new Tensor(be.matmul(g, floatData(b), m, ka, n, false, !transB, null, 'linear'), a.shape))
+        : new Tensor(be.matmul(g, floatData(b), m, ka, n, false, !transB, null, 'linear'), a.shape)
       : null;
     const db = needs[1]
-      ? (transB
+      ? transB
         ? new Tensor(be.matmul(g, floatData(a), n, ka, m, true, transA, null, 'linear'), b.shape)
-        : new Tensor(be.matmul(floatData(a), g, ka, n, m, !transA, false, null, 'linear'), b.shape))
+        : new Tensor(be.matmul(floatData(a), g, ka, n, m, !transA, false, null, 'linear'), b.shape)
       : null;
     return [da, db];
   });
@@ -39,13 +41,19 @@ export function dense(x: Tensor, w: Tensor, bias: Tensor | null, act: Activation
   const [m, k] = x.shape;
   const n = w.shape[1];
   if (x.rank !== 2 || w.rank !== 2 || w.shape[0] !== k) {
-    throw new ShapeError(`dense: expected x [m, k] and kernel [k, n], got [${x.shape.join(', ')}] and [${w.shape.join(', ')}]`);
+    throw new ShapeError(
+      `dense: expected x [m, k] and kernel [k, n], got [${x.shape.join(', ')}] and [${w.shape.join(', ')}]`,
+    );
   }
   const be = getBackend();
-  const y = new Tensor(be.matmul(floatData(x), floatData(w), m, n, k, false, false, bias ? floatData(bias) : null, act), [m, n]);
+  const y = new Tensor(
+    be.matmul(floatData(x), floatData(w), m, n, k, false, false, bias ? floatData(bias) : null, act),
+    [m, n],
+  );
   const inputs = bias ? [x, w, bias] : [x, w];
   return record(y, `dense_${act}`, inputs, (dy, needs) => {
-    const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, y.data as Float32Array) : (dy.data as Float32Array);
+    const dz =
+      act === 'relu' ? be.reluBackward(dy.data as Float32Array, y.data as Float32Array) : (dy.data as Float32Array);
     const grads = [
       needs[0] ? new Tensor(be.matmul(dz, floatData(w), m, k, n, false, true, null, 'linear'), x.shape) : null,
       needs[1] ? new Tensor(be.matmul(floatData(x), dz, k, n, m, true, false, null, 'linear'), w.shape) : null,

@@ -7,28 +7,64 @@ import { Tensor } from '../tensor/tensor.js';
 import { convOutputSize, type Padding } from './conv.js';
 import { floatData } from './util.js';
 
-export function pool2dInfo(xShape: readonly number[], pool: readonly [number, number], strides: readonly [number, number], padding: Padding): Pool2DInfo {
-  if (xShape.length !== 4) throw new ShapeError(`pooling: expected input of rank 4 (batch, height, width, channels), got shape [${xShape.join(', ')}]`);
+export function pool2dInfo(
+  xShape: readonly number[],
+  pool: readonly [number, number],
+  strides: readonly [number, number],
+  padding: Padding,
+): Pool2DInfo {
+  if (xShape.length !== 4)
+    throw new ShapeError(
+      `pooling: expected input of rank 4 (batch, height, width, channels), got shape [${xShape.join(', ')}]`,
+    );
   const [batch, inH, inW, channels] = xShape;
   const h = convOutputSize(inH, pool[0], strides[0], 1, padding);
   const w = convOutputSize(inW, pool[1], strides[1], 1, padding);
   if (h.out <= 0 || w.out <= 0) {
-    throw new ShapeError(`pooling: a ${pool[0]}x${pool[1]} window does not fit a ${inH}x${inW} input with padding '${padding}'`);
+    throw new ShapeError(
+      `pooling: a ${pool[0]}x${pool[1]} window does not fit a ${inH}x${inW} input with padding '${padding}'`,
+    );
   }
-  return { batch, inH, inW, channels, outH: h.out, outW: w.out, poolH: pool[0], poolW: pool[1],
-    strideH: strides[0], strideW: strides[1], padTop: h.padBefore, padLeft: w.padBefore };
+  return {
+    batch,
+    inH,
+    inW,
+    channels,
+    outH: h.out,
+    outW: w.out,
+    poolH: pool[0],
+    poolW: pool[1],
+    strideH: strides[0],
+    strideW: strides[1],
+    padTop: h.padBefore,
+    padLeft: w.padBefore,
+  };
 }
 
-export function maxPool2d(x: Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: Padding): Tensor {
+export function maxPool2d(
+  x: Tensor,
+  pool: readonly [number, number],
+  strides: readonly [number, number],
+  padding: Padding,
+): Tensor {
   const info = pool2dInfo(x.shape, pool, strides, padding);
   const be = getBackend();
   const y = new Tensor(be.maxPool2d(floatData(x), info), [info.batch, info.outH, info.outW, info.channels]);
-  return record(y, 'maxPool2d', [x], (dy) => [new Tensor(be.maxPool2dBackward(floatData(x), dy.data as Float32Array, info), x.shape)]);
+  return record(y, 'maxPool2d', [x], (dy) => [
+    new Tensor(be.maxPool2dBackward(floatData(x), dy.data as Float32Array, info), x.shape),
+  ]);
 }
 
-export function avgPool2d(x: Tensor, pool: readonly [number, number], strides: readonly [number, number], padding: Padding): Tensor {
+export function avgPool2d(
+  x: Tensor,
+  pool: readonly [number, number],
+  strides: readonly [number, number],
+  padding: Padding,
+): Tensor {
   const info = pool2dInfo(x.shape, pool, strides, padding);
   const be = getBackend();
   const y = new Tensor(be.avgPool2d(floatData(x), info), [info.batch, info.outH, info.outW, info.channels]);
-  return record(y, 'avgPool2d', [x], (dy) => [new Tensor(be.avgPool2dBackward(dy.data as Float32Array, info), x.shape)]);
+  return record(y, 'avgPool2d', [x], (dy) => [
+    new Tensor(be.avgPool2dBackward(dy.data as Float32Array, info), x.shape),
+  ]);
 }

@@ -47,7 +47,10 @@ function finalShape(x: Tensor, axes: number[], keepDims: boolean): number[] {
 function expandTo(g: Tensor, keptShape: number[], shape: readonly number[]): Tensor {
   const gk = new Tensor(g.data, keptShape);
   const ones = new Tensor(new Float32Array(sizeOf(shape)).fill(1), shape);
-  return new Tensor(getBackend().binary('mul', ones.data as Float32Array, shape, gk.data as Float32Array, keptShape, shape), shape);
+  return new Tensor(
+    getBackend().binary('mul', ones.data as Float32Array, shape, gk.data as Float32Array, keptShape, shape),
+    shape,
+  );
 }
 
 export function sum(x: Tensor, axis?: number | readonly number[], keepDims = false): Tensor {
@@ -95,5 +98,8 @@ export function argMax(x: Tensor, axis = -1): Tensor {
   const outer = sizeOf(x.shape.slice(0, a));
   const inner = sizeOf(x.shape.slice(a + 1));
   const data = getBackend().argMax(floatData(x), outer, x.shape[a], inner);
-  return new Tensor(data, x.shape.filter((_, i) => i !== a));
+  return new Tensor(
+    data,
+    x.shape.filter((_, i) => i !== a),
+  );
 }

@@ -14,7 +14,8 @@ export function transposeRaw(data: Float32Array, shape: readonly number[], perm:
 export function reshape(x: Tensor, shape: readonly number[]): Tensor {
   const out = [...shape];
   const unknown = out.indexOf(-1);
-  if (out.filter((d) => d === -1).length > 1) throw new ShapeError(`reshape: at most one -1 allowed, got [${shape.join(', ')}]`);
+  if (out.filter((d) => d === -1).length > 1)
+    throw new ShapeError(`reshape: at most one -1 allowed, got [${shape.join(', ')}]`);
   if (unknown >= 0) {
     const known = out.reduce((p, d, i) => (i === unknown ? p : p * d), 1);
     if (known === 0 || x.size % known !== 0) {
@@ -23,7 +24,9 @@ export function reshape(x: Tensor, shape: readonly number[]): Tensor {
     out[unknown] = x.size / known;
   }
   if (sizeOf(out) !== x.size) {
-    throw new ShapeError(`reshape: cannot reshape shape [${x.shape.join(', ')}] (${x.size} values) into [${shape.join(', ')}] (${sizeOf(out)} values)`);
+    throw new ShapeError(
+      `reshape: cannot reshape shape [${x.shape.join(', ')}] (${x.size} values) into [${shape.join(', ')}] (${sizeOf(out)} values)`,
+    );
   }
   const y = new Tensor(x.data, out);
   return record(y, 'reshape', [x], (dy) => [new Tensor(dy.data, x.shape)]);
@@ -48,10 +51,17 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (p.length !== x.rank || [...p].sort((a, b) => a - b).some((v, i) => v !== i)) {
     throw new ValueError(`transpose: perm [${p.join(', ')}] is not a permutation of the ${x.rank} axes`);
   }
-  const y = new Tensor(transposeRaw(floatData(x), x.shape, p), p.map((i) => x.shape[i]));
+  const y = new Tensor(
+    transposeRaw(floatData(x), x.shape, p),
+    p.map((i) => x.shape[i]),
+  );
   const inv = new Array<number>(p.length);
-  p.forEach((v, i) => { inv[v] = i; });
-  return record(y, 'transpose', [x], (dy) => [new Tensor(transposeRaw(dy.data as Float32Array, dy.shape, inv), x.shape)]);
+  p.forEach((v, i) => {
+    inv[v] = i;
+  });
+  return record(y, 'transpose', [x], (dy) => [
+    new Tensor(transposeRaw(dy.data as Float32Array, dy.shape, inv), x.shape),
+  ]);
 }
 
 /** Rows [start, end) along axis 0. */
@@ -117,7 +127,9 @@ export function concat(xs: Tensor[], axis = -1): Tensor {
   const a = normalizeAxis(axis, rank, 'concat');
   for (const t of xs) {
     if (t.rank !== rank || t.shape.some((d, i) => i !== a && d !== xs[0].shape[i])) {
-      throw new ShapeError(`concat: shapes ${xs.map((u) => `[${u.shape.join(', ')}]`).join(', ')} differ outside axis ${axis}`);
+      throw new ShapeError(
+        `concat: shapes ${xs.map((u) => `[${u.shape.join(', ')}]`).join(', ')} differ outside axis ${axis}`,
+      );
     }
   }
   const outer = sizeOf(xs[0].shape.slice(0, a));
@@ -129,9 +141,11 @@ export function concat(xs: Tensor[], axis = -1): Tensor {
   shape[a] = total;
   const y = new Tensor(concatRaw(xs.map(floatData), outer, inner, sizes), shape);
   const offsets = sizes.map((_, k) => sizes.slice(0, k).reduce((s, d) => s + d, 0));
-  return record(y, 'concat', xs, (dy, needs) => xs.map((t, k) => (needs[k]
-    ? new Tensor(be.sliceAxis(floatData(dy), outer, total, inner, offsets[k], sizes[k]), t.shape)
-    : null)));
+  return record(y, 'concat', xs, (dy, needs) =>
+    xs.map((t, k) =>
+      needs[k] ? new Tensor(be.sliceAxis(floatData(dy), outer, total, inner, offsets[k], sizes[k]), t.shape) : null,
+    ),
+  );
 }
 
 /** Zero-pads the spatial axes of an NHWC tensor. */

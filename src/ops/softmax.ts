@@ -42,15 +42,32 @@ export function logSoftmax(x: Tensor): Tensor {
 /** Per-example −Σ labels·log_softmax(logits) over the last axis; shape = logits.shape[:-1]. */
 export function softmaxCrossEntropy(logits: Tensor, labels: Tensor): Tensor {
   if (logits.shape.join(',') !== labels.shape.join(',')) {
-    throw new ShapeError(`softmaxCrossEntropy: labels shape [${labels.shape.join(', ')}] differs from logits shape [${logits.shape.join(', ')}]`);
+    throw new ShapeError(
+      `softmaxCrossEntropy: labels shape [${labels.shape.join(', ')}] differs from logits shape [${logits.shape.join(', ')}]`,
+    );
   }
   const [rows, cols] = rowsCols(logits);
   const be = getBackend();
-  const ld = floatData(logits), yd = floatData(labels);
+  const ld = floatData(logits),
+    yd = floatData(labels);
   const loss = new Tensor(be.softmaxCrossEntropy(ld, yd, rows, cols), logits.shape.slice(0, -1));
   return record(loss, 'softmaxCrossEntropy', [logits, labels], (dy, needs) => [
-    needs[0] ? new Tensor(be.softmaxCrossEntropyBackward(ld, yd, dy.data as Float32Array, rows, cols), logits.shape) : null,
+    needs[0]
+      ? new Tensor(be.softmaxCrossEntropyBackward(ld, yd, dy.data as Float32Array, rows, cols), logits.shape)
+      : null,
     // d/dlabels = −log_softmax(logits)·dy
-    needs[1] ? new Tensor(be.binary('mul', be.unary('neg', be.logSoftmax(ld, rows, cols)), logits.shape, dy.data as Float32Array, [...logits.shape.slice(0, -1), 1], logits.shape), labels.shape) : null,
+    needs[1]
+      ? new Tensor(
+          be.binary(
+            'mul',
+            be.unary('neg', be.logSoftmax(ld, rows, cols)),
+            logits.shape,
+            dy.data as Float32Array,
+            [...logits.shape.slice(0, -1), 1],
+            logits.shape,
+          ),
+          labels.shape,
+        )
+      : null,
   ]);
 }

@@ -71,12 +71,26 @@ function nonNeg(v: unknown, name: string): number {
 }
 
 const GENERATOR_OPTIONS: OptionNames<ImageDataGeneratorOptions> = {
-  featurewiseCenter: true, samplewiseCenter: true,
-  featurewiseStdNormalization: true, samplewiseStdNormalization: true,
-  rotationRange: true, widthShiftRange: true, heightShiftRange: true, brightnessRange: true,
-  shearRange: true, zoomRange: true, channelShiftRange: true, fillMode: true,
-  cval: true, horizontalFlip: true, verticalFlip: true, rescale: true,
-  preprocessingFunction: true, validationSplit: true, interpolationOrder: true, dataFormat: true,
+  featurewiseCenter: true,
+  samplewiseCenter: true,
+  featurewiseStdNormalization: true,
+  samplewiseStdNormalization: true,
+  rotationRange: true,
+  widthShiftRange: true,
+  heightShiftRange: true,
+  brightnessRange: true,
+  shearRange: true,
+  zoomRange: true,
+  channelShiftRange: true,
+  fillMode: true,
+  cval: true,
+  horizontalFlip: true,
+  verticalFlip: true,
+  rescale: true,
+  preprocessingFunction: true,
+  validationSplit: true,
+  interpolationOrder: true,
+  dataFormat: true,
 };
 
 export class ImageDataGenerator {

@@ -27,7 +27,8 @@ export function tensor(values: unknown, shape?: readonly number[], dtype: DType 
     return new Tensor(data, s);
   }
   if (typeof values === 'number') return new Tensor(Float32Array.of(values), shape ?? []);
-  if (!Array.isArray(values)) throw new ValueError(`tensor: expected an array, a typed array or a number, got ${typeof values}`);
+  if (!Array.isArray(values))
+    throw new ValueError(`tensor: expected an array, a typed array or a number, got ${typeof values}`);
   const flat = (values as unknown[]).flat(Infinity) as number[];
   const s = shape ?? inferShape(values);
   const data = arrayFor(dtype, flat.length);

@@ -34,10 +34,14 @@ export function sizeOf(shape: Shape): number {
 
 export function arrayFor(dtype: DType, size: number): TypedArray {
   switch (dtype) {
-    case 'float32': return new Float32Array(size);
-    case 'int32': return new Int32Array(size);
-    case 'uint8': return new Uint8Array(size);
-    default: throw new ValueError(`dtype: expected 'float32', 'int32' or 'uint8', got '${String(dtype)}'`);
+    case 'float32':
+      return new Float32Array(size);
+    case 'int32':
+      return new Int32Array(size);
+    case 'uint8':
+      return new Uint8Array(size);
+    default:
+      throw new ValueError(`dtype: expected 'float32', 'int32' or 'uint8', got '${String(dtype)}'`);
   }
 }
 
@@ -61,7 +65,8 @@ export class Tensor {
   constructor(data: TypedArray, shape: Shape) {
     const size = sizeOf(shape);
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new ShapeError(`Tensor: shape must hold non-negative integers, got [${shape.join(', ')}]`);
+      if (!Number.isInteger(d) || d < 0)
+        throw new ShapeError(`Tensor: shape must hold non-negative integers, got [${shape.join(', ')}]`);
     }
     if (data.length !== size) {
       throw new ShapeError(`Tensor: shape [${shape.join(', ')}] needs ${size} values, got ${data.length}`);
@@ -71,11 +76,17 @@ export class Tensor {
     this.dtype = dtypeOf(data);
   }
 
-  get size(): number { return this.data.length; }
-  get rank(): number { return this.shape.length; }
+  get size(): number {
+    return this.data.length;
+  }
+  get rank(): number {
+    return this.shape.length;
+  }
 
   /** The storage itself (no copy). */
-  dataSync(): TypedArray { return this.data; }
+  dataSync(): TypedArray {
+    return this.data;
+  }
 
   /** Nested JS arrays (a number for a scalar). */
   toArray(): unknown {
@@ -89,11 +100,14 @@ export class Tensor {
     return build(0, 0);
   }
 
-  arraySync(): unknown { return this.toArray(); }
+  arraySync(): unknown {
+    return this.toArray();
+  }
 
   /** The single value of a one-element tensor. */
   item(): number {
-    if (this.size !== 1) throw new ShapeError(`item(): expected a tensor with one value, got shape [${this.shape.join(', ')}]`);
+    if (this.size !== 1)
+      throw new ShapeError(`item(): expected a tensor with one value, got shape [${this.shape.join(', ')}]`);
     return this.data[0];
   }
 
@@ -134,7 +148,9 @@ export class Tensor {
   declare equal: TensorMethods['equal'];
   declare greater: TensorMethods['greater'];
   declare less: TensorMethods['less'];
-  clone(): Tensor { return new Tensor(this.data.slice(), this.shape); }
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
 }
 
 type Axes = number | readonly number[];
@@ -210,7 +226,9 @@ export class Variable extends Tensor {
   assign(value: Tensor | TypedArray): void {
     const data = value instanceof Tensor ? value.data : value;
     if (value instanceof Tensor && value.shape.join(',') !== this.shape.join(',')) {
-      throw new ShapeError(`Variable '${this.name}': expected shape [${this.shape.join(', ')}], got [${value.shape.join(', ')}]`);
+      throw new ShapeError(
+        `Variable '${this.name}': expected shape [${this.shape.join(', ')}], got [${value.shape.join(', ')}]`,
+      );
     }
     if (data.length !== this.size) {
       throw new ShapeError(`Variable '${this.name}': expected ${this.size} values, got ${data.length}`);

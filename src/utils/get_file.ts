@@ -6,7 +6,15 @@
 // error that names the file, the URL and the exact path where a copy fetched by hand must go.
 import { createHash } from 'node:crypto';
 import {
-  accessSync, constants, createReadStream, createWriteStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync,
+  accessSync,
+  constants,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
 } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -82,8 +90,11 @@ export async function hashFile(filePath: string, algorithm: 'sha256' | 'md5' = '
 }
 
 /** Whether a file's digest matches `fileHash` (Keras's validate_file). */
-export async function validateFile(filePath: string, fileHash: string,
-  algorithm: HashAlgorithm = 'auto'): Promise<boolean> {
+export async function validateFile(
+  filePath: string,
+  fileHash: string,
+  algorithm: HashAlgorithm = 'auto',
+): Promise<boolean> {
   return (await hashFile(filePath, resolveHashAlgorithm(algorithm, fileHash))) === fileHash.toLowerCase();
 }
 
@@ -93,7 +104,10 @@ function manualAdvice(fname: string, origin: string, target: string, fileHash: s
   return `To work offline, download '${fname}' from ${origin} and put it at ${target}${check}.`;
 }
 
-interface Fetched { res: http.IncomingMessage; url: string }
+interface Fetched {
+  res: http.IncomingMessage;
+  url: string;
+}
 
 function requestOnce(url: URL): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
@@ -170,8 +184,11 @@ async function download(origin: string, tmp: string, alg: 'sha256' | 'md5'): Pro
  * Without `fname` the URL's last path segment is used. Prints "Downloading data from URL" and a
  * progress bar (through utils.setPrintFunction).
  */
-export async function getFile(fname: string | null | undefined, origin: string,
-  opts: GetFileOptions = {}): Promise<string> {
+export async function getFile(
+  fname: string | null | undefined,
+  origin: string,
+  opts: GetFileOptions = {},
+): Promise<string> {
   if (typeof origin !== 'string' || !origin) {
     throw new ValueError('getFile: please specify the `origin` argument (URL of the file to download).');
   }
@@ -194,15 +211,23 @@ export async function getFile(fname: string | null | undefined, origin: string,
   let name = fname ?? '';
   if (!name) {
     let pathname = '';
-    try { pathname = new URL(origin).pathname; } catch { /* reported below */ }
+    try {
+      pathname = new URL(origin).pathname;
+    } catch {
+      /* reported below */
+    }
     name = path.posix.basename(pathname);
     if (!name) {
-      throw new ValueError(`getFile: can't parse the file name from the origin provided: '${origin}'. `
-        + 'Please specify the `fname` argument.');
+      throw new ValueError(
+        `getFile: can't parse the file name from the origin provided: '${origin}'. ` +
+          'Please specify the `fname` argument.',
+      );
     }
   } else if (name.includes('/') || name.includes(path.sep)) {
-    throw new ValueError('getFile: paths are no longer accepted as the `fname` argument. To specify the file\'s parent '
-      + `directory, use the \`cacheDir\` argument. Received: fname=${name}`);
+    throw new ValueError(
+      "getFile: paths are no longer accepted as the `fname` argument. To specify the file's parent " +
+        `directory, use the \`cacheDir\` argument. Received: fname=${name}`,
+    );
   }
 
   // Keras's names: 'data.tar.gz' unpacks into 'data_extracted/'; 'data' downloads to 'data_archive'.
@@ -219,8 +244,10 @@ export async function getFile(fname: string | null | undefined, origin: string,
 
   let needed = Boolean(opts.forceDownload) || !existsSync(target);
   if (!needed && fileHash && !(await validateFile(target, fileHash, alg))) {
-    printMessage(`A local file was found, but it seems to be incomplete or outdated because the ${alg} file hash `
-      + `does not match the original value of ${fileHash} so we will re-download the data.\n`);
+    printMessage(
+      `A local file was found, but it seems to be incomplete or outdated because the ${alg} file hash ` +
+        `does not match the original value of ${fileHash} so we will re-download the data.\n`,
+    );
     needed = true;
   }
   if (needed) {
@@ -229,16 +256,20 @@ export async function getFile(fname: string | null | undefined, origin: string,
     try {
       const digest = await download(origin, tmp, alg);
       if (fileHash && digest !== fileHash) {
-        throw new FileFormatError(`getFile: incomplete or corrupted file detected. The ${alg} file hash of '${name}' `
-          + `downloaded from ${origin} is ${digest}, which does not match the provided value of ${fileHash}. `
-          + manualAdvice(name, origin, target, fileHash, alg));
+        throw new FileFormatError(
+          `getFile: incomplete or corrupted file detected. The ${alg} file hash of '${name}' ` +
+            `downloaded from ${origin} is ${digest}, which does not match the provided value of ${fileHash}. ` +
+            manualAdvice(name, origin, target, fileHash, alg),
+        );
       }
       renameSync(tmp, target);
     } catch (e) {
       rmSync(tmp, { force: true });
       if (e instanceof FileFormatError) throw e;
-      throw new FileFormatError(`getFile: could not download '${name}' from ${origin}: ${(e as Error).message}. `
-        + manualAdvice(name, origin, target, fileHash, alg));
+      throw new FileFormatError(
+        `getFile: could not download '${name}' from ${origin}: ${(e as Error).message}. ` +
+          manualAdvice(name, origin, target, fileHash, alg),
+      );
     }
   }
   if (extractionDir === null) return target;
@@ -248,7 +279,9 @@ export async function getFile(fname: string | null | undefined, origin: string,
 
 // ---------------------------------------------------------------- archives
 
-function isGzip(b: Uint8Array): boolean { return b.length > 2 && b[0] === 0x1f && b[1] === 0x8b; }
+function isGzip(b: Uint8Array): boolean {
+  return b.length > 2 && b[0] === 0x1f && b[1] === 0x8b;
+}
 function isZip(b: Uint8Array): boolean {
   return b.length >= 4 && b[0] === 0x50 && b[1] === 0x4b && ((b[2] === 3 && b[3] === 4) || (b[2] === 5 && b[3] === 6));
 }
@@ -278,7 +311,11 @@ function isTarHeader(b: Uint8Array, at: number): boolean {
   return sum === octal(b, at + 148, 8);
 }
 
-interface Entry { name: string; kind: 'file' | 'dir' | 'link'; data?: Uint8Array }
+interface Entry {
+  name: string;
+  kind: 'file' | 'dir' | 'link';
+  data?: Uint8Array;
+}
 
 function tarEntries(b: Uint8Array): Entry[] {
   const out: Entry[] = [];
@@ -296,7 +333,10 @@ function tarEntries(b: Uint8Array): Entry[] {
     const data = b.subarray(at + 512, at + 512 + size);
     if (data.length < size) throw new Error(`truncated tar member '${name}'`);
     at += 512 + Math.ceil(size / 512) * 512;
-    if (type === 'L') { longName = cString(data, 0, data.length); continue; }
+    if (type === 'L') {
+      longName = cString(data, 0, data.length);
+      continue;
+    }
     if (type === 'x') {
       const m = /(?:^|\n)\d+ path=([^\n]*)\n/.exec(new TextDecoder('utf-8').decode(data));
       paxPath = m ? m[1] : null;
@@ -314,8 +354,9 @@ function tarEntries(b: Uint8Array): Entry[] {
 }
 
 function zipEntries(b: Uint8Array): Entry[] {
-  return Object.entries(unzipSync(b))
-    .map(([name, data]): Entry => (name.endsWith('/') ? { name, kind: 'dir' } : { name, kind: 'file', data }));
+  return Object.entries(unzipSync(b)).map(([name, data]): Entry =>
+    name.endsWith('/') ? { name, kind: 'dir' } : { name, kind: 'file', data },
+  );
 }
 
 /** Unpacks a tar, tar.gz or zip archive into `dir` (replacing it); members outside `dir` are skipped. */
@@ -353,7 +394,10 @@ export async function extractArchive(file: string, dir: string, format: ArchiveF
         console.warn(`Skipping invalid path during archive extraction: '${e.name}'.`);
         continue;
       }
-      if (e.kind === 'dir') { mkdirSync(dest, { recursive: true }); continue; }
+      if (e.kind === 'dir') {
+        mkdirSync(dest, { recursive: true });
+        continue;
+      }
       mkdirSync(path.dirname(dest), { recursive: true });
       writeFileSync(dest, e.data!);
     }

@@ -27,7 +27,10 @@ export function encodeNpy(t: Tensor): Uint8Array {
   // Format 1.0 stores the header length in 2 bytes; longer headers (huge ranks) need 2.0's 4 bytes.
   let major = 1;
   let prefix = MAGIC.length + 2 + 2;
-  if (Math.ceil((prefix + dict.length + 1) / ALIGN) * ALIGN - prefix > 0xffff) { major = 2; prefix += 2; }
+  if (Math.ceil((prefix + dict.length + 1) / ALIGN) * ALIGN - prefix > 0xffff) {
+    major = 2;
+    prefix += 2;
+  }
   const total = Math.ceil((prefix + dict.length + 1) / ALIGN) * ALIGN;
   dict = dict + ' '.repeat(total - prefix - dict.length - 1) + '\n';
   const headerLen = total - prefix;
@@ -37,7 +40,8 @@ export function encodeNpy(t: Tensor): Uint8Array {
   out[6] = major;
   out[7] = 0;
   const dv = new DataView(out.buffer);
-  if (major === 1) dv.setUint16(8, headerLen, true); else dv.setUint32(8, headerLen, true);
+  if (major === 1) dv.setUint16(8, headerLen, true);
+  else dv.setUint32(8, headerLen, true);
   for (let i = 0; i < dict.length; i++) out[prefix + i] = dict.charCodeAt(i);
   // Typed arrays hold the machine's byte order; every platform Node runs on is little endian.
   out.set(body, total);
@@ -53,7 +57,11 @@ export async function saveNpy(filePath: string, t: Tensor): Promise<void> {
   await atomicWrite(filePath, (tmp) => writeFileSync(tmp, bytes));
 }
 
-interface Header { descr: string; fortranOrder: boolean; shape: number[] }
+interface Header {
+  descr: string;
+  fortranOrder: boolean;
+  shape: number[];
+}
 
 function parseHeader(text: string, file: string): Header {
   const bad = (what: string): FileFormatError =>
@@ -61,8 +69,10 @@ function parseHeader(text: string, file: string): Header {
   const descr = /['"]descr['"]\s*:\s*['"]([^'"]*)['"]/.exec(text);
   if (!descr) {
     if (/['"]descr['"]\s*:\s*\[/.test(text)) {
-      throw new FileFormatError(`${file}: structured arrays (a list of fields as 'descr') are not supported; `
-        + 'expected a plain numeric array');
+      throw new FileFormatError(
+        `${file}: structured arrays (a list of fields as 'descr') are not supported; ` +
+          'expected a plain numeric array',
+      );
     }
     throw bad("no 'descr'");
   }
@@ -70,7 +80,10 @@ function parseHeader(text: string, file: string): Header {
   if (!fo) throw bad("no 'fortran_order'");
   const sh = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(text);
   if (!sh) throw bad("no 'shape'");
-  const parts = sh[1].split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = sh[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const shape = parts.map((p) => {
     const n = Number(p.replace(/L$/, ''));
     if (!Number.isInteger(n) || n < 0) throw bad(`shape entry '${p}'`);
@@ -98,8 +111,9 @@ const READERS: Record<string, Reader> = {
   b1: { size: 1, out: 'uint8', read: (dv, o) => dv.getUint8(o) },
 };
 
-const READ_TYPES = 'float32 (<f4), float64 (<f8, read as float32), int32 (<i4), int64 (<i8, read as int32), '
-  + 'int8/int16/uint16/uint32 (read as int32), uint8 (|u1) and bool (|b1, read as uint8)';
+const READ_TYPES =
+  'float32 (<f4), float64 (<f8, read as float32), int32 (<i4), int64 (<i8, read as int32), ' +
+  'int8/int16/uint16/uint32 (read as int32), uint8 (|u1) and bool (|b1, read as uint8)';
 
 /** Column-major data → row-major (numpy's fortran_order arrays). */
 function fromFortran(src: TypedArray, shape: readonly number[]): TypedArray {
@@ -130,8 +144,9 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   const major = bytes[6];
   const minor = bytes[7];
   if (major < 1 || major > 3 || minor !== 0) {
-    throw new FileFormatError(`${file}: .npy format version ${major}.${minor} is not supported `
-      + '(expected 1.0, 2.0 or 3.0)');
+    throw new FileFormatError(
+      `${file}: .npy format version ${major}.${minor} is not supported ` + '(expected 1.0, 2.0 or 3.0)',
+    );
   }
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const lenSize = major === 1 ? 2 : 4;
@@ -139,8 +154,9 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   const headerLen = major === 1 ? dv.getUint16(8, true) : dv.getUint32(8, true);
   const start = 8 + lenSize + headerLen;
   if (bytes.length < start) {
-    throw new FileFormatError(`${file}: truncated .npy header (${bytes.length} bytes, `
-      + `the header ends at byte ${start})`);
+    throw new FileFormatError(
+      `${file}: truncated .npy header (${bytes.length} bytes, ` + `the header ends at byte ${start})`,
+    );
   }
   const raw = bytes.subarray(8 + lenSize, start);
   const text = major === 3 ? new TextDecoder('utf-8').decode(raw) : new TextDecoder('latin1').decode(raw);
@@ -155,8 +171,10 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   const count = h.shape.reduce((a, b) => a * b, 1);
   const need = count * reader.size;
   if (bytes.length - start < need) {
-    throw new FileFormatError(`${file}: truncated .npy data: shape (${h.shape.join(', ')}) of '${h.descr}' needs `
-      + `${need} bytes, the file holds ${bytes.length - start}`);
+    throw new FileFormatError(
+      `${file}: truncated .npy data: shape (${h.shape.join(', ')}) of '${h.descr}' needs ` +
+        `${need} bytes, the file holds ${bytes.length - start}`,
+    );
   }
   let data: TypedArray;
   const key = `${m[2]}${m[3]}`;
@@ -165,13 +183,18 @@ export function decodeNpy(bytes: Uint8Array, file = '<bytes>'): Tensor {
   } else if (key === 'f4' && little && (bytes.byteOffset + start) % 4 === 0) {
     data = new Float32Array(bytes.buffer.slice(bytes.byteOffset + start, bytes.byteOffset + start + need));
   } else {
-    data = reader.out === 'float32' ? new Float32Array(count)
-      : reader.out === 'int32' ? new Int32Array(count) : new Uint8Array(count);
+    data =
+      reader.out === 'float32'
+        ? new Float32Array(count)
+        : reader.out === 'int32'
+          ? new Int32Array(count)
+          : new Uint8Array(count);
     for (let i = 0; i < count; i++) {
       const v = reader.read(dv, start + i * reader.size, little);
       if (reader.out === 'int32' && (v < INT32_MIN || v > INT32_MAX)) {
-        throw new FileFormatError(`${file}: value ${v} at flat index ${i} does not fit int32 `
-          + `('${h.descr}' is read as int32)`);
+        throw new FileFormatError(
+          `${file}: value ${v} at flat index ${i} does not fit int32 ` + `('${h.descr}' is read as int32)`,
+        );
       }
       data[i] = reader.out === 'uint8' && key === 'b1' ? (v ? 1 : 0) : v;
     }

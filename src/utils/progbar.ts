@@ -53,7 +53,8 @@ export function formatTimePerUnit(t: number, unit: string): string {
 }
 
 function formatEta(eta: number): string {
-  if (eta > 3600) return `${Math.floor(eta / 3600)}:${String(Math.floor((eta % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(eta % 60)).padStart(2, '0')}`;
+  if (eta > 3600)
+    return `${Math.floor(eta / 3600)}:${String(Math.floor((eta % 3600) / 60)).padStart(2, '0')}:${String(Math.floor(eta % 60)).padStart(2, '0')}`;
   if (eta > 60) return `${Math.floor(eta / 60)}:${String(Math.floor(eta % 60)).padStart(2, '0')}`;
   return `${Math.floor(eta)}s`;
 }
@@ -87,7 +88,9 @@ export class Progbar {
     this.start = this.now();
   }
 
-  private bold(s: string): string { return this.color ? `\x1b[1m${s}\x1b[0m` : s; }
+  private bold(s: string): string {
+    return this.color ? `\x1b[1m${s}\x1b[0m` : s;
+  }
 
   /** current: steps done; values: the logs to show (already averaged), in display order. */
   update(current: number, values: [string, number][], finalize = false): void {
@@ -95,12 +98,18 @@ export class Progbar {
     const now = this.now();
     if (current === 1 && this.timeAfterFirst === null) this.timeAfterFirst = now;
     this.seen = current;
-    const perUnit = current > 1 && this.timeAfterFirst !== null
-      ? (now - this.timeAfterFirst) / (current - 1)
-      : current > 0 ? (now - this.start) / current : 0;
+    const perUnit =
+      current > 1 && this.timeAfterFirst !== null
+        ? (now - this.timeAfterFirst) / (current - 1)
+        : current > 0
+          ? (now - this.start) / current
+          : 0;
     const metrics = values.map(([k, v]) => ` - ${k}:${formatValue(v)}`).join('');
     const digits = this.target !== null ? String(this.target).length : 0;
-    const count = this.target !== null ? `${String(current).padStart(digits)}/${this.target}` : `${String(current).padStart(7)}/Unknown`;
+    const count =
+      this.target !== null
+        ? `${String(current).padStart(digits)}/${this.target}`
+        : `${String(current).padStart(7)}/Unknown`;
 
     if (this.verbose === 2) {
       if (!finalize) return;
@@ -112,12 +121,16 @@ export class Progbar {
     let bar = this.bold(count) + ' ';
     if (this.target !== null) {
       const filled = Math.floor((this.width * Math.min(current, this.target)) / this.target);
-      const g = '━'.repeat(filled), r = '━'.repeat(this.width - filled);
-      bar += this.color ? `${filled > 0 ? `\x1b[32m${g}\x1b[0m` : ''}${filled < this.width ? `\x1b[37m${r}\x1b[0m` : ''}` : g + r;
+      const g = '━'.repeat(filled),
+        r = '━'.repeat(this.width - filled);
+      bar += this.color
+        ? `${filled > 0 ? `\x1b[32m${g}\x1b[0m` : ''}${filled < this.width ? `\x1b[37m${r}\x1b[0m` : ''}`
+        : g + r;
     }
-    const time = this.target !== null && !finalize
-      ? ` ${this.bold(formatEta(perUnit * (this.target - current)))}`
-      : ` ${this.bold(`${Math.round(now - this.start)}s`)}`;
+    const time =
+      this.target !== null && !finalize
+        ? ` ${this.bold(formatEta(perUnit * (this.target - current)))}`
+        : ` ${this.bold(`${Math.round(now - this.start)}s`)}`;
     let line = bar + time + formatTimePerUnit(perUnit, this.unit) + metrics;
     // eslint-disable-next-line no-control-regex -- ANSI escapes (ESC [ ... m) take no columns on the terminal
     const visible = line.replace(/\x1b\[[0-9;]*m/g, '').length;
@@ -126,5 +139,7 @@ export class Progbar {
     this.write((this.dynamic ? '\r' : '') + line + (finalize ? '\n' : ''));
   }
 
-  get current(): number { return this.seen; }
+  get current(): number {
+    return this.seen;
+  }
 }

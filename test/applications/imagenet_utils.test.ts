@@ -9,11 +9,20 @@ import { FileFormatError, Tensor, ValueError, applications } from 'convkit';
 
 const FIX = path.join(import.meta.dirname, 'fixtures');
 const json = (name: string): unknown => JSON.parse(readFileSync(path.join(FIX, name), 'utf8'));
-interface Case { mode: 'caffe' | 'tf' | 'torch'; data_format: 'channels_last' | 'channels_first'; shape: number[];
-  x: number[]; y: number[]; dtype: string; input_dtype?: string }
+interface Case {
+  mode: 'caffe' | 'tf' | 'torch';
+  data_format: 'channels_last' | 'channels_first';
+  shape: number[];
+  x: number[];
+  y: number[];
+  dtype: string;
+  input_dtype?: string;
+}
 const CASES = (json('preprocess.json') as { cases: Case[] }).cases;
-const FACTS = json('keras_facts.json') as { errors: Record<string, { message: string }>;
-  class_index: { fname: string; origin: string; cache_subdir: string; file_hash: string } };
+const FACTS = json('keras_facts.json') as {
+  errors: Record<string, { message: string }>;
+  class_index: { fname: string; origin: string; cache_subdir: string; file_hash: string };
+};
 const msg = (k: string): string => FACTS.errors[k].message;
 const { imagenetUtils } = applications;
 
@@ -50,12 +59,18 @@ describe('preprocessInput matches Keras', () => {
   it("Keras's messages for a bad mode or data format; a clear one for images without 3 channels", () => {
     const x = new Tensor(new Float32Array(12), [1, 2, 2, 3]);
     // The casts stand for JavaScript callers passing strings the types forbid.
-    assert.throws(() => imagenetUtils.preprocessInput(x, { mode: 'keras' as 'tf' }),
-      (e: Error) => e instanceof ValueError && e.message === msg('preprocess_bad_mode'));
-    assert.throws(() => imagenetUtils.preprocessInput(x, { dataFormat: 'nhwc' as 'channels_last' }),
-      (e: Error) => e instanceof ValueError && e.message === msg('preprocess_bad_format'));
-    assert.throws(() => imagenetUtils.preprocessInput(new Tensor(new Float32Array(8), [1, 2, 2, 2])),
-      /mode 'caffe' expects 3D or 4D images with 3 colour channels on the last axis \(channels_last\), got shape/);
+    assert.throws(
+      () => imagenetUtils.preprocessInput(x, { mode: 'keras' as 'tf' }),
+      (e: Error) => e instanceof ValueError && e.message === msg('preprocess_bad_mode'),
+    );
+    assert.throws(
+      () => imagenetUtils.preprocessInput(x, { dataFormat: 'nhwc' as 'channels_last' }),
+      (e: Error) => e instanceof ValueError && e.message === msg('preprocess_bad_format'),
+    );
+    assert.throws(
+      () => imagenetUtils.preprocessInput(new Tensor(new Float32Array(8), [1, 2, 2, 2])),
+      /mode 'caffe' expects 3D or 4D images with 3 colour channels on the last axis \(channels_last\), got shape/,
+    );
   });
 });
 
@@ -68,40 +83,57 @@ describe('decodePredictions', () => {
 
   it('returns the top classes per sample, best first, as [wnid, name, score]', async () => {
     const p = new Float32Array(2000);
-    p[7] = 0.5; p[3] = 0.3; p[999] = 0.2;
-    p[1000 + 42] = 0.9; p[1000 + 0] = 0.05;
+    p[7] = 0.5;
+    p[3] = 0.3;
+    p[999] = 0.2;
+    p[1000 + 42] = 0.9;
+    p[1000 + 0] = 0.05;
     const opts = { top: 3, classIndexPath: indexFile };
     const out = await applications.vgg16.decodePredictions(new Tensor(p, [2, 1000]), opts);
     assert.equal(out.length, 2);
-    assert.deepEqual(out[0], [['n00000007', 'class_7', 0.5], ['n00000003', 'class_3', Math.fround(0.3)],
-      ['n00000999', 'class_999', Math.fround(0.2)]]);
-    assert.deepEqual(out[1].map((r) => r[1]), ['class_42', 'class_0', 'class_1']);
+    assert.deepEqual(out[0], [
+      ['n00000007', 'class_7', 0.5],
+      ['n00000003', 'class_3', Math.fround(0.3)],
+      ['n00000999', 'class_999', Math.fround(0.2)],
+    ]);
+    assert.deepEqual(
+      out[1].map((r) => r[1]),
+      ['class_42', 'class_0', 'class_1'],
+    );
     const five = await imagenetUtils.decodePredictions(new Tensor(p, [2, 1000]), { classIndexPath: indexFile });
     assert.equal(five[0].length, 5);
   });
 
   it("Keras's message for predictions not of shape (samples, 1000)", async () => {
-    await assert.rejects(imagenetUtils.decodePredictions(new Tensor(new Float32Array(20), [2, 10])),
-      (e: Error) => e instanceof ValueError && e.message === msg('decode_bad_shape'));
+    await assert.rejects(
+      imagenetUtils.decodePredictions(new Tensor(new Float32Array(20), [2, 10])),
+      (e: Error) => e instanceof ValueError && e.message === msg('decode_bad_shape'),
+    );
   });
 
   it("fetches Keras's class index file from Keras's URL into the 'models' cache, checked by Keras's hash", () => {
     const f = imagenetUtils.CLASS_INDEX_FILE;
-    assert.deepEqual([f.fname, f.origin, f.cacheSubdir, f.fileHash],
-      [FACTS.class_index.fname, FACTS.class_index.origin, FACTS.class_index.cache_subdir, FACTS.class_index.file_hash]);
+    assert.deepEqual(
+      [f.fname, f.origin, f.cacheSubdir, f.fileHash],
+      [FACTS.class_index.fname, FACTS.class_index.origin, FACTS.class_index.cache_subdir, FACTS.class_index.file_hash],
+    );
   });
 
   it('a damaged class index names the file', async () => {
     const bad = path.join(tmp, 'bad_index.json');
     writeFileSync(bad, JSON.stringify({ 0: 'tench' }));
     const p = new Tensor(new Float32Array(1000), [1, 1000]);
-    await assert.rejects(imagenetUtils.decodePredictions(p, { classIndexPath: bad }),
-      (e: Error) => e instanceof FileFormatError && e.message.includes('bad_index.json')
-        && e.message.includes("entry '0' should be"));
+    await assert.rejects(
+      imagenetUtils.decodePredictions(p, { classIndexPath: bad }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.includes('bad_index.json') &&
+        e.message.includes("entry '0' should be"),
+    );
   });
 });
 
-describe('obtainInputShape and the builders\' argument checks use Keras\'s messages', () => {
+describe("obtainInputShape and the builders' argument checks use Keras's messages", () => {
   const V = applications.VGG16;
   const cases: [string, () => Promise<unknown>][] = [
     ['top_imagenet_150', () => V({ weights: 'imagenet', includeTop: true, inputShape: [150, 150, 3] })],
@@ -119,8 +151,10 @@ describe('obtainInputShape and the builders\' argument checks use Keras\'s messa
   }
 
   it('pretrained classifiers take only softmax or no activation', () => {
-    assert.throws(() => imagenetUtils.validateActivation('relu', 'imagenet'),
-      /Only `None` and `softmax` activations are allowed .*Received: classifier_activation=relu/);
+    assert.throws(
+      () => imagenetUtils.validateActivation('relu', 'imagenet'),
+      /Only `None` and `softmax` activations are allowed .*Received: classifier_activation=relu/,
+    );
     imagenetUtils.validateActivation('relu', null);
     imagenetUtils.validateActivation(null, 'imagenet');
   });

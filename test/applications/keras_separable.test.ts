@@ -33,17 +33,32 @@ function layerTable(m: models.Model): [string, string, unknown, number][] {
 /** The same architecture, written with convkit's layers (names as Keras's, so the table matches). */
 function buildTiny(): models.Model {
   const inp = layers.Input({ shape: [11, 10, 3], name: 'image' });
-  let x = new layers.ZeroPadding2D({ padding: [[0, 1], [1, 0]], name: 'pad' }).apply(inp);
+  let x = new layers.ZeroPadding2D({
+    padding: [
+      [0, 1],
+      [1, 0],
+    ],
+    name: 'pad',
+  }).apply(inp);
   x = new layers.DepthwiseConv2D(3, { strides: 2, depthMultiplier: 2, padding: 'valid', name: 'dw_s2' }).apply(x);
   x = new layers.BatchNormalization({ epsilon: 1e-3, momentum: 0.999, name: 'dw_s2_bn' }).apply(x);
   x = new layers.ReLU({ maxValue: 6, name: 'dw_s2_relu' }).apply(x);
   x = new layers.SeparableConv2D(8, 3, { padding: 'same', useBias: false, name: 'sep' }).apply(x);
   x = new layers.BatchNormalization({ name: 'sep_bn' }).apply(x);
   let y = new layers.ReLU({ maxValue: 6, name: 'sep_relu6' }).apply(x);
-  y = new layers.DepthwiseConv2D(3, { dilationRate: 2, padding: 'same', activation: 'relu', useBias: false,
-    name: 'dw_dil' }).apply(y);
-  y = new layers.SeparableConv2D(8, [3, 2], { depthMultiplier: 2, padding: 'same', activation: 'relu',
-    name: 'sep_relu' }).apply(y);
+  y = new layers.DepthwiseConv2D(3, {
+    dilationRate: 2,
+    padding: 'same',
+    activation: 'relu',
+    useBias: false,
+    name: 'dw_dil',
+  }).apply(y);
+  y = new layers.SeparableConv2D(8, [3, 2], {
+    depthMultiplier: 2,
+    padding: 'same',
+    activation: 'relu',
+    name: 'sep_relu',
+  }).apply(y);
   x = new layers.Add({ name: 'add' }).apply([x, y]) as layers.KerasTensor;
   x = new layers.ReLU({ maxValue: 4, negativeSlope: 0.1, threshold: 0.5, name: 'leaky_clip' }).apply(x);
   x = new layers.GlobalAveragePooling2D({ name: 'gap' }).apply(x);
@@ -71,7 +86,10 @@ describe('a tiny DepthwiseConv2D + SeparableConv2D + ReLU(6) + BN model written 
       const m = buildTiny();
       assert.deepEqual(layerTable(m), INFO.layers);
       // Keras lists a model's variables layer by layer; convkit's model.weights puts trainable ones first.
-      assert.deepEqual(m.layers.flatMap((l) => l.weights.map((w) => [w.name, w.shape])), INFO.weights);
+      assert.deepEqual(
+        m.layers.flatMap((l) => l.weights.map((w) => [w.name, w.shape])),
+        INFO.weights,
+      );
       await io.loadWeights(m, path.join(DIR, 'model.weights.h5'));
       withBackend(be, () => assertClose(m.predict(x), want, 1e-5, `weights.h5 ${be}`));
     });

@@ -14,8 +14,13 @@ const FIX = path.join(import.meta.dirname, 'fixtures');
 type KerasFile = { fname: string; origin: string; cache_subdir: string; file_hash: string | null };
 const FACTS = JSON.parse(readFileSync(path.join(FIX, 'keras_facts.json'), 'utf8')) as {
   weights: Record<string, KerasFile>;
-  mobilenet_v2_weights: { alpha: number; input_shape: number[] | null; include_top: boolean; file: KerasFile;
-    warnings: string[] }[];
+  mobilenet_v2_weights: {
+    alpha: number;
+    input_shape: number[] | null;
+    include_top: boolean;
+    file: KerasFile;
+    warnings: string[];
+  }[];
   errors: Record<string, { type: string; message: string }>;
 };
 const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-mobilenet-'));
@@ -25,7 +30,9 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 async function warnings<T>(fn: () => Promise<T>): Promise<{ value: T | Error; warned: string[] }> {
   const warned: string[] = [];
   const original = console.warn;
-  console.warn = (...a: unknown[]) => { warned.push(a.map(String).join(' ')); };
+  console.warn = (...a: unknown[]) => {
+    warned.push(a.map(String).join(' '));
+  };
   try {
     return { value: await fn(), warned };
   } catch (e) {
@@ -37,11 +44,17 @@ async function warnings<T>(fn: () => Promise<T>): Promise<{ value: T | Error; wa
 
 describe("Keras's ImageNet weight files", () => {
   it('Xception: file names, URLs, md5 hashes and cache folder', () => {
-    for (const [variant, key] of [['top', 'xception'], ['notop', 'xception_notop']] as const) {
+    for (const [variant, key] of [
+      ['top', 'xception'],
+      ['notop', 'xception_notop'],
+    ] as const) {
       const mine = applications.xception.WEIGHTS_FILES[variant];
       const k = FACTS.weights[key];
-      assert.deepEqual([mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
-        [k.fname, k.origin, k.file_hash, k.cache_subdir], key);
+      assert.deepEqual(
+        [mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
+        [k.fname, k.origin, k.file_hash, k.cache_subdir],
+        key,
+      );
     }
   });
 
@@ -51,25 +64,40 @@ describe("Keras's ImageNet weight files", () => {
   for (const c of FACTS.mobilenet_v2_weights) {
     const what = `alpha ${c.alpha}, inputShape ${JSON.stringify(c.input_shape)}, includeTop ${c.include_top}`;
     it(`MobileNetV2 ${what}: ${c.file.fname}`, async () => {
-      const rows = c.input_shape && c.input_shape[0] === c.input_shape[1]
-        && [96, 128, 160, 192, 224].includes(c.input_shape[0]) ? c.input_shape[0] : 224;
+      const rows =
+        c.input_shape && c.input_shape[0] === c.input_shape[1] && [96, 128, 160, 192, 224].includes(c.input_shape[0])
+          ? c.input_shape[0]
+          : 224;
       const mine = applications.mobilenetV2.weightsFile(c.alpha, rows, c.include_top);
-      assert.deepEqual([mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
-        [c.file.fname, c.file.origin, c.file.file_hash, c.file.cache_subdir]);
+      assert.deepEqual(
+        [mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
+        [c.file.fname, c.file.origin, c.file.file_hash, c.file.cache_subdir],
+      );
       utils.clearSession();
       const prev = process.env.KERAS_HOME;
       process.env.KERAS_HOME = path.join(tmp, 'keras_home');
       mkdirSync(path.join(tmp, 'keras_home', 'models'), { recursive: true });
       writeFileSync(path.join(tmp, 'keras_home', 'models', c.file.fname), 'a stand-in, not HDF5');
       try {
-        const { value, warned } = await warnings(() => applications.MobileNetV2({ weights: 'imagenet',
-          alpha: c.alpha, includeTop: c.include_top, inputShape: c.input_shape }));
+        const { value, warned } = await warnings(() =>
+          applications.MobileNetV2({
+            weights: 'imagenet',
+            alpha: c.alpha,
+            includeTop: c.include_top,
+            inputShape: c.input_shape,
+          }),
+        );
         assert.deepEqual(warned, c.warnings);
         assert.ok(value instanceof FileFormatError, String(value));
-        assert.ok(value.message.startsWith(`MobileNetV2: the weights file '${path.join(tmp, 'keras_home', 'models',
-          c.file.fname)}' does not fit`), value.message);
+        assert.ok(
+          value.message.startsWith(
+            `MobileNetV2: the weights file '${path.join(tmp, 'keras_home', 'models', c.file.fname)}' does not fit`,
+          ),
+          value.message,
+        );
       } finally {
-        if (prev === undefined) delete process.env.KERAS_HOME; else process.env.KERAS_HOME = prev;
+        if (prev === undefined) delete process.env.KERAS_HOME;
+        else process.env.KERAS_HOME = prev;
       }
     });
   }
@@ -96,18 +124,25 @@ describe("argument errors in Keras's words", () => {
     });
   }
 
-  it('xception_unknown_weights: Keras\'s sentence, then the value given', async () => {
+  it("xception_unknown_weights: Keras's sentence, then the value given", async () => {
     const k = FACTS.errors.xception_unknown_weights.message;
-    await assert.rejects(X({ weights: 'imagenet21k' }),
-      (e: Error) => e instanceof ValueError && e.message === `${k} Received: weights=imagenet21k`);
+    await assert.rejects(
+      X({ weights: 'imagenet21k' }),
+      (e: Error) => e instanceof ValueError && e.message === `${k} Received: weights=imagenet21k`,
+    );
   });
 
   it('an inputTensor whose width differs from inputShape', async () => {
     utils.clearSession();
     const t = (await import('convkit')).layers.Input({ shape: [96, 80, 3] });
-    await assert.rejects(M({ weights: null, includeTop: false, inputTensor: t, inputShape: [96, 96, 3] }),
-      (e: Error) => e instanceof ValueError && e.message === 'input_tensor.shape[2] must equal input_shape[1]; '
-        + 'Received `input_tensor.shape=(None, 96, 80, 3)`, `input_shape=(96, 96, 3)`');
+    await assert.rejects(
+      M({ weights: null, includeTop: false, inputTensor: t, inputShape: [96, 96, 3] }),
+      (e: Error) =>
+        e instanceof ValueError &&
+        e.message ===
+          'input_tensor.shape[2] must equal input_shape[1]; ' +
+            'Received `input_tensor.shape=(None, 96, 80, 3)`, `input_shape=(96, 96, 3)`',
+    );
   });
 });
 
@@ -121,17 +156,22 @@ describe('weights: a file path', () => {
     await source.saveWeights(file);
     const m = await applications.MobileNetV2({ ...small, weights: file });
     m.getWeights().forEach((w, i) => assert.deepEqual(w.data, source.getWeights()[i].data, `weight ${i}`));
-    await assert.rejects(applications.MobileNetV2({ ...small, alpha: 0.5, weights: file }),
-      (e: Error) => e instanceof FileFormatError
-        && e.message.startsWith(`MobileNetV2: the weights file '${file}' does not fit the model 'mobilenetv2_0.50_96'`)
-        && e.message.includes('another architecture'));
+    await assert.rejects(
+      applications.MobileNetV2({ ...small, alpha: 0.5, weights: file }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.startsWith(`MobileNetV2: the weights file '${file}' does not fit the model 'mobilenetv2_0.50_96'`) &&
+        e.message.includes('another architecture'),
+    );
   });
 
   it('Xception refuses a MobileNetV2 weights file, naming the file and the builder', async () => {
     utils.clearSession();
     const file = path.join(tmp, 'mobilenet_v2_035.weights.h5');
-    await assert.rejects(applications.Xception({ includeTop: false, inputShape: [71, 71, 3], weights: file }),
-      (e: Error) => e instanceof FileFormatError && e.message.startsWith(`Xception: the weights file '${file}'`));
+    await assert.rejects(
+      applications.Xception({ includeTop: false, inputShape: [71, 71, 3], weights: file }),
+      (e: Error) => e instanceof FileFormatError && e.message.startsWith(`Xception: the weights file '${file}'`),
+    );
   });
 });
 
@@ -139,9 +179,13 @@ describe('forward passes', () => {
   it('MobileNetV2 (alpha 0.35, 96x96) and Xception (71x71) predict alike on both backends', async () => {
     utils.clearSession();
     const mnet = await applications.MobileNetV2({ weights: null, alpha: 0.35, inputShape: [96, 96, 3], classes: 7 });
-    const xcep = await applications.Xception({ weights: null, includeTop: false, inputShape: [71, 71, 3],
-      pooling: 'avg' });
-    const img = new Float32Array(2 * 96 * 96 * 3).map((_, i) => ((i * 7919) % 255));
+    const xcep = await applications.Xception({
+      weights: null,
+      includeTop: false,
+      inputShape: [71, 71, 3],
+      pooling: 'avg',
+    });
+    const img = new Float32Array(2 * 96 * 96 * 3).map((_, i) => (i * 7919) % 255);
     const x = applications.mobilenetV2.preprocessInput(new Tensor(img, [2, 96, 96, 3]));
     const x71 = applications.xception.preprocessInput(new Tensor(img.subarray(0, 2 * 71 * 71 * 3), [2, 71, 71, 3]));
     const outs = backendsToTest().map((be) => withBackend(be, () => [mnet.predict(x), xcep.predict(x71)]));
@@ -153,8 +197,14 @@ describe('forward passes', () => {
       assert.ok(Math.abs(s - 1) < 1e-5, 'softmax rows sum to 1');
     }
     for (const o of outs.slice(1)) {
-      o.forEach((t, k) => t.data.forEach((v, i) => assert.ok(Math.abs(v - outs[0][k].data[i]) <= 1e-4
-        * (1 + Math.abs(outs[0][k].data[i])), `output ${k}[${i}]: ${v} vs ${outs[0][k].data[i]}`)));
+      o.forEach((t, k) =>
+        t.data.forEach((v, i) =>
+          assert.ok(
+            Math.abs(v - outs[0][k].data[i]) <= 1e-4 * (1 + Math.abs(outs[0][k].data[i])),
+            `output ${k}[${i}]: ${v} vs ${outs[0][k].data[i]}`,
+          ),
+        ),
+      );
     }
   });
 

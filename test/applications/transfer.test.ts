@@ -37,7 +37,10 @@ function changed(before: Float32Array[], m: models.Model): boolean[] {
 
 const xy = (n: number): [Tensor, Tensor] => {
   utils.setRandomSeed(3);
-  const y = new Tensor(Float32Array.from({ length: n }, (_, i) => i % 2), [n, 1]);
+  const y = new Tensor(
+    Float32Array.from({ length: n }, (_, i) => i % 2),
+    [n, 1],
+  );
   return [randomNormal([n, 8, 8, 3]), y];
 };
 
@@ -54,7 +57,10 @@ describe('freezing a nested model', () => {
     const model = onTop(base, [8, 8, 3]);
     assert.equal(model.trainableWeights.length, 8);
     base.trainable = false;
-    assert.ok(base.layers.every((l) => !l.trainable), 'every layer of the frozen base is frozen');
+    assert.ok(
+      base.layers.every((l) => !l.trainable),
+      'every layer of the frozen base is frozen',
+    );
     assert.equal(model.trainableWeights.length, 4, 'only the two Dense layers remain trainable');
     assert.equal(model.nonTrainableWeights.length, 4);
     assert.deepEqual(base.trainableWeights, []);
@@ -165,8 +171,14 @@ describe('a frozen base costs no weight gradients', () => {
     const counts = { filter: 0, input: 0 };
     const filter = be.conv2dBackpropFilter;
     const input = be.conv2dBackpropInput;
-    be.conv2dBackpropFilter = (...a) => { counts.filter++; return filter.apply(be, a); };
-    be.conv2dBackpropInput = (...a) => { counts.input++; return input.apply(be, a); };
+    be.conv2dBackpropFilter = (...a) => {
+      counts.filter++;
+      return filter.apply(be, a);
+    };
+    be.conv2dBackpropInput = (...a) => {
+      counts.input++;
+      return input.apply(be, a);
+    };
     try {
       const [x, y] = xy(8);
       await model.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 });

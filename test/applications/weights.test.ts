@@ -9,8 +9,9 @@ import { FileFormatError, applications, layers, models, utils } from 'convkit';
 
 const FIX = path.join(import.meta.dirname, 'fixtures');
 type KerasFile = { fname: string; origin: string; cache_subdir: string; file_hash: string };
-const FACTS = JSON.parse(readFileSync(path.join(FIX, 'keras_facts.json'), 'utf8')) as
-  { weights: Record<string, KerasFile> };
+const FACTS = JSON.parse(readFileSync(path.join(FIX, 'keras_facts.json'), 'utf8')) as {
+  weights: Record<string, KerasFile>;
+};
 const tmp = mkdtempSync(path.join(tmpdir(), 'convkit-appweights-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -18,11 +19,17 @@ describe("weights: 'imagenet' resolves Keras's files", () => {
   const namespaces = { vgg16: applications.vgg16, vgg19: applications.vgg19, resnet50: applications.resnet50 };
   for (const [name, ns] of Object.entries(namespaces)) {
     it(`${name}: file names, URLs, md5 hashes and cache folder as Keras's`, () => {
-      for (const [variant, key] of [['top', name], ['notop', `${name}_notop`]] as const) {
+      for (const [variant, key] of [
+        ['top', name],
+        ['notop', `${name}_notop`],
+      ] as const) {
         const mine = ns.WEIGHTS_FILES[variant];
         const k = FACTS.weights[key];
-        assert.deepEqual([mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
-          [k.fname, k.origin, k.file_hash, k.cache_subdir], key);
+        assert.deepEqual(
+          [mine.fname, mine.origin, mine.fileHash, mine.cacheSubdir],
+          [k.fname, k.origin, k.file_hash, k.cache_subdir],
+          key,
+        );
       }
     });
   }
@@ -52,11 +59,18 @@ describe('weights: a file path', () => {
   it('a weight file of another architecture names the builder and the file', async () => {
     utils.clearSession();
     const other = new models.Sequential([
-      new layers.Conv2D(4, [3, 3], { inputShape: [32, 32, 3] }), new layers.Flatten(), new layers.Dense(2)]);
+      new layers.Conv2D(4, [3, 3], { inputShape: [32, 32, 3] }),
+      new layers.Flatten(),
+      new layers.Dense(2),
+    ]);
     const f = path.join(tmp, 'small_convnet.h5');
     await other.saveWeights(f);
-    await assert.rejects(applications.VGG16({ ...small, weights: f }),
-      (e: Error) => e instanceof FileFormatError && e.message.startsWith(`VGG16: the weights file '${f}' does not fit`)
-        && e.message.includes('another architecture'));
+    await assert.rejects(
+      applications.VGG16({ ...small, weights: f }),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.startsWith(`VGG16: the weights file '${f}' does not fit`) &&
+        e.message.includes('another architecture'),
+    );
   });
 });

@@ -6,7 +6,11 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { jsBackend } from '../../src/backend/js/index.js';
 import {
-  getNumThreads, loadAddonUnchecked, loadNativeBackend, nativeLoadError, setNumThreads,
+  getNumThreads,
+  loadAddonUnchecked,
+  loadNativeBackend,
+  nativeLoadError,
+  setNumThreads,
 } from '../../src/backend/native/index.js';
 import type { Backend, Conv2DInfo } from '../../src/backend/types.js';
 
@@ -14,7 +18,9 @@ const nb = loadNativeBackend();
 const skip = nb ? false : `native addon not available (${nativeLoadError()}); run \`npm run build:native\``;
 const native = nb as Backend;
 const initialThreads = nb ? getNumThreads() : 1;
-after(() => { if (nb) setNumThreads(initialThreads); });
+after(() => {
+  if (nb) setNumThreads(initialThreads);
+});
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -44,10 +50,22 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, depth: number, w
 }
 
 /** A geometry with outH/outW from the pads (bottom/right pads implied, as the ops compute them). */
-function geom(c: Partial<Conv2DInfo> & { batch: number; inH: number; inW: number; inC: number; kH: number; kW: number },
-  mult: number, padBottom = 0, padRight = 0): Conv2DInfo {
+function geom(
+  c: Partial<Conv2DInfo> & { batch: number; inH: number; inW: number; inC: number; kH: number; kW: number },
+  mult: number,
+  padBottom = 0,
+  padRight = 0,
+): Conv2DInfo {
   const p: Conv2DInfo = {
-    strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 0, outW: 0, outC: c.inC * mult,
+    strideH: 1,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: 0,
+    padLeft: 0,
+    outH: 0,
+    outW: 0,
+    outC: c.inC * mult,
     ...c,
   };
   p.outH = Math.floor((p.inH + p.padTop + padBottom - p.dilationH * (p.kH - 1) - 1) / p.strideH) + 1;
@@ -104,7 +122,9 @@ describe('depthwise reference kernels', () => {
 
   test('forward and both gradients equal conv2d with the block-diagonal kernel', () => {
     for (const p of cases) {
-      const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(p.kH * p.kW * p.outC), bias = randn(p.outC);
+      const x = randn(p.batch * p.inH * p.inW * p.inC),
+        w = randn(p.kH * p.kW * p.outC),
+        bias = randn(p.outC);
       const dy = randn(p.batch * p.outH * p.outW * p.outC);
       const full = blockDiagonal(w, p);
       const tag = JSON.stringify(p);
@@ -113,8 +133,9 @@ describe('depthwise reference kernels', () => {
       const dwFull = jsBackend.conv2dBackpropFilter(x, dy, p);
       const dw = jsBackend.depthwiseConv2dBackpropFilter(x, dy, p);
       const m = p.outC / p.inC;
-      const diag = dw.map((_, i) => dwFull[(Math.floor(i / p.outC) * p.inC + Math.floor((i % p.outC) / m)) * p.outC
-        + (i % p.outC)]);
+      const diag = dw.map(
+        (_, i) => dwFull[(Math.floor(i / p.outC) * p.inC + Math.floor((i % p.outC) / m)) * p.outC + (i % p.outC)],
+      );
       close(dw, diag, p.batch * p.outH * p.outW, tag);
     }
   });
@@ -125,16 +146,26 @@ describe('depthwise native kernels vs the reference', { skip }, () => {
     for (const threads of [1, 3, initialThreads]) {
       setNumThreads(threads);
       for (const p of cases) {
-        const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(p.kH * p.kW * p.outC), bias = randn(p.outC);
+        const x = randn(p.batch * p.inH * p.inW * p.inC),
+          w = randn(p.kH * p.kW * p.outC),
+          bias = randn(p.outC);
         const dy = randn(p.batch * p.outH * p.outW * p.outC);
         const tag = `t${threads} ${JSON.stringify(p)}`;
         const k = p.kH * p.kW * (p.outC / p.inC);
         close(native.depthwiseConv2d(x, w, bias, p, 'relu'), jsBackend.depthwiseConv2d(x, w, bias, p, 'relu'), k, tag);
-        close(native.depthwiseConv2d(x, w, null, p, 'linear'), jsBackend.depthwiseConv2d(x, w, null, p, 'linear'), k,
-          tag);
+        close(
+          native.depthwiseConv2d(x, w, null, p, 'linear'),
+          jsBackend.depthwiseConv2d(x, w, null, p, 'linear'),
+          k,
+          tag,
+        );
         close(native.depthwiseConv2dBackpropInput(dy, w, p), jsBackend.depthwiseConv2dBackpropInput(dy, w, p), k, tag);
-        close(native.depthwiseConv2dBackpropFilter(x, dy, p), jsBackend.depthwiseConv2dBackpropFilter(x, dy, p),
-          p.batch * p.outH * p.outW, tag);
+        close(
+          native.depthwiseConv2dBackpropFilter(x, dy, p),
+          jsBackend.depthwiseConv2dBackpropFilter(x, dy, p),
+          p.batch * p.outH * p.outW,
+          tag,
+        );
       }
     }
     setNumThreads(initialThreads);
@@ -143,7 +174,8 @@ describe('depthwise native kernels vs the reference', { skip }, () => {
   test('a MobileNetV2-sized layer, and results bit-identical from run to run with 3 threads', () => {
     setNumThreads(3);
     const p = geom({ batch: 4, inH: 28, inW: 28, inC: 192, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1, 1);
-    const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(9 * p.outC);
+    const x = randn(p.batch * p.inH * p.inW * p.inC),
+      w = randn(9 * p.outC);
     const dy = randn(p.batch * p.outH * p.outW * p.outC);
     const dw = native.depthwiseConv2dBackpropFilter(x, dy, p);
     close(dw, jsBackend.depthwiseConv2dBackpropFilter(x, dy, p), p.batch * p.outH * p.outW, 'filter');
@@ -161,25 +193,38 @@ for (const be of backends) {
   describe(`depthwise kernels refuse bad calls (${be.name} backend)`, () => {
     const p = geom({ batch: 2, inH: 5, inW: 5, inC: 3, kH: 3, kW: 3 }, 2);
     const f = (n: number) => new Float32Array(n);
-    const refuses = (fn: () => unknown, re: RegExp) => assert.throws(fn, (e: unknown) => {
-      assert.ok(e instanceof Error, 'a JS Error');
-      assert.match(e.message, re);
-      return true;
-    });
+    const refuses = (fn: () => unknown, re: RegExp) =>
+      assert.throws(fn, (e: unknown) => {
+        assert.ok(e instanceof Error, 'a JS Error');
+        assert.match(e.message, re);
+        return true;
+      });
 
     test('outC not a multiple of inC, wrong lengths, bad geometry', () => {
-      refuses(() => be.depthwiseConv2d(f(150), f(63), null, { ...p, outC: 7 }, 'linear'),
-        /depthwiseConv2d: outC must be a multiple of inC .*given inC 3, outC 7/);
-      refuses(() => be.depthwiseConv2d(f(149), f(54), null, p, 'linear'),
-        /depthwiseConv2d: 'x' has length 149, expected 150/);
-      refuses(() => be.depthwiseConv2d(f(150), f(54), f(5), p, 'relu'),
-        /depthwiseConv2d: 'bias' has length 5, expected 6/);
-      refuses(() => be.depthwiseConv2dBackpropInput(f(108), f(53), p),
-        /depthwiseConv2dBackpropInput: 'w' has length 53, expected 54/);
-      refuses(() => be.depthwiseConv2dBackpropFilter(f(150), f(107), p),
-        /depthwiseConv2dBackpropFilter: 'dy' has length 107, expected 108/);
-      refuses(() => be.depthwiseConv2dBackpropFilter(f(150), f(108), { ...p, strideW: 0 }),
-        /depthwiseConv2dBackpropFilter: strideW must be >= 1, given 0/);
+      refuses(
+        () => be.depthwiseConv2d(f(150), f(63), null, { ...p, outC: 7 }, 'linear'),
+        /depthwiseConv2d: outC must be a multiple of inC .*given inC 3, outC 7/,
+      );
+      refuses(
+        () => be.depthwiseConv2d(f(149), f(54), null, p, 'linear'),
+        /depthwiseConv2d: 'x' has length 149, expected 150/,
+      );
+      refuses(
+        () => be.depthwiseConv2d(f(150), f(54), f(5), p, 'relu'),
+        /depthwiseConv2d: 'bias' has length 5, expected 6/,
+      );
+      refuses(
+        () => be.depthwiseConv2dBackpropInput(f(108), f(53), p),
+        /depthwiseConv2dBackpropInput: 'w' has length 53, expected 54/,
+      );
+      refuses(
+        () => be.depthwiseConv2dBackpropFilter(f(150), f(107), p),
+        /depthwiseConv2dBackpropFilter: 'dy' has length 107, expected 108/,
+      );
+      refuses(
+        () => be.depthwiseConv2dBackpropFilter(f(150), f(108), { ...p, strideW: 0 }),
+        /depthwiseConv2dBackpropFilter: strideW must be >= 1, given 0/,
+      );
     });
   });
 }
@@ -189,11 +234,17 @@ describe('the raw addon checks depthwise arguments itself', { skip }, () => {
     const addon = loadAddonUnchecked()!;
     const p = geom({ batch: 1, inH: 4, inW: 4, inC: 2, kH: 3, kW: 3 }, 2);
     const f = (n: number) => new Float32Array(n);
-    assert.throws(() => addon.depthwiseConv2d(f(16), f(32), f(36), null, { ...p, outC: 3 }, 'linear'),
-      /convkit native depthwiseConv2d: outC must be a multiple of inC/);
-    assert.throws(() => addon.depthwiseConv2dBackpropFilter(f(35), f(32), f(16), p),
-      /convkit native depthwiseConv2dBackpropFilter: 'out' has length 35, expected 36/);
-    assert.throws(() => addon.depthwiseConv2dBackpropInput(f(32), f(15), f(36), p),
-      /convkit native depthwiseConv2dBackpropInput: 'dy' has length 15, expected 16/);
+    assert.throws(
+      () => addon.depthwiseConv2d(f(16), f(32), f(36), null, { ...p, outC: 3 }, 'linear'),
+      /convkit native depthwiseConv2d: outC must be a multiple of inC/,
+    );
+    assert.throws(
+      () => addon.depthwiseConv2dBackpropFilter(f(35), f(32), f(16), p),
+      /convkit native depthwiseConv2dBackpropFilter: 'out' has length 35, expected 36/,
+    );
+    assert.throws(
+      () => addon.depthwiseConv2dBackpropInput(f(32), f(15), f(36), p),
+      /convkit native depthwiseConv2dBackpropInput: 'dy' has length 15, expected 16/,
+    );
   });
 });

@@ -5,8 +5,17 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { jsBackend } from '../../src/backend/js/index.js';
 import {
-  clearReleasedBuffers, getIsa, getNumThreads, loadAddonUnchecked, loadNativeBackend, nativeInfo, nativeLoadError,
-  releaseBuffer, setIsa, setNumThreads, type NativeIsa,
+  clearReleasedBuffers,
+  getIsa,
+  getNumThreads,
+  loadAddonUnchecked,
+  loadNativeBackend,
+  nativeInfo,
+  nativeLoadError,
+  releaseBuffer,
+  setIsa,
+  setNumThreads,
+  type NativeIsa,
 } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../../src/backend/types.js';
 
@@ -36,8 +45,12 @@ function close(got: ArrayLike<number>, want: ArrayLike<number>, depth: number, w
   assert.equal(got.length, want.length, `${what}: length`);
   const tol = base * Math.sqrt(Math.max(1, depth));
   for (let i = 0; i < want.length; i++) {
-    const g = got[i], w = want[i];
-    if (Number.isNaN(w)) { assert.ok(Number.isNaN(g), `${what}[${i}]: got ${g}, want NaN`); continue; }
+    const g = got[i],
+      w = want[i];
+    if (Number.isNaN(w)) {
+      assert.ok(Number.isNaN(g), `${what}[${i}]: got ${g}, want NaN`);
+      continue;
+    }
     if (g === w) continue;
     if (!(Math.abs(g - w) <= tol * (1 + Math.abs(w)))) {
       assert.fail(`${what}[${i}]: got ${g}, want ${w} (tol ${tol})`);
@@ -60,10 +73,29 @@ after(() => {
   setNumThreads(initialThreads);
 });
 
-function conv(c: Partial<Conv2DInfo> & { batch: number; inH: number; inW: number; inC: number; outC: number; kH: number; kW: number },
-  padBottom = 0, padRight = 0): Conv2DInfo {
+function conv(
+  c: Partial<Conv2DInfo> & {
+    batch: number;
+    inH: number;
+    inW: number;
+    inC: number;
+    outC: number;
+    kH: number;
+    kW: number;
+  },
+  padBottom = 0,
+  padRight = 0,
+): Conv2DInfo {
   const p: Conv2DInfo = {
-    strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0, outH: 0, outW: 0, ...c,
+    strideH: 1,
+    strideW: 1,
+    dilationH: 1,
+    dilationW: 1,
+    padTop: 0,
+    padLeft: 0,
+    outH: 0,
+    outW: 0,
+    ...c,
   };
   p.outH = Math.floor((p.inH + p.padTop + padBottom - p.dilationH * (p.kH - 1) - 1) / p.strideH) + 1;
   p.outW = Math.floor((p.inW + p.padLeft + padRight - p.dilationW * (p.kW - 1) - 1) / p.strideW) + 1;
@@ -74,7 +106,25 @@ const convCases: Conv2DInfo[] = [
   conv({ batch: 1, inH: 1, inW: 1, inC: 1, outC: 1, kH: 1, kW: 1 }),
   conv({ batch: 2, inH: 7, inW: 13, inC: 1, outC: 17, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1),
   conv({ batch: 1, inH: 13, inW: 7, inC: 3, outC: 33, kH: 3, kW: 3, strideH: 2, strideW: 2, padLeft: 1 }, 1, 0),
-  conv({ batch: 3, inH: 9, inW: 11, inC: 15, outC: 31, kH: 3, kW: 2, strideH: 3, strideW: 1, dilationH: 2, dilationW: 2, padTop: 2, padLeft: 1 }, 0, 3),
+  conv(
+    {
+      batch: 3,
+      inH: 9,
+      inW: 11,
+      inC: 15,
+      outC: 31,
+      kH: 3,
+      kW: 2,
+      strideH: 3,
+      strideW: 1,
+      dilationH: 2,
+      dilationW: 2,
+      padTop: 2,
+      padLeft: 1,
+    },
+    0,
+    3,
+  ),
   conv({ batch: 2, inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3 }),
   conv({ batch: 2, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 }),
   conv({ batch: 2, inH: 5, inW: 5, inC: 64, outC: 64, kH: 3, kW: 3 }),
@@ -85,7 +135,15 @@ const convCases: Conv2DInfo[] = [
 ];
 
 const mmCases: [number, number, number][] = [
-  [1, 1, 1], [7, 13, 31], [97, 33, 17], [15, 17, 300], [1, 100, 7], [100, 1, 5], [33, 65, 0], [64, 64, 64], [300, 40, 600],
+  [1, 1, 1],
+  [7, 13, 31],
+  [97, 33, 17],
+  [15, 17, 300],
+  [1, 100, 7],
+  [100, 1, 5],
+  [33, 65, 0],
+  [64, 64, 64],
+  [300, 40, 600],
   [203, 301, 257],
 ];
 
@@ -94,28 +152,43 @@ describe('native backend vs reference backend', { skip }, () => {
     describe(`isa ${isa}`, () => {
       test('matmul: transposes, bias, relu, odd sizes', () => {
         setIsa(isa);
-        for (const threads of [initialThreads, 3]) for (const [m, n, k] of mmCases) {
-          setNumThreads(threads);
-          for (const ta of [false, true]) for (const tb of [false, true]) {
-            const a = randn(m * k), b = randn(k * n);
-            const bias = (m + n + k) % 2 ? randn(n) : null;
-            for (const act of ['linear', 'relu'] as const) {
-              const what = `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb} bias${!!bias} ${act}`;
-              close(native.matmul(a, b, m, n, k, ta, tb, bias, act), jsBackend.matmul(a, b, m, n, k, ta, tb, bias, act), k, what);
-            }
+        for (const threads of [initialThreads, 3])
+          for (const [m, n, k] of mmCases) {
+            setNumThreads(threads);
+            for (const ta of [false, true])
+              for (const tb of [false, true]) {
+                const a = randn(m * k),
+                  b = randn(k * n);
+                const bias = (m + n + k) % 2 ? randn(n) : null;
+                for (const act of ['linear', 'relu'] as const) {
+                  const what = `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb} bias${!!bias} ${act}`;
+                  close(
+                    native.matmul(a, b, m, n, k, ta, tb, bias, act),
+                    jsBackend.matmul(a, b, m, n, k, ta, tb, bias, act),
+                    k,
+                    what,
+                  );
+                }
+              }
           }
-        }
         setNumThreads(initialThreads);
       });
 
       test('matmul: large shapes (shared packed-B path, dynamic row blocks)', () => {
         setIsa(isa);
         const [m, n, k] = [811, 97, 700];
-        for (const ta of [false, true]) for (const tb of [false, true]) {
-          const a = randn(m * k), b = randn(k * n), bias = randn(n);
-          close(native.matmul(a, b, m, n, k, ta, tb, bias, 'relu'), jsBackend.matmul(a, b, m, n, k, ta, tb, bias, 'relu'), k,
-            `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb}`);
-        }
+        for (const ta of [false, true])
+          for (const tb of [false, true]) {
+            const a = randn(m * k),
+              b = randn(k * n),
+              bias = randn(n);
+            close(
+              native.matmul(a, b, m, n, k, ta, tb, bias, 'relu'),
+              jsBackend.matmul(a, b, m, n, k, ta, tb, bias, 'relu'),
+              k,
+              `matmul ${isa} m${m} n${n} k${k} ta${ta} tb${tb}`,
+            );
+          }
       });
 
       test('conv2d forward / backprop-input / backprop-filter', () => {
@@ -130,11 +203,24 @@ describe('native backend vs reference backend', { skip }, () => {
             const k = p.kH * p.kW * p.inC;
             const tag = `${isa} t${threads} ${JSON.stringify(p)}`;
             close(native.conv2d(x, w, bias, p, 'relu'), jsBackend.conv2d(x, w, bias, p, 'relu'), k, `conv2d ${tag}`);
-            close(native.conv2d(x, w, null, p, 'linear'), jsBackend.conv2d(x, w, null, p, 'linear'), k, `conv2d ${tag}`);
-            close(native.conv2dBackpropInput(dy, w, p), jsBackend.conv2dBackpropInput(dy, w, p), p.outC * p.kH * p.kW,
-              `conv2dBackpropInput ${tag}`);
-            close(native.conv2dBackpropFilter(x, dy, p), jsBackend.conv2dBackpropFilter(x, dy, p),
-              p.batch * p.outH * p.outW, `conv2dBackpropFilter ${tag}`);
+            close(
+              native.conv2d(x, w, null, p, 'linear'),
+              jsBackend.conv2d(x, w, null, p, 'linear'),
+              k,
+              `conv2d ${tag}`,
+            );
+            close(
+              native.conv2dBackpropInput(dy, w, p),
+              jsBackend.conv2dBackpropInput(dy, w, p),
+              p.outC * p.kH * p.kW,
+              `conv2dBackpropInput ${tag}`,
+            );
+            close(
+              native.conv2dBackpropFilter(x, dy, p),
+              jsBackend.conv2dBackpropFilter(x, dy, p),
+              p.batch * p.outH * p.outW,
+              `conv2dBackpropFilter ${tag}`,
+            );
           }
         }
         setNumThreads(initialThreads);
@@ -145,15 +231,19 @@ describe('native backend vs reference backend', { skip }, () => {
   test('results are bit-identical from run to run (dynamic scheduling never changes sum order)', () => {
     setNumThreads(3);
     const p = conv({ batch: 16, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 });
-    const x = randn(p.batch * p.inH * p.inW * p.inC), w = randn(9 * p.inC * p.outC);
+    const x = randn(p.batch * p.inH * p.inW * p.inC),
+      w = randn(9 * p.inC * p.outC);
     const dy = randn(p.batch * p.outH * p.outW * p.outC);
-    const a = randn(900 * 500), b = randn(500 * 300);
+    const a = randn(900 * 500),
+      b = randn(500 * 300);
     for (let r = 0; r < 5; r++) {
       assert.deepEqual(native.conv2dBackpropFilter(x, dy, p), native.conv2dBackpropFilter(x, dy, p));
       assert.deepEqual(native.conv2dBackpropInput(dy, w, p), native.conv2dBackpropInput(dy, w, p));
       assert.deepEqual(native.conv2d(x, w, null, p, 'relu'), native.conv2d(x, w, null, p, 'relu'));
-      assert.deepEqual(native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'),
-        native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'));
+      assert.deepEqual(
+        native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'),
+        native.matmul(a, b, 900, 300, 500, false, false, null, 'linear'),
+      );
     }
     setNumThreads(initialThreads);
   });
@@ -167,11 +257,45 @@ describe('native backend vs reference backend', { skip }, () => {
   }
   const poolCases: Pool2DInfo[] = [
     pool({ batch: 1, inH: 1, inW: 1, channels: 1, poolH: 1, poolW: 1, strideH: 1, strideW: 1, padTop: 0, padLeft: 0 }),
-    pool({ batch: 2, inH: 26, inW: 26, channels: 32, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }),
-    pool({ batch: 3, inH: 11, inW: 11, channels: 70, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 }),
-    pool({ batch: 2, inH: 7, inW: 13, channels: 3, poolH: 3, poolW: 3, strideH: 2, strideW: 3, padTop: 1, padLeft: 1 }, 1, 2),
-    pool({ batch: 1, inH: 5, inW: 5, channels: 17, poolH: 3, poolW: 2, strideH: 1, strideW: 1, padTop: 1, padLeft: 0 }, 1, 1),
-    pool({ batch: 2, inH: 8, inW: 9, channels: 5, poolH: 2, poolW: 2, strideH: 3, strideW: 3, padTop: 0, padLeft: 1 }, 0, 0),
+    pool({
+      batch: 2,
+      inH: 26,
+      inW: 26,
+      channels: 32,
+      poolH: 2,
+      poolW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+    }),
+    pool({
+      batch: 3,
+      inH: 11,
+      inW: 11,
+      channels: 70,
+      poolH: 2,
+      poolW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+    }),
+    pool(
+      { batch: 2, inH: 7, inW: 13, channels: 3, poolH: 3, poolW: 3, strideH: 2, strideW: 3, padTop: 1, padLeft: 1 },
+      1,
+      2,
+    ),
+    pool(
+      { batch: 1, inH: 5, inW: 5, channels: 17, poolH: 3, poolW: 2, strideH: 1, strideW: 1, padTop: 1, padLeft: 0 },
+      1,
+      1,
+    ),
+    pool(
+      { batch: 2, inH: 8, inW: 9, channels: 5, poolH: 2, poolW: 2, strideH: 3, strideW: 3, padTop: 0, padLeft: 1 },
+      0,
+      0,
+    ),
   ];
 
   test('pooling forward and backward (max, avg), including ties', () => {
@@ -183,16 +307,41 @@ describe('native backend vs reference backend', { skip }, () => {
       const tag = JSON.stringify(p);
       for (const xx of [x, xt]) {
         close(native.maxPool2d(xx, p), jsBackend.maxPool2d(xx, p), 1, `maxPool2d ${tag}`);
-        close(native.maxPool2dBackward(xx, dy, p), jsBackend.maxPool2dBackward(xx, dy, p), 4, `maxPool2dBackward ${tag}`);
+        close(
+          native.maxPool2dBackward(xx, dy, p),
+          jsBackend.maxPool2dBackward(xx, dy, p),
+          4,
+          `maxPool2dBackward ${tag}`,
+        );
       }
       close(native.avgPool2d(x, p), jsBackend.avgPool2d(x, p), p.poolH * p.poolW, `avgPool2d ${tag}`);
-      close(native.avgPool2dBackward(dy, p), jsBackend.avgPool2dBackward(dy, p), p.poolH * p.poolW, `avgPool2dBackward ${tag}`);
+      close(
+        native.avgPool2dBackward(dy, p),
+        jsBackend.avgPool2dBackward(dy, p),
+        p.poolH * p.poolW,
+        `avgPool2dBackward ${tag}`,
+      );
     }
   });
 
   test('unary ops', () => {
-    const ops: UnaryOp[] = ['neg', 'abs', 'exp', 'log', 'sqrt', 'rsqrt', 'square', 'reciprocal', 'relu', 'sigmoid', 'tanh',
-      'sign', 'floor', 'round', 'softplus'];
+    const ops: UnaryOp[] = [
+      'neg',
+      'abs',
+      'exp',
+      'log',
+      'sqrt',
+      'rsqrt',
+      'square',
+      'reciprocal',
+      'relu',
+      'sigmoid',
+      'tanh',
+      'sign',
+      'floor',
+      'round',
+      'softplus',
+    ];
     const special = Float32Array.from([0, -0, 0.5, -0.5, 1.5, 2.5, -2.5, 3.49, 20, -20, 90, -90]);
     for (const n of [1, 17, 33, 300_001]) {
       const x = randn(n, -4, 4);
@@ -205,30 +354,91 @@ describe('native backend vs reference backend', { skip }, () => {
   });
 
   test('binary ops with broadcasting', () => {
-    const ops: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum', 'pow', 'greater', 'greaterEqual', 'less',
-      'lessEqual', 'equal'];
+    const ops: BinaryOp[] = [
+      'add',
+      'sub',
+      'mul',
+      'div',
+      'maximum',
+      'minimum',
+      'pow',
+      'greater',
+      'greaterEqual',
+      'less',
+      'lessEqual',
+      'equal',
+    ];
     const shapes: [number[], number[], number[]][] = [
-      [[33], [33], [33]], [[2, 3, 4], [4], [2, 3, 4]], [[2, 1, 4], [3, 1], [2, 3, 4]], [[], [5], [5]], [[5], [], [5]],
-      [[3, 1], [1, 4], [3, 4]], [[1], [7], [7]], [[2, 3, 4], [2, 1, 1], [2, 3, 4]], [[1, 3, 1, 5], [2, 1, 4, 1], [2, 3, 4, 5]],
-      [[64, 10], [10], [64, 10]], [[300, 1000], [1, 1000], [300, 1000]],
+      [[33], [33], [33]],
+      [[2, 3, 4], [4], [2, 3, 4]],
+      [
+        [2, 1, 4],
+        [3, 1],
+        [2, 3, 4],
+      ],
+      [[], [5], [5]],
+      [[5], [], [5]],
+      [
+        [3, 1],
+        [1, 4],
+        [3, 4],
+      ],
+      [[1], [7], [7]],
+      [
+        [2, 3, 4],
+        [2, 1, 1],
+        [2, 3, 4],
+      ],
+      [
+        [1, 3, 1, 5],
+        [2, 1, 4, 1],
+        [2, 3, 4, 5],
+      ],
+      [[64, 10], [10], [64, 10]],
+      [
+        [300, 1000],
+        [1, 1000],
+        [300, 1000],
+      ],
     ];
     for (const [as, bs, os] of shapes) {
-      const a = randn(as.reduce((s, d) => s * d, 1), 0.1, 2);
-      const b = randn(bs.reduce((s, d) => s * d, 1), 0.1, 2);
-      if (b.length > 1) b[1] = a[0];  // some equal pairs for the comparisons
+      const a = randn(
+        as.reduce((s, d) => s * d, 1),
+        0.1,
+        2,
+      );
+      const b = randn(
+        bs.reduce((s, d) => s * d, 1),
+        0.1,
+        2,
+      );
+      if (b.length > 1) b[1] = a[0]; // some equal pairs for the comparisons
       for (const op of ops) {
-        close(native.binary(op, a, as, b, bs, os), jsBackend.binary(op, a, as, b, bs, os), 1,
-          `binary ${op} ${JSON.stringify([as, bs, os])}`);
+        close(
+          native.binary(op, a, as, b, bs, os),
+          jsBackend.binary(op, a, as, b, bs, os),
+          1,
+          `binary ${op} ${JSON.stringify([as, bs, os])}`,
+        );
       }
     }
   });
 
   test('reluBackward, reduce, argMax, transpose', () => {
     for (const n of [1, 15, 17, 200_003]) {
-      const dy = randn(n), y = randn(n);
+      const dy = randn(n),
+        y = randn(n);
       close(native.reluBackward(dy, y), jsBackend.reluBackward(dy, y), 1, `reluBackward n${n}`);
     }
-    for (const [o, s, i] of [[1, 1, 1], [3, 97, 1], [2, 5, 33], [1, 43264, 1], [7, 13, 300], [2, 0, 3], [1, 1000, 64]]) {
+    for (const [o, s, i] of [
+      [1, 1, 1],
+      [3, 97, 1],
+      [2, 5, 33],
+      [1, 43264, 1],
+      [7, 13, 300],
+      [2, 0, 3],
+      [1, 1000, 64],
+    ]) {
       const x = randn(o * s * i);
       for (const op of ['sum', 'max', 'min'] as const) {
         close(native.reduce(op, x, o, s, i), jsBackend.reduce(op, x, o, s, i), s, `reduce ${op} ${o}x${s}x${i}`);
@@ -237,57 +447,133 @@ describe('native backend vs reference backend', { skip }, () => {
       assert.deepEqual(native.argMax(xt, o, s, i), jsBackend.argMax(xt, o, s, i), `argMax ${o}x${s}x${i}`);
     }
     const cases: [number[], number[]][] = [
-      [[], []], [[5], [0]], [[2, 3], [1, 0]], [[2, 3, 4], [2, 0, 1]], [[2, 3, 4], [1, 2, 0]], [[2, 3, 4], [0, 2, 1]],
-      [[4, 1, 3, 5], [3, 1, 0, 2]], [[64, 13, 13, 32], [0, 3, 1, 2]],
+      [[], []],
+      [[5], [0]],
+      [
+        [2, 3],
+        [1, 0],
+      ],
+      [
+        [2, 3, 4],
+        [2, 0, 1],
+      ],
+      [
+        [2, 3, 4],
+        [1, 2, 0],
+      ],
+      [
+        [2, 3, 4],
+        [0, 2, 1],
+      ],
+      [
+        [4, 1, 3, 5],
+        [3, 1, 0, 2],
+      ],
+      [
+        [64, 13, 13, 32],
+        [0, 3, 1, 2],
+      ],
     ];
     for (const [shape, perm] of cases) {
       const x = randn(shape.reduce((s, d) => s * d, 1));
-      assert.deepEqual(native.transpose(x, shape, perm), jsBackend.transpose(x, shape, perm), `transpose ${shape} ${perm}`);
+      assert.deepEqual(
+        native.transpose(x, shape, perm),
+        jsBackend.transpose(x, shape, perm),
+        `transpose ${shape} ${perm}`,
+      );
     }
   });
 
   test('softmax, logSoftmax, cross-entropy forward and backward', () => {
-    for (const [rows, cols] of [[1, 1], [7, 10], [64, 10], [3, 33], [2, 1000]]) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [7, 10],
+      [64, 10],
+      [3, 33],
+      [2, 1000],
+    ]) {
       const x = randn(rows * cols, -5, 5);
       const labels = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) labels[r * cols + Math.floor(rand() * cols)] = 1;
-      if (rows > 2) for (let c = 0; c < cols; c++) labels[2 * cols + c] = 1 / cols;  // a soft label row
+      if (rows > 2) for (let c = 0; c < cols; c++) labels[2 * cols + c] = 1 / cols; // a soft label row
       const dloss = randn(rows);
       const tag = `${rows}x${cols}`;
       close(native.softmax(x, rows, cols), jsBackend.softmax(x, rows, cols), cols, `softmax ${tag}`);
       close(native.logSoftmax(x, rows, cols), jsBackend.logSoftmax(x, rows, cols), cols, `logSoftmax ${tag}`);
-      close(native.softmaxCrossEntropy(x, labels, rows, cols), jsBackend.softmaxCrossEntropy(x, labels, rows, cols), cols,
-        `softmaxCrossEntropy ${tag}`);
-      close(native.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols),
-        jsBackend.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols), cols, `softmaxCrossEntropyBackward ${tag}`);
+      close(
+        native.softmaxCrossEntropy(x, labels, rows, cols),
+        jsBackend.softmaxCrossEntropy(x, labels, rows, cols),
+        cols,
+        `softmaxCrossEntropy ${tag}`,
+      );
+      close(
+        native.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols),
+        jsBackend.softmaxCrossEntropyBackward(x, labels, dloss, rows, cols),
+        cols,
+        `softmaxCrossEntropyBackward ${tag}`,
+      );
     }
   });
 
   test('softmax and logSoftmax backward', () => {
-    for (const [rows, cols] of [[1, 1], [7, 10], [64, 10], [3, 33], [2, 1000], [0, 5]]) {
-      const x = randn(rows * cols, -5, 5), dy = randn(rows * cols);
-      const y = jsBackend.softmax(x, rows, cols), ly = jsBackend.logSoftmax(x, rows, cols);
-      close(native.softmaxBackward(y, dy, rows, cols), jsBackend.softmaxBackward(y, dy, rows, cols), cols,
-        `softmaxBackward ${rows}x${cols}`);
-      close(native.logSoftmaxBackward(ly, dy, rows, cols), jsBackend.logSoftmaxBackward(ly, dy, rows, cols), cols,
-        `logSoftmaxBackward ${rows}x${cols}`);
+    for (const [rows, cols] of [
+      [1, 1],
+      [7, 10],
+      [64, 10],
+      [3, 33],
+      [2, 1000],
+      [0, 5],
+    ]) {
+      const x = randn(rows * cols, -5, 5),
+        dy = randn(rows * cols);
+      const y = jsBackend.softmax(x, rows, cols),
+        ly = jsBackend.logSoftmax(x, rows, cols);
+      close(
+        native.softmaxBackward(y, dy, rows, cols),
+        jsBackend.softmaxBackward(y, dy, rows, cols),
+        cols,
+        `softmaxBackward ${rows}x${cols}`,
+      );
+      close(
+        native.logSoftmaxBackward(ly, dy, rows, cols),
+        jsBackend.logSoftmaxBackward(ly, dy, rows, cols),
+        cols,
+        `logSoftmaxBackward ${rows}x${cols}`,
+      );
     }
   });
 
   test('gatherRows, scatterAddRows (repeated indices), concat, sliceAxis', () => {
-    for (const [rows, rowSize] of [[1, 1], [5, 3], [64, 784], [7, 1], [3, 0]]) {
+    for (const [rows, rowSize] of [
+      [1, 1],
+      [5, 3],
+      [64, 784],
+      [7, 1],
+      [3, 0],
+    ]) {
       const x = randn(rows * rowSize);
       const idx = Int32Array.from({ length: 2 * rows + 1 }, () => Math.floor(rand() * rows));
       const dy = randn(idx.length * rowSize);
       const tag = `${rows}x${rowSize}`;
-      assert.deepEqual(native.gatherRows(x, idx, rows, rowSize), jsBackend.gatherRows(x, idx, rows, rowSize),
-        `gatherRows ${tag}`);
-      close(native.scatterAddRows(dy, idx, rows, rowSize), jsBackend.scatterAddRows(dy, idx, rows, rowSize), idx.length,
-        `scatterAddRows ${tag}`);
+      assert.deepEqual(
+        native.gatherRows(x, idx, rows, rowSize),
+        jsBackend.gatherRows(x, idx, rows, rowSize),
+        `gatherRows ${tag}`,
+      );
+      close(
+        native.scatterAddRows(dy, idx, rows, rowSize),
+        jsBackend.scatterAddRows(dy, idx, rows, rowSize),
+        idx.length,
+        `scatterAddRows ${tag}`,
+      );
     }
     const concatCases: [number, number, number[]][] = [
-      [1, 1, [1]], [2, 3, [1, 4, 2]], [6, 1, [3, 0, 5]], [1, 7, [2, 2]],
-      [5, 17, [1, 1, 1, 9]]];
+      [1, 1, [1]],
+      [2, 3, [1, 4, 2]],
+      [6, 1, [3, 0, 5]],
+      [1, 7, [2, 2]],
+      [5, 17, [1, 1, 1, 9]],
+    ];
     for (const [outer, inner, sizes] of concatCases) {
       const xs = sizes.map((s) => randn(outer * s * inner));
       const tag = `${outer} ${JSON.stringify(sizes)} ${inner}`;
@@ -296,9 +582,11 @@ describe('native backend vs reference backend', { skip }, () => {
       const total = sizes.reduce((a, b) => a + b, 0);
       let start = 0;
       for (const len of sizes) {
-        assert.deepEqual(native.sliceAxis(got, outer, total, inner, start, len),
+        assert.deepEqual(
+          native.sliceAxis(got, outer, total, inner, start, len),
           jsBackend.sliceAxis(got, outer, total, inner, start, len),
-          `sliceAxis ${tag} at ${start}`);
+          `sliceAxis ${tag} at ${start}`,
+        );
         start += len;
       }
     }
@@ -306,7 +594,10 @@ describe('native backend vs reference backend', { skip }, () => {
 
   test('pad2d and crop2d on odd shapes', () => {
     const cases: [number[], number, number, number, number][] = [
-      [[1, 1, 1, 1], 0, 0, 0, 0], [[2, 3, 4, 5], 1, 2, 0, 3], [[3, 7, 5, 1], 2, 0, 1, 1], [[1, 28, 28, 3], 3, 3, 3, 3],
+      [[1, 1, 1, 1], 0, 0, 0, 0],
+      [[2, 3, 4, 5], 1, 2, 0, 3],
+      [[3, 7, 5, 1], 2, 0, 1, 1],
+      [[1, 28, 28, 3], 3, 3, 3, 3],
     ];
     for (const [shape, t, b, l, r] of cases) {
       const x = randn(shape.reduce((p, d) => p * d, 1));
@@ -315,26 +606,47 @@ describe('native backend vs reference backend', { skip }, () => {
       assert.deepEqual(padded, jsBackend.pad2d(x, shape, t, b, l, r), `pad2d ${tag}`);
       const ps = [shape[0], shape[1] + t + b, shape[2] + l + r, shape[3]];
       assert.deepEqual(native.crop2d(padded, ps, t, l, shape[1], shape[2]), x, `crop2d undoes pad2d ${tag}`);
-      assert.deepEqual(native.crop2d(padded, ps, 0, 0, 1, ps[2]), jsBackend.crop2d(padded, ps, 0, 0, 1, ps[2]),
-        `crop2d ${tag}`);
+      assert.deepEqual(
+        native.crop2d(padded, ps, 0, 0, 1, ps[2]),
+        jsBackend.crop2d(padded, ps, 0, 0, 1, ps[2]),
+        `crop2d ${tag}`,
+      );
     }
   });
 
   test('flip2d and resize2d (every interpolation, up and down, odd sizes) with its adjoint', () => {
-    const shapes = [[1, 1, 1, 1], [2, 5, 7, 3], [3, 4, 4, 1], [1, 13, 6, 2]];
+    const shapes = [
+      [1, 1, 1, 1],
+      [2, 5, 7, 3],
+      [3, 4, 4, 1],
+      [1, 13, 6, 2],
+    ];
     for (const shape of shapes) {
       const n = shape.reduce((p, d) => p * d, 1);
       const x = randn(n);
       const flags = Uint8Array.from({ length: shape[0] }, (_, b) => b % 4);
       assert.deepEqual(native.flip2d(x, shape, flags), jsBackend.flip2d(x, shape, flags), `flip2d ${shape}`);
       for (const method of ['bilinear', 'nearest', 'bicubic', 'area'] as const) {
-        for (const [oh, ow] of [[1, 1], [shape[1] * 2 + 1, 3], [3, shape[2]], [shape[1], shape[2]]]) {
+        for (const [oh, ow] of [
+          [1, 1],
+          [shape[1] * 2 + 1, 3],
+          [3, shape[2]],
+          [shape[1], shape[2]],
+        ]) {
           const tag = `${method} ${shape} -> ${oh}x${ow}`;
-          close(native.resize2d(x, shape, oh, ow, method), jsBackend.resize2d(x, shape, oh, ow, method), 16,
-            `resize2d ${tag}`);
+          close(
+            native.resize2d(x, shape, oh, ow, method),
+            jsBackend.resize2d(x, shape, oh, ow, method),
+            16,
+            `resize2d ${tag}`,
+          );
           const dy = randn(shape[0] * oh * ow * shape[3]);
-          close(native.resize2dBackward(dy, shape, oh, ow, method),
-            jsBackend.resize2dBackward(dy, shape, oh, ow, method), oh * ow, `resize2dBackward ${tag}`);
+          close(
+            native.resize2dBackward(dy, shape, oh, ow, method),
+            jsBackend.resize2dBackward(dy, shape, oh, ow, method),
+            oh * ow,
+            `resize2dBackward ${tag}`,
+          );
         }
       }
     }
@@ -342,14 +654,20 @@ describe('native backend vs reference backend', { skip }, () => {
 
   test('optimizer updates in place (rmsprop, adam, sgd)', () => {
     for (const n of [1, 17, 100_003]) {
-      const w0 = randn(n), g = randn(n), v0 = randn(n, 0, 1), m0 = randn(n);
+      const w0 = randn(n),
+        g = randn(n),
+        v0 = randn(n, 0, 1),
+        m0 = randn(n);
       const run = (b: Backend, f: (b: Backend, w: Float32Array, v: Float32Array, m: Float32Array) => void) => {
-        const w = w0.slice(), v = v0.slice(), m = m0.slice();
+        const w = w0.slice(),
+          v = v0.slice(),
+          m = m0.slice();
         for (let step = 0; step < 3; step++) f(b, w, v, m);
         return [w, v, m];
       };
       const check = (name: string, f: (b: Backend, w: Float32Array, v: Float32Array, m: Float32Array) => void) => {
-        const got = run(native, f), want = run(jsBackend, f);
+        const got = run(native, f),
+          want = run(jsBackend, f);
         for (let i = 0; i < 3; i++) close(got[i], want[i], 4, `${name} n${n} buffer ${i}`);
       };
       check('rmsprop', (b, w, v) => b.rmspropUpdate(w, g, v, null, 0.001, 0.9, 0, 1e-7));
@@ -365,101 +683,200 @@ describe('native backend vs reference backend', { skip }, () => {
 describe('native backend: bad arguments throw JS errors', { skip }, () => {
   const p = conv({ batch: 2, inH: 5, inW: 5, inC: 3, outC: 4, kH: 3, kW: 3 });
   test('wrong buffer lengths name the kernel and the expected size', () => {
-    assert.throws(() => native.matmul(new Float32Array(5), new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
-      /matmul: 'a' has length 5, expected 6/);
-    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, new Float32Array(3), 'linear'),
-      /matmul: 'bias' has length 3, expected 2/);
-    assert.throws(() => native.conv2d(new Float32Array(10), new Float32Array(108), null, p, 'relu'),
-      /conv2d: 'x' has length 10/);
-    assert.throws(() => native.conv2dBackpropInput(new Float32Array(5), new Float32Array(108), p),
-      /conv2dBackpropInput: 'dy'/);
-    assert.throws(() => native.conv2dBackpropFilter(new Float32Array(150), new Float32Array(5), p),
-      /conv2dBackpropFilter: 'dy'/);
-    const pp: Pool2DInfo = { batch: 1, inH: 4, inW: 4, channels: 2, outH: 2, outW: 2, poolH: 2, poolW: 2, strideH: 2, strideW: 2, padTop: 0, padLeft: 0 };
+    assert.throws(
+      () => native.matmul(new Float32Array(5), new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
+      /matmul: 'a' has length 5, expected 6/,
+    );
+    assert.throws(
+      () =>
+        native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, new Float32Array(3), 'linear'),
+      /matmul: 'bias' has length 3, expected 2/,
+    );
+    assert.throws(
+      () => native.conv2d(new Float32Array(10), new Float32Array(108), null, p, 'relu'),
+      /conv2d: 'x' has length 10/,
+    );
+    assert.throws(
+      () => native.conv2dBackpropInput(new Float32Array(5), new Float32Array(108), p),
+      /conv2dBackpropInput: 'dy'/,
+    );
+    assert.throws(
+      () => native.conv2dBackpropFilter(new Float32Array(150), new Float32Array(5), p),
+      /conv2dBackpropFilter: 'dy'/,
+    );
+    const pp: Pool2DInfo = {
+      batch: 1,
+      inH: 4,
+      inW: 4,
+      channels: 2,
+      outH: 2,
+      outW: 2,
+      poolH: 2,
+      poolW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+    };
     assert.throws(() => native.maxPool2d(new Float32Array(31), pp), /maxPool2d: 'x' has length 31, expected 32/);
     assert.throws(() => native.avgPool2dBackward(new Float32Array(7), pp), /avgPool2dBackward: 'dy'/);
     assert.throws(() => native.reluBackward(new Float32Array(4), new Float32Array(3)), /reluBackward: 'y'/);
     assert.throws(() => native.reduce('sum', new Float32Array(5), 2, 3, 1), /reduce: 'x' has length 5, expected 6/);
     assert.throws(() => native.softmax(new Float32Array(5), 2, 3), /softmax: 'x'/);
-    assert.throws(() => native.rmspropUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), null, 0.1, 0.9, 0, 1e-7),
-      /rmspropUpdate: 'v' has length 3, expected 4/);
-    assert.throws(() => native.binary('add', new Float32Array(6), [2, 3], new Float32Array(4), [4], [2, 3]),
-      /binary: shapes/);
-    assert.throws(() => native.binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [3], [2, 3]),
-      /binary: 'a'/);
+    assert.throws(
+      () =>
+        native.rmspropUpdate(new Float32Array(4), new Float32Array(4), new Float32Array(3), null, 0.1, 0.9, 0, 1e-7),
+      /rmspropUpdate: 'v' has length 3, expected 4/,
+    );
+    assert.throws(
+      () => native.binary('add', new Float32Array(6), [2, 3], new Float32Array(4), [4], [2, 3]),
+      /binary: shapes/,
+    );
+    assert.throws(
+      () => native.binary('add', new Float32Array(5), [2, 3], new Float32Array(3), [3], [2, 3]),
+      /binary: 'a'/,
+    );
     assert.throws(() => native.transpose(new Float32Array(6), [2, 3], [0, 0]), /transpose: perm/);
   });
   test('bad dimensions and types', () => {
-    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), -2, 2, 3, false, false, null, 'linear'),
-      /matmul: argument 'm'/);
-    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2.5, 2, 3, false, false, null, 'linear'), /matmul/);
-    assert.throws(() => native.matmul(new Float64Array(6) as unknown as Float32Array, new Float32Array(6), 2, 2, 3, false, false, null, 'linear'),
-      /matmul: argument 'a' must be a Float32Array/);
-    assert.throws(() => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, null, 'gelu' as 'relu'), /matmul: activation/);
-    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, strideH: 0 }, 'relu'),
-      /conv2d: strideH must be >= 1/);
-    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, padTop: -1 }, 'relu'),
-      /conv2d: padTop/);
-    assert.throws(() => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, batch: 1e12 }, 'relu'), /conv2d/);
+    assert.throws(
+      () => native.matmul(new Float32Array(6), new Float32Array(6), -2, 2, 3, false, false, null, 'linear'),
+      /matmul: argument 'm'/,
+    );
+    assert.throws(
+      () => native.matmul(new Float32Array(6), new Float32Array(6), 2.5, 2, 3, false, false, null, 'linear'),
+      /matmul/,
+    );
+    assert.throws(
+      () =>
+        native.matmul(
+          new Float64Array(6) as unknown as Float32Array,
+          new Float32Array(6),
+          2,
+          2,
+          3,
+          false,
+          false,
+          null,
+          'linear',
+        ),
+      /matmul: argument 'a' must be a Float32Array/,
+    );
+    assert.throws(
+      () => native.matmul(new Float32Array(6), new Float32Array(6), 2, 2, 3, false, false, null, 'gelu' as 'relu'),
+      /matmul: activation/,
+    );
+    assert.throws(
+      () => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, strideH: 0 }, 'relu'),
+      /conv2d: strideH must be >= 1/,
+    );
+    assert.throws(
+      () => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, padTop: -1 }, 'relu'),
+      /conv2d: padTop/,
+    );
+    assert.throws(
+      () => native.conv2d(new Float32Array(150), new Float32Array(108), null, { ...p, batch: 1e12 }, 'relu'),
+      /conv2d/,
+    );
     assert.throws(() => native.unary('cube' as UnaryOp, new Float32Array(3)), /unary: unknown op 'cube'/);
     assert.throws(() => setIsa('sse9' as NativeIsa), /setIsa/);
     // The process is still alive and the kernels still work.
-    const a = randn(6), b = randn(6);
-    close(native.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), jsBackend.matmul(a, b, 2, 2, 3, false, false, null, 'linear'), 3, 'after errors');
+    const a = randn(6),
+      b = randn(6);
+    close(
+      native.matmul(a, b, 2, 2, 3, false, false, null, 'linear'),
+      jsBackend.matmul(a, b, 2, 2, 3, false, false, null, 'linear'),
+      3,
+      'after errors',
+    );
   });
   test('the addon checks its arguments itself (no TypeScript in front), naming the kernel', () => {
     const a = loadAddonUnchecked();
     assert.ok(a);
     const f = (n: number) => new Float32Array(n);
-    assert.throws(() => a.matmul(f(4), f(5), f(6), 2, 2, 3, false, false, null, 'linear'),
-      /convkit native matmul: 'a' has length 5, expected 6/);
-    assert.throws(() => a.matmul(f(3), f(6), f(6), 2, 2, 3, false, false, null, 'linear'),
-      /matmul: 'out' has length 3, expected 4/);
-    assert.throws(() => a.matmul(f(4), f(6), f(6), -1, 2, 3, false, false, null, 'linear'),
-      /matmul: argument 'm' must be an integer >= 0/);
-    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, { ...p, strideW: 0 }, 'relu'),
-      /native conv2d: strideW must be >= 1, given 0/);
-    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, { ...p, dilationH: 1.5 }, 'relu'),
-      /native conv2d: dilationH must be an integer/);
+    assert.throws(
+      () => a.matmul(f(4), f(5), f(6), 2, 2, 3, false, false, null, 'linear'),
+      /convkit native matmul: 'a' has length 5, expected 6/,
+    );
+    assert.throws(
+      () => a.matmul(f(3), f(6), f(6), 2, 2, 3, false, false, null, 'linear'),
+      /matmul: 'out' has length 3, expected 4/,
+    );
+    assert.throws(
+      () => a.matmul(f(4), f(6), f(6), -1, 2, 3, false, false, null, 'linear'),
+      /matmul: argument 'm' must be an integer >= 0/,
+    );
+    assert.throws(
+      () => a.conv2d(f(72), f(150), f(108), null, { ...p, strideW: 0 }, 'relu'),
+      /native conv2d: strideW must be >= 1, given 0/,
+    );
+    assert.throws(
+      () => a.conv2d(f(72), f(150), f(108), null, { ...p, dilationH: 1.5 }, 'relu'),
+      /native conv2d: dilationH must be an integer/,
+    );
     const { kW: _omit, ...noKw } = p;
-    assert.throws(() => a.conv2d(f(72), f(150), f(108), null, noKw as Conv2DInfo, 'relu'),
-      /native conv2d: kW must be an integer, given undefined/);
+    assert.throws(
+      () => a.conv2d(f(72), f(150), f(108), null, noKw as Conv2DInfo, 'relu'),
+      /native conv2d: kW must be an integer, given undefined/,
+    );
     const pp: Pool2DInfo = {
-      batch: 1, inH: 4, inW: 4, channels: 2, outH: 2, outW: 2, poolH: 0, poolW: 2,
-      strideH: 2, strideW: 2, padTop: 0, padLeft: 0,
+      batch: 1,
+      inH: 4,
+      inW: 4,
+      channels: 2,
+      outH: 2,
+      outW: 2,
+      poolH: 0,
+      poolW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
     };
     assert.throws(() => a.maxPool2d(f(8), f(32), pp), /native maxPool2d: poolH must be >= 1, given 0/);
-    assert.throws(() => a.gatherRows(f(4), f(6), Int32Array.of(0, 3), 3, 2),
-      /native gatherRows: index 3 at position 1 is out of range \[0, 3\)/);
-    assert.throws(() => a.concat(f(4), [f(2), f(3)], 1, 1, [2, 2]),
-      /native concat: 'xs\[1\]' has length 3, expected 2/);
+    assert.throws(
+      () => a.gatherRows(f(4), f(6), Int32Array.of(0, 3), 3, 2),
+      /native gatherRows: index 3 at position 1 is out of range \[0, 3\)/,
+    );
+    assert.throws(
+      () => a.concat(f(4), [f(2), f(3)], 1, 1, [2, 2]),
+      /native concat: 'xs\[1\]' has length 3, expected 2/,
+    );
     assert.throws(() => a.sliceAxis(f(3), f(6), 1, 6, 1, 4, 3), /native sliceAxis: window \[4, 7\) exceeds/);
     assert.throws(() => a.pad2d(f(6), f(6), [2, 3], 0, 0, 0, 0), /native pad2d: shape must be/);
-    assert.throws(() => a.crop2d(f(3), f(16), [1, 4, 4, 1], 2, 0, 3, 1),
-      /native crop2d: window 3x1 at \(2, 0\) does not fit/);
-    assert.throws(() => a.softmaxBackward(f(6), f(6), f(5), 2, 3),
-      /native softmaxBackward: 'dy' has length 5, expected 6/);
-    assert.throws(() => a.sgdUpdate(f(3), f(3), null, Number.NaN, 0, false),
-      /native sgdUpdate: argument 'lr' must be finite/);
+    assert.throws(
+      () => a.crop2d(f(3), f(16), [1, 4, 4, 1], 2, 0, 3, 1),
+      /native crop2d: window 3x1 at \(2, 0\) does not fit/,
+    );
+    assert.throws(
+      () => a.softmaxBackward(f(6), f(6), f(5), 2, 3),
+      /native softmaxBackward: 'dy' has length 5, expected 6/,
+    );
+    assert.throws(
+      () => a.sgdUpdate(f(3), f(3), null, Number.NaN, 0, false),
+      /native sgdUpdate: argument 'lr' must be finite/,
+    );
     assert.throws(() => a.unary(f(3), 'cube' as UnaryOp, f(3)), /native unary: unknown op 'cube'/);
     assert.throws(() => a.transpose(f(6), f(6), [2, 3], [1, 1]), /native transpose: perm is not a permutation/);
     // Still alive, still right.
-    const x = randn(6), out = f(6);
+    const x = randn(6),
+      out = f(6);
     a.softmax(out, x, 2, 3);
     close(out, jsBackend.softmax(x, 2, 3), 3, 'addon after errors');
   });
 
   test('released outputs are reused for later outputs of the same size, and only then', () => {
-    const x = randn(5000), y = randn(5000);
+    const x = randn(5000),
+      y = randn(5000);
     const first = native.reluBackward(x, y);
     releaseBuffer(first);
-    releaseBuffer(first);  // a second release is ignored
+    releaseBuffer(first); // a second release is ignored
     const second = native.reluBackward(y, x);
     assert.equal(second.buffer, first.buffer, 'the released storage is reused');
     close(second, jsBackend.reluBackward(y, x), 1, 'reused output');
     const third = native.reluBackward(x, y);
     assert.notEqual(third.buffer, first.buffer, 'released storage is handed out once');
-    releaseBuffer(third.subarray(10));  // a partial view is ignored
+    releaseBuffer(third.subarray(10)); // a partial view is ignored
     assert.notEqual(native.reluBackward(x, y).buffer, third.buffer);
     clearReleasedBuffers();
   });

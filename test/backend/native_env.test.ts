@@ -14,8 +14,9 @@ test('bad values are named with what is used instead; good and unset ones say no
     "CONVKIT_ISA='bogus' is not one of avx512, avx2, generic; using avx2",
     "CONVKIT_NUM_THREADS='abc' is not an integer from 1 to 1024; using 2 threads",
   ]);
-  assert.deepEqual(envWarnings({ CONVKIT_ISA: 'avx512' }, fake),
-    ["CONVKIT_ISA='avx512' is more than this CPU supports; using avx2"]);
+  assert.deepEqual(envWarnings({ CONVKIT_ISA: 'avx512' }, fake), [
+    "CONVKIT_ISA='avx512' is more than this CPU supports; using avx2",
+  ]);
   for (const bad of ['0', '-3', '2.5', '4abc', '100000']) {
     assert.equal(envWarnings({ CONVKIT_NUM_THREADS: bad }, fake).length, 1, bad);
   }
@@ -27,8 +28,9 @@ test('bad values are named with what is used instead; good and unset ones say no
 test('a process started with bad values warns once per variable', { skip: loadNativeBackend() === null }, () => {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const mod = pathToFileURL(path.join(here, '../../src/backend/index.ts')).href;
-  const code = `const b = await import(${JSON.stringify(mod)}); b.getBackend(); b.nativeAvailable(); `
-    + 'b.setBackend("native"); console.log(b.backendName());';
+  const code =
+    `const b = await import(${JSON.stringify(mod)}); b.getBackend(); b.nativeAvailable(); ` +
+    'b.setBackend("native"); console.log(b.backendName());';
   const env = { ...process.env, CONVKIT_ISA: 'bogus', CONVKIT_NUM_THREADS: 'abc', CONVKIT_BACKEND: '' };
   const args = ['--conditions=development', '--import', 'tsx', '--input-type=module', '-e', code];
   const r = spawnSync(process.execPath, args, { encoding: 'utf8', env });

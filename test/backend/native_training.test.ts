@@ -28,7 +28,10 @@ async function train(backend: 'js' | 'native'): Promise<{ losses: number[]; weig
     for (let i = 0; i < 48; i++) labels[i] = (i * 3) % 10;
     const y = utils.toCategorical(tensor(labels, [48]));
     const h = await m.fit(x, y, { epochs: 6, batchSize: 16, verbose: 0, shuffle: false });
-    return { losses: h.history.loss, weights: m.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array)) };
+    return {
+      losses: h.history.loss,
+      weights: m.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array)),
+    };
   } finally {
     setBackend('js');
   }
@@ -39,12 +42,14 @@ test('native training follows the reference backend loss curve', { skip }, async
   const nat = await train('native');
   assert.equal(nat.losses.length, 6);
   for (let i = 0; i < js.losses.length; i++) {
-    const a = nat.losses[i], b = js.losses[i];
+    const a = nat.losses[i],
+      b = js.losses[i];
     assert.ok(Math.abs(a - b) <= 1e-4 * (1 + Math.abs(b)), `epoch ${i}: native loss ${a}, reference ${b}`);
   }
   assert.ok(js.losses[5] < js.losses[0], 'the loss decreases');
   for (let k = 0; k < js.weights.length; k++) {
-    const a = nat.weights[k], b = js.weights[k];
+    const a = nat.weights[k],
+      b = js.weights[k];
     let worst = 0;
     for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
     assert.ok(worst < 1e-3, `weight ${k}: max difference ${worst}`);

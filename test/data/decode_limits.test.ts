@@ -15,7 +15,8 @@ import { tempDir } from './helpers.js';
 export function bombBmp(width: number, height: number): Uint8Array {
   const buf = new Uint8Array(1024);
   const dv = new DataView(buf.buffer);
-  buf[0] = 0x42; buf[1] = 0x4d;
+  buf[0] = 0x42;
+  buf[1] = 0x4d;
   dv.setUint32(2, buf.length, true);
   dv.setUint32(10, 54, true);
   dv.setUint32(14, 40, true);
@@ -53,11 +54,18 @@ export function bombPng(width: number, height: number): Uint8Array {
   dv.setUint32(4, height);
   ihdr[8] = 8;
   ihdr[9] = 2;
-  const parts = [Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(new Uint8Array(1 + 3 * width))), chunk('IEND', new Uint8Array(0))];
+  const parts = [
+    Uint8Array.of(137, 80, 78, 71, 13, 10, 26, 10),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(new Uint8Array(1 + 3 * width))),
+    chunk('IEND', new Uint8Array(0)),
+  ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
   return out;
 }
 
@@ -97,8 +105,10 @@ test('the limit is configurable: an argument, or CONVKIT_MAX_IMAGE_PIXELS', asyn
     process.env.CONVKIT_MAX_IMAGE_PIXELS = '150';
     await assert.rejects(decodeImage(bmp, 'rgb', 'a.bmp'), limitError('a.bmp', 20, 10, 150));
     process.env.CONVKIT_MAX_IMAGE_PIXELS = 'lots';
-    await assert.rejects(decodeImage(bmp, 'rgb', 'a.bmp'),
-      /CONVKIT_MAX_IMAGE_PIXELS must be a positive integer, got 'lots'/);
+    await assert.rejects(
+      decodeImage(bmp, 'rgb', 'a.bmp'),
+      /CONVKIT_MAX_IMAGE_PIXELS must be a positive integer, got 'lots'/,
+    );
   } finally {
     if (saved === undefined) delete process.env.CONVKIT_MAX_IMAGE_PIXELS;
     else process.env.CONVKIT_MAX_IMAGE_PIXELS = saved;

@@ -28,22 +28,33 @@ test('arrays of 0 samples: fit and evaluate say there is no data', async () => {
   const m = model([3]);
   const x = new Tensor(new Float32Array(0), [0, 3]);
   const y = new Tensor(new Float32Array(0), [0]);
-  await assert.rejects(m.fit(x, y, { verbose: 0 }),
-    noData(/^fit: there is no data: x has 0 samples \(shape \(0, 3\)\)/));
+  await assert.rejects(
+    m.fit(x, y, { verbose: 0 }),
+    noData(/^fit: there is no data: x has 0 samples \(shape \(0, 3\)\)/),
+  );
   await assert.rejects(m.evaluate(x, y, { verbose: 0 }), noData(/^evaluate: there is no data: x has 0 samples/));
 });
 
 test('a dataset that ends before its first batch: fit and evaluate say there is no data', async () => {
   const m = model([3]);
-  const empty = { async *[Symbol.asyncIterator]() { /* yields nothing */ } };
-  await assert.rejects(m.fit(empty, { verbose: 0 }),
-    noData(/^fit: there is no data: the dataset ended before its first batch$/));
+  const empty = {
+    async *[Symbol.asyncIterator]() {
+      /* yields nothing */
+    },
+  };
+  await assert.rejects(
+    m.fit(empty, { verbose: 0 }),
+    noData(/^fit: there is no data: the dataset ended before its first batch$/),
+  );
   await assert.rejects(m.evaluate(empty, { verbose: 0 }), noData(/^evaluate: there is no data/));
 });
 
 test('an image folder whose every file was skipped: the error says how many', async () => {
   const dir = tempDir();
-  for (const [cls, n] of [['cats', 2], ['dogs', 1]] as const) {
+  for (const [cls, n] of [
+    ['cats', 2],
+    ['dogs', 1],
+  ] as const) {
     mkdirSync(path.join(dir, cls));
     for (let i = 0; i < n; i++) writeFileSync(path.join(dir, cls, `${i}.png`), 'not a png');
   }
@@ -52,10 +63,14 @@ test('an image folder whose every file was skipped: the error says how many', as
   const warn = console.warn;
   console.warn = () => {};
   try {
-    await assert.rejects(m.fit(ds, { verbose: 0 }),
-      noData(/^fit: there is no data: the dataset ended before its first batch; all 3 files of the dataset were /));
-    await assert.rejects(m.evaluate(ds, { verbose: 0 }),
-      noData(/all 3 files of the dataset were skipped as unreadable/));
+    await assert.rejects(
+      m.fit(ds, { verbose: 0 }),
+      noData(/^fit: there is no data: the dataset ended before its first batch; all 3 files of the dataset were /),
+    );
+    await assert.rejects(
+      m.evaluate(ds, { verbose: 0 }),
+      noData(/all 3 files of the dataset were skipped as unreadable/),
+    );
   } finally {
     console.warn = warn;
   }

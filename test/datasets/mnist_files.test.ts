@@ -12,7 +12,10 @@ import { FileFormatError } from '../../src/errors.js';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'convkit-mnist-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const names = [
-  'train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte',
+  'train-images-idx3-ubyte',
+  'train-labels-idx1-ubyte',
+  't10k-images-idx3-ubyte',
+  't10k-labels-idx1-ubyte',
 ];
 
 test('FIFOs in place of the IDX files are refused at once, naming the file', { timeout: 10_000 }, async (t) => {

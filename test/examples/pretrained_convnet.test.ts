@@ -15,16 +15,32 @@ describe('SmallVGG', () => {
   it("builds VGG-style named blocks; without the top it ends in block4_pool's (4, 4, 128) at 64x64", async () => {
     utils.clearSession();
     const base = await SmallVGG();
-    assert.deepEqual(base.layers.map((l) => l.name), ['input_layer', 'block1_conv1', 'block1_pool', 'block2_conv1',
-      'block2_pool', 'block3_conv1', 'block3_pool', 'block4_conv1', 'block4_conv2', 'block4_pool']);
+    assert.deepEqual(
+      base.layers.map((l) => l.name),
+      [
+        'input_layer',
+        'block1_conv1',
+        'block1_pool',
+        'block2_conv1',
+        'block2_pool',
+        'block3_conv1',
+        'block3_pool',
+        'block4_conv1',
+        'block4_conv2',
+        'block4_pool',
+      ],
+    );
     assert.deepEqual(base.outputs[0].shape, [null, 4, 4, 128]);
     assert.equal(base.countParams(), 245_024);
     const top = await SmallVGG({ includeTop: true, classes: 8, inputShape: [32, 32, 3] });
     assert.deepEqual(top.outputs[0].shape, [null, 8]);
-    assert.deepEqual(top.layers.slice(-3).map((l) => l.name), ['flatten', 'fc1', 'predictions']);
+    assert.deepEqual(
+      top.layers.slice(-3).map((l) => l.name),
+      ['flatten', 'fc1', 'predictions'],
+    );
   });
 
-  it("loads a .weights.h5 or .keras file through `weights`, and names the file when it does not fit", async () => {
+  it('loads a .weights.h5 or .keras file through `weights`, and names the file when it does not fit', async () => {
     utils.clearSession();
     const dir = tempDir('convkit-smallvgg-');
     const trained = await SmallVGG({ inputShape: [32, 32, 3] });
@@ -33,7 +49,10 @@ describe('SmallVGG', () => {
     const loaded = await SmallVGG({ weights: file, inputShape: [32, 32, 3] });
     const want = trained.getWeights();
     loaded.getWeights().forEach((w, i) => assert.deepEqual(w.dataSync(), want[i].dataSync()));
-    const x = new Tensor(new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255), [2, 32, 32, 3]);
+    const x = new Tensor(
+      new Float32Array(2 * 32 * 32 * 3).map((_, i) => (i * 37) % 255),
+      [2, 32, 32, 3],
+    );
     assert.deepEqual(loaded.predict(preprocessInput(x)).dataSync(), trained.predict(preprocessInput(x)).dataSync());
 
     const full = await SmallVGG({ includeTop: true, classes: 3, inputShape: [32, 32, 3] });
@@ -43,11 +62,16 @@ describe('SmallVGG', () => {
     assert.deepEqual(back.getLayer('fc1').getWeights()[0].dataSync(), full.getLayer('fc1').getWeights()[0].dataSync());
 
     // As in Keras, a file with more layers (the top) loads into the base; one without the top does not fit.
-    await assert.rejects(SmallVGG({ includeTop: true, weights: file, inputShape: [32, 32, 3] }),
-      (e: Error) => e.message.includes(`SmallVGG(includeTop=true): the weights file '${file}' does not fit the model; `
-        + 'is it for the model without its top?'));
-    await assert.rejects(SmallVGG({ weights: path.join(dir, 'missing.weights.h5') }),
-      /SmallVGG: weights must be null or the path of a weight file; no file at '.*missing\.weights\.h5'/);
+    await assert.rejects(SmallVGG({ includeTop: true, weights: file, inputShape: [32, 32, 3] }), (e: Error) =>
+      e.message.includes(
+        `SmallVGG(includeTop=true): the weights file '${file}' does not fit the model; ` +
+          'is it for the model without its top?',
+      ),
+    );
+    await assert.rejects(
+      SmallVGG({ weights: path.join(dir, 'missing.weights.h5') }),
+      /SmallVGG: weights must be null or the path of a weight file; no file at '.*missing\.weights\.h5'/,
+    );
   });
 
   it('preprocessInput scales uint8 or float images to [0, 1] float32', () => {
@@ -64,48 +88,100 @@ describe('upscaleToRgb', () => {
     const out = new Uint8Array(8 * 8 * 3 + 5);
     const rgb = upscaleToRgb(images, 1, 8, out.subarray(5));
     assert.equal(rgb.length, 8 * 8 * 3);
-    assert.ok(rgb.every((v) => v === 10), 'a flat image stays flat');
+    assert.ok(
+      rgb.every((v) => v === 10),
+      'a flat image stays flat',
+    );
     assert.ok(out.subarray(0, 5).every((v) => v === 0));
     assert.ok(upscaleToRgb(images, 0, 4).every((v) => v === 200));
   });
 });
 
 describe('examples/pretrained_convnet.ts', () => {
-  it('runs the four experiments on a small folder with a given base and writes curves, features, checkpoints',
-    async () => {
-      utils.clearSession();
-      const root = tempDir('convkit-pretrained-');
-      for (const [split, n] of [['train', 6], ['validation', 3], ['test', 3]] as const) {
-        for (let i = 0; i < n; i++) {
-          await writeImage(path.join(root, split, 'cats', `${i}.jpg`),
-            pixels(40, 36, 3, (y, x) => (x * 3 + y + i) & 255), 40, 36, 3);
-          await writeImage(path.join(root, split, 'dogs', `${i}.png`),
-            pixels(30, 44, 3, (y, x) => (x * y + i * 7) & 255), 30, 44, 3);
-        }
+  it('runs the four experiments on a small folder with a given base and writes curves, features, checkpoints', async () => {
+    utils.clearSession();
+    const root = tempDir('convkit-pretrained-');
+    for (const [split, n] of [
+      ['train', 6],
+      ['validation', 3],
+      ['test', 3],
+    ] as const) {
+      for (let i = 0; i < n; i++) {
+        await writeImage(
+          path.join(root, split, 'cats', `${i}.jpg`),
+          pixels(40, 36, 3, (y, x) => (x * 3 + y + i) & 255),
+          40,
+          36,
+          3,
+        );
+        await writeImage(
+          path.join(root, split, 'dogs', `${i}.png`),
+          pixels(30, 44, 3, (y, x) => (x * y + i * 7) & 255),
+          30,
+          44,
+          3,
+        );
       }
-      const base = path.join(root, 'base.weights.h5');
-      await (await SmallVGG({ inputShape: [32, 32, 3] })).saveWeights(base);
-      const out = path.join(root, 'out');
-      const r = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx',
-        'examples/pretrained_convnet.ts', '--data', root, '--base', base, '--size', '32', '--batch', '4',
-        '--epochs', '1', '--fe-epochs', '1', '--aug-epochs', '1', '--ft-epochs', '1', '--out', out],
-      { encoding: 'utf8', timeout: 180_000 });
-      assert.equal(r.status, 0, r.stderr + r.stdout.slice(-2000));
-      assert.match(r.stdout, /train features \[12,2,2,128\]/);
-      assert.match(r.stdout, /Trainable params: 131,585 .*\n Non-trainable params: 245,024 /);
-      assert.match(r.stdout, /trainable weights: 4 \(the base's 10 are frozen\)/);
-      assert.match(r.stdout, /=== \(4\) fine-tuning the top block ===\ntrainable weights: 8\n/);
-      for (const name of ['from scratch', 'fast feature extraction', 'frozen base \\+ augmentation',
-        'fine-tuning \\(block4 \\+ top\\)']) {
-        assert.match(r.stdout, new RegExp(`\\| ${name} \\| 1 \\| \\d\\.\\d{4} \\| \\d+ s \\|`));
-      }
-      for (const file of ['curves_from_scratch.png', 'curves_feature_extraction.png',
-        'curves_frozen_base_augmentation.png', 'curves_fine_tuning.png', 'train_features.npy', 'train_labels.npy',
-        'from_scratch.keras', 'feature_extraction.keras', 'feature_extraction_with_data_augmentation.keras',
-        'fine_tuning.keras']) {
-        assert.ok(existsSync(path.join(out, file)), file);
-      }
-      const features = await utils.loadNpy(path.join(out, 'train_features.npy'));
-      assert.deepEqual(features.shape, [12, 2, 2, 128]);
-    });
+    }
+    const base = path.join(root, 'base.weights.h5');
+    await (await SmallVGG({ inputShape: [32, 32, 3] })).saveWeights(base);
+    const out = path.join(root, 'out');
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=development',
+        '--import',
+        'tsx',
+        'examples/pretrained_convnet.ts',
+        '--data',
+        root,
+        '--base',
+        base,
+        '--size',
+        '32',
+        '--batch',
+        '4',
+        '--epochs',
+        '1',
+        '--fe-epochs',
+        '1',
+        '--aug-epochs',
+        '1',
+        '--ft-epochs',
+        '1',
+        '--out',
+        out,
+      ],
+      { encoding: 'utf8', timeout: 180_000 },
+    );
+    assert.equal(r.status, 0, r.stderr + r.stdout.slice(-2000));
+    assert.match(r.stdout, /train features \[12,2,2,128\]/);
+    assert.match(r.stdout, /Trainable params: 131,585 .*\n Non-trainable params: 245,024 /);
+    assert.match(r.stdout, /trainable weights: 4 \(the base's 10 are frozen\)/);
+    assert.match(r.stdout, /=== \(4\) fine-tuning the top block ===\ntrainable weights: 8\n/);
+    for (const name of [
+      'from scratch',
+      'fast feature extraction',
+      'frozen base \\+ augmentation',
+      'fine-tuning \\(block4 \\+ top\\)',
+    ]) {
+      assert.match(r.stdout, new RegExp(`\\| ${name} \\| 1 \\| \\d\\.\\d{4} \\| \\d+ s \\|`));
+    }
+    for (const file of [
+      'curves_from_scratch.png',
+      'curves_feature_extraction.png',
+      'curves_frozen_base_augmentation.png',
+      'curves_fine_tuning.png',
+      'train_features.npy',
+      'train_labels.npy',
+      'from_scratch.keras',
+      'feature_extraction.keras',
+      'feature_extraction_with_data_augmentation.keras',
+      'fine_tuning.keras',
+    ]) {
+      assert.ok(existsSync(path.join(out, file)), file);
+    }
+    const features = await utils.loadNpy(path.join(out, 'train_features.npy'));
+    assert.deepEqual(features.shape, [12, 2, 2, 128]);
+  });
 });

@@ -18,16 +18,18 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 /** A Sequential config whose Dense layer carries `depth` nested arrays (built without recursion). */
 function deepArrays(depth: number): string {
   const deep = `${'['.repeat(depth)}${']'.repeat(depth)}`;
-  return `{"class_name":"Sequential","config":{"name":"s","layers":[`
-    + '{"class_name":"InputLayer","config":{"batch_shape":[null,3],"name":"in"}},'
-    + `{"class_name":"Dense","config":{"units":2,"name":"d","extra":${deep}}}]}}`;
+  return (
+    `{"class_name":"Sequential","config":{"name":"s","layers":[` +
+    '{"class_name":"InputLayer","config":{"batch_shape":[null,3],"name":"in"}},' +
+    `{"class_name":"Dense","config":{"units":2,"name":"d","extra":${deep}}}]}}`
+  );
 }
 
 /** `depth` Sequential models, each the only layer of the one around it. */
 function deepModels(depth: number): string {
   const open = '{"class_name":"Sequential","config":{"layers":[';
-  const inner = '{"class_name":"InputLayer","config":{"batch_shape":[null,3]}},'
-    + '{"class_name":"Dense","config":{"units":2}}';
+  const inner =
+    '{"class_name":"InputLayer","config":{"batch_shape":[null,3]}},' + '{"class_name":"Dense","config":{"units":2}}';
   return `${open.repeat(depth)}${inner}${']}}'.repeat(depth)}`;
 }
 

@@ -58,7 +58,10 @@ test('an HDF5 file that is not a Keras model', async () => {
   const w = await H5Writer.create(f);
   w.root.createGroup('entry').writeDataset('data', new Float32Array([1, 2, 3]), [3]);
   w.close();
-  await assert.rejects(loadModel(f), ffe(/science\.h5: an HDF5 file, but not a Keras model: it has no 'model_config' attribute \(root holds: entry\)/));
+  await assert.rejects(
+    loadModel(f),
+    ffe(/science\.h5: an HDF5 file, but not a Keras model: it has no 'model_config' attribute \(root holds: entry\)/),
+  );
   await assert.rejects(loadWeights(small(), f), ffe(/science\.h5: an HDF5 file, but not Keras weights/));
 });
 
@@ -89,11 +92,24 @@ test('a zip without config.json, and a .keras with broken JSON or a damaged weig
 
 test('unknown layer classes name the class and list the supported ones', async () => {
   const f = path.join(tmp, 'custom.keras');
-  const cfg = { module: 'keras', class_name: 'Sequential', config: { name: 's', layers: [
-    { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 4], name: 'in' } },
-    { module: 'my', class_name: 'FancyLayer', config: { name: 'fancy' } }] } };
+  const cfg = {
+    module: 'keras',
+    class_name: 'Sequential',
+    config: {
+      name: 's',
+      layers: [
+        { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 4], name: 'in' } },
+        { module: 'my', class_name: 'FancyLayer', config: { name: 'fancy' } },
+      ],
+    },
+  };
   writeFileSync(f, zipSync({ 'config.json': new TextEncoder().encode(JSON.stringify(cfg)) }));
-  await assert.rejects(loadModel(f), (e: Error) => e instanceof ValueError && /custom\.keras: .*Unknown layer class 'FancyLayer'.*supported: .*Conv2D.*registerLayer/.test(e.message));
+  await assert.rejects(
+    loadModel(f),
+    (e: Error) =>
+      e instanceof ValueError &&
+      /custom\.keras: .*Unknown layer class 'FancyLayer'.*supported: .*Conv2D.*registerLayer/.test(e.message),
+  );
 });
 
 test('TF.js: missing shard, short shard, graph model', async () => {
@@ -104,7 +120,10 @@ test('TF.js: missing shard, short shard, graph model', async () => {
   writeFileSync(shard, bytes.subarray(0, 10));
   await assert.rejects(loadModel(path.join(dir, 'model.json')), ffe(/model\.json: the weight shards are too short/));
   rmSync(shard);
-  await assert.rejects(loadModel(path.join(dir, 'model.json')), ffe(/model\.json: the weight shard 'group1-shard1of1\.bin' listed in weightsManifest is missing/));
+  await assert.rejects(
+    loadModel(path.join(dir, 'model.json')),
+    ffe(/model\.json: the weight shard 'group1-shard1of1\.bin' listed in weightsManifest is missing/),
+  );
   const gm = path.join(tmp, 'graph', 'model.json');
   mkdirSync(path.dirname(gm), { recursive: true });
   writeFileSync(gm, JSON.stringify({ format: 'graph-model', modelTopology: { node: [] } }));
@@ -118,7 +137,11 @@ test('a failed save leaves the previous file intact', async () => {
     const before = readFileSync(f);
     const broken = small();
     // Reading the second layer's kernel fails midway through writing the weights.
-    Object.defineProperty(broken.layers[1].weights[0], 'data', { get() { throw new Error('disk on fire'); } });
+    Object.defineProperty(broken.layers[1].weights[0], 'data', {
+      get() {
+        throw new Error('disk on fire');
+      },
+    });
     await assert.rejects(saveModel(broken, f), /disk on fire/);
     assert.deepEqual(readFileSync(f), before, `${name} changed`);
     const leftovers = readdirSync(tmp).filter((n) => n.includes('.tmp-'));
@@ -129,7 +152,10 @@ test('a failed save leaves the previous file intact', async () => {
 
 test('unsupported file names for save and saveWeights', async () => {
   const { saveWeights } = await import('../../src/io/index.js');
-  await assert.rejects(saveModel(small(), path.join(tmp, 'x.pt')), (e: Error) => e instanceof ValueError && /unsupported file name 'x\.pt'|x\.pt/.test(e.message));
+  await assert.rejects(
+    saveModel(small(), path.join(tmp, 'x.pt')),
+    (e: Error) => e instanceof ValueError && /unsupported file name 'x\.pt'|x\.pt/.test(e.message),
+  );
   await assert.rejects(saveWeights(small(), path.join(tmp, 'x.bin')), /must end in '\.weights\.h5'/);
   await assert.rejects(saveModel(small(), path.join(tmp, 'x.weights.h5')), /use model\.saveWeights/);
 });

@@ -42,18 +42,35 @@ test('keras2circom model.h5 (Keras 2.10 Functional) reproduces the reference pro
   const file = path.join(FIX, 'keras2circom', 'model.h5');
   const refs = JSON.parse(readFileSync(path.join(FIX, 'keras2circom', 'refs.json'), 'utf8')).files['model.h5'];
   const model = await loadModel(file);
-  assert.deepEqual(model.layers.map((l) => l.className),
-    ['InputLayer', 'Conv2D', 'BatchNormalization', 'Activation', 'MaxPooling2D', 'Conv2D', 'ReLU', 'AveragePooling2D', 'Flatten', 'Dense']);
+  assert.deepEqual(
+    model.layers.map((l) => l.className),
+    [
+      'InputLayer',
+      'Conv2D',
+      'BatchNormalization',
+      'Activation',
+      'MaxPooling2D',
+      'Conv2D',
+      'ReLU',
+      'AveragePooling2D',
+      'Flatten',
+      'Dense',
+    ],
+  );
   assert.equal(model.countParams(), 1078);
   const { x, labels } = mnistTest();
   const probs = model.predict(x);
   assert.deepEqual(probs.shape, [10000, 10]);
   const p = probs.data as Float32Array;
-  const check = (rows: number[], ref: number[][]) => rows.forEach((r, i) => {
-    for (let k = 0; k < 10; k++) {
-      assert.ok(Math.abs(p[r * 10 + k] - ref[i][k]) <= 1e-4, `image ${r} class ${k}: ${p[r * 10 + k]} vs reference ${ref[i][k]}`);
-    }
-  });
+  const check = (rows: number[], ref: number[][]) =>
+    rows.forEach((r, i) => {
+      for (let k = 0; k < 10; k++) {
+        assert.ok(
+          Math.abs(p[r * 10 + k] - ref[i][k]) <= 1e-4,
+          `image ${r} class ${k}: ${p[r * 10 + k]} vs reference ${ref[i][k]}`,
+        );
+      }
+    });
   check([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], refs.probs_test_0_9);
   const lastKey = Object.keys(refs).find((k) => k.startsWith('probs_test_999'))!;
   check([9997, 9998, 9999], refs[lastKey]);
@@ -78,4 +95,3 @@ test('a Keras 2.2.4 model with Lambda layers fails with a clear error naming lam
     return true;
   });
 });
-

@@ -20,7 +20,13 @@ for (const name of ['m.h5', 'm.keras', 'w.weights.h5', 'w.h5', 'web']) {
     errors[name] = `${(e as Error).name}: ${(e as Error).message} [${String((e as { code?: unknown }).code)}]`;
   }
 }
-const open = readdirSync('/proc/self/fd').map((fd) => {
-  try { return readlinkSync(`/proc/self/fd/${fd}`); } catch { return ''; }
-}).filter((p) => p.startsWith(dir));
+const open = readdirSync('/proc/self/fd')
+  .map((fd) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return '';
+    }
+  })
+  .filter((p) => p.startsWith(dir));
 process.stdout.write(JSON.stringify({ errors, open, left: readdirSync(dir, { recursive: true }) }));

@@ -77,19 +77,31 @@ test('writes and reads back groups, datasets and attributes', async () => {
 test('foreign, truncated and missing files give FileFormatErrors naming the file', async () => {
   const png = path.join(tmp, 'image.h5');
   writeFileSync(png, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100)]));
-  await assert.rejects(H5Reader.open(png), (e: Error) => e instanceof FileFormatError && /image\.h5.*PNG image/.test(e.message));
+  await assert.rejects(
+    H5Reader.open(png),
+    (e: Error) => e instanceof FileFormatError && /image\.h5.*PNG image/.test(e.message),
+  );
   await assert.rejects(H5Reader.open(path.join(tmp, 'missing.h5')), /missing\.h5: no such file/);
   const good = path.join(tmp, 'rt.h5');
   const trunc = path.join(tmp, 'trunc.h5');
   const bytes = readFileSync(good);
   writeFileSync(trunc, bytes.subarray(0, Math.floor(bytes.length / 2)));
-  await assert.rejects(H5Reader.open(trunc), (e: Error) => e instanceof FileFormatError && /trunc\.h5.*truncated or damaged/.test(e.message));
+  await assert.rejects(
+    H5Reader.open(trunc),
+    (e: Error) => e instanceof FileFormatError && /trunc\.h5.*truncated or damaged/.test(e.message),
+  );
 });
 
 test('atomicWrite leaves the previous file intact when the write fails', async () => {
   const p = path.join(tmp, 'keep.txt');
   writeFileSync(p, 'old');
-  await assert.rejects(atomicWrite(p, (t) => { writeFileSync(t, 'partial'); throw new Error('boom'); }), /boom/);
+  await assert.rejects(
+    atomicWrite(p, (t) => {
+      writeFileSync(t, 'partial');
+      throw new Error('boom');
+    }),
+    /boom/,
+  );
   assert.equal(readFileSync(p, 'utf8'), 'old');
   await atomicWrite(p, (t) => writeFileSync(t, 'new'));
   assert.equal(readFileSync(p, 'utf8'), 'new');

@@ -9,11 +9,13 @@ import path from 'node:path';
 const SRC = path.resolve('src');
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const p = path.join(dir, name);
-    if (statSync(p).isDirectory()) return sourceFiles(p);
-    return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) return sourceFiles(p);
+      return p.endsWith('.ts') && !p.endsWith('.d.ts') ? [p] : [];
+    });
 }
 
 /** Relative imports that survive compilation: not `import type`, not lists of `type` names only. */
@@ -23,7 +25,10 @@ export function runtimeImports(code: string): string[] {
   for (const m of code.matchAll(stmt)) {
     if (m[2]) continue;
     const names = /^\{([^}]*)\}$/.exec(m[3].trim());
-    const list = names?.[1].split(',').map((s) => s.trim()).filter(Boolean);
+    const list = names?.[1]
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
     if (list && list.length > 0 && list.every((s) => s.startsWith('type '))) continue;
     out.push(m[4]);
   }
@@ -35,9 +40,13 @@ export function runtimeImports(code: string): string[] {
 function graph(): Map<string, string[]> {
   const g = new Map<string, string[]>();
   for (const f of sourceFiles(SRC)) {
-    const deps = runtimeImports(readFileSync(f, 'utf8'))
-      .map((s) => path.resolve(path.dirname(f), s.replace(/\.js$/, '.ts')));
-    g.set(f, deps.filter((d) => d.startsWith(SRC)));
+    const deps = runtimeImports(readFileSync(f, 'utf8')).map((s) =>
+      path.resolve(path.dirname(f), s.replace(/\.js$/, '.ts')),
+    );
+    g.set(
+      f,
+      deps.filter((d) => d.startsWith(SRC)),
+    );
   }
   return g;
 }
@@ -51,16 +60,25 @@ function cycles(g: Map<string, string[]>): string[][] {
   const on = new Set<string>();
   const out: string[][] = [];
   const visit = (v: string): void => {
-    idx.set(v, index); low.set(v, index); index++;
-    stack.push(v); on.add(v);
+    idx.set(v, index);
+    low.set(v, index);
+    index++;
+    stack.push(v);
+    on.add(v);
     for (const w of g.get(v) ?? []) {
-      if (!idx.has(w)) { visit(w); low.set(v, Math.min(low.get(v)!, low.get(w)!)); }
-      else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
+      if (!idx.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (on.has(w)) low.set(v, Math.min(low.get(v)!, idx.get(w)!));
     }
     if (low.get(v) === idx.get(v)) {
       const comp: string[] = [];
       let w: string;
-      do { w = stack.pop()!; on.delete(w); comp.push(w); } while (w !== v);
+      do {
+        w = stack.pop()!;
+        on.delete(w);
+        comp.push(w);
+      } while (w !== v);
       const loop = comp.length > 1 || (g.get(v) ?? []).includes(v);
       if (loop) out.push(comp.map((f) => path.relative(SRC, f)).sort());
     }

@@ -24,7 +24,10 @@ for (const e of Object.values<KerasConfig>(expected.models)) {
   for (const file of e.files as string[]) {
     test(`Keras ${expected.keras_version} ${file}: loads and predicts what Keras predicted`, async () => {
       const m = await loadModel(path.join(DIR, file), { warn: () => {} });
-      assert.deepEqual(m.layers.map((l) => l.name).filter((n) => !n.startsWith('input_layer')), e.layers.filter((n: string) => !n.startsWith('input_layer')));
+      assert.deepEqual(
+        m.layers.map((l) => l.name).filter((n) => !n.startsWith('input_layer')),
+        e.layers.filter((n: string) => !n.startsWith('input_layer')),
+      );
       const y = m.predict(new Tensor(Float32Array.from(e.x), e.shape));
       close(y.data, e.y, 1e-5, file);
       if (e.optimizer) {
@@ -43,5 +46,5 @@ test(`Keras ${expected.keras_version} kcnn.weights.h5 loads into the model`, asy
   const m = await loadModel(path.join(DIR, 'kcnn.keras'), { compile: false });
   for (const w of m.weights) w.assign(new Tensor(new Float32Array(w.size), w.shape));
   await loadWeights(m, path.join(DIR, 'kcnn.weights.h5'));
-  close((m.predict(new Tensor(Float32Array.from(e.x), e.shape))).data, e.y, 1e-5, 'weights.h5');
+  close(m.predict(new Tensor(Float32Array.from(e.x), e.shape)).data, e.y, 1e-5, 'weights.h5');
 });

@@ -12,10 +12,21 @@ const skip = py ? false : 'set CONVKIT_KERAS_PYTHON to a Python with Keras 3 to 
 
 test('Keras 3 loads convkit files, predicts the same and trains further', { skip, timeout: 300_000 }, () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'convkit-keras-'));
-  const gen = spawnSync(process.execPath, ['--conditions=development', '--import', 'tsx', path.join('test', 'io', 'keras_interop', 'make_convkit_files.ts'), dir], { encoding: 'utf8' });
+  const gen = spawnSync(
+    process.execPath,
+    [
+      '--conditions=development',
+      '--import',
+      'tsx',
+      path.join('test', 'io', 'keras_interop', 'make_convkit_files.ts'),
+      dir,
+    ],
+    { encoding: 'utf8' },
+  );
   assert.equal(gen.status, 0, gen.stderr);
   const chk = spawnSync(py!, [path.join('test', 'io', 'keras_interop', 'check_in_keras.py'), dir], {
-    encoding: 'utf8', env: { ...process.env, KERAS_BACKEND: process.env.KERAS_BACKEND ?? 'jax' },
+    encoding: 'utf8',
+    env: { ...process.env, KERAS_BACKEND: process.env.KERAS_BACKEND ?? 'jax' },
   });
   assert.equal(chk.status, 0, `${chk.stdout}\n${chk.stderr.slice(-2000)}`);
 });

@@ -21,16 +21,26 @@ after(() => rmSync(tmp, { recursive: true, force: true }));
 
 async function trained(): Promise<Sequential> {
   setRandomSeed(4);
-  const m = new Sequential([
-    new L.Conv2D(4, 3, { inputShape: [6, 6, 1], activation: 'relu' }),
-    new L.BatchNormalization(),
-    new L.Flatten(),
-    new L.Dense(5, { activation: 'relu' }),
-    new L.Dense(2, { activation: 'softmax' }),
-  ], { name: 'seq' });
+  const m = new Sequential(
+    [
+      new L.Conv2D(4, 3, { inputShape: [6, 6, 1], activation: 'relu' }),
+      new L.BatchNormalization(),
+      new L.Flatten(),
+      new L.Dense(5, { activation: 'relu' }),
+      new L.Dense(2, { activation: 'softmax' }),
+    ],
+    { name: 'seq' },
+  );
   m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   const y = new Tensor(new Float32Array([1, 0, 0, 1]), [2, 2]);
-  await m.fit(new Tensor(new Float32Array(72).map((_, i) => (i % 7) / 7), [2, 6, 6, 1]), y, { epochs: 3, batchSize: 2, verbose: 0 });
+  await m.fit(
+    new Tensor(
+      new Float32Array(72).map((_, i) => (i % 7) / 7),
+      [2, 6, 6, 1],
+    ),
+    y,
+    { epochs: 3, batchSize: 2, verbose: 0 },
+  );
   return m;
 }
 
@@ -75,14 +85,26 @@ test('.keras archive: members stored uncompressed, config.json and model.weights
   assert.match(meta.keras_version, /^3\.\d+\.\d+$/);
   assert.match(meta.date_saved, /^\d{4}-\d\d-\d\d@\d\d:\d\d:\d\d$/);
   const cfg = JSON.parse(Buffer.from(members['config.json']).toString());
-  assert.deepEqual(Object.keys(cfg).sort(), ['build_config', 'class_name', 'compile_config', 'config', 'module', 'registered_name']);
+  assert.deepEqual(Object.keys(cfg).sort(), [
+    'build_config',
+    'class_name',
+    'compile_config',
+    'config',
+    'module',
+    'registered_name',
+  ]);
   assert.equal(cfg.module, 'keras');
   assert.equal(cfg.class_name, 'Sequential');
   assert.equal(cfg.registered_name, null);
   assert.deepEqual(cfg.build_config, { input_shape: [null, 6, 6, 1] });
   assert.equal(cfg.config.name, 'seq');
   const [inp, conv] = cfg.config.layers;
-  assert.deepEqual(inp, { module: 'keras.layers', class_name: 'InputLayer', config: { batch_shape: [null, 6, 6, 1], dtype: 'float32', sparse: false, ragged: false, name: inp.config.name }, registered_name: null });
+  assert.deepEqual(inp, {
+    module: 'keras.layers',
+    class_name: 'InputLayer',
+    config: { batch_shape: [null, 6, 6, 1], dtype: 'float32', sparse: false, ragged: false, name: inp.config.name },
+    registered_name: null,
+  });
   assert.equal(conv.module, 'keras.layers');
   assert.equal(conv.class_name, 'Conv2D');
   assert.equal(conv.registered_name, null);
@@ -99,16 +121,30 @@ test('.keras archive: members stored uncompressed, config.json and model.weights
   writeFileSync(h5file, members['model.weights.h5']);
   await withH5(h5file, (root) => {
     const t = tree(root);
-    const datasets = [...t].filter(([, v]) => v !== 'group').map(([k, v]) => `${k} ${JSON.stringify(v)}`).sort();
-    assert.deepEqual(datasets, [
-      'layers/batch_normalization/vars/0 [4]', 'layers/batch_normalization/vars/1 [4]',
-      'layers/batch_normalization/vars/2 [4]', 'layers/batch_normalization/vars/3 [4]',
-      'layers/conv2d/vars/0 [3,3,1,4]', 'layers/conv2d/vars/1 [4]',
-      'layers/dense/vars/0 [64,5]', 'layers/dense/vars/1 [5]',
-      'layers/dense_1/vars/0 [5,2]', 'layers/dense_1/vars/1 [2]',
-      'optimizer/vars/0 []', 'optimizer/vars/1 []',
-      ...[[3, 3, 1, 4], [4], [4], [4], [64, 5], [5], [5, 2], [2]].flatMap((s, i) => [2 + 2 * i, 3 + 2 * i].map((j) => `optimizer/vars/${j} ${JSON.stringify(s)}`)),
-    ].sort());
+    const datasets = [...t]
+      .filter(([, v]) => v !== 'group')
+      .map(([k, v]) => `${k} ${JSON.stringify(v)}`)
+      .sort();
+    assert.deepEqual(
+      datasets,
+      [
+        'layers/batch_normalization/vars/0 [4]',
+        'layers/batch_normalization/vars/1 [4]',
+        'layers/batch_normalization/vars/2 [4]',
+        'layers/batch_normalization/vars/3 [4]',
+        'layers/conv2d/vars/0 [3,3,1,4]',
+        'layers/conv2d/vars/1 [4]',
+        'layers/dense/vars/0 [64,5]',
+        'layers/dense/vars/1 [5]',
+        'layers/dense_1/vars/0 [5,2]',
+        'layers/dense_1/vars/1 [2]',
+        'optimizer/vars/0 []',
+        'optimizer/vars/1 []',
+        ...[[3, 3, 1, 4], [4], [4], [4], [64, 5], [5], [5, 2], [2]].flatMap((s, i) =>
+          [2 + 2 * i, 3 + 2 * i].map((j) => `optimizer/vars/${j} ${JSON.stringify(s)}`),
+        ),
+      ].sort(),
+    );
     assert.ok(!t.has('layers/flatten'), 'no empty groups');
     assert.equal(root.group('layers/conv2d/vars').stringAttr('name'), m.layers[0].name);
     assert.equal(root.group('layers/dense_1/vars').stringAttr('name'), m.layers[4].name);
@@ -118,7 +154,11 @@ test('.keras archive: members stored uncompressed, config.json and model.weights
     assert.ok(Math.abs(opt.dataset('1').data[0] - 0.001) < 1e-9);
     // BN: gamma, beta (trainable) then moving_mean, moving_variance.
     const bn = m.layers[1].weights;
-    for (let i = 0; i < 4; i++) assert.deepEqual(Array.from(root.group('layers/batch_normalization/vars').dataset(String(i)).data), Array.from(bn[i].data));
+    for (let i = 0; i < 4; i++)
+      assert.deepEqual(
+        Array.from(root.group('layers/batch_normalization/vars').dataset(String(i)).data),
+        Array.from(bn[i].data),
+      );
     // Adam slots interleave per weight (Keras's add_optimizer_variables): m(kernel), v(kernel), m(bias), ...
     const slots = m.compiled!.optimizer.variables;
     const nW = m.trainableWeights.length;
@@ -136,15 +176,25 @@ test('nested Sequential inside a functional model: weights under layers/sequenti
   const file = path.join(tmp, 'nested.weights.h5');
   await saveWeights(m, file);
   await withH5(file, (root) => {
-    const ds = [...tree(root)].filter(([, v]) => v !== 'group').map(([k]) => k).sort();
+    const ds = [...tree(root)]
+      .filter(([, v]) => v !== 'group')
+      .map(([k]) => k)
+      .sort();
     assert.deepEqual(ds, [
-      'layers/dense/vars/0', 'layers/dense/vars/1', 'layers/dense_1/vars/0', 'layers/dense_1/vars/1',
-      'layers/sequential/layers/dense/vars/0', 'layers/sequential/layers/dense/vars/1',
-      'layers/sequential/layers/dense_1/vars/0', 'layers/sequential/layers/dense_1/vars/1',
+      'layers/dense/vars/0',
+      'layers/dense/vars/1',
+      'layers/dense_1/vars/0',
+      'layers/dense_1/vars/1',
+      'layers/sequential/layers/dense/vars/0',
+      'layers/sequential/layers/dense/vars/1',
+      'layers/sequential/layers/dense_1/vars/0',
+      'layers/sequential/layers/dense_1/vars/1',
     ]);
   });
   await saveModel(m, path.join(tmp, 'nested.keras'));
-  const cfg = JSON.parse(Buffer.from(unzipSync(new Uint8Array(readFileSync(path.join(tmp, 'nested.keras'))))['config.json']).toString());
+  const cfg = JSON.parse(
+    Buffer.from(unzipSync(new Uint8Array(readFileSync(path.join(tmp, 'nested.keras'))))['config.json']).toString(),
+  );
   assert.equal(cfg.module, 'keras.src.models.functional');
   assert.equal(cfg.class_name, 'Functional');
   assert.equal(cfg.registered_name, 'Functional');
@@ -180,12 +230,23 @@ test('legacy .h5: Keras 2 attributes, layer_names / weight_names and dataset pat
     const conv = names[0];
     assert.deepEqual(mw.group(conv).stringList('weight_names'), [`${conv}/kernel:0`, `${conv}/bias:0`]);
     assert.deepEqual(mw.group(conv).dataset(`${conv}/kernel:0`).shape, [3, 3, 1, 4]);
-    assert.deepEqual(mw.group(`${names[1]}`).stringList('weight_names')!.map((n) => n.split('/')[1]), ['gamma:0', 'beta:0', 'moving_mean:0', 'moving_variance:0']);
+    assert.deepEqual(
+      mw
+        .group(`${names[1]}`)
+        .stringList('weight_names')!
+        .map((n) => n.split('/')[1]),
+      ['gamma:0', 'beta:0', 'moving_mean:0', 'moving_variance:0'],
+    );
     assert.deepEqual(mw.group(names[2]).stringList('weight_names'), []);
     // Optimizer state as Keras 3's legacy writer lays it out (Keras 3 restores it on load_model).
     const opt = m.compiled!.optimizer.name;
     const ow = root.group('optimizer_weights').stringList('weight_names')!;
-    assert.deepEqual(ow.slice(0, 4), [`${opt}/iteration`, `${opt}/learning_rate`, `${opt}/${conv}_kernel_momentum`, `${opt}/${conv}_kernel_velocity`]);
+    assert.deepEqual(ow.slice(0, 4), [
+      `${opt}/iteration`,
+      `${opt}/learning_rate`,
+      `${opt}/${conv}_kernel_momentum`,
+      `${opt}/${conv}_kernel_velocity`,
+    ]);
     assert.equal(ow.length, 2 + 2 * 8);
     assert.equal(root.group('optimizer_weights').dataset(ow[0]).data[0], 3);
   });
@@ -201,7 +262,12 @@ test('config.json build_config: multi-input layers record a list of shapes; func
   const cfg = JSON.parse(Buffer.from(unzipSync(new Uint8Array(readFileSync(f)))['config.json']).toString());
   assert.deepEqual(cfg.build_config, { input_shape: null });
   const add = cfg.config.layers.find((l: KerasConfig) => l.class_name === 'Add');
-  assert.deepEqual(add.build_config, { input_shape: [[null, 2], [null, 2]] });
+  assert.deepEqual(add.build_config, {
+    input_shape: [
+      [null, 2],
+      [null, 2],
+    ],
+  });
   assert.equal(add.inbound_nodes[0].args.length, 1);
   assert.equal(add.inbound_nodes[0].args[0].length, 2);
   const dense = cfg.config.layers.find((l: KerasConfig) => l.class_name === 'Dense');

@@ -21,7 +21,10 @@ const quiet = { warn: () => {} };
 function rand(shape: number[], seed: number): Tensor {
   let s = seed;
   const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < d.length; i++) { s = (s * 1103515245 + 12345) % 2147483648; d[i] = s / 2147483648; }
+  for (let i = 0; i < d.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    d[i] = s / 2147483648;
+  }
   return new Tensor(d, shape);
 }
 
@@ -39,7 +42,8 @@ function summaryOf(m: Model): string[] {
 
 function assertClose(a: Tensor, b: Tensor, tol = 1e-6, what = 'predictions'): void {
   assert.deepEqual(a.shape, b.shape, `${what}: shapes differ`);
-  for (let i = 0; i < a.size; i++) assert.ok(Math.abs(a.data[i] - b.data[i]) <= tol, `${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
+  for (let i = 0; i < a.size; i++)
+    assert.ok(Math.abs(a.data[i] - b.data[i]) <= tol, `${what}[${i}]: ${a.data[i]} vs ${b.data[i]}`);
 }
 
 function optState(m: Model): number[][] {
@@ -47,23 +51,26 @@ function optState(m: Model): number[][] {
 }
 
 function cnn(): Sequential {
-  return new Sequential([
-    new L.Rescaling(0.5, { inputShape: [12, 12, 1] }),
-    new L.Conv2D(4, 3, { activation: 'relu' }),
-    new L.BatchNormalization(),
-    new L.MaxPooling2D(2),
-    new L.ZeroPadding2D({ padding: 1 }),
-    new L.Conv2D(6, 3, { strides: 2, padding: 'same' }),
-    new L.ReLU(),
-    new L.AveragePooling2D(2),
-    new L.SpatialDropout2D(0.1),
-    new L.Flatten(),
-    new L.Dropout(0.2),
-    new L.Dense(8, { activation: 'relu' }),
-    new L.GaussianNoise(0.1),
-    new L.GaussianDropout(0.1),
-    new L.Dense(3, { activation: 'softmax' }),
-  ], { name: 'cnn' });
+  return new Sequential(
+    [
+      new L.Rescaling(0.5, { inputShape: [12, 12, 1] }),
+      new L.Conv2D(4, 3, { activation: 'relu' }),
+      new L.BatchNormalization(),
+      new L.MaxPooling2D(2),
+      new L.ZeroPadding2D({ padding: 1 }),
+      new L.Conv2D(6, 3, { strides: 2, padding: 'same' }),
+      new L.ReLU(),
+      new L.AveragePooling2D(2),
+      new L.SpatialDropout2D(0.1),
+      new L.Flatten(),
+      new L.Dropout(0.2),
+      new L.Dense(8, { activation: 'relu' }),
+      new L.GaussianNoise(0.1),
+      new L.GaussianDropout(0.1),
+      new L.Dense(3, { activation: 'softmax' }),
+    ],
+    { name: 'cnn' },
+  );
 }
 
 async function trainedCnn(): Promise<{ m: Sequential; x: Tensor }> {
@@ -103,8 +110,11 @@ for (const ext of ['keras', 'h5']) {
   test(`training continues identically after a .${ext} round trip (optimizer state restored)`, async () => {
     setRandomSeed(2);
     const m = new Sequential([
-      new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization(),
-      new L.MaxPooling2D(2), new L.Flatten(), new L.Dense(3, { activation: 'softmax' }),
+      new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }),
+      new L.BatchNormalization(),
+      new L.MaxPooling2D(2),
+      new L.Flatten(),
+      new L.Dense(3, { activation: 'softmax' }),
     ]);
     m.compile({ optimizer: ext === 'keras' ? 'adam' : 'rmsprop', loss: 'categorical_crossentropy' });
     const x = rand([6, 6, 6, 1], 3);
@@ -147,11 +157,21 @@ test('weights with wrong shapes: clear error, or skipped with skipMismatch', asy
   const { m } = await trainedCnn();
   await saveWeights(m, path.join(tmp, 'shape.h5'));
   const wide = new Sequential([
-    new L.Rescaling(0.5, { inputShape: [12, 12, 1] }), new L.Conv2D(5, 3, { activation: 'relu' }), new L.BatchNormalization(),
-    new L.MaxPooling2D(2), new L.ZeroPadding2D({ padding: 1 }), new L.Conv2D(6, 3, { strides: 2, padding: 'same' }),
-    new L.AveragePooling2D(2), new L.Flatten(), new L.Dense(8), new L.Dense(3),
+    new L.Rescaling(0.5, { inputShape: [12, 12, 1] }),
+    new L.Conv2D(5, 3, { activation: 'relu' }),
+    new L.BatchNormalization(),
+    new L.MaxPooling2D(2),
+    new L.ZeroPadding2D({ padding: 1 }),
+    new L.Conv2D(6, 3, { strides: 2, padding: 'same' }),
+    new L.AveragePooling2D(2),
+    new L.Flatten(),
+    new L.Dense(8),
+    new L.Dense(3),
   ]);
-  await assert.rejects(loadWeights(wide, path.join(tmp, 'shape.h5')), /shape\.h5: layer 'conv2d.*' \(Conv2D\) weight 0 .* has shape \(3, 3, 1, 5\), but the saved weight .* has shape \(3, 3, 1, 4\)/);
+  await assert.rejects(
+    loadWeights(wide, path.join(tmp, 'shape.h5')),
+    /shape\.h5: layer 'conv2d.*' \(Conv2D\) weight 0 .* has shape \(3, 3, 1, 5\), but the saved weight .* has shape \(3, 3, 1, 4\)/,
+  );
   const warnings: string[] = [];
   await loadWeights(wide, path.join(tmp, 'shape.h5'), { skipMismatch: true, warn: (w) => warnings.push(w) });
   assert.ok(warnings.length >= 2, warnings.join('\n'));
@@ -171,7 +191,9 @@ function functionalModel(): Model {
   const mx = new L.Maximum().apply([add, avg]);
   const mn = new L.Minimum().apply([sub, avg]);
   const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]);
-  const inner = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], { name: 'block' });
+  const inner = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], {
+    name: 'block',
+  });
   const nested = inner.apply(cat);
   const g1 = new L.GlobalAveragePooling2D().apply(nested);
   const g2 = new L.GlobalMaxPooling2D().apply(nested);
@@ -191,10 +213,14 @@ for (const target of ['graph.keras', 'graph.h5', 'tfjs://graph_tfjs']) {
     await saveModel(m, file);
     const r = await loadModel(file.startsWith('tfjs://') ? path.join(file.slice(7), 'model.json') : file, quiet);
     assert.equal(r.name, 'graph');
-    assert.deepEqual(r.layers.map((l) => `${l.name}:${l.className}`), m.layers.map((l) => `${l.name}:${l.className}`));
+    assert.deepEqual(
+      r.layers.map((l) => `${l.name}:${l.className}`),
+      m.layers.map((l) => `${l.name}:${l.className}`),
+    );
     assertClose(r.predict(x), m.predict(x), 1e-6);
     // TF.js files hold no optimizer state, so the optimizer lines differ there.
-    const noOpt = (ls: string[]) => (target.startsWith('tfjs') ? ls.filter((l) => !/^ (Total|Optimizer) params/.test(l)) : ls);
+    const noOpt = (ls: string[]) =>
+      target.startsWith('tfjs') ? ls.filter((l) => !/^ (Total|Optimizer) params/.test(l)) : ls;
     assert.deepEqual(noOpt(summaryOf(r)), noOpt(summaryOf(m)));
     if (!target.startsWith('tfjs')) {
       const a = optState(m);
@@ -206,20 +232,23 @@ for (const target of ['graph.keras', 'graph.h5', 'tfjs://graph_tfjs']) {
 }
 
 test('preprocessing and augmentation layers round trip through .keras (inference is deterministic)', async () => {
-  const m = new Sequential([
-    new L.Resizing(10, 10, { inputShape: [12, 12, 3] }),
-    new L.RandomFlip('horizontal'),
-    new L.RandomRotation(0.1),
-    new L.RandomZoom(0.1),
-    new L.RandomTranslation(0.1, 0.1),
-    new L.RandomContrast(0.2),
-    new L.RandomBrightness(0.1),
-    new L.RandomCrop(8, 8),
-    new L.CenterCrop(6, 6),
-    new L.Rescaling(1 / 255, { offset: 0 }),
-    new L.Flatten(),
-    new L.Dense(2),
-  ], { name: 'aug' });
+  const m = new Sequential(
+    [
+      new L.Resizing(10, 10, { inputShape: [12, 12, 3] }),
+      new L.RandomFlip('horizontal'),
+      new L.RandomRotation(0.1),
+      new L.RandomZoom(0.1),
+      new L.RandomTranslation(0.1, 0.1),
+      new L.RandomContrast(0.2),
+      new L.RandomBrightness(0.1),
+      new L.RandomCrop(8, 8),
+      new L.CenterCrop(6, 6),
+      new L.Rescaling(1 / 255, { offset: 0 }),
+      new L.Flatten(),
+      new L.Dense(2),
+    ],
+    { name: 'aug' },
+  );
   const x = rand([2, 12, 12, 3], 5);
   await saveModel(m, path.join(tmp, 'aug.keras'));
   const r = await loadModel(path.join(tmp, 'aug.keras'), quiet);
@@ -248,9 +277,9 @@ test('a functional model nested in a functional model, and a layer shared by two
   const inp = L.Input({ shape: [4], name: 'outer_in' });
   const shared = new L.Dense(4, { name: 'shared' });
   const h1 = shared.apply(inp);
-  const h2 = shared.apply(h1);          // second call of the same layer: node index 1
+  const h2 = shared.apply(h1); // second call of the same layer: node index 1
   const a = inner.apply(h2);
-  const b = inner.apply(inp);           // the nested model is called twice too
+  const b = inner.apply(inp); // the nested model is called twice too
   const out = new L.Dense(2, { name: 'out' }).apply(new L.Concatenate().apply([a, b]));
   const m = new Model({ inputs: inp, outputs: out, name: 'outer' });
   const x = rand([3, 4], 2);
@@ -267,9 +296,12 @@ test('the public API: models.loadModel, model.save, callbacks.ModelCheckpoint, i
   const m = new models.Sequential([new layers.Dense(2, { inputShape: [3] })]);
   m.compile({ optimizer: 'sgd', loss: 'mse' });
   const x = rand([4, 3], 3);
-  await m.fit(x, rand([4, 2], 4), { epochs: 2, verbose: 0, validationSplit: 0.5, callbacks: [
-    new callbacks.ModelCheckpoint({ filepath: path.join(tmp, 'api_best.keras'), saveBestOnly: true }),
-  ] });
+  await m.fit(x, rand([4, 2], 4), {
+    epochs: 2,
+    verbose: 0,
+    validationSplit: 0.5,
+    callbacks: [new callbacks.ModelCheckpoint({ filepath: path.join(tmp, 'api_best.keras'), saveBestOnly: true })],
+  });
   const r = await models.loadModel(path.join(tmp, 'api_best.keras'));
   assert.deepEqual(r.predict(x).shape, [4, 2]);
   assert.equal(typeof io.saveModel, 'function');
@@ -281,11 +313,22 @@ test('custom layers registered with registerLayer load from files', async () => 
   class Scale extends Layer {
     static className = 'Scale';
     factor: Variable | null = null;
-    constructor(args: LayerArgs = {}) { super(args); }
-    override build(): void { this.factor = this.addWeight('factor', [1], 'ones'); this.built = true; }
-    call(x: LayerInput): Tensor { return (x as Tensor).mul(new Tensor(Float32Array.from(this.factor!.data), [])); }
-    computeOutputShape(s: Shape | Shape[]): Shape | Shape[] { return s; }
-    static fromConfig(c: KerasConfig): Scale { return new Scale({ name: c.name }); }
+    constructor(args: LayerArgs = {}) {
+      super(args);
+    }
+    override build(): void {
+      this.factor = this.addWeight('factor', [1], 'ones');
+      this.built = true;
+    }
+    call(x: LayerInput): Tensor {
+      return (x as Tensor).mul(new Tensor(Float32Array.from(this.factor!.data), []));
+    }
+    computeOutputShape(s: Shape | Shape[]): Shape | Shape[] {
+      return s;
+    }
+    static fromConfig(c: KerasConfig): Scale {
+      return new Scale({ name: c.name });
+    }
   }
   registerLayer('Scale', Scale);
   const m = new Sequential([new L.Dense(2, { inputShape: [3] }), new Scale()]);
@@ -301,7 +344,10 @@ test('custom layers registered with registerLayer load from files', async () => 
 
 test('a frozen nested base (transfer learning) keeps its trainable flags and weights', async () => {
   setRandomSeed(5);
-  const base = new Sequential([new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()], { name: 'base' });
+  const base = new Sequential(
+    [new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()],
+    { name: 'base' },
+  );
   base.trainable = false;
   const m = new Sequential([base, new L.Flatten(), new L.Dense(2, { activation: 'softmax' })], { name: 'frozen' });
   m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
@@ -314,6 +360,9 @@ test('a frozen nested base (transfer learning) keeps its trainable flags and wei
     assert.equal(r.trainableWeights.length, 2, f);
     assert.equal(r.weights.length, 8, f);
     assertClose(r.predict(x), m.predict(x), 1e-6, f);
-    assert.deepEqual(optState(r).map((v) => v.length), optState(m).map((v) => v.length));
+    assert.deepEqual(
+      optState(r).map((v) => v.length),
+      optState(m).map((v) => v.length),
+    );
   }
 });

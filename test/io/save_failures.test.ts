@@ -23,12 +23,17 @@ function dense(inputs: number, units: number): Sequential {
 }
 
 /** Runs the child in a new user and mount namespace with `dir` a small tmpfs; null where that is not allowed. */
-interface SmallFsResult { errors: Record<string, string>; open: string[]; left: string[] }
+interface SmallFsResult {
+  errors: Record<string, string>;
+  open: string[];
+  left: string[];
+}
 
 function inSmallFs(dir: string, mountOpts: string): SmallFsResult | null {
   const child = path.join(here, 'full_disk_child.ts');
-  const script = `mount -t tmpfs -o ${mountOpts} tmpfs "$0" && exec "$1" --conditions=development `
-    + `--import h5wasm/node --import tsx "$2" "$0"`;
+  const script =
+    `mount -t tmpfs -o ${mountOpts} tmpfs "$0" && exec "$1" --conditions=development ` +
+    `--import h5wasm/node --import tsx "$2" "$0"`;
   const r = spawnSync('unshare', ['-rm', 'sh', '-c', script, dir, process.execPath, child], { encoding: 'utf8' });
   if (r.error || (r.status !== 0 && /unshare|mount/.test(r.stderr) && !r.stdout)) return null;
   assert.equal(r.status, 0, r.stderr);
@@ -39,7 +44,10 @@ test('a save on a full disk names the target, says the disk is full, and keeps n
   const dir = path.join(root, 'full');
   mkdirSync(dir);
   const r = inSmallFs(dir, 'size=64k');
-  if (!r) { t.skip('no user namespaces here (unshare -rm)'); return; }
+  if (!r) {
+    t.skip('no user namespaces here (unshare -rm)');
+    return;
+  }
   for (const [name, err] of Object.entries(r.errors)) {
     const target = `${dir}/${name}${name === 'web' ? '/model.json' : ''}`;
     assert.match(err, new RegExp(`^FileFormatError: ${target}: cannot save the file: the disk is full \\(ENOSPC`), err);
@@ -54,7 +62,10 @@ test('a save to a read-only place names the target, not the temporary', (t) => {
   const dir = path.join(root, 'ro');
   mkdirSync(dir);
   const r = inSmallFs(dir, 'size=64k,ro');
-  if (!r) { t.skip('no user namespaces here (unshare -rm)'); return; }
+  if (!r) {
+    t.skip('no user namespaces here (unshare -rm)');
+    return;
+  }
   for (const [name, err] of Object.entries(r.errors)) {
     const target = `${dir}/${name}${name === 'web' ? '/model.json' : ''}`;
     const what = name === 'web' ? `cannot create the folder '${dir}/web'` : 'cannot save the file';

@@ -37,8 +37,10 @@ function killedSaves(kind: SaveKind, target: string, first: number, delay: numbe
   return new Promise((resolve, reject) => {
     // h5wasm is loaded before tsx, which would otherwise spend seconds transforming its 4 MB script.
     const args = ['--conditions=development', '--import', 'h5wasm/node', '--import', 'tsx', CHILD, kind, target];
-    const child = spawn(process.execPath, [...args, String(first)],
-      { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: tmpdir } });
+    const child = spawn(process.execPath, [...args, String(first)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, TMPDIR: tmpdir },
+    });
     let out = '';
     let err = '';
     let timer: NodeJS.Timeout | null = null;
@@ -46,7 +48,9 @@ function killedSaves(kind: SaveKind, target: string, first: number, delay: numbe
       out += d.toString();
       if (!timer && out.includes('saved ')) timer = setTimeout(() => child.kill('SIGKILL'), delay);
     });
-    child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+    });
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       const done = [...out.matchAll(/saved (\d+)/g)].map((m) => Number(m[1]));
@@ -82,13 +86,19 @@ async function loadedValue(kind: SaveKind, target: string): Promise<number> {
 }
 
 const kinds: [SaveKind, string][] = [
-  ['keras', 'm.keras'], ['h5', 'm.h5'], ['weights.h5', 'm.weights.h5'], ['legacy-weights', 'w.h5'],
-  ['tfjs', 'web'], ['npy', 'a.npy'],
+  ['keras', 'm.keras'],
+  ['h5', 'm.h5'],
+  ['weights.h5', 'm.weights.h5'],
+  ['legacy-weights', 'w.h5'],
+  ['tfjs', 'web'],
+  ['npy', 'a.npy'],
 ];
 
 kinds.forEach(([kind, name], k) => {
-  test(`${ROUNDS} saves to ${kind} killed at random moments: one save or the other, never a mix; no litter`,
-    { timeout: 120_000 + ROUNDS * 20_000 }, async () => {
+  test(
+    `${ROUNDS} saves to ${kind} killed at random moments: one save or the other, never a mix; no litter`,
+    { timeout: 120_000 + ROUNDS * 20_000 },
+    async () => {
       const dir = path.join(root, kind);
       const tmpdir = path.join(root, `${kind}-tmp`);
       mkdirSync(dir);
@@ -109,10 +119,15 @@ kinds.forEach(([kind, name], k) => {
       fill(model, next);
       await saveAs(kind, model, target);
       assert.equal(await loadedValue(kind, target), next);
-      const expected = kind === 'tfjs'
-        ? ['model.json', ...JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths]
-        : [name];
+      const expected =
+        kind === 'tfjs'
+          ? [
+              'model.json',
+              ...JSON.parse(readFileSync(path.join(target, 'model.json'), 'utf8')).weightsManifest[0].paths,
+            ]
+          : [name];
       const listed = readdirSync(kind === 'tfjs' ? target : dir);
       assert.deepEqual(listed.sort(), expected.sort(), 'only the saved files remain');
-    });
+    },
+  );
 });

@@ -28,8 +28,11 @@ describe('depthwiseConv2d op', () => {
   it('output channel c·M+m is channel c convolved with filter (c, m), under strides, dilation and padding', () => {
     const x = rand([2, 9, 8, 3], 1);
     const w = rand([3, 2, 3, 2], 2);
-    for (const [strides, padding, dilation] of [[[1, 1], 'same', [2, 1]], [[2, 3], 'valid', [1, 1]],
-      [[2, 2], 'same', [1, 1]]] as const) {
+    for (const [strides, padding, dilation] of [
+      [[1, 1], 'same', [2, 1]],
+      [[2, 3], 'valid', [1, 1]],
+      [[2, 2], 'same', [1, 1]],
+    ] as const) {
       const y = ops.depthwiseConv2d(x, w, null, strides, padding, 'linear', dilation);
       for (let c = 0; c < 3; c++) {
         for (let m = 0; m < 2; m++) {
@@ -41,26 +44,40 @@ describe('depthwiseConv2d op', () => {
   });
 
   it('refuses a kernel for other channels and a bias of the wrong size, naming both sizes', () => {
-    assert.throws(() => ops.depthwiseConv2d(rand([1, 5, 5, 3], 1), rand([3, 3, 4, 1], 2), null, [1, 1], 'valid'),
-      /depthwiseConv2d: input has 3 channels but the kernel expects 4/);
-    assert.throws(() => ops.depthwiseConv2d(rand([1, 5, 5, 3], 1), rand([3, 3, 3, 2], 2), rand([3], 3), [1, 1],
-      'valid'), /expected a bias of shape \[6\], got \[3\]/);
-    assert.throws(() => ops.depthwiseConv2d(rand([1, 2, 2, 3], 1), rand([3, 3, 3, 1], 2), null, [1, 1], 'valid'),
-      /a 3x3 kernel does not fit a 2x2 input with padding 'valid'/);
+    assert.throws(
+      () => ops.depthwiseConv2d(rand([1, 5, 5, 3], 1), rand([3, 3, 4, 1], 2), null, [1, 1], 'valid'),
+      /depthwiseConv2d: input has 3 channels but the kernel expects 4/,
+    );
+    assert.throws(
+      () => ops.depthwiseConv2d(rand([1, 5, 5, 3], 1), rand([3, 3, 3, 2], 2), rand([3], 3), [1, 1], 'valid'),
+      /expected a bias of shape \[6\], got \[3\]/,
+    );
+    assert.throws(
+      () => ops.depthwiseConv2d(rand([1, 2, 2, 3], 1), rand([3, 3, 3, 1], 2), null, [1, 1], 'valid'),
+      /a 3x3 kernel does not fit a 2x2 input with padding 'valid'/,
+    );
   });
 
   for (const be of backendsToTest()) {
     it(`gradients match finite differences (${be} backend)`, () => {
       withBackend(be, () => {
-        gradCheck((x, w, b) => ops.depthwiseConv2d(x, w, b, [1, 1], 'same'),
-          [rand([2, 5, 4, 3], 1), rand([3, 3, 3, 2], 2), rand([6], 3)]);
-        gradCheck((x, w) => ops.depthwiseConv2d(x, w, null, [2, 2], 'valid'),
-          [rand([1, 7, 6, 2], 4), rand([3, 2, 2, 3], 5)]);
-        gradCheck((x, w) => ops.depthwiseConv2d(x, w, null, [1, 1], 'same', 'linear', [2, 2]),
-          [rand([2, 6, 6, 2], 6), rand([3, 3, 2, 1], 7)]);
+        gradCheck(
+          (x, w, b) => ops.depthwiseConv2d(x, w, b, [1, 1], 'same'),
+          [rand([2, 5, 4, 3], 1), rand([3, 3, 3, 2], 2), rand([6], 3)],
+        );
+        gradCheck(
+          (x, w) => ops.depthwiseConv2d(x, w, null, [2, 2], 'valid'),
+          [rand([1, 7, 6, 2], 4), rand([3, 2, 2, 3], 5)],
+        );
+        gradCheck(
+          (x, w) => ops.depthwiseConv2d(x, w, null, [1, 1], 'same', 'linear', [2, 2]),
+          [rand([2, 6, 6, 2], 6), rand([3, 3, 2, 1], 7)],
+        );
         // ReLU fused: inputs kept away from the kink by a large positive bias.
-        gradCheck((x, w, b) => ops.depthwiseConv2d(x, w, b, [1, 1], 'valid', 'relu'),
-          [rand([1, 4, 4, 2], 8, 0.2, 1), rand([2, 2, 2, 1], 9, 0.2, 1), rand([2], 10, 0.5, 1)]);
+        gradCheck(
+          (x, w, b) => ops.depthwiseConv2d(x, w, b, [1, 1], 'valid', 'relu'),
+          [rand([1, 4, 4, 2], 8, 0.2, 1), rand([2, 2, 2, 1], 9, 0.2, 1), rand([2], 10, 0.5, 1)],
+        );
       });
     });
   }
@@ -73,8 +90,13 @@ describe('DepthwiseConv2D layer', () => {
     assert.equal(l.name, 'depthwise_conv2d');
     const x = rand([2, 7, 5, 4], 1);
     const y = l.apply(x) as Tensor;
-    assert.deepEqual(l.weights.map((w) => [w.name, w.shape]),
-      [['depthwise_conv2d/kernel', [3, 2, 4, 3]], ['depthwise_conv2d/bias', [12]]]);
+    assert.deepEqual(
+      l.weights.map((w) => [w.name, w.shape]),
+      [
+        ['depthwise_conv2d/kernel', [3, 2, 4, 3]],
+        ['depthwise_conv2d/bias', [12]],
+      ],
+    );
     assert.deepEqual(y.shape, [2, 4, 3, 12]);
     assert.deepEqual(l.computeOutputShape([null, 7, 5, 4]), [null, 4, 3, 12]);
     assert.deepEqual(l.computeOutputShape([null, null, 5, 4]), [null, null, 3, 12]);
@@ -105,17 +127,41 @@ describe('DepthwiseConv2D layer', () => {
   it("writes Keras 3's config, key for key, and reads it back", () => {
     const l = new layers.DepthwiseConv2D(3, { name: 'dw', depthMultiplier: 2 });
     assert.deepEqual(l.getConfig(), {
-      name: 'dw', trainable: true, dtype: 'float32', depth_multiplier: 2, kernel_size: [3, 3], strides: [1, 1],
-      padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear', use_bias: true,
-      depthwise_initializer: { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null },
-        registered_name: null },
+      name: 'dw',
+      trainable: true,
+      dtype: 'float32',
+      depth_multiplier: 2,
+      kernel_size: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: 'linear',
+      use_bias: true,
+      depthwise_initializer: {
+        module: 'keras.initializers',
+        class_name: 'GlorotUniform',
+        config: { seed: null },
+        registered_name: null,
+      },
       bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-      depthwise_regularizer: null, bias_regularizer: null, activity_regularizer: null, depthwise_constraint: null,
+      depthwise_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
       bias_constraint: null,
     });
-    const r = new layers.DepthwiseConv2D([5, 3], { strides: [2, 1], padding: 'same', depthMultiplier: 3,
-      activation: 'relu', useBias: false, depthwiseInitializer: 'he_normal',
-      depthwiseRegularizer: regularizers.l2(0.01), trainable: false, name: 'dw2' });
+    const r = new layers.DepthwiseConv2D([5, 3], {
+      strides: [2, 1],
+      padding: 'same',
+      depthMultiplier: 3,
+      activation: 'relu',
+      useBias: false,
+      depthwiseInitializer: 'he_normal',
+      depthwiseRegularizer: regularizers.l2(0.01),
+      trainable: false,
+      name: 'dw2',
+    });
     const back = deserializeLayer({ class_name: 'DepthwiseConv2D', config: r.getConfig() });
     assert.ok(back instanceof layers.DepthwiseConv2D);
     assert.deepEqual(back.getConfig(), r.getConfig());
@@ -133,33 +179,54 @@ describe('DepthwiseConv2D layer', () => {
   });
 
   it('errors name the layer and say expected versus given', () => {
-    assert.throws(() => new layers.DepthwiseConv2D(3, { depthMultiplier: 0, name: 'd' }),
-      /DepthwiseConv2D 'd': depthMultiplier must be a positive integer, got 0/);
-    assert.throws(() => new layers.DepthwiseConv2D(3, { strides: 2, dilationRate: 2, name: 'd' }),
-      /DepthwiseConv2D 'd': strides > 1 cannot be combined with dilationRate > 1/);
+    assert.throws(
+      () => new layers.DepthwiseConv2D(3, { depthMultiplier: 0, name: 'd' }),
+      /DepthwiseConv2D 'd': depthMultiplier must be a positive integer, got 0/,
+    );
+    assert.throws(
+      () => new layers.DepthwiseConv2D(3, { strides: 2, dilationRate: 2, name: 'd' }),
+      /DepthwiseConv2D 'd': strides > 1 cannot be combined with dilationRate > 1/,
+    );
     assert.throws(() => new layers.DepthwiseConv2D({ name: 'd' }), /DepthwiseConv2D 'd': kernelSize is required/);
-    assert.throws(() => deserializeLayer({ class_name: 'DepthwiseConv2D', config: { name: 'd', kernel_size: 3,
-      depthwise_constraint: { class_name: 'NonNeg', config: {} } } }),
-    /DepthwiseConv2D 'd': depthwiseConstraint is not supported by convkit \(expected null\)/);
+    assert.throws(
+      () =>
+        deserializeLayer({
+          class_name: 'DepthwiseConv2D',
+          config: { name: 'd', kernel_size: 3, depthwise_constraint: { class_name: 'NonNeg', config: {} } },
+        }),
+      /DepthwiseConv2D 'd': depthwiseConstraint is not supported by convkit \(expected null\)/,
+    );
     const l = new layers.DepthwiseConv2D(3, { name: 'd' });
     l.apply(rand([1, 4, 4, 2], 1));
-    assert.throws(() => l.apply(rand([1, 4, 4, 3], 1)),
-      /DepthwiseConv2D 'd': expected an input with 2 channels/);
-    assert.throws(() => new layers.DepthwiseConv2D(5, { name: 'e' }).apply(layers.Input({ shape: [3, 3, 1] })),
-      /DepthwiseConv2D 'e': a 5x5 kernel with padding 'valid' does not fit an input of shape/);
+    assert.throws(() => l.apply(rand([1, 4, 4, 3], 1)), /DepthwiseConv2D 'd': expected an input with 2 channels/);
+    assert.throws(
+      () => new layers.DepthwiseConv2D(5, { name: 'e' }).apply(layers.Input({ shape: [3, 3, 1] })),
+      /DepthwiseConv2D 'e': a 5x5 kernel with padding 'valid' does not fit an input of shape/,
+    );
   });
 });
 
 describe('SeparableConv2D layer', () => {
   it('is the depthwise convolution followed by a 1x1 convolution with the bias and activation', () => {
     utils.clearSession();
-    const l = new layers.SeparableConv2D(5, 3, { depthMultiplier: 2, strides: 2, padding: 'same', activation: 'relu',
-      biasInitializer: 'ones' });
+    const l = new layers.SeparableConv2D(5, 3, {
+      depthMultiplier: 2,
+      strides: 2,
+      padding: 'same',
+      activation: 'relu',
+      biasInitializer: 'ones',
+    });
     assert.equal(l.name, 'separable_conv2d');
     const x = rand([2, 7, 6, 3], 2);
     const y = l.apply(x) as Tensor;
-    assert.deepEqual(l.weights.map((w) => [w.name, w.shape]), [['separable_conv2d/depthwise_kernel', [3, 3, 3, 2]],
-      ['separable_conv2d/pointwise_kernel', [1, 1, 6, 5]], ['separable_conv2d/bias', [5]]]);
+    assert.deepEqual(
+      l.weights.map((w) => [w.name, w.shape]),
+      [
+        ['separable_conv2d/depthwise_kernel', [3, 3, 3, 2]],
+        ['separable_conv2d/pointwise_kernel', [1, 1, 6, 5]],
+        ['separable_conv2d/bias', [5]],
+      ],
+    );
     assert.deepEqual(y.shape, [2, 4, 3, 5]);
     assert.deepEqual(l.computeOutputShape([null, 7, 6, 3]), [null, 4, 3, 5]);
     const d = ops.depthwiseConv2d(x, l.depthwiseKernel!, null, [2, 2], 'same');
@@ -171,27 +238,72 @@ describe('SeparableConv2D layer', () => {
     const l = new layers.SeparableConv2D(3, 3, { padding: 'same', dilationRate: 2 });
     const x = rand([1, 6, 5, 2], 6);
     l.apply(x);
-    gradCheck(() => l.apply(x) as Tensor, [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x], { maxChecks: Infinity });
+    gradCheck(() => l.apply(x) as Tensor, [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x], {
+      maxChecks: Infinity,
+    });
   });
 
   it("writes Keras 3's config, key for key, and reads it back", () => {
     const l = new layers.SeparableConv2D(4, 3, { name: 'sep' });
-    const glorot = { module: 'keras.initializers', class_name: 'GlorotUniform', config: { seed: null },
-      registered_name: null };
+    const glorot = {
+      module: 'keras.initializers',
+      class_name: 'GlorotUniform',
+      config: { seed: null },
+      registered_name: null,
+    };
     assert.deepEqual(l.getConfig(), {
-      name: 'sep', trainable: true, dtype: 'float32', depth_multiplier: 1, filters: 4, kernel_size: [3, 3],
-      strides: [1, 1], padding: 'valid', data_format: 'channels_last', dilation_rate: [1, 1], activation: 'linear',
-      use_bias: true, depthwise_initializer: glorot, pointwise_initializer: glorot,
+      name: 'sep',
+      trainable: true,
+      dtype: 'float32',
+      depth_multiplier: 1,
+      filters: 4,
+      kernel_size: [3, 3],
+      strides: [1, 1],
+      padding: 'valid',
+      data_format: 'channels_last',
+      dilation_rate: [1, 1],
+      activation: 'linear',
+      use_bias: true,
+      depthwise_initializer: glorot,
+      pointwise_initializer: glorot,
       bias_initializer: { module: 'keras.initializers', class_name: 'Zeros', config: {}, registered_name: null },
-      depthwise_regularizer: null, pointwise_regularizer: null, bias_regularizer: null, activity_regularizer: null,
-      depthwise_constraint: null, pointwise_constraint: null, bias_constraint: null,
+      depthwise_regularizer: null,
+      pointwise_regularizer: null,
+      bias_regularizer: null,
+      activity_regularizer: null,
+      depthwise_constraint: null,
+      pointwise_constraint: null,
+      bias_constraint: null,
     });
-    assert.deepEqual(Object.keys(l.getConfig()).slice(3), ['depth_multiplier', 'filters', 'kernel_size', 'strides',
-      'padding', 'data_format', 'dilation_rate', 'activation', 'use_bias', 'depthwise_initializer',
-      'pointwise_initializer', 'bias_initializer', 'depthwise_regularizer', 'pointwise_regularizer', 'bias_regularizer',
-      'activity_regularizer', 'depthwise_constraint', 'pointwise_constraint', 'bias_constraint']);
-    const r = new layers.SeparableConv2D(8, [3, 1], { depthMultiplier: 2, padding: 'same', useBias: false,
-      pointwiseRegularizer: regularizers.l1(0.1), activation: 'tanh', name: 'sep2' });
+    assert.deepEqual(Object.keys(l.getConfig()).slice(3), [
+      'depth_multiplier',
+      'filters',
+      'kernel_size',
+      'strides',
+      'padding',
+      'data_format',
+      'dilation_rate',
+      'activation',
+      'use_bias',
+      'depthwise_initializer',
+      'pointwise_initializer',
+      'bias_initializer',
+      'depthwise_regularizer',
+      'pointwise_regularizer',
+      'bias_regularizer',
+      'activity_regularizer',
+      'depthwise_constraint',
+      'pointwise_constraint',
+      'bias_constraint',
+    ]);
+    const r = new layers.SeparableConv2D(8, [3, 1], {
+      depthMultiplier: 2,
+      padding: 'same',
+      useBias: false,
+      pointwiseRegularizer: regularizers.l1(0.1),
+      activation: 'tanh',
+      name: 'sep2',
+    });
     const back = deserializeLayer({ class_name: 'SeparableConv2D', config: r.getConfig() });
     assert.ok(back instanceof layers.SeparableConv2D);
     assert.deepEqual(back.getConfig(), r.getConfig());
@@ -213,9 +325,13 @@ describe('SeparableConv2D layer', () => {
   });
 
   it('errors name the layer', () => {
-    assert.throws(() => new layers.SeparableConv2D(0, 3, { name: 's' }),
-      /SeparableConv2D 's': filters must be a positive integer, got 0/);
-    assert.throws(() => new layers.SeparableConv2D(2, 3, { name: 's', padding: 'full' as 'same' }),
-      /SeparableConv2D 's': padding must be 'valid' or 'same', got 'full'/);
+    assert.throws(
+      () => new layers.SeparableConv2D(0, 3, { name: 's' }),
+      /SeparableConv2D 's': filters must be a positive integer, got 0/,
+    );
+    assert.throws(
+      () => new layers.SeparableConv2D(2, 3, { name: 's', padding: 'full' as 'same' }),
+      /SeparableConv2D 's': padding must be 'valid' or 'same', got 'full'/,
+    );
   });
 });

@@ -32,7 +32,14 @@ describe('summary', () => {
     assert.equal(lines[2], '┃ Layer (type)                         ┃ Output Shape                ┃         Param # ┃');
     assert.equal(lines[3], '┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━┩');
     assert.equal(lines[4], '│ conv2d (Conv2D)                      │ (None, 26, 26, 32)          │             320 │');
-    const rows = lines.filter((l) => l.startsWith('│')).map((l) => l.split('│').slice(1, 4).map((c) => c.trim()));
+    const rows = lines
+      .filter((l) => l.startsWith('│'))
+      .map((l) =>
+        l
+          .split('│')
+          .slice(1, 4)
+          .map((c) => c.trim()),
+      );
     assert.deepEqual(rows, [
       ['conv2d (Conv2D)', '(None, 26, 26, 32)', '320'],
       ['max_pooling2d (MaxPooling2D)', '(None, 13, 13, 32)', '0'],
@@ -44,7 +51,10 @@ describe('summary', () => {
       ['dense_1 (Dense)', '(None, 10)', '650'],
     ]);
     assert.equal(lines.filter((l) => l.startsWith('├')).length, 7, 'a rule between rows');
-    assert.equal(lines.at(-4), '└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘');
+    assert.equal(
+      lines.at(-4),
+      '└──────────────────────────────────────┴─────────────────────────────┴─────────────────┘',
+    );
     assert.deepEqual(lines.slice(-3), [
       ' Total params: 93,322 (364.54 KB)',
       ' Trainable params: 93,322 (364.54 KB)',
@@ -61,8 +71,12 @@ describe('summary', () => {
 
   it('conv base alone has 55,744 params', () => {
     const base = new models.Sequential([
-      new layers.Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }), new layers.MaxPooling2D(2),
-      new layers.Conv2D(64, 3, { activation: 'relu' }), new layers.MaxPooling2D(2), new layers.Conv2D(64, 3, { activation: 'relu' })]);
+      new layers.Conv2D(32, 3, { activation: 'relu', inputShape: [28, 28, 1] }),
+      new layers.MaxPooling2D(2),
+      new layers.Conv2D(64, 3, { activation: 'relu' }),
+      new layers.MaxPooling2D(2),
+      new layers.Conv2D(64, 3, { activation: 'relu' }),
+    ]);
     assert.ok(summaryOf(base).includes(' Total params: 55,744 (217.75 KB)'));
   });
 
@@ -76,7 +90,11 @@ describe('summary', () => {
     // same: 7·7·64 = 3136 → 200,768 + 650 + 55,744
     assert.equal(count(mnistConvnet({ padding: 'same' })), ' Total params: 257,162 (1004.54 KB)');
     const s2 = summaryOf(mnistConvnet({ pool: false, strides: 2 }));
-    assert.ok(s2.some((l) => l.includes('(None, 13, 13, 32)')) && s2.some((l) => l.includes('(None, 6, 6, 64)')) && s2.some((l) => l.includes('(None, 2, 2, 64)')));
+    assert.ok(
+      s2.some((l) => l.includes('(None, 13, 13, 32)')) &&
+        s2.some((l) => l.includes('(None, 6, 6, 64)')) &&
+        s2.some((l) => l.includes('(None, 2, 2, 64)')),
+    );
   });
 
   it('a chain-shaped functional model is sequential-like and shows its InputLayer row', () => {
@@ -107,7 +125,11 @@ describe('summary', () => {
     assert.equal([...lines[1]].length, 108);
     const body = lines.join('\n');
     assert.match(body, /│ input_layer \(InputLayer\)\s+│ \(None, 8\)\s+│\s+0 │ -\s+│/);
-    assert.deepEqual(m.layers.map((l) => l.name), ['input_layer', 'dense', 'dense_1', 'dense_2', 'dense_3'], 'ordered by depth as Keras');
+    assert.deepEqual(
+      m.layers.map((l) => l.name),
+      ['input_layer', 'dense', 'dense_1', 'dense_2', 'dense_3'],
+      'ordered by depth as Keras',
+    );
     const narrow = summaryOf(m, 60).join('\n');
     assert.match(narrow, /│ input_layer\s+│/);
     assert.match(narrow, /│ \(InputLayer\)\s+│/, 'long cells wrap at spaces');

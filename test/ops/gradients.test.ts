@@ -15,7 +15,8 @@ function awayFromZero(shape: number[], seed: number): Tensor {
 
 for (const be of backendsToTest()) {
   describe(`op gradients (${be} backend)`, () => {
-    const check = (f: (...xs: Tensor[]) => Tensor, xs: Tensor[], opts = {}) => withBackend(be, () => gradCheck(f, xs, opts));
+    const check = (f: (...xs: Tensor[]) => Tensor, xs: Tensor[], opts = {}) =>
+      withBackend(be, () => gradCheck(f, xs, opts));
 
     it('add, sub, mul, div with broadcasting', () => {
       check((a, b) => ops.add(a, b), [rand([3, 5], 1), rand([5], 2)]);
@@ -32,7 +33,8 @@ for (const be of backendsToTest()) {
     });
 
     it('unary ops', () => {
-      for (const f of [ops.neg, ops.exp, ops.square, ops.sigmoid, ops.tanh, ops.softplus]) check((a) => f(a), [rand([3, 7], 20)]);
+      for (const f of [ops.neg, ops.exp, ops.square, ops.sigmoid, ops.tanh, ops.softplus])
+        check((a) => f(a), [rand([3, 7], 20)]);
       for (const f of [ops.relu, ops.abs]) check((a) => f(a), [awayFromZero([13], 21)]);
       for (const f of [ops.log, ops.sqrt, ops.rsqrt, ops.reciprocal]) check((a) => f(a), [rand([11], 22, 0.5, 2)]);
     });
@@ -77,13 +79,20 @@ for (const be of backendsToTest()) {
     });
 
     it('matmul with transposes and the fused dense op', () => {
-      for (const [ta, tb] of [[false, false], [true, false], [false, true], [true, true]] as const) {
+      for (const [ta, tb] of [
+        [false, false],
+        [true, false],
+        [false, true],
+        [true, true],
+      ] as const) {
         const a = rand(ta ? [5, 3] : [3, 5], 50);
         const b = rand(tb ? [7, 5] : [5, 7], 51);
         check((x, y) => ops.matmul(x, y, ta, tb), [a, b]);
       }
       check((x, w, b) => ops.dense(x, w, b, 'linear'), [rand([4, 6], 52), rand([6, 3], 53), rand([3], 54)]);
-      check((x, w, b) => ops.dense(x, w, b, 'relu'), [rand([5, 7], 55), rand([7, 9], 56), rand([9], 57)], { eps: 1e-3 });
+      check((x, w, b) => ops.dense(x, w, b, 'relu'), [rand([5, 7], 55), rand([7, 9], 56), rand([9], 57)], {
+        eps: 1e-3,
+      });
     });
 
     it('conv2d: valid and same padding, strides, dilation, relu, odd sizes', () => {
@@ -95,9 +104,16 @@ for (const be of backendsToTest()) {
         [[1, 5, 5, 3], [5, 5, 3, 2], [3, 3], 'same', [1, 1]],
       ];
       cases.forEach(([xs, ws, st, pad, dil], i) => {
-        check((x, w, b) => ops.conv2d(x, w, b, st, pad, 'linear', dil), [rand(xs, 60 + i), rand(ws, 70 + i), rand([ws[3]], 80 + i)]);
+        check(
+          (x, w, b) => ops.conv2d(x, w, b, st, pad, 'linear', dil),
+          [rand(xs, 60 + i), rand(ws, 70 + i), rand([ws[3]], 80 + i)],
+        );
       });
-      check((x, w, b) => ops.conv2d(x, w, b, [1, 1], 'same', 'relu'), [rand([1, 5, 4, 2], 90), rand([3, 3, 2, 3], 91), rand([3], 92)], { eps: 1e-3 });
+      check(
+        (x, w, b) => ops.conv2d(x, w, b, [1, 1], 'same', 'relu'),
+        [rand([1, 5, 4, 2], 90), rand([3, 3, 2, 3], 91), rand([3], 92)],
+        { eps: 1e-3 },
+      );
     });
 
     it('max and average pooling: valid and same, strides', () => {

@@ -1,15 +1,31 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Tensor, tensor, zeros, setRandomSeed, randomNormal, ShapeError, gradients, valueAndGrads, noGrad } from '../../src/index.js';
+import {
+  Tensor,
+  tensor,
+  zeros,
+  setRandomSeed,
+  randomNormal,
+  ShapeError,
+  gradients,
+  valueAndGrads,
+  noGrad,
+} from '../../src/index.js';
 import * as ops from '../../src/ops/index.js';
 import { readFileSync } from 'node:fs';
 
 describe('Tensor', () => {
   it('creation, shapes, dtypes and access', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.deepEqual([...t.shape], [2, 3]);
     assert.equal(t.dtype, 'float32');
-    assert.deepEqual(t.toArray(), [[1, 2, 3], [4, 5, 6]]);
+    assert.deepEqual(t.toArray(), [
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(tensor([7], [1], 'int32').dtype, 'int32');
     assert.equal(zeros([2], 'uint8').dtype, 'uint8');
     assert.throws(() => new Tensor(new Float32Array(5), [2, 3]), /shape \[2, 3\] needs 6 values, got 5/);
@@ -22,26 +38,58 @@ describe('Tensor', () => {
     assert.deepEqual([...f.shape], [4, 1]);
     assert.ok(Math.abs(f.data[1] - 0.2) < 1e-7 && f.data[2] === 1);
     assert.throws(() => u.reshape([3, -1]), ShapeError);
-    const a = tensor([[1, 2], [3, 4]]);
+    const a = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     assert.deepEqual([...a.add(tensor([10, 20])).data], [11, 22, 13, 24]);
     assert.deepEqual([...a.mul(2).sub(1).data], [1, 3, 5, 7]);
     assert.throws(() => a.add(tensor([1, 2, 3])), /shapes \[2, 2\] and \[3\] cannot be broadcast together/);
     const i = tensor([1, 2], [2], 'int32').add(tensor([3, 4], [2], 'int32'));
     assert.equal(i.dtype, 'int32');
-    assert.deepEqual(tensor([[1, 9, 3], [7, 2, 8]]).argMax(-1).toArray(), [1, 2]);
-    assert.deepEqual([...tensor([[1, 9, 3], [7, 2, 8]]).argMax(0).data], [1, 0, 1]);
+    assert.deepEqual(
+      tensor([
+        [1, 9, 3],
+        [7, 2, 8],
+      ])
+        .argMax(-1)
+        .toArray(),
+      [1, 2],
+    );
+    assert.deepEqual(
+      [
+        ...tensor([
+          [1, 9, 3],
+          [7, 2, 8],
+        ]).argMax(0).data,
+      ],
+      [1, 0, 1],
+    );
   });
 
   it('slicing and gathering along the first axis', () => {
-    const t = tensor([[1, 2], [3, 4], [5, 6]]);
-    assert.deepEqual(t.slice(1).toArray(), [[3, 4], [5, 6]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
+    assert.deepEqual(t.slice(1).toArray(), [
+      [3, 4],
+      [5, 6],
+    ]);
     assert.deepEqual(t.slice(-1).toArray(), [[5, 6]]);
-    assert.deepEqual(t.gather([2, 0]).toArray(), [[5, 6], [1, 2]]);
+    assert.deepEqual(t.gather([2, 0]).toArray(), [
+      [5, 6],
+      [1, 2],
+    ]);
     assert.throws(() => t.gather([3]), /index 3 is out of range \[0, 3\)/);
   });
 
   it('reductions', () => {
-    const t = tensor([[1, 2, 3], [4, 5, 6]]);
+    const t = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     assert.equal(t.sum().item(), 21);
     assert.deepEqual([...t.mean(0).data], [2.5, 3.5, 4.5]);
     assert.deepEqual([...t.max(1, true).shape], [2, 1]);
@@ -89,7 +137,10 @@ describe('autograd', () => {
     const src = readFileSync(new URL('../../src/tensor/tensor.ts', import.meta.url), 'utf8');
     const runtimeImports = [...src.matchAll(/^import (?!type )[^;]*from '([^']+)'/gm)].map((m) => m[1]);
     assert.deepEqual(runtimeImports, ['../errors.js']);
-    const t = tensor([[1, 2], [3, 4]]);
+    const t = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     assert.equal(typeof Tensor.prototype.add, 'function');
     assert.deepEqual(t.add(1).mul(t).sum(1).toArray(), [8, 32]);
     assert.deepEqual(t.gather([1, 1]).reshape([4]).toArray(), [3, 4, 3, 4]);

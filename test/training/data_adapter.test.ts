@@ -6,7 +6,14 @@ import { ShapeError, ValueError } from '../../src/errors.js';
 import { Dense } from '../../src/layers/core.js';
 import { Sequential } from '../../src/models/sequential.js';
 import {
-  ArrayDataAdapter, SourceDataAdapter, arrayData, isBatchGenerator, isBatchSource, isSource, splitValidation, unpack,
+  ArrayDataAdapter,
+  SourceDataAdapter,
+  arrayData,
+  isBatchGenerator,
+  isBatchSource,
+  isSource,
+  splitValidation,
+  unpack,
 } from '../../src/models/training/data_adapter.js';
 import { Dataset } from '../../src/data/dataset.js';
 import { RandomGenerator } from '../../src/tensor/random.js';
@@ -47,7 +54,11 @@ describe('ArrayDataAdapter', () => {
     assert.equal((b1.x as Tensor).data.buffer, firstBuffer, 'the same buffer serves every step');
     seen.push(...firstColumn(b1.x as Tensor));
     seen.push(...firstColumn(a.batch(2).x as Tensor));
-    assert.deepEqual([...seen].sort((p, q) => p - q), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'each row once per epoch');
+    assert.deepEqual(
+      [...seen].sort((p, q) => p - q),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+      'each row once per epoch',
+    );
     assert.notDeepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 'shuffled');
     assert.equal(keep.size, 2, 'one buffer for x and one for y');
     assert.ok(keep.has(firstBuffer));
@@ -71,15 +82,23 @@ describe('ArrayDataAdapter', () => {
 describe('arrays checked against the model', () => {
   const model = () => new Sequential([new Dense(2, { inputShape: [3] })]);
   it('names the loop and the mismatch', () => {
-    assert.throws(() => arrayData(model(), rows(4, 3), rows(5, 1), null, 'evaluate', true),
-      /evaluate: x and y must have the same number of samples: x has 4, y has 5/);
+    assert.throws(
+      () => arrayData(model(), rows(4, 3), rows(5, 1), null, 'evaluate', true),
+      /evaluate: x and y must have the same number of samples: x has 4, y has 5/,
+    );
     assert.throws(() => arrayData(model(), rows(4, 3), null, null, 'fit', true), /fit: y \(the targets\) is required/);
-    assert.throws(() => arrayData(model(), rows(4, 3), rows(4, 1), rows(3, 1), 'fit', true),
-      /fit: sampleWeight has 3 values for 4 samples/);
-    assert.throws(() => arrayData(model(), rows(4, 2), null, null, 'predict', false),
-      (e: Error) => e instanceof ShapeError
-        && /predict: x has shape \(4, 2\) but the model 'sequential(_\d+)?' expects input of shape \(None, 3\)/
-          .test(e.message));
+    assert.throws(
+      () => arrayData(model(), rows(4, 3), rows(4, 1), rows(3, 1), 'fit', true),
+      /fit: sampleWeight has 3 values for 4 samples/,
+    );
+    assert.throws(
+      () => arrayData(model(), rows(4, 2), null, null, 'predict', false),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        /predict: x has shape \(4, 2\) but the model 'sequential(_\d+)?' expects input of shape \(None, 3\)/.test(
+          e.message,
+        ),
+    );
   });
   it('builds an unbuilt Sequential from the data', () => {
     const m = new Sequential([new Dense(2)]);
@@ -96,15 +115,20 @@ describe('splitValidation', () => {
     assert.deepEqual(firstColumn(train.xs[0]), [0, 1, 2, 3, 4, 5, 6]);
     assert.deepEqual(firstColumn(validation.y!), [7, 8, 9]);
     assert.deepEqual(firstColumn(validation.sw!), [7, 8, 9]);
-    assert.throws(() => splitValidation({ xs: [rows(1, 2)], y: rows(1, 1), sw: null }, 0.5),
-      (e: Error) => e instanceof ValueError
-        && /validationSplit=0.5 leaves no training or no validation samples out of 1/.test(e.message));
+    assert.throws(
+      () => splitValidation({ xs: [rows(1, 2)], y: rows(1, 1), sw: null }, 0.5),
+      (e: Error) =>
+        e instanceof ValueError &&
+        /validationSplit=0.5 leaves no training or no validation samples out of 1/.test(e.message),
+    );
   });
 });
 
 describe('sources', () => {
   it('tells arrays, async sources and generators apart', () => {
-    function* gen(): Generator<Tensor> { yield rows(1, 1); }
+    function* gen(): Generator<Tensor> {
+      yield rows(1, 1);
+    }
     assert.equal(isSource(rows(2, 2)), false);
     assert.equal(isSource([rows(2, 2), rows(2, 2)]), false, 'a list of inputs is arrays, not a source');
     assert.equal(isBatchSource(Dataset.fromTensorSlices<Tensor>(rows(2, 2))), true);
@@ -115,7 +139,9 @@ describe('sources', () => {
   it('reads the cardinality (unknown and endless give null) and iterates generators as one stream', async () => {
     assert.equal(new SourceDataAdapter(Dataset.fromTensorSlices<Tensor>(rows(6, 1)).batch(4)).numBatches, 2);
     assert.equal(new SourceDataAdapter(Dataset.fromTensorSlices<Tensor>(rows(6, 1)).repeat()).numBatches, null);
-    function* gen(): Generator<Tensor> { for (let i = 0; i < 3; i++) yield rows(i + 1, 1); }
+    function* gen(): Generator<Tensor> {
+      for (let i = 0; i < 3; i++) yield rows(i + 1, 1);
+    }
     const a = new SourceDataAdapter(gen());
     assert.equal(a.numBatches, null);
     const first = await a.iterator().next();
@@ -131,7 +157,9 @@ describe('sources', () => {
     assert.deepEqual(unpack([t, t, t], 'fit'), { x: t, y: t, sampleWeight: t });
     const two = unpack([[t, t], t], 'fit');
     assert.ok(Array.isArray(two.x) && two.x.length === 2);
-    assert.throws(() => unpack([], 'predict'),
-      /predict: a dataset element must be x, \[x, y\] or \[x, y, sampleWeight\]/);
+    assert.throws(
+      () => unpack([], 'predict'),
+      /predict: a dataset element must be x, \[x, y\] or \[x, y, sampleWeight\]/,
+    );
   });
 });

@@ -19,7 +19,11 @@ async function collect(it: AsyncIterable<Batch>): Promise<number[]> {
 }
 
 /** An endless stream of batches numbered 0, 1, 2, ... that says it holds `card` batches per pass. */
-interface Counted { [Symbol.asyncIterator](): AsyncIterator<[Tensor, Tensor]>; cardinality(): number; pulled: number }
+interface Counted {
+  [Symbol.asyncIterator](): AsyncIterator<[Tensor, Tensor]>;
+  cardinality(): number;
+  pulled: number;
+}
 
 function endless(card: number): Counted {
   const src = {
@@ -74,7 +78,11 @@ describe('EpochIterator', () => {
   });
 
   it('checks targets and the first batch against the model, naming the loop', async () => {
-    const noTargets = { [Symbol.asyncIterator]: async function* (): AsyncGenerator<Tensor> { yield tensor(0); } };
+    const noTargets = {
+      [Symbol.asyncIterator]: async function* (): AsyncGenerator<Tensor> {
+        yield tensor(0);
+      },
+    };
     const fit = new EpochIterator(new SourceDataAdapter(noTargets), { ...opts, where: 'fit' });
     await assert.rejects(collect(fit.epoch()), /fit: the dataset must yield \[x, y\] pairs/);
     const wide = {
@@ -83,7 +91,9 @@ describe('EpochIterator', () => {
       },
     };
     const predict = new EpochIterator(new SourceDataAdapter(wide), { ...opts, where: 'predict', needsTargets: false });
-    await assert.rejects(collect(predict.epoch()),
-      /predict: x has shape \(2, 2\) but the model 'sequential(_\d+)?' expects input of shape \(None, 1\)/);
+    await assert.rejects(
+      collect(predict.epoch()),
+      /predict: x has shape \(2, 2\) but the model 'sequential(_\d+)?' expects input of shape \(None, 1\)/,
+    );
   });
 });

@@ -65,15 +65,24 @@ describe('training on MNIST (seeded, small)', () => {
     utils.setRandomSeed(1);
     const m = smallConvnet();
     m.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy', metrics: ['acc'] });
-    const h = await m.fit(x.slice(0, 200), y.slice(0, 200), { epochs: 2, batchSize: 50, validationSplit: 0.25, verbose: 0 });
+    const h = await m.fit(x.slice(0, 200), y.slice(0, 200), {
+      epochs: 2,
+      batchSize: 50,
+      validationSplit: 0.25,
+      verbose: 0,
+    });
     assert.deepEqual(Object.keys(h.history).sort(), ['acc', 'loss', 'val_acc', 'val_loss']);
-    const direct = (await m.evaluate(x.slice(150, 200), y.slice(150, 200), { verbose: 0, returnDict: true }));
+    const direct = await m.evaluate(x.slice(150, 200), y.slice(150, 200), { verbose: 0, returnDict: true });
     assert.ok(Math.abs(direct.loss - h.history.val_loss[1]) < 1e-5, 'val_loss is the loss on the last 25%');
     assert.deepEqual(Object.keys(direct).sort(), ['acc', 'loss']);
     const m2 = smallConvnet();
     m2.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy' });
     assert.equal(typeof (await m2.evaluate(x.slice(0, 10), y.slice(0, 10), { verbose: 0 })), 'number');
-    const h2 = await m2.fit(x.slice(0, 64), y.slice(0, 64), { epochs: 1, verbose: 0, validationData: [xTest.slice(0, 32), yTest.slice(0, 32)] });
+    const h2 = await m2.fit(x.slice(0, 64), y.slice(0, 64), {
+      epochs: 1,
+      verbose: 0,
+      validationData: [xTest.slice(0, 32), yTest.slice(0, 32)],
+    });
     assert.deepEqual(Object.keys(h2.history).sort(), ['loss', 'val_loss']);
   });
 
@@ -110,7 +119,11 @@ describe('logs', () => {
       utils.setRandomSeed(5);
       const m = smallConvnet();
       m.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
-      await m.fit(x.slice(0, 640), y.slice(0, 640), { epochs: 2, batchSize: 64, validationData: [xTest.slice(0, 100), yTest.slice(0, 100)] });
+      await m.fit(x.slice(0, 640), y.slice(0, 640), {
+        epochs: 2,
+        batchSize: 64,
+        validationData: [xTest.slice(0, 100), yTest.slice(0, 100)],
+      });
       await m.evaluate(xTest.slice(0, 100), yTest.slice(0, 100));
     } finally {
       utils.setPrintFunction(null);
@@ -118,7 +131,10 @@ describe('logs', () => {
     const text = out.join('');
     const lines = text.split('\n').filter(Boolean);
     assert.equal(lines[0], 'Epoch 1/2');
-    assert.match(lines[1], /^10\/10 ━{20} \d+s \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4} - val_accuracy: \d\.\d{4} - val_loss: \d\.\d{4}$/);
+    assert.match(
+      lines[1],
+      /^10\/10 ━{20} \d+s \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4} - val_accuracy: \d\.\d{4} - val_loss: \d\.\d{4}$/,
+    );
     assert.equal(lines[2], 'Epoch 2/2');
     assert.match(lines[4], /^4\/4 ━{20} \d+s \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
     assert.equal(lines.length, 5);
@@ -137,7 +153,7 @@ describe('logs', () => {
       utils.setPrintFunction(null);
     }
     const lines = out.join('').split('\n').filter(Boolean);
-    assert.equal(lines.length, 1, lines.slice(0, 5).join("\n"));
+    assert.equal(lines.length, 1, lines.slice(0, 5).join('\n'));
     assert.match(lines[0], /^2\/2 - \d+s - \d+[mu]?s\/step - accuracy: \d\.\d{4} - loss: \d\.\d{4}$/);
   });
 });
@@ -150,23 +166,49 @@ describe('errors for bad input', () => {
   };
   it('wrong x shape names the argument, the expected and the given shape', async () => {
     const m = compiled();
-    await assert.rejects(m.fit(x.slice(0, 10).reshape([10, 28, 28]), y.slice(0, 10)), (e: Error) => e instanceof ShapeError && /fit: x has shape \(10, 28, 28\) but the model 'sequential(_\d+)?' expects input of shape \(None, 28, 28, 1\)/.test(e.message));
+    await assert.rejects(
+      m.fit(x.slice(0, 10).reshape([10, 28, 28]), y.slice(0, 10)),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        /fit: x has shape \(10, 28, 28\) but the model 'sequential(_\d+)?' expects input of shape \(None, 28, 28, 1\)/.test(
+          e.message,
+        ),
+    );
   });
   it('mismatched lengths', async () => {
-    await assert.rejects(compiled().fit(x.slice(0, 10), y.slice(0, 9)), /fit: x and y must have the same number of samples: x has 10, y has 9/);
+    await assert.rejects(
+      compiled().fit(x.slice(0, 10), y.slice(0, 9)),
+      /fit: x and y must have the same number of samples: x has 10, y has 9/,
+    );
   });
   it('integer labels with categorical_crossentropy', async () => {
     const labels = new Tensor(new Int32Array(10), [10]);
-    await assert.rejects(compiled().fit(x.slice(0, 10), labels, { verbose: 0 }), (e: Error) => e instanceof ShapeError && /y of batch shape \(10,\) does not fit the model output of shape \(10, 10\) for loss 'categorical_crossentropy'/.test(e.message));
+    await assert.rejects(
+      compiled().fit(x.slice(0, 10), labels, { verbose: 0 }),
+      (e: Error) =>
+        e instanceof ShapeError &&
+        /y of batch shape \(10,\) does not fit the model output of shape \(10, 10\) for loss 'categorical_crossentropy'/.test(
+          e.message,
+        ),
+    );
   });
   it('unknown strings and bad options', async () => {
     const m = smallConvnet();
-    assert.throws(() => m.compile({ optimizer: 'rmsprob', loss: 'categorical_crossentropy' }), (e: Error) => e instanceof ValueError && /unknown optimizer 'rmsprob'/.test(e.message));
+    assert.throws(
+      () => m.compile({ optimizer: 'rmsprob', loss: 'categorical_crossentropy' }),
+      (e: Error) => e instanceof ValueError && /unknown optimizer 'rmsprob'/.test(e.message),
+    );
     assert.throws(() => m.compile({ optimizer: 'rmsprop', loss: 'categorial' }), /unknown loss 'categorial'/);
     await assert.rejects(m.fit(x.slice(0, 10), y.slice(0, 10)), /must be compiled first/);
     const c = compiled();
-    await assert.rejects(c.fit(x.slice(0, 10), y.slice(0, 10), { batchSize: 0 }), /fit: batchSize: expected a positive integer, got 0/);
-    await assert.rejects(c.fit(x.slice(0, 10), y.slice(0, 10), { validationSplit: 1.5 }), /validationSplit must be in \[0, 1\)/);
+    await assert.rejects(
+      c.fit(x.slice(0, 10), y.slice(0, 10), { batchSize: 0 }),
+      /fit: batchSize: expected a positive integer, got 0/,
+    );
+    await assert.rejects(
+      c.fit(x.slice(0, 10), y.slice(0, 10), { validationSplit: 1.5 }),
+      /validationSplit must be in \[0, 1\)/,
+    );
     assert.throws(() => c.predict(x.slice(0, 2).reshape([2, 784])), /predict: x has shape \(2, 784\)/);
   });
 });
@@ -180,7 +222,12 @@ describe('buffer recycling in training steps', () => {
       const m = smallConvnet();
       m.add(new layers.Dropout(0.3));
       m.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
-      const h = await m.fit(x.slice(0, 512), y.slice(0, 512), { epochs: 2, batchSize: 32, verbose: 0, validationSplit: 0.25 });
+      const h = await m.fit(x.slice(0, 512), y.slice(0, 512), {
+        epochs: 2,
+        batchSize: 32,
+        verbose: 0,
+        validationSplit: 0.25,
+      });
       return { h: h.history, w: m.getWeights().map((t) => Array.from(t.data)) };
     };
     const withRecycling = await run();

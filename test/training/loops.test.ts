@@ -25,18 +25,36 @@ function tiny(): Sequential {
 /** Records every hook it receives, as `name arg`. */
 class Recorder extends Callback {
   calls: string[] = [];
-  constructor(private readonly only: RegExp) { super(); }
+  constructor(private readonly only: RegExp) {
+    super();
+  }
   private rec(name: string, arg?: number): void {
     if (this.only.test(name)) this.calls.push(arg === undefined ? name : `${name} ${arg}`);
   }
-  override onTestBegin(): void { this.rec('testBegin'); }
-  override onTestBatchBegin(b: number): void { this.rec('testBatchBegin', b); }
-  override onTestBatchEnd(b: number): void { this.rec('testBatchEnd', b); }
-  override onTestEnd(): void { this.rec('testEnd'); }
-  override onPredictBegin(): void { this.rec('predictBegin'); }
-  override onPredictBatchBegin(b: number): void { this.rec('predictBatchBegin', b); }
-  override onPredictBatchEnd(b: number): void { this.rec('predictBatchEnd', b); }
-  override onPredictEnd(): void { this.rec('predictEnd'); }
+  override onTestBegin(): void {
+    this.rec('testBegin');
+  }
+  override onTestBatchBegin(b: number): void {
+    this.rec('testBatchBegin', b);
+  }
+  override onTestBatchEnd(b: number): void {
+    this.rec('testBatchEnd', b);
+  }
+  override onTestEnd(): void {
+    this.rec('testEnd');
+  }
+  override onPredictBegin(): void {
+    this.rec('predictBegin');
+  }
+  override onPredictBatchBegin(b: number): void {
+    this.rec('predictBatchBegin', b);
+  }
+  override onPredictBatchEnd(b: number): void {
+    this.rec('predictBatchEnd', b);
+  }
+  override onPredictEnd(): void {
+    this.rec('predictEnd');
+  }
 }
 
 async function printed(f: () => unknown): Promise<string[]> {
@@ -55,8 +73,14 @@ describe('callbacks in evaluate and predict', () => {
     const rec = new Recorder(/^test/);
     await tiny().evaluate(x, y, { batchSize: 5, verbose: 0, callbacks: [rec] });
     assert.deepEqual(rec.calls, [
-      'testBegin', 'testBatchBegin 0', 'testBatchEnd 0', 'testBatchBegin 1', 'testBatchEnd 1',
-      'testBatchBegin 2', 'testBatchEnd 2', 'testEnd',
+      'testBegin',
+      'testBatchBegin 0',
+      'testBatchEnd 0',
+      'testBatchBegin 1',
+      'testBatchEnd 1',
+      'testBatchBegin 2',
+      'testBatchEnd 2',
+      'testEnd',
     ]);
     assert.deepEqual(rec.params, { epochs: 1, steps: 3, verbose: 0 });
   });
@@ -66,8 +90,12 @@ describe('callbacks in evaluate and predict', () => {
     const rec = new Recorder(/^predict/);
     m.predict(x, { batchSize: 8, verbose: 0, callbacks: [rec] });
     const expected = [
-      'predictBegin', 'predictBatchBegin 0', 'predictBatchEnd 0',
-      'predictBatchBegin 1', 'predictBatchEnd 1', 'predictEnd',
+      'predictBegin',
+      'predictBatchBegin 0',
+      'predictBatchEnd 0',
+      'predictBatchBegin 1',
+      'predictBatchEnd 1',
+      'predictEnd',
     ];
     assert.deepEqual(rec.calls, expected);
     const rec2 = new Recorder(/^predict/);
@@ -78,9 +106,12 @@ describe('callbacks in evaluate and predict', () => {
 
   it('predict on tensors refuses an async hook it cannot await', () => {
     const cb = new LambdaCallback({ onPredictEnd: async () => {} });
-    assert.throws(() => tiny().predict(x, { verbose: 0, callbacks: [cb] }),
-      (e: Error) => e instanceof ValueError
-        && /LambdaCallback.onPredictEnd returned a Promise, but predict on tensors is synchronous/.test(e.message));
+    assert.throws(
+      () => tiny().predict(x, { verbose: 0, callbacks: [cb] }),
+      (e: Error) =>
+        e instanceof ValueError &&
+        /LambdaCallback.onPredictEnd returned a Promise, but predict on tensors is synchronous/.test(e.message),
+    );
   });
 
   it('evaluate and predict may run from a callback inside fit', async () => {
@@ -88,7 +119,7 @@ describe('callbacks in evaluate and predict', () => {
     const seen: number[] = [];
     const cb = new LambdaCallback({
       onEpochEnd: async () => {
-        seen.push((await m.evaluate(x, y, { verbose: 0 }) as number[])[0]);
+        seen.push(((await m.evaluate(x, y, { verbose: 0 })) as number[])[0]);
         seen.push(m.predict(x.slice(0, 2), { verbose: 0 }).shape[0]);
       },
     });
@@ -136,7 +167,13 @@ describe('generators as data', () => {
     const h = await m.fit(forever(), { epochs: 2, stepsPerEpoch: 3, verbose: 0 });
     assert.equal(h.history.loss.length, 2);
     assert.equal(made, 6);
-    const out = await m.predict((function* () { yield x.slice(0, 5); yield x.slice(5); })(), { verbose: 0 });
+    const out = await m.predict(
+      (function* () {
+        yield x.slice(0, 5);
+        yield x.slice(5);
+      })(),
+      { verbose: 0 },
+    );
     assert.deepEqual([...out.shape], [12, 1]);
   });
 });

@@ -29,8 +29,12 @@ describe('losses', () => {
   it('sparse_categorical_crossentropy takes integer labels, with or without a trailing 1', () => {
     const a = losses.sparseCategoricalCrossentropy(t([1, 2], [2]), ops.softmax(logits));
     const b = losses.sparseCategoricalCrossentropy(t([1, 2], [2, 1]), ops.softmax(logits));
-    for (let i = 0; i < 2; i++) assert.ok(Math.abs(a.data[i] - expected[i]) < 1e-5 && Math.abs(b.data[i] - expected[i]) < 1e-5);
-    assert.throws(() => losses.sparseCategoricalCrossentropy(t([3, 0], [2]), ops.softmax(logits)), /label 3 at index 0 is out of range \[0, 3\)/);
+    for (let i = 0; i < 2; i++)
+      assert.ok(Math.abs(a.data[i] - expected[i]) < 1e-5 && Math.abs(b.data[i] - expected[i]) < 1e-5);
+    assert.throws(
+      () => losses.sparseCategoricalCrossentropy(t([3, 0], [2]), ops.softmax(logits)),
+      /label 3 at index 0 is out of range \[0, 3\)/,
+    );
   });
 
   it('binary_crossentropy: sigmoid logits path, clipped path, mean over the last axis', () => {
@@ -76,7 +80,10 @@ describe('accuracy resolution (Keras get_metric)', () => {
     assert.deepEqual([...metrics.getMetric('accuracy').fn(t([2, 0], [2, 1]), p3)], [0, 1]);
   });
   it('one output unit → binary accuracy with threshold 0.5 (strict)', () => {
-    assert.deepEqual([...metrics.getMetric('accuracy').fn(t([1, 0, 1], [3, 1]), t([0.9, 0.5, 0.5], [3, 1]))], [1, 1, 0]);
+    assert.deepEqual(
+      [...metrics.getMetric('accuracy').fn(t([1, 0, 1], [3, 1]), t([0.9, 0.5, 0.5], [3, 1]))],
+      [1, 1, 0],
+    );
   });
   it('unknown metrics fail clearly', () => {
     assert.throws(() => metrics.getMetric('acuracy'), /unknown metric 'acuracy'.*did you mean 'accuracy'/);

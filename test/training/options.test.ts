@@ -30,8 +30,8 @@ describe('one fit at a time', () => {
   it('refuses a second fit, an evaluate and a predict while a fit runs (a forgotten await)', async () => {
     const m = tiny();
     const first = m.fit(x, y, { epochs: 3, batchSize: 2, verbose: 0 });
-    const busy = (e: Error) => e instanceof ValueError
-      && /^model 'sequential(_\d+)?' is already training; await the first fit$/.test(e.message);
+    const busy = (e: Error) =>
+      e instanceof ValueError && /^model 'sequential(_\d+)?' is already training; await the first fit$/.test(e.message);
     await assert.rejects(m.fit(x, y, { verbose: 0 }), busy);
     await assert.rejects(m.evaluate(x, y, { verbose: 0 }), busy);
     assert.throws(() => m.predict(x, { verbose: 0 }), busy);
@@ -44,7 +44,11 @@ describe('one fit at a time', () => {
 
   it('a fit that fails lets the next one run; another model may train meanwhile', async () => {
     const m = tiny();
-    const crash = new LambdaCallback({ onEpochEnd: () => { throw new Error('boom'); } });
+    const crash = new LambdaCallback({
+      onEpochEnd: () => {
+        throw new Error('boom');
+      },
+    });
     await assert.rejects(m.fit(x, y, { verbose: 0, callbacks: [crash] }), /boom/);
     assert.equal(m.runningFit, null);
     const other = tiny();
@@ -56,7 +60,9 @@ describe('one fit at a time', () => {
     const errors: string[] = [];
     const cb = new LambdaCallback({
       onEpochEnd: async () => {
-        await m.fit(x, y, { verbose: 0 }).catch((e: Error) => { errors.push(e.message); });
+        await m.fit(x, y, { verbose: 0 }).catch((e: Error) => {
+          errors.push(e.message);
+        });
         await m.evaluate(x, y, { verbose: 0 });
         m.predict(x, { verbose: 0 });
       },
@@ -70,44 +76,72 @@ describe('one fit at a time', () => {
 describe('options checked at run time', () => {
   it("maps Keras's snake_case names to a hint", async () => {
     const m = tiny();
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ batch_size: 4 })),
-      (e: Error) => e instanceof ValueError && e.message === "fit: unknown option 'batch_size'; use batchSize");
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ validation_split: 0.2 })),
-      /fit: unknown option 'validation_split'; use validationSplit/);
-    await assert.rejects(m.evaluate(x, y, untyped({ return_dict: true })),
-      /evaluate: unknown option 'return_dict'; use returnDict/);
-    assert.throws(() => m.predict(x, untyped<PredictArgs>({ batch_size: 2 })),
-      /predict: unknown option 'batch_size'; use batchSize/);
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ batch_size: 4 })),
+      (e: Error) => e instanceof ValueError && e.message === "fit: unknown option 'batch_size'; use batchSize",
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ validation_split: 0.2 })),
+      /fit: unknown option 'validation_split'; use validationSplit/,
+    );
+    await assert.rejects(
+      m.evaluate(x, y, untyped({ return_dict: true })),
+      /evaluate: unknown option 'return_dict'; use returnDict/,
+    );
+    assert.throws(
+      () => m.predict(x, untyped<PredictArgs>({ batch_size: 2 })),
+      /predict: unknown option 'batch_size'; use batchSize/,
+    );
   });
 
   it('lists the options for other unknown keys, with datasets too', async () => {
     const m = tiny();
     const ds = Dataset.fromTensorSlices<[Tensor, Tensor]>([x, y]).batch(4);
-    await assert.rejects(m.fit(ds, untyped<FitArgs>({ epoch: 2 })),
-      /fit: unknown option 'epoch'; the options are batchSize, epochs, verbose, callbacks, validationSplit/);
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ class_weight: {} })),
-      /fit: unknown option 'class_weight'; the options are/);
+    await assert.rejects(
+      m.fit(ds, untyped<FitArgs>({ epoch: 2 })),
+      /fit: unknown option 'epoch'; the options are batchSize, epochs, verbose, callbacks, validationSplit/,
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ class_weight: {} })),
+      /fit: unknown option 'class_weight'; the options are/,
+    );
   });
 
   it('numbers given as strings are errors that show the value and its type', async () => {
     const m = tiny();
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ epochs: '2' })),
-      (e: Error) => e instanceof ValueError
-        && e.message === "fit: epochs: expected a positive integer, got the string '2'");
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ batchSize: '4' })),
-      /fit: batchSize: expected a positive integer, got the string '4'/);
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ validationSplit: '0.25' })),
-      /fit: validationSplit must be a number in \[0, 1\), got the string '0.25'/);
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ initialEpoch: -1 })),
-      /fit: initialEpoch: expected a non-negative integer, got -1/);
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ shuffle: 'yes' })),
-      /fit: shuffle: expected true or false, got the string 'yes'/);
-    await assert.rejects(m.evaluate(x, y, untyped({ steps: 1.5 })),
-      /evaluate: steps: expected a positive integer, got 1.5/);
-    assert.throws(() => m.predict(x, untyped<PredictArgs>({ steps: [2] })),
-      /predict: steps: expected a positive integer, got an array of length 1/);
-    await assert.rejects(m.fit(x, y, untyped<FitArgs>({ epochs: 0 })),
-      /fit: epochs: expected a positive integer, got 0$/);
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ epochs: '2' })),
+      (e: Error) =>
+        e instanceof ValueError && e.message === "fit: epochs: expected a positive integer, got the string '2'",
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ batchSize: '4' })),
+      /fit: batchSize: expected a positive integer, got the string '4'/,
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ validationSplit: '0.25' })),
+      /fit: validationSplit must be a number in \[0, 1\), got the string '0.25'/,
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ initialEpoch: -1 })),
+      /fit: initialEpoch: expected a non-negative integer, got -1/,
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ shuffle: 'yes' })),
+      /fit: shuffle: expected true or false, got the string 'yes'/,
+    );
+    await assert.rejects(
+      m.evaluate(x, y, untyped({ steps: 1.5 })),
+      /evaluate: steps: expected a positive integer, got 1.5/,
+    );
+    assert.throws(
+      () => m.predict(x, untyped<PredictArgs>({ steps: [2] })),
+      /predict: steps: expected a positive integer, got an array of length 1/,
+    );
+    await assert.rejects(
+      m.fit(x, y, untyped<FitArgs>({ epochs: 0 })),
+      /fit: epochs: expected a positive integer, got 0$/,
+    );
   });
 
   it('describes values with their type', () => {

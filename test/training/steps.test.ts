@@ -80,20 +80,29 @@ describe('overridable step methods', () => {
     const b = make(Sequential);
     const hb = await b.fit(x, y, { epochs: 2, batchSize: 6, verbose: 0 });
     assert.deepEqual(ha.history, hb.history);
-    assert.deepEqual(a.getWeights().map((w) => Array.from(w.data)), b.getWeights().map((w) => Array.from(w.data)));
+    assert.deepEqual(
+      a.getWeights().map((w) => Array.from(w.data)),
+      b.getWeights().map((w) => Array.from(w.data)),
+    );
   });
 
   it('a custom loss in trainStep drives training; its logs reach callbacks, the bar and History', async () => {
     const m = make(MaeTrainer);
     const batchLogs: Logs[] = [];
     const spy = new (class extends Callback {
-      override onTrainBatchEnd(_b: number, logs?: Logs): void { batchLogs.push({ ...logs }); }
+      override onTrainBatchEnd(_b: number, logs?: Logs): void {
+        batchLogs.push({ ...logs });
+      }
     })();
     const before = (await m.evaluate(x, y, { verbose: 0, returnDict: true })).mae;
     const h = await m.fit(x, y, { epochs: 5, batchSize: 20, verbose: 0, callbacks: [spy] });
     assert.deepEqual(Object.keys(h.history), ['mae']);
     assert.equal(batchLogs.length, 5);
-    assert.deepEqual(batchLogs.map((l) => l.mae), h.history.mae, 'one batch per epoch: epoch logs are the step logs');
+    assert.deepEqual(
+      batchLogs.map((l) => l.mae),
+      h.history.mae,
+      'one batch per epoch: epoch logs are the step logs',
+    );
     assert.ok(h.history.mae[4] < h.history.mae[0], `mae falls: ${h.history.mae.join(', ')}`);
     const after = (await m.evaluate(x, y, { verbose: 0, returnDict: true })).mae;
     assert.ok(after < before, `evaluated mae falls from ${before} to ${after}`);
@@ -104,8 +113,10 @@ describe('overridable step methods', () => {
     const logs = m.testStep({ x: x.slice(0, 4), y: y.slice(0, 4), sampleWeight: null });
     assert.deepEqual(Object.keys(logs).sort(), ['loss', 'mae']);
     assert.equal(m.stepContext, null);
-    assert.throws(() => m.trainStep({ x: x.slice(0, 4), y: null, sampleWeight: null }),
-      (e: Error) => e instanceof ValueError && /trainStep: the batch has no targets/.test(e.message));
+    assert.throws(
+      () => m.trainStep({ x: x.slice(0, 4), y: null, sampleWeight: null }),
+      (e: Error) => e instanceof ValueError && /trainStep: the batch has no targets/.test(e.message),
+    );
   });
 });
 
@@ -115,7 +126,9 @@ describe('initialEpoch', () => {
     const h = await m.fit(x, y, { epochs: 4, initialEpoch: 2, verbose: 0 });
     assert.deepEqual(h.epoch, [2, 3]);
     const resume = new (class extends Callback {
-      override onTrainBegin(): void { (this.model as Sequential).initialEpoch = 3; }
+      override onTrainBegin(): void {
+        (this.model as Sequential).initialEpoch = 3;
+      }
     })();
     const h2 = await m.fit(x, y, { epochs: 4, verbose: 0, callbacks: [resume] });
     assert.deepEqual(h2.epoch, [3]);

@@ -54,18 +54,30 @@ const server = http.createServer((req, res) => {
     res.end(body);
   };
   switch (url) {
-    case '/good.bin': return send(payload);
-    case '/redirect': res.writeHead(302, { location: '/hop' }); return void res.end();
-    case '/hop': res.writeHead(301, { location: `${base}/good.bin` }); return void res.end();
-    case '/loop': res.writeHead(307, { location: '/loop' }); return void res.end();
+    case '/good.bin':
+      return send(payload);
+    case '/redirect':
+      res.writeHead(302, { location: '/hop' });
+      return void res.end();
+    case '/hop':
+      res.writeHead(301, { location: `${base}/good.bin` });
+      return void res.end();
+    case '/loop':
+      res.writeHead(307, { location: '/loop' });
+      return void res.end();
     case '/cut':
       res.writeHead(200, { 'content-length': payload.length });
       res.write(payload.subarray(0, 1000), () => setTimeout(() => res.socket?.destroy(), 20));
       return;
-    case '/data.tar.gz': return send(tarGz);
-    case '/z.zip': return send(zip);
-    case '/plain.txt': return send(Buffer.from('not an archive'));
-    default: res.writeHead(404, 'Not Found'); return void res.end('no such file');
+    case '/data.tar.gz':
+      return send(tarGz);
+    case '/z.zip':
+      return send(zip);
+    case '/plain.txt':
+      return send(Buffer.from('not an archive'));
+    default:
+      res.writeHead(404, 'Not Found');
+      return void res.end('no such file');
   }
 });
 
@@ -91,7 +103,7 @@ const leftovers = (dir: string, keep: string[] = []): string[] =>
   existsSync(dir) ? readdirSync(dir).filter((n) => !keep.includes(n)) : [];
 
 describe('getFile downloads', () => {
-  it('a good file into <cacheDir>/<cacheSubdir>, verifying a sha256 hash, with Keras\'s output', async () => {
+  it("a good file into <cacheDir>/<cacheSubdir>, verifying a sha256 hash, with Keras's output", async () => {
     const p = await utils.getFile('good.bin', `${base}/good.bin`, { cacheDir: cache, fileHash: sha256 });
     assert.equal(p, path.join(cache, 'datasets', 'good.bin'));
     assert.deepEqual(readFileSync(p), payload);
@@ -121,8 +133,10 @@ describe('getFile downloads', () => {
     writeFileSync(path.join(cache, 'datasets', 'good.bin'), 'stale');
     const p = await utils.getFile('good.bin', `${base}/good.bin`, { cacheDir: cache, fileHash: sha256 });
     assert.deepEqual(readFileSync(p), payload);
-    assert.match(printed[0],
-      /^A local file was found, but it seems to be incomplete or outdated because the sha256 file hash does not match/);
+    assert.match(
+      printed[0],
+      /^A local file was found, but it seems to be incomplete or outdated because the sha256 file hash does not match/,
+    );
     assert.equal(hits.get('/good.bin'), 1);
     rmSync(cache, { recursive: true, force: true });
   });
@@ -131,8 +145,10 @@ describe('getFile downloads', () => {
     const p = await utils.getFile('r.bin', `${base}/redirect`, { cacheDir: cache });
     assert.deepEqual(readFileSync(p), payload);
     assert.deepEqual([hits.get('/redirect'), hits.get('/hop'), hits.get('/good.bin')], [1, 1, 1]);
-    await assert.rejects(utils.getFile('loop.bin', `${base}/loop`, { cacheDir: cache }),
-      (e: Error) => e instanceof FileFormatError && /more than 10 redirects/.test(e.message));
+    await assert.rejects(
+      utils.getFile('loop.bin', `${base}/loop`, { cacheDir: cache }),
+      (e: Error) => e instanceof FileFormatError && /more than 10 redirects/.test(e.message),
+    );
     assert.equal(hits.get('/loop'), 11);
     rmSync(cache, { recursive: true, force: true });
   });
@@ -144,7 +160,8 @@ describe('getFile downloads', () => {
       const p = await utils.getFile(null, `${base}/good.bin`);
       assert.equal(p, path.join(cache, 'datasets', 'good.bin'));
     } finally {
-      if (old === undefined) delete process.env.KERAS_HOME; else process.env.KERAS_HOME = old;
+      if (old === undefined) delete process.env.KERAS_HOME;
+      else process.env.KERAS_HOME = old;
     }
     rmSync(cache, { recursive: true, force: true });
   });
@@ -152,34 +169,46 @@ describe('getFile downloads', () => {
 
 describe('getFile failures leave nothing behind and say where the file goes', () => {
   const expectAdvice = (e: Error, name: string, url: string, target: string): boolean =>
-    e instanceof FileFormatError && e.message.includes(`'${name}'`) && e.message.includes(url)
-      && e.message.includes(`put it at ${target}`);
+    e instanceof FileFormatError &&
+    e.message.includes(`'${name}'`) &&
+    e.message.includes(url) &&
+    e.message.includes(`put it at ${target}`);
 
   it('a wrong hash', async () => {
     const target = path.join(cache, 'datasets', 'good.bin');
     const wrong = '0'.repeat(64);
-    await assert.rejects(utils.getFile('good.bin', `${base}/good.bin`, { cacheDir: cache, fileHash: wrong }),
-      (e: Error) => expectAdvice(e, 'good.bin', `${base}/good.bin`, target)
-        && e.message.includes('Incomplete or corrupted file detected'.toLowerCase()) && e.message.includes(sha256)
-        && e.message.includes(`its sha256 hash must be ${wrong}`));
+    await assert.rejects(
+      utils.getFile('good.bin', `${base}/good.bin`, { cacheDir: cache, fileHash: wrong }),
+      (e: Error) =>
+        expectAdvice(e, 'good.bin', `${base}/good.bin`, target) &&
+        e.message.includes('Incomplete or corrupted file detected'.toLowerCase()) &&
+        e.message.includes(sha256) &&
+        e.message.includes(`its sha256 hash must be ${wrong}`),
+    );
     assert.deepEqual(leftovers(path.dirname(target)), []);
     rmSync(cache, { recursive: true, force: true });
   });
 
   it('a 404', async () => {
     const target = path.join(cache, 'models', 'nothing.h5');
-    await assert.rejects(utils.getFile('nothing.h5', `${base}/nothing.h5`, { cacheDir: cache, cacheSubdir: 'models' }),
-      (e: Error) => expectAdvice(e, 'nothing.h5', `${base}/nothing.h5`, target)
-        && e.message.includes(`URL fetch failure on ${base}/nothing.h5: 404 -- Not Found`));
+    await assert.rejects(
+      utils.getFile('nothing.h5', `${base}/nothing.h5`, { cacheDir: cache, cacheSubdir: 'models' }),
+      (e: Error) =>
+        expectAdvice(e, 'nothing.h5', `${base}/nothing.h5`, target) &&
+        e.message.includes(`URL fetch failure on ${base}/nothing.h5: 404 -- Not Found`),
+    );
     assert.deepEqual(leftovers(path.dirname(target)), []);
     rmSync(cache, { recursive: true, force: true });
   });
 
   it('a connection cut mid-file', async () => {
     const target = path.join(cache, 'datasets', 'cut.bin');
-    await assert.rejects(utils.getFile('cut.bin', `${base}/cut`, { cacheDir: cache }),
-      (e: Error) => expectAdvice(e, 'cut.bin', `${base}/cut`, target)
-        && /the connection broke after \d+ of 300000 bytes/.test(e.message));
+    await assert.rejects(
+      utils.getFile('cut.bin', `${base}/cut`, { cacheDir: cache }),
+      (e: Error) =>
+        expectAdvice(e, 'cut.bin', `${base}/cut`, target) &&
+        /the connection broke after \d+ of 300000 bytes/.test(e.message),
+    );
     assert.deepEqual(leftovers(path.dirname(target)), []);
     rmSync(cache, { recursive: true, force: true });
   });
@@ -190,17 +219,23 @@ describe('getFile failures leave nothing behind and say where the file goes', ()
     const url = `http://127.0.0.1:${(closed.address() as AddressInfo).port}/w.h5`;
     await new Promise<void>((r) => closed.close(() => r()));
     const target = path.join(cache, 'models', 'w.h5');
-    await assert.rejects(utils.getFile('w.h5', url, { cacheDir: cache, cacheSubdir: 'models', fileHash: md5 }),
-      (e: Error) => expectAdvice(e, 'w.h5', url, target) && /ECONNREFUSED/.test(e.message)
-        && e.message.includes(`its md5 hash must be ${md5}`));
+    await assert.rejects(
+      utils.getFile('w.h5', url, { cacheDir: cache, cacheSubdir: 'models', fileHash: md5 }),
+      (e: Error) =>
+        expectAdvice(e, 'w.h5', url, target) &&
+        /ECONNREFUSED/.test(e.message) &&
+        e.message.includes(`its md5 hash must be ${md5}`),
+    );
     assert.deepEqual(leftovers(path.dirname(target)), []);
     rmSync(cache, { recursive: true, force: true });
   });
 
   it('bad arguments', async () => {
     await assert.rejects(utils.getFile('a.bin', ''), (e: Error) => e instanceof ValueError && /origin/.test(e.message));
-    await assert.rejects(utils.getFile('dir/a.bin', `${base}/good.bin`, { cacheDir: cache }),
-      /paths are no longer accepted as the `fname` argument.*Received: fname=dir\/a\.bin/);
+    await assert.rejects(
+      utils.getFile('dir/a.bin', `${base}/good.bin`, { cacheDir: cache }),
+      /paths are no longer accepted as the `fname` argument.*Received: fname=dir\/a\.bin/,
+    );
     await assert.rejects(utils.getFile(null, `${base}/`, { cacheDir: cache }), /can't parse the file name/);
     await assert.rejects(utils.getFile('x', 'ftp://127.0.0.1/x', { cacheDir: cache }), /unsupported URL scheme 'ftp:'/);
     rmSync(cache, { recursive: true, force: true });
@@ -226,11 +261,12 @@ describe('getFile extracts archives', () => {
     assert.equal(p, path.join(cache, 'datasets', 'zdata'));
     assert.equal(readFileSync(path.join(p, 'z', 'one.txt'), 'utf8'), 'one');
     assert.ok(existsSync(path.join(cache, 'datasets', 'zdata_archive')));
-    await assert.rejects(utils.getFile('plain.txt', `${base}/plain.txt`, { cacheDir: cache, extract: true }),
-      /could not extract .*plain\.txt': it is not a tar or zip archive/);
+    await assert.rejects(
+      utils.getFile('plain.txt', `${base}/plain.txt`, { cacheDir: cache, extract: true }),
+      /could not extract .*plain\.txt': it is not a tar or zip archive/,
+    );
     const tarOnly = { cacheDir: cache, extract: true, archiveFormat: 'tar' } as const;
-    await assert.rejects(utils.getFile('z2.zip', `${base}/z.zip`, tarOnly),
-      /it is not a tar archive/);
+    await assert.rejects(utils.getFile('z2.zip', `${base}/z.zip`, tarOnly), /it is not a tar archive/);
     rmSync(cache, { recursive: true, force: true });
   });
 });

@@ -29,7 +29,10 @@ describe('loadNpy reads numpy files', () => {
   it('float64 as float32, int64 as int32, bool as uint8', async () => {
     const f8 = await utils.loadNpy(fix('f8.npy'));
     assert.equal(f8.dtype, 'float32');
-    assert.deepEqual(Array.from(f8.data), Array.from(A, (v) => Math.fround(v + 1e-9)));
+    assert.deepEqual(
+      Array.from(f8.data),
+      Array.from(A, (v) => Math.fround(v + 1e-9)),
+    );
     const i8 = await utils.loadNpy(fix('i8.npy'));
     assert.equal(i8.dtype, 'int32');
     assert.deepEqual(i8.shape, [3, 2]);
@@ -42,7 +45,10 @@ describe('loadNpy reads numpy files', () => {
   it('int32, uint8, a scalar and an empty array', async () => {
     const i4 = await utils.loadNpy(fix('i4.npy'));
     assert.equal(i4.dtype, 'int32');
-    assert.deepEqual(i4.toArray(), [[-3, -2, -1], [0, 1, 2]]);
+    assert.deepEqual(i4.toArray(), [
+      [-3, -2, -1],
+      [0, 1, 2],
+    ]);
     const u1 = await utils.loadNpy(fix('u1.npy'));
     assert.equal(u1.dtype, 'uint8');
     assert.deepEqual(u1.toArray(), [[0, 1, 128, 255]]);
@@ -63,11 +69,18 @@ describe('loadNpy reads numpy files', () => {
   });
 
   it('unsupported types and values name the file and say what is read', async () => {
-    await assert.rejects(utils.loadNpy(fix('complex.npy')),
-      (e: Error) => e instanceof FileFormatError && e.message.includes('complex.npy')
-        && e.message.includes("'<c8' is not supported") && e.message.includes('float32 (<f4)'));
-    await assert.rejects(utils.loadNpy(fix('int64_overflow.npy')),
-      (e: Error) => e instanceof FileFormatError && /1099511627776 .*does not fit int32/.test(e.message));
+    await assert.rejects(
+      utils.loadNpy(fix('complex.npy')),
+      (e: Error) =>
+        e instanceof FileFormatError &&
+        e.message.includes('complex.npy') &&
+        e.message.includes("'<c8' is not supported") &&
+        e.message.includes('float32 (<f4)'),
+    );
+    await assert.rejects(
+      utils.loadNpy(fix('int64_overflow.npy')),
+      (e: Error) => e instanceof FileFormatError && /1099511627776 .*does not fit int32/.test(e.message),
+    );
   });
 
   it('damaged files: not npy, truncated header, truncated data, missing file', async () => {
@@ -80,11 +93,15 @@ describe('loadNpy reads numpy files', () => {
     await assert.rejects(utils.loadNpy(shortHeader), /short_header\.npy: truncated \.npy header/);
     const shortData = path.join(tmp, 'short_data.npy');
     writeFileSync(shortData, good.subarray(0, good.length - 4));
-    await assert.rejects(utils.loadNpy(shortData),
-      /short_data\.npy: truncated \.npy data: shape \(2, 3, 4\) of '<f4' needs 96 bytes, the file holds 92/);
+    await assert.rejects(
+      utils.loadNpy(shortData),
+      /short_data\.npy: truncated \.npy data: shape \(2, 3, 4\) of '<f4' needs 96 bytes, the file holds 92/,
+    );
     await assert.rejects(utils.loadNpy(path.join(tmp, 'missing.npy')), /missing\.npy: cannot read the file/);
-    assert.throws(() => decodeNpy(Uint8Array.from([0x93, 78, 85, 77, 80, 89, 4, 0, 0, 0, 0, 0]), 'x.npy'),
-      /x\.npy: \.npy format version 4\.0 is not supported/);
+    assert.throws(
+      () => decodeNpy(Uint8Array.from([0x93, 78, 85, 77, 80, 89, 4, 0, 0, 0, 0, 0]), 'x.npy'),
+      /x\.npy: \.npy format version 4\.0 is not supported/,
+    );
   });
 });
 
@@ -101,13 +118,19 @@ describe('saveNpy writes what numpy writes', () => {
   });
 
   it('round-trips through a file, atomically, leaving no temporary file', async () => {
-    const x = new Tensor(Float32Array.from({ length: 2 * 4 * 4 * 5 }, (_, i) => Math.sin(i)), [2, 4, 4, 5]);
+    const x = new Tensor(
+      Float32Array.from({ length: 2 * 4 * 4 * 5 }, (_, i) => Math.sin(i)),
+      [2, 4, 4, 5],
+    );
     const p = path.join(tmp, 'features.npy');
     await utils.saveNpy(p, x);
     const y = await utils.loadNpy(p);
     assert.deepEqual(y.shape, x.shape);
     assert.deepEqual(Array.from(y.data), Array.from(x.data));
-    assert.deepEqual(readdirSync(tmp).filter((n) => n.includes('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(tmp).filter((n) => n.includes('.tmp')),
+      [],
+    );
   });
 
   it('a rank too large for a 1.0 header switches to format 2.0', () => {

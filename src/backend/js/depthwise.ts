@@ -5,8 +5,10 @@
 import type { Kernels } from '../kernels.js';
 import type { Conv2DInfo } from '../types.js';
 
-type DepthwiseKernels = Pick<Kernels, 'depthwiseConv2d' | 'depthwiseConv2dBackpropInput'
-  | 'depthwiseConv2dBackpropFilter'>;
+type DepthwiseKernels = Pick<
+  Kernels,
+  'depthwiseConv2d' | 'depthwiseConv2dBackpropInput' | 'depthwiseConv2dBackpropFilter'
+>;
 
 /** Calls fn(xIndex, outIndex, wIndex) for every in-bounds (pixel, tap, output channel) of the sweep. */
 function sweep(p: Conv2DInfo, fn: (xi: number, yi: number, wi: number) => void): void {
@@ -35,20 +37,26 @@ export const depthwiseKernels: DepthwiseKernels = {
   depthwiseConv2d(x, w, bias, p, act) {
     const y = new Float32Array(p.batch * p.outH * p.outW * p.outC);
     if (bias) for (let i = 0; i < y.length; i += p.outC) y.set(bias, i);
-    sweep(p, (xi, yi, wi) => { y[yi] += x[xi] * w[wi]; });
+    sweep(p, (xi, yi, wi) => {
+      y[yi] += x[xi] * w[wi];
+    });
     if (act === 'relu') for (let i = 0; i < y.length; i++) if (!(y[i] > 0)) y[i] = 0;
     return y;
   },
 
   depthwiseConv2dBackpropInput(dy, w, p) {
     const dx = new Float32Array(p.batch * p.inH * p.inW * p.inC);
-    sweep(p, (xi, yi, wi) => { dx[xi] += dy[yi] * w[wi]; });
+    sweep(p, (xi, yi, wi) => {
+      dx[xi] += dy[yi] * w[wi];
+    });
     return dx;
   },
 
   depthwiseConv2dBackpropFilter(x, dy, p) {
     const dw = new Float32Array(p.kH * p.kW * p.outC);
-    sweep(p, (xi, yi, wi) => { dw[wi] += x[xi] * dy[yi]; });
+    sweep(p, (xi, yi, wi) => {
+      dw[wi] += x[xi] * dy[yi];
+    });
     return dw;
   },
 };

@@ -4,12 +4,30 @@
 import { resizeImage, resizeImageBackward } from '../image_geometry.js';
 import type { Kernels } from '../kernels.js';
 
-type ShapeKernels = Pick<Kernels, 'gatherRows' | 'scatterAddRows' | 'concat' | 'sliceAxis' | 'pad2d' | 'crop2d'
-  | 'flip2d' | 'resize2d' | 'resize2dBackward'>;
+type ShapeKernels = Pick<
+  Kernels,
+  | 'gatherRows'
+  | 'scatterAddRows'
+  | 'concat'
+  | 'sliceAxis'
+  | 'pad2d'
+  | 'crop2d'
+  | 'flip2d'
+  | 'resize2d'
+  | 'resize2dBackward'
+>;
 
 /** Copies `rows` rows of `width` values from src (stride srcStride) to dst (stride dstStride). */
-function copyRows(src: Float32Array, srcStart: number, srcStride: number, dst: Float32Array, dstStart: number,
-  dstStride: number, rows: number, width: number): void {
+function copyRows(
+  src: Float32Array,
+  srcStart: number,
+  srcStride: number,
+  dst: Float32Array,
+  dstStart: number,
+  dstStride: number,
+  rows: number,
+  width: number,
+): void {
   for (let r = 0; r < rows; r++) {
     const s = srcStart + r * srcStride;
     dst.set(src.subarray(s, s + width), dstStart + r * dstStride);
@@ -56,7 +74,8 @@ export const shapeKernels: ShapeKernels = {
 
   pad2d(x, shape, top, bottom, left, right) {
     const [n, h, w, c] = shape;
-    const oh = h + top + bottom, ow = w + left + right;
+    const oh = h + top + bottom,
+      ow = w + left + right;
     const out = new Float32Array(n * oh * ow * c);
     for (let b = 0; b < n; b++) {
       copyRows(x, b * h * w * c, w * c, out, ((b * oh + top) * ow + left) * c, ow * c, h, w * c);
@@ -77,15 +96,18 @@ export const shapeKernels: ShapeKernels = {
     const [n, h, w, c] = shape;
     const out = new Float32Array(x.length);
     for (let b = 0; b < n; b++) {
-      const hf = (flags[b] & 1) !== 0, vf = (flags[b] & 2) !== 0;
+      const hf = (flags[b] & 1) !== 0,
+        vf = (flags[b] & 2) !== 0;
       for (let i = 0; i < h; i++) {
-        const srow = ((b * h + (vf ? h - 1 - i : i)) * w) * c, drow = ((b * h + i) * w) * c;
+        const srow = (b * h + (vf ? h - 1 - i : i)) * w * c,
+          drow = (b * h + i) * w * c;
         if (!hf) {
           out.set(x.subarray(srow, srow + w * c), drow);
           continue;
         }
         for (let j = 0; j < w; j++) {
-          const s = srow + (w - 1 - j) * c, d = drow + j * c;
+          const s = srow + (w - 1 - j) * c,
+            d = drow + j * c;
           for (let k = 0; k < c; k++) out[d + k] = x[s + k];
         }
       }
@@ -95,7 +117,8 @@ export const shapeKernels: ShapeKernels = {
 
   resize2d(x, shape, outH, outW, method) {
     const [n, h, w, c] = shape;
-    const per = h * w * c, perOut = outH * outW * c;
+    const per = h * w * c,
+      perOut = outH * outW * c;
     const out = new Float32Array(n * perOut);
     for (let b = 0; b < n; b++) {
       out.set(resizeImage(x.subarray(b * per, (b + 1) * per), h, w, c, outH, outW, method), b * perOut);
@@ -105,7 +128,8 @@ export const shapeKernels: ShapeKernels = {
 
   resize2dBackward(dy, shape, outH, outW, method) {
     const [n, h, w, c] = shape;
-    const per = h * w * c, perOut = outH * outW * c;
+    const per = h * w * c,
+      perOut = outH * outW * c;
     const dx = new Float32Array(n * per);
     for (let b = 0; b < n; b++) {
       dx.set(resizeImageBackward(dy.subarray(b * perOut, (b + 1) * perOut), h, w, c, outH, outW, method), b * per);

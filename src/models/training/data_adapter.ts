@@ -40,13 +40,24 @@ export interface ArrayData {
 }
 
 export function isBatchSource(x: unknown): x is BatchSource {
-  return typeof x === 'object' && x !== null && !(x instanceof Tensor) && !Array.isArray(x)
-    && typeof (x as BatchSource)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Tensor) &&
+    !Array.isArray(x) &&
+    typeof (x as BatchSource)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 export function isBatchGenerator(x: unknown): x is BatchGenerator {
-  return typeof x === 'object' && x !== null && !(x instanceof Tensor) && !Array.isArray(x)
-    && typeof (x as BatchGenerator)[Symbol.iterator] === 'function' && typeof (x as BatchGenerator).next === 'function';
+  return (
+    typeof x === 'object' &&
+    x !== null &&
+    !(x instanceof Tensor) &&
+    !Array.isArray(x) &&
+    typeof (x as BatchGenerator)[Symbol.iterator] === 'function' &&
+    typeof (x as BatchGenerator).next === 'function'
+  );
 }
 
 /** Whether x is data that yields its own batches rather than arrays to be batched. */
@@ -78,8 +89,10 @@ export function checkInputs(model: Model, xs: Tensor[], where: string): void {
     const want = model.inputs[i].shape;
     const ok = x.rank === want.length && want.every((d, j) => j === 0 || d === null || d === x.shape[j]);
     if (!ok) {
-      throw new ShapeError(`${where}: x${xs.length > 1 ? `[${i}]` : ''} has shape ${fmtShape(x.shape)} but the model `
-        + `'${model.name}' expects input of shape ${fmtShape(want)}`);
+      throw new ShapeError(
+        `${where}: x${xs.length > 1 ? `[${i}]` : ''} has shape ${fmtShape(x.shape)} but the model ` +
+          `'${model.name}' expects input of shape ${fmtShape(want)}`,
+      );
     }
   });
   const n = xs[0].shape[0];
@@ -95,8 +108,14 @@ export function checkInputs(model: Model, xs: Tensor[], where: string): void {
  * Checks arrays given to fit/evaluate/predict against each other and the model (building it if
  * needed). `y` is required unless `where` is predict.
  */
-export function arrayData(model: Model, x: Tensor | Tensor[], y: Tensor | null, sw: Tensor | null, where: string,
-  needsY: boolean): ArrayData {
+export function arrayData(
+  model: Model,
+  x: Tensor | Tensor[],
+  y: Tensor | null,
+  sw: Tensor | null,
+  where: string,
+  needsY: boolean,
+): ArrayData {
   const xs = asList(x);
   for (const t of xs) {
     if (!(t instanceof Tensor)) {
@@ -112,8 +131,9 @@ export function arrayData(model: Model, x: Tensor | Tensor[], y: Tensor | null, 
   }
   checkInputs(model, xs, where);
   if (y && y.shape[0] !== xs[0].shape[0]) {
-    throw new ValueError(`${where}: x and y must have the same number of samples: `
-      + `x has ${xs[0].shape[0]}, y has ${y.shape[0]}`);
+    throw new ValueError(
+      `${where}: x and y must have the same number of samples: ` + `x has ${xs[0].shape[0]}, y has ${y.shape[0]}`,
+    );
   }
   if (y && sw && sw.shape[0] !== y.shape[0]) {
     throw new ValueError(`${where}: sampleWeight has ${sw.shape[0]} values for ${y.shape[0]} samples`);
@@ -157,8 +177,11 @@ export class ArrayDataAdapter {
   private readonly buffers = new Map<Tensor, TypedArray>();
 
   /** Without `gather`, batches are slices in order (evaluate, predict); with it, see GatherOptions. */
-  constructor(readonly data: ArrayData, readonly batchSize: number,
-    private readonly gather: GatherOptions | null = null) {
+  constructor(
+    readonly data: ArrayData,
+    readonly batchSize: number,
+    private readonly gather: GatherOptions | null = null,
+  ) {
     this.size = data.xs[0].shape[0];
     this.numBatches = Math.ceil(this.size / batchSize);
     this.wraps = gather !== null;
@@ -181,7 +204,8 @@ export class ArrayDataAdapter {
       const keep = this.gather.keep;
       pick = (t) => gatherInto(t, idx, this.buffers, keep);
     } else {
-      const a = step * this.batchSize, b = Math.min(a + this.batchSize, this.size);
+      const a = step * this.batchSize,
+        b = Math.min(a + this.batchSize, this.size);
       pick = (t) => t.slice(a, b);
     }
     return { x: asInputs(xs.map(pick)), y: y ? pick(y) : null, sampleWeight: sw ? pick(sw) : null };
@@ -192,8 +216,12 @@ export class ArrayDataAdapter {
  * Copies the rows `idx` of `src` into a batch buffer reused from step to step (a fit's batches
  * are dead once their step is done), so batching allocates nothing.
  */
-function gatherInto(src: Tensor, idx: ArrayLike<number>, buffers: Map<Tensor, TypedArray>,
-  keep: Set<ArrayBufferLike>): Tensor {
+function gatherInto(
+  src: Tensor,
+  idx: ArrayLike<number>,
+  buffers: Map<Tensor, TypedArray>,
+  keep: Set<ArrayBufferLike>,
+): Tensor {
   const row = src.shape[0] === 0 ? 0 : src.size / src.shape[0];
   let buf = buffers.get(src);
   if (!buf || buf.length < idx.length * row) {
@@ -227,8 +255,10 @@ export class SourceDataAdapter {
    */
   noData(where: string): ValueError {
     const files = (this.source as { filePaths?: unknown }).filePaths;
-    const skipped = Array.isArray(files) && files.length > 0
-      ? `; all ${files.length} files of the dataset were skipped as unreadable` : '';
+    const skipped =
+      Array.isArray(files) && files.length > 0
+        ? `; all ${files.length} files of the dataset were skipped as unreadable`
+        : '';
     return new ValueError(`${where}: there is no data: the dataset ended before its first batch${skipped}`);
   }
 
@@ -250,8 +280,10 @@ export function unpack(el: BatchElement, where: string): Batch {
   if (Array.isArray(el) && el.length >= 1) {
     const [x, y, sw] = el;
     if (Array.isArray(y) || Array.isArray(sw)) {
-      throw new ValueError(`${where}: a dataset element must be x, [x, y] or [x, y, sampleWeight] with one `
-        + 'target tensor; got a list of targets (models with several outputs are not supported yet)');
+      throw new ValueError(
+        `${where}: a dataset element must be x, [x, y] or [x, y, sampleWeight] with one ` +
+          'target tensor; got a list of targets (models with several outputs are not supported yet)',
+      );
     }
     return { x: Array.isArray(x) ? asInputs(x) : x, y: y ?? null, sampleWeight: sw ?? null };
   }

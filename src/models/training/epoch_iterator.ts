@@ -4,7 +4,13 @@
 import { ValueError } from '../../errors.js';
 import type { Model } from '../model.js';
 import {
-  ArrayDataAdapter, type Batch, type BatchElement, SourceDataAdapter, asList, checkInputs, unpack,
+  ArrayDataAdapter,
+  type Batch,
+  type BatchElement,
+  SourceDataAdapter,
+  asList,
+  checkInputs,
+  unpack,
 } from './data_adapter.js';
 
 export type DataAdapter = ArrayDataAdapter | SourceDataAdapter;
@@ -33,7 +39,10 @@ export class EpochIterator {
   private checked = false;
   private lastYield = 0;
 
-  constructor(readonly data: DataAdapter, private readonly opts: EpochIteratorOptions) {}
+  constructor(
+    readonly data: DataAdapter,
+    private readonly opts: EpochIteratorOptions,
+  ) {}
 
   /**
    * The steps an epoch takes when known in advance: the steps asked for, else one pass; arrays

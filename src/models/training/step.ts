@@ -48,8 +48,9 @@ export interface StepContext {
 
 export function requireCompiled(model: Model, what: string): CompiledState {
   if (!model.compiled) {
-    throw new ValueError(`${what}: the model '${model.name}' must be compiled first: `
-      + 'call model.compile({optimizer, loss, metrics})');
+    throw new ValueError(
+      `${what}: the model '${model.name}' must be compiled first: ` + 'call model.compile({optimizer, loss, metrics})',
+    );
   }
   return model.compiled;
 }
@@ -63,7 +64,9 @@ export function newContext(compiled: CompiledState, plan: StepPlan | null = null
 export function trackerLogs(ctx: StepContext, prefix = ''): Logs {
   const { compiled: c, trackers: t } = ctx;
   const logs: Logs = { [`${prefix}loss`]: t.loss.result() };
-  c.metrics.forEach((m, i) => { logs[`${prefix}${m.name}`] = t.metrics[i].result(); });
+  c.metrics.forEach((m, i) => {
+    logs[`${prefix}${m.name}`] = t.metrics[i].result();
+  });
   return logs;
 }
 
@@ -111,8 +114,10 @@ function totalLoss(model: Model, c: CompiledState, y: Tensor, yPred: Tensor, sw:
     perSample = c.loss.fn(y, yPred);
   } catch (e) {
     if (e instanceof ShapeError) {
-      throw new ShapeError(`${where}: y of batch shape ${fmtShape(y.shape)} does not fit the model output of shape `
-        + `${fmtShape(yPred.shape)} for loss '${c.loss.name}': ${e.message}`);
+      throw new ShapeError(
+        `${where}: y of batch shape ${fmtShape(y.shape)} does not fit the model output of shape ` +
+          `${fmtShape(yPred.shape)} for loss '${c.loss.name}': ${e.message}`,
+      );
     }
     throw e;
   }

@@ -5,17 +5,27 @@ import path from 'node:path';
 import { Tensor, applications, type models, utils } from 'convkit';
 
 export const MODELS: Record<string, { builder: string; args: applications.MobileNetV2Args; input: number[] }> = {
-  vgg16: { builder: 'VGG16', args: { includeTop: false, inputShape: [32, 32, 3], pooling: 'avg' },
-    input: [2, 32, 32, 3] },
+  vgg16: {
+    builder: 'VGG16',
+    args: { includeTop: false, inputShape: [32, 32, 3], pooling: 'avg' },
+    input: [2, 32, 32, 3],
+  },
   resnet50: { builder: 'ResNet50', args: { inputShape: [64, 64, 3], classes: 10 }, input: [2, 64, 64, 3] },
   mobilenet_v2: { builder: 'MobileNetV2', args: { alpha: 0.35, inputShape: [96, 96, 3] }, input: [2, 96, 96, 3] },
-  xception: { builder: 'Xception', args: { includeTop: false, inputShape: [71, 71, 3], pooling: 'max' },
-    input: [2, 71, 71, 3] },
+  xception: {
+    builder: 'Xception',
+    args: { includeTop: false, inputShape: [71, 71, 3], pooling: 'max' },
+    input: [2, 71, 71, 3],
+  },
 };
 
 export function build(builder: string, args: applications.MobileNetV2Args): Promise<models.Model> {
-  const b = { VGG16: applications.VGG16, ResNet50: applications.ResNet50, MobileNetV2: applications.MobileNetV2,
-    Xception: applications.Xception }[builder];
+  const b = {
+    VGG16: applications.VGG16,
+    ResNet50: applications.ResNet50,
+    MobileNetV2: applications.MobileNetV2,
+    Xception: applications.Xception,
+  }[builder];
   if (!b) throw new Error(`unknown builder ${builder}`);
   return b(args);
 }
@@ -23,8 +33,12 @@ export function build(builder: string, args: applications.MobileNetV2Args): Prom
 /** Deterministic pixels in [0, 255], preprocessed the way the model expects ('caffe' or 'tf'). */
 export function input(key: string, shape: number[]): Tensor {
   const n = shape.reduce((a, b) => a * b, 1);
-  const x = new Tensor(new Float32Array(n).map((_, i) => (i * 7919 + 13) % 256), shape);
-  return key === 'vgg16' || key === 'resnet50' ? applications.vgg16.preprocessInput(x)
+  const x = new Tensor(
+    new Float32Array(n).map((_, i) => (i * 7919 + 13) % 256),
+    shape,
+  );
+  return key === 'vgg16' || key === 'resnet50'
+    ? applications.vgg16.preprocessInput(x)
     : applications.mobilenetV2.preprocessInput(x);
 }
 

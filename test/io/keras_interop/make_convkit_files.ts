@@ -17,7 +17,10 @@ mkdirSync(out, { recursive: true });
 function rand(shape: number[], seed: number): Tensor {
   let s = seed;
   const d = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < d.length; i++) { s = (s * 1103515245 + 12345) % 2147483648; d[i] = s / 2147483648; }
+  for (let i = 0; i < d.length; i++) {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    d[i] = s / 2147483648;
+  }
   return new Tensor(d, shape);
 }
 function oneHot(n: number, k: number): Tensor {
@@ -26,20 +29,38 @@ function oneHot(n: number, k: number): Tensor {
   return new Tensor(d, [n, k]);
 }
 function dump(name: string, m: Model, x: Tensor, yt?: Tensor): void {
-  writeFileSync(`${out}/${name}.json`, JSON.stringify({
-    x: Array.from(x.data), shape: x.shape, y: Array.from((m.predict(x)).data),
-    ...(yt ? { yt: Array.from(yt.data) } : {}),
-    ...(m.compiled ? { opt: m.compiled.optimizer.variables.map((v) => Array.from(v.data)) } : {}),
-  }));
+  writeFileSync(
+    `${out}/${name}.json`,
+    JSON.stringify({
+      x: Array.from(x.data),
+      shape: x.shape,
+      y: Array.from(m.predict(x).data),
+      ...(yt ? { yt: Array.from(yt.data) } : {}),
+      ...(m.compiled ? { opt: m.compiled.optimizer.variables.map((v) => Array.from(v.data)) } : {}),
+    }),
+  );
 }
 
 setRandomSeed(1);
-const cnn = new Sequential([
-  new L.Rescaling(0.5, { inputShape: [12, 12, 1] }), new L.Conv2D(4, 3, { activation: 'relu' }), new L.BatchNormalization(),
-  new L.MaxPooling2D(2), new L.ZeroPadding2D({ padding: 1 }), new L.Conv2D(6, 3, { strides: 2, padding: 'same' }), new L.ReLU(),
-  new L.AveragePooling2D(2), new L.Flatten(), new L.Dropout(0.2), new L.Dense(8, { activation: 'relu' }),
-  new L.GaussianNoise(0.1), new L.GaussianDropout(0.1), new L.Dense(3, { activation: 'softmax' }),
-], { name: 'cnn' });
+const cnn = new Sequential(
+  [
+    new L.Rescaling(0.5, { inputShape: [12, 12, 1] }),
+    new L.Conv2D(4, 3, { activation: 'relu' }),
+    new L.BatchNormalization(),
+    new L.MaxPooling2D(2),
+    new L.ZeroPadding2D({ padding: 1 }),
+    new L.Conv2D(6, 3, { strides: 2, padding: 'same' }),
+    new L.ReLU(),
+    new L.AveragePooling2D(2),
+    new L.Flatten(),
+    new L.Dropout(0.2),
+    new L.Dense(8, { activation: 'relu' }),
+    new L.GaussianNoise(0.1),
+    new L.GaussianDropout(0.1),
+    new L.Dense(3, { activation: 'softmax' }),
+  ],
+  { name: 'cnn' },
+);
 cnn.compile({ optimizer: 'adam', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
 const x = rand([8, 12, 12, 1], 7);
 const y = oneHot(8, 3);
@@ -61,7 +82,9 @@ const avg = new L.Average().apply([add, sub, mul]);
 const mx = new L.Maximum().apply([add, avg]);
 const mn = new L.Minimum().apply([sub, avg]);
 const cat = new L.Concatenate().apply([mx, mn, new L.Activation('tanh').apply(c)]);
-const block = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], { name: 'block' });
+const block = new Sequential([new L.Conv2D(6, 3, { inputShape: [8, 8, 12] }), new L.BatchNormalization()], {
+  name: 'block',
+});
 const ii = L.Input({ shape: [6], name: 'head_in' });
 const head = new Model({ inputs: ii, outputs: new L.Dense(6, { activation: 'tanh' }).apply(ii), name: 'head' });
 const nested = block.apply(cat);
@@ -78,28 +101,44 @@ await saveModel(graph, `${out}/graph.keras`);
 await saveModel(graph, `${out}/graph.h5`);
 dump('graph', graph, gx, gy);
 
-const aug = new Sequential([
-  new L.Resizing(10, 10, { inputShape: [12, 12, 3] }), new L.RandomFlip('horizontal'), new L.RandomRotation(0.1), new L.RandomZoom(0.1),
-  new L.RandomTranslation(0.1, 0.1), new L.RandomContrast(0.2), new L.RandomBrightness(0.1), new L.CenterCrop(6, 6),
-  new L.Rescaling(1 / 255), new L.Flatten(), new L.Dense(2),
-], { name: 'aug' });
+const aug = new Sequential(
+  [
+    new L.Resizing(10, 10, { inputShape: [12, 12, 3] }),
+    new L.RandomFlip('horizontal'),
+    new L.RandomRotation(0.1),
+    new L.RandomZoom(0.1),
+    new L.RandomTranslation(0.1, 0.1),
+    new L.RandomContrast(0.2),
+    new L.RandomBrightness(0.1),
+    new L.CenterCrop(6, 6),
+    new L.Rescaling(1 / 255),
+    new L.Flatten(),
+    new L.Dense(2),
+  ],
+  { name: 'aug' },
+);
 await saveModel(aug, `${out}/aug.keras`);
 dump('aug', aug, rand([2, 12, 12, 3], 5));
 
 // Keras 3.15's RandomCrop returns its input unchanged at inference; convkit's crops (Keras 2 did).
-const crop = new Sequential([new L.RandomCrop(8, 8, { inputShape: [10, 10, 3] }), new L.Flatten(), new L.Dense(2)], { name: 'crop' });
+const crop = new Sequential([new L.RandomCrop(8, 8, { inputShape: [10, 10, 3] }), new L.Flatten(), new L.Dense(2)], {
+  name: 'crop',
+});
 await saveModel(crop, `${out}/crop.keras`);
 dump('crop', crop, rand([1, 10, 10, 3], 3));
 
 // Keras's SpatialDropout layers refuse a `trainable` key in their config.
-const drop = new Sequential([
-  new L.SpatialDropout2D(0.1, { inputShape: [4, 4, 2] }), new L.Flatten(), new L.Dense(2),
-], { name: 'spatial' });
+const drop = new Sequential([new L.SpatialDropout2D(0.1, { inputShape: [4, 4, 2] }), new L.Flatten(), new L.Dense(2)], {
+  name: 'spatial',
+});
 await saveModel(drop, `${out}/spatial.keras`);
 dump('spatial', drop, rand([1, 4, 4, 2], 2));
 // Transfer learning: a frozen nested base (its BN statistics included) under a trained head.
 setRandomSeed(5);
-const base = new Sequential([new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()], { name: 'base' });
+const base = new Sequential(
+  [new L.Conv2D(3, 3, { inputShape: [6, 6, 1], activation: 'relu' }), new L.BatchNormalization()],
+  { name: 'base' },
+);
 base.trainable = false;
 const frozen = new Sequential([base, new L.Flatten(), new L.Dense(2, { activation: 'softmax' })], { name: 'frozen' });
 frozen.compile({ optimizer: 'adam', loss: 'categorical_crossentropy' });
