@@ -168,7 +168,7 @@ export async function runChapter(o: ChapterOptions): Promise<Record<string, unkn
   } else {
     log('  PyTorch skipped (--no-torch)');
   }
-  const tv = (k: string): (number | null)[] => torches.map((r) => (typeof r[k] === 'number' ? (r[k] as number) : null));
+  const tv = (k: string): (number | null)[] => torches.map((r) => (typeof r[k] === 'number' ? r[k] : null));
   rows.push({
     name: 'VGG16 notop predict 150x150 b32 (images/s)',
     unit: 'img/s',

@@ -115,10 +115,10 @@ const checkpoint = (file: string) => [
   const convBase = await SmallVGG({ weights: null, inputShape: [size, size, 3] });
   const inputs = layers.Input({ shape: [size, size, 3] });
   let x = new layers.Rescaling(1 / 255).apply(inputs);
-  x = convBase.apply(x) as typeof x;
-  x = new layers.Flatten().apply(x) as typeof x;
-  x = new layers.Dense(256).apply(x) as typeof x;
-  x = new layers.Dropout(0.5).apply(x) as typeof x;
+  x = convBase.apply(x);
+  x = new layers.Flatten().apply(x);
+  x = new layers.Dense(256).apply(x);
+  x = new layers.Dropout(0.5).apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
@@ -162,8 +162,8 @@ const checkpoint = (file: string) => [
 
   const inputs = layers.Input({ shape: trainFeatures.shape.slice(1) });
   let x = new layers.Flatten().apply(inputs);
-  x = new layers.Dense(256).apply(x) as typeof x;
-  x = new layers.Dropout(0.5).apply(x) as typeof x;
+  x = new layers.Dense(256).apply(x);
+  x = new layers.Dropout(0.5).apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.compile({ loss: 'binary_crossentropy', optimizer: 'rmsprop', metrics: ['accuracy'] });
@@ -196,12 +196,12 @@ const checkpoint = (file: string) => [
     new layers.RandomZoom(0.2),
   ]);
   const inputs = layers.Input({ shape: [size, size, 3] });
-  let x = dataAugmentation.apply(inputs) as ReturnType<typeof layers.Input>;
-  x = new layers.Rescaling(1 / 255).apply(x) as typeof x;
-  x = convBase.apply(x) as typeof x;
-  x = new layers.Flatten().apply(x) as typeof x;
-  x = new layers.Dense(256).apply(x) as typeof x;
-  x = new layers.Dropout(0.5).apply(x) as typeof x;
+  let x = dataAugmentation.apply(inputs);
+  x = new layers.Rescaling(1 / 255).apply(x);
+  x = convBase.apply(x);
+  x = new layers.Flatten().apply(x);
+  x = new layers.Dense(256).apply(x);
+  x = new layers.Dropout(0.5).apply(x);
   const outputs = new layers.Dense(1, { activation: 'sigmoid' }).apply(x);
   const model = new models.Model({ inputs, outputs });
   model.summary();

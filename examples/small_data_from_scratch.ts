@@ -148,9 +148,9 @@ async function run(name: string, augment: boolean, nEpochs: number, figure: stri
       path.join(dataDir, 'test'),
       { targetSize: [size, size], batchSize, classMode: 'binary', shuffle: false, interpolation: 'bilinear' },
     );
-    testAcc = ((await model.evaluate(testGen, { steps: testGen.cardinality() })) as number[])[1];
+    testAcc = (await model.evaluate<number[]>(testGen, { steps: testGen.cardinality() }))[1];
   } else {
-    testAcc = ((await model.evaluate(test)) as number[])[1];
+    testAcc = (await model.evaluate<number[]>(test))[1];
   }
   const valAcc = history.history.val_accuracy ?? [];
   results.push({ name, testAcc, seconds, bestValAcc: Math.max(...valAcc), epochs: nEpochs });

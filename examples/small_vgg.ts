@@ -49,14 +49,14 @@ export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
         activation: 'relu',
         padding: 'same',
         name: `block${b + 1}_conv${i}`,
-      }).apply(x) as typeof x;
+      }).apply(x);
     }
-    x = new layers.MaxPooling2D([2, 2], { name: `block${b + 1}_pool` }).apply(x) as typeof x;
+    x = new layers.MaxPooling2D([2, 2], { name: `block${b + 1}_pool` }).apply(x);
   });
   if (includeTop) {
-    x = new layers.Flatten({ name: 'flatten' }).apply(x) as typeof x;
-    x = new layers.Dense(256, { activation: 'relu', name: 'fc1' }).apply(x) as typeof x;
-    x = new layers.Dense(args.classes ?? 8, { activation: 'softmax', name: 'predictions' }).apply(x) as typeof x;
+    x = new layers.Flatten({ name: 'flatten' }).apply(x);
+    x = new layers.Dense(256, { activation: 'relu', name: 'fc1' }).apply(x);
+    x = new layers.Dense(args.classes ?? 8, { activation: 'softmax', name: 'predictions' }).apply(x);
   }
   const model = new models.Model({ inputs, outputs: x, name: args.name ?? 'small_vgg' });
   if (weights !== null) {
@@ -66,6 +66,7 @@ export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
       throw new Error(
         `SmallVGG(includeTop=${includeTop}): the weights file '${weights}' does not fit the model; ` +
           `is it for the model ${includeTop ? 'without' : 'with'} its top? ${(e as Error).message}`,
+        { cause: e },
       );
     }
   }

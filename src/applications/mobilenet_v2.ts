@@ -98,7 +98,7 @@ function invertedResBlock(
   }).apply(x);
   x = new BatchNormalization({ ...bnArgs, name: `${prefix}project_BN` }).apply(x);
   if (inChannels === pointwiseFilters && stride === 1) {
-    return new Add({ name: `${prefix}add` }).apply([inputs, x]) as KerasTensor;
+    return new Add({ name: `${prefix}add` }).apply([inputs, x]);
   }
   return x;
 }

@@ -44,7 +44,7 @@ const bn = (x: KerasTensor, name?: string): KerasTensor => new BatchNormalizatio
 const relu = (x: KerasTensor, name: string): KerasTensor => new Activation('relu', { name }).apply(x);
 const sep = (x: KerasTensor, filters: number, name: string): KerasTensor =>
   new SeparableConv2D(filters, [3, 3], { padding: 'same', useBias: false, name }).apply(x);
-const add = (a: KerasTensor, b: KerasTensor): KerasTensor => new Add().apply([a, b]) as KerasTensor;
+const add = (a: KerasTensor, b: KerasTensor): KerasTensor => new Add().apply([a, b]);
 
 /** A strided 1x1 convolution shortcut and its batch norm, auto-named as in Keras. */
 function shortcut(x: KerasTensor, filters: number): KerasTensor {

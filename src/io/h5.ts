@@ -46,19 +46,12 @@ function firstLine(e: unknown): string {
   return (deepest ?? lines[0] ?? 'unknown error').replace(/^#\d+: \S+ line \d+ in /, '');
 }
 
-export type H5Value =
-  | string
-  | number
-  | bigint
-  | boolean
-  | string[]
-  | number[]
-  | Float32Array
-  | Float64Array
-  | Int32Array
-  | Uint8Array
-  | BigInt64Array
-  | unknown;
+/**
+ * An attribute's value as h5wasm returns it: usually a string, number, bigint, boolean, an array of
+ * strings or numbers, or a typed array, but a damaged or foreign file can hold anything, so readers
+ * narrow it where they use it.
+ */
+export type H5Value = unknown;
 
 export interface DatasetData {
   data: Float32Array | Int32Array | Uint8Array;
@@ -202,7 +195,7 @@ export class H5Group {
   }
 
   /** An attribute's value (strings decoded), or undefined when absent. */
-  attr(name: string): H5Value | undefined {
+  attr(name: string): H5Value {
     const names = this.attrNames();
     if (!names.includes(name)) return undefined;
     const what = `attribute '${name}' of`;
@@ -242,11 +235,14 @@ export class H5Group {
   // --- writing (only on files opened by H5Writer) ---
 
   createGroup(name: string): H5Group {
-    let g: H5Group = this;
-    for (const part of name.split('/').filter(Boolean)) {
-      g = g.isGroup(part) ? g.group(part) : new H5Group(this.file, g.obj.create_group(part), join(g.path, part));
-    }
-    return g;
+    return name
+      .split('/')
+      .filter(Boolean)
+      .reduce<H5Group>(
+        (g, part) =>
+          g.isGroup(part) ? g.group(part) : new H5Group(this.file, g.obj.create_group(part), join(g.path, part)),
+        this,
+      );
   }
 
   /** Writes a dataset; nested names ('a/b:0') create the intermediate groups. */
@@ -314,7 +310,7 @@ function decodeString(v: unknown): string {
 
 function normaliseAttr(v: unknown): H5Value {
   if (typeof v === 'string') return v.replace(/\0+$/, '');
-  if (Array.isArray(v)) return v.map((x) => (typeof x === 'string' ? x.replace(/\0+$/, '') : x));
+  if (Array.isArray(v)) return (v as unknown[]).map((x) => (typeof x === 'string' ? x.replace(/\0+$/, '') : x));
   return v;
 }
 

@@ -99,7 +99,7 @@ export function writeOptimizerVars(g: H5Group, opt: Optimizer, trainable: readon
 
 // --- reading ---
 
-function readVarsGroup(g: H5Group, file: string): SavedArray[] {
+function readVarsGroup(g: H5Group): SavedArray[] {
   const keys = g
     .keys()
     .filter((k) => /^\d+$/.test(k))
@@ -110,9 +110,9 @@ function readVarsGroup(g: H5Group, file: string): SavedArray[] {
   });
 }
 
-function savedAt(root: H5Group, path: string, file: string): SavedLayer | null {
+function savedAt(root: H5Group, path: string): SavedLayer | null {
   if (!root.has(`${path}/vars`) || !root.isGroup(`${path}/vars`)) return null;
-  return { name: path, weights: readVarsGroup(root.group(`${path}/vars`), file) };
+  return { name: path, weights: readVarsGroup(root.group(`${path}/vars`)) };
 }
 
 function shapesMatch(vars: readonly Variable[], saved: SavedLayer): boolean {
@@ -148,7 +148,7 @@ export function readModelVars(
     }
     const vars = kerasVars(l);
     if (!vars.length) return;
-    const saved = savedAt(root, path, file);
+    const saved = savedAt(root, path);
     if (saved && (shapesMatch(vars, saved) || container.endsWith('layers'))) {
       usedGroups.add(names[i]);
       assignLayer(l, vars, { ...saved, name: path }, file, opts);
@@ -165,7 +165,7 @@ export function readModelVars(
         .filter((k) => !usedGroups.has(k))
     : [];
   const candidates = rest
-    .map((k) => savedAt(root, `${container}/${k}`, file))
+    .map((k) => savedAt(root, `${container}/${k}`))
     .filter((s): s is SavedLayer => !!s && s.weights.length > 0);
   for (const u of unmatched) {
     const idx = candidates.findIndex((c) => shapesMatch(u.vars, c));
@@ -189,7 +189,7 @@ export function readOptimizerVars(
   warn: (m: string) => void,
 ): boolean {
   if (!root.has('optimizer/vars')) return false;
-  const arrays = readVarsGroup(root.group('optimizer/vars'), file);
+  const arrays = readVarsGroup(root.group('optimizer/vars'));
   if (arrays.length < 2) return false;
   if (arrays.length === 2) {
     // Saved before the optimizer was used: only iterations and learning rate.

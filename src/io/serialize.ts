@@ -8,6 +8,7 @@ import { serializeLayer } from '../layers/base.js';
 import type { Model } from '../models/model.js';
 import type { Optimizer } from '../optimizers/index.js';
 import type { KerasConfig } from '../keras_config.js';
+import { getOptimizer } from '../optimizers/index.js';
 import { isModelClass } from './config.js';
 
 type Dialect = 'k3' | 'k2';
@@ -31,7 +32,7 @@ function stripK3Keys(x: unknown): unknown {
 function keras2Node(node: Json): unknown[] {
   const args: unknown[] = node.args ?? [];
   const tensors = (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Json[];
-  return tensors.map((t) => [...t.config.keras_history, {}]);
+  return tensors.map((t) => [...(t.config.keras_history as unknown[]), {}]);
 }
 
 /** One Keras 3 layer entry in Keras 2's form. */
@@ -48,14 +49,14 @@ function keras2Layer(entry: Json): Json {
 function keras2Model(entry: Json): Json {
   const c = entry.config;
   if (entry.class_name === 'Sequential') {
-    const config: Json = { name: c.name, trainable: c.trainable, layers: c.layers.map(keras2Layer) };
+    const config: Json = { name: c.name, trainable: c.trainable, layers: (c.layers as Json[]).map(keras2Layer) };
     if (c.build_input_shape) config.build_input_shape = c.build_input_shape;
     return { class_name: 'Sequential', config };
   }
   const layers = (c.layers as Json[]).map((e) => ({
     ...keras2Layer(e),
     name: e.name,
-    inbound_nodes: e.inbound_nodes.map(keras2Node),
+    inbound_nodes: (e.inbound_nodes as Json[]).map(keras2Node),
   }));
   // Keras 2 always lists the inputs and outputs, even one.
   const list = (x: unknown[]) => (typeof x[0] === 'string' ? [x] : x);
@@ -156,7 +157,8 @@ function lossName(l: unknown): string | null {
     }
     if (typeof o.class_name === 'string') {
       if (o.class_name === 'LossFunctionWrapper') return lossName(o.config?.fn);
-      return o.config?.name && typeof o.config.name === 'string' ? o.config.name : snake(o.class_name);
+      const name: unknown = o.config?.name;
+      return typeof name === 'string' && name ? name : snake(o.class_name);
     }
     const vals = Object.values(o);
     return vals.length ? lossName(vals[0]) : null;
@@ -165,12 +167,14 @@ function lossName(l: unknown): string | null {
 }
 
 /** Compile arguments from a K3 compile_config or a K2 training_config (null when unusable). */
-export function compileArgsFromSaved(saved: unknown): { optimizer: any; loss: string; metrics: string[] } | null {
+export function compileArgsFromSaved(
+  saved: unknown,
+): { optimizer: string | KerasConfig; loss: string; metrics: string[] } | null {
   if (!saved || typeof saved !== 'object') return null;
   const s = saved as Json;
   const loss = lossName(s.loss);
   if (!loss) return null;
-  let optimizer = s.optimizer ?? s.optimizer_config ?? 'rmsprop';
+  let optimizer = (s.optimizer ?? s.optimizer_config ?? 'rmsprop') as string | KerasConfig;
   if (
     optimizer &&
     typeof optimizer === 'object' &&
@@ -203,7 +207,11 @@ export function restoreCompile(model: Model, saved: unknown, file: string, warn:
   }
   if (!args) return;
   try {
-    model.compile(args);
+    // A saved optimizer is a name or a {class_name, config} entry; getOptimizer reads either.
+    const saved = args.optimizer;
+    const optimizer =
+      typeof saved === 'string' ? saved : getOptimizer(saved as { class_name: string; config?: KerasConfig });
+    model.compile({ ...args, optimizer });
   } catch (e) {
     warn(
       `${file}: the model was loaded uncompiled; its saved compile settings could not be restored ` +

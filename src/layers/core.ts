@@ -88,7 +88,7 @@ export interface InputFactory {
  * declaration cannot be typed as constructible, hence the one cast through unknown.
  */
 export const Input = function Input(args: InputArgs): KerasTensor {
-  return new InputLayer(args).output as KerasTensor;
+  return new InputLayer(args).output;
 } as unknown as InputFactory;
 
 // ---------------------------------------------------------------- Dense

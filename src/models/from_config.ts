@@ -98,7 +98,7 @@ export function functionalGraphFromConfig(config: KerasConfig): { inputs: KerasT
     const e = entry as KerasConfig;
     const name = entryName(e) || layer.name;
     if (layer instanceof InputLayer) {
-      outputs.set(name, [[layer.output as KerasTensor]]);
+      outputs.set(name, [[layer.output]]);
     } else {
       outputs.set(name, []);
       const nodes = Array.isArray(e.inbound_nodes) ? e.inbound_nodes : [];

@@ -206,7 +206,10 @@ export interface TensorMethods {
 /** Installs the op-backed methods on Tensor.prototype (called once, by ops/ as it loads). */
 export function installTensorMethods(methods: TensorMethods): void {
   for (const name of Object.keys(methods) as (keyof TensorMethods)[]) {
-    Object.defineProperty(Tensor.prototype, name, { value: methods[name], writable: true, configurable: true });
+    // The methods are installed on the prototype, where `this` is the tensor they are called on.
+    // eslint-disable-next-line @typescript-eslint/unbound-method
+    const value = methods[name];
+    Object.defineProperty(Tensor.prototype, name, { value, writable: true, configurable: true });
   }
 }
 

@@ -59,7 +59,7 @@ function buildTiny(): models.Model {
     activation: 'relu',
     name: 'sep_relu',
   }).apply(y);
-  x = new layers.Add({ name: 'add' }).apply([x, y]) as layers.KerasTensor;
+  x = new layers.Add({ name: 'add' }).apply([x, y]);
   x = new layers.ReLU({ maxValue: 4, negativeSlope: 0.1, threshold: 0.5, name: 'leaky_clip' }).apply(x);
   x = new layers.GlobalAveragePooling2D({ name: 'gap' }).apply(x);
   x = new layers.Dropout(0.2, { name: 'drop' }).apply(x);

@@ -21,7 +21,7 @@ function tinyBase(extra?: (x: KT) => KT): models.Model {
 /** The book's classifier on top of a base: Flatten, Dense(8, relu), Dense(1, sigmoid). */
 function onTop(base: models.Model, inputShape: number[]): models.Model {
   const inputs = layers.Input({ shape: inputShape });
-  let x = base.apply(inputs) as KT;
+  let x = base.apply(inputs);
   x = new layers.Flatten().apply(x);
   x = new layers.Dense(8, { activation: 'relu' }).apply(x);
   return new models.Model({ inputs, outputs: new layers.Dense(1, { activation: 'sigmoid' }).apply(x) });
@@ -109,7 +109,7 @@ describe("the book's frozen VGG16 model", () => {
     utils.clearSession();
     const convBase = await applications.VGG16({ weights: null, includeTop: false, inputShape: [150, 150, 3] });
     const inputs = layers.Input({ shape: [150, 150, 3] });
-    let x = convBase.apply(inputs) as KT;
+    let x = convBase.apply(inputs);
     x = new layers.Flatten().apply(x);
     x = new layers.Dense(256, { activation: 'relu' }).apply(x);
     const model = new models.Model({ inputs, outputs: new layers.Dense(1, { activation: 'sigmoid' }).apply(x) });
@@ -136,7 +136,7 @@ describe('BatchNormalization inside a frozen base', () => {
     const [x0, y] = xy(8);
     const x = x0.add(5);
     const inference = base.predict(x);
-    const training = base.apply(x, { training: true }) as Tensor;
+    const training = base.apply(x, { training: true });
     assert.deepEqual(training.dataSync(), inference.dataSync(), 'training=true still uses the moving statistics');
 
     model.compile({ optimizer: 'rmsprop', loss: 'binary_crossentropy' });

@@ -64,7 +64,7 @@ test('fit / evaluate / predict on imageDatasetFromDirectory datasets', async () 
   const history = await model.fit(train, { epochs: 3, validationData: val, verbose: 0 });
   assert.equal(history.history.loss.length, 3);
   assert.equal(history.history.val_accuracy.length, 3);
-  const res = (await model.evaluate(val, { verbose: 0 })) as number[];
+  const res = await model.evaluate<number[]>(val, { verbose: 0 });
   assert.equal(res.length, 2);
   const images = await imageDatasetFromDirectory(dir, {
     imageSize: [8, 8],
@@ -107,7 +107,7 @@ test('fit over ImageDataGenerator flow / flowFromDirectory (infinite, cardinalit
     shuffle: false,
     verbose: false,
   });
-  const r = (await model.evaluate(valIt, { steps: valIt.cardinality(), verbose: 0 })) as number[];
+  const r = await model.evaluate<number[]>(valIt, { steps: valIt.cardinality(), verbose: 0 });
   assert.ok(r[1] >= 0 && r[1] <= 1);
   const x = new Tensor(new Float32Array(7 * 8 * 8 * 3).fill(128), [7, 8, 8, 3]);
   const y = new Tensor(new Float32Array(7).fill(1), [7, 1]);

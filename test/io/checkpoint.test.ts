@@ -64,7 +64,8 @@ class Snap extends Callback {
     super();
   }
   override onEpochEnd(_e: number, logs: Logs = {}): void {
-    this.preds.push(Float32Array.from((this.model.predict(this.x) as Tensor).data));
+    const y: Tensor = this.model.predict(this.x);
+    this.preds.push(Float32Array.from(y.data));
     this.logs.push({ ...logs });
   }
 }

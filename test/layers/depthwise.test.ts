@@ -89,7 +89,7 @@ describe('DepthwiseConv2D layer', () => {
     const l = new layers.DepthwiseConv2D([3, 2], { depthMultiplier: 3, strides: 2, padding: 'same' });
     assert.equal(l.name, 'depthwise_conv2d');
     const x = rand([2, 7, 5, 4], 1);
-    const y = l.apply(x) as Tensor;
+    const y = l.apply(x);
     assert.deepEqual(
       l.weights.map((w) => [w.name, w.shape]),
       [
@@ -107,13 +107,13 @@ describe('DepthwiseConv2D layer', () => {
   it('applies non-fused activations after the op, and relu fused', () => {
     const x = rand([1, 5, 5, 2], 3);
     const lin = new layers.DepthwiseConv2D(3, { useBias: false });
-    const yl = lin.apply(x) as Tensor;
+    const yl = lin.apply(x);
     for (const act of ['relu', 'sigmoid', 'relu6']) {
       const l = new layers.DepthwiseConv2D(3, { useBias: false, activation: act });
       l.apply(x);
       l.kernel!.data.set(lin.kernel!.data);
       const want = act === 'relu' ? ops.relu(yl) : act === 'sigmoid' ? ops.sigmoid(yl) : ops.minimum(ops.relu(yl), 6);
-      assertClose((l.apply(x) as Tensor).data, want.data, 1e-6, act);
+      assertClose(l.apply(x).data, want.data, 1e-6, act);
     }
   });
 
@@ -121,7 +121,7 @@ describe('DepthwiseConv2D layer', () => {
     const l = new layers.DepthwiseConv2D(3, { depthMultiplier: 2, padding: 'same', biasInitializer: 'ones' });
     const x = rand([2, 5, 5, 2], 4);
     l.apply(x);
-    gradCheck(() => l.apply(x) as Tensor, [l.kernel!, l.bias!, x], { maxChecks: Infinity });
+    gradCheck(() => l.apply(x), [l.kernel!, l.bias!, x], { maxChecks: Infinity });
   });
 
   it("writes Keras 3's config, key for key, and reads it back", () => {
@@ -218,7 +218,7 @@ describe('SeparableConv2D layer', () => {
     });
     assert.equal(l.name, 'separable_conv2d');
     const x = rand([2, 7, 6, 3], 2);
-    const y = l.apply(x) as Tensor;
+    const y = l.apply(x);
     assert.deepEqual(
       l.weights.map((w) => [w.name, w.shape]),
       [
@@ -238,7 +238,7 @@ describe('SeparableConv2D layer', () => {
     const l = new layers.SeparableConv2D(3, 3, { padding: 'same', dilationRate: 2 });
     const x = rand([1, 6, 5, 2], 6);
     l.apply(x);
-    gradCheck(() => l.apply(x) as Tensor, [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x], {
+    gradCheck(() => l.apply(x), [l.depthwiseKernel!, l.pointwiseKernel!, l.bias!, x], {
       maxChecks: Infinity,
     });
   });

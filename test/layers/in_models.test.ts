@@ -139,7 +139,7 @@ describe('augmentation inside a model', () => {
     const p = m.predict(x);
     for (let i = 0; i < 4; i++) assert.ok(Math.abs(p.data[i] - direct.data[i]) < 1e-5);
     // Training: the loss of fit (lr 0) differs from evaluate's because the inputs were augmented.
-    const ev = (await m.evaluate(x, y, { verbose: 0 })) as number;
+    const ev = await m.evaluate<number>(x, y, { verbose: 0 });
     const seen: number[] = [];
     await m.fit(x, y, {
       epochs: 3,

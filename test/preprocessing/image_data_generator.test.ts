@@ -34,7 +34,7 @@ test('flow: batch shapes, partial last batch, cardinality, loops forever, y foll
   const epochs: number[][] = [[], []];
   let k = 0;
   for await (const b of it) {
-    const [bx, by] = b as [Tensor, Tensor];
+    const [bx, by] = b;
     assert.deepEqual(bx.shape.slice(1), [4, 4, 1]);
     assert.equal(bx.dtype, 'float32');
     sizes.push(bx.shape[0]);
@@ -53,11 +53,11 @@ test('flow: batch shapes, partial last batch, cardinality, loops forever, y foll
   assert.notDeepEqual(epochs[0], epochs[1]);
   // same seed, same stream
   const it2 = new ImageDataGenerator({ rescale: 0.5 }).flow(x, y, { batchSize: 4, seed: 3 });
-  const first = (await it2.next()) as [Tensor, Tensor];
+  const first = await it2.next();
   assert.deepEqual(Array.from(first[1].data), epochs[0].slice(0, 4));
   // no shuffle: in order; no y: x only
   const plain = new ImageDataGenerator().flow(x, null, { batchSize: 3, shuffle: false });
-  const b0 = (await plain.next()) as Tensor;
+  const b0 = await plain.next();
   assert.ok(b0 instanceof Tensor);
   assert.deepEqual([b0.data[0], b0.data[16], b0.data[32]], [0, 1, 2]);
   assert.throws(() => new ImageDataGenerator().flow(tensor([1, 2]), null), /rank 4/);
@@ -232,7 +232,7 @@ test('flowFromDirectory: classes, class modes, message, cardinality, augmentatio
   assert.equal(it.cardinality(), 3);
   const bs: Tensor[][] = [];
   for await (const b of it) {
-    bs.push(b as Tensor[]);
+    bs.push(b);
     if (bs.length === 4) break;
   }
   assert.deepEqual(

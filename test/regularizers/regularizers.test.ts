@@ -88,8 +88,8 @@ describe('regularized models', () => {
     const hp = await plain.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
     const hr = await reg.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
     close(hr.history.loss[0] - hp.history.loss[0], expected, 1e-4);
-    const ep = (await plain.evaluate(x, y, { verbose: 0 })) as number;
-    const er = (await reg.evaluate(x, y, { verbose: 0 })) as number;
+    const ep = await plain.evaluate<number>(x, y, { verbose: 0 });
+    const er = await reg.evaluate<number>(x, y, { verbose: 0 });
     close(er - ep, expected, 1e-4);
   });
 
@@ -97,8 +97,8 @@ describe('regularized models', () => {
     const reg = build(true);
     for (const l of reg.layers) l.trainable = false;
     const plain = build(false);
-    const er = (await reg.evaluate(x, y, { verbose: 0 })) as number;
-    const ep = (await plain.evaluate(x, y, { verbose: 0 })) as number;
+    const er = await reg.evaluate<number>(x, y, { verbose: 0 });
+    const ep = await plain.evaluate<number>(x, y, { verbose: 0 });
     close(er, ep, 1e-6);
   });
 

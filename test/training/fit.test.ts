@@ -35,7 +35,7 @@ describe('training on MNIST (seeded, small)', () => {
     assert.deepEqual(Object.keys(h.history).sort(), ['accuracy', 'loss']);
     assert.equal(h.history.loss.length, 3);
     assert.ok(h.history.loss[2] < h.history.loss[1] && h.history.loss[1] < h.history.loss[0], 'loss decreases');
-    const [loss, acc] = (await m.evaluate(xTest, yTest, { verbose: 0 })) as number[];
+    const [loss, acc] = await m.evaluate<number[]>(xTest, yTest, { verbose: 0 });
     assert.ok(acc > 0.85, `test accuracy ${acc}`);
     assert.ok(loss < 0.6, `test loss ${loss}`);
     const probs = m.predict(xTest.slice(0, 10));

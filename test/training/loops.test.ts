@@ -119,7 +119,7 @@ describe('callbacks in evaluate and predict', () => {
     const seen: number[] = [];
     const cb = new LambdaCallback({
       onEpochEnd: async () => {
-        seen.push(((await m.evaluate(x, y, { verbose: 0 })) as number[])[0]);
+        seen.push((await m.evaluate<number[]>(x, y, { verbose: 0 }))[0]);
         seen.push(m.predict(x.slice(0, 2), { verbose: 0 }).shape[0]);
       },
     });
