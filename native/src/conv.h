@@ -11,10 +11,25 @@ struct ConvGeom {
 
 // The fields of the JS record (Conv2DInfo in src/backend/types.ts) read by name into ConvGeom:
 // X(jsName, member, least value). Order is irrelevant; the names are the contract.
-#define CK_CONV_GEOM_FIELDS(X)                                                                                 \
-  X(batch, N, 1)                                                                                               \
-  X(inH, H, 1) X(inW, W, 1) X(inC, C, 1) X(outH, OH, 1) X(outW, OW, 1) X(outC, F, 1) X(kH, KH, 1) X(kW, KW, 1) \
-      X(strideH, SH, 1) X(strideW, SW, 1) X(dilationH, DH, 1) X(dilationW, DW, 1) X(padTop, PT, 0) X(padLeft, PL, 0)
+// clang-format would re-break this list differently on every run.
+// clang-format off
+#define CK_CONV_GEOM_FIELDS(X) \
+  X(batch, N, 1) \
+  X(inH, H, 1) \
+  X(inW, W, 1) \
+  X(inC, C, 1) \
+  X(outH, OH, 1) \
+  X(outW, OW, 1) \
+  X(outC, F, 1) \
+  X(kH, KH, 1) \
+  X(kW, KW, 1) \
+  X(strideH, SH, 1) \
+  X(strideW, SW, 1) \
+  X(dilationH, DH, 1) \
+  X(dilationW, DW, 1) \
+  X(padTop, PT, 0) \
+  X(padLeft, PL, 0)
+// clang-format on
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
