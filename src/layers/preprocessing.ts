@@ -15,7 +15,7 @@ import {
   translationMatrix,
   zoomMatrix,
 } from '../data/affine.js';
-import { resizeImage } from '../data/resize.js';
+import type { Interpolation as ImageInterpolation } from '../data/resize.js';
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { crop2d, flip2d, resize2d } from '../ops/image.js';
@@ -37,8 +37,8 @@ import type { KerasConfig } from '../keras_config.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
-/** Resizing also takes TF's 'bicubic' and 'area' (computed by data/resize.ts, without a gradient). */
-export type ResizeInterpolation = Interpolation | 'bicubic' | 'area';
+/** Resizing also takes TF's 'bicubic' and 'area': the one image-geometry module's interpolation type. */
+export type ResizeInterpolation = ImageInterpolation;
 
 function checkInterpolation(v: unknown, where: string): Interpolation {
   if (v !== 'bilinear' && v !== 'nearest')
@@ -228,20 +228,6 @@ function aspectCrop(h: number, w: number, th: number, tw: number): [number, numb
 
 /** Resizes NHWC x to th × tw, optionally centre-cropping to the target aspect ratio first. */
 function resizeTo(x: Tensor, th: number, tw: number, method: ResizeInterpolation, cropToAspectRatio: boolean): Tensor {
-  if (method === 'bicubic' || method === 'area') {
-    const [n, h, w, c] = x.shape;
-    const [top, left, height, width] = cropToAspectRatio ? aspectCrop(h, w, th, tw) : [0, 0, h, w];
-    const per = h * w * c,
-      perOut = th * tw * c;
-    const out = new Float32Array(n * perOut);
-    const d = x.data as Float32Array;
-    for (let b = 0; b < n; b++)
-      out.set(
-        resizeImage(d.subarray(b * per, (b + 1) * per), h, w, c, th, tw, method, { top, left, height, width }),
-        b * perOut,
-      );
-    return new Tensor(out, [n, th, tw, c]);
-  }
   let v = x;
   if (cropToAspectRatio) {
     const [top, left, ch, cw] = aspectCrop(x.shape[1], x.shape[2], th, tw);
