@@ -1,13 +1,10 @@
 // Depthwise 2D convolution (NHWC input, [kh, kw, in, depthMultiplier] kernel) with fused bias and
 // ReLU, and its gradients. The geometry is conv2d's (TF 'valid'/'same'), with outC = in·multiplier.
 // SeparableConv2D composes this op with a 1x1 conv2d; it needs no op of its own.
-import { getBackend } from '../backend/index.js';
 import type { Activation, Conv2DInfo } from '../backend/types.js';
-import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { type Padding, convOutputSize } from './conv.js';
-import { floatData } from './util.js';
+import { type Padding, convOutputSize, fusedConvolution } from './conv.js';
 
 function fmt(s: readonly number[]): string {
   return `[${s.join(', ')}]`;
@@ -74,21 +71,5 @@ export function depthwiseConv2d(
   if (bias && (bias.rank !== 1 || bias.shape[0] !== info.outC)) {
     throw new ShapeError(`depthwiseConv2d: expected a bias of shape [${info.outC}], got ${fmt(bias.shape)}`);
   }
-  const be = getBackend();
-  const yd = be.depthwiseConv2d(floatData(x), floatData(w), bias ? floatData(bias) : null, info, act);
-  const y = new Tensor(yd, [info.batch, info.outH, info.outW, info.outC]);
-  const inputs = bias ? [x, w, bias] : [x, w];
-  return record(y, `depthwise_conv2d_${act}`, inputs, (dy, needs) => {
-    const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, yd) : (dy.data as Float32Array);
-    const grads = [
-      needs[0] ? new Tensor(be.depthwiseConv2dBackpropInput(dz, floatData(w), info), x.shape) : null,
-      needs[1] ? new Tensor(be.depthwiseConv2dBackpropFilter(floatData(x), dz, info), w.shape) : null,
-      bias && needs[2]
-        ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape)
-        : null,
-    ];
-    // The masked gradient is local to this backward: its storage can serve the next output.
-    if (dz !== dy.data) be.release?.(dz);
-    return grads;
-  });
+  return fusedConvolution('depthwiseConv2d', x, w, bias, info, act);
 }
