@@ -161,21 +161,32 @@ test('cache replays the first full pass; prefetch keeps order and overlaps work'
   assert.deepEqual(await vals(ds2.take(2)), [0, 1]);
   assert.deepEqual(await vals(ds2), [0, 1, 2, 3, 4]);
   assert.equal(runs2, 7);
-  // prefetch: producer runs while the consumer waits
+  // prefetch: the producer runs ahead while the consumer works. Counted rather than timed, so a
+  // loaded machine cannot fail it: without prefetch, element k+1 is produced only after the
+  // consumer has finished element k.
   const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  let produced = 0;
   const slow = Dataset.range(6).map(async (v) => {
-    await delay(20);
+    await delay(2);
+    produced++;
     return v;
   });
-  const t0 = Date.now();
   const got: number[] = [];
+  let ahead = 0;
   for await (const v of slow.prefetch(3)) {
     await delay(20);
+    ahead = Math.max(ahead, produced - (v + 1));
     got.push(v);
   }
-  const elapsed = Date.now() - t0;
   assert.deepEqual(got, [0, 1, 2, 3, 4, 5]);
-  assert.ok(elapsed < 6 * 40 - 40, `prefetch did not overlap: ${elapsed} ms`);
+  assert.ok(ahead >= 1, `prefetch did not run ahead of the consumer (at most ${ahead} elements ahead)`);
+  assert.ok(ahead <= 3, `prefetch(3) ran ${ahead} elements ahead`);
+  let plainAhead = 0;
+  for await (const v of slow) {
+    await delay(20);
+    plainAhead = Math.max(plainAhead, produced - 6 - (v + 1));
+  }
+  assert.equal(plainAhead, 0, 'without prefetch nothing is produced ahead');
   assert.equal(slow.prefetch(2).cardinality(), 6);
   // breaking out early closes the pipeline
   let n = 0;
