@@ -270,7 +270,22 @@ export async function saveHeatmapOverlay(
   file: string,
   opts: OverlayOptions = {},
 ): Promise<Tensor> {
-  const where = 'saveHeatmapOverlay';
+  const out = await overlayPicture(image, heatmap, opts, 'saveHeatmapOverlay');
+  await saveImg(file, out, { scale: false });
+  return out;
+}
+
+/** saveHeatmapOverlay's picture [h, w, 3] (0..255) without writing it (for pages that inline their images). */
+export function heatmapOverlay(image: string | Tensor, heatmap: Tensor, opts: OverlayOptions = {}): Promise<Tensor> {
+  return overlayPicture(image, heatmap, opts, 'heatmapOverlay');
+}
+
+async function overlayPicture(
+  image: string | Tensor,
+  heatmap: Tensor,
+  opts: OverlayOptions,
+  where: string,
+): Promise<Tensor> {
   const pic = typeof image === 'string' ? imgToArray(await loadImg(image, { colorMode: 'rgb' })) : image;
   if (pic.rank !== 3 || pic.shape[2] !== 3) {
     throw new ValueError(`${where}: image must be an RGB picture [h, w, 3], got [${pic.shape.join(', ')}]`);
@@ -296,7 +311,5 @@ export async function saveHeatmapOverlay(
     const j = Math.min(255, Math.max(0, Math.round(resized[i])));
     blended[i] = j * alpha + pic.data[i];
   }
-  const out = imgToArray(arrayToImg(new Tensor(blended, [ph, pw, 3])));
-  await saveImg(file, out, { scale: false });
-  return out;
+  return imgToArray(arrayToImg(new Tensor(blended, [ph, pw, 3])));
 }

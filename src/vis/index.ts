@@ -23,6 +23,7 @@ export {
   gradCamPlusPlus,
   saliency,
   saveHeatmapOverlay,
+  heatmapOverlay,
   lastConvLayer,
   type GradCamOptions,
   type Heatmaps,
