@@ -17,6 +17,7 @@ export * as preprocessing from './preprocessing/index.js';
 export * as vis from './vis/index.js';
 export * as io from './io/index.js';
 export * as applications from './applications/index.js';
+export * as report from './report/index.js';
 
 export {
   Tensor,
