@@ -10,7 +10,7 @@ import { type OptionNames, checkOptions, checkPositiveInt, describeValue } from 
 import { Tensor } from '../tensor/tensor.js';
 import { imgToArray, loadImg } from '../utils/image.js';
 import { CONVKIT_VERSION } from '../version.js';
-import { inputShapeOf } from '../vis/common.js';
+import { findLayer, inputShapeOf } from '../vis/common.js';
 import {
   type Evaluation,
   type LabelledImage,
@@ -80,7 +80,7 @@ function historyRecord(h: unknown, where: string): Record<string, number[]> | nu
   for (const [k, v] of Object.entries(rec)) {
     if (!Array.isArray(v) || !v.every((x) => typeof x === 'number'))
       throw new ValueError(`${where}: history['${k}'] must be an array of numbers per epoch, got ${describeValue(v)}`);
-    out[k] = v as number[];
+    out[k] = v;
   }
   return out;
 }
@@ -89,7 +89,7 @@ function checkStrings(v: unknown, name: string): string[] | undefined {
   if (v === undefined) return undefined;
   if (!Array.isArray(v) || !v.every((s) => typeof s === 'string'))
     throw new ValueError(`${name}: expected an array of strings, got ${describeValue(v)}`);
-  return v as string[];
+  return v;
 }
 
 /** The images option as model-input pictures [h, w, c]. */
@@ -148,6 +148,7 @@ export async function writeReport(
   checkPositiveInt(opts.maxWrong, `${where} maxWrong`);
   const given = checkStrings(opts.classNames, `${where} classNames`) ?? null;
   const layerNames = checkStrings(opts.activationLayers, `${where} activationLayers`);
+  for (const name of layerNames ?? []) findLayer(model, name, `${where} activationLayers`);
   checkReportData(opts.data, where);
   const rec = historyRecord(opts.history, where);
   const pictures = await resolveImages(model, opts.images, where);
