@@ -3,7 +3,7 @@
 // most confidently wrong images and a few sample images, and (for a compiled model) the same
 // stream feeds model.evaluate, so a folder of images is read once.
 import { noGrad } from '../autograd/tape.js';
-import { Dataset } from '../data/dataset.js';
+import { Dataset, INFINITE_CARDINALITY } from '../data/dataset.js';
 import { imageDatasetFromDirectory } from '../data/image_dataset.js';
 import { ValueError } from '../errors.js';
 import type { Model } from '../models/model.js';
@@ -85,6 +85,9 @@ function isTensorData(d: unknown): d is TensorData {
 export function checkReportData(data: unknown, where: string): void {
   if (data === undefined) return;
   if (typeof data === 'string' && data !== '') return;
+  if (data instanceof Dataset && data.cardinality() === INFINITE_CARDINALITY) {
+    throw new ValueError(`${where}: data is an infinite Dataset (repeat()); pass one pass of it, e.g. with take(n)`);
+  }
   if (data instanceof Dataset || data instanceof DirectoryIterator || isTensorData(data)) return;
   throw new ValueError(
     `${where}: data must be a Dataset of [images, labels] batches, a DirectoryIterator, { x, y } tensors or ` +

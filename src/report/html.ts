@@ -110,7 +110,7 @@ h2{font-size:18px;margin:0 0 8px;font-weight:600}
 section.missing h2{font-size:15px;display:inline;margin-right:10px}
 .intro{color:var(--muted);margin:0 0 12px;font-size:14px}
 .note{color:var(--muted);font-style:italic;margin:0;display:inline}
-pre.summary{font:12.5px/1.35 "DejaVu Sans Mono",ui-monospace,Menlo,Consolas,monospace;background:#fbfcfd;border:1px solid var(--line);border-radius:6px;padding:12px;overflow-x:auto;margin:0}
+pre.summary{font:12.5px/1.2 "DejaVu Sans Mono",ui-monospace,Menlo,Consolas,monospace;background:#fbfcfd;border:1px solid var(--line);border-radius:6px;padding:12px;overflow-x:auto;margin:0}
 .charts{display:flex;flex-wrap:wrap;gap:12px}
 svg.chart{background:#fff;border:1px solid var(--line);border-radius:6px;max-width:100%;height:auto;font-family:inherit}
 svg .ctitle{font-size:14px;font-weight:600;fill:var(--fg)}

@@ -230,6 +230,7 @@ test('bad options are refused with the option named, expected versus given', asy
   await refuse({ max_wrong: 3 }, /writeReport: unknown option 'max_wrong'; use maxWrong/);
   await refuse({ maxWrong: '3' }, /writeReport maxWrong: expected a positive integer, got the string '3'/);
   await refuse({ data: 42 }, /writeReport: data must be a Dataset .* got 42/);
+  await refuse({ data: Dataset.fromTensorSlices([pictures(4).x, pictures(4).y]).repeat() }, /infinite Dataset/);
   await refuse({ history: { loss: 'low' } }, /history\['loss'\] must be an array of numbers/);
   await refuse({ classNames: ['a', 'b', 'c'], data: pictures(4) }, /model 'tiny' has 2 classes, got 3 names/);
   await refuse({ images: [pictures(1).x.reshape([1, 144])] }, /images must be image files or tensors shaped like/);
