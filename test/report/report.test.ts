@@ -14,7 +14,7 @@ import { ImageDataGenerator } from '../../src/preprocessing/image_data_generator
 import { escapeHtml, writeReport } from '../../src/report/index.js';
 import { evaluateData, outputKind } from '../../src/report/evaluate.js';
 import * as convkit from '../../src/index.js';
-import type { Tensor } from '../../src/tensor/tensor.js';
+import { Tensor } from '../../src/tensor/tensor.js';
 import { SIDE, pictures, trained, writeFolder } from './fixture.js';
 
 let tmp = '';
@@ -240,4 +240,23 @@ test('bad options are refused with the option named, expected versus given', asy
     /writeReport activationLayers: layerName 'conv2dd' .*did you mean 'conv2d'/,
   );
   assert.equal(existsSync(file), false);
+});
+
+test("vis.heatmapOverlay is saveHeatmapOverlay's picture, without the file", async () => {
+  const { x } = pictures(1, 6);
+  const pic = new Tensor(
+    Float32Array.from({ length: SIDE * SIDE * 3 }, (_, i) => x.data[Math.floor(i / 3)]),
+    [SIDE, SIDE, 3],
+  );
+  const heat = new Tensor(
+    Float32Array.from({ length: 16 }, (_, i) => i / 15),
+    [4, 4],
+  );
+  const inMemory = await convkit.vis.heatmapOverlay(pic, heat);
+  const file = path.join(tmp, 'overlay.png');
+  const saved = await convkit.vis.saveHeatmapOverlay(pic, heat, file);
+  assert.deepEqual(inMemory.shape, [SIDE, SIDE, 3]);
+  assert.deepEqual(Array.from(inMemory.data), Array.from(saved.data));
+  assert.ok(existsSync(file));
+  await assert.rejects(convkit.vis.heatmapOverlay(x, heat), /heatmapOverlay: image must be an RGB picture/);
 });
