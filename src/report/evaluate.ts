@@ -265,7 +265,7 @@ export async function evaluateData(
       throw new ValueError(
         `${where}: data batches must be images [batch, h, w, c] for model '${model.name}', got [${x.shape.join(', ')}]`,
       );
-    const labels = y && k ? labelsOf(y, n, k, where) : null;
+    const labels = y && k && src.labelled ? labelsOf(y, n, k, where) : null;
     for (let i = 0; i < n && st.first.length < opts.samples; i++)
       st.first.push({ image: copyImage(x, i), label: labels?.[i] ?? null, at: st.count + i });
     if (labels) {

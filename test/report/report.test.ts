@@ -207,6 +207,16 @@ test('data as a Dataset, a DirectoryIterator, or a folder gives the same matrix;
   assert.deepEqual(fromDataset.confusion, fromFolder.confusion);
   assert.deepEqual(fromFolder.classNames, ['left', 'right']);
   assert.deepEqual(fromIterator.classNames, ['left', 'right']);
+  const inputs = new ImageDataGenerator().flowFromDirectory(folder, {
+    targetSize: [SIDE, SIDE],
+    colorMode: 'grayscale',
+    classMode: 'input',
+    batchSize: 8,
+  });
+  const unlabelled = await evaluateData(model, inputs, kind, o);
+  assert.equal(unlabelled.count, 20);
+  assert.equal(unlabelled.confusion, null, "classMode 'input' has no labels");
+  assert.equal(unlabelled.samples.length, 4);
 
   const png = path.join(folder, 'left', '0.png');
   const file = path.join(tmp, 'images.html');
