@@ -41,6 +41,7 @@ interface Live {
 let live: Live | null = null;
 let queue: Promise<unknown> = Promise.resolve();
 let nextId = 0;
+const warned = new Set<string>();
 
 function start(url: URL): Live {
   // No execArgv: the parent's loader hooks (tsx) are not needed by a plain .mjs file and would
@@ -100,7 +101,18 @@ async function probeOnce(file: string, name: string, size: number, deadline: num
   const state = live ?? (live = start(url));
   state.worker.ref();
   try {
-    await state.ready;
+    try {
+      await state.ready;
+    } catch (e) {
+      // Without the worker (a bundle that left its script out), files are still read, without
+      // the deadline: refusing every HDF5 file would be worse than the loop it guards against.
+      if (!(e instanceof ConvkitError)) throw e;
+      if (!warned.has(url.href)) {
+        warned.add(url.href);
+        console.warn(`convkit: ${e.message}; HDF5 files are read without a deadline`);
+      }
+      return;
+    }
     await new Promise<void>((resolve, reject) => {
       const id = nextId++;
       let where = '/';

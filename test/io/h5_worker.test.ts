@@ -144,3 +144,18 @@ test(
     assert.match(r.stdout, /^looping\.h5: cannot read attribute .*reading did not finish within 500 ms/);
   },
 );
+
+test('a worker that cannot start leaves files readable, with one warning', async () => {
+  const missing = new URL('./no_such_h5_worker.mjs', import.meta.url);
+  const warnings: string[] = [];
+  const warn = console.warn;
+  console.warn = (...a: unknown[]) => void warnings.push(a.map(String).join(' '));
+  try {
+    await probeH5(GOOD, 'kcnn.h5', size(GOOD), { deadlineMs: 60_000, workerUrl: missing });
+    await probeH5(GOOD, 'kcnn.h5', size(GOOD), { deadlineMs: 60_000, workerUrl: missing });
+  } finally {
+    console.warn = warn;
+  }
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /cannot start the HDF5 reading worker .*no_such_h5_worker\.mjs.*read without a deadline/);
+});
