@@ -217,10 +217,10 @@ export class RowResampler {
   private nextRow = 0;
 
   constructor(
-    private readonly inH: number,
-    private readonly inW: number,
+    inH: number,
+    inW: number,
     private readonly c: number,
-    private readonly outH: number,
+    outH: number,
     private readonly outW: number,
     private readonly method: Interpolation,
   ) {

@@ -125,7 +125,8 @@ async function probeOnce(file: string, name: string, size: number, deadline: num
       const timer = setTimeout(() => {
         if (live === state) live = null;
         fail(`reading did not finish within ${seconds(deadline)} (the file is damaged?)`);
-        // terminate() interrupts the thread wherever it is, WebAssembly included.
+        // terminate() interrupts the thread wherever it is, WebAssembly included (the file's
+        // descriptor is closed with it: test/io/h5_worker.test.ts checks).
         void state.worker.terminate();
       }, deadline);
       state.onMessage = (m) => {

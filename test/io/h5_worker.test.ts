@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,6 +41,19 @@ test('a file on which HDF5 loops is refused when the deadline passes, naming the
   });
   // terminate() stopped the WebAssembly loop: the time is the deadline, not a hang.
   assert.ok(Date.now() - t0 < 30_000);
+  // The descriptor the thread held on the file is closed once the thread is gone.
+  if (existsSync('/proc/self/fd')) {
+    const holding = (): boolean =>
+      readdirSync('/proc/self/fd').some((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === LOOPING;
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 100 && holding(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.equal(holding(), false, 'a descriptor on the file is still open');
+  }
   // A new worker reads the next file.
   await probeH5(GOOD, 'kcnn.h5', size(GOOD), { deadlineMs: 60_000 });
   const m = await loadModel(GOOD);
