@@ -146,3 +146,59 @@ export function checkTensor(what: string, shape: readonly number[], dtype = 'flo
   if (bytes <= getMemoryLimit()) return;
   checkBytes(`${what} of ${shape.join('x') || 'scalar'} ${dtype}`, bytes);
 }
+
+// ---- HDF5 reading deadline ----
+// HDF5 (inside h5wasm) can loop for ever on damaged structure, inside WebAssembly where no timer
+// reaches; so before the main thread reads an HDF5 file, a worker thread walks its structure first
+// (io/h5_worker_probe.ts) and is terminated when it does not finish in time.
+
+const H5_DEADLINE_ENV = 'CONVKIT_H5_DEADLINE_MS';
+/** The deadline for a file of up to H5_DEADLINE_SCALE_BYTES; larger files get proportionally more. */
+export const DEFAULT_H5_DEADLINE_MS = 30_000;
+/** Files up to this size get the plain deadline; a file twice as large gets twice as long. */
+export const H5_DEADLINE_SCALE_BYTES = 64 * 1024 ** 2;
+
+let h5Deadline: number | null = null;
+
+function h5DeadlineFromEnv(): number | null {
+  const raw = process.env[H5_DEADLINE_ENV];
+  if (raw === undefined || raw.trim() === '') return null;
+  const n = Number(raw);
+  if (!(Number.isFinite(n) && n >= 0)) {
+    throw new ValueError(
+      `${H5_DEADLINE_ENV}: expected a number of milliseconds >= 0 (0 turns the check off), got '${raw}'`,
+    );
+  }
+  return n;
+}
+
+/** The HDF5 reading deadline in milliseconds for a file of up to 64 MiB; 0 means no check. */
+export function getH5Deadline(): number {
+  if (h5Deadline === null) h5Deadline = h5DeadlineFromEnv() ?? DEFAULT_H5_DEADLINE_MS;
+  return h5Deadline;
+}
+
+/**
+ * Sets how long the structure of an HDF5 file (up to 64 MiB; larger files get proportionally
+ * longer) may take to read before the file is refused as damaged, in milliseconds; 0 turns the
+ * check off, `null` restores the default (CONVKIT_H5_DEADLINE_MS, else 30 s). Returns the previous
+ * value.
+ */
+export function setH5Deadline(ms: number | null): number {
+  const before = getH5Deadline();
+  if (ms === null) {
+    h5Deadline = null;
+    return before;
+  }
+  if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+    throw new ValueError(`setH5Deadline: expected a number of milliseconds >= 0 or null, got ${String(ms)}`);
+  }
+  h5Deadline = ms;
+  return before;
+}
+
+/** The deadline in milliseconds for an HDF5 file of `fileSize` bytes (0: no check). */
+export function h5DeadlineFor(fileSize: number): number {
+  const base = getH5Deadline();
+  return base * Math.max(1, fileSize / H5_DEADLINE_SCALE_BYTES);
+}

@@ -103,12 +103,30 @@ export function maxImagePixels(given?: number): number {
   return n;
 }
 
+/**
+ * An image refused by the pixel limit (a FileFormatError): its declared size, so that a caller
+ * that only needs it resized can decode it in strips instead (decode_stream.ts).
+ */
+export class PixelLimitError extends FileFormatError {
+  constructor(
+    readonly file: string,
+    readonly width: number,
+    readonly height: number,
+    readonly limit: number,
+    note = 'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine, ' +
+      'or load it with a targetSize (PNG and JPEG are then decoded in strips)',
+  ) {
+    super(
+      `cannot decode image '${file}': it declares ${width}x${height} = ` +
+        `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); ${note}`,
+    );
+    // Printed, and rebuilt after crossing a worker boundary, as the FileFormatError it is.
+    this.name = 'FileFormatError';
+  }
+}
+
 function tooManyPixels(name: string, width: number, height: number, limit: number): FileFormatError {
-  return new FileFormatError(
-    `cannot decode image '${name}': it declares ${width}x${height} = ` +
-      `${width * height} pixels, more than the limit of ${limit} (a decompression bomb?); ` +
-      'raise the limit with maxPixels or CONVKIT_MAX_IMAGE_PIXELS if the image is genuine',
-  );
+  return new PixelLimitError(name, width, height, limit);
 }
 
 // ---- BMP ----
@@ -342,7 +360,8 @@ export function encodeBmp24(img: RawImage): Uint8Array {
 // ---- sharp ----
 
 let configured = false;
-async function getSharp(): Promise<Sharp> {
+/** sharp, configured for decoding: one libvips thread per decode, no cache. */
+export async function getSharp(): Promise<Sharp> {
   const sharp = await loadSharp();
   if (!configured) {
     // Each decode is small; parallelism comes from the worker pool, not from libvips threads.
@@ -395,11 +414,10 @@ export async function decodeImage(
   return convertChannels(raw, mode);
 }
 
-/** Reads and decodes an image file (at most `maxPixels` pixels, see DEFAULT_MAX_IMAGE_PIXELS). */
-export async function decodeImageFile(path: string, mode: ColorMode = 'rgb', maxPixels?: number): Promise<RawImage> {
-  let buf: Uint8Array;
+/** An image file's bytes; a missing or unreadable file is a FileFormatError naming it. */
+export async function readImageFile(path: string): Promise<Uint8Array> {
   try {
-    buf = await readFile(path);
+    return await readFile(path);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new FileFormatError(
@@ -408,5 +426,9 @@ export async function decodeImageFile(path: string, mode: ColorMode = 'rgb', max
         : `cannot read image file '${path}': ${(e as Error).message}`,
     );
   }
-  return decodeImage(buf, mode, path, maxPixels);
+}
+
+/** Reads and decodes an image file (at most `maxPixels` pixels, see DEFAULT_MAX_IMAGE_PIXELS). */
+export async function decodeImageFile(path: string, mode: ColorMode = 'rgb', maxPixels?: number): Promise<RawImage> {
+  return decodeImage(await readImageFile(path), mode, path, maxPixels);
 }

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ConvkitError, FileFormatError, ValueError } from '../errors.js';
 import { decodeImageFile, type ColorMode } from './decode.js';
-import { aspectCropBox, padToAspect, resizeImage, type Interpolation } from './resize.js';
+import { decodeImageFileResized } from './decode_stream.js';
+import { type Interpolation } from './resize.js';
 import { applyAugment, type AugmentParams } from './augment.js';
 
 export interface DecodeTask {
@@ -53,25 +54,21 @@ function rebuildError(e: { name: string; message: string }): Error {
 
 /** Decodes one file on the calling thread (the pool's fallback and the 0-worker mode). */
 export async function decodeTaskInline(task: DecodeTask): Promise<DecodedArray> {
-  let raw = await decodeImageFile(task.path, task.colorMode);
-  if (task.padToAspectRatio && task.targetSize) {
-    const p = padToAspect(raw.data, raw.height, raw.width, raw.channels, task.targetSize[0], task.targetSize[1]);
-    raw = { data: p.data, height: p.height, width: p.width, channels: raw.channels };
-  }
-  let data: Float32Array;
-  let h = raw.height,
-    w = raw.width;
-  if (task.targetSize && (task.targetSize[0] !== h || task.targetSize[1] !== w || task.cropToAspectRatio)) {
-    const [th, tw] = task.targetSize;
-    const crop = task.cropToAspectRatio ? aspectCropBox(h, w, th, tw) : undefined;
-    data = resizeImage(raw.data, h, w, raw.channels, th, tw, task.interpolation, crop);
-    h = th;
-    w = tw;
+  const { targetSize, interpolation, cropToAspectRatio, padToAspectRatio } = task;
+  let r: DecodedArray;
+  if (targetSize) {
+    r = await decodeImageFileResized(task.path, task.colorMode, {
+      targetSize,
+      interpolation,
+      cropToAspectRatio,
+      padToAspectRatio,
+    });
   } else {
-    data = Float32Array.from(raw.data);
+    const raw = await decodeImageFile(task.path, task.colorMode);
+    r = { data: Float32Array.from(raw.data), height: raw.height, width: raw.width, channels: raw.channels };
   }
-  if (task.augment) data = applyAugment(data, h, w, raw.channels, task.augment);
-  return { data, height: h, width: w, channels: raw.channels };
+  if (task.augment) r = { ...r, data: applyAugment(r.data, r.height, r.width, r.channels, task.augment) };
+  return r;
 }
 
 /** The default number of decoding workers: CONVKIT_DATA_WORKERS, else the number of cores (min 1). */

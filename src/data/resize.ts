@@ -3,6 +3,7 @@
 export {
   INTERPOLATIONS,
   aspectCropBox,
+  axisWeights,
   checkInterpolation,
   padToAspect,
   resizeImage,

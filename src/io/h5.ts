@@ -7,12 +7,14 @@
 // naming the user's file and the object path (never HDF5's stack dump); a dataset or attribute is
 // refused before it is read when its declared size exceeds what the file can hold or the memory
 // limit (the WebAssembly heap never shrinks, so a refused read must not allocate first); external
-// links are not followed.
+// links are not followed; a file's structure is first read in a worker under a deadline
+// (h5_worker_probe.ts), so that a library loop or abort on damage becomes an error.
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConvkitError, FileFormatError } from '../errors.js';
 import { formatBytes, getMemoryLimit } from '../limits.js';
 import { checkGlobalHeaps } from './h5_check.js';
+import { probeH5 } from './h5_worker_probe.js';
 import { describeKind, sniffFile } from './sniff.js';
 
 type H5Lib = typeof import('h5wasm/node').default;
@@ -369,6 +371,9 @@ export class H5Reader {
       throw new FileFormatError(`${name}: not an HDF5 file: it is ${describeKind(kind)} (${size} bytes)`);
     }
     checkGlobalHeaps(path, name, size);
+    // The library can loop or abort on damage nobody has described yet; a worker reads the
+    // structure first, under a deadline, so that neither reaches this thread.
+    await probeH5(resolve(path), name, size);
     const h5 = await h5lib();
     let f: H5File;
     try {

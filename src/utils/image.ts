@@ -6,9 +6,17 @@ import { atomicWriteFileSync } from '../io/atomic.js';
 import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { checkColorMode, decodeImageFile, encodeBmp24, type ColorMode, type RawImage } from '../data/decode.js';
+import {
+  channelsFor,
+  checkColorMode,
+  decodeImageFile,
+  encodeBmp24,
+  type ColorMode,
+  type RawImage,
+} from '../data/decode.js';
+import { decodeImageFileResized } from '../data/decode_stream.js';
 import { loadSharp } from '../data/codec.js';
-import { aspectCropBox, checkInterpolation, resizeImage, type Interpolation } from '../data/resize.js';
+import { checkInterpolation, type Interpolation } from '../data/resize.js';
 
 export type { ColorMode } from '../data/decode.js';
 export type { Interpolation } from '../data/resize.js';
@@ -70,15 +78,17 @@ export async function loadImg(file: string, opts: LoadImgOptions = {}): Promise<
   );
   const mode = checkColorMode(opts.colorMode ?? 'rgb', 'loadImg');
   const interpolation = checkInterpolation(opts.interpolation ?? 'nearest', 'loadImg');
-  const raw = await decodeImageFile(file, mode);
-  if (opts.targetSize == null) return new Img(raw.data, raw.height, raw.width, raw.channels);
+  if (opts.targetSize == null) {
+    const raw = await decodeImageFile(file, mode);
+    return new Img(raw.data, raw.height, raw.width, raw.channels);
+  }
   const [th, tw] = checkSize(opts.targetSize, 'loadImg targetSize');
-  if (raw.height === th && raw.width === tw) return new Img(raw.data, raw.height, raw.width, raw.channels);
-  const crop = opts.keepAspectRatio ? aspectCropBox(raw.height, raw.width, th, tw) : undefined;
-  const f = resizeImage(raw.data, raw.height, raw.width, raw.channels, th, tw, interpolation, crop);
+  // Decoding to the target size: an image above the pixel limit is decoded in strips, not whole.
+  const spec = { targetSize: [th, tw] as const, interpolation, cropToAspectRatio: opts.keepAspectRatio ?? false };
+  const f = (await decodeImageFileResized(file, mode, spec)).data;
   const u = new Uint8Array(f.length);
   for (let i = 0; i < f.length; i++) u[i] = Math.max(0, Math.min(255, Math.round(f[i])));
-  return new Img(u, th, tw, raw.channels);
+  return new Img(u, th, tw, channelsFor(mode));
 }
 
 /** An Img as a float32 Tensor [h, w, c] with values 0..255. */

@@ -31,5 +31,5 @@ export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: n
   return new Tensor(out, [...shape, n]);
 }
 export { saveNpy, loadNpy } from './npy.js';
-export { setMemoryLimit, getMemoryLimit } from '../limits.js';
+export { setMemoryLimit, getMemoryLimit, setH5Deadline, getH5Deadline } from '../limits.js';
 export { getFile, type GetFileOptions } from './get_file.js';
