@@ -14,7 +14,7 @@ export interface GifFrame {
 }
 
 export interface GifOptions {
-  /** How many times the animation repeats: 0 (default) forever. */
+  /** How many times the animation plays: 0 (default) forever, as sharp's `loop`. */
   loop?: number;
 }
 
@@ -239,12 +239,14 @@ export function encodeGif(
   const table = new Uint8Array(3 << tableBits);
   table.set(palette);
   w.bytes(table);
-  // NETSCAPE2.0: the loop count
-  w.bytes([0x21, 0xff, 0x0b]);
-  w.ascii('NETSCAPE2.0');
-  w.bytes([0x03, 0x01]);
-  w.u16(loop);
-  w.byte(0);
+  // NETSCAPE2.0 counts repeats after the first play (0: forever); without it a GIF plays once
+  if (loop !== 1) {
+    w.bytes([0x21, 0xff, 0x0b]);
+    w.ascii('NETSCAPE2.0');
+    w.bytes([0x03, 0x01]);
+    w.u16(loop === 0 ? 0 : loop - 1);
+    w.byte(0);
+  }
 
   let prev: Uint8Array | null = null;
   for (const f of frames) {
