@@ -22,7 +22,11 @@ export { windowValues, type ExplainPlan, type PoolMode };
 export type KernelPreset = 'edge' | 'blur' | 'sharpen' | 'vertical' | 'horizontal';
 export const KERNEL_PRESETS: readonly KernelPreset[] = ['edge', 'blur', 'sharpen', 'vertical', 'horizontal'];
 
-/** A grayscale image: a Tensor [h, w], [h, w, 1] or [1, h, w, 1] (RGB is converted), a file, or undefined for a digit. */
+/**
+ * A grayscale image: a Tensor [h, w], [h, w, 1] or [1, h, w, 1] (RGB is converted; at most 128x128),
+ * an image file (loaded as grayscale / 255, shrunk to 64 pixels on its longer side if larger), or
+ * undefined for an MNIST digit (/ 255).
+ */
 export type ExplainImage = Tensor | string | undefined;
 
 interface AnimationOptions {
@@ -69,7 +73,9 @@ export interface Explanation {
   outputShape: [number, number];
 }
 
+/** The largest image (Tensor) animated; image files larger than FILE_SIDE are shrunk to it. */
 const MAX_SIDE = 128;
+const FILE_SIDE = 64;
 
 /** A 3x3 Laplacian and friends, at any size (the 3x3 forms are the textbook ones). */
 export function presetKernel(name: KernelPreset, kh: number, kw: number): number[][] {
@@ -182,7 +188,13 @@ async function grayImage(image: unknown, where: string): Promise<{ data: Float32
   if (image === undefined || image === null) g = { data: await defaultDigit(where), h: 28, w: 28 };
   else if (image instanceof Tensor) g = tensorPixels(image, where);
   else if (typeof image === 'string') {
-    const img = await loadImg(image, { colorMode: 'grayscale' });
+    let img = await loadImg(image, { colorMode: 'grayscale' });
+    if (Math.max(img.height, img.width) > FILE_SIDE) {
+      // a photo would take thousands of steps: shrink it to a size the animation can show
+      const f = FILE_SIDE / Math.max(img.height, img.width);
+      const targetSize = [Math.max(1, Math.round(img.height * f)), Math.max(1, Math.round(img.width * f))] as const;
+      img = await loadImg(image, { colorMode: 'grayscale', targetSize, interpolation: 'bilinear' });
+    }
     g = { data: Float32Array.from(img.data, (v) => v / 255), h: img.height, w: img.width };
   } else {
     throw new ValueError(

@@ -123,7 +123,7 @@ export interface FrameLayout {
   /** Input values from lo (white) to hi (black). */
   lo: number;
   hi: number;
-  /** Conv output colours span -outMax..outMax. */
+  /** Conv output colours span -outMax..outMax (beyond: the end colours). */
   outMax: number;
 }
 
@@ -131,6 +131,7 @@ const MARGIN = 24;
 const GAP = 36;
 const HEADER = 64;
 const LABEL = 24;
+const BAR_MIN = 200;
 
 export function frameLayout(plan: ExplainPlan, scale?: number): FrameLayout {
   const ph = plan.h + plan.padTop + plan.padBottom;
@@ -143,8 +144,10 @@ export function frameLayout(plan: ExplainPlan, scale?: number): FrameLayout {
     hi = Math.max(hi, v);
   }
   if (hi - lo < 1e-12) hi = lo + 1;
-  let outMax = 0;
-  for (const v of plan.output) outMax = Math.max(outMax, Math.abs(v));
+  // a few strong responses would wash the rest out: colours span the 99th percentile of |output|
+  const mags = Float32Array.from(plan.output, Math.abs).sort();
+  let outMax = mags.length ? mags[Math.min(mags.length - 1, Math.floor(0.99 * mags.length))] : 0;
+  if (outMax === 0) outMax = mags.length ? mags[mags.length - 1] : 0;
   if (outMax === 0) outMax = 1;
 
   const listed = Math.max(plan.kh, plan.kw) <= 9;
@@ -168,7 +171,7 @@ export function frameLayout(plan: ExplainPlan, scale?: number): FrameLayout {
   const tablesH = listed ? (plan.kind === 'conv' ? 2 : 1) * (plan.kh * tableCellH + 30) : 0;
   const midH = 56 + tablesH + (plan.kind === 'conv' ? 22 : 0) + 44;
   const bottom = Math.max(inY + gridH + 40, inY + outH + 50, inY - LABEL + midH);
-  const width = Math.max(outX + Math.max(outW, textWidth(`output (${plan.oh}, ${plan.ow})`, 2)) + MARGIN, 640);
+  const width = Math.max(outX + Math.max(outW, BAR_MIN, textWidth(`output (${plan.oh}, ${plan.ow})`, 2)) + MARGIN, 640);
   return {
     width,
     height: bottom + 26,
@@ -232,9 +235,9 @@ function title(plan: ExplainPlan): string {
 
 /** How the output size follows from the input's, for one axis. */
 function sizeRule(plan: ExplainPlan, n: number, k: number, s: number, o: number): string {
-  return plan.padding === 'valid'
-    ? `(${n} - ${k}) / ${s} + 1 = ${o}` + ((n - k) % s ? ' (rounded down)' : '')
-    : `${n} / ${s} = ${o}` + (n % s ? ' (rounded up)' : '');
+  if (plan.padding === 'valid')
+    return (n - k) % s ? `floor((${n} - ${k}) / ${s}) + 1 = ${o}` : `(${n} - ${k}) / ${s} + 1 = ${o}`;
+  return n % s ? `ceil(${n} / ${s}) = ${o}` : `${n} / ${s} = ${o}`;
 }
 
 function introText(plan: ExplainPlan): string {
@@ -283,6 +286,8 @@ export function renderFrame(plan: ExplainPlan, L: FrameLayout, done: number, cur
   const c = new IndexedCanvas(L.width, L.height, COLOURS.background);
   const C = COLOURS;
   const cell = L.cell;
+  // grid lines between cells, unless the cells are too small to spare a pixel
+  const line = cell >= 6 ? 1 : 0;
   const steps = plan.oh * plan.ow;
   c.text(MARGIN, 14, title(plan), C.ink, 2);
   c.text(MARGIN, 38, `${shape(plan.h, plan.w)} -> ${shape(plan.oh, plan.ow)}`, C.accent, 2);
@@ -298,7 +303,7 @@ export function renderFrame(plan: ExplainPlan, L: FrameLayout, done: number, cur
       const x = j - plan.padLeft;
       const inside = y >= 0 && y < plan.h && x >= 0 && x < plan.w;
       const fill = inside ? greyColour(plan.image[y * plan.w + x], L).fill : C.padding;
-      c.fill(L.inX + j * cell + 1, L.inY + i * cell + 1, cell - 1, cell - 1, fill);
+      c.fill(L.inX + j * cell + line, L.inY + i * cell + line, cell - line, cell - line, fill);
     }
   }
   const legendY = L.inY + ph * cell + 12;
@@ -315,11 +320,11 @@ export function renderFrame(plan: ExplainPlan, L: FrameLayout, done: number, cur
     const oy = Math.floor(s / plan.ow);
     const ox = s % plan.ow;
     const fill = s < done ? outputColour(plan, plan.output[s], L).fill : C.blank;
-    c.fill(L.outX + ox * cell + 1, L.outY + oy * cell + 1, cell - 1, cell - 1, fill);
+    c.fill(L.outX + ox * cell + line, L.outY + oy * cell + line, cell - line, cell - line, fill);
   }
   // the colour scale of the output: blue-white-red around 0 for a convolution, the input's greys for pooling
   const barY = L.outY + plan.oh * cell + 12;
-  const bw = Math.max(plan.ow * cell, 144);
+  const bw = Math.max(plan.ow * cell, BAR_MIN);
   const [from, to] = plan.kind === 'conv' ? [-L.outMax, L.outMax] : [L.lo, L.hi];
   for (let x = 0; x < bw; x++) {
     const v = from + ((to - from) * x) / (bw - 1);
@@ -346,7 +351,9 @@ export function renderFrame(plan: ExplainPlan, L: FrameLayout, done: number, cur
       prose(`Done: ${steps} steps, one value each.`, C.ink);
       my += 8;
       prose(
-        plan.padding === 'valid' ? 'Output size: (input - window) / stride + 1' : 'Output size: input / stride',
+        plan.padding === 'valid'
+          ? 'Output size: (input - window) / stride + 1, rounded down'
+          : 'Output size: input / stride, rounded up',
         C.muted,
       );
       my += 4;
