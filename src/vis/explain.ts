@@ -89,6 +89,8 @@ export function presetKernel(name: KernelPreset, kh: number, kw: number): number
     case 'blur':
       return rows(() => 1 / (kh * kw));
     case 'edge':
+      // with no cell outside the centre (2x2 and smaller) a checkerboard of +1 and -1 instead
+      if (nCentre === kh * kw) return rows((y, x) => ((y + x) % 2 === 0 ? 1 : -1));
       return rows((y, x) => (centre(y, x) ? (kh * kw - nCentre) / nCentre : -1));
     case 'sharpen':
       if (kh === 3 && kw === 3)
@@ -250,7 +252,14 @@ function kernelOf(
     checkChoice(filters, KERNEL_PRESETS, `${where}: filters`);
     const name = (filters ?? 'edge') as KernelPreset;
     const [kh, kw] = size ?? [3, 3];
-    return { kernel: presetKernel(name, kh, kw), name: `'${name}'` };
+    const kernel = presetKernel(name, kh, kw);
+    if (kernel.flat().every((v) => v === 0)) {
+      throw new ValueError(
+        `${where}: filters: the '${name}' preset is all zeros at kernelSize ${kh}x${kw}; ` +
+          `give a kernel at least 2 ${name === 'horizontal' ? 'high' : 'wide'} or a kernel of your own`,
+      );
+    }
+    return { kernel, name: `'${name}'` };
   }
   const rows: readonly unknown[] = Array.isArray(filters) ? filters : [];
   const kw = Array.isArray(rows[0]) ? (rows[0] as unknown[]).length : 0;
@@ -273,7 +282,7 @@ function kernelOf(
         `give a kernel of that size or leave kernelSize out`,
     );
   }
-  return { kernel, name: 'custom' };
+  return { kernel, name: '' };
 }
 
 /** What explainConvolution animates, without drawing: the geometry, the kernel and the op's output. */

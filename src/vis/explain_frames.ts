@@ -26,7 +26,7 @@ export interface ExplainPlan {
   padRight: number;
   oh: number;
   ow: number;
-  /** Conv's kernel [kh * kw], row-major (empty for pooling). */
+  /** Conv's kernel [kh * kw], row-major (empty for pooling), and its preset's name quoted ('' if given). */
   kernel: Float32Array;
   kernelName: string;
   /** The op's output [oh * ow]. */
@@ -228,7 +228,7 @@ function title(plan: ExplainPlan): string {
   const strides = plan.sh === plan.sw ? `${plan.sh}` : `(${plan.sh}, ${plan.sw})`;
   const win = `${plan.kh}x${plan.kw}`;
   if (plan.kind === 'conv')
-    return `Conv2D: ${win} kernel ${plan.kernelName}, strides ${strides}, padding '${plan.padding}'`;
+    return `Conv2D: ${win} kernel ${plan.kernelName}`.trimEnd() + `, strides ${strides}, padding '${plan.padding}'`;
   const layer = plan.mode === 'max' ? 'MaxPooling2D' : 'AveragePooling2D';
   return `${layer}: pool ${win}, strides ${strides}, padding '${plan.padding}'`;
 }
@@ -405,7 +405,7 @@ export function renderFrame(plan: ExplainPlan, L: FrameLayout, done: number, cur
       if (plan.kind === 'conv') {
         c.text(centreX, my, '×', C.ink, 2, 'center');
         my += 20;
-        c.text(tx, my, `kernel ${plan.kernelName}`, C.muted, 2);
+        c.text(tx, my, `kernel ${plan.kernelName}`.trimEnd(), C.muted, 2);
         my += 20;
         table(c, tx, my, plan.kh, plan.kw, L, (i) => ({
           fill: C.background,

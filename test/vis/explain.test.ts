@@ -119,6 +119,10 @@ test('presets: the textbook 3x3 kernels, and weights that sum to 0 (edges) or 1 
       assert.ok(Math.abs(sum(presetKernel(p, kh, kw))) < 1e-9, p);
     for (const p of ['blur', 'sharpen'] as const) assert.ok(Math.abs(sum(presetKernel(p, kh, kw)) - 1) < 1e-9, p);
   }
+  assert.deepEqual(presetKernel('edge', 2, 2), [
+    [1, -1],
+    [-1, 1],
+  ]);
 });
 
 test('schedule: the first steps and the detail row one by one, the rest several a frame, at most maxFrames', () => {
@@ -341,6 +345,10 @@ test('errors name the argument and say expected versus given', async () => {
   await assert.rejects(
     explainConvolution(img, { file, filters: 'emboss' as 'edge' }),
     /filters: expected one of 'edge', 'blur'/,
+  );
+  await assert.rejects(
+    explainConvolution(img, { file, filters: 'horizontal', kernelSize: [1, 3] }),
+    /filters: the 'horizontal' preset is all zeros at kernelSize 1x3; give a kernel at least 2 high/,
   );
   await assert.rejects(
     explainConvolution(img, { file, padding: 'full' as 'same' }),
