@@ -52,8 +52,11 @@ export interface ExplainConvolutionOptions extends AnimationOptions {
   kernelSize?: number | readonly [number, number];
   strides?: number | readonly [number, number];
   padding?: Padding;
-  /** The kernel: nested arrays [kh][kw] or a preset (default 'edge'). */
-  filters?: KernelPreset | readonly (readonly number[])[];
+  /**
+   * The kernel: a preset (KERNEL_PRESETS, default 'edge'), nested arrays [kh][kw], or those as a string, rows
+   * separated by ';' ('1,0,-1; 2,0,-2; 1,0,-1'), as a command line gives it.
+   */
+  filters?: string | readonly (readonly number[])[];
 }
 
 export interface ExplainPoolingOptions extends AnimationOptions {
@@ -248,8 +251,29 @@ function kernelOf(
   size: [number, number] | null,
   where: string,
 ): { kernel: number[][]; name: string } {
+  if (typeof filters === 'string' && /^[\s\d.,;eE+-]+$/.test(filters)) {
+    // the command line's form of a kernel: rows separated by ';', values by ',' or spaces
+    const parsed = filters.split(';').map((r) =>
+      r
+        .trim()
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map(Number),
+    );
+    if (parsed.some((r) => r.length === 0 || r.some((v) => !Number.isFinite(v)))) {
+      throw new ValueError(
+        `${where}: filters: expected a kernel as rows of numbers separated by ';', got '${filters}'`,
+      );
+    }
+    return kernelOf(parsed, size, where);
+  }
   if (filters === undefined || typeof filters === 'string') {
-    checkChoice(filters, KERNEL_PRESETS, `${where}: filters`);
+    if (typeof filters === 'string' && !(KERNEL_PRESETS as readonly string[]).includes(filters)) {
+      const choices = KERNEL_PRESETS.map((p) => `'${p}'`).join(', ');
+      throw new ValueError(
+        `${where}: filters: expected one of ${choices} or a kernel such as '1,0,-1; 2,0,-2; 1,0,-1', got '${filters}'`,
+      );
+    }
     const name = (filters ?? 'edge') as KernelPreset;
     const [kh, kw] = size ?? [3, 3];
     const kernel = presetKernel(name, kh, kw);

@@ -88,6 +88,19 @@ test('the pooling shown equals MaxPooling2D and AveragePooling2D: valid and same
   }
 });
 
+test('a kernel written as a string (the command line) is the same kernel as nested arrays', async () => {
+  const img = testImage(8, 8);
+  const fromString = await convolutionPlan(img, { filters: '1, 0, -1; 2 0 -2 ;1,0,-1', strides: 2 });
+  const fromArrays = await convolutionPlan(img, {
+    filters: presetKernel('vertical', 3, 3).map((r) => r.map((v) => -v)),
+    strides: 2,
+  });
+  assert.deepEqual([...fromString.kernel], [1, 0, -1, 2, 0, -2, 1, 0, -1]);
+  assert.deepEqual([...fromString.output], [...fromArrays.output]);
+  const wide = await convolutionPlan(img, { filters: '1 -1' });
+  assert.deepEqual([wide.kh, wide.kw, wide.oh, wide.ow], [1, 2, 8, 7]);
+});
+
 test('presets: the textbook 3x3 kernels, and weights that sum to 0 (edges) or 1 (blur, sharpen) at other sizes', () => {
   assert.deepEqual(presetKernel('edge', 3, 3), [
     [-1, -1, -1],
@@ -342,9 +355,14 @@ test('errors name the argument and say expected versus given', async () => {
     explainConvolution(img, { file, filters: [[1, 2], [3]] }),
     /rows of equal length, got an array of length 2/,
   );
+  await assert.rejects(explainConvolution(img, { file, filters: 'emboss' }), /filters: expected one of 'edge', 'blur'/);
   await assert.rejects(
-    explainConvolution(img, { file, filters: 'emboss' as 'edge' }),
-    /filters: expected one of 'edge', 'blur'/,
+    explainConvolution(img, { file, filters: '1,2;3' }),
+    /rows of equal length, got an array of length 2/,
+  );
+  await assert.rejects(
+    explainConvolution(img, { file, filters: '1,,2;;3' }),
+    /filters: expected a kernel as rows of numbers separated by ';', got '1,,2;;3'/,
   );
   await assert.rejects(
     explainConvolution(img, { file, filters: 'horizontal', kernelSize: [1, 3] }),
