@@ -1,5 +1,6 @@
 // vis namespace: pictures of training (history curves) and of what a convnet sees (activations,
-// filter patterns, class-activation heatmaps and saliency maps).
+// filter patterns, class-activation heatmaps and saliency maps), and animations of convolution and
+// pooling (with the GIF encoder they use).
 export { plotHistory, panelMetrics, type HistoryLike, type PlotHistoryOptions } from './plot.js';
 export {
   activationModel,
@@ -31,3 +32,15 @@ export {
   type SaliencyOptions,
 } from './cam.js';
 export { colormap, applyColormap, type ColormapName } from './colormaps.js';
+export {
+  explainConvolution,
+  explainPooling,
+  KERNEL_PRESETS,
+  type ExplainConvolutionOptions,
+  type ExplainPoolingOptions,
+  type ExplainImage,
+  type Explanation,
+  type KernelPreset,
+  type PoolMode,
+} from './explain.js';
+export { encodeGif, type GifFrame, type GifOptions } from './gif.js';
