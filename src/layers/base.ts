@@ -10,7 +10,14 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { KerasTensor, type Node, type SymbolicShape, isKerasTensor } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
-import { checkBoolean, checkPositiveInt, describeValue, rejectSnakeCaseKeys } from '../options.js';
+import {
+  type OptionNames,
+  checkBoolean,
+  checkOptions,
+  checkPositiveInt,
+  describeValue,
+  rejectSnakeCaseKeys,
+} from '../options.js';
 
 export type Shape = SymbolicShape;
 export interface CallArgs {
@@ -26,6 +33,33 @@ export interface LayerArgs {
   batchInputShape?: readonly (number | null)[];
   batchSize?: number;
   dtype?: string;
+}
+
+/** The options every layer accepts; each layer class spreads these into its own `optionNames`. */
+export const LAYER_OPTIONS: OptionNames<LayerArgs> = {
+  name: true,
+  trainable: true,
+  inputShape: true,
+  batchInputShape: true,
+  batchSize: true,
+  dtype: true,
+};
+
+/**
+ * The option names the class itself declares (`static optionNames`), or null. Only the class's own
+ * declaration counts: a user's subclass of Dense with options of its own must not be judged by
+ * Dense's list, so it gets the snake_case check alone.
+ */
+function declaredOptionNames(cls: unknown): Readonly<Record<string, true>> | null {
+  if (typeof cls !== 'function' || !Object.hasOwn(cls, 'optionNames')) return null;
+  const names: unknown = (cls as { optionNames?: unknown }).optionNames;
+  return names !== null && typeof names === 'object' ? (names as Record<string, true>) : null;
+}
+
+/** The constructor's positional argument names (`static positionalArgs`), which Keras also takes as keywords. */
+function positionalArgNames(cls: unknown): readonly string[] {
+  const names: unknown = typeof cls === 'function' ? (cls as { positionalArgs?: unknown }).positionalArgs : undefined;
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
 }
 
 export type LayerInput = Tensor | Tensor[];
@@ -47,7 +81,9 @@ export abstract class Layer {
   protected _callLosses: Tensor[] = [];
 
   constructor(args: LayerArgs = {}) {
-    rejectSnakeCaseKeys(args, this.className);
+    const names = declaredOptionNames(this.constructor);
+    if (names) checkOptions(args, names, this.className, positionalArgNames(this.constructor));
+    else rejectSnakeCaseKeys(args, this.className);
     if (args.name !== undefined && typeof args.name !== 'string') {
       throw new ValueError(`${this.className}: name must be a string, got ${describeValue(args.name)}`);
     }

@@ -13,6 +13,7 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { activationName, getActivation } from './activations.js';
 import {
+  LAYER_OPTIONS,
   Layer,
   type LayerArgs,
   type LayerInput,
@@ -25,6 +26,7 @@ import {
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import { serializeInit } from './core.js';
+import type { OptionNames } from '../options.js';
 
 /** Options DepthwiseConv2D and SeparableConv2D share (Keras's names in camelCase). */
 export interface DepthwiseConvArgs extends LayerArgs {
@@ -45,6 +47,24 @@ export interface DepthwiseConvArgs extends LayerArgs {
   depthwiseConstraint?: null;
   biasConstraint?: null;
 }
+
+const DEPTHWISE_OPTIONS: OptionNames<DepthwiseConvArgs> = {
+  ...LAYER_OPTIONS,
+  strides: true,
+  padding: true,
+  dataFormat: true,
+  dilationRate: true,
+  depthMultiplier: true,
+  activation: true,
+  useBias: true,
+  depthwiseInitializer: true,
+  biasInitializer: true,
+  depthwiseRegularizer: true,
+  biasRegularizer: true,
+  activityRegularizer: true,
+  depthwiseConstraint: true,
+  biasConstraint: true,
+};
 
 export interface DepthwiseConv2DArgs extends DepthwiseConvArgs {
   /** Keras 3 also accepts the kernel size as an option. */
@@ -213,6 +233,7 @@ function depthwiseArgsFromConfig(c: KerasConfig): DepthwiseConvArgs {
  */
 export class DepthwiseConv2D extends BaseDepthwiseConv {
   static className = 'DepthwiseConv2D';
+  static optionNames: OptionNames<DepthwiseConv2DArgs> = { ...DEPTHWISE_OPTIONS, kernelSize: true };
   kernel: Variable | null = null;
 
   constructor(kernelSize: number | readonly [number, number] | DepthwiseConv2DArgs, args: DepthwiseConv2DArgs = {}) {
@@ -282,6 +303,13 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
  */
 export class SeparableConv2D extends BaseDepthwiseConv {
   static className = 'SeparableConv2D';
+  static positionalArgs: readonly string[] = ['filters', 'kernelSize'];
+  static optionNames: OptionNames<SeparableConv2DArgs> = {
+    ...DEPTHWISE_OPTIONS,
+    pointwiseInitializer: true,
+    pointwiseRegularizer: true,
+    pointwiseConstraint: true,
+  };
   readonly filters: number;
   readonly pointwiseInitializer: InitializerIdentifier;
   readonly pointwiseRegularizer: Regularizer | null;

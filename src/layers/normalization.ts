@@ -13,6 +13,7 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -22,6 +23,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import type { OptionNames } from '../options.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -39,6 +41,20 @@ export interface BatchNormalizationArgs extends LayerArgs {
 
 export class BatchNormalization extends Layer {
   static className = 'BatchNormalization';
+  static optionNames: OptionNames<BatchNormalizationArgs> = {
+    ...LAYER_OPTIONS,
+    axis: true,
+    momentum: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    movingMeanInitializer: true,
+    movingVarianceInitializer: true,
+    betaRegularizer: true,
+    gammaRegularizer: true,
+  };
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -245,6 +261,17 @@ export interface LayerNormalizationArgs extends LayerArgs {
  */
 export class LayerNormalization extends Layer {
   static className = 'LayerNormalization';
+  static optionNames: OptionNames<LayerNormalizationArgs> = {
+    ...LAYER_OPTIONS,
+    axis: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    betaRegularizer: true,
+    gammaRegularizer: true,
+  };
   readonly axis: number | readonly number[];
   readonly epsilon: number;
   readonly center: boolean;

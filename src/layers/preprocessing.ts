@@ -25,6 +25,7 @@ import { channelsLastOnly } from './args.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -34,6 +35,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import type { OptionNames } from '../options.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
@@ -87,6 +89,8 @@ export interface ImageLayerArgs extends LayerArgs {
   dataFormat?: 'channels_last';
   seed?: number | null;
 }
+
+const IMAGE_OPTIONS: OptionNames<ImageLayerArgs> = { ...LAYER_OPTIONS, dataFormat: true, seed: true };
 
 /** Shared by the image layers: rank 3/4 inputs, a single image treated as a batch of one. */
 abstract class ImageLayer extends Layer {
@@ -181,6 +185,8 @@ export interface RescalingArgs extends LayerArgs {
 /** x·scale + offset (any input rank; per-channel arrays broadcast over the last axis). */
 export class Rescaling extends Layer {
   static className = 'Rescaling';
+  static positionalArgs: readonly string[] = ['scale'];
+  static optionNames: OptionNames<RescalingArgs> = { ...LAYER_OPTIONS, offset: true };
   readonly scale: number | readonly number[];
   readonly offset: number | readonly number[];
   constructor(scale: number | readonly number[], args: RescalingArgs = {}) {
@@ -247,6 +253,15 @@ export interface ResizingArgs extends ImageLayerArgs {
 /** Resizes images to height × width (bilinear by default; half-pixel centres as tf.image.resize). */
 export class Resizing extends ImageLayer {
   static className = 'Resizing';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ResizingArgs> = {
+    ...IMAGE_OPTIONS,
+    interpolation: true,
+    cropToAspectRatio: true,
+    padToAspectRatio: true,
+    fillMode: true,
+    fillValue: true,
+  };
   readonly height: number;
   readonly width: number;
   readonly interpolation: ResizeInterpolation;
@@ -318,6 +333,8 @@ export class Resizing extends ImageLayer {
 /** The centred height × width window; images smaller than that are resized (aspect-ratio crop) instead. */
 export class CenterCrop extends ImageLayer {
   static className = 'CenterCrop';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly height: number;
   readonly width: number;
   constructor(height: number, width: number, args: ImageLayerArgs = {}) {
@@ -350,6 +367,8 @@ export class CenterCrop extends ImageLayer {
  */
 export class RandomCrop extends RandomImageLayer {
   static className = 'RandomCrop';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly height: number;
   readonly width: number;
   constructor(height: number, width: number, args: ImageLayerArgs = {}) {
@@ -389,6 +408,8 @@ export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
 /** Flips each image left-right and/or upside-down, each with probability 1/2. */
 export class RandomFlip extends RandomImageLayer {
   static className = 'RandomFlip';
+  static positionalArgs: readonly string[] = ['mode'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly mode: FlipMode;
   constructor(mode: FlipMode = 'horizontal_and_vertical', args: ImageLayerArgs = {}) {
     super(args);
@@ -425,6 +446,8 @@ export interface WarpArgs extends ImageLayerArgs {
   interpolation?: Interpolation;
   fillValue?: number;
 }
+
+const WARP_OPTIONS: OptionNames<WarpArgs> = { ...IMAGE_OPTIONS, fillMode: true, interpolation: true, fillValue: true };
 
 /** Random affine warps: one output→input matrix per image, sampled with the fill mode. */
 abstract class RandomWarp extends RandomImageLayer {
@@ -471,6 +494,8 @@ abstract class RandomWarp extends RandomImageLayer {
 /** Rotates each image by an angle drawn from factor·2π (a number f means [−f, f]). */
 export class RandomRotation extends RandomWarp {
   static className = 'RandomRotation';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly factor: number | readonly number[];
   readonly range: Range;
   /** The angle (radians) of each image of the last call, for inspection and tests. */
@@ -503,6 +528,8 @@ export class RandomRotation extends RandomWarp {
  */
 export class RandomZoom extends RandomWarp {
   static className = 'RandomZoom';
+  static positionalArgs: readonly string[] = ['heightFactor', 'widthFactor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly heightFactor: number | readonly number[];
   readonly widthFactor: number | readonly number[] | null;
   private readonly hRange: Range;
@@ -542,6 +569,8 @@ export class RandomZoom extends RandomWarp {
 /** Shifts each image by U(range)·size pixels along each axis (content moves right/down for positive draws). */
 export class RandomTranslation extends RandomWarp {
   static className = 'RandomTranslation';
+  static positionalArgs: readonly string[] = ['heightFactor', 'widthFactor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly heightFactor: number | readonly number[];
   readonly widthFactor: number | readonly number[];
   private readonly hRange: Range;
@@ -587,6 +616,8 @@ function checkValueRange(v: readonly number[] | undefined, where: string): Range
 /** (x − mean_HW)·c + mean_HW per image and channel, c ~ U(1 − lower, 1 + upper), clipped to valueRange. */
 export class RandomContrast extends RandomImageLayer {
   static className = 'RandomContrast';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<ValueRangeArgs> = { ...IMAGE_OPTIONS, valueRange: true };
   readonly factor: number | readonly number[];
   readonly valueRange: Range;
   private readonly bounds: Range;
@@ -626,6 +657,8 @@ export class RandomContrast extends RandomImageLayer {
 /** Adds U(range)·(high − low) to every pixel of an image (one draw per image), clipped to valueRange. */
 export class RandomBrightness extends RandomImageLayer {
   static className = 'RandomBrightness';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<ValueRangeArgs> = { ...IMAGE_OPTIONS, valueRange: true };
   readonly factor: number | readonly number[];
   readonly valueRange: Range;
   private readonly range: Range;

@@ -41,6 +41,7 @@ import {
 import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep } from './training/step.js';
 import { type SummaryOptions, summarize } from './summary.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, checkOptions } from '../options.js';
 
 /** The models each KerasTensor is an input of, to follow a nested model's layers from outside it. */
 const inputOwners = new WeakMap<KerasTensor, Model[]>();
@@ -51,6 +52,8 @@ export interface ModelArgs<O extends KerasTensor | KerasTensor[] = KerasTensor |
   name?: string;
   trainable?: boolean;
 }
+
+const MODEL_OPTIONS: OptionNames<ModelArgs> = { inputs: true, outputs: true, name: true, trainable: true };
 
 /** What `predict` returns for a model type M: a list for a model built with a list of outputs. */
 export type PredictOutput<M> = M extends { readonly outputStructure?: infer O }
@@ -90,6 +93,8 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   private aliases = new Map<KerasTensor, KerasTensor>();
 
   constructor(args?: ModelArgs<O> | (LayerArgs & { inputs?: undefined })) {
+    // Only these reach the model: a layer option such as inputShape would be dropped without a word.
+    checkOptions<ModelArgs>(args, MODEL_OPTIONS, 'Model');
     super({ name: args?.name, trainable: args?.trainable });
     if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
   }
