@@ -92,6 +92,11 @@ export function checkBoolean(v: unknown, name: string): void {
   }
 }
 
+/** How an argument reads in an error message: arrays as JSON (string elements keep their quotes). */
+export function describeArgument(v: unknown): string {
+  return Array.isArray(v) ? JSON.stringify(v) : describeValue(v);
+}
+
 /** A finite number (optionally within [min, max]); undefined passes, as an absent option. */
 export function checkNumber(v: unknown, name: string, range: { min?: number; max?: number } = {}): void {
   if (v === undefined) return;

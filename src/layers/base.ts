@@ -16,6 +16,7 @@ import {
   checkOptions,
   checkPositiveInt,
   describeValue,
+  describeArgument,
   rejectSnakeCaseKeys,
 } from '../options.js';
 
@@ -95,10 +96,12 @@ export abstract class Layer {
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     for (const d of this.batchInputShape?.slice(1) ?? []) {
       if (d !== null && (!Number.isInteger(d) || d <= 0)) {
-        throw new ValueError(
-          `${this.className} '${this.name}': inputShape must hold positive integers, ` +
-            `got ${fmtShape(this.batchInputShape!)}`,
-        );
+        // A string dimension is printed with its quotes: ('28', 28, 1) would look right as a shape.
+        const shown =
+          typeof d === 'number'
+            ? fmtShape(this.batchInputShape!)
+            : describeArgument(args.inputShape ?? args.batchInputShape);
+        throw new ValueError(`${this.className} '${this.name}': inputShape must hold positive integers, got ${shown}`);
       }
     }
   }
@@ -398,7 +401,7 @@ export function pair(
   if (v === undefined || v === null) return fallback;
   const p = typeof v === 'number' ? [v, v] : [...v];
   if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`${where}: expected a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: expected a positive integer or a pair of them, got ${describeArgument(v)}`);
   }
   return [p[0], p[1]];
 }

@@ -23,7 +23,15 @@ import {
 } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
-import { type OptionNames, checkInt, checkOptions, describeValue } from '../options.js';
+import {
+  type OptionNames,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  checkPositiveInt,
+  describeArgument,
+  describeValue,
+} from '../options.js';
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
   return getInitializer(id).serialize();
@@ -56,6 +64,12 @@ export class InputLayer extends Layer {
     checkOptions(args, INPUT_OPTIONS, 'Input');
     const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : null);
     if (!batchShape) throw new ValueError('Input: expected `shape` (without the batch axis) or `batchShape`');
+    const given = args.batchShape !== undefined ? 'batchShape' : 'shape';
+    const dims: unknown = args.batchShape ?? args.shape;
+    if (!Array.isArray(dims) || !dims.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+      throw new ValueError(`Input: ${given} must hold positive integers (or null), got ${describeArgument(dims)}`);
+    }
+    checkPositiveInt(args.batchSize, 'Input batchSize');
     super({ name: args.name ?? uniqueName('input_layer'), batchInputShape: batchShape });
     this.built = true;
     const node: Node = { layer: this, inputs: [], outputs: [] };
@@ -306,6 +320,10 @@ export class ReLU extends Layer {
   readonly threshold: number;
   constructor(args: ReLUArgs = {}) {
     super(args);
+    const where = `ReLU '${this.name}'`;
+    checkNumber(args.maxValue ?? undefined, `${where} maxValue`, { min: 0 });
+    checkNumber(args.negativeSlope, `${where} negativeSlope`, { min: 0 });
+    checkNumber(args.threshold, `${where} threshold`);
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
     this.threshold = args.threshold ?? 0;
@@ -429,12 +447,13 @@ export class Reshape extends Layer {
   constructor(targetShape: readonly number[], args: LayerArgs = {}) {
     super(args);
     if (
+      !Array.isArray(targetShape) ||
       targetShape.filter((d) => d === -1).length > 1 ||
       targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))
     ) {
       throw new ValueError(
         `Reshape '${this.name}': targetShape must hold positive integers and at most one -1, got ` +
-          `${JSON.stringify(targetShape)}`,
+          `${describeArgument(targetShape)}`,
       );
     }
     this.targetShape = [...targetShape];

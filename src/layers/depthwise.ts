@@ -26,7 +26,7 @@ import {
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import { serializeInit } from './core.js';
-import type { OptionNames } from '../options.js';
+import { type OptionNames, describeArgument } from '../options.js';
 
 /** Options DepthwiseConv2D and SeparableConv2D share (Keras's names in camelCase). */
 export interface DepthwiseConvArgs extends LayerArgs {
@@ -119,7 +119,9 @@ abstract class BaseDepthwiseConv extends Layer {
     channelsLastOnly(args.dataFormat, where);
     const m = args.depthMultiplier ?? 1;
     if (!Number.isInteger(m) || m <= 0) {
-      throw new ValueError(`${where}: depthMultiplier must be a positive integer, got ${String(args.depthMultiplier)}`);
+      throw new ValueError(
+        `${where}: depthMultiplier must be a positive integer, got ${describeArgument(args.depthMultiplier)}`,
+      );
     }
     this.depthMultiplier = m;
     this.activation = activationName(args.activation, `${where} activation`);
@@ -237,12 +239,10 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
   kernel: Variable | null = null;
 
   constructor(kernelSize: number | readonly [number, number] | DepthwiseConv2DArgs, args: DepthwiseConv2DArgs = {}) {
-    const opts =
-      typeof kernelSize === 'object' && !Array.isArray(kernelSize) ? (kernelSize as DepthwiseConv2DArgs) : args;
-    const size =
-      typeof kernelSize === 'number' || Array.isArray(kernelSize)
-        ? (kernelSize as number | readonly [number, number])
-        : opts.kernelSize;
+    const optionsFirst = typeof kernelSize === 'object' && kernelSize !== null && !Array.isArray(kernelSize);
+    const opts = optionsFirst ? (kernelSize as DepthwiseConv2DArgs) : args;
+    // Anything but an options object is the kernel size (a string too, refused by pair with its type).
+    const size = optionsFirst ? opts.kernelSize : (kernelSize as number | readonly [number, number]);
     super(size, opts);
   }
 
@@ -319,7 +319,7 @@ export class SeparableConv2D extends BaseDepthwiseConv {
   constructor(filters: number, kernelSize: number | readonly [number, number], args: SeparableConv2DArgs = {}) {
     super(kernelSize, args);
     if (!Number.isInteger(filters) || filters <= 0) {
-      throw new ValueError(`${this.where}: filters must be a positive integer, got ${filters}`);
+      throw new ValueError(`${this.where}: filters must be a positive integer, got ${describeArgument(filters)}`);
     }
     this.filters = filters;
     this.pointwiseInitializer = args.pointwiseInitializer ?? 'glorot_uniform';

@@ -17,7 +17,7 @@ import {
   registerLayer,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
-import type { OptionNames } from '../options.js';
+import { type OptionNames, describeArgument } from '../options.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
   return s.length > 0 && Array.isArray(s[0]);
@@ -197,7 +197,7 @@ export class Concatenate extends Merge {
     super(args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis))
-      throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${args.axis}`);
+      throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${describeArgument(args.axis)}`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

@@ -35,7 +35,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
-import type { OptionNames } from '../options.js';
+import { type OptionNames, checkInt, checkNumber, describeArgument } from '../options.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
@@ -69,11 +69,18 @@ function factorRange(
   bounds: Range = [-Infinity, Infinity],
   symmetric = true,
 ): Range {
-  const r: number[] = typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : [...f];
-  if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1] || r[0] < bounds[0] || r[1] > bounds[1]) {
+  const r: unknown[] =
+    typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : Array.isArray(f) ? [...f] : [f];
+  if (
+    r.length !== 2 ||
+    !r.every((v): v is number => typeof v === 'number' && Number.isFinite(v)) ||
+    r[0] > r[1] ||
+    r[0] < bounds[0] ||
+    r[1] > bounds[1]
+  ) {
     throw new ValueError(
       `${where}: expected a number or a [lower, upper] pair with lower ≤ ` +
-        `upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${JSON.stringify(f)}`,
+        `upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${describeArgument(f)}`,
     );
   }
   return [r[0], r[1]];
@@ -81,7 +88,7 @@ function factorRange(
 
 function sizeArg(v: number, what: string, where: string): number {
   if (!Number.isInteger(v) || v <= 0)
-    throw new ValueError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: ${what} must be a positive integer, got ${describeArgument(v)}`);
   return v;
 }
 
@@ -159,6 +166,7 @@ abstract class RandomImageLayer extends ImageLayer {
   private _rng: RandomGenerator | null = null;
   constructor(args: ImageLayerArgs = {}) {
     super(args);
+    checkInt(args.seed ?? undefined, `${this.className} '${this.name}' seed`);
     this.seed = args.seed ?? null;
   }
   protected override get randomOnly(): boolean {
@@ -195,13 +203,13 @@ export class Rescaling extends Layer {
       (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
     if (!ok(scale))
       throw new ValueError(
-        `Rescaling '${this.name}': scale must be a number or an array of numbers, got ${JSON.stringify(scale)}`,
+        `Rescaling '${this.name}': scale must be a number or an array of numbers, got ${describeArgument(scale)}`,
       );
     this.scale = scale;
     this.offset = args.offset ?? 0;
     if (!ok(this.offset))
       throw new ValueError(
-        `Rescaling '${this.name}': offset must be a number or an array of numbers, got ${JSON.stringify(args.offset)}`,
+        `Rescaling '${this.name}': offset must be a number or an array of numbers, got ${describeArgument(args.offset)}`,
       );
   }
   private static asOperand(v: number | readonly number[]): number | Tensor {
@@ -287,6 +295,7 @@ export class Resizing extends ImageLayer {
       throw new ValueError(`${where}: cropToAspectRatio and padToAspectRatio cannot both be true`);
     if ((args.fillMode ?? 'constant') !== 'constant')
       throw new ValueError(`${where}: fillMode must be 'constant', got ${JSON.stringify(args.fillMode)}`);
+    checkNumber(args.fillValue, `${where} fillValue`);
     this.fillValue = args.fillValue ?? 0;
   }
   protected override outputSize(): [number, number] {
@@ -459,6 +468,7 @@ abstract class RandomWarp extends RandomImageLayer {
     const where = `${this.className} '${this.name}'`;
     this.fillMode = checkFillMode(args.fillMode ?? 'reflect', where);
     this.interpolation = checkInterpolation(args.interpolation ?? 'bilinear', where);
+    checkNumber(args.fillValue, `${where} fillValue`);
     this.fillValue = args.fillValue ?? 0;
   }
   protected abstract matrix(h: number, w: number): TransformMatrix;
@@ -608,8 +618,8 @@ export interface ValueRangeArgs extends ImageLayerArgs {
 
 function checkValueRange(v: readonly number[] | undefined, where: string): Range {
   const r = v ?? [0, 255];
-  if (r.length !== 2 || !(r[0] < r[1]))
-    throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((e) => typeof e === 'number') || !(r[0] < r[1]))
+    throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${describeArgument(v)}`);
   return [r[0], r[1]];
 }
 
@@ -627,11 +637,16 @@ export class RandomContrast extends RandomImageLayer {
     super(args);
     this.factor = factor;
     // Keras: a number f or a pair (lower, upper) gives c ~ U(1 − lower, 1 + upper); no negatives, lower ≤ 1.
-    const pair = typeof factor === 'number' ? [factor, factor] : [...factor];
-    if (pair.length !== 2 || !pair.every((v) => Number.isFinite(v) && v >= 0) || pair[0] > 1) {
+    const pair: unknown[] =
+      typeof factor === 'number' ? [factor, factor] : Array.isArray(factor) ? [...factor] : [factor];
+    if (
+      pair.length !== 2 ||
+      !pair.every((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0) ||
+      pair[0] > 1
+    ) {
       throw new ValueError(
         `RandomContrast '${this.name}': factor must be a number or a [lower, upper] pair, non-negative with lower ≤ ` +
-          `1, got ${JSON.stringify(factor)}`,
+          `1, got ${describeArgument(factor)}`,
       );
     }
     this.bounds = [1 - pair[0], 1 + pair[1]];

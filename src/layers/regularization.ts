@@ -20,7 +20,7 @@ import {
 } from './base.js';
 import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
-import { type OptionNames, describeValue } from '../options.js';
+import { type OptionNames, checkInt, describeArgument, describeValue } from '../options.js';
 
 export interface SeededArgs extends LayerArgs {
   seed?: number | null;
@@ -33,6 +33,7 @@ abstract class RandomTrainingLayer extends Layer {
   private _rng: RandomGenerator | null = null;
   constructor(args: SeededArgs) {
     super(args);
+    checkInt(args.seed ?? undefined, `${this.className} '${this.name}' seed`);
     this.seed = args.seed ?? null;
   }
   protected get rng(): RandomGenerator {
@@ -141,7 +142,8 @@ export class GaussianNoise extends RandomTrainingLayer {
   readonly stddev: number;
   constructor(stddev: number, args: SeededArgs = {}) {
     super(args);
-    if (!(stddev >= 0)) throw new ValueError(`GaussianNoise '${this.name}': stddev must be ≥ 0, got ${stddev}`);
+    if (typeof stddev !== 'number' || !(stddev >= 0))
+      throw new ValueError(`GaussianNoise '${this.name}': stddev must be ≥ 0, got ${describeArgument(stddev)}`);
     this.stddev = stddev;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
@@ -167,8 +169,8 @@ export class GaussianDropout extends RandomTrainingLayer {
   readonly rate: number;
   constructor(rate: number, args: SeededArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1))
-      throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+      throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${describeArgument(rate)}`);
     this.rate = rate;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {

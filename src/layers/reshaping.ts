@@ -19,7 +19,7 @@ import {
 } from './base.js';
 import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
-import type { OptionNames } from '../options.js';
+import { type OptionNames, describeArgument } from '../options.js';
 
 export type Padding2D =
   number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
@@ -53,7 +53,7 @@ export function normalizePadding2D(
   if (!out || !out.flat().every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ValueError(
       `${where}: expected a non-negative integer, a pair [height, width] or [[top, bottom], [left, right]], got ` +
-        `${JSON.stringify(p)}`,
+        `${describeArgument(p)}`,
     );
   }
   return out;
