@@ -121,8 +121,44 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
   return new Img(out, shape[0], shape[1], shape[2]);
 }
 
+/**
+ * An 8-bit paletted grayscale BMP, byte for byte as PIL writes mode L: BITMAPINFOHEADER, 96 dpi,
+ * a 256-entry gray palette (PIL fills each entry's reserved byte with the gray level too), rows
+ * bottom-up padded to 4 bytes.
+ */
+export function encodeBmp8Gray(img: RawImage): Uint8Array {
+  const { width, height, channels, data } = img;
+  if (channels !== 1) throw new ShapeError(`encodeBmp8Gray: expected one channel, got ${channels}`);
+  const stride = (width + 3) & ~3;
+  const offset = 14 + 40 + 256 * 4;
+  const size = offset + stride * height;
+  const buf = new Uint8Array(size);
+  const dv = new DataView(buf.buffer);
+  const ppm = Math.trunc(96 * 39.3701 + 0.5);
+  buf[0] = 0x42;
+  buf[1] = 0x4d;
+  dv.setUint32(2, size, true);
+  dv.setUint32(10, offset, true);
+  dv.setUint32(14, 40, true);
+  dv.setInt32(18, width, true);
+  dv.setInt32(22, height, true);
+  dv.setUint16(26, 1, true);
+  dv.setUint16(28, 8, true);
+  dv.setUint32(34, stride * height, true);
+  dv.setUint32(38, ppm, true);
+  dv.setUint32(42, ppm, true);
+  dv.setUint32(46, 256, true);
+  dv.setUint32(50, 256, true);
+  for (let i = 0; i < 256; i++) buf.fill(i, 54 + i * 4, 58 + i * 4);
+  for (let y = 0; y < height; y++) {
+    buf.set(data.subarray(y * width, (y + 1) * width), offset + (height - 1 - y) * stride);
+  }
+  return buf;
+}
+
 async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> {
-  if (ext === '.bmp') return encodeBmp24(img);
+  // Keras (PIL) writes mode L as an 8-bit grayscale BMP, RGB as 24-bit.
+  if (ext === '.bmp') return img.channels === 1 ? encodeBmp8Gray(img) : encodeBmp24(img);
   const sharp = await loadSharp();
   let channels = img.channels as 1 | 2 | 3 | 4;
   let data = img.data;
