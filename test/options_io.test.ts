@@ -200,6 +200,14 @@ test('Dataset methods refuse unknown options and numbers given as strings', () =
   assert.equal(ds.batch(2, { dropRemainder: true }).cardinality(), 2);
 });
 
+test('toCategorical prints a numClasses given as a string as a string', () => {
+  assert.throws(
+    () => utils.toCategorical([0, 1], untyped('10')),
+    /numClasses must be a positive integer, got the string '10'/,
+  );
+  assert.deepEqual(utils.toCategorical([0, 1], 3).shape, [2, 3]);
+});
+
 test('vis functions refuse unknown options', async () => {
   const input = layers.Input({ shape: [4, 4, 1] });
   const conv = new layers.Conv2D(2, 3, { padding: 'same', name: 'c' }).apply(input);
