@@ -13,7 +13,10 @@ test('optimizers refuse unknown and snake_case options', () => {
     /adam: unknown option 'learning_rate'; use learningRate/,
   );
   assert.throws(() => new optimizers.Adam(untyped({ beta_1: 0.8 })), /use beta1/);
-  assert.throws(() => new optimizers.SGD(untyped({ momentun: 0.9 })), /unknown option 'momentun' \(did you mean 'momentum'\?\)/);
+  assert.throws(
+    () => new optimizers.SGD(untyped({ momentun: 0.9 })),
+    /unknown option 'momentun' \(did you mean 'momentum'\?\)/,
+  );
   assert.throws(() => new optimizers.RMSprop(untyped({ lr: 0.1 })), /use 'learningRate'/);
 });
 
