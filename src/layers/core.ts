@@ -25,6 +25,7 @@ import { KerasTensor, type Node } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
 import {
   type OptionNames,
+  checkBoolean,
   checkInt,
   checkNumber,
   checkOptions,
@@ -146,6 +147,7 @@ export abstract class KernelLayer extends Layer {
     super(args);
     const where = `${this.className} '${this.name}'`;
     this.activation = activationName(args.activation, `${where} activation`);
+    checkBoolean(args.useBias, `${where} useBias`);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';

@@ -26,7 +26,7 @@ import {
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import { serializeInit } from './core.js';
-import { type OptionNames, describeArgument } from '../options.js';
+import { type OptionNames, checkBoolean, describeArgument } from '../options.js';
 
 /** Options DepthwiseConv2D and SeparableConv2D share (Keras's names in camelCase). */
 export interface DepthwiseConvArgs extends LayerArgs {
@@ -125,6 +125,7 @@ abstract class BaseDepthwiseConv extends Layer {
     }
     this.depthMultiplier = m;
     this.activation = activationName(args.activation, `${where} activation`);
+    checkBoolean(args.useBias, `${where} useBias`);
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';

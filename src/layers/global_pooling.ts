@@ -18,7 +18,7 @@ import {
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 import { type DataFormat, dataFormatOf } from './args.js';
-import type { OptionNames } from '../options.js';
+import { type OptionNames, checkBoolean } from '../options.js';
 
 export interface GlobalPoolingArgs extends LayerArgs {
   dataFormat?: DataFormat;
@@ -36,6 +36,7 @@ abstract class GlobalPooling extends Layer {
   constructor(args: GlobalPoolingArgs = {}) {
     super(args);
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);
+    checkBoolean(args.keepdims, `${this.className} '${this.name}' keepdims`);
     this.keepdims = args.keepdims ?? false;
   }
 

@@ -35,7 +35,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
-import { type OptionNames, checkInt, checkNumber, describeArgument } from '../options.js';
+import { type OptionNames, checkBoolean, checkInt, checkNumber, describeArgument } from '../options.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
@@ -289,6 +289,8 @@ export class Resizing extends ImageLayer {
       );
     }
     this.interpolation = interp;
+    checkBoolean(args.cropToAspectRatio, `${where} cropToAspectRatio`);
+    checkBoolean(args.padToAspectRatio, `${where} padToAspectRatio`);
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
     if (this.cropToAspectRatio && this.padToAspectRatio)

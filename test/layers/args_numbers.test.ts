@@ -76,6 +76,22 @@ for (const [what, make, shown] of CASES) {
   });
 }
 
+test('booleans given as strings are refused too: the string false is truthy', () => {
+  assert.throws(
+    () => new L.Dense(4, { useBias: untyped('false') }),
+    /Dense '.*' useBias: expected true or false, got the string 'false'/,
+  );
+  assert.throws(() => new L.Conv2D(4, 3, { useBias: untyped('false') }), /useBias: expected true or false/);
+  assert.throws(() => new L.SeparableConv2D(4, 3, { useBias: untyped(0) }), /useBias: expected true or false, got 0/);
+  assert.throws(() => new L.GlobalAveragePooling2D({ keepdims: untyped('true') }), /keepdims: expected true or false/);
+  assert.throws(
+    () => new L.Resizing(4, 4, { cropToAspectRatio: untyped('yes') }),
+    /cropToAspectRatio: expected true or false/,
+  );
+  assert.throws(() => new L.BatchNormalization({ center: untyped('false') }), /center: expected true or false/);
+  assert.equal(new L.Dense(4, { useBias: false }).useBias, false);
+});
+
 test('the same layers accept the numbers themselves', () => {
   assert.equal(new L.GaussianDropout(0.3).rate, 0.3);
   assert.equal(new L.GaussianNoise(0.1, { seed: 1 }).stddev, 0.1);
