@@ -3,6 +3,7 @@
 // (Keras's snake_case names get a hint to the camelCase one), and numbers given as strings say so
 // (with the value's type printed) instead of being coerced or stored.
 import { ValueError } from './errors.js';
+import { didYouMean } from './utils/suggest.js';
 
 /** The option names a loop accepts (a Record over the options type, so none can be forgotten). */
 export type OptionNames<A> = Record<keyof A, true>;
@@ -24,8 +25,17 @@ export function describeValue(v: unknown): string {
   return `a value of type ${typeof v}`;
 }
 
-/** The options object, checked for unknown keys; undefined gives {}. */
-export function checkOptions<A extends object>(args: unknown, names: OptionNames<A>, where: string): A {
+/**
+ * The options object, checked for unknown keys; undefined gives {}. A misspelt key names the close
+ * option (did you mean), a snake_case one the camelCase form, a Keras keyword argument that is
+ * positional here (`positional`, in order) says so; otherwise every option is listed.
+ */
+export function checkOptions<A extends object>(
+  args: unknown,
+  names: OptionNames<A>,
+  where: string,
+  positional: readonly string[] = [],
+): A {
   if (args === undefined || args === null) return {} as A;
   if (typeof args !== 'object' || Array.isArray(args)) {
     throw new ValueError(`${where}: expected an options object, got ${describeValue(args)}`);
@@ -33,9 +43,16 @@ export function checkOptions<A extends object>(args: unknown, names: OptionNames
   for (const key of Object.keys(args)) {
     if (Object.hasOwn(names, key)) continue;
     const camel = key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+    const at = positional.indexOf(camel);
+    if (at >= 0) {
+      const nth = ['first', 'second', 'third', 'fourth'][at] ?? `#${at + 1}`;
+      throw new ValueError(`${where}: unknown option '${key}'; use ${camel}, the ${nth} argument, not an option`);
+    }
     if (camel !== key && Object.hasOwn(names, camel)) {
       throw new ValueError(`${where}: unknown option '${key}'; use ${camel}`);
     }
+    const hint = didYouMean(camel, Object.keys(names));
+    if (hint) throw new ValueError(`${where}: unknown option '${key}'${hint}`);
     throw new ValueError(`${where}: unknown option '${key}'; the options are ${Object.keys(names).join(', ')}`);
   }
   return args as A;
@@ -73,6 +90,11 @@ export function checkBoolean(v: unknown, name: string): void {
   if (v !== undefined && typeof v !== 'boolean') {
     throw new ValueError(`${name}: expected true or false, got ${describeValue(v)}`);
   }
+}
+
+/** How an argument reads in an error message: arrays as JSON (string elements keep their quotes). */
+export function describeArgument(v: unknown): string {
+  return Array.isArray(v) ? JSON.stringify(v) : describeValue(v);
 }
 
 /** A finite number (optionally within [min, max]); undefined passes, as an absent option. */

@@ -11,6 +11,7 @@ import { type KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
 import type { Model } from '../models/model.js';
 import { getFile } from '../utils/get_file.js';
 import { obtainInputShape, type WeightsArg } from './imagenet_utils.js';
+import { type OptionNames, checkOptions, describeValue } from '../options.js';
 
 export interface ApplicationArgs {
   /** Include the fully-connected classifier at the top (default true). */
@@ -30,6 +31,18 @@ export interface ApplicationArgs {
   /** The model's name. */
   name?: string;
 }
+
+/** The options every builder takes; a builder with more passes its own list to resolveArgs. */
+export const APPLICATION_OPTIONS: OptionNames<ApplicationArgs> = {
+  includeTop: true,
+  weights: true,
+  inputTensor: true,
+  inputShape: true,
+  pooling: true,
+  classes: true,
+  classifierActivation: true,
+  name: true,
+};
 
 /** The file Keras downloads for one model's ImageNet weights. */
 export interface WeightsFile {
@@ -77,7 +90,9 @@ export function resolveArgs(
   defaultSize = 224,
   minSize = 32,
   messages: ArgMessages = {},
+  names: OptionNames<ApplicationArgs> = APPLICATION_OPTIONS,
 ): Resolved {
+  checkOptions(args, names, builder);
   const say = { ...defaultMessages, ...messages };
   const weights = args.weights === undefined ? 'imagenet' : args.weights;
   const includeTop = args.includeTop ?? true;
@@ -89,7 +104,7 @@ export function resolveArgs(
     throw new ValueError(say.classes(classes));
   }
   if (!Number.isInteger(classes) || classes < 1) {
-    throw new ValueError(`${builder}: classes must be a positive integer, got ${classes}`);
+    throw new ValueError(`${builder}: classes must be a positive integer, got ${describeValue(classes)}`);
   }
   const pooling = args.pooling ?? null;
   if (pooling !== null && pooling !== 'avg' && pooling !== 'max') {

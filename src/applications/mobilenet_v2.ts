@@ -13,7 +13,15 @@ import { BatchNormalization } from '../layers/normalization.js';
 import { ZeroPadding2D } from '../layers/reshaping.js';
 import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type ApplicationArgs, type WeightsFile, loadApplicationWeights, poolingHead, resolveArgs } from './common.js';
+import {
+  APPLICATION_OPTIONS,
+  type ApplicationArgs,
+  type WeightsFile,
+  loadApplicationWeights,
+  poolingHead,
+  resolveArgs,
+} from './common.js';
+import { type OptionNames, checkOptions, describeValue } from '../options.js';
 import {
   type DataFormat,
   type DecodeOptions,
@@ -33,6 +41,8 @@ export interface MobileNetV2Args extends ApplicationArgs {
   /** Width multiplier: < 1 thins every layer, > 1 widens it (default 1.0). */
   alpha?: number;
 }
+
+const MOBILENET_V2_OPTIONS: OptionNames<MobileNetV2Args> = { ...APPLICATION_OPTIONS, alpha: true };
 
 /** Python's str(float(alpha)): 1 → '1.0', 0.35 → '0.35'. */
 function pyFloat(a: number): string {
@@ -149,6 +159,7 @@ function defaultSizeFor(args: MobileNetV2Args): number {
  * pooling and a 1000-way `predictions` layer); named `mobilenetv2_<alpha>_<rows>` unless named.
  */
 export async function MobileNetV2(args: MobileNetV2Args = {}): Promise<Model> {
+  checkOptions(args, MOBILENET_V2_OPTIONS, 'MobileNetV2');
   if (args.inputShape && args.inputTensor && args.inputTensor.shape[2] !== args.inputShape[1]) {
     throw new ValueError(
       'input_tensor.shape[2] must equal input_shape[1]; Received ' +
@@ -158,17 +169,24 @@ export async function MobileNetV2(args: MobileNetV2Args = {}): Promise<Model> {
   }
   const alpha = args.alpha ?? 1.0;
   if (!(typeof alpha === 'number' && alpha > 0 && Number.isFinite(alpha))) {
-    throw new ValueError(`MobileNetV2: alpha must be a positive number, got ${String(alpha)}`);
+    throw new ValueError(`MobileNetV2: alpha must be a positive number, got ${describeValue(alpha)}`);
   }
-  const r = resolveArgs(args, 'MobileNetV2', defaultSizeFor(args), 32, {
-    weights: (w) =>
-      'The `weights` argument should be either `None` (random initialization), `imagenet` ' +
-      '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received ' +
-      `\`weights=${w}\``,
-    classes: (c) =>
-      'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000. ' +
-      `Received \`classes=${c}\``,
-  });
+  const r = resolveArgs(
+    args,
+    'MobileNetV2',
+    defaultSizeFor(args),
+    32,
+    {
+      weights: (w) =>
+        'The `weights` argument should be either `None` (random initialization), `imagenet` ' +
+        '(pre-training on ImageNet), or the path to the weights file to be loaded.  Received ' +
+        `\`weights=${w}\``,
+      classes: (c) =>
+        'If using `weights="imagenet"` with `include_top` as true, `classes` should be 1000. ' +
+        `Received \`classes=${c}\``,
+    },
+    MOBILENET_V2_OPTIONS,
+  );
   let rows = r.inputShape[0];
   const cols = r.inputShape[1];
   if (r.weights === 'imagenet') {

@@ -3,6 +3,7 @@
 // tf.data's semantics. Each `for await` (each epoch of fit) starts a fresh pass from the source.
 // fit/evaluate/predict accept any async iterable of batches; cardinality() gives the batch count.
 import { ShapeError, ValueError } from '../errors.js';
+import { checkBoolean, checkOptions, describeValue } from '../options.js';
 import { getRng, RandomGenerator } from '../tensor/random.js';
 import { Tensor, arrayFor, sizeOf } from '../tensor/tensor.js';
 
@@ -34,14 +35,16 @@ function cardMul(c: number, k: number): number {
 
 function checkCount(n: unknown, where: string, allowNegOne = false): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || (n < 0 && !(allowNegOne && n === -1))) {
-    throw new ValueError(`${where}: expected a non-negative integer${allowNegOne ? ' (or -1)' : ''}, got ${String(n)}`);
+    throw new ValueError(
+      `${where}: expected a non-negative integer${allowNegOne ? ' (or -1)' : ''}, got ${describeValue(n)}`,
+    );
   }
   return n;
 }
 
 function checkPositive(n: unknown, where: string): number {
   if (typeof n !== 'number' || !Number.isInteger(n) || n <= 0) {
-    throw new ValueError(`${where}: expected a positive integer, got ${String(n)}`);
+    throw new ValueError(`${where}: expected a positive integer, got ${describeValue(n)}`);
   }
   return n;
 }
@@ -306,6 +309,7 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    * run at once (useful when fn awaits workers); the order of elements is kept.
    */
   map<U>(fn: (x: T) => U | Promise<U>, opts: { numParallelCalls?: number } = {}): Dataset<U> {
+    checkOptions(opts, { numParallelCalls: true }, 'Dataset.map');
     let par = opts.numParallelCalls ?? 1;
     if (par === AUTOTUNE) par = 16;
     checkPositive(par, 'Dataset.map numParallelCalls');
@@ -354,6 +358,8 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
   /** Groups consecutive elements into batches stacked along a new first axis. */
   batch(batchSize: number, opts: { dropRemainder?: boolean } = {}): Dataset<T> {
     checkPositive(batchSize, 'Dataset.batch batchSize');
+    checkOptions(opts, { dropRemainder: true }, 'Dataset.batch');
+    checkBoolean(opts.dropRemainder, 'Dataset.batch dropRemainder');
     const drop = opts.dropRemainder ?? false;
     const self = this;
     const c = this.card;
@@ -388,8 +394,10 @@ export class Dataset<T = Element> implements AsyncIterable<T> {
    */
   shuffle(bufferSize: number, opts: ShuffleOptions = {}): Dataset<T> {
     checkPositive(bufferSize, 'Dataset.shuffle bufferSize');
-    if (opts.seed !== undefined && !Number.isFinite(opts.seed))
-      throw new ValueError(`Dataset.shuffle: seed must be a finite number, got ${opts.seed}`);
+    checkOptions<ShuffleOptions>(opts, { seed: true, reshuffleEachIteration: true }, 'Dataset.shuffle');
+    if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed)))
+      throw new ValueError(`Dataset.shuffle: seed must be a finite number, got ${describeValue(opts.seed)}`);
+    checkBoolean(opts.reshuffleEachIteration, 'Dataset.shuffle reshuffleEachIteration');
     const reshuffle = opts.reshuffleEachIteration ?? true;
     // The seed stream: fixed by `seed`, else drawn from the global RNG now (so setRandomSeed before
     // building the pipeline makes it reproducible).

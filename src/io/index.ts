@@ -20,6 +20,7 @@ import { loadLegacyH5Model, saveLegacyH5Model, saveLegacyH5Weights } from './leg
 import type { LoadModelOptions } from './serialize.js';
 import { loadTfjsModel, saveTfjsModel } from './tfjs.js';
 import type { LoadWeightsOptions } from './weights.js';
+import { type OptionNames, checkBoolean, checkOptions, describeValue } from '../options.js';
 
 export type { LoadModelOptions } from './serialize.js';
 export type { LoadWeightsOptions } from './weights.js';
@@ -31,6 +32,39 @@ export { saveTfjsModel, loadTfjsModel } from './tfjs.js';
 export { atomicWrite } from './atomic.js';
 
 const TFJS_SCHEME = 'tfjs://';
+
+/** Options of model.save and model.saveWeights (Keras's overwrite). */
+export interface SaveOptions {
+  /** Replace an existing file (default true); false refuses to touch it. */
+  overwrite?: boolean;
+}
+
+const LOAD_MODEL_OPTIONS: OptionNames<LoadModelOptions> = { compile: true, warn: true };
+const LOAD_WEIGHTS_OPTIONS: OptionNames<LoadWeightsOptions> = { byName: true, skipMismatch: true, warn: true };
+const SAVE_OPTIONS: OptionNames<SaveOptions> = { overwrite: true };
+
+function checkPath(filePath: unknown, where: string): asserts filePath is string {
+  if (typeof filePath !== 'string' || !filePath) {
+    throw new ValueError(
+      `${where}: expected a file path, got ${filePath === '' ? 'an empty string' : describeValue(filePath)}`,
+    );
+  }
+}
+
+function checkWarn(warn: unknown, where: string): void {
+  if (warn !== undefined && typeof warn !== 'function') {
+    throw new ValueError(`${where} warn: expected a function (msg) => void, got ${describeValue(warn)}`);
+  }
+}
+
+/** Checks save/saveWeights options; with overwrite false an existing target is refused. */
+function checkSave(target: string, opts: unknown, where: string): void {
+  const o = checkOptions(opts, SAVE_OPTIONS, where);
+  checkBoolean(o.overwrite, `${where} overwrite`);
+  if (o.overwrite === false && existsSync(target)) {
+    throw new ValueError(`${where}: '${target}' exists and overwrite is false`);
+  }
+}
 
 function isTfjsTarget(p: string): boolean {
   return p.startsWith(TFJS_SCHEME) || p.endsWith('.json');
@@ -57,8 +91,10 @@ function notSpecial(filePath: string): void {
  * and optimizer state are restored.
  */
 export async function loadModel(filePath: string, opts: LoadModelOptions = {}): Promise<Model> {
-  if (typeof filePath !== 'string' || !filePath)
-    throw new ValueError(`loadModel: expected a file path, got ${JSON.stringify(filePath)}`);
+  checkPath(filePath, 'loadModel');
+  opts = checkOptions(opts, LOAD_MODEL_OPTIONS, 'loadModel');
+  checkBoolean(opts.compile, 'loadModel compile');
+  checkWarn(opts.warn, 'loadModel');
   if (filePath.startsWith(TFJS_SCHEME)) return loadTfjsModel(path.join(tfjsDir(filePath), 'model.json'), opts);
   if (!existsSync(filePath)) throw new FileFormatError(`${filePath}: no such file`);
   if (statSync(filePath).isDirectory()) {
@@ -82,9 +118,9 @@ export async function loadModel(filePath: string, opts: LoadModelOptions = {}): 
  * Saves a model: `.keras` → Keras 3 archive; `.h5`/`.hdf5` → legacy Keras 2 HDF5;
  * 'tfjs://dir' or 'dir/model.json' → TensorFlow.js layers format. Writes are atomic.
  */
-export async function saveModel(model: Model, filePath: string): Promise<void> {
-  if (typeof filePath !== 'string' || !filePath)
-    throw new ValueError(`save: expected a file path, got ${JSON.stringify(filePath)}`);
+export async function saveModel(model: Model, filePath: string, opts: SaveOptions = {}): Promise<void> {
+  checkPath(filePath, 'save');
+  checkSave(isTfjsTarget(filePath) ? path.join(tfjsDir(filePath), 'model.json') : filePath, opts, 'save');
   if (isTfjsTarget(filePath)) return saveTfjsModel(model, tfjsDir(filePath));
   if (filePath.endsWith('.weights.h5')) {
     throw new ValueError(
@@ -99,7 +135,9 @@ export async function saveModel(model: Model, filePath: string): Promise<void> {
 }
 
 /** Saves weights only: `*.weights.h5` → Keras 3 layout; other `.h5`/`.hdf5` → legacy Keras 2 layout. */
-export async function saveWeights(model: Model, filePath: string): Promise<void> {
+export async function saveWeights(model: Model, filePath: string, opts: SaveOptions = {}): Promise<void> {
+  checkPath(filePath, 'saveWeights');
+  checkSave(filePath, opts, 'saveWeights');
   if (filePath.endsWith('.weights.h5')) return saveKeras3Weights(model, filePath);
   if (filePath.endsWith('.h5') || filePath.endsWith('.hdf5')) return saveLegacyH5Weights(model, filePath);
   throw new ValueError(
@@ -114,6 +152,11 @@ export async function saveWeights(model: Model, filePath: string): Promise<void>
  * layers whose weight count or shapes differ, with a warning.
  */
 export async function loadWeights(model: Model, filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {
+  checkPath(filePath, 'loadWeights');
+  opts = checkOptions(opts, LOAD_WEIGHTS_OPTIONS, 'loadWeights');
+  checkBoolean(opts.byName, 'loadWeights byName');
+  checkBoolean(opts.skipMismatch, 'loadWeights skipMismatch');
+  checkWarn(opts.warn, 'loadWeights');
   if (!existsSync(filePath)) throw new FileFormatError(`${filePath}: no such file`);
   if (!model.built || (model.weights.length === 0 && model.layers.length > 0 && model.inputs.length === 0)) {
     throw new ValueError(

@@ -10,7 +10,15 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import { toSnakeCase, uniqueName } from '../utils/naming.js';
 import { KerasTensor, type Node, type SymbolicShape, isKerasTensor } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
-import { checkBoolean, checkPositiveInt, describeValue, rejectSnakeCaseKeys } from '../options.js';
+import {
+  type OptionNames,
+  checkBoolean,
+  checkOptions,
+  checkPositiveInt,
+  describeValue,
+  describeArgument,
+  rejectSnakeCaseKeys,
+} from '../options.js';
 
 export type Shape = SymbolicShape;
 export interface CallArgs {
@@ -26,6 +34,33 @@ export interface LayerArgs {
   batchInputShape?: readonly (number | null)[];
   batchSize?: number;
   dtype?: string;
+}
+
+/** The options every layer accepts; each layer class spreads these into its own `optionNames`. */
+export const LAYER_OPTIONS: OptionNames<LayerArgs> = {
+  name: true,
+  trainable: true,
+  inputShape: true,
+  batchInputShape: true,
+  batchSize: true,
+  dtype: true,
+};
+
+/**
+ * The option names the class itself declares (`static optionNames`), or null. Only the class's own
+ * declaration counts: a user's subclass of Dense with options of its own must not be judged by
+ * Dense's list, so it gets the snake_case check alone.
+ */
+function declaredOptionNames(cls: unknown): Readonly<Record<string, true>> | null {
+  if (typeof cls !== 'function' || !Object.hasOwn(cls, 'optionNames')) return null;
+  const names: unknown = (cls as { optionNames?: unknown }).optionNames;
+  return names !== null && typeof names === 'object' ? (names as Record<string, true>) : null;
+}
+
+/** The constructor's positional argument names (`static positionalArgs`), which Keras also takes as keywords. */
+function positionalArgNames(cls: unknown): readonly string[] {
+  const names: unknown = typeof cls === 'function' ? (cls as { positionalArgs?: unknown }).positionalArgs : undefined;
+  return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
 }
 
 export type LayerInput = Tensor | Tensor[];
@@ -47,7 +82,9 @@ export abstract class Layer {
   protected _callLosses: Tensor[] = [];
 
   constructor(args: LayerArgs = {}) {
-    rejectSnakeCaseKeys(args, this.className);
+    const names = declaredOptionNames(this.constructor);
+    if (names) checkOptions(args, names, this.className, positionalArgNames(this.constructor));
+    else rejectSnakeCaseKeys(args, this.className);
     if (args.name !== undefined && typeof args.name !== 'string') {
       throw new ValueError(`${this.className}: name must be a string, got ${describeValue(args.name)}`);
     }
@@ -59,10 +96,12 @@ export abstract class Layer {
     else if (args.inputShape) this.batchInputShape = [args.batchSize ?? null, ...args.inputShape];
     for (const d of this.batchInputShape?.slice(1) ?? []) {
       if (d !== null && (!Number.isInteger(d) || d <= 0)) {
-        throw new ValueError(
-          `${this.className} '${this.name}': inputShape must hold positive integers, ` +
-            `got ${fmtShape(this.batchInputShape!)}`,
-        );
+        // A string dimension is printed with its quotes: ('28', 28, 1) would look right as a shape.
+        const shown =
+          typeof d === 'number'
+            ? fmtShape(this.batchInputShape!)
+            : describeArgument(args.inputShape ?? args.batchInputShape);
+        throw new ValueError(`${this.className} '${this.name}': inputShape must hold positive integers, got ${shown}`);
       }
     }
   }
@@ -362,7 +401,7 @@ export function pair(
   if (v === undefined || v === null) return fallback;
   const p = typeof v === 'number' ? [v, v] : [...v];
   if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new ValueError(`${where}: expected a positive integer or a pair of them, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: expected a positive integer or a pair of them, got ${describeArgument(v)}`);
   }
   return [p[0], p[1]];
 }

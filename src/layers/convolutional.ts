@@ -5,9 +5,9 @@ import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
-import { KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
+import { KERNEL_OPTIONS, KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 import type { KerasConfig } from '../keras_config.js';
-import { describeValue } from '../options.js';
+import { type OptionNames, describeValue } from '../options.js';
 
 export interface Conv2DArgs extends KernelLayerArgs {
   strides?: number | readonly [number, number];
@@ -18,6 +18,14 @@ export interface Conv2DArgs extends KernelLayerArgs {
 
 export class Conv2D extends KernelLayer {
   static className = 'Conv2D';
+  static positionalArgs: readonly string[] = ['filters', 'kernelSize'];
+  static optionNames: OptionNames<Conv2DArgs> = {
+    ...KERNEL_OPTIONS,
+    strides: true,
+    padding: true,
+    dilationRate: true,
+    dataFormat: true,
+  };
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];

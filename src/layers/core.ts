@@ -11,6 +11,7 @@ import type { Activation as FusedActivation } from '../backend/types.js';
 import { activationName, getActivation } from './activations.js';
 import {
   type CallArgs,
+  LAYER_OPTIONS,
   Layer,
   type LayerArgs,
   type LayerInput,
@@ -22,7 +23,16 @@ import {
 } from './base.js';
 import { KerasTensor, type Node } from './keras_tensor.js';
 import type { KerasConfig } from '../keras_config.js';
-import { checkInt, describeValue } from '../options.js';
+import {
+  type OptionNames,
+  checkBoolean,
+  checkInt,
+  checkNumber,
+  checkOptions,
+  checkPositiveInt,
+  describeArgument,
+  describeValue,
+} from '../options.js';
 
 export function serializeInit(id: InitializerIdentifier): Record<string, unknown> {
   return getInitializer(id).serialize();
@@ -38,13 +48,29 @@ export interface InputArgs {
   dtype?: string;
 }
 
+const INPUT_OPTIONS: OptionNames<InputArgs> = {
+  shape: true,
+  batchShape: true,
+  batchSize: true,
+  name: true,
+  dtype: true,
+};
+
 /** The layer behind an Input: it produces the graph's entry KerasTensor. */
 export class InputLayer extends Layer {
   static className = 'InputLayer';
 
   constructor(args: InputArgs & { name?: string } = {}) {
+    // The options are Input's, not the base layer's, so they are checked here rather than by Layer.
+    checkOptions(args, INPUT_OPTIONS, 'Input');
     const batchShape = args.batchShape ?? (args.shape ? [args.batchSize ?? null, ...args.shape] : null);
     if (!batchShape) throw new ValueError('Input: expected `shape` (without the batch axis) or `batchShape`');
+    const given = args.batchShape !== undefined ? 'batchShape' : 'shape';
+    const dims: unknown = args.batchShape ?? args.shape;
+    if (!Array.isArray(dims) || !dims.every((d) => d === null || (Number.isInteger(d) && d > 0))) {
+      throw new ValueError(`Input: ${given} must hold positive integers (or null), got ${describeArgument(dims)}`);
+    }
+    checkPositiveInt(args.batchSize, 'Input batchSize');
     super({ name: args.name ?? uniqueName('input_layer'), batchInputShape: batchShape });
     this.built = true;
     const node: Node = { layer: this, inputs: [], outputs: [] };
@@ -121,6 +147,7 @@ export abstract class KernelLayer extends Layer {
     super(args);
     const where = `${this.className} '${this.name}'`;
     this.activation = activationName(args.activation, `${where} activation`);
+    checkBoolean(args.useBias, `${where} useBias`);
     this.useBias = args.useBias ?? true;
     this.kernelInitializer = args.kernelInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
@@ -180,10 +207,23 @@ export function kernelArgsFromConfig(c: KerasConfig): KernelLayerArgs {
   };
 }
 
+/** The options of KernelLayerArgs, for the layers built on KernelLayer. */
+export const KERNEL_OPTIONS: OptionNames<KernelLayerArgs> = {
+  ...LAYER_OPTIONS,
+  activation: true,
+  useBias: true,
+  kernelInitializer: true,
+  biasInitializer: true,
+  kernelRegularizer: true,
+  biasRegularizer: true,
+};
+
 export type DenseArgs = KernelLayerArgs;
 
 export class Dense extends KernelLayer {
   static className = 'Dense';
+  static positionalArgs: readonly string[] = ['units'];
+  static optionNames: OptionNames<DenseArgs> = KERNEL_OPTIONS;
   readonly units: number;
 
   constructor(units: number, args: DenseArgs = {}) {
@@ -241,6 +281,8 @@ export class Dense extends KernelLayer {
 
 export class Activation extends Layer {
   static className = 'Activation';
+  static positionalArgs: readonly string[] = ['activation'];
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   readonly activation: string;
   constructor(activation: string, args: LayerArgs = {}) {
     super(args);
@@ -269,11 +311,21 @@ export interface ReLUArgs extends LayerArgs {
 /** Keras ReLU layer: min(max(x, threshold) with a negative slope below it, maxValue). */
 export class ReLU extends Layer {
   static className = 'ReLU';
+  static optionNames: OptionNames<ReLUArgs> = {
+    ...LAYER_OPTIONS,
+    maxValue: true,
+    negativeSlope: true,
+    threshold: true,
+  };
   readonly maxValue: number | null;
   readonly negativeSlope: number;
   readonly threshold: number;
   constructor(args: ReLUArgs = {}) {
     super(args);
+    const where = `ReLU '${this.name}'`;
+    checkNumber(args.maxValue ?? undefined, `${where} maxValue`, { min: 0 });
+    checkNumber(args.negativeSlope, `${where} negativeSlope`, { min: 0 });
+    checkNumber(args.threshold, `${where} threshold`);
     this.maxValue = args.maxValue ?? null;
     this.negativeSlope = args.negativeSlope ?? 0;
     this.threshold = args.threshold ?? 0;
@@ -320,6 +372,8 @@ export interface DropoutArgs extends LayerArgs {
 /** Inverted dropout: in training keeps each value with probability 1−rate, scaled by 1/(1−rate). */
 export class Dropout extends Layer {
   static className = 'Dropout';
+  static positionalArgs: readonly string[] = ['rate'];
+  static optionNames: OptionNames<DropoutArgs> = { ...LAYER_OPTIONS, seed: true, noiseShape: true };
   readonly rate: number;
   readonly seed: number | null;
   readonly noiseShape: readonly (number | null)[] | null;
@@ -369,6 +423,7 @@ export class Dropout extends Layer {
 
 export class Flatten extends Layer {
   static className = 'Flatten';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   call(inputs: LayerInput): Tensor {
     const x = singleTensor(this, inputs);
     return ops.reshape(x, [x.shape[0], -1]);
@@ -388,16 +443,19 @@ export class Flatten extends Layer {
 
 export class Reshape extends Layer {
   static className = 'Reshape';
+  static positionalArgs: readonly string[] = ['targetShape'];
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   readonly targetShape: number[];
   constructor(targetShape: readonly number[], args: LayerArgs = {}) {
     super(args);
     if (
+      !Array.isArray(targetShape) ||
       targetShape.filter((d) => d === -1).length > 1 ||
       targetShape.some((d) => !Number.isInteger(d) || (d <= 0 && d !== -1))
     ) {
       throw new ValueError(
         `Reshape '${this.name}': targetShape must hold positive integers and at most one -1, got ` +
-          `${JSON.stringify(targetShape)}`,
+          `${describeArgument(targetShape)}`,
       );
     }
     this.targetShape = [...targetShape];

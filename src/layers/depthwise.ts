@@ -13,6 +13,7 @@ import { type Regularizer, type RegularizerIdentifier, getRegularizer } from '..
 import type { Tensor, Variable } from '../tensor/tensor.js';
 import { activationName, getActivation } from './activations.js';
 import {
+  LAYER_OPTIONS,
   Layer,
   type LayerArgs,
   type LayerInput,
@@ -25,6 +26,7 @@ import {
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import { serializeInit } from './core.js';
+import { type OptionNames, checkBoolean, describeArgument } from '../options.js';
 
 /** Options DepthwiseConv2D and SeparableConv2D share (Keras's names in camelCase). */
 export interface DepthwiseConvArgs extends LayerArgs {
@@ -45,6 +47,24 @@ export interface DepthwiseConvArgs extends LayerArgs {
   depthwiseConstraint?: null;
   biasConstraint?: null;
 }
+
+const DEPTHWISE_OPTIONS: OptionNames<DepthwiseConvArgs> = {
+  ...LAYER_OPTIONS,
+  strides: true,
+  padding: true,
+  dataFormat: true,
+  dilationRate: true,
+  depthMultiplier: true,
+  activation: true,
+  useBias: true,
+  depthwiseInitializer: true,
+  biasInitializer: true,
+  depthwiseRegularizer: true,
+  biasRegularizer: true,
+  activityRegularizer: true,
+  depthwiseConstraint: true,
+  biasConstraint: true,
+};
 
 export interface DepthwiseConv2DArgs extends DepthwiseConvArgs {
   /** Keras 3 also accepts the kernel size as an option. */
@@ -99,10 +119,13 @@ abstract class BaseDepthwiseConv extends Layer {
     channelsLastOnly(args.dataFormat, where);
     const m = args.depthMultiplier ?? 1;
     if (!Number.isInteger(m) || m <= 0) {
-      throw new ValueError(`${where}: depthMultiplier must be a positive integer, got ${String(args.depthMultiplier)}`);
+      throw new ValueError(
+        `${where}: depthMultiplier must be a positive integer, got ${describeArgument(args.depthMultiplier)}`,
+      );
     }
     this.depthMultiplier = m;
     this.activation = activationName(args.activation, `${where} activation`);
+    checkBoolean(args.useBias, `${where} useBias`);
     this.useBias = args.useBias ?? true;
     this.depthwiseInitializer = args.depthwiseInitializer ?? 'glorot_uniform';
     this.biasInitializer = args.biasInitializer ?? 'zeros';
@@ -213,15 +236,14 @@ function depthwiseArgsFromConfig(c: KerasConfig): DepthwiseConvArgs {
  */
 export class DepthwiseConv2D extends BaseDepthwiseConv {
   static className = 'DepthwiseConv2D';
+  static optionNames: OptionNames<DepthwiseConv2DArgs> = { ...DEPTHWISE_OPTIONS, kernelSize: true };
   kernel: Variable | null = null;
 
   constructor(kernelSize: number | readonly [number, number] | DepthwiseConv2DArgs, args: DepthwiseConv2DArgs = {}) {
-    const opts =
-      typeof kernelSize === 'object' && !Array.isArray(kernelSize) ? (kernelSize as DepthwiseConv2DArgs) : args;
-    const size =
-      typeof kernelSize === 'number' || Array.isArray(kernelSize)
-        ? (kernelSize as number | readonly [number, number])
-        : opts.kernelSize;
+    const optionsFirst = typeof kernelSize === 'object' && kernelSize !== null && !Array.isArray(kernelSize);
+    const opts = optionsFirst ? (kernelSize as DepthwiseConv2DArgs) : args;
+    // Anything but an options object is the kernel size (a string too, refused by pair with its type).
+    const size = optionsFirst ? opts.kernelSize : (kernelSize as number | readonly [number, number]);
     super(size, opts);
   }
 
@@ -282,6 +304,13 @@ export class DepthwiseConv2D extends BaseDepthwiseConv {
  */
 export class SeparableConv2D extends BaseDepthwiseConv {
   static className = 'SeparableConv2D';
+  static positionalArgs: readonly string[] = ['filters', 'kernelSize'];
+  static optionNames: OptionNames<SeparableConv2DArgs> = {
+    ...DEPTHWISE_OPTIONS,
+    pointwiseInitializer: true,
+    pointwiseRegularizer: true,
+    pointwiseConstraint: true,
+  };
   readonly filters: number;
   readonly pointwiseInitializer: InitializerIdentifier;
   readonly pointwiseRegularizer: Regularizer | null;
@@ -291,7 +320,7 @@ export class SeparableConv2D extends BaseDepthwiseConv {
   constructor(filters: number, kernelSize: number | readonly [number, number], args: SeparableConv2DArgs = {}) {
     super(kernelSize, args);
     if (!Number.isInteger(filters) || filters <= 0) {
-      throw new ValueError(`${this.where}: filters must be a positive integer, got ${filters}`);
+      throw new ValueError(`${this.where}: filters must be a positive integer, got ${describeArgument(filters)}`);
     }
     this.filters = filters;
     this.pointwiseInitializer = args.pointwiseInitializer ?? 'glorot_uniform';

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -17,11 +18,14 @@ import {
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
 import { type DataFormat, dataFormatOf } from './args.js';
+import { type OptionNames, checkBoolean } from '../options.js';
 
 export interface GlobalPoolingArgs extends LayerArgs {
   dataFormat?: DataFormat;
   keepdims?: boolean;
 }
+
+const GLOBAL_POOLING_OPTIONS: OptionNames<GlobalPoolingArgs> = { ...LAYER_OPTIONS, dataFormat: true, keepdims: true };
 
 abstract class GlobalPooling extends Layer {
   readonly dataFormat: DataFormat;
@@ -32,6 +36,7 @@ abstract class GlobalPooling extends Layer {
   constructor(args: GlobalPoolingArgs = {}) {
     super(args);
     this.dataFormat = dataFormatOf(args.dataFormat, `${this.className} '${this.name}'`);
+    checkBoolean(args.keepdims, `${this.className} '${this.name}' keepdims`);
     this.keepdims = args.keepdims ?? false;
   }
 
@@ -75,6 +80,7 @@ abstract class GlobalPooling extends Layer {
 
 export class GlobalAveragePooling2D extends GlobalPooling {
   static className = 'GlobalAveragePooling2D';
+  static optionNames: OptionNames<GlobalPoolingArgs> = GLOBAL_POOLING_OPTIONS;
   protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor {
     return ops.mean(x, this.axes, this.keepdims);
@@ -86,6 +92,7 @@ export class GlobalAveragePooling2D extends GlobalPooling {
 
 export class GlobalMaxPooling2D extends GlobalPooling {
   static className = 'GlobalMaxPooling2D';
+  static optionNames: OptionNames<GlobalPoolingArgs> = GLOBAL_POOLING_OPTIONS;
   protected readonly spatialRank = 2;
   protected reduce(x: Tensor): Tensor {
     return ops.max(x, this.axes, this.keepdims);
@@ -97,6 +104,7 @@ export class GlobalMaxPooling2D extends GlobalPooling {
 
 export class GlobalAveragePooling1D extends GlobalPooling {
   static className = 'GlobalAveragePooling1D';
+  static optionNames: OptionNames<GlobalPoolingArgs> = GLOBAL_POOLING_OPTIONS;
   protected readonly spatialRank = 1;
   protected reduce(x: Tensor): Tensor {
     return ops.mean(x, this.axes, this.keepdims);
@@ -108,6 +116,7 @@ export class GlobalAveragePooling1D extends GlobalPooling {
 
 export class GlobalMaxPooling1D extends GlobalPooling {
   static className = 'GlobalMaxPooling1D';
+  static optionNames: OptionNames<GlobalPoolingArgs> = GLOBAL_POOLING_OPTIONS;
   protected readonly spatialRank = 1;
   protected reduce(x: Tensor): Tensor {
     return ops.max(x, this.axes, this.keepdims);

@@ -8,6 +8,7 @@ import { KerasTensor, isKerasTensor } from './keras_tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -16,6 +17,7 @@ import {
   registerLayer,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, describeArgument } from '../options.js';
 
 function isShapeList(s: Shape | Shape[]): s is Shape[] {
   return s.length > 0 && Array.isArray(s[0]);
@@ -107,6 +109,7 @@ abstract class ElementwiseMerge extends Merge {
 
 export class Add extends ElementwiseMerge {
   static className = 'Add';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected merge(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]);
   }
@@ -117,6 +120,7 @@ export class Add extends ElementwiseMerge {
 
 export class Subtract extends ElementwiseMerge {
   static className = 'Subtract';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected override minInputs = 2;
   protected merge(xs: Tensor[]): Tensor {
     if (xs.length !== 2) throw new ValueError(`Subtract '${this.name}': expected exactly 2 inputs, got ${xs.length}`);
@@ -134,6 +138,7 @@ export class Subtract extends ElementwiseMerge {
 
 export class Multiply extends ElementwiseMerge {
   static className = 'Multiply';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected merge(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => ops.mul(a, b), xs[0]);
   }
@@ -144,6 +149,7 @@ export class Multiply extends ElementwiseMerge {
 
 export class Average extends ElementwiseMerge {
   static className = 'Average';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected merge(xs: Tensor[]): Tensor {
     return ops.mul(
       xs.slice(1).reduce((a, b) => ops.add(a, b), xs[0]),
@@ -157,6 +163,7 @@ export class Average extends ElementwiseMerge {
 
 export class Maximum extends ElementwiseMerge {
   static className = 'Maximum';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected merge(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => ops.maximum(a, b), xs[0]);
   }
@@ -167,6 +174,7 @@ export class Maximum extends ElementwiseMerge {
 
 export class Minimum extends ElementwiseMerge {
   static className = 'Minimum';
+  static optionNames: OptionNames<LayerArgs> = LAYER_OPTIONS;
   protected merge(xs: Tensor[]): Tensor {
     return xs.slice(1).reduce((a, b) => ops.minimum(a, b), xs[0]);
   }
@@ -182,13 +190,14 @@ export interface ConcatenateArgs extends LayerArgs {
 /** Concatenates along `axis` (default -1); every other dimension must agree. */
 export class Concatenate extends Merge {
   static className = 'Concatenate';
+  static optionNames: OptionNames<ConcatenateArgs> = { ...LAYER_OPTIONS, axis: true };
   readonly axis: number;
 
   constructor(args: ConcatenateArgs = {}) {
     super(args);
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis))
-      throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${args.axis}`);
+      throw new ValueError(`Concatenate '${this.name}': axis must be an integer, got ${describeArgument(args.axis)}`);
   }
 
   protected override checkInputShape(shape: Shape | Shape[]): void {

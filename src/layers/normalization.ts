@@ -13,6 +13,7 @@ import { Tensor, Variable } from '../tensor/tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -22,6 +23,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, checkBoolean, describeArgument } from '../options.js';
 
 export interface BatchNormalizationArgs extends LayerArgs {
   axis?: number;
@@ -39,6 +41,20 @@ export interface BatchNormalizationArgs extends LayerArgs {
 
 export class BatchNormalization extends Layer {
   static className = 'BatchNormalization';
+  static optionNames: OptionNames<BatchNormalizationArgs> = {
+    ...LAYER_OPTIONS,
+    axis: true,
+    momentum: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    movingMeanInitializer: true,
+    movingVarianceInitializer: true,
+    betaRegularizer: true,
+    gammaRegularizer: true,
+  };
   readonly axis: number;
   readonly momentum: number;
   readonly epsilon: number;
@@ -61,12 +77,15 @@ export class BatchNormalization extends Layer {
     const where = `BatchNormalization '${this.name}'`;
     this.axis = args.axis ?? -1;
     if (!Number.isInteger(this.axis))
-      throw new ValueError(`${where}: axis must be an integer, got ${JSON.stringify(args.axis)}`);
+      throw new ValueError(`${where}: axis must be an integer, got ${describeArgument(args.axis)}`);
     this.momentum = args.momentum ?? 0.99;
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.momentum >= 0 && this.momentum <= 1))
-      throw new ValueError(`${where}: momentum must be in [0, 1], got ${args.momentum}`);
-    if (!(this.epsilon > 0)) throw new ValueError(`${where}: epsilon must be positive, got ${args.epsilon}`);
+    if (typeof this.momentum !== 'number' || !(this.momentum >= 0 && this.momentum <= 1))
+      throw new ValueError(`${where}: momentum must be in [0, 1], got ${describeArgument(args.momentum)}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0))
+      throw new ValueError(`${where}: epsilon must be positive, got ${describeArgument(args.epsilon)}`);
+    checkBoolean(args.center, `${where} center`);
+    checkBoolean(args.scale, `${where} scale`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.betaInitializer = args.betaInitializer ?? 'zeros';
@@ -245,6 +264,17 @@ export interface LayerNormalizationArgs extends LayerArgs {
  */
 export class LayerNormalization extends Layer {
   static className = 'LayerNormalization';
+  static optionNames: OptionNames<LayerNormalizationArgs> = {
+    ...LAYER_OPTIONS,
+    axis: true,
+    epsilon: true,
+    center: true,
+    scale: true,
+    betaInitializer: true,
+    gammaInitializer: true,
+    betaRegularizer: true,
+    gammaRegularizer: true,
+  };
   readonly axis: number | readonly number[];
   readonly epsilon: number;
   readonly center: boolean;
@@ -262,8 +292,14 @@ export class LayerNormalization extends Layer {
     super(args);
     const where = `LayerNormalization '${this.name}'`;
     this.axis = args.axis ?? -1;
+    const axes = typeof this.axis === 'number' ? [this.axis] : Array.isArray(this.axis) ? this.axis : [this.axis];
+    if (axes.length === 0 || !axes.every((a) => Number.isInteger(a)))
+      throw new ValueError(`${where}: axis must be an integer or a list of them, got ${describeArgument(args.axis)}`);
     this.epsilon = args.epsilon ?? 1e-3;
-    if (!(this.epsilon > 0)) throw new ValueError(`${where}: epsilon must be positive, got ${args.epsilon}`);
+    if (typeof this.epsilon !== 'number' || !(this.epsilon > 0))
+      throw new ValueError(`${where}: epsilon must be positive, got ${describeArgument(args.epsilon)}`);
+    checkBoolean(args.center, `${where} center`);
+    checkBoolean(args.scale, `${where} scale`);
     this.center = args.center ?? true;
     this.scale = args.scale ?? true;
     this.betaInitializer = args.betaInitializer ?? 'zeros';

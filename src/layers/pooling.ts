@@ -5,6 +5,7 @@ import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -16,12 +17,20 @@ import {
 } from './base.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
+import type { OptionNames } from '../options.js';
 
 export interface Pooling2DArgs extends LayerArgs {
   strides?: number | readonly [number, number] | null;
   padding?: Padding;
   dataFormat?: 'channels_last';
 }
+
+const POOLING_OPTIONS: OptionNames<Pooling2DArgs> = {
+  ...LAYER_OPTIONS,
+  strides: true,
+  padding: true,
+  dataFormat: true,
+};
 
 abstract class Pooling2D extends Layer {
   readonly poolSize: [number, number];
@@ -79,6 +88,8 @@ abstract class Pooling2D extends Layer {
 
 export class MaxPooling2D extends Pooling2D {
   static className = 'MaxPooling2D';
+  static positionalArgs: readonly string[] = ['poolSize'];
+  static optionNames: OptionNames<Pooling2DArgs> = POOLING_OPTIONS;
   constructor(poolSize: number | readonly [number, number] = [2, 2], args: Pooling2DArgs = {}) {
     super(poolSize, args, false);
   }
@@ -97,6 +108,8 @@ export class MaxPooling2D extends Pooling2D {
 
 export class AveragePooling2D extends Pooling2D {
   static className = 'AveragePooling2D';
+  static positionalArgs: readonly string[] = ['poolSize'];
+  static optionNames: OptionNames<Pooling2DArgs> = POOLING_OPTIONS;
   /** Keras 3 requires poolSize. */
   constructor(poolSize: number | readonly [number, number], args: Pooling2DArgs = {}) {
     super(poolSize, args, true);

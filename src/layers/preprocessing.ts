@@ -25,6 +25,7 @@ import { channelsLastOnly } from './args.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -34,6 +35,7 @@ import {
   singleTensor,
 } from './base.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, checkBoolean, checkInt, checkNumber, describeArgument } from '../options.js';
 
 type Range = [number, number];
 export type Interpolation = 'bilinear' | 'nearest';
@@ -67,11 +69,18 @@ function factorRange(
   bounds: Range = [-Infinity, Infinity],
   symmetric = true,
 ): Range {
-  const r: number[] = typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : [...f];
-  if (r.length !== 2 || !r.every(Number.isFinite) || r[0] > r[1] || r[0] < bounds[0] || r[1] > bounds[1]) {
+  const r: unknown[] =
+    typeof f === 'number' ? (symmetric ? [-Math.abs(f), Math.abs(f)] : [f, f]) : Array.isArray(f) ? [...f] : [f];
+  if (
+    r.length !== 2 ||
+    !r.every((v): v is number => typeof v === 'number' && Number.isFinite(v)) ||
+    r[0] > r[1] ||
+    r[0] < bounds[0] ||
+    r[1] > bounds[1]
+  ) {
     throw new ValueError(
       `${where}: expected a number or a [lower, upper] pair with lower ≤ ` +
-        `upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${JSON.stringify(f)}`,
+        `upper${Number.isFinite(bounds[0]) ? ` within [${bounds[0]}, ${bounds[1]}]` : ''}, got ${describeArgument(f)}`,
     );
   }
   return [r[0], r[1]];
@@ -79,7 +88,7 @@ function factorRange(
 
 function sizeArg(v: number, what: string, where: string): number {
   if (!Number.isInteger(v) || v <= 0)
-    throw new ValueError(`${where}: ${what} must be a positive integer, got ${JSON.stringify(v)}`);
+    throw new ValueError(`${where}: ${what} must be a positive integer, got ${describeArgument(v)}`);
   return v;
 }
 
@@ -87,6 +96,8 @@ export interface ImageLayerArgs extends LayerArgs {
   dataFormat?: 'channels_last';
   seed?: number | null;
 }
+
+const IMAGE_OPTIONS: OptionNames<ImageLayerArgs> = { ...LAYER_OPTIONS, dataFormat: true, seed: true };
 
 /** Shared by the image layers: rank 3/4 inputs, a single image treated as a batch of one. */
 abstract class ImageLayer extends Layer {
@@ -155,6 +166,7 @@ abstract class RandomImageLayer extends ImageLayer {
   private _rng: RandomGenerator | null = null;
   constructor(args: ImageLayerArgs = {}) {
     super(args);
+    checkInt(args.seed ?? undefined, `${this.className} '${this.name}' seed`);
     this.seed = args.seed ?? null;
   }
   protected override get randomOnly(): boolean {
@@ -181,6 +193,8 @@ export interface RescalingArgs extends LayerArgs {
 /** x·scale + offset (any input rank; per-channel arrays broadcast over the last axis). */
 export class Rescaling extends Layer {
   static className = 'Rescaling';
+  static positionalArgs: readonly string[] = ['scale'];
+  static optionNames: OptionNames<RescalingArgs> = { ...LAYER_OPTIONS, offset: true };
   readonly scale: number | readonly number[];
   readonly offset: number | readonly number[];
   constructor(scale: number | readonly number[], args: RescalingArgs = {}) {
@@ -189,13 +203,13 @@ export class Rescaling extends Layer {
       (typeof v === 'number' && Number.isFinite(v)) || (Array.isArray(v) && v.every((e) => typeof e === 'number'));
     if (!ok(scale))
       throw new ValueError(
-        `Rescaling '${this.name}': scale must be a number or an array of numbers, got ${JSON.stringify(scale)}`,
+        `Rescaling '${this.name}': scale must be a number or an array of numbers, got ${describeArgument(scale)}`,
       );
     this.scale = scale;
     this.offset = args.offset ?? 0;
     if (!ok(this.offset))
       throw new ValueError(
-        `Rescaling '${this.name}': offset must be a number or an array of numbers, got ${JSON.stringify(args.offset)}`,
+        `Rescaling '${this.name}': offset must be a number or an array of numbers, got ${describeArgument(args.offset)}`,
       );
   }
   private static asOperand(v: number | readonly number[]): number | Tensor {
@@ -247,6 +261,15 @@ export interface ResizingArgs extends ImageLayerArgs {
 /** Resizes images to height × width (bilinear by default; half-pixel centres as tf.image.resize). */
 export class Resizing extends ImageLayer {
   static className = 'Resizing';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ResizingArgs> = {
+    ...IMAGE_OPTIONS,
+    interpolation: true,
+    cropToAspectRatio: true,
+    padToAspectRatio: true,
+    fillMode: true,
+    fillValue: true,
+  };
   readonly height: number;
   readonly width: number;
   readonly interpolation: ResizeInterpolation;
@@ -266,12 +289,15 @@ export class Resizing extends ImageLayer {
       );
     }
     this.interpolation = interp;
+    checkBoolean(args.cropToAspectRatio, `${where} cropToAspectRatio`);
+    checkBoolean(args.padToAspectRatio, `${where} padToAspectRatio`);
     this.cropToAspectRatio = args.cropToAspectRatio ?? false;
     this.padToAspectRatio = args.padToAspectRatio ?? false;
     if (this.cropToAspectRatio && this.padToAspectRatio)
       throw new ValueError(`${where}: cropToAspectRatio and padToAspectRatio cannot both be true`);
     if ((args.fillMode ?? 'constant') !== 'constant')
       throw new ValueError(`${where}: fillMode must be 'constant', got ${JSON.stringify(args.fillMode)}`);
+    checkNumber(args.fillValue, `${where} fillValue`);
     this.fillValue = args.fillValue ?? 0;
   }
   protected override outputSize(): [number, number] {
@@ -318,6 +344,8 @@ export class Resizing extends ImageLayer {
 /** The centred height × width window; images smaller than that are resized (aspect-ratio crop) instead. */
 export class CenterCrop extends ImageLayer {
   static className = 'CenterCrop';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly height: number;
   readonly width: number;
   constructor(height: number, width: number, args: ImageLayerArgs = {}) {
@@ -350,6 +378,8 @@ export class CenterCrop extends ImageLayer {
  */
 export class RandomCrop extends RandomImageLayer {
   static className = 'RandomCrop';
+  static positionalArgs: readonly string[] = ['height', 'width'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly height: number;
   readonly width: number;
   constructor(height: number, width: number, args: ImageLayerArgs = {}) {
@@ -389,6 +419,8 @@ export type FlipMode = 'horizontal' | 'vertical' | 'horizontal_and_vertical';
 /** Flips each image left-right and/or upside-down, each with probability 1/2. */
 export class RandomFlip extends RandomImageLayer {
   static className = 'RandomFlip';
+  static positionalArgs: readonly string[] = ['mode'];
+  static optionNames: OptionNames<ImageLayerArgs> = IMAGE_OPTIONS;
   readonly mode: FlipMode;
   constructor(mode: FlipMode = 'horizontal_and_vertical', args: ImageLayerArgs = {}) {
     super(args);
@@ -426,6 +458,8 @@ export interface WarpArgs extends ImageLayerArgs {
   fillValue?: number;
 }
 
+const WARP_OPTIONS: OptionNames<WarpArgs> = { ...IMAGE_OPTIONS, fillMode: true, interpolation: true, fillValue: true };
+
 /** Random affine warps: one output→input matrix per image, sampled with the fill mode. */
 abstract class RandomWarp extends RandomImageLayer {
   readonly fillMode: FillMode;
@@ -436,6 +470,7 @@ abstract class RandomWarp extends RandomImageLayer {
     const where = `${this.className} '${this.name}'`;
     this.fillMode = checkFillMode(args.fillMode ?? 'reflect', where);
     this.interpolation = checkInterpolation(args.interpolation ?? 'bilinear', where);
+    checkNumber(args.fillValue, `${where} fillValue`);
     this.fillValue = args.fillValue ?? 0;
   }
   protected abstract matrix(h: number, w: number): TransformMatrix;
@@ -471,6 +506,8 @@ abstract class RandomWarp extends RandomImageLayer {
 /** Rotates each image by an angle drawn from factor·2π (a number f means [−f, f]). */
 export class RandomRotation extends RandomWarp {
   static className = 'RandomRotation';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly factor: number | readonly number[];
   readonly range: Range;
   /** The angle (radians) of each image of the last call, for inspection and tests. */
@@ -503,6 +540,8 @@ export class RandomRotation extends RandomWarp {
  */
 export class RandomZoom extends RandomWarp {
   static className = 'RandomZoom';
+  static positionalArgs: readonly string[] = ['heightFactor', 'widthFactor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly heightFactor: number | readonly number[];
   readonly widthFactor: number | readonly number[] | null;
   private readonly hRange: Range;
@@ -542,6 +581,8 @@ export class RandomZoom extends RandomWarp {
 /** Shifts each image by U(range)·size pixels along each axis (content moves right/down for positive draws). */
 export class RandomTranslation extends RandomWarp {
   static className = 'RandomTranslation';
+  static positionalArgs: readonly string[] = ['heightFactor', 'widthFactor'];
+  static optionNames: OptionNames<WarpArgs> = WARP_OPTIONS;
   readonly heightFactor: number | readonly number[];
   readonly widthFactor: number | readonly number[];
   private readonly hRange: Range;
@@ -579,14 +620,16 @@ export interface ValueRangeArgs extends ImageLayerArgs {
 
 function checkValueRange(v: readonly number[] | undefined, where: string): Range {
   const r = v ?? [0, 255];
-  if (r.length !== 2 || !(r[0] < r[1]))
-    throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${JSON.stringify(v)}`);
+  if (!Array.isArray(r) || r.length !== 2 || !r.every((e) => typeof e === 'number') || !(r[0] < r[1]))
+    throw new ValueError(`${where}: valueRange must be [low, high] with low < high, got ${describeArgument(v)}`);
   return [r[0], r[1]];
 }
 
 /** (x − mean_HW)·c + mean_HW per image and channel, c ~ U(1 − lower, 1 + upper), clipped to valueRange. */
 export class RandomContrast extends RandomImageLayer {
   static className = 'RandomContrast';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<ValueRangeArgs> = { ...IMAGE_OPTIONS, valueRange: true };
   readonly factor: number | readonly number[];
   readonly valueRange: Range;
   private readonly bounds: Range;
@@ -596,11 +639,16 @@ export class RandomContrast extends RandomImageLayer {
     super(args);
     this.factor = factor;
     // Keras: a number f or a pair (lower, upper) gives c ~ U(1 − lower, 1 + upper); no negatives, lower ≤ 1.
-    const pair = typeof factor === 'number' ? [factor, factor] : [...factor];
-    if (pair.length !== 2 || !pair.every((v) => Number.isFinite(v) && v >= 0) || pair[0] > 1) {
+    const pair: unknown[] =
+      typeof factor === 'number' ? [factor, factor] : Array.isArray(factor) ? [...factor] : [factor];
+    if (
+      pair.length !== 2 ||
+      !pair.every((v): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0) ||
+      pair[0] > 1
+    ) {
       throw new ValueError(
         `RandomContrast '${this.name}': factor must be a number or a [lower, upper] pair, non-negative with lower ≤ ` +
-          `1, got ${JSON.stringify(factor)}`,
+          `1, got ${describeArgument(factor)}`,
       );
     }
     this.bounds = [1 - pair[0], 1 + pair[1]];
@@ -626,6 +674,8 @@ export class RandomContrast extends RandomImageLayer {
 /** Adds U(range)·(high − low) to every pixel of an image (one draw per image), clipped to valueRange. */
 export class RandomBrightness extends RandomImageLayer {
   static className = 'RandomBrightness';
+  static positionalArgs: readonly string[] = ['factor'];
+  static optionNames: OptionNames<ValueRangeArgs> = { ...IMAGE_OPTIONS, valueRange: true };
   readonly factor: number | readonly number[];
   readonly valueRange: Range;
   private readonly range: Range;

@@ -9,6 +9,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -19,17 +20,20 @@ import {
 } from './base.js';
 import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
-import { describeValue } from '../options.js';
+import { type OptionNames, checkInt, describeArgument, describeValue } from '../options.js';
 
 export interface SeededArgs extends LayerArgs {
   seed?: number | null;
 }
+
+const SEEDED_OPTIONS: OptionNames<SeededArgs> = { ...LAYER_OPTIONS, seed: true };
 
 abstract class RandomTrainingLayer extends Layer {
   readonly seed: number | null;
   private _rng: RandomGenerator | null = null;
   constructor(args: SeededArgs) {
     super(args);
+    checkInt(args.seed ?? undefined, `${this.className} '${this.name}' seed`);
     this.seed = args.seed ?? null;
   }
   protected get rng(): RandomGenerator {
@@ -44,6 +48,8 @@ abstract class RandomTrainingLayer extends Layer {
 export interface SpatialDropoutArgs extends SeededArgs {
   dataFormat?: DataFormat;
 }
+
+const SPATIAL_DROPOUT_OPTIONS: OptionNames<SpatialDropoutArgs> = { ...SEEDED_OPTIONS, dataFormat: true };
 
 abstract class SpatialDropout extends RandomTrainingLayer {
   abstract readonly spatialRank: number;
@@ -100,6 +106,8 @@ abstract class SpatialDropout extends RandomTrainingLayer {
 
 export class SpatialDropout1D extends SpatialDropout {
   static className = 'SpatialDropout1D';
+  static positionalArgs: readonly string[] = ['rate'];
+  static optionNames: OptionNames<SpatialDropoutArgs> = SPATIAL_DROPOUT_OPTIONS;
   readonly spatialRank = 1;
   static fromConfig(c: KerasConfig): SpatialDropout1D {
     return new SpatialDropout1D(c.rate, SpatialDropout.spatialArgs(c));
@@ -108,6 +116,8 @@ export class SpatialDropout1D extends SpatialDropout {
 
 export class SpatialDropout2D extends SpatialDropout {
   static className = 'SpatialDropout2D';
+  static positionalArgs: readonly string[] = ['rate'];
+  static optionNames: OptionNames<SpatialDropoutArgs> = SPATIAL_DROPOUT_OPTIONS;
   readonly spatialRank = 2;
   static fromConfig(c: KerasConfig): SpatialDropout2D {
     return new SpatialDropout2D(c.rate, SpatialDropout.spatialArgs(c));
@@ -116,6 +126,8 @@ export class SpatialDropout2D extends SpatialDropout {
 
 export class SpatialDropout3D extends SpatialDropout {
   static className = 'SpatialDropout3D';
+  static positionalArgs: readonly string[] = ['rate'];
+  static optionNames: OptionNames<SpatialDropoutArgs> = SPATIAL_DROPOUT_OPTIONS;
   readonly spatialRank = 3;
   static fromConfig(c: KerasConfig): SpatialDropout3D {
     return new SpatialDropout3D(c.rate, SpatialDropout.spatialArgs(c));
@@ -125,10 +137,13 @@ export class SpatialDropout3D extends SpatialDropout {
 /** Adds zero-mean Gaussian noise with standard deviation `stddev` (training only). */
 export class GaussianNoise extends RandomTrainingLayer {
   static className = 'GaussianNoise';
+  static positionalArgs: readonly string[] = ['stddev'];
+  static optionNames: OptionNames<SeededArgs> = SEEDED_OPTIONS;
   readonly stddev: number;
   constructor(stddev: number, args: SeededArgs = {}) {
     super(args);
-    if (!(stddev >= 0)) throw new ValueError(`GaussianNoise '${this.name}': stddev must be ≥ 0, got ${stddev}`);
+    if (typeof stddev !== 'number' || !(stddev >= 0))
+      throw new ValueError(`GaussianNoise '${this.name}': stddev must be ≥ 0, got ${describeArgument(stddev)}`);
     this.stddev = stddev;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {
@@ -149,11 +164,13 @@ export class GaussianNoise extends RandomTrainingLayer {
 /** Multiplies by Gaussian noise of mean 1 and variance rate/(1−rate) (training only). */
 export class GaussianDropout extends RandomTrainingLayer {
   static className = 'GaussianDropout';
+  static positionalArgs: readonly string[] = ['rate'];
+  static optionNames: OptionNames<SeededArgs> = SEEDED_OPTIONS;
   readonly rate: number;
   constructor(rate: number, args: SeededArgs = {}) {
     super(args);
-    if (!(rate >= 0 && rate < 1))
-      throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${rate}`);
+    if (typeof rate !== 'number' || !(rate >= 0 && rate < 1))
+      throw new ValueError(`GaussianDropout '${this.name}': rate must be in [0, 1), got ${describeArgument(rate)}`);
     this.rate = rate;
   }
   call(inputs: LayerInput, args: CallArgs): Tensor {

@@ -7,6 +7,7 @@ import { Tensor } from '../tensor/tensor.js';
 import {
   type CallArgs,
   Layer,
+  LAYER_OPTIONS,
   type LayerArgs,
   type LayerInput,
   type Shape,
@@ -18,6 +19,7 @@ import {
 } from './base.js';
 import { type DataFormat, dataFormatOf } from './args.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, describeArgument } from '../options.js';
 
 export type Padding2D =
   number | readonly [number, number] | readonly [readonly [number, number], readonly [number, number]];
@@ -51,7 +53,7 @@ export function normalizePadding2D(
   if (!out || !out.flat().every((d) => Number.isInteger(d) && d >= 0)) {
     throw new ValueError(
       `${where}: expected a non-negative integer, a pair [height, width] or [[top, bottom], [left, right]], got ` +
-        `${JSON.stringify(p)}`,
+        `${describeArgument(p)}`,
     );
   }
   return out;
@@ -89,6 +91,7 @@ abstract class Spatial2D extends Layer {
 /** Adds rows and columns of zeros around each image. */
 export class ZeroPadding2D extends Spatial2D {
   static className = 'ZeroPadding2D';
+  static optionNames: OptionNames<ZeroPadding2DArgs> = { ...LAYER_OPTIONS, padding: true, dataFormat: true };
   readonly padding: [[number, number], [number, number]];
 
   constructor(args: ZeroPadding2DArgs = {}) {
@@ -133,6 +136,7 @@ export interface Cropping2DArgs extends LayerArgs {
 /** Removes rows and columns at the borders of each image. */
 export class Cropping2D extends Spatial2D {
   static className = 'Cropping2D';
+  static optionNames: OptionNames<Cropping2DArgs> = { ...LAYER_OPTIONS, cropping: true, dataFormat: true };
   readonly cropping: [[number, number], [number, number]];
 
   constructor(args: Cropping2DArgs = {}) {
@@ -191,6 +195,12 @@ export interface UpSampling2DArgs extends LayerArgs {
 /** Repeats rows and columns (nearest) or resizes bilinearly (TF half-pixel centres) by integer factors. */
 export class UpSampling2D extends Spatial2D {
   static className = 'UpSampling2D';
+  static optionNames: OptionNames<UpSampling2DArgs> = {
+    ...LAYER_OPTIONS,
+    size: true,
+    dataFormat: true,
+    interpolation: true,
+  };
   readonly size: [number, number];
   readonly interpolation: 'nearest' | 'bilinear';
 

@@ -16,7 +16,7 @@ import {
 } from '../layers/base.js';
 import { InputLayer } from '../layers/core.js';
 import { KerasTensor, type Node, isKerasTensor } from '../layers/keras_tensor.js';
-import { type LoadWeightsOptions, loadWeights, saveModel, saveWeights } from '../io/index.js';
+import { type LoadWeightsOptions, type SaveOptions, loadWeights, saveModel, saveWeights } from '../io/index.js';
 import { functionalGraphFromConfig } from './from_config.js';
 import type { Optimizer } from '../optimizers/index.js';
 import { Tensor, type Variable } from '../tensor/tensor.js';
@@ -41,6 +41,7 @@ import {
 import { type StepContext, defaultPredictStep, defaultTestStep, defaultTrainStep } from './training/step.js';
 import { type SummaryOptions, summarize } from './summary.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, checkBoolean, checkOptions, checkPositiveInt, describeValue } from '../options.js';
 
 /** The models each KerasTensor is an input of, to follow a nested model's layers from outside it. */
 const inputOwners = new WeakMap<KerasTensor, Model[]>();
@@ -51,6 +52,9 @@ export interface ModelArgs<O extends KerasTensor | KerasTensor[] = KerasTensor |
   name?: string;
   trainable?: boolean;
 }
+
+const MODEL_OPTIONS: OptionNames<ModelArgs> = { inputs: true, outputs: true, name: true, trainable: true };
+const SUMMARY_OPTIONS: OptionNames<SummaryOptions> = { printFn: true, lineLength: true, expandNested: true };
 
 /** What `predict` returns for a model type M: a list for a model built with a list of outputs. */
 export type PredictOutput<M> = M extends { readonly outputStructure?: infer O }
@@ -90,6 +94,8 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   private aliases = new Map<KerasTensor, KerasTensor>();
 
   constructor(args?: ModelArgs<O> | (LayerArgs & { inputs?: undefined })) {
+    // Only these reach the model: a layer option such as inputShape would be dropped without a word.
+    checkOptions<ModelArgs>(args, MODEL_OPTIONS, 'Model');
     super({ name: args?.name, trainable: args?.trainable });
     if (args && 'outputs' in args && args.outputs !== undefined) this.initGraph(args.inputs, args.outputs);
   }
@@ -524,18 +530,26 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
   }
 
   summary(printFnOrOptions?: ((line: string) => void) | SummaryOptions): void {
-    const opts = typeof printFnOrOptions === 'function' ? { printFn: printFnOrOptions } : (printFnOrOptions ?? {});
+    const opts =
+      typeof printFnOrOptions === 'function'
+        ? { printFn: printFnOrOptions }
+        : checkOptions(printFnOrOptions, SUMMARY_OPTIONS, 'summary');
+    if (opts.printFn !== undefined && typeof opts.printFn !== 'function') {
+      throw new ValueError(`summary printFn: expected a function (line) => void, got ${describeValue(opts.printFn)}`);
+    }
+    checkPositiveInt(opts.lineLength, 'summary lineLength');
+    checkBoolean(opts.expandNested, 'summary expandNested');
     summarize(this, opts);
   }
 
   // --- model files (io/) ---
   /** Saves the model: '.keras' (Keras 3), '.h5' (legacy Keras 2) or 'tfjs://dir' (TensorFlow.js). */
-  save(filePath: string): Promise<void> {
-    return saveModel(this, filePath);
+  save(filePath: string, opts: SaveOptions = {}): Promise<void> {
+    return saveModel(this, filePath, opts);
   }
   /** Saves the weights: '*.weights.h5' (Keras 3 layout) or '.h5' (legacy Keras 2 layout). */
-  saveWeights(filePath: string): Promise<void> {
-    return saveWeights(this, filePath);
+  saveWeights(filePath: string, opts: SaveOptions = {}): Promise<void> {
+    return saveWeights(this, filePath, opts);
   }
   /** Loads weights from '.keras', '*.weights.h5' or legacy '.h5' files (by position, or { byName, skipMismatch }). */
   loadWeights(filePath: string, opts: LoadWeightsOptions = {}): Promise<void> {

@@ -8,12 +8,15 @@ import { KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
 import { Model, layerBuildConfig } from './model.js';
 import { inContext, layerFromEntry } from './from_config.js';
 import type { KerasConfig } from '../keras_config.js';
+import { type OptionNames, checkOptions } from '../options.js';
 
 export interface SequentialArgs {
   layers?: Layer[];
   name?: string;
   trainable?: boolean;
 }
+
+const SEQUENTIAL_OPTIONS: OptionNames<SequentialArgs> = { layers: true, name: true, trainable: true };
 
 export class Sequential extends Model {
   static override className = 'Sequential';
@@ -24,6 +27,8 @@ export class Sequential extends Model {
 
   /** `new Sequential([layers], {name})` or `new Sequential({layers, name})`. */
   constructor(layersOrArgs?: Layer[] | SequentialArgs, args: SequentialArgs = {}) {
+    if (!Array.isArray(layersOrArgs)) checkOptions(layersOrArgs, SEQUENTIAL_OPTIONS, 'Sequential');
+    checkOptions(args, SEQUENTIAL_OPTIONS, 'Sequential');
     const a: SequentialArgs = Array.isArray(layersOrArgs)
       ? { ...args, layers: layersOrArgs }
       : { ...(layersOrArgs ?? {}), ...args };

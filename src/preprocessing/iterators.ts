@@ -15,6 +15,15 @@ import { codePointCompare, listImageFiles } from '../data/directory.js';
 import { checkInterpolation, type Interpolation } from '../data/resize.js';
 import { saveImg } from '../utils/image.js';
 import type { ImageDataGenerator } from './image_data_generator.js';
+import {
+  type OptionNames,
+  checkBoolean,
+  checkChoice,
+  checkOptions,
+  checkPositiveInt,
+  describeArgument,
+  describeValue,
+} from '../options.js';
 
 export type Batch = Tensor | [Tensor, Tensor] | [Tensor, Tensor, Tensor];
 
@@ -35,9 +44,10 @@ abstract class BatchIterator<B extends Batch = Batch> implements AsyncIterable<B
 
   constructor(n: number, batchSize: number, shuffle: boolean, seed: number | undefined, where: string) {
     if (!Number.isInteger(batchSize) || batchSize <= 0)
-      throw new ValueError(`${where}: batchSize must be a positive integer, got ${batchSize}`);
-    if (seed !== undefined && !Number.isFinite(seed))
-      throw new ValueError(`${where}: seed must be a finite number, got ${seed}`);
+      throw new ValueError(`${where}: batchSize must be a positive integer, got ${describeValue(batchSize)}`);
+    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed)))
+      throw new ValueError(`${where}: seed must be a finite number, got ${describeValue(seed)}`);
+    checkBoolean(shuffle, `${where} shuffle`);
     this.n = n;
     this.batchSize = batchSize;
     this.shuffle = shuffle;
@@ -91,6 +101,17 @@ export interface SaveOptions {
   saveFormat?: 'png' | 'jpeg' | 'jpg' | 'bmp' | 'webp';
 }
 
+const SAVE_OPTIONS: OptionNames<SaveOptions> = { saveToDir: true, savePrefix: true, saveFormat: true };
+const SAVE_FORMATS = ['png', 'jpeg', 'jpg', 'bmp', 'webp'] as const;
+
+function checkSaveOptions(opts: SaveOptions, where: string): void {
+  if (opts.saveToDir !== undefined && opts.saveToDir !== null && typeof opts.saveToDir !== 'string')
+    throw new ValueError(`${where}: saveToDir must be a folder path or null, got ${describeValue(opts.saveToDir)}`);
+  if (opts.savePrefix !== undefined && typeof opts.savePrefix !== 'string')
+    throw new ValueError(`${where}: savePrefix must be a string, got ${describeValue(opts.savePrefix)}`);
+  checkChoice(opts.saveFormat, SAVE_FORMATS, `${where} saveFormat`);
+}
+
 /** Writes a batch's images as files (pixel values mapped min..max to 0..255, as Keras's array_to_img). */
 async function saveBatch(
   bx: Tensor,
@@ -118,6 +139,15 @@ export interface FlowOptions extends SaveOptions {
   subset?: 'training' | 'validation' | null;
 }
 
+const FLOW_OPTIONS: OptionNames<FlowOptions> = {
+  ...SAVE_OPTIONS,
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  sampleWeight: true,
+  subset: true,
+};
+
 /** ImageDataGenerator.flow(x, y): augmented batches from arrays, transformed on the calling thread. */
 export class NumpyArrayIterator<B extends Batch = Batch> extends BatchIterator<B> {
   readonly x: Tensor;
@@ -132,6 +162,16 @@ export class NumpyArrayIterator<B extends Batch = Batch> extends BatchIterator<B
     opts: FlowOptions = {},
   ) {
     const where = 'ImageDataGenerator.flow';
+    if (y !== null && !(y instanceof Tensor)) {
+      // flow(x, {batchSize}) reads the options as labels: Keras's y is the second argument here too.
+      const hint =
+        typeof y === 'object' && !Array.isArray(y) ? '; without labels, write flow(x, null, { ...options })' : '';
+      throw new ValueError(`${where}: y must be a Tensor or null, got ${describeValue(y)}${hint}`);
+    }
+    checkOptions(opts, FLOW_OPTIONS, where);
+    checkSaveOptions(opts, where);
+    if (opts.sampleWeight !== undefined && opts.sampleWeight !== null && !(opts.sampleWeight instanceof Tensor))
+      throw new ValueError(`${where}: sampleWeight must be a Tensor or null, got ${describeValue(opts.sampleWeight)}`);
     if (!(x instanceof Tensor) || x.rank !== 4) {
       throw new ShapeError(
         `${where}: x must be a Tensor of rank 4 [n, h, w, c], got ` +
@@ -227,6 +267,25 @@ export interface FlowFromDirectoryOptions extends SaveOptions {
   pool?: DecodePool;
 }
 
+const FLOW_FROM_DIRECTORY_OPTIONS: OptionNames<FlowFromDirectoryOptions> = {
+  ...SAVE_OPTIONS,
+  targetSize: true,
+  colorMode: true,
+  classes: true,
+  classMode: true,
+  batchSize: true,
+  shuffle: true,
+  seed: true,
+  interpolation: true,
+  subset: true,
+  followLinks: true,
+  keepAspectRatio: true,
+  prefetch: true,
+  onBadFile: true,
+  verbose: true,
+  pool: true,
+};
+
 /** flowFromDirectory's formats (Keras DirectoryIterator.white_list_formats). */
 export const DIRECTORY_ITERATOR_FORMATS: readonly string[] = ['.png', '.jpg', '.jpeg', '.bmp', '.ppm', '.tif', '.tiff'];
 
@@ -259,6 +318,15 @@ export class DirectoryIterator<B extends Batch = Batch> extends BatchIterator<B>
     opts: FlowFromDirectoryOptions = {},
   ) {
     const where = 'ImageDataGenerator.flowFromDirectory';
+    if (typeof dir !== 'string' || !dir)
+      throw new ValueError(`${where}: expected a folder path, got ${describeValue(dir)}`);
+    checkOptions(opts, FLOW_FROM_DIRECTORY_OPTIONS, where);
+    checkSaveOptions(opts, where);
+    checkBoolean(opts.followLinks, `${where} followLinks`);
+    checkBoolean(opts.keepAspectRatio, `${where} keepAspectRatio`);
+    checkBoolean(opts.verbose, `${where} verbose`);
+    checkPositiveInt(opts.prefetch, `${where} prefetch`);
+    checkChoice(opts.onBadFile, ['error', 'skip'], `${where} onBadFile`);
     const classMode = opts.classMode === undefined ? 'categorical' : opts.classMode;
     if (!CLASS_MODES.includes(classMode))
       throw new ValueError(
@@ -273,7 +341,7 @@ export class DirectoryIterator<B extends Batch = Batch> extends BatchIterator<B>
       !targetSize.every((d) => Number.isInteger(d) && d > 0)
     ) {
       throw new ValueError(
-        `${where}: targetSize must be [height, width] of positive integers, got ${JSON.stringify(targetSize)}`,
+        `${where}: targetSize must be [height, width] of positive integers, got ${describeArgument(targetSize)}`,
       );
     }
     let split: [number, number] | null = null;

@@ -28,6 +28,7 @@ import { unzipSync } from 'fflate';
 import { FileFormatError, ValueError } from '../errors.js';
 import { tempPathFor } from '../io/atomic.js';
 import { Progbar, printMessage } from './progbar.js';
+import { type OptionNames, checkBoolean, checkOptions, describeValue } from '../options.js';
 
 export type HashAlgorithm = 'auto' | 'sha256' | 'md5';
 /** Archive types to try when extracting: 'auto' tries tar (also gzip-compressed), then zip. */
@@ -49,6 +50,16 @@ export interface GetFileOptions {
   /** Download even when a cached copy exists. */
   forceDownload?: boolean;
 }
+
+const GET_FILE_OPTIONS: OptionNames<GetFileOptions> = {
+  fileHash: true,
+  cacheSubdir: true,
+  cacheDir: true,
+  hashAlgorithm: true,
+  extract: true,
+  archiveFormat: true,
+  forceDownload: true,
+};
 
 /** Redirects followed before giving up (urllib's limit, which Keras's downloads go through). */
 const MAX_REDIRECTS = 10;
@@ -192,6 +203,14 @@ export async function getFile(
   if (typeof origin !== 'string' || !origin) {
     throw new ValueError('getFile: please specify the `origin` argument (URL of the file to download).');
   }
+  checkOptions(opts, GET_FILE_OPTIONS, 'getFile');
+  for (const k of ['fileHash', 'cacheSubdir', 'cacheDir'] as const) {
+    const v = opts[k];
+    if (v !== undefined && v !== null && typeof v !== 'string')
+      throw new ValueError(`getFile ${k}: expected a string, got ${describeValue(v)}`);
+  }
+  checkBoolean(opts.extract, 'getFile extract');
+  checkBoolean(opts.forceDownload, 'getFile forceDownload');
   const fileHash = opts.fileHash ? opts.fileHash.toLowerCase() : null;
   const algorithm = opts.hashAlgorithm ?? 'auto';
   if (!['auto', 'sha256', 'md5'].includes(algorithm)) {

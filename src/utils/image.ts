@@ -1,7 +1,7 @@
 // Keras's image utilities (keras.utils.load_img, img_to_array, array_to_img, save_img).
 // An Img is decoded HWC uint8 pixels plus its size; arrays are float32 Tensors [h, w, c].
 // Decoding and resizing live in data/decode.ts and data/resize.ts (shared with the workers).
-import { checkOptions } from '../options.js';
+import { checkBoolean, checkOptions, describeValue } from '../options.js';
 import { atomicWriteFileSync } from '../io/atomic.js';
 import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
@@ -103,11 +103,17 @@ export interface ArrayToImgOptions {
 
 /** A Tensor [h, w, c] (c = 1, 3 or 4) or [h, w] as an Img. */
 export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
+  return toImg(x, checkOptions<ArrayToImgOptions>(opts, { scale: true }, 'arrayToImg'), 'arrayToImg');
+}
+
+function toImg(x: Tensor, opts: ArrayToImgOptions, where: string): Img {
+  if (!(x instanceof Tensor)) throw new ValueError(`${where}: expected a Tensor [h, w, c], got ${describeValue(x)}`);
+  checkBoolean(opts.scale, `${where} scale`);
   const scale = opts.scale ?? true;
   let shape = [...x.shape];
   if (shape.length === 2) shape = [shape[0], shape[1], 1];
   if (shape.length !== 3 || ![1, 3, 4].includes(shape[2])) {
-    throw new ShapeError(`arrayToImg: expected a tensor of shape [h, w, 1|3|4] or [h, w], got [${x.shape.join(', ')}]`);
+    throw new ShapeError(`${where}: expected a tensor of shape [h, w, 1|3|4] or [h, w], got [${x.shape.join(', ')}]`);
   }
   const src = x.data;
   const out = new Uint8Array(src.length);
@@ -131,8 +137,44 @@ export function arrayToImg(x: Tensor, opts: ArrayToImgOptions = {}): Img {
   return new Img(out, shape[0], shape[1], shape[2]);
 }
 
+/**
+ * An 8-bit paletted grayscale BMP, byte for byte as PIL writes mode L: BITMAPINFOHEADER, 96 dpi,
+ * a 256-entry gray palette (PIL fills each entry's reserved byte with the gray level too), rows
+ * bottom-up padded to 4 bytes.
+ */
+export function encodeBmp8Gray(img: RawImage): Uint8Array {
+  const { width, height, channels, data } = img;
+  if (channels !== 1) throw new ShapeError(`encodeBmp8Gray: expected one channel, got ${channels}`);
+  const stride = (width + 3) & ~3;
+  const offset = 14 + 40 + 256 * 4;
+  const size = offset + stride * height;
+  const buf = new Uint8Array(size);
+  const dv = new DataView(buf.buffer);
+  const ppm = Math.trunc(96 * 39.3701 + 0.5);
+  buf[0] = 0x42;
+  buf[1] = 0x4d;
+  dv.setUint32(2, size, true);
+  dv.setUint32(10, offset, true);
+  dv.setUint32(14, 40, true);
+  dv.setInt32(18, width, true);
+  dv.setInt32(22, height, true);
+  dv.setUint16(26, 1, true);
+  dv.setUint16(28, 8, true);
+  dv.setUint32(34, stride * height, true);
+  dv.setUint32(38, ppm, true);
+  dv.setUint32(42, ppm, true);
+  dv.setUint32(46, 256, true);
+  dv.setUint32(50, 256, true);
+  for (let i = 0; i < 256; i++) buf.fill(i, 54 + i * 4, 58 + i * 4);
+  for (let y = 0; y < height; y++) {
+    buf.set(data.subarray(y * width, (y + 1) * width), offset + (height - 1 - y) * stride);
+  }
+  return buf;
+}
+
 async function encode(img: Img, ext: string, file: string): Promise<Uint8Array> {
-  if (ext === '.bmp') return encodeBmp24(img);
+  // Keras (PIL) writes mode L as an 8-bit grayscale BMP, RGB as 24-bit.
+  if (ext === '.bmp') return img.channels === 1 ? encodeBmp8Gray(img) : encodeBmp24(img);
   const sharp = await loadSharp();
   let channels = img.channels as 1 | 2 | 3 | 4;
   let data = img.data;
@@ -182,8 +224,26 @@ export interface SaveImgOptions extends ArrayToImgOptions {
 
 /** Saves a Tensor [h, w, c] (scaled as arrayToImg) or an Img as PNG/JPEG/WebP/GIF/BMP, by extension. */
 export async function saveImg(file: string, x: Tensor | RawImage, opts: SaveImgOptions = {}): Promise<void> {
+  if (typeof file !== 'string' || !file) {
+    const given: unknown = file;
+    const hint = given instanceof Tensor ? ' (saveImg takes the path first: saveImg(file, x))' : '';
+    throw new ValueError(`saveImg: expected a file path, got ${describeValue(file)}${hint}`);
+  }
+  checkOptions<SaveImgOptions>(opts, { scale: true, fileFormat: true }, 'saveImg');
+  if (opts.fileFormat !== undefined && typeof opts.fileFormat !== 'string')
+    throw new ValueError(
+      `saveImg fileFormat: expected a format name such as 'png', got ${describeValue(opts.fileFormat)}`,
+    );
+  const isRaw = (v: unknown): v is RawImage =>
+    typeof v === 'object' && v !== null && 'data' in v && v.data instanceof Uint8Array && 'channels' in v;
+  if (!(x instanceof Tensor) && !isRaw(x))
+    throw new ValueError(`saveImg: expected a Tensor [h, w, c] or an Img, got ${describeValue(x)}`);
   const img =
-    x instanceof Tensor ? arrayToImg(x, opts) : x instanceof Img ? x : new Img(x.data, x.height, x.width, x.channels);
+    x instanceof Tensor
+      ? toImg(x, opts, 'saveImg')
+      : x instanceof Img
+        ? x
+        : new Img(x.data, x.height, x.width, x.channels);
   const ext = opts.fileFormat
     ? `.${opts.fileFormat.toLowerCase().replace(/^\./, '')}`
     : path.extname(file).toLowerCase();

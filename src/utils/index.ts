@@ -1,6 +1,7 @@
 // utils namespace: to_categorical, seeding, session reset, and image utilities.
 import { ValueError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
+import { describeValue } from '../options.js';
 
 export { setRandomSeed } from '../tensor/random.js';
 export { clearSession } from './naming.js';
@@ -23,7 +24,7 @@ export function toCategorical(labels: Tensor | ArrayLike<number>, numClasses?: n
   }
   const n = numClasses ?? max + 1;
   if (!Number.isInteger(n) || n <= 0) {
-    throw new ValueError(`toCategorical: numClasses must be a positive integer, got ${numClasses}`);
+    throw new ValueError(`toCategorical: numClasses must be a positive integer, got ${describeValue(numClasses)}`);
   }
   if (max >= n) throw new ValueError(`toCategorical: label ${max} is out of range for numClasses=${n}`);
   const out = new Float32Array(t.size * n);

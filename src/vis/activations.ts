@@ -10,6 +10,7 @@ import { Model } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { applyColormap } from './colormaps.js';
 import { checkImages, findLayer, writePicture } from './common.js';
+import { type OptionNames, checkNonNegativeInt, checkNumber, checkOptions, checkPositiveInt } from '../options.js';
 
 export interface ActivationsOptions {
   /** The first N layers (default 8, as the book), or layer names. */
@@ -40,6 +41,7 @@ export function activationModel(model: Model, layers: number | string[] = 8): Mo
 
 /** Each picked layer's output for a batch of images, in inference mode. */
 export function activations(model: Model, images: Tensor, opts: ActivationsOptions = {}): LayerActivation[] {
+  checkOptions<ActivationsOptions>(opts, { layers: true }, 'activations');
   checkImages(model, images, 'activations');
   const picked = pickLayers(model, opts.layers, 'activations');
   const m = new Model({ inputs: model.input, outputs: picked.map((l) => l.output) });
@@ -91,6 +93,14 @@ export function activationGrid(act: Tensor, imagesPerRow = 16): { data: Float32A
   return { data: grid, width, height };
 }
 
+const PLOT_ACTIVATIONS_OPTIONS: OptionNames<PlotActivationsOptions> = {
+  layers: true,
+  imagesPerRow: true,
+  dir: true,
+  imageIndex: true,
+  scale: true,
+};
+
 export interface PlotActivationsOptions extends ActivationsOptions {
   /** Channels per row (default 16, as the book). */
   imagesPerRow?: number;
@@ -112,7 +122,11 @@ export async function plotActivations(
   images: Tensor,
   opts: PlotActivationsOptions = {},
 ): Promise<(LayerActivation & { file: string | null })[]> {
-  const acts = activations(model, images, opts);
+  checkOptions(opts, PLOT_ACTIVATIONS_OPTIONS, 'plotActivations');
+  checkPositiveInt(opts.imagesPerRow, 'plotActivations imagesPerRow');
+  checkNonNegativeInt(opts.imageIndex, 'plotActivations imageIndex');
+  checkNumber(opts.scale, 'plotActivations scale', { min: 0 });
+  const acts = activations(model, images, { layers: opts.layers });
   const dir = opts.dir ?? 'activations';
   const idx = opts.imageIndex ?? 0;
   if (!Number.isInteger(idx) || idx < 0 || idx >= images.shape[0]) {

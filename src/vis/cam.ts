@@ -14,6 +14,7 @@ import { resizeImage } from '../data/resize.js';
 import { arrayToImg, imgToArray, loadImg, saveImg } from '../utils/image.js';
 import { colormap } from './colormaps.js';
 import { allLayers, checkImages, findLayer } from './common.js';
+import { checkInt, checkNumber, checkOptions, checkPositiveInt } from '../options.js';
 
 /** A layer with a spatial output [batch, h, w, channels], or an error that says which layers have one. */
 export function spatialLayer(model: Model, layerName: string, where: string): Layer {
@@ -129,7 +130,8 @@ function scoresOf(preds: Tensor, logits: boolean): Tensor {
  * the channels, mean over channels, ReLU, divided by the max). Grad-CAM++ with `method`.
  */
 export function gradCam(model: Model, images: Tensor, opts: GradCamOptions = {}): Heatmaps {
-  const where = opts.method === 'gradcam++' ? 'gradCamPlusPlus' : 'gradCam';
+  const where = opts?.method === 'gradcam++' ? 'gradCamPlusPlus' : 'gradCam';
+  checkOptions<GradCamOptions>(opts, { layerName: true, classIndex: true, logits: true, method: true }, where);
   checkImages(model, images, where);
   const layer = opts.layerName ? spatialLayer(model, opts.layerName, where) : lastConvLayer(model);
   const camModel = new Model({ inputs: model.input, outputs: [layer.output, model.output] });
@@ -191,6 +193,11 @@ export function gradCam(model: Model, images: Tensor, opts: GradCamOptions = {})
 
 /** Grad-CAM++ (Chattopadhyay et al. 2018): positive gradients weighted per pixel. */
 export function gradCamPlusPlus(model: Model, images: Tensor, opts: Omit<GradCamOptions, 'method'> = {}): Heatmaps {
+  checkOptions<Omit<GradCamOptions, 'method'>>(
+    opts,
+    { layerName: true, classIndex: true, logits: true },
+    'gradCamPlusPlus',
+  );
   return gradCam(model, images, { ...opts, method: 'gradcam++' });
 }
 
@@ -215,6 +222,14 @@ export function saliency(
   opts: SaliencyOptions = {},
 ): { maps: Tensor; classIndex: number[] } {
   const where = 'saliency';
+  checkOptions<SaliencyOptions>(
+    opts,
+    { classIndex: true, logits: true, method: true, samples: true, noise: true, seed: true },
+    where,
+  );
+  checkPositiveInt(opts.samples, `${where} samples`);
+  checkNumber(opts.noise, `${where} noise`, { min: 0 });
+  checkInt(opts.seed, `${where} seed`);
   checkImages(model, images, where);
   const preds = model.applyEager(images, { training: false }) as Tensor;
   const classes = classesFor(preds, opts.classIndex, where);
@@ -286,6 +301,8 @@ async function overlayPicture(
   opts: OverlayOptions,
   where: string,
 ): Promise<Tensor> {
+  checkOptions<OverlayOptions>(opts, { alpha: true, colormap: true }, where);
+  checkNumber(opts.alpha, `${where} alpha`, { min: 0, max: 1 });
   const pic = typeof image === 'string' ? imgToArray(await loadImg(image, { colorMode: 'rgb' })) : image;
   if (pic.rank !== 3 || pic.shape[2] !== 3) {
     throw new ValueError(`${where}: image must be an RGB picture [h, w, 3], got [${pic.shape.join(', ')}]`);

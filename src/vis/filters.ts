@@ -11,6 +11,7 @@ import { Tensor } from '../tensor/tensor.js';
 import { RandomGenerator } from '../tensor/random.js';
 import { checkFilterIndex, spatialLayer } from './cam.js';
 import { inputShapeOf, writePicture } from './common.js';
+import { type OptionNames, checkNonNegativeInt, checkOptions, checkPositiveInt } from '../options.js';
 
 export interface FilterPatternOptions {
   /** 'second' (default) or 'first': the book edition whose recipe to follow. */
@@ -80,6 +81,7 @@ export function filterPattern(
   opts: FilterPatternOptions = {},
 ): FilterPattern {
   const where = 'filterPattern';
+  checkOptions(opts, FILTER_PATTERN_OPTIONS, where);
   return filterPatternWith(featureExtractor(model, layerName, where), layerName, filterIndex, opts, where);
 }
 
@@ -149,6 +151,17 @@ function filterPatternWith(
   return { image: deprocessImage(new Tensor(raw.data, raw.shape.slice(1)), recipe, opts.crop ?? 25), raw, losses };
 }
 
+const FILTER_PATTERN_OPTIONS: OptionNames<FilterPatternOptions> = {
+  recipe: true,
+  size: true,
+  steps: true,
+  stepSize: true,
+  preprocess: true,
+  crop: true,
+  seed: true,
+  start: true,
+};
+
 export interface PlotFilterPatternsOptions extends FilterPatternOptions {
   /** How many filters, from 0 (default 64, an 8 x 8 grid, or all the layer has). */
   filters?: number;
@@ -165,6 +178,9 @@ export async function plotFilterPatterns(
   opts: PlotFilterPatternsOptions = {},
 ): Promise<{ file: string; patterns: FilterPattern[] }> {
   const where = 'plotFilterPatterns';
+  checkOptions(opts, { ...FILTER_PATTERN_OPTIONS, filters: true, margin: true, file: true }, where);
+  checkPositiveInt(opts.filters, `${where} filters`);
+  checkNonNegativeInt(opts.margin, `${where} margin`);
   const extractor = featureExtractor(model, layerName, where);
   const available = extractor.output.shape[3]!;
   const n = opts.filters ?? Math.min(64, available);

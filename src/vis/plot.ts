@@ -8,6 +8,7 @@ import { loadSharp } from '../data/codec.js';
 import type { Spec as VegaSpec } from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
 import { writeFileAtomic } from '../utils/image.js';
+import { checkNumber, checkOptions, checkPositiveInt } from '../options.js';
 
 /** A Keras History (history.history + history.epoch) or just its history record. */
 export type HistoryLike = { history: Record<string, number[]>; epoch?: number[] } | Record<string, number[]>;
@@ -233,6 +234,14 @@ export async function plotHistory(
   file: string,
   opts: PlotHistoryOptions = {},
 ): Promise<{ width: number; height: number }> {
+  checkOptions<PlotHistoryOptions>(
+    opts,
+    { metrics: true, width: true, height: true, scale: true, layout: true, titles: true, format: true },
+    'plotHistory',
+  );
+  checkPositiveInt(opts.width, 'plotHistory width');
+  checkPositiveInt(opts.height, 'plotHistory height');
+  checkNumber(opts.scale, 'plotHistory scale', { min: 0 });
   if (!history || typeof history !== 'object')
     throw new ValueError(
       `plotHistory: expected a History (model.fit's result) or its history record, got ${typeof history}`,

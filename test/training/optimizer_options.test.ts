@@ -13,7 +13,10 @@ test('optimizers refuse unknown and snake_case options', () => {
     /adam: unknown option 'learning_rate'; use learningRate/,
   );
   assert.throws(() => new optimizers.Adam(untyped({ beta_1: 0.8 })), /use beta1/);
-  assert.throws(() => new optimizers.SGD(untyped({ momentun: 0.9 })), /unknown option 'momentun'; the options are/);
+  assert.throws(
+    () => new optimizers.SGD(untyped({ momentun: 0.9 })),
+    /unknown option 'momentun' \(did you mean 'momentum'\?\)/,
+  );
   assert.throws(() => new optimizers.RMSprop(untyped({ lr: 0.1 })), /use 'learningRate'/);
 });
 
@@ -34,8 +37,12 @@ test('compile refuses unknown options, with the camelCase hint where one exists'
   const m = new models.Sequential([new layers.Dense(1, { inputShape: [2] })]);
   assert.throws(
     () => m.compile(untyped({ optimizer: 'sgd', loss: 'mse', metric: ['accuracy'] })),
-    /compile: unknown option 'metric'; the options are optimizer, loss, metrics/,
+    /compile: unknown option 'metric' \(did you mean 'metrics'\?\)/,
   );
   assert.throws(() => m.compile(untyped({ loss: 'mse', loss_weights: [1] })), /unknown option 'loss_weights'/);
+  assert.throws(
+    () => m.compile(untyped({ loss: 'mse', jitCompile: true })),
+    /compile: unknown option 'jitCompile'; the options are optimizer, loss, metrics/,
+  );
   m.compile({ optimizer: 'sgd', loss: 'mse' });
 });

@@ -99,7 +99,7 @@ describe('options checked at run time', () => {
     const ds = Dataset.fromTensorSlices<[Tensor, Tensor]>([x, y]).batch(4);
     await assert.rejects(
       m.fit(ds, untyped<FitArgs>({ epoch: 2 })),
-      /fit: unknown option 'epoch'; the options are batchSize, epochs, verbose, callbacks, validationSplit/,
+      /fit: unknown option 'epoch' \(did you mean 'epochs'\?\)/,
     );
     await assert.rejects(
       m.fit(x, y, untyped<FitArgs>({ class_weight: {} })),
