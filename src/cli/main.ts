@@ -134,9 +134,19 @@ export async function main(argv: readonly string[], io: Streams = processStreams
   }
 }
 
+/** Runs the process's own command line: what bin/convkit.mjs calls. */
+export async function runCommandLine(): Promise<void> {
+  // `convkit summary m.keras | head` closes the pipe early; that is not an error worth a trace.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = await main(process.argv.slice(2));
+}
+
 function isEntryPoint(): boolean {
   const script = process.argv[1];
   return script !== undefined && path.resolve(script) === fileURLToPath(import.meta.url);
 }
 
-if (isEntryPoint()) process.exitCode = await main(process.argv.slice(2));
+if (isEntryPoint()) await runCommandLine();

@@ -5,7 +5,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { atomicWriteFileSync } from '../io/atomic.js';
-import { loadModel } from '../io/index.js';
+// Through the package entry, which registers every layer and model class a file may name.
+import { models } from '../index.js';
 import type { Model } from '../models/model.js';
 import { Tensor } from '../tensor/tensor.js';
 import { imgToArray, loadImg } from '../utils/image.js';
@@ -89,7 +90,7 @@ export function writeClassNames(modelPath: string, classNames: readonly string[]
 
 /** Loads a model file (the library's errors say what is wrong with it). */
 export async function openModel(file: string, warn: (line: string) => void, compile = true): Promise<Model> {
-  return loadModel(file, { compile, warn });
+  return models.loadModel(file, { compile, warn });
 }
 
 /** What the model's (single) image input is: [height, width] (null when free) and channels. */

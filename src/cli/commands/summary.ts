@@ -1,6 +1,7 @@
 // `convkit summary MODEL`: Keras's model summary of any model file convkit reads.
+// The work is in ../run/summary.ts, loaded only when the command runs, so that help and usage
+// errors answer without loading the library.
 import type { Command } from '../command.js';
-import { openModel, readClassNames, classesFileFor } from '../model_files.js';
 
 export const summary: Command = {
   name: 'summary',
@@ -12,11 +13,5 @@ export const summary: Command = {
   },
   description: ['MODEL is a Keras 3 .keras archive, a Keras .h5 file, or a TensorFlow.js model.json (or its folder).'],
   examples: ['convkit summary model.keras', 'convkit summary web_model/model.json'],
-  async run(ctx) {
-    const file = ctx.args.positionals[0];
-    const model = await openModel(file, ctx.note, false);
-    model.summary({ printFn: ctx.out, expandNested: ctx.args.flag('expand-nested') });
-    const classes = readClassNames(file);
-    if (classes) ctx.out(` Classes: ${classes.join(', ')} (${classesFileFor(file)})`);
-  },
+  run: async (ctx) => (await import('../run/summary.js')).summary(ctx),
 };

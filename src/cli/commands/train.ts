@@ -1,22 +1,10 @@
 // `convkit train mnist` and `convkit train DIR`: the chapter's MNIST convnet, and its small-data
-// convnet (or a pretrained base with a new classifier, then fine-tuning) on an image folder with
-// one subfolder per class. Saves the best model, its class names and its curves beside it.
-import { existsSync, statSync } from 'node:fs';
-import { ModelCheckpoint } from '../../callbacks/checkpoint.js';
-import type { History } from '../../callbacks/callback.js';
-import { imageDatasetFromDirectory } from '../../data/image_dataset.js';
-import type { Dataset } from '../../data/dataset.js';
-import { mnist } from '../../datasets/index.js';
-import { saveModel } from '../../io/index.js';
-import { RMSprop } from '../../optimizers/index.js';
-import { setRandomSeed } from '../../tensor/random.js';
-import type { Tensor } from '../../tensor/tensor.js';
-import { toCategorical } from '../../utils/index.js';
-import { plotHistory } from '../../vis/plot.js';
-import { CommandFailure, UsageError, type ParsedArgs } from '../args.js';
-import type { Command, Context } from '../command.js';
-import { besideModel, formatOfTarget, writeClassNames } from '../model_files.js';
-import { BASES, loadBase, mnistConvnet, smallConvnet, transferModel, unfreezeTopBlock } from '../train_models.js';
+// convnet or a pretrained base with a new classifier (then fine-tuning) on an image folder.
+// The work is in ../run/train.ts, loaded only when the command runs, so that help and usage
+// errors answer without loading the library.
+import { type ParsedArgs, UsageError } from '../args.js';
+import type { Command } from '../command.js';
+import { BASE_NAMES } from './shared.js';
 
 /** Flags that only `train DIR` takes, and the one only `train mnist` takes. */
 const DIR_ONLY = [
@@ -34,7 +22,9 @@ const DIR_ONLY = [
 ];
 const MNIST_ONLY = ['limit'];
 
-function checkApplicable(args: ParsedArgs, mnistRun: boolean): void {
+/** The checks of the flags' combinations, made before the library is loaded. */
+export function checkTrainArgs(args: ParsedArgs): void {
+  const mnistRun = args.positionals[0] === 'mnist';
   for (const name of args.given) {
     if (mnistRun && DIR_ONLY.includes(name)) {
       throw new UsageError(`train mnist: --${name} applies to 'convkit train DIR' (an image folder) only`);
@@ -44,9 +34,9 @@ function checkApplicable(args: ParsedArgs, mnistRun: boolean): void {
     }
   }
   const base = args.str('base');
-  const named = base !== undefined && Object.hasOwn(BASES, base);
+  const named = base !== undefined && (BASE_NAMES as readonly string[]).includes(base);
   if (args.has('weights') && !named) {
-    throw new UsageError(`train: --weights goes with --base ${Object.keys(BASES).join('|')}`);
+    throw new UsageError(`train: --weights goes with --base ${BASE_NAMES.join('|')}`);
   }
   if (args.flag('fine-tune') && base === undefined) throw new UsageError('train: --fine-tune needs --base');
   for (const f of ['fine-tune-epochs', 'fine-tune-learning-rate']) {
@@ -55,196 +45,13 @@ function checkApplicable(args: ParsedArgs, mnistRun: boolean): void {
   if (args.has('validation') && args.has('validation-split')) {
     throw new UsageError('train: give --validation DIR or --validation-split, not both');
   }
+  checkOut(args.str('out', mnistRun ? 'mnist_convnet.keras' : 'model.keras'));
 }
 
 function checkOut(out: string): void {
-  const format = formatOfTarget(out);
-  if (format !== 'keras' && format !== 'h5') {
+  if (out.endsWith('.weights.h5') || !/\.(keras|h5|hdf5)$/.test(out)) {
     throw new UsageError(`train: --out must name a .keras or .h5 file, got '${out}'`);
   }
-}
-
-function checkFolder(dir: string, what: string): void {
-  if (!existsSync(dir)) throw new CommandFailure(`${dir}: no such folder (${what})`);
-  if (!statSync(dir).isDirectory()) {
-    throw new CommandFailure(`${dir}: not a folder; ${what} is a folder with one subfolder of images per class`);
-  }
-}
-
-/** Both phases' curves as one history, the second phase's epochs following the first's. */
-function joinHistories(a: History, b: History | null): { history: Record<string, number[]>; epoch: number[] } {
-  if (b === null) return { history: a.history, epoch: a.epoch };
-  const history: Record<string, number[]> = {};
-  for (const k of Object.keys(a.history)) history[k] = [...a.history[k], ...(b.history[k] ?? [])];
-  return { history, epoch: [...a.epoch, ...b.epoch] };
-}
-
-async function trainMnist(ctx: Context): Promise<void> {
-  const a = ctx.args;
-  const out = a.str('out', 'mnist_convnet.keras');
-  checkOut(out);
-  setRandomSeed(a.num('seed', 1));
-  const epochs = a.num('epochs', 5);
-  const batchSize = a.num('batch-size', 64);
-  const limit = a.num('limit', 60000);
-  const model = mnistConvnet();
-  if (!ctx.quiet) model.summary({ printFn: ctx.info });
-  const [[trainImages, trainLabels], [testImages, testLabels]] = await mnist.loadData();
-  const x = trainImages.slice(0, limit).reshape([-1, 28, 28, 1]).astype('float32');
-  const y = toCategorical(trainLabels.slice(0, limit), 10);
-  const xTest = testImages.reshape([-1, 28, 28, 1]).astype('float32');
-  model.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
-  ctx.info(`training on ${x.shape[0]} MNIST images, ${epochs} epochs of batches of ${batchSize}`);
-  const history = await model.fit(x, y, { epochs, batchSize, verbose: ctx.quiet ? 0 : 'auto' });
-  const [testLoss, testAcc] = await model.evaluate(xTest, toCategorical(testLabels, 10), {
-    verbose: ctx.quiet ? 0 : 'auto',
-  });
-  await saveModel(model, out);
-  writeClassNames(
-    out,
-    Array.from({ length: 10 }, (_, i) => String(i)),
-  );
-  const curves = besideModel(out, '.curves.png');
-  await plotHistory(history, curves);
-  ctx.out(`test_loss: ${testLoss.toFixed(4)}  test_acc: ${testAcc.toFixed(4)}`);
-  ctx.out(`model: ${out}`);
-  ctx.out(`curves: ${curves}`);
-}
-
-type Images = Dataset<[Tensor, Tensor]>;
-
-async function trainFolder(ctx: Context, dir: string): Promise<void> {
-  const a = ctx.args;
-  checkFolder(dir, 'the training images');
-  const out = a.str('out', 'model.keras');
-  checkOut(out);
-  const seed = a.num('seed', 1337);
-  setRandomSeed(seed);
-  const baseSpec = a.str('base');
-  if (baseSpec !== undefined && !Object.hasOwn(BASES, baseSpec) && !existsSync(baseSpec)) {
-    throw new UsageError(
-      `train: --base must be one of ${Object.keys(BASES).join(', ')} or a model file, got '${baseSpec}' (no such file)`,
-    );
-  }
-  const colorMode = a.str('color-mode', 'rgb') as 'rgb' | 'grayscale';
-  if (baseSpec !== undefined && Object.hasOwn(BASES, baseSpec) && colorMode !== 'rgb') {
-    throw new UsageError(`train: --base ${baseSpec} takes RGB images; leave out --color-mode grayscale`);
-  }
-  const base =
-    baseSpec === undefined
-      ? null
-      : await loadBase(baseSpec, a.str('weights', 'imagenet'), a.num('image-size', 150), ctx.note);
-  let size = a.num('image-size', 150);
-  if (base?.mode === 'file' && base.size !== null) {
-    if (a.has('image-size') && size !== base.size) {
-      throw new UsageError(
-        `train: --image-size ${size} does not fit the base ${baseSpec}, whose input is ${base.size}x${base.size}`,
-      );
-    }
-    size = base.size;
-  }
-  const batchSize = a.num('batch-size', 32);
-  const common = {
-    imageSize: [size, size] as [number, number],
-    batchSize,
-    colorMode,
-    seed,
-    verbose: !ctx.quiet,
-  };
-  const first = await imageDatasetFromDirectory(dir, { ...common, labelMode: 'int', verbose: false });
-  const classNames = first.classNames ?? [];
-  if (classNames.length < 2) {
-    throw new CommandFailure(
-      `${dir}: found ${classNames.length} class folder${classNames.length === 1 ? '' : 's'} (${classNames.join(', ')}); ` +
-        'expected one subfolder of images per class, at least two',
-    );
-  }
-  const labelMode = classNames.length === 2 ? 'binary' : 'int';
-  let train: Images;
-  let validation: Images;
-  const validationDir = a.str('validation');
-  if (validationDir !== undefined) {
-    checkFolder(validationDir, 'the validation images');
-    train = await imageDatasetFromDirectory(dir, { ...common, labelMode, verbose: false });
-    validation = await imageDatasetFromDirectory(validationDir, { ...common, labelMode, classNames, shuffle: false });
-  } else {
-    [train, validation] = await imageDatasetFromDirectory(dir, {
-      ...common,
-      labelMode,
-      validationSplit: a.num('validation-split', 0.2),
-      subset: 'both',
-    });
-  }
-
-  const channels = colorMode === 'rgb' ? 3 : 1;
-  const augment = a.flag('augment');
-  const dropout = a.num('dropout', 0.5);
-  const model =
-    base === null
-      ? smallConvnet({ size, channels, classes: classNames.length, augment, dropout })
-      : transferModel(base, { size, classes: classNames.length, augment, dropout });
-  if (!ctx.quiet) model.summary({ printFn: ctx.info });
-  const loss = labelMode === 'binary' ? 'binary_crossentropy' : 'sparse_categorical_crossentropy';
-  model.compile({
-    optimizer: new RMSprop({ learningRate: a.num('learning-rate', 1e-3) }),
-    loss,
-    metrics: ['accuracy'],
-  });
-  writeClassNames(out, classNames);
-
-  const epochs = a.num('epochs', 30);
-  const verbose = ctx.quiet ? 0 : 'auto';
-  const checkpoint = new ModelCheckpoint({
-    filepath: out,
-    monitor: 'val_loss',
-    saveBestOnly: true,
-  });
-  ctx.info(
-    `training ${model.name} on ${classNames.length} classes (${classNames.join(', ')}), ${size}x${size} ${colorMode}, ` +
-      `${epochs} epochs${augment ? ', with augmentation' : ''}`,
-  );
-  const first_ = await model.fit(train, { epochs, validationData: validation, callbacks: [checkpoint], verbose });
-  let second: History | null = null;
-  let bestVal = checkpoint.best;
-  if (base !== null && a.flag('fine-tune')) {
-    const opened = unfreezeTopBlock(base);
-    const ftEpochs = a.num('fine-tune-epochs', epochs);
-    model.compile({
-      optimizer: new RMSprop({ learningRate: a.num('fine-tune-learning-rate', 1e-5) }),
-      loss,
-      metrics: ['accuracy'],
-    });
-    ctx.info(`fine-tuning ${opened.length} layers of ${base.base.name} (${opened.join(', ')}), ${ftEpochs} epochs`);
-    const again = new ModelCheckpoint({
-      filepath: out,
-      monitor: 'val_loss',
-      saveBestOnly: true,
-      initialValueThreshold: checkpoint.best,
-    });
-    second = await model.fit(train, {
-      epochs: epochs + ftEpochs,
-      initialEpoch: epochs,
-      validationData: validation,
-      callbacks: [again],
-      verbose,
-    });
-    if (again.best !== null && (bestVal === null || again.best < bestVal)) bestVal = again.best;
-  }
-  const joined = joinHistories(first_, second);
-  const curves = besideModel(out, '.curves.png');
-  await plotHistory(joined, curves);
-  const valLoss = joined.history.val_loss ?? [];
-  const bestEpoch = bestVal === null ? -1 : valLoss.indexOf(bestVal);
-  if (!existsSync(out)) {
-    throw new CommandFailure(`no model was saved: val_loss never had a finite value (${valLoss.join(', ')})`);
-  }
-  const accuracy = joined.history.val_accuracy?.[bestEpoch];
-  ctx.out(
-    `model: ${out} (best val_loss ${bestVal?.toFixed(4)} at epoch ${bestEpoch + 1}` +
-      `${accuracy === undefined ? '' : `, val_accuracy ${accuracy.toFixed(4)}`})`,
-  );
-  ctx.out(`classes: ${besideModel(out, '.classes.json')} (${classNames.join(', ')})`);
-  ctx.out(`curves: ${curves}`);
 }
 
 export const train: Command = {
@@ -298,7 +105,7 @@ export const train: Command = {
     base: {
       kind: 'string',
       metavar: 'NAME|FILE',
-      help: `DIR: a pretrained base to extract features with: ${Object.keys(BASES).join(', ')}, or a model file`,
+      help: `DIR: a pretrained base to extract features with: ${BASE_NAMES.join(', ')}, or a model file`,
     },
     weights: {
       kind: 'string',
@@ -350,11 +157,8 @@ export const train: Command = {
     'convkit train cats_vs_dogs/train --validation cats_vs_dogs/validation --augment --epochs 50',
     'convkit train flowers/ --base vgg16 --weights vgg16_notop.h5 --fine-tune --out flowers.keras',
   ],
-  async run(ctx) {
-    const target = ctx.args.positionals[0];
-    const mnistRun = target === 'mnist';
-    checkApplicable(ctx.args, mnistRun);
-    if (mnistRun) await trainMnist(ctx);
-    else await trainFolder(ctx, target);
+  run: async (ctx) => {
+    checkTrainArgs(ctx.args);
+    await (await import('../run/train.js')).train(ctx);
   },
 };

@@ -3,10 +3,10 @@
 // tuning of the base's top block). Each model holds its own input preprocessing (Rescaling, or
 // the ImageNet mean as a frozen 1x1 convolution), so a saved model predicts on raw pixels.
 import { existsSync } from 'node:fs';
-import * as applications from '../applications/index.js';
-import { FileFormatError } from '../errors.js';
-import type { KerasTensor } from '../layers/keras_tensor.js';
-import type { Layer } from '../layers/base.js';
+import * as applications from '../../applications/index.js';
+import { FileFormatError } from '../../errors.js';
+import type { KerasTensor } from '../../layers/keras_tensor.js';
+import type { Layer } from '../../layers/base.js';
 import {
   Conv2D,
   Dense,
@@ -18,12 +18,13 @@ import {
   RandomRotation,
   RandomZoom,
   Rescaling,
-} from '../layers/index.js';
-import { Model } from '../models/model.js';
-import { Sequential } from '../models/sequential.js';
-import { Tensor } from '../tensor/tensor.js';
-import { CommandFailure, UsageError } from './args.js';
-import { openModel } from './model_files.js';
+} from '../../layers/index.js';
+import { Model } from '../../models/model.js';
+import { Sequential } from '../../models/sequential.js';
+import { Tensor } from '../../tensor/tensor.js';
+import { CommandFailure, UsageError } from '../args.js';
+import { openModel } from '../model_files.js';
+import type { BaseName } from '../commands/shared.js';
 
 /** The chapter's MNIST convnet (examples/mnist_convnet.ts), taking pixel values 0..255. */
 export function mnistConvnet(): Sequential {
@@ -98,7 +99,7 @@ interface BaseInfo {
   topBlock: string;
 }
 
-export const BASES: Record<string, BaseInfo> = {
+export const BASES: Record<BaseName, BaseInfo> = {
   vgg16: { build: applications.VGG16, mode: 'caffe', topBlock: 'block5_conv1' },
   vgg19: { build: applications.VGG19, mode: 'caffe', topBlock: 'block5_conv1' },
   resnet50: { build: applications.ResNet50, mode: 'caffe', topBlock: 'conv5_block3_1_conv' },
@@ -137,6 +138,10 @@ export interface BaseModel {
   size: number | null;
 }
 
+export function isBaseName(s: string): s is BaseName {
+  return Object.hasOwn(BASES, s);
+}
+
 /** The pretrained base without its top: a named application, or a model file. */
 export async function loadBase(
   spec: string,
@@ -144,7 +149,7 @@ export async function loadBase(
   size: number,
   note: (line: string) => void,
 ): Promise<BaseModel & { mode: 'caffe' | 'tf' | 'file' }> {
-  const info = BASES[spec];
+  const info = isBaseName(spec) ? BASES[spec] : undefined;
   if (info) {
     let base: Model;
     try {
