@@ -121,9 +121,14 @@ export function imageInput(model: Model, file: string): ImageInput {
   return { height: shape[1], width: shape[2], channels, colorMode };
 }
 
-/** Whether the model carries its own input scaling (a Rescaling or Normalization layer). */
+/** The name `convkit train --base` gives the layer that does Keras's 'caffe' preprocessing. */
+export const CAFFE_PREPROCESS_LAYER = 'imagenet_caffe_preprocess';
+
+/** Whether the model carries its own input scaling (a Rescaling or Normalization layer, or ours). */
 export function hasOwnPreprocessing(model: Model): boolean {
-  return allLayers(model).some((l) => l.className === 'Rescaling' || l.className === 'Normalization');
+  return allLayers(model).some(
+    (l) => l.className === 'Rescaling' || l.className === 'Normalization' || l.name === CAFFE_PREPROCESS_LAYER,
+  );
 }
 
 /** Checks that every image file exists and is a file (before a model is loaded or run). */

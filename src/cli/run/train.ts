@@ -26,6 +26,8 @@ import {
   unfreezeTopBlock,
 } from './train_models.js';
 
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function checkFolder(dir: string, what: string): void {
   if (!existsSync(dir)) throw new CommandFailure(`${dir}: no such folder (${what})`);
   if (!statSync(dir).isDirectory()) {
@@ -55,7 +57,7 @@ async function trainMnist(ctx: Context): Promise<void> {
   const y = toCategorical(trainLabels.slice(0, limit), 10);
   const xTest = testImages.reshape([-1, 28, 28, 1]).astype('float32');
   model.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
-  ctx.info(`training on ${x.shape[0]} MNIST images, ${epochs} epochs of batches of ${batchSize}`);
+  ctx.info(`training on ${x.shape[0]} MNIST images, ${plural(epochs, 'epoch')} of batches of ${batchSize}`);
   const history = await model.fit(x, y, { epochs, batchSize, verbose: ctx.quiet ? 0 : 'auto' });
   const [testLoss, testAcc] = await model.evaluate(xTest, toCategorical(testLabels, 10), {
     verbose: ctx.quiet ? 0 : 'auto',
@@ -161,7 +163,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
   });
   ctx.info(
     `training ${model.name} on ${classNames.length} classes (${classNames.join(', ')}), ${size}x${size} ${colorMode}, ` +
-      `${epochs} epochs${augment ? ', with augmentation' : ''}`,
+      `${plural(epochs, 'epoch')}${augment ? ', with augmentation' : ''}`,
   );
   const first_ = await model.fit(train, { epochs, validationData: validation, callbacks: [checkpoint], verbose });
   let second: History | null = null;
@@ -174,7 +176,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
       loss,
       metrics: ['accuracy'],
     });
-    ctx.info(`fine-tuning ${opened.length} layers of ${base.base.name} (${opened.join(', ')}), ${ftEpochs} epochs`);
+    ctx.info(`fine-tuning ${opened.length} layers of ${base.base.name} (${opened.join(', ')}), ${plural(ftEpochs, 'epoch')}`);
     const again = new ModelCheckpoint({
       filepath: out,
       monitor: 'val_loss',

@@ -23,7 +23,7 @@ import { Model } from '../../models/model.js';
 import { Sequential } from '../../models/sequential.js';
 import { Tensor } from '../../tensor/tensor.js';
 import { CommandFailure, UsageError } from '../args.js';
-import { openModel } from '../model_files.js';
+import { CAFFE_PREPROCESS_LAYER, openModel } from '../model_files.js';
 import type { BaseName } from '../commands/shared.js';
 
 /** The chapter's MNIST convnet (examples/mnist_convnet.ts), taking pixel values 0..255. */
@@ -113,7 +113,7 @@ export const BASES: Record<BaseName, BaseInfo> = {
  * subtracts the mean. Keras reads it as an ordinary Conv2D.
  */
 function caffePreprocess(x: KerasTensor): KerasTensor {
-  const conv = new Conv2D(3, 1, { name: 'imagenet_caffe_preprocess' });
+  const conv = new Conv2D(3, 1, { name: CAFFE_PREPROCESS_LAYER });
   const y = conv.apply(x);
   const kernel = new Float32Array(9);
   for (let c = 0; c < 3; c++) kernel[(2 - c) * 3 + c] = 1;
@@ -142,6 +142,19 @@ export function isBaseName(s: string): s is BaseName {
   return Object.hasOwn(BASES, s);
 }
 
+/** getFile's download failure, shortened to what a person needs to do next. */
+export function offlineMessage(spec: string, message: string): string {
+  const m =
+    /could not download '[^']+' from (\S+): (.*?)\. To work offline, download .*? and put it at (.*?)(?: \(its .*\))?\.$/.exec(
+      message,
+    );
+  const what = `the ImageNet weights of ${spec}`;
+  const instead = 'or train with --weights FILE (a Keras weights file) or --weights none';
+  if (!m) return `${what} could not be loaded: ${message.replace(/^getFile: /, '')} ${instead}`;
+  const [, url, cause, target] = m;
+  return `${what} could not be downloaded (${cause}); to work offline, put ${url} at ${target}, ${instead}`;
+}
+
 /** The pretrained base without its top: a named application, or a model file. */
 export async function loadBase(
   spec: string,
@@ -156,10 +169,7 @@ export async function loadBase(
       base = await info.build({ weights: weightsArg(weights), includeTop: false, inputShape: [size, size, 3] });
     } catch (e) {
       if (weights === 'imagenet' && e instanceof FileFormatError && /could not download/.test(e.message)) {
-        throw new CommandFailure(
-          `the ImageNet weights of ${spec} are not on this machine and could not be downloaded (${e.message.replace(/^getFile: /, '')}) ` +
-            'Or train with --weights FILE (a Keras weights file) or --weights none.',
-        );
+        throw new CommandFailure(offlineMessage(spec, e.message));
       }
       throw e;
     }
