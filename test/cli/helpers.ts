@@ -3,6 +3,9 @@
 // errors: one line on stderr that starts with 'convkit: ', and no stack trace.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,16 +28,17 @@ export function runCli(args: readonly string[], opts: { env?: Record<string, str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** Many command lines in one child process (through main(), see batch_driver.ts). */
+/** Many command lines in one child process, through main() (see batch_driver.ts). */
 export function runCliBatch(lists: readonly (readonly string[])[]): CliResult[] {
   const driver = fileURLToPath(new URL('./batch_driver.ts', import.meta.url));
+  const results = path.join(mkdtempSync(path.join(os.tmpdir(), 'convkit-cli-batch-')), 'results.json');
   const r = spawnSync(
     process.execPath,
-    ['--conditions=development', '--import', 'tsx', driver, JSON.stringify(lists)],
-    { encoding: 'utf8', cwd: REPO, env: { ...process.env, CONVKIT_DEBUG: undefined }, timeout: 120_000 },
+    ['--conditions=development', '--import', 'h5wasm/node', '--import', 'tsx', driver, JSON.stringify(lists), results],
+    { encoding: 'utf8', cwd: REPO, env: { ...process.env, CONVKIT_DEBUG: undefined }, timeout: 300_000 },
   );
   assert.equal(r.status, 0, r.stderr);
-  return JSON.parse(r.stdout) as CliResult[];
+  return JSON.parse(readFileSync(results, 'utf8')) as CliResult[];
 }
 
 /** A run that failed with `status` and said so in one line matching `pattern`. */
