@@ -176,7 +176,9 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
       loss,
       metrics: ['accuracy'],
     });
-    ctx.info(`fine-tuning ${opened.length} layers of ${base.base.name} (${opened.join(', ')}), ${plural(ftEpochs, 'epoch')}`);
+    ctx.info(
+      `fine-tuning ${opened.length} layers of ${base.base.name} (${opened.join(', ')}), ${plural(ftEpochs, 'epoch')}`,
+    );
     const again = new ModelCheckpoint({
       filepath: out,
       monitor: 'val_loss',
