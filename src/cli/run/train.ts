@@ -152,7 +152,6 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     loss,
     metrics: ['accuracy'],
   });
-  writeClassNames(out, classNames);
 
   const epochs = a.num('epochs', 30);
   const verbose = ctx.quiet ? 0 : 'auto';
@@ -194,6 +193,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     });
     if (again.best !== null && (bestVal === null || again.best < bestVal)) bestVal = again.best;
   }
+  writeClassNames(out, classNames);
   const joined = joinHistories(first_, second);
   const curves = besideModel(out, '.curves.png');
   await plotHistory(joined, curves);
