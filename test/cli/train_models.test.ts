@@ -61,7 +61,7 @@ describe('the models convkit train builds', () => {
       new Float32Array(8 * 8 * 3).map((_, i) => [10, 20, 30][i % 3]),
       [1, 8, 8, 3],
     );
-    const y = probe.predict(x);
+    const y = probe.predict(x, { verbose: 0 });
     // RGB (10, 20, 30) -> BGR minus the ImageNet mean.
     const got = Array.from(y.dataSync().subarray(0, 3));
     [30 - 103.939, 20 - 116.779, 10 - 123.68].forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-4, `${got}`));

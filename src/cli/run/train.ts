@@ -88,7 +88,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
       `train: --base must be one of ${Object.keys(BASES).join(', ')} or a model file, got '${baseSpec}' (no such file)`,
     );
   }
-  const colorMode = a.str('color-mode', 'rgb') as 'rgb' | 'grayscale';
+  let colorMode = a.str('color-mode', 'rgb') as 'rgb' | 'grayscale';
   if (baseSpec !== undefined && isBaseName(baseSpec) && colorMode !== 'rgb') {
     throw new UsageError(`train: --base ${baseSpec} takes RGB images; leave out --color-mode grayscale`);
   }
@@ -96,6 +96,16 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     baseSpec === undefined
       ? null
       : await loadBase(baseSpec, a.str('weights', 'imagenet'), a.num('image-size', 150), ctx.note);
+  if (base?.mode === 'file') {
+    // A base from a file decides the colour mode, as it decides the image size below.
+    const wanted = base.base.inputs[0].shape[3] === 1 ? 'grayscale' : 'rgb';
+    if (a.has('color-mode') && colorMode !== wanted) {
+      throw new UsageError(
+        `train: --color-mode ${colorMode} does not fit the base ${baseSpec}, which takes ${wanted} images`,
+      );
+    }
+    colorMode = wanted;
+  }
   let size = a.num('image-size', 150);
   if (base?.mode === 'file' && base.size !== null) {
     if (a.has('image-size') && size !== base.size) {
@@ -113,8 +123,8 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     seed,
     verbose: !ctx.quiet,
   };
-  const first = await imageDatasetFromDirectory(dir, { ...common, labelMode: 'int', verbose: false });
-  const classNames = first.classNames ?? [];
+  const probe = await imageDatasetFromDirectory(dir, { ...common, labelMode: 'int', verbose: false });
+  const classNames = probe.classNames ?? [];
   if (classNames.length < 2) {
     throw new CommandFailure(
       `${dir}: found ${classNames.length} class folder${classNames.length === 1 ? '' : 's'} (${classNames.join(', ')}); ` +
@@ -127,7 +137,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
   const validationDir = a.str('validation');
   if (validationDir !== undefined) {
     checkFolder(validationDir, 'the validation images');
-    train = await imageDatasetFromDirectory(dir, { ...common, labelMode, verbose: false });
+    train = await imageDatasetFromDirectory(dir, { ...common, labelMode });
     validation = await imageDatasetFromDirectory(validationDir, { ...common, labelMode, classNames, shuffle: false });
   } else {
     [train, validation] = await imageDatasetFromDirectory(dir, {
@@ -164,7 +174,7 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     `training ${model.name} on ${classNames.length} classes (${classNames.join(', ')}), ${size}x${size} ${colorMode}, ` +
       `${plural(epochs, 'epoch')}${augment ? ', with augmentation' : ''}`,
   );
-  const first_ = await model.fit(train, { epochs, validationData: validation, callbacks: [checkpoint], verbose });
+  const firstPhase = await model.fit(train, { epochs, validationData: validation, callbacks: [checkpoint], verbose });
   let second: History | null = null;
   let bestVal = checkpoint.best;
   if (base !== null && a.flag('fine-tune')) {
@@ -194,17 +204,17 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
     if (again.best !== null && (bestVal === null || again.best < bestVal)) bestVal = again.best;
   }
   writeClassNames(out, classNames);
-  const joined = joinHistories(first_, second);
+  const joined = joinHistories(firstPhase, second);
   const curves = besideModel(out, '.curves.png');
   await plotHistory(joined, curves);
   const valLoss = joined.history.val_loss ?? [];
-  const bestEpoch = bestVal === null ? -1 : valLoss.indexOf(bestVal);
-  if (!existsSync(out)) {
+  if (bestVal === null || !existsSync(out)) {
     throw new CommandFailure(`no model was saved: val_loss never had a finite value (${valLoss.join(', ')})`);
   }
+  const bestEpoch = valLoss.indexOf(bestVal);
   const accuracy = joined.history.val_accuracy?.[bestEpoch];
   ctx.out(
-    `model: ${out} (best val_loss ${bestVal?.toFixed(4)} at epoch ${bestEpoch + 1}` +
+    `model: ${out} (best val_loss ${bestVal.toFixed(4)} at epoch ${bestEpoch + 1}` +
       `${accuracy === undefined ? '' : `, val_accuracy ${accuracy.toFixed(4)}`})`,
   );
   ctx.out(`classes: ${besideModel(out, '.classes.json')} (${classNames.join(', ')})`);
