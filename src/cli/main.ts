@@ -85,6 +85,18 @@ async function dispatch(argv: readonly string[], io: Streams): Promise<number> {
   if (name === undefined) {
     throw new UsageError(`missing command (one of ${names.join(', ')}); run 'convkit --help'`);
   }
+  if (name === 'help') {
+    // `convkit help` and `convkit help train`, as git and npm answer them.
+    const topic = argv[i + 1];
+    const about = COMMANDS.find((c) => c.name === topic);
+    if (topic !== undefined && !about) {
+      throw new UsageError(
+        `help: unknown command '${topic}'${didYouMean(topic, names)}; the commands are ${names.join(', ')}`,
+      );
+    }
+    io.stdout((about ? commandHelp(about) : globalHelp(COMMANDS)) + '\n');
+    return 0;
+  }
   const command: Command | undefined = COMMANDS.find((c) => c.name === name);
   if (!command) {
     throw new UsageError(`unknown command '${name}'${didYouMean(name, names)}; the commands are ${names.join(', ')}`);

@@ -24,6 +24,9 @@ describe('convkit --help and --version', () => {
       assert.match(t.stdout, new RegExp(flag));
     }
     assert.match(t.stdout, /^Usage: convkit train mnist\|DIR/);
+    const h = runCli(['help', 'predict']);
+    assert.equal(h.status, 0, h.stderr);
+    assert.match(h.stdout, /^Usage: convkit predict MODEL IMAGE\.\.\./);
     // --help wins over mistakes elsewhere on the line.
     const p = runCli(['predict', '--top', 'x', '-h']);
     assert.equal(p.status, 0, p.stderr);
@@ -44,6 +47,7 @@ describe('usage mistakes: one line, exit status 2', () => {
     [[], /missing command \(one of summary, train/],
     [['trian', 'mnist'], /unknown command 'trian' \(did you mean 'train'\?\)/],
     [['--frobnicate', 'summary'], /unknown option '--frobnicate'/],
+    [['help', 'trian'], /help: unknown command 'trian' \(did you mean 'train'\?\)/],
     [['summary'], /summary: missing MODEL/],
     [['summary', 'a.keras', 'b.keras'], /summary: unexpected argument 'b\.keras'/],
     [['predict', 'm.keras'], /predict: missing IMAGE \(one or more\)/],
