@@ -60,7 +60,18 @@ describe('filter patterns on applications models', () => {
         preprocess: (x) => applications.vgg16.preprocessInput(x.mul(255)),
       });
       assertClimbs(p.losses, steps, name);
+      assert.equal(p.moved, true, name);
       assertPicture(p.image, 48 - 2 * 12, name);
     }
+    // block2_conv1's filter 3 is silent on the start image for this seed: no gradient, no pattern, so
+    // a flat mid-gray picture rather than the start's noise standardized into a fake texture.
+    const dead = vis.filterPattern(model, 'block2_conv1', 3, {
+      steps: 3,
+      preprocess: (x) => applications.vgg16.preprocessInput(x.mul(255)),
+    });
+    assert.deepEqual(dead.losses, [0, 0, 0]);
+    assert.equal(dead.moved, false);
+    assert.deepEqual(dead.image.shape, [24, 24, 3]);
+    assert.ok(dead.image.data.every((v) => v === 128));
   });
 });
