@@ -3,14 +3,17 @@
 //   peak, the GEMM shapes of the MNIST convnet's three convolutions, then the chapter-scale table
 //   (bench/chapter_report.ts: VGG16 predict and fine-tuning at 150x150, the small-data convnet, a
 //   whole MNIST fit epoch with the progress bar, MNIST predict, RSS) for convkit and each installed
-//   PyTorch, then the MNIST training step for convkit native, its JS reference backend, TensorFlow.js
-//   and PyTorch, and the image pipeline.
+//   PyTorch, the seeing-inside timings (filter ascent and Grad-CAM, bench/vis.ts), then the MNIST
+//   training step for convkit native, its JS reference backend, TensorFlow.js and PyTorch, and the
+//   image pipeline.
 // Options: --threads N (default: the native pool size), --batches N (VGG16/small-convnet batches per
 //   row, 3), --mnist-steps N (938), --rss-images N (0 skips; 2000 for the chapter's feature extraction, minutes),
 //   --skip vgg-predict,vgg-finetune,small,mnist-epoch,mnist-predict, --no-chapter, --chapter-only (skip
-//   everything after the table), --steps N (native steps per round, 30; 3 rounds), --js-steps N (2),
-//   --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds), --no-torch, --no-1t, --no-gemm,
-//   --no-pipeline, --json FILE (results as JSON).
+//   everything after the table and the seeing-inside section), --steps N (native steps per round, 30;
+//   3 rounds), --js-steps N (2), --tfjs-steps N (1; 0 skips, ~35 s each), --torch-steps N (30; 3 rounds),
+//   --no-torch, --no-1t, --no-gemm, --no-pipeline, --json FILE (results as JSON), --no-vis (skip the
+//   seeing-inside section after the table: filter ascent and Grad-CAM, bench/vis.ts), --vis-filters N
+//   (64), --vis-steps N (30), --vis-batch N (32), --vis-size N (150).
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -113,6 +116,22 @@ if (!flag('no-chapter')) {
     torch: !flag('no-torch'),
     skip: new Set(si >= 0 ? (process.argv[si + 1] ?? '').split(',') : []),
   });
+}
+// ------------------------------------------------------------------- seeing inside a convnet
+if (!flag('no-vis')) {
+  const { visTimings, visRows, VIS_DEFAULTS } = await import('./vis.js');
+  setBackend('native');
+  const vo = {
+    filters: Math.max(1, opt('vis-filters', VIS_DEFAULTS.filters)),
+    steps: Math.max(1, opt('vis-steps', VIS_DEFAULTS.steps)),
+    batch: Math.max(1, opt('vis-batch', VIS_DEFAULTS.batch)),
+    size: Math.max(32, opt('vis-size', VIS_DEFAULTS.size)),
+  };
+  log(`\n== Seeing inside a convnet: the small-data convnet (random weights), ${threads} threads (bench/vis.ts)`);
+  const v = visTimings(vo);
+  log(`  ${'workload'.padEnd(64)} ${'convkit'.padStart(9)}`);
+  for (const [name, value] of visRows(v)) log(`  ${name.padEnd(64)} ${value.padStart(9)}`);
+  results.vis = v;
 }
 if (flag('chapter-only')) {
   if (jsonFile) writeFileSync(jsonFile, JSON.stringify(results, null, 2));

@@ -68,23 +68,38 @@ export function upscaleToRgb(images: Uint8Array, i: number, side: number, out?: 
   return rgb;
 }
 
+/** Images per class of the small-data folders: train, validation, test. */
+const SMALL_SPLITS: readonly [string, number][] = [
+  ['train', 1000],
+  ['validation', 500],
+  ['test', 500],
+];
+
+/**
+ * Indices into the training file of the small-data folders' images, per class folder: the first
+ * 2,000 images of each small-data class, in file order (train, then validation, then test).
+ */
+export function smallSetIndices(labels: Uint8Array): Map<string, number[]> {
+  const total = SMALL_SPLITS.reduce((n, [, c]) => n + c, 0);
+  const out = new Map<string, number[]>();
+  for (const [name, label] of Object.entries(SMALL_CLASSES)) {
+    const idx: number[] = [];
+    for (let i = 0; i < labels.length && idx.length < total; i++) if (labels[i] === label) idx.push(i);
+    out.set(name, idx);
+  }
+  return out;
+}
+
 /** Writes train/validation/test folders of the two small-data classes as RGB JPEGs (once). */
 export async function buildFashionFolders(root: string, side: number): Promise<string> {
   const marker = path.join(root, '.complete');
   if (existsSync(marker)) return root;
   const { images, labels } = loadFashionMnist('train');
-  const splits: [string, number][] = [
-    ['train', 1000],
-    ['validation', 500],
-    ['test', 500],
-  ];
   const t0 = performance.now();
   const jobs: Promise<unknown>[] = [];
-  for (const [name, label] of Object.entries(SMALL_CLASSES)) {
-    const idx: number[] = [];
-    for (let i = 0; i < labels.length && idx.length < 2000; i++) if (labels[i] === label) idx.push(i);
+  for (const [name, idx] of smallSetIndices(labels)) {
     let k = 0;
-    for (const [split, count] of splits) {
+    for (const [split, count] of SMALL_SPLITS) {
       const dir = path.join(root, split, name);
       mkdirSync(dir, { recursive: true });
       for (let j = 0; j < count; j++, k++) {

@@ -1,10 +1,13 @@
-// Pretrains the small VGG-style base of the pretrained-convnet example on the eight Fashion-MNIST
-// classes that the small-data examples leave out, and saves it as Keras weight files.
+// Pretrains the small VGG-style base of the pretrained-convnet example on Fashion-MNIST images that
+// the small-data folders do not contain, and saves it as Keras weight files.
 //
 // Run:  node --conditions=development --import tsx examples/pretrain_base.ts
-//         [--out pretrained_output] [--epochs 2] [--size 64] [--batch 64] [--limit N]
+//         [--out pretrained_output] [--split other-images|other-classes] [--epochs 1] [--size 64]
+//         [--batch 64] [--limit N]
+// --split other-images (default): all ten classes, the 56,000 training images not in the small set;
+//   other-classes: the 48,000 training images of the eight classes the small set does not use.
 // (npm run pretrained does this first when the base's file is missing.)
-import { pretrainBase } from './small_vgg.js';
+import { PRETRAIN_SPLITS, type PretrainSplit, pretrainBase } from './small_vgg.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -18,8 +21,13 @@ const num = (name: string): number | undefined => {
   return n;
 };
 
+const split = flag('split') ?? 'other-images';
+const isSplit = (v: string): v is PretrainSplit => (PRETRAIN_SPLITS as readonly string[]).includes(v);
+if (!isSplit(split)) throw new Error(`--split: expected one of ${PRETRAIN_SPLITS.join(', ')}, got '${split}'`);
+
 await pretrainBase({
   outDir: flag('out') ?? 'pretrained_output',
+  split,
   epochs: num('epochs'),
   side: num('size'),
   batchSize: num('batch'),

@@ -2,25 +2,36 @@
 // 8.3): (1) a convnet trained from scratch, (2) fast feature extraction: the pretrained base runs
 // once over the images, its features go to .npy files and a small Dense classifier trains on
 // them, (3) the frozen base with data augmentation, trained end to end, (4) fine-tuning of the
-// base's top block. Prints the four test accuracies and writes their curves.
+// base's top blocks. Prints the four test accuracies and writes their curves.
 //
 // ImageNet weights cannot be downloaded everywhere, so the pretrained base is SmallVGG (a small
-// VGG-style base, examples/small_vgg.ts) trained on the eight Fashion-MNIST classes that the
-// small dataset does not contain; when its weight file is missing it is pretrained first (a few
-// minutes; or run examples/pretrain_base.ts). It loads like Keras's own weight files, through
-// the builder's `weights` argument.
+// VGG-style base, examples/small_vgg.ts) trained on Fashion-MNIST images that the small dataset
+// does not contain; when its weight file is missing it is pretrained first (examples/pretrain_base.ts
+// does it alone). It loads like Keras's own weight files, through the builder's `weights` argument.
 //
-// Run:  npm run pretrained -- [--data DIR] [--base FILE] [--out DIR] [--size 64] [--batch 32]
-//        [--epochs 15] [--fe-epochs 20] [--aug-epochs 20] [--ft-epochs 20] [--seed 1337]
+// Run:  npm run pretrained -- [--data DIR] [--base FILE] [--split other-images|other-classes]
+//        [--out DIR] [--size 64] [--batch 32] [--seed 1337] [--pretrain-epochs 1]
+//        [--epochs 15] [--fe-epochs 20] [--aug-epochs 10] [--ft-epochs 10]
+//        [--fe-layer block4_pool] [--ft-from block3_conv1] [--ft-lr 1e-4]
 // --data DIR: train/, validation/, test/ folders with one subfolder per class (default: the
 //   small-data example's Fashion-MNIST T-shirt/top vs shirt, 2000 / 1000 / 1000 images).
-// --base FILE: the pretrained base's weights (default: OUT/small_vgg_fashion8_notop.weights.h5).
+// --base FILE: the pretrained base's weights (default: OUT/small_vgg_fashion10_notop.weights.h5, or
+//   ..._fashion8_... with --split other-classes; pretrained for --pretrain-epochs when missing).
+// --fe-layer: the base's layer whose output the fast feature extraction keeps.
+// --ft-from: the first layer of the base that fine-tuning unfreezes (it and all after it).
 import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Tensor, backend, callbacks, data, layers, models, ops, optimizers, utils, vis } from 'convkit';
 import { buildFashionFolders } from './fashion_mnist.js';
-import { SmallVGG, baseWeightsPath, preprocessInput, pretrainBase } from './small_vgg.js';
+import {
+  PRETRAIN_SPLITS,
+  type PretrainSplit,
+  SmallVGG,
+  baseWeightsPath,
+  preprocessInput,
+  pretrainBase,
+} from './small_vgg.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -42,9 +53,15 @@ const outDir = flag('out') ?? 'pretrained_output';
 const epochs = {
   scratch: num('epochs', 15),
   fe: num('fe-epochs', 20),
-  aug: num('aug-epochs', 20),
-  ft: num('ft-epochs', 20),
+  aug: num('aug-epochs', 10),
+  ft: num('ft-epochs', 10),
 };
+const split = flag('split') ?? 'other-images';
+const isSplit = (v: string): v is PretrainSplit => (PRETRAIN_SPLITS as readonly string[]).includes(v);
+if (!isSplit(split)) throw new Error(`--split: expected one of ${PRETRAIN_SPLITS.join(', ')}, got '${split}'`);
+const feLayer = flag('fe-layer') ?? 'block4_pool';
+const ftFrom = flag('ft-from') ?? 'block3_conv1';
+const ftLr = num('ft-lr', 1e-4);
 mkdirSync(outDir, { recursive: true });
 utils.setRandomSeed(seed);
 
@@ -57,10 +74,14 @@ for (const s of ['train', 'validation', 'test']) {
     throw new Error(`${dataDir} has no '${s}' folder (expected train/, validation/, test/)`);
   }
 }
-const baseFile = flag('base') ?? baseWeightsPath(outDir);
+const givenBase = flag('base');
+if (givenBase !== undefined && !existsSync(givenBase)) {
+  throw new Error(`--base: no weight file at '${givenBase}' (leave --base out to pretrain one into ${outDir})`);
+}
+const baseFile = givenBase ?? baseWeightsPath(outDir, split);
 if (!existsSync(baseFile)) {
   console.log(`no pretrained base at ${baseFile}: pretraining it first`);
-  await pretrainBase({ outDir: path.dirname(baseFile), side: size });
+  await pretrainBase({ outDir, split, side: size, epochs: num('pretrain-epochs', 1) });
 }
 console.log(`data: ${dataDir}; images ${size}x${size}; base: ${baseFile}; backend: ${backend.backendName()}`);
 
@@ -138,11 +159,18 @@ const checkpoint = (file: string) => [
   );
 }
 
+/** The pretrained base, ending at --fe-layer (its last layer by default, as in the book). */
+async function pretrainedBase(): Promise<models.Model> {
+  const full = await SmallVGG({ weights: baseFile, inputShape: [size, size, 3] });
+  if (full.layers[full.layers.length - 1].name === feLayer) return full;
+  return new models.Model({ inputs: full.inputs, outputs: full.getLayer(feLayer).output, name: full.name });
+}
+
 // ---- (2) fast feature extraction without data augmentation ----
 {
   console.log('\n=== (2) fast feature extraction ===');
   const t0 = performance.now();
-  const convBase = await SmallVGG({ weights: baseFile, inputShape: [size, size, 3] });
+  const convBase = await pretrainedBase();
   convBase.summary();
 
   async function getFeaturesAndLabels(dataset: data.Dataset<Tensor[]>): Promise<[Tensor, Tensor]> {
@@ -188,7 +216,7 @@ const checkpoint = (file: string) => [
 {
   console.log('\n=== (3) frozen base with data augmentation ===');
   let t0 = performance.now();
-  const convBase = await SmallVGG({ weights: baseFile, inputShape: [size, size, 3] });
+  const convBase = await pretrainedBase();
   convBase.trainable = false;
   const dataAugmentation = new models.Sequential([
     new layers.RandomFlip('horizontal'),
@@ -222,17 +250,18 @@ const checkpoint = (file: string) => [
     testDataset,
   );
 
-  console.log('\n=== (4) fine-tuning the top block ===');
+  console.log(`\n=== (4) fine-tuning from ${ftFrom} ===`);
   t0 = performance.now();
+  convBase.getLayer(ftFrom); // an unknown name fails here, listing the base's layers
   convBase.trainable = true;
   let setTrainable = false;
   for (const layer of convBase.layers) {
-    if (layer.name === 'block4_conv1') setTrainable = true;
+    if (layer.name === ftFrom) setTrainable = true;
     layer.trainable = setTrainable;
   }
   model.compile({
     loss: 'binary_crossentropy',
-    optimizer: new optimizers.RMSprop({ learningRate: 1e-5 }),
+    optimizer: new optimizers.RMSprop({ learningRate: ftLr }),
     metrics: ['accuracy'],
   });
   console.log(`trainable weights: ${model.trainableWeights.length}`);
@@ -242,7 +271,7 @@ const checkpoint = (file: string) => [
     callbacks: checkpoint('fine_tuning.keras'),
   });
   await finish(
-    'fine-tuning (block4 + top)',
+    `fine-tuning (from ${ftFrom})`,
     history,
     path.join(outDir, 'fine_tuning.keras'),
     'curves_fine_tuning.png',

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Tensor, data, layers, models, utils, vis } from 'convkit';
-import { SMALL_CLASSES, type FashionSplit, loadFashionMnist, upscaleToRgb } from './fashion_mnist.js';
+import { SMALL_CLASSES, type FashionSplit, loadFashionMnist, smallSetIndices, upscaleToRgb } from './fashion_mnist.js';
 
 /** Filters and convolutions per block: the last block has two, so fine-tuning can unfreeze it alone. */
 const BLOCKS: readonly [filters: number, convs: number][] = [
@@ -34,7 +34,7 @@ export function preprocessInput(x: Tensor): Tensor {
   return x.astype('float32').div(255);
 }
 
-/** SmallVGG({ weights: 'pretrained_output/small_vgg_fashion8_notop.weights.h5' }) is the pretrained base. */
+/** SmallVGG({ weights: 'pretrained_output/small_vgg_fashion10_notop.weights.h5' }) is the pretrained base. */
 export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
   const weights = args.weights ?? null;
   if (weights !== null && !existsSync(weights)) {
@@ -73,29 +73,54 @@ export async function SmallVGG(args: SmallVGGArgs = {}): Promise<models.Model> {
   return model;
 }
 
+/**
+ * What the base is pretrained on. 'other-images' (the default): Fashion-MNIST's 56,000 training
+ * images that are not in the small-data folders, all ten classes; like ImageNet for the book's
+ * cats and dogs, the large dataset holds the small task's kinds of images, never the same ones.
+ * 'other-classes': the 48,000 training images of the eight classes the small task does not use.
+ */
+export type PretrainSplit = 'other-images' | 'other-classes';
+export const PRETRAIN_SPLITS: readonly PretrainSplit[] = ['other-images', 'other-classes'];
+
 export interface PretrainOptions {
   /** Folder for the weight files and the curves. */
   outDir: string;
+  split?: PretrainSplit;
   side?: number;
   epochs?: number;
   batchSize?: number;
-  /** Use only the first n training images of the eight classes (for quick checks). */
+  /** Use only the first n training images (for quick checks). */
   limit?: number;
   seed?: number;
 }
 
-/** The path of the base's weights (no top) that pretrainBase writes into outDir. */
-export function baseWeightsPath(outDir: string): string {
-  return path.join(outDir, 'small_vgg_fashion8_notop.weights.h5');
+const FILE_STEM: Record<PretrainSplit, string> = {
+  'other-images': 'small_vgg_fashion10',
+  'other-classes': 'small_vgg_fashion8',
+};
+
+/** The path of the base's weights (no top) that pretrainBase writes into outDir for a split. */
+export function baseWeightsPath(outDir: string, split: PretrainSplit = 'other-images'): string {
+  return path.join(outDir, `${FILE_STEM[split]}_notop.weights.h5`);
 }
 
-/** Indices of the images whose label is not one of the small-data classes, and their labels 0..7. */
-function otherClasses(split: FashionSplit, limit: number): { idx: Int32Array; y: Int32Array; names: number[] } {
+/**
+ * The images of a split used for pretraining and their labels 0..k-1: with 'other-classes' the
+ * eight classes the small task lacks; with 'other-images' all ten, minus the indices in `exclude`.
+ */
+function pretrainingSet(
+  split: FashionSplit,
+  which: PretrainSplit,
+  limit: number,
+  exclude: ReadonlySet<number>,
+): { idx: Int32Array; y: Int32Array; names: number[] } {
   const small = new Set(Object.values(SMALL_CLASSES));
-  const names = [...Array(10).keys()].filter((c) => !small.has(c));
+  const names = [...Array(10).keys()].filter((c) => which === 'other-images' || !small.has(c));
   const remap = new Map(names.map((c, i) => [c, i]));
   const idx: number[] = [];
-  for (let i = 0; i < split.labels.length && idx.length < limit; i++) if (remap.has(split.labels[i])) idx.push(i);
+  for (let i = 0; i < split.labels.length && idx.length < limit; i++) {
+    if (remap.has(split.labels[i]) && !exclude.has(i)) idx.push(i);
+  }
   return { idx: Int32Array.from(idx), y: Int32Array.from(idx, (i) => remap.get(split.labels[i])!), names };
 }
 
@@ -139,8 +164,8 @@ function batches(
 }
 
 /**
- * Trains SmallVGG with its top on the eight other Fashion-MNIST classes (48,000 training images;
- * validation on the test file's 8,000) and writes the base without its top as a Keras 3
+ * Trains SmallVGG with its top on a pretraining split of Fashion-MNIST's training file (validation
+ * on the test file's images of the same classes) and writes the base without its top as a Keras 3
  * .weights.h5 file, the full classifier as a .keras archive, and the curves. Returns the base's path.
  */
 export async function pretrainBase(opts: PretrainOptions): Promise<string> {
@@ -149,36 +174,43 @@ export async function pretrainBase(opts: PretrainOptions): Promise<string> {
   const seed = opts.seed ?? 1337;
   mkdirSync(opts.outDir, { recursive: true });
   utils.setRandomSeed(seed);
+  const split = opts.split ?? 'other-images';
+  if (!PRETRAIN_SPLITS.includes(split)) {
+    throw new Error(`pretrainBase: split must be one of ${PRETRAIN_SPLITS.join(', ')}; got '${String(split)}'`);
+  }
   const train = loadFashionMnist('train');
   const test = loadFashionMnist('t10k');
-  const tr = otherClasses(train, opts.limit ?? Infinity);
-  const va = otherClasses(test, opts.limit === undefined ? Infinity : Math.max(1, Math.floor(opts.limit / 6)));
+  // The small-data folders are cut from the training file: none of their images is pretrained on.
+  const smallSet = new Set([...smallSetIndices(train.labels).values()].flat());
+  const tr = pretrainingSet(train, split, opts.limit ?? Infinity, smallSet);
+  const vaLimit = opts.limit === undefined ? Infinity : Math.max(1, Math.floor(opts.limit / 6));
+  const va = pretrainingSet(test, split, vaLimit, new Set());
   console.log(
     `pretraining SmallVGG on ${tr.idx.length} Fashion-MNIST images of classes ${tr.names.join(', ')} ` +
-      `(${side}x${side} RGB), validating on ${va.idx.length}`,
+      `(${side}x${side} RGB; split '${split}', none of the small-data images), validating on ${va.idx.length}`,
   );
   const model = await SmallVGG({
     includeTop: true,
     classes: tr.names.length,
     inputShape: [side, side, 3],
-    name: 'small_vgg_fashion8',
+    name: FILE_STEM[split],
   });
   model.summary();
   model.compile({ optimizer: 'rmsprop', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] });
   const t0 = performance.now();
   const history = await model.fit(batches(train, tr.idx, tr.y, side, batchSize, seed), {
-    epochs: opts.epochs ?? 2,
+    epochs: opts.epochs ?? 1,
     validationData: batches(test, va.idx, va.y, side, batchSize, null),
   });
   console.log(`pretraining took ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  await vis.plotHistory(history, path.join(opts.outDir, 'curves_pretraining.png'));
-  await model.save(path.join(opts.outDir, 'small_vgg_fashion8.keras'));
+  await vis.plotHistory(history, path.join(opts.outDir, `curves_pretraining_${FILE_STEM[split]}.png`));
+  await model.save(path.join(opts.outDir, `${FILE_STEM[split]}.keras`));
   // Keras's applications ship the base without its top as its own file; make it the same way.
   const base = await SmallVGG({ includeTop: false, inputShape: [side, side, 3] });
   for (const layer of base.layers) {
     if (layer.weights.length > 0) layer.setWeights(model.getLayer(layer.name).getWeights());
   }
-  const file = baseWeightsPath(opts.outDir);
+  const file = baseWeightsPath(opts.outDir, split);
   await base.saveWeights(file);
   console.log(`saved the pretrained base (no top) to ${file}`);
   return file;

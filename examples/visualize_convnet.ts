@@ -2,15 +2,18 @@
 // filter patterns and Grad-CAM heatmaps, written as pictures into one folder.
 //
 // Run:  npm run visualize -- [--out DIR] [--model FILE] [--base FILE] [--filters 16] [--steps 30]
-//        [--vgg-size 64] [--vgg-filters 8] [--vgg-steps 10] [--cams 6]
+//        [--base-filters 32] [--base-steps 30] [--cams 6]
 // The small convnet: --model FILE if given, else a Fashion-MNIST convnet trained briefly here (one
-// epoch on 6,000 images, saved to DIR/fashion_convnet.keras and reused on the next run). The
-// pretrained base: --base FILE (a saved convolutional base), else VGG16 without its top and with
-// random weights (no ImageNet file is reachable offline), which still shows the ascent machinery.
+// epoch on 6,000 images, saved to DIR/fashion_convnet.keras and reused on the next run).
+// The pretrained base: --base FILE (SmallVGG weights as .weights.h5, or any saved model), else the
+// base `npm run pretrained` trains (pretrained_output/small_vgg_fashion8_notop.weights.h5, the
+// SmallVGG of examples/small_vgg.ts pretrained on eight Fashion-MNIST classes); when that file is
+// missing, a base pretrained briefly here (one epoch on 12,000 images, DIR/pretrained_base/).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { applications, datasets, layers, models, utils, vis, Tensor } from 'convkit';
+import { datasets, layers, models, ops, utils, vis, Tensor } from 'convkit';
+import { SmallVGG, baseWeightsPath, pretrainBase } from './small_vgg.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -122,26 +125,49 @@ for (let i = 0; i < nCams; i++) {
 }
 
 // ---- a pretrained base: filter patterns of four layers ----
-const baseFile = flag('base');
-const base = baseFile
-  ? await models.loadModel(baseFile)
-  : await applications.VGG16({
-      weights: null,
-      includeTop: false,
-      inputShape: [num('vgg-size', 64), num('vgg-size', 64), 3],
-    });
-const baseLayers = baseFile
-  ? base.layers
-      .filter((l) => l.className === 'Conv2D')
-      .map((l) => l.name)
-      .slice(0, 4)
-  : ['block1_conv1', 'block2_conv1', 'block3_conv1', 'block4_conv1'];
+async function pretrainedBase(): Promise<models.Model> {
+  const given = flag('base');
+  if (given) {
+    return given.endsWith('.weights.h5') ? SmallVGG({ weights: given }) : models.loadModel(given);
+  }
+  let file = baseWeightsPath('pretrained_output');
+  if (!existsSync(file)) {
+    const brief = path.join(outDir, 'pretrained_base');
+    file = baseWeightsPath(brief);
+    if (!existsSync(file)) {
+      console.log(`no pretrained base at ${baseWeightsPath('pretrained_output')}: pretraining one briefly`);
+      await pretrainBase({ outDir: brief, epochs: 1, limit: 12000 });
+    }
+  }
+  console.log(`pretrained base: ${file}`);
+  return SmallVGG({ weights: file });
+}
+const base = await pretrainedBase();
+// The base saw gray Fashion-MNIST images repeated into RGB, so it is shown the same: the ascent
+// climbs through the channel mean, and every step moves the three channels together.
+const grayInput = (x: Tensor): Tensor => {
+  const m = x.mean(-1, true);
+  return ops.concat([m, m, m], -1);
+};
+// The book starts from noise in [0.4, 0.6]; this base learnt on dark backgrounds, and most of its
+// deeper ReLU filters are silent on flat mid-gray (no gradient, nothing to climb). Gray noise
+// over the whole [0, 1] range wakes most of them.
+const side = base.input.shape[1] ?? 64;
+const noise = new Float32Array(side * side * 3);
+for (let p = 0, s = 1337; p < side * side; p++) {
+  s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+  noise.fill(s / 2 ** 32, 3 * p, 3 * p + 3);
+}
+const grayStart = new Tensor(noise, [1, side, side, 3]);
+const baseConvs = base.layers.filter((l) => l.className === 'Conv2D').map((l) => l.name);
+const baseLayers = baseConvs.length > 4 ? [...baseConvs.slice(0, 3), baseConvs[baseConvs.length - 1]] : baseConvs;
 for (const name of baseLayers) {
+  const available = base.getLayer(name).output.shape[3] ?? 1;
   const r = await vis.plotFilterPatterns(base, name, {
-    filters: num('vgg-filters', 8),
-    steps: num('vgg-steps', 10),
-    size: base.input.shape[1] ?? num('vgg-size', 64),
-    preprocess: baseFile ? undefined : (x) => applications.vgg16.preprocessInput(x.mul(255)),
+    filters: Math.min(num('base-filters', 32), available),
+    steps: num('base-steps', 30),
+    preprocess: base.input.shape[3] === 3 ? grayInput : undefined,
+    start: base.input.shape[3] === 3 ? grayStart : undefined,
     file: path.join(outDir, `filters_${base.name}_${name}.png`),
   });
   written.push(r.file);

@@ -3,6 +3,7 @@
 // shape and classifier checks every application builder shares (obtainInputShape,
 // validateActivation), with Keras's messages.
 import { readFile } from 'node:fs/promises';
+import { record } from '../autograd/tape.js';
 import { FileFormatError, ValueError, fmtShape } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { getFile } from '../utils/get_file.js';
@@ -24,7 +25,8 @@ const TORCH_STD = [0.229, 0.224, 0.225];
 /**
  * Keras's imagenet_utils.preprocess_input on a batch of images (or one image) with values in
  * [0, 255]. Returns a new float32 tensor; the input is left unchanged. Each step rounds to float32
- * as numpy does on a float32 array, so results match Keras's bit for bit.
+ * as numpy does on a float32 array, so results match Keras's bit for bit. The map is affine per
+ * channel and carries its gradient, so it can sit inside a filter ascent or a saliency map as in Keras.
  */
 export function preprocessInput(x: Tensor, opts: PreprocessOptions = {}): Tensor {
   const mode = opts.mode ?? 'caffe';
@@ -44,7 +46,11 @@ export function preprocessInput(x: Tensor, opts: PreprocessOptions = {}): Tensor
   const f = Math.fround;
   if (mode === 'tf') {
     for (let i = 0; i < src.length; i++) out[i] = f(f(src[i] / 127.5) - 1);
-    return new Tensor(out, x.shape);
+    return record(new Tensor(out, x.shape), 'preprocess_input', [x], (dy) => {
+      const g = new Float32Array(dy.size);
+      for (let i = 0; i < g.length; i++) g[i] = dy.data[i] / 127.5;
+      return [new Tensor(g, x.shape)];
+    });
   }
   const rank = x.shape.length;
   const chAxis = dataFormat === 'channels_last' ? rank - 1 : rank === 3 ? 0 : 1;
@@ -69,7 +75,16 @@ export function preprocessInput(x: Tensor, opts: PreprocessOptions = {}): Tensor
       out[i] = f(f(f(src[i] / 255) - mean[c]) / std[c]);
     }
   }
-  return new Tensor(out, x.shape);
+  return record(new Tensor(out, x.shape), 'preprocess_input', [x], (dy) => {
+    const g = new Float32Array(dy.size);
+    for (let i = 0; i < g.length; i++) {
+      const c = Math.floor(i / inner) % 3;
+      // caffe: output channel c came from input channel 2 - c, unscaled; torch: scaled by 1 / (255 std).
+      if (mode === 'caffe') g[i + (2 - 2 * c) * inner] = dy.data[i];
+      else g[i] = dy.data[i] / (255 * std[c]);
+    }
+    return [new Tensor(g, x.shape)];
+  });
 }
 
 // ---------------------------------------------------------------- decodePredictions

@@ -39,6 +39,11 @@ export interface FilterPattern {
   raw: Tensor;
   /** The loss (mean filter activation) at each step. */
   losses: number[];
+  /**
+   * False when the gradient was zero at every step (a ReLU filter silent on the start image): the
+   * input never moved, and `image` is a flat mid-gray instead of the start's standardized noise.
+   */
+  moved: boolean;
 }
 
 function meanStd(d: ArrayLike<number>): [number, number] {
@@ -121,6 +126,7 @@ function filterPatternWith(
     image = new Tensor(d, [1, size, size, c]);
   }
   const losses: number[] = [];
+  let moved = false;
   for (let s = 0; s < steps; s++) {
     image.requiresGrad = true;
     const x = opts.preprocess ? opts.preprocess(image) : image;
@@ -133,22 +139,21 @@ function filterPatternWith(
     image = noGrad(() => {
       const gd = g.data;
       let scale: number;
-      if (recipe === 'second') {
-        let ss = 0;
-        for (let i = 0; i < gd.length; i++) ss += gd[i] * gd[i];
-        scale = 1 / Math.sqrt(Math.max(ss, 1e-12));
-      } else {
-        let ss = 0;
-        for (let i = 0; i < gd.length; i++) ss += gd[i] * gd[i];
-        scale = 1 / (Math.sqrt(ss / gd.length) + 1e-5);
-      }
+      let ss = 0;
+      for (let i = 0; i < gd.length; i++) ss += gd[i] * gd[i];
+      if (ss > 0) moved = true;
+      if (recipe === 'second') scale = 1 / Math.sqrt(Math.max(ss, 1e-12));
+      else scale = 1 / (Math.sqrt(ss / gd.length) + 1e-5);
       const next = new Float32Array(image.size);
       for (let i = 0; i < next.length; i++) next[i] = image.data[i] + stepSize * gd[i] * scale;
       return new Tensor(next, image.shape);
     });
   }
   const raw = image;
-  return { image: deprocessImage(new Tensor(raw.data, raw.shape.slice(1)), recipe, opts.crop ?? 25), raw, losses };
+  const picture = deprocessImage(new Tensor(raw.data, raw.shape.slice(1)), recipe, opts.crop ?? 25);
+  // Standardizing an untouched start would show its random noise as if it were the filter's pattern.
+  if (!moved && steps > 0) picture.data.fill(128);
+  return { image: picture, raw, losses, moved };
 }
 
 const FILTER_PATTERN_OPTIONS: OptionNames<FilterPatternOptions> = {

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { FileFormatError, Tensor, ValueError, applications } from 'convkit';
+import { FileFormatError, Tensor, ValueError, applications, gradients, watch } from 'convkit';
 
 const FIX = path.join(import.meta.dirname, 'fixtures');
 const json = (name: string): unknown => JSON.parse(readFileSync(path.join(FIX, name), 'utf8'));
@@ -54,6 +54,33 @@ describe('preprocessInput matches Keras', () => {
     for (const ns of [applications.mobilenetV2, applications.xception]) {
       assert.deepEqual(Array.from(ns.preprocessInput(x).data), t.y);
     }
+  });
+
+  it('carries its gradient: the BGR flip for caffe, 1/127.5 for tf, 1/(255 std) for torch; both layouts', () => {
+    const weights = Float32Array.from({ length: 12 }, (_, i) => i + 1);
+    const w = new Tensor(weights, [1, 2, 2, 3]);
+    const gradOf = (
+      mode: 'caffe' | 'tf' | 'torch',
+      dataFormat: 'channels_last' | 'channels_first',
+      shape: number[],
+    ) => {
+      const x = watch(new Tensor(new Float32Array(12).fill(100), shape));
+      const y = imagenetUtils.preprocessInput(x, { mode, dataFormat });
+      assert.ok(y.requiresGrad, `${mode}: the output is on the tape`);
+      const [g] = gradients(y.mul(w.reshape(shape)).sum(), [x]);
+      return Array.from(g.data);
+    };
+    // channels last: element i is channel i % 3; caffe's output channel c reads input channel 2 - c.
+    assert.deepEqual(gradOf('caffe', 'channels_last', [1, 2, 2, 3]), [3, 2, 1, 6, 5, 4, 9, 8, 7, 12, 11, 10]);
+    // channels first [1, 3, 2, 2]: each channel is a block of four.
+    assert.deepEqual(gradOf('caffe', 'channels_first', [1, 3, 2, 2]), [9, 10, 11, 12, 5, 6, 7, 8, 1, 2, 3, 4]);
+    const tf = gradOf('tf', 'channels_last', [1, 2, 2, 3]);
+    tf.forEach((v, i) => assert.ok(Math.abs(v - weights[i] / 127.5) < 1e-6, `tf[${i}]: ${v}`));
+    const std = [0.229, 0.224, 0.225];
+    const torch = gradOf('torch', 'channels_last', [1, 2, 2, 3]);
+    torch.forEach((v, i) => assert.ok(Math.abs(v - weights[i] / (255 * std[i % 3])) < 1e-5, `torch[${i}]: ${v}`));
+    // Without a watched input nothing is recorded.
+    assert.equal(imagenetUtils.preprocessInput(new Tensor(new Float32Array(12), [1, 2, 2, 3])).gradNode, null);
   });
 
   it("Keras's messages for a bad mode or data format; a clear one for images without 3 channels", () => {

@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Tensor, utils } from 'convkit';
-import { upscaleToRgb } from '../../examples/fashion_mnist.js';
-import { SmallVGG, preprocessInput } from '../../examples/small_vgg.js';
+import { SMALL_CLASSES, smallSetIndices, upscaleToRgb } from '../../examples/fashion_mnist.js';
+import { SmallVGG, baseWeightsPath, preprocessInput } from '../../examples/small_vgg.js';
 import { pixels, tempDir, writeImage } from '../data/helpers.js';
 
 describe('SmallVGG', () => {
@@ -97,6 +97,24 @@ describe('upscaleToRgb', () => {
   });
 });
 
+describe('smallSetIndices', () => {
+  it('takes the first 2,000 images of each small-data class in file order, so pretraining can leave them out', () => {
+    const labels = Uint8Array.from({ length: 50_000 }, (_, i) => i % 10);
+    const sets = smallSetIndices(labels);
+    assert.deepEqual([...sets.keys()], Object.keys(SMALL_CLASSES));
+    for (const [name, idx] of sets) {
+      assert.equal(idx.length, 2000, name);
+      assert.ok(
+        idx.every((i) => labels[i] === SMALL_CLASSES[name]),
+        name,
+      );
+      assert.deepEqual(idx.slice(0, 2), [SMALL_CLASSES[name], SMALL_CLASSES[name] + 10]);
+    }
+    assert.equal(baseWeightsPath('o'), path.join('o', 'small_vgg_fashion10_notop.weights.h5'));
+    assert.equal(baseWeightsPath('o', 'other-classes'), path.join('o', 'small_vgg_fashion8_notop.weights.h5'));
+  });
+});
+
 describe('examples/pretrained_convnet.ts', () => {
   it('runs the four experiments on a small folder with a given base and writes curves, features, checkpoints', async () => {
     utils.clearSession();
@@ -158,12 +176,12 @@ describe('examples/pretrained_convnet.ts', () => {
     assert.match(r.stdout, /train features \[12,2,2,128\]/);
     assert.match(r.stdout, /Trainable params: 131,585 .*\n Non-trainable params: 245,024 /);
     assert.match(r.stdout, /trainable weights: 4 \(the base's 10 are frozen\)/);
-    assert.match(r.stdout, /=== \(4\) fine-tuning the top block ===\ntrainable weights: 8\n/);
+    assert.match(r.stdout, /=== \(4\) fine-tuning from block3_conv1 ===\ntrainable weights: 10\n/);
     for (const name of [
       'from scratch',
       'fast feature extraction',
       'frozen base \\+ augmentation',
-      'fine-tuning \\(block4 \\+ top\\)',
+      'fine-tuning \\(from block3_conv1\\)',
     ]) {
       assert.match(r.stdout, new RegExp(`\\| ${name} \\| 1 \\| \\d\\.\\d{4} \\| \\d+ s \\|`));
     }
