@@ -230,11 +230,16 @@ export function readHistory(file: string): Record<string, number[]> {
   }
   const rec: unknown = parsed !== null && typeof parsed === 'object' && 'history' in parsed ? parsed.history : parsed;
   const entries = rec !== null && typeof rec === 'object' && !Array.isArray(rec) ? Object.entries(rec) : [];
-  const ok = entries.length > 0 && entries.every(([, v]) => Array.isArray(v) && v.every((x) => typeof x === 'number'));
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of entries) {
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) out[k] = v;
+    else out[k] = [];
+  }
+  const ok = entries.length > 0 && entries.every(([k]) => out[k].length > 0);
   if (!ok) {
     throw new CommandFailure(
       `${file}: expected a training history, {"history": {"loss": [numbers per epoch], ...}} or {"loss": [...], ...}`,
     );
   }
-  return Object.fromEntries(entries) as Record<string, number[]>;
+  return out;
 }
