@@ -266,13 +266,38 @@ describe('convkit train mnist', () => {
   it('trains the chapter convnet on a few images, reports the test accuracy, and predicts digits', async () => {
     const dir = tempDir('convkit-cli-mnist-');
     const out = path.join(dir, 'digits.keras');
-    const r = runCli(['train', 'mnist', '--limit', '256', '--epochs', '1', '--out', out, '--quiet']);
+    const report = path.join(dir, 'digits.html');
+    const r = runCli([
+      'train',
+      'mnist',
+      '--limit',
+      '256',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '--quiet',
+      '--report',
+      report,
+    ]);
     assertOk(r);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 3, r.stdout);
+    assert.equal(lines.length, 4, r.stdout);
     assert.match(lines[0], /^test_loss: \d+\.\d{4} {2}test_acc: 0\.\d{4}$/);
     assert.equal(lines[1], `model: ${out}`);
+    assert.equal(lines[3], `report: ${report}`);
     assert.ok(isPng(path.join(dir, 'digits.curves.png')));
+    // Evaluated on the 10,000 test digits with the model's own loss: the report's loss is the test loss.
+    const html = readFileSync(report, 'utf8');
+    assertSelfContained(html, true);
+    assert.match(html, /evaluated on 10000 images/);
+    assert.doesNotMatch(html, /evaluate failed/);
+    const testLoss = Number(/test_loss: (\d+\.\d+)/.exec(lines[0])?.[1]);
+    const shown = [...html.matchAll(/>(\d+\.\d{3})</g)].map((m) => Number(m[1]));
+    assert.ok(
+      shown.some((v) => Math.abs(v - testLoss) < 0.0011),
+      `test loss ${testLoss} among ${shown.join(' ')}`,
+    );
     // A white-on-black stroke, as MNIST digits are; the model rescales it itself.
     const digit = path.join(dir, 'one.png');
     await writeImage(

@@ -77,7 +77,8 @@ async function trainMnist(ctx: Context): Promise<void> {
   model.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   ctx.info(`training on ${x.shape[0]} MNIST images, ${plural(epochs, 'epoch')} of batches of ${batchSize}`);
   const history = await model.fit(x, y, { epochs, batchSize, verbose: ctx.quiet ? 0 : 'auto' });
-  const [testLoss, testAcc] = await model.evaluate(xTest, toCategorical(testLabels, 10), {
+  const yTest = toCategorical(testLabels, 10);
+  const [testLoss, testAcc] = await model.evaluate(xTest, yTest, {
     verbose: ctx.quiet ? 0 : 'auto',
   });
   await saveModel(model, out);
@@ -95,7 +96,8 @@ async function trainMnist(ctx: Context): Promise<void> {
     ctx,
     out,
     history.history,
-    { x: xTest, y: testLabels },
+    // One-hot, as the model's categorical cross-entropy takes them.
+    { x: xTest, y: yTest },
     Array.from({ length: 10 }, (_, i) => String(i)),
   );
 }
