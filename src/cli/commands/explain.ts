@@ -42,7 +42,7 @@ export const explain: Command = {
     filters: {
       kind: 'string',
       metavar: 'NAME|ROWS',
-      help: "conv: the kernel, edge, blur, sharpen, vertical or horizontal, or its rows as '1,0,-1; 2,0,-2; 1,0,-1'",
+      help: "conv: edge, blur, sharpen, vertical, horizontal, or rows '1,0,-1; 2,0,-2; 1,0,-1'",
       defaultText: 'edge',
     },
     'pool-size': { kind: 'int', min: 1, metavar: 'P', help: 'pool: window height and width', defaultText: '2' },

@@ -151,7 +151,7 @@ export const train: Command = {
       kind: 'string',
       metavar: '[FILE]',
       optionalValue: HTML_FILE,
-      help: 'then write the HTML report of the run (curves, metrics, confusion matrix, Grad-CAM...)',
+      help: "then write the run's HTML report (curves, metrics, Grad-CAM...)",
       defaultText: 'NAME.report.html beside --out',
     },
   },
