@@ -38,6 +38,12 @@ export interface OptionSpec {
   maxExclusive?: boolean;
   /** Shown in the help; the command applies its own defaults. */
   defaultText?: string;
+  /**
+   * A 'string' flag whose value may be left out (`--report` or `--report out.html`): the next
+   * argument is its value only when it matches this pattern (or with `--name=value`), so a
+   * positional after the flag stays a positional. Alone, the flag's value is `true`.
+   */
+  optionalValue?: RegExp;
 }
 
 export interface PositionalSpec {
@@ -202,6 +208,14 @@ export function parseArgv(argv: readonly string[], options: Record<string, Optio
       continue;
     }
     let raw = inline;
+    if (raw === undefined && spec.kind === 'string' && spec.optionalValue) {
+      const next = argv[i];
+      if (next === undefined || !spec.optionalValue.test(next)) {
+        if (values.has(name)) throw new UsageError(`${where}: ${flag} is given twice`);
+        values.set(name, true);
+        continue;
+      }
+    }
     if (raw === undefined) {
       const next = argv[i];
       if (next === undefined || (next.startsWith('-') && next !== '-' && parseNumber(next) === null)) {

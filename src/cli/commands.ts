@@ -4,8 +4,21 @@ import type { Command } from './command.js';
 import { activations, filters, gradcam } from './commands/vis.js';
 import { convert } from './commands/convert.js';
 import { evaluate } from './commands/evaluate.js';
+import { explain } from './commands/explain.js';
 import { predict } from './commands/predict.js';
+import { report } from './commands/report.js';
 import { summary } from './commands/summary.js';
 import { train } from './commands/train.js';
 
-export const COMMANDS: readonly Command[] = [summary, train, evaluate, predict, convert, activations, filters, gradcam];
+export const COMMANDS: readonly Command[] = [
+  summary,
+  train,
+  evaluate,
+  predict,
+  report,
+  convert,
+  activations,
+  filters,
+  gradcam,
+  explain,
+];

@@ -203,3 +203,43 @@ export function classNamesFor(modelPath: string, count: number): string[] {
   }
   return names;
 }
+
+/** The training history kept beside a model (NAME.history.json), as `convkit train` writes it. */
+export function historyFileFor(modelPath: string): string {
+  return besideModel(modelPath, '.history.json');
+}
+
+/** Writes a fit history (metric name to one value per epoch) beside the model, atomically; returns the file. */
+export function writeHistory(modelPath: string, history: Record<string, number[]>, epoch: readonly number[]): string {
+  const file = historyFileFor(modelPath);
+  atomicWriteFileSync(file, JSON.stringify({ epoch, history }) + '\n');
+  return file;
+}
+
+/**
+ * A history file: `{"history": {"loss": [...], ...}}` as `convkit train` writes it, or the bare
+ * record `{"loss": [...], ...}` (Keras's `history.history` dumped with json.dump).
+ */
+export function readHistory(file: string): Record<string, number[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new CommandFailure(`${file}: no such file`);
+    throw new CommandFailure(`${file}: not valid JSON (${(e as Error).message})`);
+  }
+  const rec: unknown = parsed !== null && typeof parsed === 'object' && 'history' in parsed ? parsed.history : parsed;
+  const entries = rec !== null && typeof rec === 'object' && !Array.isArray(rec) ? Object.entries(rec) : [];
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of entries) {
+    if (Array.isArray(v) && v.every((x) => typeof x === 'number')) out[k] = v;
+    else out[k] = [];
+  }
+  const ok = entries.length > 0 && entries.every(([k]) => out[k].length > 0);
+  if (!ok) {
+    throw new CommandFailure(
+      `${file}: expected a training history, {"history": {"loss": [numbers per epoch], ...}} or {"loss": [...], ...}`,
+    );
+  }
+  return out;
+}

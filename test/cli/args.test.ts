@@ -100,3 +100,23 @@ describe('checkPositionals', () => {
     );
   });
 });
+
+describe('a flag whose value may be left out', () => {
+  const spec: Record<string, OptionSpec> = {
+    report: { kind: 'string', optionalValue: /\.html$/, help: '' },
+    epochs: { kind: 'int', min: 1, help: '' },
+  };
+  it('takes the next argument only when it looks like its value', () => {
+    const alone = parseArgv(['--report', 'photos/', '--epochs', '2'], spec, 'train');
+    assert.deepEqual(alone.positionals, ['photos/']);
+    assert.equal(alone.values.get('report'), true);
+    assert.equal(alone.values.get('epochs'), 2);
+    const last = parseArgv(['photos/', '--report'], spec, 'train');
+    assert.equal(last.values.get('report'), true);
+    const named = parseArgv(['--report', 'run.html', 'photos/'], spec, 'train');
+    assert.equal(named.values.get('report'), 'run.html');
+    assert.deepEqual(named.positionals, ['photos/']);
+    assert.equal(parseArgv(['--report=notes.txt'], spec, 'train').values.get('report'), 'notes.txt');
+    assert.throws(() => parseArgv(['--report', '--report', 'a.html'], spec, 'train'), /--report is given twice/);
+  });
+});

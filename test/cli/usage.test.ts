@@ -17,6 +17,8 @@ describe('convkit --help and --version', () => {
     const r = runCli(['--help']);
     assert.equal(r.status, 0, r.stderr);
     for (const c of COMMANDS) assert.match(r.stdout, new RegExp(`^  ${c.name} `, 'm'));
+    assert.match(r.stdout, /^ {2}report MODEL +one self-contained HTML page/m);
+    assert.match(r.stdout, /^ {2}explain conv\|pool \[IMAGE\] +an animated GIF/m);
     assert.match(r.stdout, /--quiet/);
     const t = runCli(['train', '--help']);
     assert.equal(t.status, 0, t.stderr);
@@ -70,6 +72,10 @@ describe('usage mistakes: one line, exit status 2', () => {
     [['train', 'dir', '--validation', 'v', '--validation-split', '0.1'], /not both/],
     [['train', 'dir', '--out', 'model.pt'], /--out must name a \.keras or \.h5 file, got 'model\.pt'/],
     [['train', 'dir', '--augment=maybe'], /--augment takes no value, got 'maybe'/],
+    [['train', 'dir', '--report=run.txt'], /train: --report must name an \.html file, got 'run\.txt'/],
+    [['train', 'dir', '--report', '--report'], /--report is given twice/],
+    [['report'], /report: missing MODEL/],
+    [['report', 'm.keras', '--data'], /report: --data needs a value \(DIR\)/],
     [['predict', 'm.keras', 'a.png', '--top', '0'], /--top expects a positive integer, got '0'/],
     [['predict', 'm.keras', 'a.png', '-x'], /unknown option '-x'/],
     [['gradcam', 'm.keras', 'a.png', '--alpha', '2'], /--alpha expects a number in \[0, 1\], got '2'/],

@@ -1,6 +1,7 @@
 // The chapter's journey from the command line, on a tiny generated image folder (two classes of
-// 12 PNGs, 40x40): train, then predict, evaluate, convert, and look inside with gradcam,
-// activations and filters; a pretrained base from a file with fine-tuning; MNIST with --limit.
+// 12 PNGs, 40x40): train (with its report), then predict, evaluate, convert, report, and look
+// inside with gradcam, activations and filters; a pretrained base from a file with fine-tuning;
+// MNIST with --limit.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -32,6 +33,23 @@ async function writeFolder(root: string): Promise<void> {
   }
 }
 
+const SECTIONS = ['summary', 'curves', 'metrics', 'confusion', 'wrong', 'activations', 'gradcam'];
+
+/** One HTML page with every section, every picture inline, no address to load anything from. */
+function assertSelfContained(html: string, complete: boolean): void {
+  assert.match(html, /^<!DOCTYPE html>/i);
+  assert.equal(html.match(/<html/g)?.length, 1);
+  for (const id of SECTIONS) assert.match(html, new RegExp(`<section id="${id}"`), id);
+  assert.doesNotMatch(html, /https?:\/\//);
+  const sources = [...html.matchAll(/\ssrc="([^"]*)"/g)].map((m) => m[1]);
+  assert.ok(sources.every((s) => s.startsWith('data:image/png;base64,')));
+  if (complete) {
+    // Curves, confusion matrix, activations and Grad-CAM all drawn.
+    assert.match(html, /<svg/);
+    assert.ok(sources.length >= 4, `${sources.length} pictures`);
+  } else assert.equal(sources.length, 0);
+}
+
 describe('convkit train DIR, then predict, evaluate, convert, gradcam, activations, filters', () => {
   const dir = tempDir('convkit-cli-');
   const data = path.join(dir, 'data');
@@ -61,6 +79,11 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
     filters: ['filters', model, '--layer', 'conv2d_1', '--filters', '4', '--steps', '3', '--out', dir],
     filtersNoLayer: ['filters', model],
     oneClass: ['train', one, '--epochs', '1'],
+    report: ['report', model, '--data', data, '--out', path.join(dir, 'again.html'), '--title', 'Left & right'],
+    reportNoData: ['report', h5, '--out', path.join(dir, 'bare.html')],
+    reportNoFolder: ['report', model, '--data', path.join(dir, 'nowhere')],
+    reportBadOut: ['report', model, '--out', path.join(dir, 'r.txt')],
+    reportBadHistory: ['report', model, '--history', path.join(dir, 'small.classes.json')],
   };
   const at: Record<string, CliResult> = {};
 
@@ -73,7 +96,7 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
       8,
       3,
     );
-    trained = runCli(['train', data, '--image-size', '32', '--epochs', '2', '--seed', '3', '--out', model]);
+    trained = runCli(['train', data, '--image-size', '32', '--epochs', '2', '--seed', '3', '--out', model, '--report']);
     assertOk(trained);
     const names = Object.keys(lists);
     runCliBatch(names.map((n) => lists[n])).forEach((r, i) => (at[names[i]] = r));
@@ -92,6 +115,38 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
       classNames: ['left', 'right'],
     });
     assert.ok(isPng(path.join(dir, 'small.curves.png')));
+  });
+
+  it('writes the history beside the model and, with --report, the report of the run', () => {
+    const saved = JSON.parse(readFileSync(path.join(dir, 'small.history.json'), 'utf8')) as {
+      epoch: number[];
+      history: Record<string, number[]>;
+    };
+    assert.deepEqual(saved.epoch, [0, 1]);
+    assert.deepEqual(Object.keys(saved.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
+    assert.ok(saved.history.val_loss.every((v) => Number.isFinite(v)));
+    const file = path.join(dir, 'small.report.html');
+    assert.match(trained.stdout, new RegExp(`^report: ${file.replace(/[.\\]/g, '\\$&')}$`, 'm'));
+    assertSelfContained(readFileSync(file, 'utf8'), true);
+  });
+
+  it('reports on a trained model: curves from its history, evaluated on a folder', () => {
+    assertOk(at.report);
+    const file = path.join(dir, 'again.html');
+    assert.match(at.report.stdout, /^history: \S+small\.history\.json$/m);
+    assert.equal(at.report.stdout.trimEnd().split('\n').at(-1), `report: ${file}`);
+    const html = readFileSync(file, 'utf8');
+    assertSelfContained(html, true);
+    assert.match(html, /<title>Left &amp; right<\/title>/);
+    assert.match(html, /evaluated on 24 images · 2 classes: left, right/);
+    // Without history or data: the summary, and the other sections as notes.
+    assertOk(at.reportNoData);
+    assert.match(at.reportNoData.stderr, /no history beside the model .*copy\.history\.json/);
+    const bare = readFileSync(path.join(dir, 'bare.html'), 'utf8');
+    assertSelfContained(bare, false);
+    assertOneLineError(at.reportNoFolder, 1, /nowhere: no such folder \(--data\)/);
+    assertOneLineError(at.reportBadOut, 2, /report: --out must name an \.html file, got '\S+r\.txt'/);
+    assertOneLineError(at.reportBadHistory, 1, /small\.classes\.json: expected a training history/);
   });
 
   it('predicts with the model alone: its input size, its own rescaling, its class names', () => {
@@ -211,13 +266,38 @@ describe('convkit train mnist', () => {
   it('trains the chapter convnet on a few images, reports the test accuracy, and predicts digits', async () => {
     const dir = tempDir('convkit-cli-mnist-');
     const out = path.join(dir, 'digits.keras');
-    const r = runCli(['train', 'mnist', '--limit', '256', '--epochs', '1', '--out', out, '--quiet']);
+    const report = path.join(dir, 'digits.html');
+    const r = runCli([
+      'train',
+      'mnist',
+      '--limit',
+      '256',
+      '--epochs',
+      '1',
+      '--out',
+      out,
+      '--quiet',
+      '--report',
+      report,
+    ]);
     assertOk(r);
     const lines = r.stdout.trimEnd().split('\n');
-    assert.equal(lines.length, 3, r.stdout);
+    assert.equal(lines.length, 4, r.stdout);
     assert.match(lines[0], /^test_loss: \d+\.\d{4} {2}test_acc: 0\.\d{4}$/);
     assert.equal(lines[1], `model: ${out}`);
+    assert.equal(lines[3], `report: ${report}`);
     assert.ok(isPng(path.join(dir, 'digits.curves.png')));
+    // Evaluated on the 10,000 test digits with the model's own loss: the report's loss is the test loss.
+    const html = readFileSync(report, 'utf8');
+    assertSelfContained(html, true);
+    assert.match(html, /evaluated on 10000 images/);
+    assert.doesNotMatch(html, /evaluate failed/);
+    const testLoss = Number(/test_loss: (\d+\.\d+)/.exec(lines[0])?.[1]);
+    const shown = [...html.matchAll(/>(\d+\.\d{3})</g)].map((m) => Number(m[1]));
+    assert.ok(
+      shown.some((v) => Math.abs(v - testLoss) < 0.0011),
+      `test loss ${testLoss} among ${shown.join(' ')}`,
+    );
     // A white-on-black stroke, as MNIST digits are; the model rescales it itself.
     const digit = path.join(dir, 'one.png');
     await writeImage(

@@ -6,6 +6,9 @@ import { type ParsedArgs, UsageError } from '../args.js';
 import type { Command } from '../command.js';
 import { BASE_NAMES } from './shared.js';
 
+/** What `--report FILE` must name; `--report` followed by anything else takes the default file. */
+const HTML_FILE = /\.html?$/i;
+
 /** Flags that only `train DIR` takes, and the one only `train mnist` takes. */
 const DIR_ONLY = [
   'image-size',
@@ -46,6 +49,10 @@ export function checkTrainArgs(args: ParsedArgs): void {
     throw new UsageError('train: give --validation DIR or --validation-split, not both');
   }
   checkOut(args.str('out', mnistRun ? 'mnist_convnet.keras' : 'model.keras'));
+  const report = args.str('report');
+  if (report !== undefined && !HTML_FILE.test(report)) {
+    throw new UsageError(`train: --report must name an .html file, got '${report}'`);
+  }
 }
 
 function checkOut(out: string): void {
@@ -140,6 +147,13 @@ export const train: Command = {
       help: 'learning rate of fine-tuning',
       defaultText: '1e-5',
     },
+    report: {
+      kind: 'string',
+      metavar: '[FILE]',
+      optionalValue: HTML_FILE,
+      help: "then write the run's HTML report (curves, metrics, Grad-CAM...)",
+      defaultText: 'NAME.report.html beside --out',
+    },
   },
   description: [
     "'convkit train mnist' trains the chapter's first convnet on MNIST (60,000 digits, included) and reports " +
@@ -150,10 +164,12 @@ export const train: Command = {
       '(feature extraction), and with --fine-tune a second phase that unfreezes the top block of the base. Two ' +
       'classes get one sigmoid output, more get a softmax.',
     'The best model by validation loss is saved to --out (the model holds its own rescaling, so predict needs ' +
-      'no flags), with its class names in NAME.classes.json and its training curves in NAME.curves.png.',
+      'no flags), with its class names in NAME.classes.json, its training curves in NAME.curves.png and its ' +
+      "history in NAME.history.json (which 'convkit report' reads). With --report, an HTML report of the run is " +
+      'written too, evaluated on the validation images (the test images for mnist).',
   ],
   examples: [
-    'convkit train mnist --epochs 2',
+    'convkit train mnist --epochs 2 --report',
     'convkit train cats_vs_dogs/train --validation cats_vs_dogs/validation --augment --epochs 50',
     'convkit train flowers/ --base vgg16 --weights vgg16_notop.h5 --fine-tune --out flowers.keras',
   ],

@@ -8,7 +8,7 @@ import type { Context } from '../command.js';
 import { imageInput, openModel, readClassNames, rescaleNote } from '../model_files.js';
 
 /** The label form the model's loss wants, from its compile settings or else its output size. */
-function labelModeFor(model: Model, outputs: number): 'binary' | 'int' | 'categorical' {
+export function labelModeFor(model: Model, outputs: number): 'binary' | 'int' | 'categorical' {
   if (outputs === 1) return 'binary';
   const loss = model.compiled?.loss.name ?? '';
   return /^categorical|^CategoricalCrossentropy/.test(loss) ? 'categorical' : 'int';

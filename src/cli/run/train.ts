@@ -8,6 +8,8 @@ import { imageDatasetFromDirectory } from '../../data/image_dataset.js';
 import type { Dataset } from '../../data/dataset.js';
 import { mnist } from '../../datasets/index.js';
 import { saveModel } from '../../io/index.js';
+import { writeReport } from '../../report/index.js';
+import type { ReportData } from '../../report/index.js';
 import { RMSprop } from '../../optimizers/index.js';
 import { setRandomSeed } from '../../tensor/random.js';
 import type { Tensor } from '../../tensor/tensor.js';
@@ -15,7 +17,7 @@ import { toCategorical } from '../../utils/index.js';
 import { plotHistory } from '../../vis/plot.js';
 import { CommandFailure, UsageError } from '../args.js';
 import type { Context } from '../command.js';
-import { besideModel, writeClassNames } from '../model_files.js';
+import { besideModel, openModel, writeClassNames, writeHistory } from '../model_files.js';
 import {
   BASES,
   isBaseName,
@@ -43,6 +45,22 @@ function joinHistories(a: History, b: History | null): { history: Record<string,
   return { history, epoch: [...a.epoch, ...b.epoch] };
 }
 
+/** With --report: the HTML report of the saved (best) model, its history and the evaluation data. */
+async function maybeReport(
+  ctx: Context,
+  out: string,
+  history: Record<string, number[]>,
+  data: ReportData,
+  classNames: string[],
+): Promise<void> {
+  if (!ctx.args.has('report')) return;
+  const file = ctx.args.str('report') ?? besideModel(out, '.report.html');
+  ctx.info('writing the report...');
+  const best = await openModel(out, ctx.note);
+  await writeReport(best, file, { history, data, classNames });
+  ctx.out(`report: ${file}`);
+}
+
 async function trainMnist(ctx: Context): Promise<void> {
   const a = ctx.args;
   const out = a.str('out', 'mnist_convnet.keras');
@@ -59,7 +77,8 @@ async function trainMnist(ctx: Context): Promise<void> {
   model.compile({ optimizer: 'rmsprop', loss: 'categorical_crossentropy', metrics: ['accuracy'] });
   ctx.info(`training on ${x.shape[0]} MNIST images, ${plural(epochs, 'epoch')} of batches of ${batchSize}`);
   const history = await model.fit(x, y, { epochs, batchSize, verbose: ctx.quiet ? 0 : 'auto' });
-  const [testLoss, testAcc] = await model.evaluate(xTest, toCategorical(testLabels, 10), {
+  const yTest = toCategorical(testLabels, 10);
+  const [testLoss, testAcc] = await model.evaluate(xTest, yTest, {
     verbose: ctx.quiet ? 0 : 'auto',
   });
   await saveModel(model, out);
@@ -69,9 +88,18 @@ async function trainMnist(ctx: Context): Promise<void> {
   );
   const curves = besideModel(out, '.curves.png');
   await plotHistory(history, curves);
+  writeHistory(out, history.history, history.epoch);
   ctx.out(`test_loss: ${testLoss.toFixed(4)}  test_acc: ${testAcc.toFixed(4)}`);
   ctx.out(`model: ${out}`);
   ctx.out(`curves: ${curves}`);
+  await maybeReport(
+    ctx,
+    out,
+    history.history,
+    // One-hot, as the model's categorical cross-entropy takes them.
+    { x: xTest, y: yTest },
+    Array.from({ length: 10 }, (_, i) => String(i)),
+  );
 }
 
 type Images = Dataset<[Tensor, Tensor]>;
@@ -219,6 +247,8 @@ async function trainFolder(ctx: Context, dir: string): Promise<void> {
   );
   ctx.out(`classes: ${besideModel(out, '.classes.json')} (${classNames.join(', ')})`);
   ctx.out(`curves: ${curves}`);
+  writeHistory(out, joined.history, joined.epoch);
+  await maybeReport(ctx, out, joined.history, validation, classNames);
 }
 
 export async function train(ctx: Context): Promise<void> {
