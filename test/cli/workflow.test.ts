@@ -3,7 +3,7 @@
 // inside with gradcam, activations and filters; a pretrained base from a file with fine-tuning;
 // MNIST with --limit.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
@@ -80,7 +80,7 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
     filtersNoLayer: ['filters', model],
     oneClass: ['train', one, '--epochs', '1'],
     report: ['report', model, '--data', data, '--out', path.join(dir, 'again.html'), '--title', 'Left & right'],
-    reportNoData: ['report', h5, '--out', path.join(dir, 'bare.html')],
+    reportNoData: ['report', path.join(dir, 'plain.keras'), '--out', path.join(dir, 'bare.html')],
     reportNoFolder: ['report', model, '--data', path.join(dir, 'nowhere')],
     reportBadOut: ['report', model, '--out', path.join(dir, 'r.txt')],
     reportBadHistory: ['report', model, '--history', path.join(dir, 'small.classes.json')],
@@ -98,6 +98,8 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
     );
     trained = runCli(['train', data, '--image-size', '32', '--epochs', '2', '--seed', '3', '--out', model, '--report']);
     assertOk(trained);
+    // A copy made outside convkit has no history beside it.
+    copyFileSync(model, path.join(dir, 'plain.keras'));
     const names = Object.keys(lists);
     runCliBatch(names.map((n) => lists[n])).forEach((r, i) => (at[names[i]] = r));
   });
@@ -141,7 +143,7 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
     assert.match(html, /evaluated on 24 images · 2 classes: left, right/);
     // Without history or data: the summary, and the other sections as notes.
     assertOk(at.reportNoData);
-    assert.match(at.reportNoData.stderr, /no history beside the model .*copy\.history\.json/);
+    assert.match(at.reportNoData.stderr, /no history beside the model .*plain\.history\.json/);
     const bare = readFileSync(path.join(dir, 'bare.html'), 'utf8');
     assertSelfContained(bare, false);
     assertOneLineError(at.reportNoFolder, 1, /nowhere: no such folder \(--data\)/);
@@ -178,7 +180,7 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
     assert.ok(metrics.accuracy >= 0 && metrics.accuracy <= 1 && metrics.loss > 0);
   });
 
-  it('converts to .h5 and TF.js with the class names; each format summarizes and predicts the same', () => {
+  it('converts to .h5 and TF.js with the class names and history; each format summarizes and predicts the same', () => {
     assertOk(at.toH5);
     assertOk(at.toWeb);
     assert.match(at.toWeb.stdout, /TensorFlow\.js/);
@@ -187,6 +189,11 @@ describe('convkit train DIR, then predict, evaluate, convert, gradcam, activatio
       'left',
       'right',
     ]);
+    // The history travels too, so a report of the converted model still has its curves.
+    assert.deepEqual(
+      JSON.parse(readFileSync(h5.replace(/\.h5$/, '.history.json'), 'utf8')),
+      JSON.parse(readFileSync(path.join(dir, `${path.basename(model, '.keras')}.history.json`), 'utf8')),
+    );
     const want = (JSON.parse(at.json.stdout) as Predicted[])[1].predictions;
     for (const k of ['H5', 'Web']) {
       const s = at[`summary${k}`];

@@ -6,7 +6,7 @@ import { atomicWriteFileSync } from '../../io/atomic.js';
 import { saveModel } from '../../io/index.js';
 import { UsageError } from '../args.js';
 import type { Context } from '../command.js';
-import { FORMAT_NAMES, classesFileFor, formatOfTarget, openModel, saveTarget } from '../model_files.js';
+import { FORMAT_NAMES, classesFileFor, formatOfTarget, historyFileFor, openModel, saveTarget } from '../model_files.js';
 
 export async function convert(ctx: Context): Promise<void> {
   const [input, output] = ctx.args.positionals;
@@ -20,12 +20,15 @@ export async function convert(ctx: Context): Promise<void> {
   const model = await openModel(input, ctx.note);
   await saveModel(model, saveTarget(output, format));
   ctx.out(`wrote ${output} (${FORMAT_NAMES[format]})`);
-  const classes = classesFileFor(input);
-  if (existsSync(classes)) {
-    const target = classesFileFor(output);
-    if (path.resolve(target) !== path.resolve(classes)) {
-      atomicWriteFileSync(target, readFileSync(classes));
-      ctx.info(`wrote ${target} (class names)`);
+  // What convkit train keeps beside a model travels with it: its class names and its history.
+  const companions: [string, string, string][] = [
+    [classesFileFor(input), classesFileFor(output), 'class names'],
+    [historyFileFor(input), historyFileFor(output), 'training history'],
+  ];
+  for (const [from, to, what] of companions) {
+    if (existsSync(from) && path.resolve(to) !== path.resolve(from)) {
+      atomicWriteFileSync(to, readFileSync(from));
+      ctx.info(`wrote ${to} (${what})`);
     }
   }
 }
