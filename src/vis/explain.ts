@@ -9,7 +9,14 @@ import path from 'node:path';
 import { FileFormatError, ShapeError, ValueError } from '../errors.js';
 import { conv2d, convOutputSize, type Padding } from '../ops/conv.js';
 import { avgPool2d, maxPool2d } from '../ops/pool.js';
-import { checkChoice, checkNumber, checkOptions, checkPositiveInt, describeValue } from '../options.js';
+import {
+  type OptionNames,
+  checkChoice,
+  checkNumber,
+  checkOptions,
+  checkPositiveInt,
+  describeValue,
+} from '../options.js';
 import { mnistDataDir } from '../datasets/mnist.js';
 import { Tensor } from '../tensor/tensor.js';
 import { loadSharp } from '../data/codec.js';
@@ -46,6 +53,15 @@ interface AnimationOptions {
    */
   maxFrames?: number;
 }
+
+const ANIMATION_OPTIONS: OptionNames<AnimationOptions> = {
+  file: true,
+  framesDir: true,
+  scale: true,
+  fps: true,
+  delay: true,
+  maxFrames: true,
+};
 
 export interface ExplainConvolutionOptions extends AnimationOptions {
   /** Kernel height and width (default 3, or the size of a kernel given in `filters`). */
@@ -319,12 +335,7 @@ export async function convolutionPlan(image: ExplainImage, options: unknown, ani
       strides: true,
       padding: true,
       filters: true,
-      file: true,
-      framesDir: true,
-      scale: true,
-      fps: true,
-      delay: true,
-      maxFrames: true,
+      ...ANIMATION_OPTIONS,
     },
     where,
   );
@@ -368,12 +379,7 @@ export async function poolingPlan(image: ExplainImage, options: unknown, animati
       strides: true,
       padding: true,
       mode: true,
-      file: true,
-      framesDir: true,
-      scale: true,
-      fps: true,
-      delay: true,
-      maxFrames: true,
+      ...ANIMATION_OPTIONS,
     },
     where,
   );
