@@ -2,7 +2,7 @@
 // the small-data folders do not contain, and saves it as Keras weight files.
 //
 // Run:  node --conditions=development --import tsx examples/pretrain_base.ts
-//         [--out pretrained_output] [--split other-images|other-classes] [--epochs 1] [--size 64]
+//         [--out pretrained_output] [--split other-images|other-classes] [--epochs 6] [--size 64]
 //         [--batch 64] [--limit N]
 // --split other-images (default): all ten classes, the 56,000 training images not in the small set;
 //   other-classes: the 48,000 training images of the eight classes the small set does not use.
@@ -28,7 +28,7 @@ if (!isSplit(split)) throw new Error(`--split: expected one of ${PRETRAIN_SPLITS
 await pretrainBase({
   outDir: flag('out') ?? 'pretrained_output',
   split,
-  epochs: num('epochs'),
+  epochs: num('epochs') ?? 6,
   side: num('size'),
   batchSize: num('batch'),
   limit: num('limit'),
