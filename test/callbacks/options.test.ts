@@ -26,7 +26,7 @@ test('callbacks refuse snake_case and unknown options', () => {
     /EarlyStopping: unknown option 'restore_best_weights'; use restoreBestWeights/,
   );
   assert.throws(() => new ReduceLROnPlateau(untyped({ min_lr: 1e-5 })), /ReduceLROnPlateau: .*use minLr/);
-  // A computed key, so that a scan for focused tests (`only: true`) does not mistake Keras's option for one.
+  // A computed key, so that a scan for focused tests does not mistake Keras's save-best option for one.
   assert.throws(
     () => new ModelCheckpoint(untyped({ filepath: 'a.keras', ['save_best_only']: true })),
     /ModelCheckpoint: .*use saveBestOnly/,
