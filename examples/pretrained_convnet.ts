@@ -10,7 +10,7 @@
 // does it alone). It loads like Keras's own weight files, through the builder's `weights` argument.
 //
 // Run:  npm run pretrained -- [--data DIR] [--base FILE] [--split other-images|other-classes]
-//        [--out DIR] [--size 64] [--batch 32] [--seed 1337] [--pretrain-epochs 6]
+//        [--out DIR] [--size 32] [--batch 32] [--seed 1337] [--pretrain-epochs 10]
 //        [--epochs 15] [--fe-epochs 20] [--aug-epochs 10] [--ft-epochs 10]
 //        [--fe-layer block4_pool] [--ft-from block3_conv1] [--ft-lr 1e-4]
 // --data DIR: train/, validation/, test/ folders with one subfolder per class (default: the
@@ -48,7 +48,7 @@ const num = (name: string, def: number): number => {
   return n;
 };
 
-const size = num('size', 64);
+const size = num('size', 32);
 const batchSize = num('batch', 32);
 const seed = num('seed', 1337);
 const outDir = flag('out') ?? 'pretrained_output';
@@ -89,7 +89,7 @@ if (givenBase !== undefined && !existsSync(givenBase)) {
 const baseFile = givenBase ?? baseWeightsPath(outDir, split);
 if (!existsSync(baseFile)) {
   console.log(`no pretrained base at ${baseFile}: pretraining it first`);
-  await pretrainBase({ outDir, split, side: size, epochs: num('pretrain-epochs', 6) });
+  await pretrainBase({ outDir, split, side: size, epochs: num('pretrain-epochs', 10) });
 }
 console.log(`data: ${dataDir}; images ${size}x${size}; base: ${baseFile}; backend: ${backend.backendName()}`);
 
@@ -267,7 +267,10 @@ async function pretrainedBase(): Promise<models.Model> {
   let setTrainable = false;
   for (const layer of convBase.layers) {
     if (layer.name === ftFrom) setTrainable = true;
-    layer.trainable = setTrainable;
+    // As the book advises (2nd ed. 9.3), batch normalization stays frozen while fine-tuning: its
+    // statistics from 56,000 images beat those of 32-image batches, and a frozen BatchNormalization
+    // runs in inference mode (Keras 3).
+    layer.trainable = setTrainable && !(layer instanceof layers.BatchNormalization);
   }
   model.compile({
     loss: 'binary_crossentropy',

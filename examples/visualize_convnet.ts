@@ -6,8 +6,8 @@
 // The small convnet: --model FILE if given, else a Fashion-MNIST convnet trained briefly here (one
 // epoch on 6,000 images, saved to DIR/fashion_convnet.keras and reused on the next run).
 // The pretrained base: --base FILE (SmallVGG weights as .weights.h5, or any saved model), else the
-// base `npm run pretrained` trains (pretrained_output/small_vgg_fashion8_notop.weights.h5, the
-// SmallVGG of examples/small_vgg.ts pretrained on eight Fashion-MNIST classes); when that file is
+// base `npm run pretrained` trains (pretrained_output/small_vgg_fashion10_notop.weights.h5, the
+// SmallVGG of examples/small_vgg.ts pretrained on Fashion-MNIST, 32x32); when that file is
 // missing, a base pretrained briefly here (one epoch on 12,000 images, DIR/pretrained_base/).
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -152,7 +152,7 @@ const grayInput = (x: Tensor): Tensor => {
 // The book starts from noise in [0.4, 0.6]; this base learnt on dark backgrounds, and most of its
 // deeper ReLU filters are silent on flat mid-gray (no gradient, nothing to climb). Gray noise
 // over the whole [0, 1] range wakes most of them.
-const side = base.input.shape[1] ?? 64;
+const side = base.input.shape[1] ?? 32;
 const noise = new Float32Array(side * side * 3);
 for (let p = 0, s = 1337; p < side * side; p++) {
   s = (Math.imul(s, 1664525) + 1013904223) >>> 0;

@@ -8,35 +8,40 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { Tensor, utils } from 'convkit';
 import { SMALL_CLASSES, smallSetIndices, upscaleToRgb } from '../../examples/fashion_mnist.js';
-import { SmallVGG, baseWeightsPath, preprocessInput } from '../../examples/small_vgg.js';
+import { SmallVGG, baseWeightsPath, preprocessInput, shiftFlip } from '../../examples/small_vgg.js';
 import { pixels, tempDir, writeImage } from '../data/helpers.js';
 
 describe('SmallVGG', () => {
-  it("builds VGG-style named blocks; without the top it ends in block4_pool's (4, 4, 128) at 64x64", async () => {
+  it("builds VGG-style named blocks with batch normalization; without the top it ends in block4_pool's (2, 2, 128) at 32x32", async () => {
     utils.clearSession();
     const base = await SmallVGG();
+    const block = (b: number, i: number) => [`block${b}_conv${i}`, `block${b}_bn${i}`, `block${b}_relu${i}`];
     assert.deepEqual(
       base.layers.map((l) => l.name),
       [
         'input_layer',
-        'block1_conv1',
+        ...block(1, 1),
         'block1_pool',
-        'block2_conv1',
+        ...block(2, 1),
         'block2_pool',
-        'block3_conv1',
+        ...block(3, 1),
         'block3_pool',
-        'block4_conv1',
-        'block4_conv2',
+        ...block(4, 1),
+        ...block(4, 2),
         'block4_pool',
       ],
     );
-    assert.deepEqual(base.outputs[0].shape, [null, 4, 4, 128]);
-    assert.equal(base.countParams(), 245_024);
+    assert.deepEqual(base.outputs[0].shape, [null, 2, 2, 128]);
+    // 3x3 kernels without biases (16-32-64-128-128 filters) and four weights per BatchNormalization channel.
+    const kernels = 27 * 16 + 144 * 32 + 288 * 64 + 576 * 128 + 1152 * 128;
+    assert.equal(base.countParams(), kernels + 4 * (16 + 32 + 64 + 128 + 128));
+    assert.equal(base.countParams(), 246_128);
+    assert.deepEqual((await SmallVGG({ inputShape: [64, 64, 3] })).outputs[0].shape, [null, 4, 4, 128]);
     const top = await SmallVGG({ includeTop: true, classes: 8, inputShape: [32, 32, 3] });
     assert.deepEqual(top.outputs[0].shape, [null, 8]);
     assert.deepEqual(
-      top.layers.slice(-3).map((l) => l.name),
-      ['flatten', 'fc1', 'predictions'],
+      top.layers.slice(-4).map((l) => l.name),
+      ['flatten', 'fc1', 'dropout', 'predictions'],
     );
   });
 
@@ -78,6 +83,26 @@ describe('SmallVGG', () => {
     const y = preprocessInput(new Tensor(Uint8Array.from([0, 51, 255]), [3]));
     assert.equal(y.dtype, 'float32');
     assert.deepEqual([...y.dataSync()], [0, Math.fround(0.2), 1]);
+  });
+});
+
+describe('shiftFlip (the pretraining augmentation)', () => {
+  it('shifts with zeros filling in, and mirrors left-right, on all three channels', () => {
+    // A 3x3 RGB image whose pixel (y, x) holds 10 * y + x + 1 in every channel.
+    const src = Uint8Array.from({ length: 27 }, (_, i) => 10 * Math.floor(i / 9) + (Math.floor(i / 3) % 3) + 1);
+    const out = new Uint8Array(27);
+    const gray = (a: Uint8Array) => Array.from({ length: 9 }, (_, p) => a[3 * p]);
+    shiftFlip(src, out, 3, 0, 0, false);
+    assert.deepEqual(out, src);
+    shiftFlip(src, out, 3, 1, 0, false);
+    assert.deepEqual(gray(out), [0, 1, 2, 0, 11, 12, 0, 21, 22]);
+    shiftFlip(src, out, 3, 0, -1, false);
+    assert.deepEqual(gray(out), [11, 12, 13, 21, 22, 23, 0, 0, 0]);
+    shiftFlip(src, out, 3, 0, 0, true);
+    assert.deepEqual(gray(out), [3, 2, 1, 13, 12, 11, 23, 22, 21]);
+    shiftFlip(src, out, 3, 1, 1, true);
+    assert.deepEqual(gray(out), [0, 0, 0, 0, 3, 2, 0, 13, 12]);
+    for (let p = 0; p < 9; p++) assert.ok(out[3 * p] === out[3 * p + 1] && out[3 * p] === out[3 * p + 2]);
   });
 });
 
@@ -174,9 +199,10 @@ describe('examples/pretrained_convnet.ts', () => {
     );
     assert.equal(r.status, 0, r.stderr + r.stdout.slice(-2000));
     assert.match(r.stdout, /train features \[12,2,2,128\]/);
-    assert.match(r.stdout, /Trainable params: 131,585 .*\n Non-trainable params: 245,024 /);
-    assert.match(r.stdout, /trainable weights: 4 \(the base's 10 are frozen\)/);
-    assert.match(r.stdout, /=== \(4\) fine-tuning from block3_conv1 ===\ntrainable weights: 10\n/);
+    assert.match(r.stdout, /Trainable params: 131,585 .*\n Non-trainable params: 246,128 /);
+    assert.match(r.stdout, /trainable weights: 4 \(the base's 25 are frozen\)/);
+    // block3_conv1, block4_conv1 and block4_conv2 thaw; their BatchNormalization layers stay frozen.
+    assert.match(r.stdout, /=== \(4\) fine-tuning from block3_conv1 ===\ntrainable weights: 7\n/);
     for (const name of [
       'from scratch',
       'fast feature extraction',
