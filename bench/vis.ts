@@ -32,6 +32,8 @@ export const VIS_DEFAULTS: VisBenchOptions = { filters: 64, steps: 30, batch: 32
 
 /** The book's cats-vs-dogs convnet (ch. 5.2 / 8.2) at size x size x 3, random weights. */
 function smallDataConvnet(size: number): models.Sequential {
+  // Fresh layer names (conv2d, conv2d_1, conv2d_2, ...) whatever the bench built before.
+  utils.clearSession();
   utils.setRandomSeed(1);
   return new models.Sequential([
     new layers.Conv2D(32, 3, { activation: 'relu', inputShape: [size, size, 3] }),
