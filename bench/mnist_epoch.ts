@@ -2,6 +2,7 @@
 // one whole `fit` epoch with the progress bar on (verbose 1), wall time from the call to its return,
 // beside the time spent inside native kernels, so what costs between the kernels shows.
 //   node --conditions=development --import tsx bench/mnist_epoch.ts [--steps 938] [--epochs 1] [--threads N]
+//     [--kernel-clock]   (time inside the kernels, and a table of each kernel's share of the step)
 // Exports mnistModel/mnistData/fitEpoch for bench/run.ts.
 import type { Backend } from '../src/backend/types.js';
 
@@ -31,9 +32,16 @@ export async function mnistData(
   return { x: randomUniform([n, 28, 28, 1]), y: utils.toCategorical(tensor(labels, [n])) };
 }
 
-/** Wraps every kernel of `b` to add its wall time to the returned counter while fn runs. */
-export async function withKernelClock<T>(b: Backend, fn: () => Promise<T>): Promise<{ value: T; kernelMs: number }> {
+/**
+ * Wraps every kernel of `b` to add its wall time to the returned counter while fn runs; `perKernel`
+ * holds each kernel's total milliseconds and calls.
+ */
+export async function withKernelClock<T>(
+  b: Backend,
+  fn: () => Promise<T>,
+): Promise<{ value: T; kernelMs: number; perKernel: Map<string, { ms: number; calls: number }> }> {
   const saved = new Map<string, unknown>();
+  const perKernel = new Map<string, { ms: number; calls: number }>();
   let kernelMs = 0;
   for (const [k, v] of Object.entries(b)) {
     if (typeof v !== 'function' || k === 'release') continue;
@@ -44,13 +52,18 @@ export async function withKernelClock<T>(b: Backend, fn: () => Promise<T>): Prom
       try {
         return kernel.apply(this, args);
       } finally {
-        kernelMs += performance.now() - t;
+        const ms = performance.now() - t;
+        kernelMs += ms;
+        const e = perKernel.get(k) ?? { ms: 0, calls: 0 };
+        e.ms += ms;
+        e.calls++;
+        perKernel.set(k, e);
       }
     });
   }
   try {
     const value = await fn();
-    return { value, kernelMs };
+    return { value, kernelMs, perKernel };
   } finally {
     for (const [k, v] of saved) Reflect.set(b, k, v);
   }
@@ -61,6 +74,8 @@ export interface EpochResult {
   stepMs: number;
   kernelMs: number;
   steps: number;
+  /** With a clock: each kernel's milliseconds and calls per step, slowest first. */
+  perKernel: { kernel: string; msPerStep: number; callsPerStep: number }[];
 }
 
 /**
@@ -93,10 +108,17 @@ export async function fitEpochs(
   try {
     const run = () => model.fit(d.x, d.y, { epochs, batchSize: 64, verbose: 1, callbacks: [new Clock()] });
     let kernelMs = 0;
-    if (clock) kernelMs = (await withKernelClock(clock, run)).kernelMs;
-    else await run();
+    let perKernel: EpochResult['perKernel'] = [];
+    if (clock) {
+      const r = await withKernelClock(clock, run);
+      kernelMs = r.kernelMs;
+      const n = epochs * steps;
+      perKernel = [...r.perKernel]
+        .map(([kernel, e]) => ({ kernel, msPerStep: e.ms / n, callsPerStep: e.calls / n }))
+        .sort((a, b) => b.msPerStep - a.msPerStep);
+    } else await run();
     const best = Math.min(...epochMs);
-    return { epochMs, stepMs: best / steps, kernelMs: kernelMs / (epochs * steps), steps };
+    return { epochMs, stepMs: best / steps, kernelMs: kernelMs / (epochs * steps), steps, perKernel };
   } finally {
     if (write) setPrintFunction(null);
   }
@@ -122,6 +144,13 @@ async function main(): Promise<void> {
       `best ${r.stepMs.toFixed(2)} ms/step` +
       (r.kernelMs ? `, ${r.kernelMs.toFixed(2)} ms/step inside kernels` : ''),
   );
+  for (const k of r.perKernel) {
+    if (k.msPerStep < 0.005) continue;
+    console.log(
+      `  ${k.kernel.padEnd(28)} ${k.msPerStep.toFixed(3).padStart(7)} ms/step  ` +
+        `${k.callsPerStep.toFixed(1).padStart(4)} calls/step  ${((1000 * k.msPerStep) / k.callsPerStep).toFixed(0).padStart(6)} us/call`,
+    );
+  }
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop() ?? '')) await main();
