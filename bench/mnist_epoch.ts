@@ -42,7 +42,6 @@ export async function withKernelClock<T>(
 ): Promise<{ value: T; kernelMs: number; perKernel: Map<string, { ms: number; calls: number }> }> {
   const saved = new Map<string, unknown>();
   const perKernel = new Map<string, { ms: number; calls: number }>();
-  let kernelMs = 0;
   for (const [k, v] of Object.entries(b)) {
     if (typeof v !== 'function' || k === 'release') continue;
     saved.set(k, v);
@@ -52,10 +51,8 @@ export async function withKernelClock<T>(
       try {
         return kernel.apply(this, args);
       } finally {
-        const ms = performance.now() - t;
-        kernelMs += ms;
         const e = perKernel.get(k) ?? { ms: 0, calls: 0 };
-        e.ms += ms;
+        e.ms += performance.now() - t;
         e.calls++;
         perKernel.set(k, e);
       }
@@ -63,6 +60,7 @@ export async function withKernelClock<T>(
   }
   try {
     const value = await fn();
+    const kernelMs = [...perKernel.values()].reduce((sum, e) => sum + e.ms, 0);
     return { value, kernelMs, perKernel };
   } finally {
     for (const [k, v] of saved) Reflect.set(b, k, v);

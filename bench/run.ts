@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { convGflops, sgemmGflops } from './micro.js';
+import { withKernelClock } from './mnist_epoch.js';
 import { measurePeak, type Peak } from './peak.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -190,29 +191,10 @@ async function stepMs(
   return { mean: total / rounds, best };
 }
 
-/** Wall time spent inside native kernels while fn runs (wraps the backend object's methods). */
+/** Wall time spent inside native kernels while fn runs, beside the whole time. */
 async function kernelTime(fn: () => Promise<void>): Promise<{ kernelMs: number; totalMs: number }> {
-  const b = nb as unknown as Record<string, unknown>;
-  const saved = new Map<string, unknown>();
-  let kernelMs = 0;
-  for (const [k, v] of Object.entries(b)) {
-    if (typeof v !== 'function') continue;
-    saved.set(k, v);
-    b[k] = function (this: unknown, ...args: unknown[]) {
-      const t = performance.now();
-      try {
-        return (v as (...a: unknown[]) => unknown).apply(this, args);
-      } finally {
-        kernelMs += performance.now() - t;
-      }
-    };
-  }
   const t0 = performance.now();
-  try {
-    await fn();
-  } finally {
-    for (const [k, v] of saved) b[k] = v;
-  }
+  const { kernelMs } = await withKernelClock(nb!, fn);
   return { kernelMs, totalMs: performance.now() - t0 };
 }
 

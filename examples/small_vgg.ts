@@ -131,6 +131,12 @@ function pretrainingSet(
   return { idx: Int32Array.from(idx), y: Int32Array.from(idx, (i) => remap.get(split.labels[i])!), names };
 }
 
+/** A small linear congruential generator: each call returns the next 32-bit state. */
+function lcg(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0);
+}
+
 /** Batches of upscaled RGB images, converted from the uint8 28x28 originals only when needed. */
 function batches(
   split: FashionSplit,
@@ -142,7 +148,7 @@ function batches(
   augment = false,
 ): data.Dataset<Tensor[]> {
   let pass = 0;
-  // A shift of up to 2 of the 28 original pixels, at the upscaled size.
+  // A shift of up to 1 of the 28 original pixels, at the upscaled size.
   const maxShift = Math.max(1, Math.round(side / 28));
   const steps = Math.ceil(idx.length / batchSize);
   return data.Dataset.fromGenerator(
@@ -150,20 +156,16 @@ function batches(
       const order = Int32Array.from(idx.keys());
       if (shuffleSeed !== null) {
         // A different, reproducible order on every pass (Fisher-Yates with a small LCG).
-        let s = (shuffleSeed + 7919 * ++pass) >>> 0;
+        const next = lcg(shuffleSeed + 7919 * ++pass);
         for (let i = order.length - 1; i > 0; i--) {
-          s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-          const j = s % (i + 1);
+          const j = next() % (i + 1);
           [order[i], order[j]] = [order[j], order[i]];
         }
       }
       const px = side * side * 3;
       const scratch = new Uint8Array(px);
-      let a = ((shuffleSeed ?? 0) + 104729 * pass) >>> 0;
-      const rand = (n: number): number => {
-        a = (Math.imul(a, 1664525) + 1013904223) >>> 0;
-        return (a >>> 8) % n;
-      };
+      const next = lcg((shuffleSeed ?? 0) + 104729 * pass);
+      const rand = (n: number): number => (next() >>> 8) % n;
       for (let b = 0; b < steps; b++) {
         const rows = order.subarray(b * batchSize, Math.min(order.length, (b + 1) * batchSize));
         const images = new Uint8Array(rows.length * px);
