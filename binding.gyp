@@ -38,7 +38,6 @@
         "native/src/elementwise.cc",
         "native/src/gemm.cc",
         "native/src/image.cc",
-        "native/src/kernels.cc",
         "native/src/optimizers.cc",
         "native/src/pool.cc",
         "native/src/reduce.cc",

@@ -1,5 +1,5 @@
-// The typed arguments kernels receive from the binder (binding.cc), free of N-API: buffers that
-// know their name and length, shapes, lists of buffers, op enums. A kernel entry (kernels.cc)
+// The typed arguments kernels receive from the binder (binder.h), free of N-API: buffers that
+// know their name and length, shapes, lists of buffers, op enums. A kernel entry (in its family file)
 // checks lengths with expect() and throws ArgError, which the binder turns into a JS Error naming
 // the kernel. Nothing here allocates: shapes and lists live in fixed arrays on the stack.
 #pragma once
@@ -30,6 +30,8 @@ template <class T>
 struct Opt : Buf<T> {
   bool present;
 };
+using OptIn = Opt<const float>;
+using OptOut = Opt<float>;
 
 constexpr int kMaxRank = 64;
 struct Dims {

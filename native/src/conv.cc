@@ -9,6 +9,8 @@
 
 #include <algorithm>
 #include <cstring>
+
+#include "binder.h"
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
@@ -480,3 +482,33 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void conv2d(Out out, In x, In w, OptIn bias, const ConvGeom& g, Activation act) {
+  conv2d_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(w, product({g.KH, g.KW, g.C, g.F}, "w")),
+                 expect(bias, g.F), act == Activation::Relu, expect(out, product({g.N, g.OH, g.OW, g.F}, "out")));
+}
+
+void conv2d_backprop_input(Out out, In dy, In w, const ConvGeom& g) {
+  ck::conv2d_backprop_input(g, expect(dy, product({g.N, g.OH, g.OW, g.F}, "dy")),
+                            expect(w, product({g.KH, g.KW, g.C, g.F}, "w")),
+                            expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+}
+
+void conv2d_backprop_filter(Out out, In x, In dy, const ConvGeom& g) {
+  ck::conv2d_backprop_filter(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                             expect(dy, product({g.N, g.OH, g.OW, g.F}, "dy")),
+                             expect(out, product({g.KH, g.KW, g.C, g.F}, "out")));
+}
+
+}  // namespace
+
+CK_KERNEL("conv2d", conv2d, "out x w bias info act");
+CK_KERNEL("conv2dBackpropInput", conv2d_backprop_input, "out dy w info");
+CK_KERNEL("conv2dBackpropFilter", conv2d_backprop_filter, "out x dy info");
+
+}  // namespace ck::k

@@ -1,13 +1,14 @@
+// Depthwise 2D convolution (NHWC input, [kh,kw,C,M] weights read as [kh,kw,C*M]): forward with
+// fused bias and ReLU, and both gradients.
 // Depthwise convolution kernels. Every loop runs innermost over contiguous channels (the output
 // channel f = c*M + m reads input channel c), so the compiler vectorises it; the row functions are
 // also cloned for Haswell-class CPUs (AVX2 + FMA) and chosen at load time by the dynamic linker.
 // Forward and backprop-input are threaded over (image, row) pairs, each writing only its own rows;
 // backprop-filter sums per-thread partial filters, then adds them up in a fixed order.
-#include "depthwise.h"
-
 #include <string>
 #include <vector>
 
+#include "binder.h"
 #include "threadpool.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
@@ -155,6 +156,7 @@ void check_multiple(const ConvGeom& g) {
 }  // namespace
 
 namespace k {
+namespace {
 
 void depthwise_conv2d(Out out, In x, In w, Opt<const float> bias, const ConvGeom& g, Activation act) {
   check_multiple(g);
@@ -173,6 +175,12 @@ void depthwise_conv2d_backprop_filter(Out out, In x, In dy, const ConvGeom& g) {
   backprop_filter(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(dy, product({g.N, g.OH, g.OW, g.F}, "dy")),
                   expect(out, product({g.KH, g.KW, g.F}, "out")));
 }
+
+}  // namespace
+
+CK_KERNEL("depthwiseConv2d", depthwise_conv2d, "out x w bias info act");
+CK_KERNEL("depthwiseConv2dBackpropInput", depthwise_conv2d_backprop_input, "out dy w info");
+CK_KERNEL("depthwiseConv2dBackpropFilter", depthwise_conv2d_backprop_filter, "out x dy info");
 
 }  // namespace k
 }  // namespace ck

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "binder.h"
 #include "loops.h"
 
 namespace ck {
@@ -192,3 +193,35 @@ void relu_backward(const float* dy, const float* y, float* dx, int64_t n) {
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void unary(Out out, Unary op, In x) { ck::unary(op, x.data, expect(out, x.size), x.size); }
+
+void binary(Out out, Binary op, In a, const Dims& as, In b, const Dims& bs, const Dims& os) {
+  require(as.rank <= os.rank && bs.rank <= os.rank, "operand rank exceeds the output rank " + std::to_string(os.rank));
+  for (int d = 1; d <= os.rank; ++d) {
+    const int64_t o = os.d[os.rank - d];
+    const int64_t ad = d <= as.rank ? as.d[as.rank - d] : 1;
+    const int64_t bd = d <= bs.rank ? bs.d[bs.rank - d] : 1;
+    require((ad == 1 || ad == o) && (bd == 1 || bd == o),
+            "shapes do not broadcast to the output shape at axis " + std::to_string(os.rank - d));
+  }
+  ck::binary(op, expect(a, product(as)), as.d, as.rank, expect(b, product(bs)), bs.d, bs.rank, os.d, os.rank,
+             expect(out, product(os)));
+}
+
+void relu_backward(Out out, In dy, In y) {
+  ck::relu_backward(dy.data, expect(y, dy.size), expect(out, dy.size), dy.size);
+}
+
+}  // namespace
+
+CK_KERNEL("unary", unary, "out op x");
+CK_KERNEL("binary", binary, "out op a aShape b bShape outShape");
+CK_KERNEL("reluBackward", relu_backward, "out dy y");
+
+}  // namespace ck::k

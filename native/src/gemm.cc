@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "binder.h"
 #include "cpu.h"
 #include "threadpool.h"
 
@@ -250,3 +251,23 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void matmul(Out out, In a, In b, int64_t m, int64_t n, int64_t k, bool ta, bool tb, OptIn bias, Activation act) {
+  const float* pa = expect(a, product({m, k}, "a"));
+  const float* pb = expect(b, product({k, n}, "b"));
+  const float* pbias = expect(bias, n);
+  float* po = expect(out, product({m, n}, "out"));
+  const int nt = threads_for(2.0 * m * n * k);
+  sgemm(ta, tb, m, n, k, pa, ta ? m : k, pb, tb ? k : n, po, n, pbias, act == Activation::Relu, nt);
+}
+
+}  // namespace
+
+CK_KERNEL("matmul", matmul, "out a b m n k transA transB bias act");
+
+}  // namespace ck::k

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <vector>
 
+#include "binder.h"
 #include "loops.h"
 
 namespace ck {
@@ -196,3 +197,45 @@ void resize2d_backward(const float* dy, int64_t n, int64_t h, int64_t w, int64_t
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void need_nhwc(const Dims& s) {
+  require(s.rank == 4, "shape must be [batch, height, width, channels], given rank " + std::to_string(s.rank));
+}
+
+void need_sizes(const Dims& s, int64_t oh, int64_t ow) {
+  need_nhwc(s);
+  require(oh >= 1 && ow >= 1 && s.d[1] >= 1 && s.d[2] >= 1, "sizes must be >= 1, given " + std::to_string(s.d[1]) +
+                                                                "x" + std::to_string(s.d[2]) + " to " +
+                                                                std::to_string(oh) + "x" + std::to_string(ow));
+}
+
+void flip2d(Out out, In x, const Dims& s, U8In flags) {
+  need_nhwc(s);
+  const float* px = expect(x, product(s));
+  ck::flip2d(px, s.d[0], s.d[1], s.d[2], s.d[3], expect(flags, s.d[0]), expect(out, product(s)));
+}
+
+void resize2d(Out out, In x, const Dims& s, int64_t oh, int64_t ow, Interp m) {
+  need_sizes(s, oh, ow);
+  const float* px = expect(x, product(s));
+  ck::resize2d(px, s.d[0], s.d[1], s.d[2], s.d[3], oh, ow, m, expect(out, product({s.d[0], oh, ow, s.d[3]}, "out")));
+}
+
+void resize2d_backward(Out out, In dy, const Dims& s, int64_t oh, int64_t ow, Interp m) {
+  need_sizes(s, oh, ow);
+  const float* pdy = expect(dy, product({s.d[0], oh, ow, s.d[3]}, "dy"));
+  ck::resize2d_backward(pdy, s.d[0], s.d[1], s.d[2], s.d[3], oh, ow, m, expect(out, product(s)));
+}
+
+}  // namespace
+
+CK_KERNEL("flip2d", flip2d, "out x shape flags");
+CK_KERNEL("resize2d", resize2d, "out x shape outH outW method");
+CK_KERNEL("resize2dBackward", resize2d_backward, "out dy shape outH outW method");
+
+}  // namespace ck::k

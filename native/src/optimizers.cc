@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "binder.h"
 #include "loops.h"
 
 namespace ck {
@@ -77,3 +78,28 @@ void sgd_update(float* w, const float* g, float* m, int64_t n, double lr, double
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void rmsprop_update(Out w, In g, Out v, OptOut m, double lr, double rho, double momentum, double eps) {
+  ck::rmsprop_update(w.data, expect(g, w.size), expect(v, w.size), expect(m, w.size), w.size, lr, rho, momentum, eps);
+}
+
+void adam_update(Out w, In g, Out m, Out v, double alpha, double beta1, double beta2, double eps) {
+  ck::adam_update(w.data, expect(g, w.size), expect(m, w.size), expect(v, w.size), w.size, alpha, beta1, beta2, eps);
+}
+
+void sgd_update(Out w, In g, OptOut m, double lr, double momentum, bool nesterov) {
+  ck::sgd_update(w.data, expect(g, w.size), expect(m, w.size), w.size, lr, momentum, nesterov);
+}
+
+}  // namespace
+
+CK_KERNEL("rmspropUpdate", rmsprop_update, "w g v m lr rho momentum epsilon");
+CK_KERNEL("adamUpdate", adam_update, "w g m v alpha beta1 beta2 epsilon");
+CK_KERNEL("sgdUpdate", sgd_update, "w g m lr momentum nesterov");
+
+}  // namespace ck::k

@@ -2,6 +2,8 @@
 #include "pool.h"
 
 #include <cstring>
+
+#include "binder.h"
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -189,3 +191,37 @@ void avg_pool_backward(const PoolGeom& g, const float* dy, float* dx) {
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void max_pool2d(Out out, In x, const PoolGeom& g) {
+  max_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                   expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
+}
+
+void max_pool2d_backward(Out out, In x, In dy, const PoolGeom& g) {
+  max_pool_backward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(dy, product({g.N, g.OH, g.OW, g.C}, "dy")),
+                    expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+}
+
+void avg_pool2d(Out out, In x, const PoolGeom& g) {
+  avg_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                   expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
+}
+
+void avg_pool2d_backward(Out out, In dy, const PoolGeom& g) {
+  avg_pool_backward(g, expect(dy, product({g.N, g.OH, g.OW, g.C}, "dy")),
+                    expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+}
+
+}  // namespace
+
+CK_KERNEL("maxPool2d", max_pool2d, "out x info");
+CK_KERNEL("maxPool2dBackward", max_pool2d_backward, "out x dy info");
+CK_KERNEL("avgPool2d", avg_pool2d, "out x info");
+CK_KERNEL("avgPool2dBackward", avg_pool2d_backward, "out dy info");
+
+}  // namespace ck::k

@@ -6,6 +6,7 @@
 #include <limits>
 #include <vector>
 
+#include "binder.h"
 #include "loops.h"
 
 namespace ck {
@@ -103,3 +104,25 @@ void arg_max(const float* x, int64_t outer, int64_t size, int64_t inner, int32_t
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void reduce(Out out, Reduce op, In x, int64_t outer, int64_t size, int64_t inner) {
+  ck::reduce(op, expect(x, product({outer, size, inner}, "x")), outer, size, inner,
+             expect(out, product({outer, inner}, "out")));
+}
+
+void arg_max(IdxOut out, In x, int64_t outer, int64_t size, int64_t inner) {
+  ck::arg_max(expect(x, product({outer, size, inner}, "x")), outer, size, inner,
+              expect(out, product({outer, inner}, "out")));
+}
+
+}  // namespace
+
+CK_KERNEL("reduce", reduce, "out op x outer size inner");
+CK_KERNEL("argMax", arg_max, "out x outer size inner");
+
+}  // namespace ck::k

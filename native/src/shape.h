@@ -1,5 +1,5 @@
 // Data movement: transpose, row gathers and their adjoint, concatenation, axis slices, spatial pad
-// and crop of NHWC images. Index ranges are checked by the caller (kernels.cc).
+// and crop of NHWC images. Index ranges are checked by the kernel entries (shape.cc).
 #pragma once
 
 #include <cstdint>

@@ -7,6 +7,7 @@
 #include <limits>
 #include <vector>
 
+#include "binder.h"
 #include "loops.h"
 
 namespace ck {
@@ -112,3 +113,49 @@ void log_softmax_backward(const float* y, const float* dy, int64_t rows, int64_t
 }
 
 }  // namespace ck
+
+// Kernel entries: the arguments of the kernel table (src/backend/kernels.ts) in order, output
+// first; each checks buffer lengths and calls the compute function above.
+namespace ck::k {
+namespace {
+
+void softmax(Out out, In x, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "x");
+  ck::softmax(expect(x, n), rows, cols, expect(out, n));
+}
+
+void softmax_backward(Out out, In y, In dy, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "y");
+  ck::softmax_backward(expect(y, n), expect(dy, n), rows, cols, expect(out, n));
+}
+
+void log_softmax(Out out, In x, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "x");
+  ck::log_softmax(expect(x, n), rows, cols, expect(out, n));
+}
+
+void log_softmax_backward(Out out, In y, In dy, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "y");
+  ck::log_softmax_backward(expect(y, n), expect(dy, n), rows, cols, expect(out, n));
+}
+
+void softmax_xent(Out out, In logits, In labels, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "logits");
+  ck::softmax_xent(expect(logits, n), expect(labels, n), rows, cols, expect(out, rows));
+}
+
+void softmax_xent_backward(Out out, In logits, In labels, In dloss, int64_t rows, int64_t cols) {
+  const int64_t n = product({rows, cols}, "logits");
+  ck::softmax_xent_backward(expect(logits, n), expect(labels, n), expect(dloss, rows), rows, cols, expect(out, n));
+}
+
+}  // namespace
+
+CK_KERNEL("softmax", softmax, "out x rows cols");
+CK_KERNEL("softmaxBackward", softmax_backward, "out y dy rows cols");
+CK_KERNEL("logSoftmax", log_softmax, "out x rows cols");
+CK_KERNEL("logSoftmaxBackward", log_softmax_backward, "out y dy rows cols");
+CK_KERNEL("softmaxCrossEntropy", softmax_xent, "out logits labels rows cols");
+CK_KERNEL("softmaxCrossEntropyBackward", softmax_xent_backward, "out logits labels dloss rows cols");
+
+}  // namespace ck::k

@@ -1,6 +1,7 @@
 // datasets.fashionMnist.loadData(): Zalando's Fashion-MNIST from the gzip IDX files that Debian's
 // `dataset-fashion-mnist` package installs (no download), read as they are: gunzip, then the same
 // IDX checks as MNIST's files.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -17,12 +18,11 @@ async function readIdxGz(dir: string, name: string, magic: number, dims: (number
   try {
     gz = await readFile(file);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const hint =
-      code === 'ENOENT' && dir === FASHION_MNIST_DIR
-        ? "; install Debian's package (`sudo apt-get install dataset-fashion-mnist`) or pass the folder " +
-          'holding the four gzip IDX files to loadData(dir)'
-        : '';
+    // A missing folder (not a missing file in a folder that exists) is the package not installed.
+    const hint = !existsSync(dir)
+      ? `; the folder does not exist: install Debian's package (\`sudo apt-get install dataset-fashion-mnist\`, ` +
+        `which fills ${FASHION_MNIST_DIR}) or pass the folder holding the four gzip IDX files to loadData(dir)`
+      : '';
     throw new FileFormatError(`${file}: cannot read the Fashion-MNIST file (${(e as Error).message})${hint}`);
   }
   let buf: Buffer;

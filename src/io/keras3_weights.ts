@@ -209,10 +209,7 @@ export function readOptimizerVars(
     return new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), a.shape);
   });
   try {
-    (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void }).setVariables(
-      fromKerasOrder(opt, values, trainable.length, kinds),
-      trainable,
-    );
+    opt.setVariables(fromKerasOrder(opt, values, trainable.length, kinds), trainable);
     return true;
   } catch (e) {
     warn(`${file}: skipping the optimizer state (${(e as Error).message})`);

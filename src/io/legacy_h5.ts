@@ -144,7 +144,7 @@ function restoreLegacyOptimizer(
       values.push(new Tensor(a.data instanceof Float32Array ? a.data : Float32Array.from(a.data), trainable[w].shape));
     }
   try {
-    (opt as unknown as { setVariables(v: Tensor[], w: readonly Variable[]): void }).setVariables(values, trainable);
+    opt.setVariables(values, trainable);
   } catch (e) {
     warn(`${file}: skipping the saved optimizer state (${(e as Error).message})`);
   }

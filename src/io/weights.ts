@@ -31,8 +31,7 @@ export interface LoadWeightsOptions {
 
 /** A model-like layer: anything with sub-layers (Sequential, functional Model). */
 export function subLayers(layer: Layer): Layer[] | null {
-  const l = (layer as unknown as { layers?: Layer[] }).layers;
-  return Array.isArray(l) ? l : null;
+  return 'layers' in layer && Array.isArray(layer.layers) ? (layer.layers as Layer[]) : null;
 }
 
 /** All leaf layers of a model in order, descending into nested models. */

@@ -8,6 +8,7 @@ import type { Layer } from '../layers/base.js';
 import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { writeFileAtomic } from '../utils/image.js';
+import { loadSharp } from '../data/codec.js';
 
 /** Every layer of a model, nested models' layers after the model itself, in order. */
 export function allLayers(model: Model): Layer[] {
@@ -88,8 +89,7 @@ export async function writePicture(
   height: number,
   opts: PictureOptions = {},
 ): Promise<{ width: number; height: number }> {
-  const m = await import('sharp');
-  const sharp = ((m as unknown as { default?: typeof import('sharp') }).default ?? m) as typeof import('sharp');
+  const sharp = await loadSharp();
   const scale = Math.max(1, Math.round(opts.scale ?? Math.ceil(256 / Math.max(width, 1))));
   const w = width * scale;
   const h = height * scale;

@@ -56,6 +56,12 @@ describe('kernel table', () => {
     for (const k of kernelNames) {
       if (kernels[k].native !== false) assert.ok(exported.has(k), `addon exports ${k}`);
     }
+    // and nothing a CK_KERNEL line registered without a table entry: only the table and the controls
+    const controls = ['setNumThreads', 'getNumThreads', 'setIsa', 'getIsa', 'info'];
+    const unknown = [...exported].filter(
+      (k) => !(kernelNames as readonly string[]).includes(k) && !controls.includes(k),
+    );
+    assert.deepEqual(unknown, []);
   });
 
   test('geometry field lists name every field with its least value', () => {
