@@ -1,8 +1,8 @@
 // Depthwise 2D convolution (NHWC input, [kh,kw,C,M] weights read as [kh,kw,C*M]): forward with
-// fused bias and ReLU, and both gradients.
-// Depthwise convolution kernels. Every loop runs innermost over contiguous channels (the output
-// channel f = c*M + m reads input channel c), so the compiler vectorises it; the row functions are
-// also cloned for Haswell-class CPUs (AVX2 + FMA) and chosen at load time by the dynamic linker.
+// fused bias and ReLU, and both gradients. Every loop runs innermost over contiguous channels (the
+// output channel f = c*M + m reads input channel c), so the compiler vectorises it; the row functions are
+// also cloned for x86-64-v3 CPUs (AVX2 + FMA), chosen by CPU features when the addon loads (a clone
+// for arch=haswell would test the CPU model, and never run on AMD or newer Intel parts).
 // Forward and backprop-input are threaded over (image, row) pairs, each writing only its own rows;
 // backprop-filter sums per-thread partial filters, then adds them up in a fixed order.
 #include <string>
@@ -12,7 +12,7 @@
 #include "threadpool.h"
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define CK_DW_CLONES __attribute__((target_clones("arch=haswell", "default")))
+#define CK_DW_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define CK_DW_CLONES
 #endif
