@@ -33,6 +33,7 @@
       "sources": [
         "native/src/binding.cc",
         "native/src/conv.cc",
+        "native/src/conv_pool.cc",
         "native/src/cpu.cc",
         "native/src/depthwise.cc",
         "native/src/elementwise.cc",

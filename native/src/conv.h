@@ -32,6 +32,10 @@ struct ConvGeom {
 // clang-format on
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y);
+struct PoolGeom;
+// Inference: y = maxPool(act(conv(x) + bias)) without storing the convolution's output (conv_pool.cc).
+void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
+                             bool relu, float* y);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

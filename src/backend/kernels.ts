@@ -213,6 +213,27 @@ export const kernels = {
     outSize: (_x, g) => g.batch * g.outH * g.outW * g.channels,
     lengths: (_x, g) => ({ x: g.batch * g.inH * g.inW * g.channels }),
   }),
+  /**
+   * Inference: maxPool2d(conv2d(x, w, bias, conv, act), pool) without storing the convolution's
+   * output (the pooling takes it: pool's batch, inH, inW, channels are conv's batch, outH, outW, outC).
+   */
+  conv2dMaxPool: kernel({
+    args: [
+      ['x', 'f32'],
+      ['w', 'f32'],
+      ['bias', 'f32?'],
+      ['conv', 'conv'],
+      ['act', 'activation'],
+      ['pool', 'pool'],
+    ],
+    out: 'f32',
+    outSize: (_x, _w, _b, _g, _a, p) => p.batch * p.outH * p.outW * p.channels,
+    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
+    check: (_x, _w, _b, g, _a, p) =>
+      p.batch === g.batch && p.inH === g.outH && p.inW === g.outW && p.channels === g.outC
+        ? null
+        : `the pooling geometry must take the convolution's output (batch ${g.batch}, ${g.outH}x${g.outW}x${g.outC})`,
+  }),
   /** Routes dy to the first (lowest h, then w) position holding the window's max in x. */
   maxPool2dBackward: kernel({
     args: [

@@ -247,6 +247,15 @@ export abstract class Layer {
     }
   }
 
+  /**
+   * Inference only: this layer and `next` applied as one op, or null when the pair does not fuse (the
+   * default). A Sequential asks each adjacent pair when no gradient is recorded (predict, evaluate,
+   * noGrad); the result must equal `next.applyEager(this.applyEager(inputs))`.
+   */
+  applyFused(_inputs: LayerInput, _next: Layer): LayerInput | null {
+    return null;
+  }
+
   protected applySymbolic(inputs: SymbolicInput): SymbolicInput {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const shapes = list.map((t) => t.shape);

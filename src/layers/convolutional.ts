@@ -1,9 +1,11 @@
 // Conv2D: 2D convolution over channels-last images, kernel [kh, kw, in, out], bias and ReLU fused.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { MemoryLimitError } from '../limits.js';
 import * as ops from '../ops/index.js';
 import type { Padding } from '../ops/conv.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { type Layer, type LayerInput, type Shape, pair, registerLayer, singleShape, singleTensor } from './base.js';
+import { MaxPooling2D } from './pooling.js';
 import { channelsLastOnly, checkPadding } from './args.js';
 import { KERNEL_OPTIONS, KernelLayer, type KernelLayerArgs, kernelArgsFromConfig } from './core.js';
 import type { KerasConfig } from '../keras_config.js';
@@ -83,6 +85,36 @@ export class Conv2D extends KernelLayer {
     return this.finish(
       ops.conv2d(x, this.kernel!, this.bias, this.strides, this.padding, this.fusedActivation, this.dilationRate),
     );
+  }
+
+  /**
+   * Inference: this layer and a following MaxPooling2D as one op (ops.conv2dMaxPool), which never
+   * stores the convolution's output. Null when they do not fuse: another next layer, an activation
+   * the kernel does not fuse, layers not built yet, or a shape the unfused path should report.
+   */
+  override applyFused(inputs: LayerInput, next: Layer): Tensor | null {
+    if (!(next instanceof MaxPooling2D) || !this.built || !next.built) return null;
+    if (this.activation !== 'relu' && this.activation !== 'linear') return null;
+    const x = singleTensor(this, inputs);
+    const convShape = this.computeOutputShape(x.shape);
+    if (x.rank !== 4 || x.shape[3] !== this.kernel!.shape[2] || convShape.some((d) => d !== null && d <= 0))
+      return null;
+    if (next.computeOutputShape(convShape).some((d) => d !== null && d <= 0)) return null;
+    try {
+      return ops.conv2dMaxPool(
+        x,
+        this.kernel!,
+        this.bias,
+        { strides: this.strides, padding: this.padding, dilation: this.dilationRate },
+        this.fusedActivation,
+        { poolSize: next.poolSize, strides: next.strides, padding: next.padding },
+      );
+    } catch (e) {
+      if (e instanceof MemoryLimitError && !e.layer) {
+        throw new MemoryLimitError(`Conv2D '${this.name}' + MaxPooling2D '${next.name}': ${e.message}`, this.name);
+      }
+      throw e;
+    }
   }
 
   computeOutputShape(shape: Shape | Shape[]): Shape {

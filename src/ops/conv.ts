@@ -68,7 +68,7 @@ export function conv2dInfo(
 }
 
 /** The kernels of one convolution family: forward with fused bias and activation, and its two gradients. */
-type ConvFamily = 'conv2d' | 'depthwiseConv2d';
+export type ConvFamily = 'conv2d' | 'depthwiseConv2d';
 
 /**
  * y = act(conv(x, w) + bias) for a convolution family whose geometry `info` the caller computed; the
@@ -84,25 +84,44 @@ export function fusedConvolution(
 ): Tensor {
   const be = getBackend();
   const forward = family === 'conv2d' ? be.conv2d : be.depthwiseConv2d;
-  const backInput = family === 'conv2d' ? be.conv2dBackpropInput : be.depthwiseConv2dBackpropInput;
-  const backFilter = family === 'conv2d' ? be.conv2dBackpropFilter : be.depthwiseConv2dBackpropFilter;
   const yd = forward(floatData(x), floatData(w), bias ? floatData(bias) : null, info, act);
   const y = new Tensor(yd, [info.batch, info.outH, info.outW, info.outC]);
   const inputs = bias ? [x, w, bias] : [x, w];
   const opName = family === 'conv2d' ? 'conv2d' : 'depthwise_conv2d';
-  return record(y, `${opName}_${act}`, inputs, (dy, needs) => {
-    const dz = act === 'relu' ? be.reluBackward(dy.data as Float32Array, yd) : (dy.data as Float32Array);
-    const grads = [
-      needs[0] ? new Tensor(backInput(dz, floatData(w), info), x.shape) : null,
-      needs[1] ? new Tensor(backFilter(floatData(x), dz, info), w.shape) : null,
-      bias && needs[2]
-        ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape)
-        : null,
-    ];
-    // The masked gradient is local to this backward: its storage can serve the next output.
-    if (dz !== dy.data) be.release?.(dz);
-    return grads;
-  });
+  return record(y, `${opName}_${act}`, inputs, (dy, needs) =>
+    convolutionGradients(family, x, w, bias, info, act, yd, dy.data as Float32Array, needs),
+  );
+}
+
+/**
+ * The gradients of y = act(conv(x, w) + bias) (output yd) given dy: the fused ReLU undone, then only
+ * the gradients the tape needs (needs: x, w, bias).
+ */
+export function convolutionGradients(
+  family: ConvFamily,
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  info: Conv2DInfo,
+  act: Activation,
+  yd: Float32Array,
+  dy: Float32Array,
+  needs: readonly boolean[],
+): (Tensor | null)[] {
+  const be = getBackend();
+  const backInput = family === 'conv2d' ? be.conv2dBackpropInput : be.depthwiseConv2dBackpropInput;
+  const backFilter = family === 'conv2d' ? be.conv2dBackpropFilter : be.depthwiseConv2dBackpropFilter;
+  const dz = act === 'relu' ? be.reluBackward(dy, yd) : dy;
+  const grads = [
+    needs[0] ? new Tensor(backInput(dz, floatData(w), info), x.shape) : null,
+    needs[1] ? new Tensor(backFilter(floatData(x), dz, info), w.shape) : null,
+    bias && needs[2]
+      ? new Tensor(be.reduce('sum', dz, 1, info.batch * info.outH * info.outW, info.outC), bias.shape)
+      : null,
+  ];
+  // The masked gradient is local to this backward: its storage can serve the next output.
+  if (dz !== dy) be.release?.(dz);
+  return grads;
 }
 
 /** y = act(conv2d(x, w) + bias). */

@@ -1,10 +1,10 @@
 // Max and average pooling over NHWC tensors, with gradients.
 import { getBackend } from '../backend/index.js';
-import type { Pool2DInfo } from '../backend/types.js';
+import type { Activation, Pool2DInfo } from '../backend/types.js';
 import { record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { convOutputSize, type Padding } from './conv.js';
+import { conv2dInfo, convOutputSize, convolutionGradients, type Padding } from './conv.js';
 import { floatData } from './util.js';
 
 export function pool2dInfo(
@@ -53,6 +53,40 @@ export function maxPool2d(
   return record(y, 'maxPool2d', [x], (dy) => [
     new Tensor(be.maxPool2dBackward(floatData(x), dy.data as Float32Array, info), x.shape),
   ]);
+}
+
+/**
+ * maxPool2d(act(conv2d(x, w) + bias)) in one kernel that never stores the convolution's output, for
+ * inference (a Sequential fuses Conv2D + MaxPooling2D when no gradient is recorded). Its gradient
+ * recomputes the convolution's output, then runs the pooling's and the convolution's backward
+ * passes, so it is that of the two ops.
+ */
+export function conv2dMaxPool(
+  x: Tensor,
+  w: Tensor,
+  bias: Tensor | null,
+  conv: { strides: readonly [number, number]; padding: Padding; dilation: readonly [number, number] },
+  act: Activation,
+  pool: { poolSize: readonly [number, number]; strides: readonly [number, number]; padding: Padding },
+): Tensor {
+  const info = conv2dInfo(x.shape, w.shape, conv.strides, conv.padding, conv.dilation);
+  const pinfo = pool2dInfo([info.batch, info.outH, info.outW, info.outC], pool.poolSize, pool.strides, pool.padding);
+  const be = getBackend();
+  const b = bias ? floatData(bias) : null;
+  const y = new Tensor(be.conv2dMaxPool(floatData(x), floatData(w), b, info, act, pinfo), [
+    pinfo.batch,
+    pinfo.outH,
+    pinfo.outW,
+    pinfo.channels,
+  ]);
+  return record(y, `conv2d_${act}_max_pool2d`, bias ? [x, w, bias] : [x, w], (dy, needs) => {
+    const yd = be.conv2d(floatData(x), floatData(w), b, info, act);
+    const dc = be.maxPool2dBackward(yd, dy.data as Float32Array, pinfo);
+    const grads = convolutionGradients('conv2d', x, w, bias, info, act, yd, dc, needs);
+    be.release?.(dc);
+    be.release?.(yd);
+    return grads;
+  });
 }
 
 export function avgPool2d(

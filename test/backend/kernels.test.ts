@@ -128,6 +128,15 @@ for (const be of backends) {
       );
       refuses(() => be.conv2d(f(10), f(108), null, conv, 'relu'), /conv2d: 'x' has length 10, expected 150/);
       refuses(() => be.maxPool2dBackward(f(32), f(7), pool), /maxPool2dBackward: 'dy' has length 7, expected 8/);
+      // the fused kernel's pooling must take the convolution's output (3x3x4 here, not 4x4x2)
+      refuses(
+        () => be.conv2dMaxPool(f(150), f(108), null, conv, 'relu', pool),
+        /conv2dMaxPool: the pooling geometry must take the convolution's output \(batch 2, 3x3x4\)/,
+      );
+      refuses(
+        () => be.conv2dMaxPool(f(150), f(100), null, conv, 'relu', { ...pool, batch: 2, inH: 3, inW: 3, channels: 4 }),
+        /conv2dMaxPool: 'w' has length 100, expected 108/,
+      );
       refuses(() => be.reduce('sum', f(5), 2, 3, 1), /reduce: 'x' has length 5, expected 6/);
       refuses(() => be.softmaxBackward(f(6), f(5), 2, 3), /softmaxBackward: 'dy' has length 5, expected 6/);
       refuses(() => be.logSoftmaxBackward(f(5), f(6), 2, 3), /logSoftmaxBackward: 'y' has length 5, expected 6/);

@@ -324,6 +324,71 @@ describe('native backend vs reference backend', { skip }, () => {
     }
   });
 
+  test('conv2dMaxPool: both native paths (direct for K <= 32 and F % 16 == 0, chunked otherwise) and the reference', () => {
+    // The pooling that takes a convolution's output: windows of (ph, pw) at strides (sh, sw), padded.
+    const poolOf = (c: Conv2DInfo, ph: number, pw: number, sh: number, sw: number, pt = 0, pl = 0, pb = 0, pr = 0) =>
+      pool(
+        {
+          batch: c.batch,
+          inH: c.outH,
+          inW: c.outW,
+          channels: c.outC,
+          poolH: ph,
+          poolW: pw,
+          strideH: sh,
+          strideW: sw,
+          padTop: pt,
+          padLeft: pl,
+        },
+        pb,
+        pr,
+      );
+    const cases: [Conv2DInfo, Pool2DInfo][] = [];
+    const add = (c: Conv2DInfo, ...p: Parameters<typeof poolOf> extends [unknown, ...infer R] ? R : never) =>
+      cases.push([c, poolOf(c, ...p)]);
+    // direct: grayscale 3x3 (MNIST's first layer), odd sizes, 'same' padding with partial windows
+    add(conv({ batch: 3, inH: 28, inW: 28, inC: 1, outC: 32, kH: 3, kW: 3 }), 2, 2, 2, 2);
+    add(
+      conv({ batch: 2, inH: 9, inW: 7, inC: 1, outC: 16, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1),
+      2,
+      2,
+      2,
+      2,
+      0,
+      0,
+      1,
+      1,
+    );
+    add(
+      conv({ batch: 1, inH: 11, inW: 10, inC: 3, outC: 48, kH: 3, kW: 3, strideH: 2, strideW: 1, padLeft: 1 }, 0, 1),
+      2,
+      1,
+      1,
+      2,
+    );
+    add(conv({ batch: 2, inH: 12, inW: 12, inC: 2, outC: 16, kH: 3, kW: 3, dilationH: 2, dilationW: 2 }), 1, 1, 1, 1);
+    // chunked: more than 32 taps, filters not a multiple of 16, or windows of more than four cells
+    add(conv({ batch: 3, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 }), 2, 2, 2, 2);
+    add(conv({ batch: 2, inH: 8, inW: 9, inC: 1, outC: 24, kH: 3, kW: 3 }), 2, 2, 2, 2);
+    add(conv({ batch: 2, inH: 10, inW: 10, inC: 1, outC: 16, kH: 3, kW: 3 }), 3, 3, 2, 2, 1, 1, 1, 1);
+    add(conv({ batch: 40, inH: 30, inW: 30, inC: 3, outC: 40, kH: 3, kW: 3 }), 2, 2, 2, 2);
+    for (const [c, p] of cases) {
+      const x = randn(c.batch * c.inH * c.inW * c.inC);
+      const w = randn(c.kH * c.kW * c.inC * c.outC);
+      const bias = randn(c.outC);
+      const depth = c.kH * c.kW * c.inC;
+      for (const [b, act] of [
+        [bias, 'relu'],
+        [null, 'linear'],
+      ] as const) {
+        const tag = `${JSON.stringify(c)} ${JSON.stringify(p)} ${act}`;
+        const want = jsBackend.maxPool2d(jsBackend.conv2d(x, w, b, c, act), p);
+        close(jsBackend.conv2dMaxPool(x, w, b, c, act, p), want, depth, `reference ${tag}`);
+        close(native.conv2dMaxPool(x, w, b, c, act, p), want, depth, `native ${tag}`);
+      }
+    }
+  });
+
   test('unary ops', () => {
     const ops: UnaryOp[] = [
       'neg',
@@ -794,6 +859,18 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     const a = loadAddonUnchecked();
     assert.ok(a);
     const f = (n: number) => new Float32Array(n);
+    const cg = { batch: 1, inH: 5, inW: 5, inC: 3, outH: 3, outW: 3, outC: 4, kH: 3, kW: 3, strideH: 1, strideW: 1 };
+    const c5 = { ...cg, dilationH: 1, dilationW: 1, padTop: 0, padLeft: 0 };
+    const pg = { batch: 1, inH: 3, inW: 3, channels: 4, outH: 1, outW: 1, poolH: 2, poolW: 2, strideH: 2, strideW: 2 };
+    const p5 = { ...pg, padTop: 0, padLeft: 0 };
+    assert.throws(
+      () => a.conv2dMaxPool(f(4), f(75), f(108), null, c5, 'relu', { ...p5, channels: 2 }),
+      /convkit native conv2dMaxPool: the pooling geometry must take the convolution's output \(batch 1, 3x3x4\)/,
+    );
+    assert.throws(
+      () => a.conv2dMaxPool(f(3), f(75), f(108), null, c5, 'relu', p5),
+      /convkit native conv2dMaxPool: 'out' has length 3, expected 4/,
+    );
     assert.throws(
       () => a.matmul(f(4), f(5), f(6), 2, 2, 3, false, false, null, 'linear'),
       /convkit native matmul: 'a' has length 5, expected 6/,

@@ -123,6 +123,26 @@ for (const be of backendsToTest()) {
       check((x) => ops.avgPool2d(x, [3, 3], [2, 2], 'same'), [rand([1, 7, 6, 2], 103)]);
       check((x) => ops.avgPool2d(x, [2, 3], [1, 1], 'same'), [rand([1, 4, 5, 1], 104)]);
     });
+    it('conv2dMaxPool (inference fusion): the gradients of conv2d then maxPool2d, both kernel paths', () => {
+      const conv = { strides: [1, 1], padding: 'valid', dilation: [1, 1] } as const;
+      const half = { poolSize: [2, 2], strides: [2, 2], padding: 'valid' } as const;
+      // direct path (3x3x1, 16 filters), with bias and ReLU
+      check(
+        (x, w, b) => ops.conv2dMaxPool(x, w, b, conv, 'relu', half),
+        [distinct([2, 7, 6, 1], 102), awayFromZero([3, 3, 1, 16], 103), rand([16], 104)],
+        { eps: 3e-3 },
+      );
+      // chunked path ('same' convolution, 3 filters, overlapping 'same' windows), linear
+      check(
+        (x, w) =>
+          ops.conv2dMaxPool(x, w, null, { ...conv, padding: 'same' }, 'linear', {
+            poolSize: [3, 3],
+            strides: [2, 2],
+            padding: 'same',
+          }),
+        [distinct([1, 6, 5, 2], 105), rand([3, 3, 2, 3], 106)],
+      );
+    });
 
     it('softmax, logSoftmax, softmax cross-entropy', () => {
       check((x) => ops.softmax(x), [rand([3, 5], 110)]);

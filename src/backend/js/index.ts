@@ -192,6 +192,10 @@ export const referenceKernels: Kernels = {
     return referenceKernels.matmul(im2col(x, p), dy, kSize, p.outC, rows, true, false, null, 'linear');
   },
 
+  conv2dMaxPool(x, w, bias, conv, act, pool) {
+    return referenceKernels.maxPool2d(referenceKernels.conv2d(x, w, bias, conv, act), pool);
+  },
+
   maxPool2d(x, p) {
     const y = new Float32Array(p.batch * p.outH * p.outW * p.channels).fill(-Infinity);
     forEachPoolCell(p, (o, i) => {

@@ -1,0 +1,190 @@
+// Inference kernel: y = maxPool(act(conv(x, w) + bias)), the convolution's output never stored whole.
+//  - Small receptive field (K = KH·KW·C <= kDirectMaxK, e.g. 3x3 over one grayscale channel): for each
+//    pooled pixel, the conv outputs of its window (at most kMaxCells) are computed in registers, 16
+//    filters at a time, from their K inputs gathered once; ReLU, then the max, then one store. A GEMM
+//    with a depth of 9 spends its time packing and storing tiles, and the full-size output costs
+//    more memory traffic than the arithmetic.
+//  - Otherwise: the ordinary convolution of a few images at a time into a scratch that stays in
+//    cache, pooled from there (for 150x150 layers, whose outputs are tens of MB, half the time).
+// The direct path is written with GCC vector types and cloned for x86-64-v3 (AVX2 + FMA).
+#include <algorithm>
+#include <limits>
+#include <vector>
+
+#include "binder.h"
+#include "conv.h"
+#include "pool.h"
+#include "threadpool.h"
+
+namespace ck {
+namespace {
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define CK_CP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CK_CP_CLONES
+#endif
+
+typedef float v8 __attribute__((vector_size(32)));
+#define CK_INLINE inline __attribute__((always_inline))
+CK_INLINE v8 load8(const float* p) {
+  v8 v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+CK_INLINE void store8(float* p, v8 v) { __builtin_memcpy(p, &v, sizeof v); }
+
+constexpr int64_t kDirectMaxK = 32;
+constexpr int kMaxCells = 4;
+
+// The window of pooled pixel (py, px) in conv-output coordinates, clipped to the conv output.
+struct Cells {
+  int count;
+  int64_t oy[kMaxCells], ox[kMaxCells];
+};
+inline Cells window_cells(const PoolGeom& p, int64_t py, int64_t px) {
+  Cells c{0, {}, {}};
+  const int64_t ys = py * p.SH - p.PT, xs = px * p.SW - p.PL;
+  for (int64_t y = std::max<int64_t>(ys, 0); y < std::min(ys + p.PH, p.H); ++y)
+    for (int64_t x = std::max<int64_t>(xs, 0); x < std::min(xs + p.PW, p.W); ++x) {
+      c.oy[c.count] = y;
+      c.ox[c.count] = x;
+      ++c.count;
+    }
+  return c;
+}
+
+// The K inputs of conv-output pixel (n, oy, ox), row-major over ky, kx, c as the weights are.
+inline void gather(const ConvGeom& g, const float* x, int64_t n, int64_t oy, int64_t ox, float* col) {
+  const int64_t y0 = oy * g.SH - g.PT, x0 = ox * g.SW - g.PL;
+  for (int64_t ky = 0; ky < g.KH; ++ky) {
+    const int64_t iy = y0 + ky * g.DH;
+    const bool row_in = iy >= 0 && iy < g.H;
+    const float* src = x + (n * g.H + (row_in ? iy : 0)) * g.W * g.C;
+    for (int64_t kx = 0, ix = x0; kx < g.KW; ++kx, ix += g.DW, col += g.C) {
+      const bool in = row_in && ix >= 0 && ix < g.W;
+      for (int64_t c = 0; c < g.C; ++c) col[c] = in ? src[ix * g.C + c] : 0.0f;
+    }
+  }
+}
+
+// One row of pooled pixels: for each, the conv outputs of its window (cells[px] of them, inputs in
+// cols[px]) in registers 16 filters at a time, ReLU, their max, one store.
+CK_CP_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const float* cols, const int* cells, const float* w,
+                             const float* bias, bool relu, float* out) {
+  for (int64_t px = 0; px < OW; ++px, cols += kMaxCells * kDirectMaxK, out += F) {
+    const int n = cells[px];
+    for (int64_t f0 = 0; f0 < F; f0 += 16) {
+      v8 acc[kMaxCells][2];
+      const v8 b0 = bias ? load8(bias + f0) : v8{}, b1 = bias ? load8(bias + f0 + 8) : v8{};
+      for (int c = 0; c < kMaxCells; ++c) {
+        acc[c][0] = b0;
+        acc[c][1] = b1;
+      }
+      const float* wk = w + f0;
+      for (int64_t k = 0; k < K; ++k, wk += F) {
+        const v8 w0 = load8(wk), w1 = load8(wk + 8);
+        for (int c = 0; c < kMaxCells; ++c) {
+          const float xv = cols[c * kDirectMaxK + k];
+          const v8 xb = {xv, xv, xv, xv, xv, xv, xv, xv};
+          acc[c][0] += xb * w0;
+          acc[c][1] += xb * w1;
+        }
+      }
+      for (int h = 0; h < 2; ++h) {
+        v8 m = acc[0][h];
+        if (relu) m = m > 0 ? m : v8{};
+        for (int c = 1; c < n; ++c) {
+          v8 v = acc[c][h];
+          if (relu) v = v > 0 ? v : v8{};
+          m = (v > m) | (v != v) ? v : m;  // NaN wins, as in max pooling
+        }
+        store8(out + f0 + 8 * h, m);
+      }
+    }
+  }
+}
+
+void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias, bool relu,
+            float* y) {
+  const int64_t K = g.KH * g.KW * g.C, rows = p.N * p.OH;
+  // Offsets of the K inputs from a conv-output pixel's top-left input, for pixels whose taps are all inside.
+  int64_t off[kDirectMaxK];
+  for (int64_t ky = 0, k = 0; ky < g.KH; ++ky)
+    for (int64_t kx = 0; kx < g.KW; ++kx)
+      for (int64_t c = 0; c < g.C; ++c) off[k++] = (ky * g.DH * g.W + kx * g.DW) * g.C + c;
+  const int nthreads = threads_for(2.0 * g.N * g.OH * g.OW * K * g.F, 4.0e5);
+  parallel_for(rows, nthreads, [&](int64_t r0, int64_t r1) {
+    std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * kDirectMaxK), 0.0f);
+    std::vector<int> cells(static_cast<size_t>(p.OW));
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t n = r / p.OH, py = r % p.OH;
+      float* out = y + (n * p.OH + py) * p.OW * g.F;
+      for (int64_t px = 0; px < p.OW; ++px) {
+        const Cells cs = window_cells(p, py, px);
+        cells[px] = cs.count;
+        for (int c = 0; c < cs.count; ++c) {
+          const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
+          float* col = cols.data() + (px * kMaxCells + c) * kDirectMaxK;
+          if (iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W) {
+            const float* base = x + ((n * g.H + iy) * g.W + ix) * g.C;
+            for (int64_t k = 0; k < K; ++k) col[k] = base[off[k]];
+          } else {
+            gather(g, x, n, cs.oy[c], cs.ox[c], col);
+          }
+        }
+      }
+      pooled_row(K, g.F, p.OW, cols.data(), cells.data(), w, bias, relu, out);
+      for (int64_t px = 0; px < p.OW; ++px)  // an empty window (padding only): -inf, as the reference
+        if (cells[px] == 0)
+          for (int64_t f = 0; f < g.F; ++f) out[px * g.F + f] = -std::numeric_limits<float>::infinity();
+    }
+  });
+}
+
+// A few images at a time: convolution into a scratch (about 4 MiB, in L3), then the pooling.
+void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias, bool relu,
+             float* y) {
+  const int64_t per_image = g.OH * g.OW * g.F;
+  const int64_t chunk =
+      std::max<int64_t>(1, std::min<int64_t>(g.N, (int64_t(1) << 20) / std::max<int64_t>(per_image, 1)));
+  std::vector<float> scratch(static_cast<size_t>(chunk * per_image));
+  for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
+    ConvGeom gc = g;
+    PoolGeom pc = p;
+    gc.N = pc.N = std::min(chunk, g.N - n0);
+    conv2d_forward(gc, x + n0 * g.H * g.W * g.C, w, bias, relu, scratch.data());
+    max_pool_forward(pc, scratch.data(), y + n0 * p.OH * p.OW * p.C);
+  }
+}
+
+}  // namespace
+
+void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
+                             bool relu, float* y) {
+  if (g.KH * g.KW * g.C <= kDirectMaxK && g.F % 16 == 0 && p.PH * p.PW <= kMaxCells) {
+    direct(g, p, x, w, bias, relu, y);
+  } else {
+    chunked(g, p, x, w, bias, relu, y);
+  }
+}
+
+// Kernel entry: the arguments of the kernel table (src/backend/kernels.ts) in order, output first.
+namespace k {
+namespace {
+
+void conv2d_max_pool(Out out, In x, In w, OptIn bias, const ConvGeom& g, Activation act, const PoolGeom& p) {
+  require(p.N == g.N && p.H == g.OH && p.W == g.OW && p.C == g.F,
+          "the pooling geometry must take the convolution's output (batch " + std::to_string(g.N) + ", " +
+              std::to_string(g.OH) + "x" + std::to_string(g.OW) + "x" + std::to_string(g.F) + ")");
+  conv2d_max_pool_forward(g, p, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                          expect(w, product({g.KH, g.KW, g.C, g.F}, "w")), expect(bias, g.F), act == Activation::Relu,
+                          expect(out, product({p.N, p.OH, p.OW, p.C}, "out")));
+}
+
+}  // namespace
+
+CK_KERNEL("conv2dMaxPool", conv2d_max_pool, "out x w bias conv act pool");
+
+}  // namespace k
+}  // namespace ck
