@@ -68,38 +68,65 @@ inline void gather(const ConvGeom& g, const float* x, int64_t n, int64_t oy, int
   }
 }
 
-// One row of pooled pixels: for each, the conv outputs of its window (cells[px] of them, inputs in
-// cols[px]) in registers 16 filters at a time, ReLU, their max, one store.
-CK_CP_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const float* cols, const int* cells, const float* w,
+// The window's conv outputs (cells of them), 16 filters from f0, in registers; ReLU, their max, one
+// store. Input k of cell c is at(c, k): straight from x for interior windows, else a gathered copy.
+template <class At>
+CK_INLINE void pooled16(int64_t K, int64_t F, int cells, const float* w, const float* bias, bool relu, int64_t f0,
+                        float* out, At at) {
+  v8 acc[kMaxCells][2];
+  const v8 b0 = bias ? load8(bias + f0) : v8{}, b1 = bias ? load8(bias + f0 + 8) : v8{};
+  for (int c = 0; c < kMaxCells; ++c) {
+    acc[c][0] = b0;
+    acc[c][1] = b1;
+  }
+  const float* wk = w + f0;
+  for (int64_t k = 0; k < K; ++k, wk += F) {
+    const v8 w0 = load8(wk), w1 = load8(wk + 8);
+    for (int c = 0; c < kMaxCells; ++c) {
+      const float xv = at(c, k);
+      const v8 xb = {xv, xv, xv, xv, xv, xv, xv, xv};
+      acc[c][0] += xb * w0;
+      acc[c][1] += xb * w1;
+    }
+  }
+  for (int h = 0; h < 2; ++h) {
+    v8 m = acc[0][h];
+    if (relu) m = m > 0 ? m : v8{};
+    for (int c = 1; c < cells; ++c) {
+      v8 v = acc[c][h];
+      if (relu) v = v > 0 ? v : v8{};
+      m = (v > m) | (v != v) ? v : m;  // NaN wins, as in max pooling
+    }
+    store8(out + f0 + 8 * h, m);
+  }
+}
+
+// Where one pooled pixel's window reads its inputs.
+struct Window {
+  int cells;
+  bool interior;                 // every tap of every cell inside the image: read x at base[c] + off[k]
+  const float* base[kMaxCells];  // interior: each cell's first input; else cell c's gathered inputs
+};
+
+// One row of pooled pixels, all filters.
+CK_CP_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* win, const int64_t* off, const float* w,
                              const float* bias, bool relu, float* out) {
-  for (int64_t px = 0; px < OW; ++px, cols += kMaxCells * kDirectMaxK, out += F) {
-    const int n = cells[px];
+  for (int64_t px = 0; px < OW; ++px, out += F) {
+    const Window& wd = win[px];
+    const float* b0 = wd.base[0];
+    const float* b1 = wd.base[1];
+    const float* b2 = wd.base[2];
+    const float* b3 = wd.base[3];
     for (int64_t f0 = 0; f0 < F; f0 += 16) {
-      v8 acc[kMaxCells][2];
-      const v8 b0 = bias ? load8(bias + f0) : v8{}, b1 = bias ? load8(bias + f0 + 8) : v8{};
-      for (int c = 0; c < kMaxCells; ++c) {
-        acc[c][0] = b0;
-        acc[c][1] = b1;
-      }
-      const float* wk = w + f0;
-      for (int64_t k = 0; k < K; ++k, wk += F) {
-        const v8 w0 = load8(wk), w1 = load8(wk + 8);
-        for (int c = 0; c < kMaxCells; ++c) {
-          const float xv = cols[c * kDirectMaxK + k];
-          const v8 xb = {xv, xv, xv, xv, xv, xv, xv, xv};
-          acc[c][0] += xb * w0;
-          acc[c][1] += xb * w1;
-        }
-      }
-      for (int h = 0; h < 2; ++h) {
-        v8 m = acc[0][h];
-        if (relu) m = m > 0 ? m : v8{};
-        for (int c = 1; c < n; ++c) {
-          v8 v = acc[c][h];
-          if (relu) v = v > 0 ? v : v8{};
-          m = (v > m) | (v != v) ? v : m;  // NaN wins, as in max pooling
-        }
-        store8(out + f0 + 8 * h, m);
+      if (wd.interior) {
+        pooled16(K, F, wd.cells, w, bias, relu, f0, out, [&](int c, int64_t k) {
+          const int64_t o = off[k];
+          return c == 0 ? b0[o] : c == 1 ? b1[o] : c == 2 ? b2[o] : b3[o];
+        });
+      } else {
+        pooled16(K, F, wd.cells, w, bias, relu, f0, out, [&](int c, int64_t k) {
+          return c == 0 ? b0[k] : c == 1 ? b1[k] : c == 2 ? b2[k] : b3[k];
+        });
       }
     }
   }
@@ -116,27 +143,37 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
   const int nthreads = threads_for(2.0 * g.N * g.OH * g.OW * K * g.F, 4.0e5);
   parallel_for(rows, nthreads, [&](int64_t r0, int64_t r1) {
     std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * kDirectMaxK), 0.0f);
-    std::vector<int> cells(static_cast<size_t>(p.OW));
+    std::vector<Window> win(static_cast<size_t>(p.OW));
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t n = r / p.OH, py = r % p.OH;
       float* out = y + (n * p.OH + py) * p.OW * g.F;
       for (int64_t px = 0; px < p.OW; ++px) {
         const Cells cs = window_cells(p, py, px);
-        cells[px] = cs.count;
+        Window& wd = win[px];
+        wd.cells = cs.count;
+        wd.interior = cs.count > 0;
         for (int c = 0; c < cs.count; ++c) {
           const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
-          float* col = cols.data() + (px * kMaxCells + c) * kDirectMaxK;
-          if (iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W) {
-            const float* base = x + ((n * g.H + iy) * g.W + ix) * g.C;
-            for (int64_t k = 0; k < K; ++k) col[k] = base[off[k]];
+          wd.interior =
+              wd.interior && iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W;
+        }
+        for (int c = 0; c < kMaxCells; ++c) {
+          const int cc = c < cs.count ? c : 0;  // unused cells repeat the first (computed, never taken)
+          if (cs.count == 0) {
+            wd.base[c] = cols.data();
+          } else if (wd.interior) {
+            const int64_t iy = cs.oy[cc] * g.SH - g.PT, ix = cs.ox[cc] * g.SW - g.PL;
+            wd.base[c] = x + ((n * g.H + iy) * g.W + ix) * g.C;
           } else {
-            gather(g, x, n, cs.oy[c], cs.ox[c], col);
+            float* col = cols.data() + (px * kMaxCells + c) * kDirectMaxK;
+            gather(g, x, n, cs.oy[cc], cs.ox[cc], col);
+            wd.base[c] = col;
           }
         }
       }
-      pooled_row(K, g.F, p.OW, cols.data(), cells.data(), w, bias, relu, out);
+      pooled_row(K, g.F, p.OW, win.data(), off, w, bias, relu, out);
       for (int64_t px = 0; px < p.OW; ++px)  // an empty window (padding only): -inf, as the reference
-        if (cells[px] == 0)
+        if (win[px].cells == 0)
           for (int64_t f = 0; f < g.F; ++f) out[px * g.F + f] = -std::numeric_limits<float>::infinity();
     }
   });
