@@ -9,6 +9,7 @@
 // The direct path is written with GCC vector types and cloned for x86-64-v3 (AVX2 + FMA).
 #include <algorithm>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "binder.h"
@@ -179,19 +180,25 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
   });
 }
 
-// A few images at a time: convolution into a scratch (about 4 MiB, in L3), then the pooling.
+// A few images at a time: convolution into a scratch (at most 8 MiB, in L3, kept by the calling
+// thread and never zero-filled), then the pooling.
 void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias, bool relu,
              float* y) {
   const int64_t per_image = g.OH * g.OW * g.F;
   const int64_t chunk =
-      std::max<int64_t>(1, std::min<int64_t>(g.N, (int64_t(1) << 20) / std::max<int64_t>(per_image, 1)));
-  std::vector<float> scratch(static_cast<size_t>(chunk * per_image));
+      std::max<int64_t>(1, std::min<int64_t>(g.N, (int64_t(1) << 21) / std::max<int64_t>(per_image, 1)));
+  static thread_local std::unique_ptr<float[]> scratch;
+  static thread_local int64_t capacity = 0;
+  if (capacity < chunk * per_image) {
+    scratch.reset(new float[static_cast<size_t>(chunk * per_image)]);
+    capacity = chunk * per_image;
+  }
   for (int64_t n0 = 0; n0 < g.N; n0 += chunk) {
     ConvGeom gc = g;
     PoolGeom pc = p;
     gc.N = pc.N = std::min(chunk, g.N - n0);
-    conv2d_forward(gc, x + n0 * g.H * g.W * g.C, w, bias, relu, scratch.data());
-    max_pool_forward(pc, scratch.data(), y + n0 * p.OH * p.OW * p.C);
+    conv2d_forward(gc, x + n0 * g.H * g.W * g.C, w, bias, relu, scratch.get());
+    max_pool_forward(pc, scratch.get(), y + n0 * p.OH * p.OW * p.C);
   }
 }
 
