@@ -4,6 +4,7 @@
 // lives in training.ts, the summary in summary.ts and model files in io/; these methods only
 // delegate.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { isRecording } from '../autograd/tape.js';
 import {
   type CallArgs,
   Layer,
@@ -304,20 +305,58 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const values = new Map<KerasTensor, Tensor>();
     this.inputs.forEach((t, i) => values.set(t, list[i]));
+    // Without a tape nothing reads an intermediate output that only one layer consumes, so such a
+    // pair (Conv2D + MaxPooling2D) may run as one op; the partner's outputs are then already set.
+    const partners = isRecording() ? null : this.fusionPartners();
+    const fusedAway = new Set<Node>();
     for (const node of this.nodes) {
+      if (fusedAway.has(node)) continue;
       const ins = node.inputs.map((t) => {
         const v = values.get(this.resolve(t));
         if (!v)
           throw new ValueError(`Model '${this.name}': no value for '${t.name}' needed by layer '${node.layer.name}'`);
         return v;
       });
-      const out = node.layer.applyEager(ins.length === 1 ? ins[0] : ins, args);
+      const x = ins.length === 1 ? ins[0] : ins;
+      const partner = partners?.get(node);
+      const fused = partner ? node.layer.applyFused(x, partner.layer) : null;
+      if (partner && fused) {
+        fusedAway.add(partner);
+        const fusedOuts = Array.isArray(fused) ? fused : [fused];
+        partner.outputs.forEach((t, i) => values.set(t, fusedOuts[i]));
+        continue;
+      }
+      const out = node.layer.applyEager(x, args);
       const outs = Array.isArray(out) ? out : [out];
       node.outputs.forEach((t, i) => values.set(t, outs[i]));
     }
     const results = this.outputs.map((t) => values.get(t)!);
     return this.singleOutput ? results[0] : results;
   }
+
+  /**
+   * For each node whose single output is consumed by exactly one node, itself with that output as
+   * its only input, and is not a model output: that consumer (the candidates of Layer.applyFused).
+   */
+  private fusionPartners(): Map<Node, Node> {
+    if (this.partnersOf?.nodes === this.nodes) return this.partnersOf.partners;
+    const consumers = new Map<KerasTensor, Node[]>();
+    for (const n of this.nodes)
+      for (const t of n.inputs) {
+        const r = this.resolve(t);
+        consumers.set(r, [...(consumers.get(r) ?? []), n]);
+      }
+    const outputs = new Set(this.outputs.map((t) => this.resolve(t)));
+    const partners = new Map<Node, Node>();
+    for (const n of this.nodes) {
+      if (n.outputs.length !== 1 || outputs.has(n.outputs[0])) continue;
+      const users = consumers.get(n.outputs[0]) ?? [];
+      if (users.length === 1 && users[0].inputs.length === 1) partners.set(n, users[0]);
+    }
+    this.partnersOf = { nodes: this.nodes, partners };
+    return partners;
+  }
+  private partnersOf: { nodes: Node[]; partners: Map<Node, Node> } | null = null;
 
   computeOutputShape(inputShape: Shape | Shape[]): Shape | Shape[] {
     const list = (inputShape.length > 0 && Array.isArray(inputShape[0]) ? inputShape : [inputShape]) as Shape[];

@@ -1,10 +1,12 @@
-// Inference fusion in a Sequential: Conv2D (ReLU or linear) followed by MaxPooling2D runs as one op
-// (ops.conv2dMaxPool) when no gradient is recorded, with the same outputs as the two layers, and
-// never in training or for pairs it cannot fuse.
+// Inference fusion in a Sequential and a functional model: Conv2D (ReLU or linear) followed by
+// MaxPooling2D runs as one op (ops.conv2dMaxPool) when no gradient is recorded, with the same outputs
+// as the two layers, and never in training, for pairs it cannot fuse, or when the convolution's
+// output is needed elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from '../../src/layers/index.js';
 import { Sequential } from '../../src/models/sequential.js';
+import { Model } from '../../src/models/model.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { getBackend } from '../../src/backend/index.js';
@@ -89,4 +91,30 @@ test('training steps and pairs that cannot fuse run the layers one by one', asyn
   const { value, calls } = await fusedCalls(() => s.predict(x, { verbose: 0 }));
   assert.equal(calls, 1);
   assertClose(value, unfused, 'sigmoid model');
+});
+
+test('a functional model fuses a pair only when the pooling is the one reader of the convolution output', async () => {
+  setRandomSeed(8);
+  const input = L.Input({ shape: [12, 9, 2] });
+  const c1 = new L.Conv2D(16, 3, { activation: 'relu' }).apply(input);
+  const p1 = new L.MaxPooling2D(2).apply(c1);
+  const c2 = new L.Conv2D(16, 2, { activation: 'relu', padding: 'same' }).apply(p1);
+  const p2 = new L.MaxPooling2D(2).apply(c2);
+  const c3 = new L.Conv2D(8, 1).apply(p2);
+  const p3 = new L.MaxPooling2D(1).apply(c3);
+  const head = new L.Dense(2).apply(new L.Flatten().apply(p3));
+  const x = images(3, 12, 9, 2, 3);
+  // c2 is also an output, and c3 is read twice (by p3 and the model's outputs): only c1 + p1 fuses.
+  const m = new Model({ inputs: input, outputs: [head, c2, c3] });
+  const outputs = (): Tensor[] => ([] as Tensor[]).concat(m.apply(x));
+  const unfused = outputs();
+  const { value, calls } = await fusedCalls(() => noGrad(outputs));
+  assert.equal(value.length, 3);
+  assert.equal(calls, 1);
+  value.forEach((t, i) => assertClose(t, unfused[i], `output ${i}`));
+  // With the head alone, every pair fuses.
+  const all = new Model({ inputs: input, outputs: head });
+  const { value: v2, calls: c2calls } = await fusedCalls(() => all.predict(x, { verbose: 0 }));
+  assert.equal(c2calls, 3);
+  assertClose(v2, unfused[0], 'head');
 });
