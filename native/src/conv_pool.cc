@@ -14,17 +14,12 @@
 
 #include "binder.h"
 #include "conv.h"
+#include "cpu.h"
 #include "pool.h"
 #include "threadpool.h"
 
 namespace ck {
 namespace {
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define CK_CP_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CK_CP_CLONES
-#endif
 
 typedef float v8 __attribute__((vector_size(32)));
 #define CK_INLINE inline __attribute__((always_inline))
@@ -45,9 +40,9 @@ struct Cells {
 };
 inline Cells window_cells(const PoolGeom& p, int64_t py, int64_t px) {
   Cells c{0, {}, {}};
-  const int64_t ys = py * p.SH - p.PT, xs = px * p.SW - p.PL;
-  for (int64_t y = std::max<int64_t>(ys, 0); y < std::min(ys + p.PH, p.H); ++y)
-    for (int64_t x = std::max<int64_t>(xs, 0); x < std::min(xs + p.PW, p.W); ++x) {
+  const Win w = window(p, py, px);
+  for (int64_t y = w.y0; y < w.y1; ++y)
+    for (int64_t x = w.x0; x < w.x1; ++x) {
       c.oy[c.count] = y;
       c.ox[c.count] = x;
       ++c.count;
@@ -110,8 +105,8 @@ struct Window {
 };
 
 // One row of pooled pixels, all filters.
-CK_CP_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* win, const int64_t* off, const float* w,
-                             const float* bias, bool relu, float* out) {
+CK_AVX2_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* win, const int64_t* off, const float* w,
+                               const float* bias, bool relu, float* out) {
   for (int64_t px = 0; px < OW; ++px, out += F) {
     const Window& wd = win[px];
     const float* b0 = wd.base[0];

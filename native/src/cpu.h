@@ -3,6 +3,15 @@
 // translation units built with per-file ISA flags and are only called after cpuid says they are safe.
 #pragma once
 
+// A function compiled twice, for x86-64-v3 (AVX2 + FMA) and the baseline, the copy chosen once by CPU
+// features when the addon loads. Not "arch=haswell": GCC resolves that clone by the CPU model, so
+// AMD and later Intel CPUs would always run the baseline copy.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define CK_AVX2_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CK_AVX2_CLONES
+#endif
+
 namespace ck {
 
 enum class Isa { Generic = 0, Avx2 = 1, Avx512 = 2 };

@@ -1,28 +1,23 @@
 // Depthwise 2D convolution (NHWC input, [kh,kw,C,M] weights read as [kh,kw,C*M]): forward with
 // fused bias and ReLU, and both gradients. Every loop runs innermost over contiguous channels (the
 // output channel f = c*M + m reads input channel c), so the compiler vectorises it; the row functions are
-// also cloned for x86-64-v3 CPUs (AVX2 + FMA), chosen by CPU features when the addon loads (a clone
-// for arch=haswell would test the CPU model, and never run on AMD or newer Intel parts).
+// also cloned for x86-64-v3 CPUs (AVX2 + FMA), chosen by CPU features when the addon loads
+// (CK_AVX2_CLONES, cpu.h).
 // Forward and backprop-input are threaded over (image, row) pairs, each writing only its own rows;
 // backprop-filter sums per-thread partial filters, then adds them up in a fixed order.
 #include <string>
 #include <vector>
 
 #include "binder.h"
+#include "cpu.h"
 #include "threadpool.h"
-
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define CK_DW_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define CK_DW_CLONES
-#endif
 
 namespace ck {
 namespace {
 
 // acc[f] += x[f / M] * w[f] over f in [0, F).
-CK_DW_CLONES void tap_forward(float* __restrict acc, const float* __restrict x, const float* __restrict w, int64_t C,
-                              int64_t M) {
+CK_AVX2_CLONES void tap_forward(float* __restrict acc, const float* __restrict x, const float* __restrict w, int64_t C,
+                                int64_t M) {
   if (M == 1) {
     for (int64_t c = 0; c < C; ++c) acc[c] += x[c] * w[c];
     return;
@@ -36,8 +31,8 @@ CK_DW_CLONES void tap_forward(float* __restrict acc, const float* __restrict x, 
 }
 
 // dx[c] += sum_m dy[c*M + m] * w[c*M + m].
-CK_DW_CLONES void tap_input(float* __restrict dx, const float* __restrict dy, const float* __restrict w, int64_t C,
-                            int64_t M) {
+CK_AVX2_CLONES void tap_input(float* __restrict dx, const float* __restrict dy, const float* __restrict w, int64_t C,
+                              int64_t M) {
   if (M == 1) {
     for (int64_t c = 0; c < C; ++c) dx[c] += dy[c] * w[c];
     return;
@@ -50,8 +45,8 @@ CK_DW_CLONES void tap_input(float* __restrict dx, const float* __restrict dy, co
 }
 
 // dw[f] += x[f / M] * dy[f]: the same access pattern as the forward tap.
-CK_DW_CLONES void tap_filter(float* __restrict dw, const float* __restrict x, const float* __restrict dy, int64_t C,
-                             int64_t M) {
+CK_AVX2_CLONES void tap_filter(float* __restrict dw, const float* __restrict x, const float* __restrict dy, int64_t C,
+                               int64_t M) {
   tap_forward(dw, x, dy, C, M);
 }
 

@@ -15,20 +15,6 @@
 namespace ck {
 namespace {
 
-// Valid window rows/cols for output (oy, ox): [y0, y1) x [x0, x1) in input coordinates.
-struct Win {
-  int64_t y0, y1, x0, x1;
-};
-inline Win window(const PoolGeom& g, int64_t oy, int64_t ox) {
-  Win w;
-  int64_t ys = oy * g.SH - g.PT, xs = ox * g.SW - g.PL;
-  w.y0 = ys < 0 ? 0 : ys;
-  w.y1 = ys + g.PH < g.H ? ys + g.PH : g.H;
-  w.x0 = xs < 0 ? 0 : xs;
-  w.x1 = xs + g.PW < g.W ? xs + g.PW : g.W;
-  return w;
-}
-
 int pool_threads(const PoolGeom& g) {
   int nt = threads_for(static_cast<double>(g.N) * g.OH * g.OW * g.C * g.PH * g.PW, 4.0e5);
   return nt > g.N ? static_cast<int>(g.N) : nt;

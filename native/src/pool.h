@@ -27,6 +27,20 @@ struct PoolGeom {
   X(padLeft, PL, 0)
 // clang-format on
 
+// Valid window rows/cols for output (oy, ox): [y0, y1) x [x0, x1) in input coordinates.
+struct Win {
+  int64_t y0, y1, x0, x1;
+};
+inline Win window(const PoolGeom& g, int64_t oy, int64_t ox) {
+  Win w;
+  int64_t ys = oy * g.SH - g.PT, xs = ox * g.SW - g.PL;
+  w.y0 = ys < 0 ? 0 : ys;
+  w.y1 = ys + g.PH < g.H ? ys + g.PH : g.H;
+  w.x0 = xs < 0 ? 0 : xs;
+  w.x1 = xs + g.PW < g.W ? xs + g.PW : g.W;
+  return w;
+}
+
 void max_pool_forward(const PoolGeom& g, const float* x, float* y);
 void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float* dx);
 void avg_pool_forward(const PoolGeom& g, const float* x, float* y);
