@@ -34,6 +34,7 @@ export function record(
   inputs: Tensor[],
   backward: GradNode['backward'],
   saved?: Record<string, unknown>,
+  buffers?: readonly Float32Array[],
 ): Tensor {
   if (!recording) return out;
   let any = false;
@@ -44,7 +45,7 @@ export function record(
     }
   if (!any) return out;
   out.requiresGrad = true;
-  out.gradNode = { op, inputs, backward, saved };
+  out.gradNode = buffers ? { op, inputs, backward, saved, buffers } : { op, inputs, backward, saved };
   return out;
 }
 
@@ -172,6 +173,7 @@ export function releaseGraph(root: Tensor, keep: ReadonlySet<ArrayBufferLike>, e
   if (!be.release) return;
   const seen = new Set<ArrayBufferLike>(keep);
   const visited = new Set<Tensor>();
+  const hidden = new Set<ArrayBufferLike>();
   const stack: Tensor[] = [root, ...extra];
   const give = (t: Tensor) => {
     const b = t.data.buffer;
@@ -185,6 +187,12 @@ export function releaseGraph(root: Tensor, keep: ReadonlySet<ArrayBufferLike>, e
     if (visited.has(t) || !t.gradNode) continue;
     visited.add(t);
     give(t);
+    // An op's hidden intermediates (its output may be a view of one of them: checked against keep only).
+    for (const b of t.gradNode.buffers ?? []) {
+      if (keep.has(b.buffer) || hidden.has(b.buffer)) continue;
+      hidden.add(b.buffer);
+      be.release(b);
+    }
     for (const c of t.gradNode.inputs) stack.push(c);
   }
 }

@@ -4,7 +4,6 @@
 // lives in training.ts, the summary in summary.ts and model files in io/; these methods only
 // delegate.
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { isRecording } from '../autograd/tape.js';
 import {
   type CallArgs,
   Layer,
@@ -305,9 +304,9 @@ export class Model<O extends KerasTensor | KerasTensor[] = KerasTensor | KerasTe
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const values = new Map<KerasTensor, Tensor>();
     this.inputs.forEach((t, i) => values.set(t, list[i]));
-    // Without a tape nothing reads an intermediate output that only one layer consumes, so such a
-    // pair (Conv2D + MaxPooling2D) may run as one op; the partner's outputs are then already set.
-    const partners = isRecording() ? null : this.fusionPartners();
+    // Nothing reads an intermediate output that only one layer consumes, so such a pair
+    // (Conv2D + MaxPooling2D) may run as one op; the partner's outputs are then already set.
+    const partners = this.fusionPartners();
     const fusedAway = new Set<Node>();
     for (const node of this.nodes) {
       if (fusedAway.has(node)) continue;

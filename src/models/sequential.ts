@@ -2,7 +2,6 @@
 // the first layer, an Input, or the first data seen), after which every add() checks that the
 // layer fits the previous output. Owns Keras 3's Sequential config in both directions.
 import { ValueError } from '../errors.js';
-import { isRecording } from '../autograd/tape.js';
 import { type CallArgs, Layer, type LayerInput, type Shape, registerLayer, serializeLayer } from '../layers/base.js';
 import { Input, InputLayer } from '../layers/core.js';
 import { KerasTensor, isKerasTensor } from '../layers/keras_tensor.js';
@@ -133,11 +132,10 @@ export class Sequential extends Model {
 
   override call(inputs: LayerInput, args: CallArgs = {}): LayerInput {
     let x = inputs;
-    // Without a tape nothing reads the layers' intermediate outputs, so adjacent layers that fuse
-    // (Conv2D + MaxPooling2D) run as one op.
-    const fuse = !isRecording();
+    // Nothing outside reads a Sequential's intermediate outputs, so adjacent layers that fuse
+    // (Conv2D + MaxPooling2D) run as one op, with or without a tape.
     for (let i = 0; i < this.stack.length; i++) {
-      const next = fuse ? this.stack[i + 1] : undefined;
+      const next = this.stack[i + 1];
       const fused = next ? this.stack[i].applyFused(x, next) : null;
       if (fused) {
         x = fused;

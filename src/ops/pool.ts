@@ -1,7 +1,7 @@
 // Max and average pooling over NHWC tensors, with gradients.
 import { getBackend } from '../backend/index.js';
 import type { Activation, Pool2DInfo } from '../backend/types.js';
-import { record } from '../autograd/tape.js';
+import { isRecording, record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
 import { conv2dInfo, convOutputSize, convolutionGradients, type Padding } from './conv.js';
@@ -56,10 +56,12 @@ export function maxPool2d(
 }
 
 /**
- * maxPool2d(act(conv2d(x, w) + bias)) in one kernel that never stores the convolution's output, for
- * inference (a Sequential fuses Conv2D + MaxPooling2D when no gradient is recorded). Its gradient
- * recomputes the convolution's output, then runs the pooling's and the convolution's backward
- * passes, so it is that of the two ops.
+ * maxPool2d(act(conv2d(x, w) + bias)) as one op, for a Conv2D (ReLU or linear) followed by a
+ * MaxPooling2D (models fuse such pairs). Without a gradient to record, one kernel that never stores
+ * the convolution's output. When recording, the convolution's output is kept (hidden, given back
+ * with the graph) for the backward pass, which applies the ReLU mask and sums the bias gradient on
+ * the pooled gradient (a quarter of the size for 2x2 pooling) before routing it to the window
+ * maxima: the max a window routes to is the pooled value, so (pooled > 0) is the ReLU's mask there.
  */
 export function conv2dMaxPool(
   x: Tensor,
@@ -73,20 +75,29 @@ export function conv2dMaxPool(
   const pinfo = pool2dInfo([info.batch, info.outH, info.outW, info.outC], pool.poolSize, pool.strides, pool.padding);
   const be = getBackend();
   const b = bias ? floatData(bias) : null;
-  const y = new Tensor(be.conv2dMaxPool(floatData(x), floatData(w), b, info, act, pinfo), [
-    pinfo.batch,
-    pinfo.outH,
-    pinfo.outW,
-    pinfo.channels,
-  ]);
-  return record(y, `conv2d_${act}_max_pool2d`, bias ? [x, w, bias] : [x, w], (dy, needs) => {
-    const yd = be.conv2d(floatData(x), floatData(w), b, info, act);
-    const dc = be.maxPool2dBackward(yd, dy.data as Float32Array, pinfo);
-    const grads = convolutionGradients('conv2d', x, w, bias, info, act, yd, dc, needs);
+  const inputs = bias ? [x, w, bias] : [x, w];
+  const shape = [pinfo.batch, pinfo.outH, pinfo.outW, pinfo.channels];
+  if (!isRecording() || !inputs.some((t) => t.requiresGrad)) {
+    return new Tensor(be.conv2dMaxPool(floatData(x), floatData(w), b, info, act, pinfo), shape);
+  }
+  const yd = be.conv2d(floatData(x), floatData(w), b, info, act);
+  const pd = be.maxPool2d(yd, pinfo);
+  const backward = (dp: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
+    const dpd = dp.data as Float32Array;
+    const dpm = act === 'relu' ? be.reluBackward(dpd, pd) : dpd;
+    const dc = be.maxPool2dBackward(yd, dpm, pinfo);
+    const grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', yd, dc, [needs[0], needs[1], false]);
+    if (bias && needs[2]) {
+      grads[2] = new Tensor(
+        be.reduce('sum', dpm, 1, pinfo.batch * pinfo.outH * pinfo.outW, pinfo.channels),
+        bias.shape,
+      );
+    }
     be.release?.(dc);
-    be.release?.(yd);
+    if (dpm !== dpd) be.release?.(dpm);
     return grads;
-  });
+  };
+  return record(new Tensor(pd, shape), `conv2d_${act}_max_pool2d`, inputs, backward, undefined, [yd]);
 }
 
 export function avgPool2d(

@@ -22,6 +22,11 @@ export interface GradNode {
   backward: (dy: Tensor, needs: readonly boolean[]) => (Tensor | null)[];
   /** Op-specific data (e.g. the logits behind a softmax). */
   saved?: Record<string, unknown>;
+  /**
+   * Backend outputs the op keeps for its backward pass besides its own output (a fused op's hidden
+   * intermediate); releaseGraph gives them back with the graph.
+   */
+  buffers?: readonly Float32Array[];
 }
 
 let nextId = 0;

@@ -1,7 +1,7 @@
-// Inference fusion in a Sequential and a functional model: Conv2D (ReLU or linear) followed by
-// MaxPooling2D runs as one op (ops.conv2dMaxPool) when no gradient is recorded, with the same outputs
-// as the two layers, and never in training, for pairs it cannot fuse, or when the convolution's
-// output is needed elsewhere.
+// Fusion in a Sequential and a functional model: Conv2D (ReLU or linear) followed by MaxPooling2D
+// runs as one op (ops.conv2dMaxPool), with the same outputs and gradients as the two layers: one
+// kernel when no gradient is recorded, the convolution's output kept for the backward pass when it
+// is. Never for pairs it cannot fuse, or when the convolution's output is needed elsewhere.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as L from '../../src/layers/index.js';
@@ -10,7 +10,8 @@ import { Model } from '../../src/models/model.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { setRandomSeed } from '../../src/tensor/random.js';
 import { getBackend } from '../../src/backend/index.js';
-import { noGrad } from '../../src/autograd/index.js';
+import { noGrad, valueAndGrads } from '../../src/autograd/index.js';
+import * as ops from '../../src/ops/index.js';
 import { backendsToTest, withBackend } from '../helpers/backends.js';
 
 function images(n: number, h: number, w: number, c: number, seed: number): Tensor {
@@ -47,6 +48,28 @@ function assertClose(a: Tensor, b: Tensor, what: string): void {
   }
 }
 
+/** The layers of m applied one by one (no pair is ever fused). */
+function oneByOne(m: Sequential, x: Tensor): Tensor {
+  let h = x;
+  for (const l of m.layers) h = l.apply(h);
+  return h;
+}
+
+/** The op names recorded on the tape behind t. */
+function tapeOps(t: Tensor): string[] {
+  const names: string[] = [];
+  const seen = new Set<Tensor>();
+  const stack = [t];
+  while (stack.length) {
+    const u = stack.pop()!;
+    if (seen.has(u) || !u.gradNode) continue;
+    seen.add(u);
+    names.push(u.gradNode.op);
+    stack.push(...u.gradNode.inputs);
+  }
+  return names;
+}
+
 function convnet(activation: string): Sequential {
   setRandomSeed(7);
   const m = new Sequential();
@@ -64,7 +87,7 @@ for (const be of backendsToTest()) {
     await withBackend(be, async () => {
       const m = convnet('relu');
       const x = images(5, 11, 10, 1, 1);
-      const unfused = m.apply(x); // the tape records: every layer on its own
+      const unfused = oneByOne(m, x);
       const { value: fused, calls } = await fusedCalls(() => m.predict(x, { batchSize: 5, verbose: 0 }));
       assert.equal(calls, 2, 'both Conv2D + MaxPooling2D pairs fused');
       assertClose(fused, unfused, 'predict');
@@ -75,7 +98,43 @@ for (const be of backendsToTest()) {
   });
 }
 
-test('training steps and pairs that cannot fuse run the layers one by one', async () => {
+for (const be of backendsToTest()) {
+  test(`training fuses too: the tape holds the fused op, with the gradients of the layers one by one (${be} backend)`, async () => {
+    await withBackend(be, async () => {
+      for (const activation of ['relu', 'linear']) {
+        const m = convnet(activation);
+        const x = images(4, 11, 10, 1, 2);
+        m.build([null, 11, 10, 1]);
+        const weights = m.trainableWeights;
+        // A loss whose gradient reaches every pooled value with a different weight.
+        const mix = new Tensor(
+          Float32Array.from({ length: 12 }, (_, i) => Math.sin(i + 1)),
+          [4, 3],
+        );
+        const loss = (f: (x: Tensor) => Tensor) => () => ops.sum(ops.mul(f(x), mix));
+        const fused = valueAndGrads(
+          loss((v) => m.apply(v)),
+          weights,
+        );
+        const ref = valueAndGrads(
+          loss((v) => oneByOne(m, v)),
+          weights,
+        );
+        assertClose(fused.value, ref.value, `${activation} loss`);
+        fused.grads.forEach((g, i) => assertClose(g, ref.grads[i], `${activation} gradient of ${weights[i].name}`));
+        const recorded = tapeOps(m.apply(x));
+        assert.equal(
+          recorded.filter((o) => o === `conv2d_${activation}_max_pool2d`).length,
+          activation === 'relu' ? 2 : 1,
+        );
+        assert.equal(recorded.filter((o) => o.endsWith('_max_pool2d')).length, 2, recorded.join(', '));
+        assert.ok(!recorded.includes('maxPool2d'), 'no pooling on its own');
+      }
+    });
+  });
+}
+
+test('fit trains the fused pairs, and pairs that cannot fuse run the layers one by one', async () => {
   const x = images(4, 11, 10, 1, 2);
   const y = new Tensor(
     Float32Array.from({ length: 12 }, (_, i) => (i % 3 === i % 4 ? 1 : 0)),
@@ -83,14 +142,21 @@ test('training steps and pairs that cannot fuse run the layers one by one', asyn
   );
   const m = convnet('relu');
   m.compile({ optimizer: 'sgd', loss: 'categorical_crossentropy' });
-  const fit = await fusedCalls(() => m.fit(x, y, { epochs: 1, batchSize: 4, verbose: 0 }));
-  assert.equal(fit.calls, 0, 'no fusion while the tape records');
+  const h = await m.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0 });
+  const losses = h.history.loss;
+  assert.ok(losses[4] < losses[0], `loss falls: ${losses.join(', ')}`);
   // An activation the kernel does not fuse (sigmoid comes before the pooling): only the second pair.
   const s = convnet('sigmoid');
-  const unfused = s.apply(x);
+  const unfused = oneByOne(s, x);
   const { value, calls } = await fusedCalls(() => s.predict(x, { verbose: 0 }));
   assert.equal(calls, 1);
   assertClose(value, unfused, 'sigmoid model');
+  assert.deepEqual(
+    tapeOps(s.apply(x))
+      .filter((o) => o.endsWith('max_pool2d') || o === 'maxPool2d')
+      .sort(),
+    ['conv2d_relu_max_pool2d', 'maxPool2d'],
+  );
 });
 
 test('a functional model fuses a pair only when the pooling is the one reader of the convolution output', async () => {

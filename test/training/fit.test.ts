@@ -214,6 +214,34 @@ describe('errors for bad input', () => {
 });
 
 describe('buffer recycling in training steps', () => {
+  it("releaseGraph gives back an op's hidden buffers with its output, except kept ones", async () => {
+    const { getBackend } = await import('../../src/backend/index.js');
+    const { record, releaseGraph } = await import('../../src/autograd/tape.js');
+    const { Tensor } = await import('../../src/tensor/tensor.js');
+    const be = getBackend() as { release?: (x: Float32Array) => void };
+    const given: Float32Array[] = [];
+    const saved = be.release;
+    be.release = (b) => given.push(b);
+    try {
+      const w = new Tensor(new Float32Array(4), [4]);
+      w.requiresGrad = true;
+      const hidden = new Float32Array(8);
+      const whole = new Float32Array(8);
+      const view = new Tensor(whole.subarray(0, 4), [4]); // an output that is a view of a hidden buffer
+      const a = record(new Tensor(new Float32Array(4), [4]), 'a', [w], () => [null], undefined, [hidden]);
+      const b = record(view, 'b', [a], () => [null], undefined, [whole]);
+      releaseGraph(b, new Set());
+      assert.ok(given.includes(hidden) && given.includes(whole) && given.includes(a.data as Float32Array));
+      assert.equal(new Set(given).size, given.length, 'each buffer once');
+      given.length = 0;
+      const b2 = record(new Tensor(whole.subarray(0, 4), [4]), 'b', [a], () => [null], undefined, [whole]);
+      releaseGraph(b2, new Set([whole.buffer]));
+      assert.ok(!given.includes(whole), 'a kept buffer is never given back');
+      assert.ok(given.includes(hidden));
+    } finally {
+      be.release = saved;
+    }
+  });
   it('gives bit-identical training with and without recycling (no buffer is reused while alive)', async () => {
     const { getBackend } = await import('../../src/backend/index.js');
     const be = getBackend() as { release?: (x: Float32Array) => void };
