@@ -33,9 +33,10 @@ struct ConvGeom {
 
 void conv2d_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y);
 struct PoolGeom;
-// Inference: y = maxPool(act(conv(x) + bias)) without storing the convolution's output (conv_pool.cc).
+// y = maxPool(act(conv(x) + bias)) without storing the convolution's output (conv_pool.cc); with
+// arg (nullable), also each max's place in its window, as max_pool_forward_argmax writes it.
 void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
-                             bool relu, float* y);
+                             bool relu, float* y, float* arg);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

@@ -34,17 +34,21 @@ constexpr int64_t kDirectMaxK = 32;
 constexpr int kMaxCells = 4;
 
 // The window of pooled pixel (py, px) in conv-output coordinates, clipped to the conv output.
+// pos: the cell's place in the unclipped window, row-major (what the argmax output holds).
 struct Cells {
   int count;
   int64_t oy[kMaxCells], ox[kMaxCells];
+  float pos[kMaxCells];
 };
 inline Cells window_cells(const PoolGeom& p, int64_t py, int64_t px) {
-  Cells c{0, {}, {}};
+  Cells c{0, {}, {}, {}};
   const Win w = window(p, py, px);
+  const int64_t ys = py * p.SH - p.PT, xs = px * p.SW - p.PL;
   for (int64_t y = w.y0; y < w.y1; ++y)
     for (int64_t x = w.x0; x < w.x1; ++x) {
       c.oy[c.count] = y;
       c.ox[c.count] = x;
+      c.pos[c.count] = static_cast<float>((y - ys) * p.PW + (x - xs));
       ++c.count;
     }
   return c;
@@ -66,9 +70,10 @@ inline void gather(const ConvGeom& g, const float* x, int64_t n, int64_t oy, int
 
 // The window's conv outputs (cells of them), 16 filters from f0, in registers; ReLU, their max, one
 // store. Input k of cell c is at(c, k): straight from x for interior windows, else a gathered copy.
+// With arg: also the window place (pos) of the first strict maximum, as max-pool backward picks it.
 template <class At>
-CK_INLINE void pooled16(int64_t K, int64_t F, int cells, const float* w, const float* bias, bool relu, int64_t f0,
-                        float* out, At at) {
+CK_INLINE void pooled16(int64_t K, int64_t F, int cells, const float* pos, const float* w, const float* bias, bool relu,
+                        int64_t f0, float* out, float* arg, At at) {
   v8 acc[kMaxCells][2];
   const v8 b0 = bias ? load8(bias + f0) : v8{}, b1 = bias ? load8(bias + f0 + 8) : v8{};
   for (int c = 0; c < kMaxCells; ++c) {
@@ -88,12 +93,19 @@ CK_INLINE void pooled16(int64_t K, int64_t F, int cells, const float* w, const f
   for (int h = 0; h < 2; ++h) {
     v8 m = acc[0][h];
     if (relu) m = m > 0 ? m : v8{};
+    v8 best = m, at_pos = v8{} + pos[0];
     for (int c = 1; c < cells; ++c) {
       v8 v = acc[c][h];
       if (relu) v = v > 0 ? v : v8{};
       m = (v > m) | (v != v) ? v : m;  // NaN wins, as in max pooling
+      if (arg) {
+        const auto gt = v > best;
+        best = gt ? v : best;
+        at_pos = gt ? v8{} + pos[c] : at_pos;
+      }
     }
     store8(out + f0 + 8 * h, m);
+    if (arg) store8(arg + f0 + 8 * h, at_pos);
   }
 }
 
@@ -102,12 +114,13 @@ struct Window {
   int cells;
   bool interior;                 // every tap of every cell inside the image: read x at base[c] + off[k]
   const float* base[kMaxCells];  // interior: each cell's first input; else cell c's gathered inputs
+  float pos[kMaxCells];          // each cell's place in the window
 };
 
 // One row of pooled pixels, all filters.
 CK_AVX2_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* win, const int64_t* off, const float* w,
-                               const float* bias, bool relu, float* out) {
-  for (int64_t px = 0; px < OW; ++px, out += F) {
+                               const float* bias, bool relu, float* out, float* arg) {
+  for (int64_t px = 0; px < OW; ++px, out += F, arg = arg ? arg + F : nullptr) {
     const Window& wd = win[px];
     const float* b0 = wd.base[0];
     const float* b1 = wd.base[1];
@@ -115,12 +128,12 @@ CK_AVX2_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* w
     const float* b3 = wd.base[3];
     for (int64_t f0 = 0; f0 < F; f0 += 16) {
       if (wd.interior) {
-        pooled16(K, F, wd.cells, w, bias, relu, f0, out, [&](int c, int64_t k) {
+        pooled16(K, F, wd.cells, wd.pos, w, bias, relu, f0, out, arg, [&](int c, int64_t k) {
           const int64_t o = off[k];
           return c == 0 ? b0[o] : c == 1 ? b1[o] : c == 2 ? b2[o] : b3[o];
         });
       } else {
-        pooled16(K, F, wd.cells, w, bias, relu, f0, out, [&](int c, int64_t k) {
+        pooled16(K, F, wd.cells, wd.pos, w, bias, relu, f0, out, arg, [&](int c, int64_t k) {
           return c == 0 ? b0[k] : c == 1 ? b1[k] : c == 2 ? b2[k] : b3[k];
         });
       }
@@ -129,7 +142,7 @@ CK_AVX2_CLONES void pooled_row(int64_t K, int64_t F, int64_t OW, const Window* w
 }
 
 void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias, bool relu,
-            float* y) {
+            float* y, float* arg) {
   const int64_t K = g.KH * g.KW * g.C, rows = p.N * p.OH;
   // Offsets of the K inputs from a conv-output pixel's top-left input, for pixels whose taps are all inside.
   int64_t off[kDirectMaxK];
@@ -143,11 +156,13 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t n = r / p.OH, py = r % p.OH;
       float* out = y + (n * p.OH + py) * p.OW * g.F;
+      float* arg_row = arg ? arg + (n * p.OH + py) * p.OW * g.F : nullptr;
       for (int64_t px = 0; px < p.OW; ++px) {
         const Cells cs = window_cells(p, py, px);
         Window& wd = win[px];
         wd.cells = cs.count;
         wd.interior = cs.count > 0;
+        for (int c = 0; c < kMaxCells; ++c) wd.pos[c] = cs.pos[c < cs.count ? c : 0];
         for (int c = 0; c < cs.count; ++c) {
           const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
           wd.interior =
@@ -167,10 +182,13 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
           }
         }
       }
-      pooled_row(K, g.F, p.OW, win.data(), off, w, bias, relu, out);
+      pooled_row(K, g.F, p.OW, win.data(), off, w, bias, relu, out, arg_row);
       for (int64_t px = 0; px < p.OW; ++px)  // an empty window (padding only): -inf, as the reference
         if (win[px].cells == 0)
-          for (int64_t f = 0; f < g.F; ++f) out[px * g.F + f] = -std::numeric_limits<float>::infinity();
+          for (int64_t f = 0; f < g.F; ++f) {
+            out[px * g.F + f] = -std::numeric_limits<float>::infinity();
+            if (arg_row) arg_row[px * g.F + f] = -1.0f;
+          }
     }
   });
 }
@@ -178,7 +196,7 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
 // A few images at a time: convolution into a scratch (at most 8 MiB, in L3, kept by the calling
 // thread and never zero-filled), then the pooling.
 void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias, bool relu,
-             float* y) {
+             float* y, float* arg) {
   const int64_t per_image = g.OH * g.OW * g.F;
   const int64_t chunk =
       std::max<int64_t>(1, std::min<int64_t>(g.N, (int64_t(1) << 21) / std::max<int64_t>(per_image, 1)));
@@ -193,18 +211,20 @@ void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* 
     PoolGeom pc = p;
     gc.N = pc.N = std::min(chunk, g.N - n0);
     conv2d_forward(gc, x + n0 * g.H * g.W * g.C, w, bias, relu, scratch.get());
-    max_pool_forward(pc, scratch.get(), y + n0 * p.OH * p.OW * p.C);
+    const int64_t at = n0 * p.OH * p.OW * p.C;
+    if (arg) max_pool_forward_argmax(pc, scratch.get(), y + at, arg + at);
+    else max_pool_forward(pc, scratch.get(), y + at);
   }
 }
 
 }  // namespace
 
 void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
-                             bool relu, float* y) {
+                             bool relu, float* y, float* arg) {
   if (g.KH * g.KW * g.C <= kDirectMaxK && g.F % 16 == 0 && p.PH * p.PW <= kMaxCells) {
-    direct(g, p, x, w, bias, relu, y);
+    direct(g, p, x, w, bias, relu, y, arg);
   } else {
-    chunked(g, p, x, w, bias, relu, y);
+    chunked(g, p, x, w, bias, relu, y, arg);
   }
 }
 
@@ -212,18 +232,33 @@ void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* 
 namespace k {
 namespace {
 
-void conv2d_max_pool(Out out, In x, In w, OptIn bias, const ConvGeom& g, Activation act, const PoolGeom& p) {
+void require_chained(const ConvGeom& g, const PoolGeom& p) {
   require(p.N == g.N && p.H == g.OH && p.W == g.OW && p.C == g.F,
           "the pooling geometry must take the convolution's output (batch " + std::to_string(g.N) + ", " +
               std::to_string(g.OH) + "x" + std::to_string(g.OW) + "x" + std::to_string(g.F) + ")");
+}
+
+void conv2d_max_pool(Out out, In x, In w, OptIn bias, const ConvGeom& g, Activation act, const PoolGeom& p) {
+  require_chained(g, p);
   conv2d_max_pool_forward(g, p, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
                           expect(w, product({g.KH, g.KW, g.C, g.F}, "w")), expect(bias, g.F), act == Activation::Relu,
-                          expect(out, product({p.N, p.OH, p.OW, p.C}, "out")));
+                          expect(out, product({p.N, p.OH, p.OW, p.C}, "out")), nullptr);
+}
+
+// out: the pooled values, then the argmax of each (its place in the window).
+void conv2d_max_pool_argmax(Out out, In x, In w, OptIn bias, const ConvGeom& g, Activation act, const PoolGeom& p) {
+  require_chained(g, p);
+  const int64_t pooled = product({p.N, p.OH, p.OW, p.C}, "out");
+  float* y = expect(out, product({2, pooled}, "out"));
+  conv2d_max_pool_forward(g, p, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
+                          expect(w, product({g.KH, g.KW, g.C, g.F}, "w")), expect(bias, g.F), act == Activation::Relu,
+                          y, y + pooled);
 }
 
 }  // namespace
 
 CK_KERNEL("conv2dMaxPool", conv2d_max_pool, "out x w bias conv act pool");
+CK_KERNEL("conv2dMaxPoolArgmax", conv2d_max_pool_argmax, "out x w bias conv act pool");
 
 }  // namespace k
 }  // namespace ck

@@ -1,6 +1,7 @@
 // Max and average pooling over NHWC input, forward and backward; parallel over images.
 #include "pool.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "binder.h"
@@ -134,6 +135,117 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
   });
 }
 
+namespace {
+// Four floats as one value (SSE on x86, plain code elsewhere); loads and stores need no alignment.
+typedef float v4 __attribute__((vector_size(16)));
+inline v4 ld4(const float* p) {
+  v4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void st4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+
+// One cell of a window after the first: d keeps the max (NaN wins), a the place of the first strict
+// maximum of d's non-NaN run (a NaN window is redone in max_pool_forward_argmax).
+inline void argmax_cell(const float* __restrict s, float pos, int64_t C, float* __restrict d, float* __restrict a) {
+  int64_t c = 0;
+  const v4 p4 = v4{} + pos;
+  for (; c + 4 <= C; c += 4) {
+    const v4 v = ld4(s + c), cur = ld4(d + c);
+    const auto gt = v > cur;
+    st4(a + c, gt ? p4 : ld4(a + c));
+    st4(d + c, gt | (v != v) ? v : cur);
+  }
+  for (; c < C; ++c) {
+    const float v = s[c], cur = d[c];
+    a[c] = v > cur ? pos : a[c];
+    d[c] = v > cur || v != v ? v : cur;
+  }
+}
+
+// One cell of a window in backward: the gradient where the argmax names this cell, else 0 (or add).
+template <bool Assign>
+inline void route_cell(const float* __restrict a, const float* __restrict gy, float pos, int64_t C,
+                       float* __restrict d) {
+  int64_t c = 0;
+  const v4 p4 = v4{} + pos, zero = v4{};
+  for (; c + 4 <= C; c += 4) {
+    const v4 g = ld4(a + c) == p4 ? ld4(gy + c) : zero;
+    st4(d + c, Assign ? g : ld4(d + c) + g);
+  }
+  for (; c < C; ++c) {
+    const float g = a[c] == pos ? gy[c] : 0.f;
+    d[c] = Assign ? g : d[c] + g;
+  }
+}
+}  // namespace
+
+void max_pool_forward_argmax(const PoolGeom& g, const float* x, float* y, float* arg) {
+  const int64_t C = g.C;
+  parallel_for(g.N, pool_threads(g), [&](int64_t n0, int64_t n1) {
+    for (int64_t n = n0; n < n1; ++n)
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          const int64_t o = ((n * g.OH + oy) * g.OW + ox) * C;
+          float* d = y + o;
+          float* a = arg + o;
+          const Win w = window(g, oy, ox);
+          if (w.y0 >= w.y1 || w.x0 >= w.x1) {
+            std::fill(d, d + C, -std::numeric_limits<float>::infinity());
+            std::fill(a, a + C, -1.f);
+            continue;
+          }
+          const int64_t ys = oy * g.SH - g.PT, xs = ox * g.SW - g.PL;
+          const float* s0 = x + ((n * g.H + w.y0) * g.W + w.x0) * C;
+          std::memcpy(d, s0, sizeof(float) * C);
+          std::fill(a, a + C, static_cast<float>((w.y0 - ys) * g.PW + (w.x0 - xs)));
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = iy == w.y0 ? w.x0 + 1 : w.x0; ix < w.x1; ++ix)
+              argmax_cell(x + ((n * g.H + iy) * g.W + ix) * C, static_cast<float>((iy - ys) * g.PW + (ix - xs)), C, d,
+                          a);
+          for (int64_t c = 0; c < C; ++c) {
+            if (d[c] == d[c]) continue;  // NaN in the window: argmax by strict '>' from the first cell
+            float best = s0[c];
+            for (int64_t iy = w.y0; iy < w.y1; ++iy)
+              for (int64_t ix = w.x0; ix < w.x1; ++ix) {
+                const float v = x[((n * g.H + iy) * g.W + ix) * C + c];
+                if (v > best) {
+                  best = v;
+                  a[c] = static_cast<float>((iy - ys) * g.PW + (ix - xs));
+                }
+              }
+          }
+        }
+  });
+}
+
+void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx) {
+  const int64_t C = g.C;
+  const bool assign = g.SH >= g.PH && g.SW >= g.PW;  // non-overlapping windows: each cell written once
+  // Windows that tile the input exactly write every cell; otherwise cells no window covers read 0,
+  // and overlapping windows add into their cells.
+  const bool tiles = g.SH == g.PH && g.SW == g.PW && g.PT == 0 && g.PL == 0 && g.OH * g.SH == g.H && g.OW * g.SW == g.W;
+  parallel_for(g.N, pool_threads(g), [&](int64_t n0, int64_t n1) {
+    const int64_t img = g.H * g.W * C;
+    for (int64_t n = n0; n < n1; ++n) {
+      if (!tiles) std::memset(dx + n * img, 0, sizeof(float) * img);
+      for (int64_t oy = 0; oy < g.OH; ++oy)
+        for (int64_t ox = 0; ox < g.OW; ++ox) {
+          const int64_t o = ((n * g.OH + oy) * g.OW + ox) * C;
+          const Win w = window(g, oy, ox);
+          const int64_t ys = oy * g.SH - g.PT, xs = ox * g.SW - g.PL;
+          for (int64_t iy = w.y0; iy < w.y1; ++iy)
+            for (int64_t ix = w.x0; ix < w.x1; ++ix) {
+              float* d = dx + ((n * g.H + iy) * g.W + ix) * C;
+              const float pos = static_cast<float>((iy - ys) * g.PW + (ix - xs));
+              if (assign) route_cell<true>(arg + o, dy + o, pos, C, d);
+              else route_cell<false>(arg + o, dy + o, pos, C, d);
+            }
+        }
+    }
+  });
+}
+
 void avg_pool_forward(const PoolGeom& g, const float* x, float* y) {
   const int64_t C = g.C;
   parallel_for(g.N, pool_threads(g), [&](int64_t n0, int64_t n1) {
@@ -193,6 +305,12 @@ void max_pool2d_backward(Out out, In x, In dy, const PoolGeom& g) {
                     expect(out, product({g.N, g.H, g.W, g.C}, "out")));
 }
 
+void max_pool2d_backward_argmax(Out out, In arg, In dy, const PoolGeom& g) {
+  const int64_t pooled = product({g.N, g.OH, g.OW, g.C}, "dy");
+  max_pool_backward_argmax(g, expect(arg, pooled), expect(dy, pooled),
+                           expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+}
+
 void avg_pool2d(Out out, In x, const PoolGeom& g) {
   avg_pool_forward(g, expect(x, product({g.N, g.H, g.W, g.C}, "x")),
                    expect(out, product({g.N, g.OH, g.OW, g.C}, "out")));
@@ -207,6 +325,7 @@ void avg_pool2d_backward(Out out, In dy, const PoolGeom& g) {
 
 CK_KERNEL("maxPool2d", max_pool2d, "out x info");
 CK_KERNEL("maxPool2dBackward", max_pool2d_backward, "out x dy info");
+CK_KERNEL("maxPool2dBackwardArgmax", max_pool2d_backward_argmax, "out arg dy info");
 CK_KERNEL("avgPool2d", avg_pool2d, "out x info");
 CK_KERNEL("avgPool2dBackward", avg_pool2d_backward, "out dy info");
 

@@ -43,6 +43,12 @@ inline Win window(const PoolGeom& g, int64_t oy, int64_t ox) {
 
 void max_pool_forward(const PoolGeom& g, const float* x, float* y);
 void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float* dx);
+// max_pool_forward, and in arg the place in its window (row-major over the unclipped PH x PW window)
+// of the cell max_pool_backward routes to: the first strict maximum; -1 for a window of padding only.
+void max_pool_forward_argmax(const PoolGeom& g, const float* x, float* y, float* arg);
+// dx: each dy routed to the cell at its window place arg (cells no arg names get 0; an arg that
+// names no cell of its window routes nothing).
+void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx);
 void avg_pool_forward(const PoolGeom& g, const float* x, float* y);
 void avg_pool_backward(const PoolGeom& g, const float* dy, float* dx);
 

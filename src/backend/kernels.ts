@@ -87,6 +87,12 @@ function broadcastRule(a: readonly number[], b: readonly number[], out: readonly
   return null;
 }
 
+function chainedRule(g: Conv2DInfo, p: Pool2DInfo): string | null {
+  return p.batch === g.batch && p.inH === g.outH && p.inW === g.outW && p.channels === g.outC
+    ? null
+    : `the pooling geometry must take the convolution's output (batch ${g.batch}, ${g.outH}x${g.outW}x${g.outC})`;
+}
+
 function nhwcRule(s: readonly number[]): string | null {
   return s.length === 4 ? null : `shape must be [batch, height, width, channels], given rank ${s.length}`;
 }
@@ -229,10 +235,43 @@ export const kernels = {
     out: 'f32',
     outSize: (_x, _w, _b, _g, _a, p) => p.batch * p.outH * p.outW * p.channels,
     lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
-    check: (_x, _w, _b, g, _a, p) =>
-      p.batch === g.batch && p.inH === g.outH && p.inW === g.outW && p.channels === g.outC
-        ? null
-        : `the pooling geometry must take the convolution's output (batch ${g.batch}, ${g.outH}x${g.outW}x${g.outC})`,
+    check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
+  }),
+  /**
+   * Training: conv2dMaxPool's pooled values (P of them), followed by P argmaxes: for each pooled value
+   * the place, row-major in its unclipped poolH x poolW window, of the cell maxPool2dBackward would
+   * route its gradient to (the first strict maximum), or -1 for a window of padding only.
+   */
+  conv2dMaxPoolArgmax: kernel({
+    args: [
+      ['x', 'f32'],
+      ['w', 'f32'],
+      ['bias', 'f32?'],
+      ['conv', 'conv'],
+      ['act', 'activation'],
+      ['pool', 'pool'],
+    ],
+    out: 'f32',
+    outSize: (_x, _w, _b, _g, _a, p) => 2 * p.batch * p.outH * p.outW * p.channels,
+    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
+    check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
+  }),
+  /**
+   * maxPool2dBackward from the argmaxes conv2dMaxPoolArgmax wrote: dx gets each dy at the cell its
+   * argmax names (0 elsewhere; an argmax that names no cell of its window routes nothing).
+   */
+  maxPool2dBackwardArgmax: kernel({
+    args: [
+      ['arg', 'f32'],
+      ['dy', 'f32'],
+      ['info', 'pool'],
+    ],
+    out: 'f32',
+    outSize: (_arg, _dy, g) => g.batch * g.inH * g.inW * g.channels,
+    lengths: (_arg, _dy, g) => ({
+      arg: g.batch * g.outH * g.outW * g.channels,
+      dy: g.batch * g.outH * g.outW * g.channels,
+    }),
   }),
   /** Routes dy to the first (lowest h, then w) position holding the window's max in x. */
   maxPool2dBackward: kernel({

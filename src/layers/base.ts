@@ -248,9 +248,10 @@ export abstract class Layer {
   }
 
   /**
-   * Inference only: this layer and `next` applied as one op, or null when the pair does not fuse (the
-   * default). A Sequential asks each adjacent pair when no gradient is recorded (predict, evaluate,
-   * noGrad); the result must equal `next.applyEager(this.applyEager(inputs))`.
+   * This layer and `next` applied as one op, or null when the pair does not fuse (the default). A
+   * Sequential asks each adjacent pair (a functional model, each pair whose intermediate nothing else
+   * reads), with or without a tape; the result and its gradients must equal
+   * `next.applyEager(this.applyEager(inputs))`'s.
    */
   applyFused(_inputs: LayerInput, _next: Layer): LayerInput | null {
     return null;

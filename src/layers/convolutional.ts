@@ -88,9 +88,9 @@ export class Conv2D extends KernelLayer {
   }
 
   /**
-   * Inference: this layer and a following MaxPooling2D as one op (ops.conv2dMaxPool), which never
-   * stores the convolution's output. Null when they do not fuse: another next layer, an activation
-   * the kernel does not fuse, layers not built yet, or a shape the unfused path should report.
+   * This layer and a following MaxPooling2D as one op (ops.conv2dMaxPool), which never stores the
+   * convolution's output. Null when they do not fuse: another next layer, an activation the kernel
+   * does not fuse, layers not built yet, or a shape the unfused path should report.
    */
   override applyFused(inputs: LayerInput, next: Layer): Tensor | null {
     if (!(next instanceof MaxPooling2D) || !this.built || !next.built) return null;

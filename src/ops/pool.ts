@@ -57,11 +57,12 @@ export function maxPool2d(
 
 /**
  * maxPool2d(act(conv2d(x, w) + bias)) as one op, for a Conv2D (ReLU or linear) followed by a
- * MaxPooling2D (models fuse such pairs). Without a gradient to record, one kernel that never stores
- * the convolution's output. When recording, the convolution's output is kept (hidden, given back
- * with the graph) for the backward pass, which applies the ReLU mask and sums the bias gradient on
- * the pooled gradient (a quarter of the size for 2x2 pooling) before routing it to the window
- * maxima: the max a window routes to is the pooled value, so (pooled > 0) is the ReLU's mask there.
+ * MaxPooling2D (models fuse such pairs); one kernel that never stores the convolution's output.
+ * When a gradient is recorded, that kernel also writes where each max came from (its argmax), kept
+ * as a hidden buffer (given back with the graph). The backward pass applies the ReLU mask and sums
+ * the bias gradient on the pooled gradient (the max a window routes to is the pooled value, so
+ * pooled > 0 is the ReLU's mask there), routes it to the argmaxes, then runs the convolution's
+ * backward passes: the gradients of the two ops, without their full-size intermediates.
  */
 export function conv2dMaxPool(
   x: Tensor,
@@ -80,24 +81,24 @@ export function conv2dMaxPool(
   if (!isRecording() || !inputs.some((t) => t.requiresGrad)) {
     return new Tensor(be.conv2dMaxPool(floatData(x), floatData(w), b, info, act, pinfo), shape);
   }
-  const yd = be.conv2d(floatData(x), floatData(w), b, info, act);
-  const pd = be.maxPool2d(yd, pinfo);
+  // One output: the pooled values, then their argmaxes.
+  const both = be.conv2dMaxPoolArgmax(floatData(x), floatData(w), b, info, act, pinfo);
+  const size = both.length / 2;
+  const pd = both.subarray(0, size),
+    arg = both.subarray(size);
   const backward = (dp: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
     const dpd = dp.data as Float32Array;
     const dpm = act === 'relu' ? be.reluBackward(dpd, pd) : dpd;
-    const dc = be.maxPool2dBackward(yd, dpm, pinfo);
-    const grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', yd, dc, [needs[0], needs[1], false]);
+    const dc = be.maxPool2dBackwardArgmax(arg, dpm, pinfo);
+    const grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', dc, dc, [needs[0], needs[1], false]);
     if (bias && needs[2]) {
-      grads[2] = new Tensor(
-        be.reduce('sum', dpm, 1, pinfo.batch * pinfo.outH * pinfo.outW, pinfo.channels),
-        bias.shape,
-      );
+      grads[2] = new Tensor(be.reduce('sum', dpm, 1, size / pinfo.channels, pinfo.channels), bias.shape);
     }
     be.release?.(dc);
     if (dpm !== dpd) be.release?.(dpm);
     return grads;
   };
-  return record(new Tensor(pd, shape), `conv2d_${act}_max_pool2d`, inputs, backward, undefined, [yd]);
+  return record(new Tensor(pd, shape), `conv2d_${act}_max_pool2d`, inputs, backward, undefined, [both]);
 }
 
 export function avgPool2d(

@@ -137,6 +137,14 @@ for (const be of backends) {
         () => be.conv2dMaxPool(f(150), f(100), null, conv, 'relu', { ...pool, batch: 2, inH: 3, inW: 3, channels: 4 }),
         /conv2dMaxPool: 'w' has length 100, expected 108/,
       );
+      refuses(
+        () => be.conv2dMaxPoolArgmax(f(150), f(108), null, conv, 'relu', pool),
+        /conv2dMaxPoolArgmax: the pooling geometry must take the convolution's output \(batch 2, 3x3x4\)/,
+      );
+      refuses(
+        () => be.maxPool2dBackwardArgmax(f(7), f(8), pool),
+        /maxPool2dBackwardArgmax: 'arg' has length 7, expected 8/,
+      );
       refuses(() => be.reduce('sum', f(5), 2, 3, 1), /reduce: 'x' has length 5, expected 6/);
       refuses(() => be.softmaxBackward(f(6), f(5), 2, 3), /softmaxBackward: 'dy' has length 5, expected 6/);
       refuses(() => be.logSoftmaxBackward(f(5), f(6), 2, 3), /logSoftmaxBackward: 'y' has length 5, expected 6/);

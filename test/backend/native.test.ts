@@ -314,6 +314,16 @@ describe('native backend vs reference backend', { skip }, () => {
           `maxPool2dBackward ${tag}`,
         );
       }
+      // Routing by argmax: every place of the window, -1 (a window of padding only) and places that
+      // name no cell (routed nowhere).
+      const cells = p.poolH * p.poolW;
+      const arg = Float32Array.from(dy, () => Math.floor(rand() * (cells + 2)) - 1);
+      close(
+        native.maxPool2dBackwardArgmax(arg, dy, p),
+        jsBackend.maxPool2dBackwardArgmax(arg, dy, p),
+        4,
+        `maxPool2dBackwardArgmax ${tag}`,
+      );
       close(native.avgPool2d(x, p), jsBackend.avgPool2d(x, p), p.poolH * p.poolW, `avgPool2d ${tag}`);
       close(
         native.avgPool2dBackward(dy, p),
@@ -324,7 +334,7 @@ describe('native backend vs reference backend', { skip }, () => {
     }
   });
 
-  test('conv2dMaxPool: both native paths (direct for K <= 32 and F % 16 == 0, chunked otherwise) and the reference', () => {
+  test('conv2dMaxPool and conv2dMaxPoolArgmax: both native paths (direct for K <= 32 and F % 16 == 0, chunked otherwise) and the reference', () => {
     // The pooling that takes a convolution's output: windows of (ph, pw) at strides (sh, sw), padded.
     const poolOf = (c: Conv2DInfo, ph: number, pw: number, sh: number, sw: number, pt = 0, pl = 0, pb = 0, pr = 0) =>
       pool(
@@ -385,6 +395,31 @@ describe('native backend vs reference backend', { skip }, () => {
         const want = jsBackend.maxPool2d(jsBackend.conv2d(x, w, b, c, act), p);
         close(jsBackend.conv2dMaxPool(x, w, b, c, act, p), want, depth, `reference ${tag}`);
         close(native.conv2dMaxPool(x, w, b, c, act, p), want, depth, `native ${tag}`);
+        const size = want.length;
+        for (const [be, name] of [
+          [jsBackend, 'reference'],
+          [native, 'native'],
+        ] as const) {
+          const both = be.conv2dMaxPoolArgmax(x, w, b, c, act, p);
+          assert.equal(both.length, 2 * size);
+          close(both.subarray(0, size), want, depth, `${name} argmax kernel, pooled values ${tag}`);
+        }
+      }
+      // The argmaxes route a gradient as maxPool2dBackward does on the convolution's output. Small
+      // integers make every sum exact, so equal maxima (ties, many zeros after ReLU) are exact too.
+      const xi = x.map((v) => Math.round(v * 2)),
+        wi = w.map((v) => Math.round(v * 2)),
+        bi = bias.map((v) => Math.round(v * 4));
+      const size = p.batch * p.outH * p.outW * p.channels;
+      const dy = randn(size);
+      for (const act of ['relu', 'linear'] as const) {
+        const tag = `${JSON.stringify(c)} ${JSON.stringify(p)} ${act} (integers)`;
+        const route = jsBackend.maxPool2dBackward(jsBackend.conv2d(xi, wi, bi, c, act), dy, p);
+        for (const be of [jsBackend, native]) {
+          const both = be.conv2dMaxPoolArgmax(xi, wi, bi, c, act, p);
+          assert.deepEqual(both.subarray(0, size), jsBackend.maxPool2d(jsBackend.conv2d(xi, wi, bi, c, act), p), tag);
+          assert.deepEqual(be.maxPool2dBackwardArgmax(both.subarray(size), dy, p), route, tag);
+        }
       }
     }
   });
@@ -870,6 +905,18 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     assert.throws(
       () => a.conv2dMaxPool(f(3), f(75), f(108), null, c5, 'relu', p5),
       /convkit native conv2dMaxPool: 'out' has length 3, expected 4/,
+    );
+    assert.throws(
+      () => a.conv2dMaxPoolArgmax(f(8), f(75), f(108), null, c5, 'relu', { ...p5, inH: 2 }),
+      /convkit native conv2dMaxPoolArgmax: the pooling geometry must take the convolution's output \(batch 1, 3x3x4\)/,
+    );
+    assert.throws(
+      () => a.conv2dMaxPoolArgmax(f(4), f(75), f(108), null, c5, 'relu', p5),
+      /convkit native conv2dMaxPoolArgmax: 'out' has length 4, expected 8/,
+    );
+    assert.throws(
+      () => a.maxPool2dBackwardArgmax(f(36), f(3), f(4), p5),
+      /convkit native maxPool2dBackwardArgmax: 'arg' has length 3, expected 4/,
     );
     assert.throws(
       () => a.matmul(f(4), f(5), f(6), 2, 2, 3, false, false, null, 'linear'),

@@ -85,7 +85,8 @@ function col2im(cols: Float32Array, p: Conv2DInfo): Float32Array {
 }
 
 /** Calls fn(outIndex, inIndex) for every valid (unpadded) cell of every pooling window. */
-function forEachPoolCell(p: Pool2DInfo, fn: (o: number, i: number, first: boolean) => void): void {
+/** fn(o, i, first, place): pooled element o, input element i, first cell of the window, i's place in it. */
+function forEachPoolCell(p: Pool2DInfo, fn: (o: number, i: number, first: boolean, place: number) => void): void {
   for (let n = 0; n < p.batch; n++) {
     for (let oh = 0; oh < p.outH; oh++) {
       for (let ow = 0; ow < p.outW; ow++) {
@@ -98,7 +99,7 @@ function forEachPoolCell(p: Pool2DInfo, fn: (o: number, i: number, first: boolea
             for (let pw = 0; pw < p.poolW; pw++) {
               const iw = ow * p.strideW - p.padLeft + pw;
               if (iw < 0 || iw >= p.inW) continue;
-              fn(o, ((n * p.inH + ih) * p.inW + iw) * p.channels + c, first);
+              fn(o, ((n * p.inH + ih) * p.inW + iw) * p.channels + c, first, ph * p.poolW + pw);
               first = false;
             }
           }
@@ -194,6 +195,29 @@ export const referenceKernels: Kernels = {
 
   conv2dMaxPool(x, w, bias, conv, act, pool) {
     return referenceKernels.maxPool2d(referenceKernels.conv2d(x, w, bias, conv, act), pool);
+  },
+
+  conv2dMaxPoolArgmax(x, w, bias, conv, act, pool) {
+    const y = referenceKernels.conv2d(x, w, bias, conv, act);
+    const size = pool.batch * pool.outH * pool.outW * pool.channels;
+    const out = new Float32Array(2 * size).fill(-Infinity, 0, size).fill(-1, size);
+    const best = new Float32Array(size);
+    forEachPoolCell(pool, (o, i, first, place) => {
+      if (y[i] > out[o] || Number.isNaN(y[i])) out[o] = y[i];
+      if (first || y[i] > best[o]) {
+        best[o] = y[i];
+        out[size + o] = place;
+      }
+    });
+    return out;
+  },
+
+  maxPool2dBackwardArgmax(arg, dy, p) {
+    const dx = new Float32Array(p.batch * p.inH * p.inW * p.channels);
+    forEachPoolCell(p, (o, i, _first, place) => {
+      if (arg[o] === place) dx[i] += dy[o];
+    });
+    return dx;
   },
 
   maxPool2d(x, p) {
