@@ -282,6 +282,24 @@ struct ColsB {
       }
       return;
     }
+    if (NR == 16 && C % 16 == 0 && j0 % 16 == 0 && nc % 16 == 0) {
+      // Whole 16-float pieces, each one panel row: fixed-size copies the compiler inlines.
+      for (int64_t k = 0; k < depth; ++k, pw.next()) {
+        const bool in = pw.interior();
+        const int64_t base = pw.base();
+        for (int64_t t = t_lo; t < t_hi; ++t) {
+          const int64_t o = in ? base + tp->off[t] : pw.tap(*tp, t);
+          for (int64_t q = 0; q < C; q += 16) {
+            const int64_t col = t * C + q - j0;
+            if (col < 0 || col >= nc) continue;
+            float* d = bp + ((col >> 4) * depth + k) * 16;
+            if (o >= 0) std::memcpy(d, x + o + q, sizeof(float) * 16);
+            else std::memset(d, 0, sizeof(float) * 16);
+          }
+        }
+      }
+      return;
+    }
     for (int64_t k = 0; k < depth; ++k, pw.next()) {
       const bool in = pw.interior();
       const int64_t base = pw.base();
