@@ -217,15 +217,120 @@ void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* 
   }
 }
 
+// Filter gradient straight from the pooled gradient and its argmaxes, for the direct path's shapes
+// (K <= kDirectMaxK, F % 8 == 0, windows of at most kMaxCells cells): one row of pooled pixels at a
+// time, the K inputs of every cell of the row gathered once; then for 8 filters and KG of the K rows
+// of dw at a time, held in registers over the row, each cell adds (arg == its place ? dy : 0) times
+// its inputs. dw accumulates into `acc` (K x F), which the caller zeroes.
+template <int KG>
+CK_INLINE void filter_rows(int64_t F, int64_t OW, const int* cells, const float* pos, const float* cols, int64_t K,
+                           int64_t k0, const float* dy, const float* arg, float* acc) {
+  for (int64_t f0 = 0; f0 < F; f0 += 8) {
+    v8 a[KG];
+    for (int k = 0; k < KG; ++k) a[k] = load8(acc + (k0 + k) * F + f0);
+    for (int64_t px = 0; px < OW; ++px) {
+      const v8 g = load8(dy + px * F + f0), at = load8(arg + px * F + f0);
+      const float* cp = cols + px * kMaxCells * K + k0;
+      for (int c = 0; c < cells[px]; ++c, cp += K) {
+        const v8 gc = at == pos[px * kMaxCells + c] ? g : v8{};
+        for (int k = 0; k < KG; ++k) a[k] += gc * cp[k];
+      }
+    }
+    for (int k = 0; k < KG; ++k) store8(acc + (k0 + k) * F + f0, a[k]);
+  }
+}
+
+CK_AVX2_CLONES void filter_row(int64_t F, int64_t OW, const int* cells, const float* pos, const float* cols, int64_t K,
+                               const float* dy, const float* arg, float* acc) {
+  const int64_t groups = (K + 11) / 12, kg = (K + groups - 1) / groups;  // 9 -> one group of 9
+  for (int64_t k0 = 0; k0 < K; k0 += kg) {
+    switch (K - k0 < kg ? K - k0 : kg) {
+      case 1: filter_rows<1>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 2: filter_rows<2>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 3: filter_rows<3>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 4: filter_rows<4>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 5: filter_rows<5>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 6: filter_rows<6>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 7: filter_rows<7>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 8: filter_rows<8>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 9: filter_rows<9>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 10: filter_rows<10>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      case 11: filter_rows<11>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+      default: filter_rows<12>(F, OW, cells, pos, cols, K, k0, dy, arg, acc); break;
+    }
+  }
+}
+
+bool direct_applies(const ConvGeom& g, const PoolGeom& p, int64_t f_multiple) {
+  return g.KH * g.KW * g.C <= kDirectMaxK && g.F % f_multiple == 0 && p.PH * p.PW <= kMaxCells;
+}
+
+void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x, const float* dy, const float* arg,
+                            float* dw) {
+  const int64_t K = g.KH * g.KW * g.C, F = g.F, rows = p.N * p.OH;
+  int64_t off[kDirectMaxK];  // offsets of the K inputs from a cell's top-left input (interior cells)
+  for (int64_t ky = 0, k = 0; ky < g.KH; ++ky)
+    for (int64_t kx = 0; kx < g.KW; ++kx)
+      for (int64_t c = 0; c < g.C; ++c) off[k++] = (ky * g.DH * g.W + kx * g.DW) * g.C + c;
+  const int nthreads = threads_for(2.0 * g.N * g.OH * g.OW * K * F, 4.0e5);
+  // Rows in a fixed number of chunks, each into its own partial, summed in chunk order: the result
+  // does not depend on which thread ran which chunk.
+  const int64_t chunks = std::min<int64_t>(rows, 4 * static_cast<int64_t>(nthreads));
+  const int64_t per = (rows + chunks - 1) / chunks;
+  std::vector<float> parts(static_cast<size_t>(chunks * K * F), 0.0f);
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    float* acc = parts.data() + ch * K * F;
+    std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * K), 0.0f),
+        pos(static_cast<size_t>(p.OW * kMaxCells));
+    std::vector<int> cells(static_cast<size_t>(p.OW));
+    for (int64_t r = ch * per; r < std::min(rows, (ch + 1) * per); ++r) {
+      const int64_t n = r / p.OH, py = r % p.OH;
+      for (int64_t px = 0; px < p.OW; ++px) {
+        const Cells cs = window_cells(p, py, px);
+        cells[px] = cs.count;
+        for (int c = 0; c < cs.count; ++c) {
+          pos[px * kMaxCells + c] = cs.pos[c];
+          float* col = cols.data() + (px * kMaxCells + c) * K;
+          const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
+          if (iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W) {
+            const float* b = x + ((n * g.H + iy) * g.W + ix) * g.C;
+            for (int64_t k = 0; k < K; ++k) col[k] = b[off[k]];
+          } else {
+            gather(g, x, n, cs.oy[c], cs.ox[c], col);
+          }
+        }
+      }
+      const int64_t o = (n * p.OH + py) * p.OW * F;
+      filter_row(F, p.OW, cells.data(), pos.data(), cols.data(), K, dy + o, arg + o, acc);
+    }
+  });
+  for (int64_t i = 0; i < K * F; ++i) {
+    float v = 0.f;
+    for (int64_t ch = 0; ch < chunks; ++ch) v += parts[ch * K * F + i];
+    dw[i] = v;
+  }
+}
+
 }  // namespace
 
 void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
                              bool relu, float* y, float* arg) {
-  if (g.KH * g.KW * g.C <= kDirectMaxK && g.F % 16 == 0 && p.PH * p.PW <= kMaxCells) {
+  if (direct_applies(g, p, 16)) {
     direct(g, p, x, w, bias, relu, y, arg);
   } else {
     chunked(g, p, x, w, bias, relu, y, arg);
   }
+}
+
+void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x, const float* dy,
+                                     const float* arg, float* dw) {
+  if (direct_applies(g, p, 8)) {
+    direct_backprop_filter(g, p, x, dy, arg, dw);
+    return;
+  }
+  std::vector<float> dc(static_cast<size_t>(g.N * g.OH * g.OW * g.F));
+  max_pool_backward_argmax(p, arg, dy, dc.data());
+  conv2d_backprop_filter(g, x, dc.data(), dw);
 }
 
 // Kernel entry: the arguments of the kernel table (src/backend/kernels.ts) in order, output first.
@@ -255,10 +360,18 @@ void conv2d_max_pool_argmax(Out out, In x, In w, OptIn bias, const ConvGeom& g, 
                           y, y + pooled);
 }
 
+void conv2d_max_pool_filter_grad(Out out, In x, In dy, In arg, const ConvGeom& g, const PoolGeom& p) {
+  require_chained(g, p);
+  const int64_t pooled = product({p.N, p.OH, p.OW, p.C}, "dy");
+  conv2d_max_pool_backprop_filter(g, p, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(dy, pooled),
+                                  expect(arg, pooled), expect(out, product({g.KH, g.KW, g.C, g.F}, "out")));
+}
+
 }  // namespace
 
 CK_KERNEL("conv2dMaxPool", conv2d_max_pool, "out x w bias conv act pool");
 CK_KERNEL("conv2dMaxPoolArgmax", conv2d_max_pool_argmax, "out x w bias conv act pool");
+CK_KERNEL("conv2dMaxPoolBackpropFilter", conv2d_max_pool_filter_grad, "out x dy arg conv pool");
 
 }  // namespace k
 }  // namespace ck

@@ -257,6 +257,28 @@ export const kernels = {
     check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
   }),
   /**
+   * conv2dBackpropFilter(x, maxPool2dBackwardArgmax(arg, dy, pool), conv) without storing the routed
+   * gradient: the filter gradient of the convolution behind conv2dMaxPoolArgmax, from the pooled
+   * gradient dy and the argmaxes that kernel wrote.
+   */
+  conv2dMaxPoolBackpropFilter: kernel({
+    args: [
+      ['x', 'f32'],
+      ['dy', 'f32'],
+      ['arg', 'f32'],
+      ['conv', 'conv'],
+      ['pool', 'pool'],
+    ],
+    out: 'f32',
+    outSize: (_x, _dy, _arg, g) => g.kH * g.kW * g.inC * g.outC,
+    lengths: (_x, _dy, _arg, g, p) => ({
+      x: g.batch * g.inH * g.inW * g.inC,
+      dy: p.batch * p.outH * p.outW * p.channels,
+      arg: p.batch * p.outH * p.outW * p.channels,
+    }),
+    check: (_x, _dy, _arg, g, p) => chainedRule(g, p),
+  }),
+  /**
    * maxPool2dBackward from the argmaxes conv2dMaxPoolArgmax wrote: dx gets each dy at the cell its
    * argmax names (0 elsewhere; an argmax that names no cell of its window routes nothing).
    */

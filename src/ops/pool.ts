@@ -89,12 +89,19 @@ export function conv2dMaxPool(
   const backward = (dp: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
     const dpd = dp.data as Float32Array;
     const dpm = act === 'relu' ? be.reluBackward(dpd, pd) : dpd;
-    const dc = be.maxPool2dBackwardArgmax(arg, dpm, pinfo);
-    const grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', dc, dc, [needs[0], needs[1], false]);
+    let grads: (Tensor | null)[];
+    if (needs[0]) {
+      const dc = be.maxPool2dBackwardArgmax(arg, dpm, pinfo);
+      grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', dc, dc, [true, needs[1], false]);
+      be.release?.(dc);
+    } else {
+      // No input gradient (a first layer): the filter gradient straight from the pooled gradient.
+      const dw = needs[1] ? be.conv2dMaxPoolBackpropFilter(floatData(x), dpm, arg, info, pinfo) : null;
+      grads = [null, dw ? new Tensor(dw, w.shape) : null, null];
+    }
     if (bias && needs[2]) {
       grads[2] = new Tensor(be.reduce('sum', dpm, 1, size / pinfo.channels, pinfo.channels), bias.shape);
     }
-    be.release?.(dc);
     if (dpm !== dpd) be.release?.(dpm);
     return grads;
   };

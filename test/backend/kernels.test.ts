@@ -142,6 +142,10 @@ for (const be of backends) {
         /conv2dMaxPoolArgmax: the pooling geometry must take the convolution's output \(batch 2, 3x3x4\)/,
       );
       refuses(
+        () => be.conv2dMaxPoolBackpropFilter(f(150), f(8), f(8), conv, pool),
+        /conv2dMaxPoolBackpropFilter: the pooling geometry must take the convolution's output \(batch 2, 3x3x4\)/,
+      );
+      refuses(
         () => be.maxPool2dBackwardArgmax(f(7), f(8), pool),
         /maxPool2dBackwardArgmax: 'arg' has length 7, expected 8/,
       );

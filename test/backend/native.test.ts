@@ -334,7 +334,7 @@ describe('native backend vs reference backend', { skip }, () => {
     }
   });
 
-  test('conv2dMaxPool and conv2dMaxPoolArgmax: both native paths (direct for K <= 32 and F % 16 == 0, chunked otherwise) and the reference', () => {
+  test('conv2dMaxPool, conv2dMaxPoolArgmax, conv2dMaxPoolBackpropFilter: both native paths (direct for K <= 32 and F % 16 == 0, or 8 for the filter gradient; composed otherwise) and the reference', () => {
     // The pooling that takes a convolution's output: windows of (ph, pw) at strides (sh, sw), padded.
     const poolOf = (c: Conv2DInfo, ph: number, pw: number, sh: number, sw: number, pt = 0, pl = 0, pb = 0, pr = 0) =>
       pool(
@@ -403,6 +403,16 @@ describe('native backend vs reference backend', { skip }, () => {
           const both = be.conv2dMaxPoolArgmax(x, w, b, c, act, p);
           assert.equal(both.length, 2 * size);
           close(both.subarray(0, size), want, depth, `${name} argmax kernel, pooled values ${tag}`);
+          // The filter gradient from the pooled gradient and these argmaxes, as the two kernels give it.
+          const arg = both.subarray(size),
+            dp = randn(size);
+          const routed = jsBackend.maxPool2dBackwardArgmax(arg, dp, p);
+          close(
+            be.conv2dMaxPoolBackpropFilter(x, dp, arg, c, p),
+            jsBackend.conv2dBackpropFilter(x, routed, c),
+            c.batch * c.outH * c.outW,
+            `${name} conv2dMaxPoolBackpropFilter ${tag}`,
+          );
         }
       }
       // The argmaxes route a gradient as maxPool2dBackward does on the convolution's output. Small
@@ -913,6 +923,10 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
     assert.throws(
       () => a.conv2dMaxPoolArgmax(f(4), f(75), f(108), null, c5, 'relu', p5),
       /convkit native conv2dMaxPoolArgmax: 'out' has length 4, expected 8/,
+    );
+    assert.throws(
+      () => a.conv2dMaxPoolBackpropFilter(f(108), f(75), f(4), f(3), c5, p5),
+      /convkit native conv2dMaxPoolBackpropFilter: 'arg' has length 3, expected 4/,
     );
     assert.throws(
       () => a.maxPool2dBackwardArgmax(f(36), f(3), f(4), p5),

@@ -123,7 +123,7 @@ for (const be of backendsToTest()) {
       check((x) => ops.avgPool2d(x, [3, 3], [2, 2], 'same'), [rand([1, 7, 6, 2], 103)]);
       check((x) => ops.avgPool2d(x, [2, 3], [1, 1], 'same'), [rand([1, 4, 5, 1], 104)]);
     });
-    it('conv2dMaxPool (inference fusion): the gradients of conv2d then maxPool2d, both kernel paths', () => {
+    it('conv2dMaxPool (layer fusion): the gradients of conv2d then maxPool2d, both kernel paths', () => {
       const conv = { strides: [1, 1], padding: 'valid', dilation: [1, 1] } as const;
       const half = { poolSize: [2, 2], strides: [2, 2], padding: 'valid' } as const;
       // direct path (3x3x1, 16 filters), with bias and ReLU
@@ -141,6 +141,19 @@ for (const be of backendsToTest()) {
             padding: 'same',
           }),
         [distinct([1, 6, 5, 2], 105), rand([3, 3, 2, 3], 106)],
+      );
+      // a constant input (a first layer): the filter gradient straight from the pooled gradient, on the
+      // direct path (3x3x2 taps, 8 filters) and composed (3x3x4 taps, 3x3 windows)
+      const x1 = distinct([2, 7, 6, 2], 107);
+      check(
+        (w, b) => ops.conv2dMaxPool(x1, w, b, conv, 'relu', half),
+        [awayFromZero([3, 3, 2, 8], 108), rand([8], 109)],
+        { eps: 3e-3 },
+      );
+      const x2 = distinct([1, 7, 7, 4], 110);
+      check(
+        (w) => ops.conv2dMaxPool(x2, w, null, conv, 'linear', { poolSize: [3, 3], strides: [1, 1], padding: 'valid' }),
+        [rand([3, 3, 4, 5], 111)],
       );
     });
 

@@ -212,6 +212,10 @@ export const referenceKernels: Kernels = {
     return out;
   },
 
+  conv2dMaxPoolBackpropFilter(x, dy, arg, conv, pool) {
+    return referenceKernels.conv2dBackpropFilter(x, referenceKernels.maxPool2dBackwardArgmax(arg, dy, pool), conv);
+  },
+
   maxPool2dBackwardArgmax(arg, dy, p) {
     const dx = new Float32Array(p.batch * p.inH * p.inW * p.channels);
     forEachPoolCell(p, (o, i, _first, place) => {
