@@ -215,28 +215,6 @@ struct ConvWB {
   }
 };
 
-// Plain row-major A (rows of length lda), depth offset by the block's channel start.
-struct RowsA {
-  const float* a;
-  int64_t lda;
-  void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
-    const int64_t rows = round_up(mc, MR);
-    for (int64_t r = 0; r < rows; ++r) ind[r] = a + (i0 + (r < mc ? r : 0)) * lda + kb.c0;
-  }
-};
-
-// Plain row-major B [depth, ldb], depth offset by the block's channel start.
-struct RowsB {
-  const float* b;
-  int64_t ldb;
-  const float* direct(const KBlock& kb, int64_t j0, int64_t nc, int NR) const {
-    return nc == NR && ldb == NR && j0 == 0 ? b + kb.c0 * ldb : nullptr;
-  }
-  void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
-    pack_b_rows(kb.cc, nc, bp, NR, [&](int64_t k) { return b + (kb.c0 + k) * ldb + j0; });
-  }
-};
-
 // Backprop-filter, orientation dwᵀ: A = dyᵀ (rows f, depth = pixels), copied transposed into a block.
 struct DyTA {
   const float* dy;
@@ -442,6 +420,10 @@ void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, 
   if (K == 0 || F == 0) return;
   if (M == 0) {
     std::memset(dw, 0, sizeof(float) * K * F);
+    return;
+  }
+  if (winograd_backprop_filter_applies(g)) {
+    winograd_backprop_filter(g, x, dy, dw);
     return;
   }
   const UKernel& uk = active_ukernel();

@@ -160,6 +160,29 @@ inline void pack_b_rows(int64_t depth, int64_t nc, float* bp, int NR, RowFn&& ro
   }
 }
 
+// Providers for plain row-major operands (igemm_serial's AProv / BProv).
+// Plain row-major A (rows of length lda), depth offset by the block's channel start.
+struct RowsA {
+  const float* a;
+  int64_t lda;
+  void build(int64_t i0, int64_t mc, const KBlock& kb, const float** ind, int MR) const {
+    const int64_t rows = round_up(mc, MR);
+    for (int64_t r = 0; r < rows; ++r) ind[r] = a + (i0 + (r < mc ? r : 0)) * lda + kb.c0;
+  }
+};
+
+// Plain row-major B [depth, ldb], depth offset by the block's channel start.
+struct RowsB {
+  const float* b;
+  int64_t ldb;
+  const float* direct(const KBlock& kb, int64_t j0, int64_t nc, int NR) const {
+    return nc == NR && ldb == NR && j0 == 0 ? b + kb.c0 * ldb : nullptr;
+  }
+  void pack(const KBlock& kb, int64_t j0, int64_t nc, float* bp, int NR) const {
+    pack_b_rows(kb.cc, nc, bp, NR, [&](int64_t k) { return b + (kb.c0 + k) * ldb + j0; });
+  }
+};
+
 // C[m,n] = op(A)·op(B) (+bias) (relu), multi-threaded. lda/ldb are the row strides of A and B as stored.
 void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
            int64_t ldb, float* c, int64_t ldc, const float* bias, bool relu, int nthreads);

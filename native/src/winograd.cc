@@ -13,6 +13,9 @@
 
 #include "gemm.h"
 #include "threadpool.h"
+#if defined(__SSE2__)
+#include <xmmintrin.h>
+#endif
 
 namespace ck {
 namespace {
@@ -25,6 +28,21 @@ inline v4 ld4(const float* p) {
   return v;
 }
 inline void st4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
+
+// Rows a, b, c, d of a 4x4 block become its columns.
+inline void transpose4(v4& a, v4& b, v4& c, v4& d) {
+#if defined(__SSE2__)
+  __m128 r0 = (__m128)a, r1 = (__m128)b, r2 = (__m128)c, r3 = (__m128)d;
+  _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+  a = (v4)r0, b = (v4)r1, c = (v4)r2, d = (v4)r3;
+#else
+  float m[4][4];
+  st4(m[0], a), st4(m[1], b), st4(m[2], c), st4(m[3], d);
+  for (int i = 0; i < 4; ++i)
+    for (int j = i + 1; j < 4; ++j) std::swap(m[i][j], m[j][i]);
+  a = ld4(m[0]), b = ld4(m[1]), c = ld4(m[2]), d = ld4(m[3]);
+#endif
+}
 
 // Bᵀ d B on 16 values (row-major 4x4), in place. Bᵀ = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1].
 template <class T>
@@ -100,6 +118,39 @@ void transform_filter(const Problem& p, int NR, float* up, WAt&& wt) {
   });
 }
 
+// V = Bᵀ d B for tiles [t0, t0 + nt) (row-major over images, tile rows, tile columns): the 4x4xC
+// patch whose top-left input is (2ty - PT, 2tx - PL), zeros outside the image; position k of tile r
+// at v + k * vk + r * C.
+void transform_inputs(const Problem& p, const float* in, int64_t t0, int64_t nt, const float* zeros, float* v,
+                      int64_t vk) {
+  const int64_t C = p.C, tw = (p.OW + 1) / 2, per_img = ((p.OH + 1) / 2) * tw;
+  for (int64_t r = 0; r < nt; ++r) {
+    const int64_t t = t0 + r, n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
+    const int64_t iy0 = 2 * ty - p.PT, ix0 = 2 * tx - p.PL;
+    const float* src[16];
+    for (int i = 0; i < 4; ++i)
+      for (int j = 0; j < 4; ++j) {
+        const int64_t iy = iy0 + i, ix = ix0 + j;
+        const bool inside = iy >= 0 && iy < p.H && ix >= 0 && ix < p.W;
+        src[4 * i + j] = inside ? in + ((n * p.H + iy) * p.W + ix) * C : zeros;
+      }
+    float* dst = v + r * C;
+    int64_t c = 0;
+    for (; c + 4 <= C; c += 4) {
+      v4 d[16];
+      for (int k = 0; k < 16; ++k) d[k] = ld4(src[k] + c);
+      input_tf(d);
+      for (int k = 0; k < 16; ++k) st4(dst + k * vk + c, d[k]);
+    }
+    for (; c < C; ++c) {
+      float d[16];
+      for (int k = 0; k < 16; ++k) d[k] = src[k][c];
+      input_tf(d);
+      for (int k = 0; k < 16; ++k) dst[k * vk + c] = d[k];
+    }
+  }
+}
+
 void run(const Problem& p, const float* in, const float* up, const float* bias, bool relu, float* out) {
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
@@ -125,31 +176,7 @@ void run(const Problem& p, const float* in, const float* up, const float* bias, 
     float* m = ws.aux.get<float>(static_cast<size_t>(16 * mk));
     float* zeros = ws.zeros.get<float>(static_cast<size_t>(C));
     std::memset(zeros, 0, sizeof(float) * C);
-    for (int64_t r = 0; r < nt; ++r) {
-      const int64_t t = t0 + r, n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
-      const int64_t iy0 = 2 * ty - p.PT, ix0 = 2 * tx - p.PL;
-      const float* src[16];
-      for (int i = 0; i < 4; ++i)
-        for (int j = 0; j < 4; ++j) {
-          const int64_t iy = iy0 + i, ix = ix0 + j;
-          const bool inside = iy >= 0 && iy < p.H && ix >= 0 && ix < p.W;
-          src[4 * i + j] = inside ? in + ((n * p.H + iy) * p.W + ix) * C : zeros;
-        }
-      float* dst = v + r * C;
-      int64_t c = 0;
-      for (; c + 4 <= C; c += 4) {
-        v4 d[16];
-        for (int k = 0; k < 16; ++k) d[k] = ld4(src[k] + c);
-        input_tf(d);
-        for (int k = 0; k < 16; ++k) st4(dst + k * vk + c, d[k]);
-      }
-      for (; c < C; ++c) {
-        float d[16];
-        for (int k = 0; k < 16; ++k) d[k] = src[k][c];
-        input_tf(d);
-        for (int k = 0; k < 16; ++k) dst[k * vk + c] = d[k];
-      }
-    }
+    transform_inputs(p, in, t0, nt, zeros, v, vk);
     const float** ind = ws.ind.get<const float*>(static_cast<size_t>(round_up(nt, MR)));
     for (int k = 0; k < 16; ++k)
       for (int64_t c0 = 0; c0 < C; c0 += kcb) {
@@ -234,6 +261,15 @@ bool winograd_backprop_input_applies(const ConvGeom& g) {
   return md < 0 ? worth_it(g.N, g.F, g.C, g.H, g.W, g.OH * g.OW) : md == 1;
 }
 
+// The filter gradient's transforms and 16·C·F partial sums cost more than they save on small images:
+// A/B against the direct kernel (2 threads), Winograd won by 25-35% on 36x36 to 75x75 outputs and lost
+// by 20-50% on 13x13, 9x9 and 5x5 ones, so it also asks for 400 output pixels.
+bool winograd_backprop_filter_applies(const ConvGeom& g) {
+  if (!eligible(g)) return false;
+  const int md = mode();
+  return md < 0 ? worth_it(g.N, g.C, g.F, g.OH, g.OW, g.OH * g.OW) && g.OH * g.OW >= 400 : md == 1;
+}
+
 void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
   const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
   const int NR = active_ukernel().nr;
@@ -255,6 +291,138 @@ void winograd_backprop_input(const ConvGeom& g, const float* dy, const float* w,
     return w[(((2 - ky) * 3 + (2 - kx)) * g.C + c) * g.F + f];
   });
   run(p, dy, up, nullptr, false, dx);
+}
+
+// dw[ky,kx,c,f] = Σ x[n, oy + ky - PT, ox + kx - PL, c] · dy[n, oy, ox, f] by Winograd F(3x3, 2x2),
+// the transpose of F(2x2, 3x3): for each 2x2 tile of dy, V = Bᵀ d B of its 4x4 input patch (as the
+// forward), U = A e Aᵀ of the tile (A = (Aᵀ)ᵀ: rows e0, e0+e1, e0-e1, -e1); M[k] = Σ_tiles U[k]ᵀ·V[k],
+// 16 GEMMs (F x C) with the tiles as depth; dw = Gᵀ M G. Tiles run in chunks, each into its own
+// partial M, summed in chunk order (the result does not depend on which thread ran which chunk).
+void winograd_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
+  const UKernel& uk = active_ukernel();
+  const Blocking bl = blocking_for(uk);
+  const int64_t C = p.C, F = p.F, msize = 16 * F * C;
+  const int64_t tw = (p.OW + 1) / 2, per_img = ((p.OH + 1) / 2) * tw, T = p.N * per_img;
+  const int nthreads = threads_for(2.0 * 16 * T * C * F);
+  // Partials: at most about four chunks per thread, 64 MiB in all, but one per thread at least.
+  int64_t chunks = std::min<int64_t>((T + 31) / 32, 4 * static_cast<int64_t>(nthreads));
+  chunks = std::max<int64_t>(1, std::min(chunks, std::max<int64_t>((int64_t(16) << 20) / msize, nthreads)));
+  const int64_t per = (T + chunks - 1) / chunks;
+  chunks = (T + per - 1) / per;
+  // Tiles per GEMM block: V and U of a block about 256 KiB, but at least 32 deep.
+  const int64_t tb = std::min(per, std::max<int64_t>(96, 16384 / std::max(C, F)));
+  std::vector<float> parts(static_cast<size_t>(chunks * msize));
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    float* part = parts.data() + ch * msize;
+    Workspace& ws = thread_workspace();
+    const int64_t vk = tb * C + 16, ldu = tb + 4, F4 = (F + 3) / 4 * 4;
+    float* v = ws.cols.get<float>(static_cast<size_t>(16 * vk));
+    float* u = ws.aux.get<float>(static_cast<size_t>(16 * F * ldu + 3 * ldu + 4));
+    float* zeros = ws.zeros.get<float>(static_cast<size_t>(C + F4));
+    std::memset(zeros, 0, sizeof(float) * (C + F4));
+    const float* fzeros = zeros;  // F4 zeros (C + F4 in all)
+    const int64_t c0 = ch * per, c1 = std::min(T, c0 + per);
+    for (int64_t b0 = c0; b0 < c1; b0 += tb) {
+      const int64_t nt = std::min(tb, c1 - b0);
+      transform_inputs(p, x, b0, nt, zeros, v, vk);
+      // U, stored [k][f][tile] so that its rows are the GEMM's A rows: four tiles and four filters at
+      // a time, turned by 4x4 transposes so each store runs along the tiles.
+      for (int64_t r0 = 0; r0 < nt; r0 += 4) {
+        const float* e[4][4];  // [tile][e00, e01, e10, e11], zeros outside dy or past the block
+        for (int q = 0; q < 4; ++q) {
+          const int64_t t = b0 + r0 + q;
+          if (r0 + q >= nt) {
+            e[q][0] = e[q][1] = e[q][2] = e[q][3] = fzeros;
+            continue;
+          }
+          const int64_t n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
+          const int64_t oy = 2 * ty, ox = 2 * tx;
+          const bool down = oy + 1 < p.OH, right = ox + 1 < p.OW;
+          const float* e00 = dy + ((n * p.OH + oy) * p.OW + ox) * F;
+          e[q][0] = e00;
+          e[q][1] = right ? e00 + F : fzeros;
+          e[q][2] = down ? e00 + p.OW * F : fzeros;
+          e[q][3] = down && right ? e00 + (p.OW + 1) * F : fzeros;
+        }
+        for (int64_t f = 0; f < F; f += 4) {
+          const int64_t nf = F - f < 4 ? F - f : 4;
+          v4 e0[4][2], e1[4][2];  // [tile][column]: the tile's two rows of dy, four filters each
+          for (int q = 0; q < 4; ++q) {
+            v4 a[4];
+            for (int j = 0; j < 4; ++j) {
+              if (nf == 4) {
+                a[j] = ld4(e[q][j] + f);
+              } else {  // the last filters: no read past the pixel's F values
+                float tmp[4] = {0.f, 0.f, 0.f, 0.f};
+                for (int64_t i = 0; i < nf; ++i) tmp[i] = e[q][j][f + i];
+                a[j] = ld4(tmp);
+              }
+            }
+            e0[q][0] = a[0], e0[q][1] = a[1], e1[q][0] = a[2], e1[q][1] = a[3];
+          }
+          // Row i of A e (e0, e0 + e1, e0 - e1, -e1), then its columns the same way: positions 4i..4i+3.
+          for (int i = 0; i < 4; ++i) {
+            v4 c[4][4];  // [position within the row][tile]
+            for (int q = 0; q < 4; ++q) {
+              const v4 r0 = i == 0 ? e0[q][0] : i == 1 ? e0[q][0] + e1[q][0] : i == 2 ? e0[q][0] - e1[q][0] : -e1[q][0];
+              const v4 r1 = i == 0 ? e0[q][1] : i == 1 ? e0[q][1] + e1[q][1] : i == 2 ? e0[q][1] - e1[q][1] : -e1[q][1];
+              c[0][q] = r0;
+              c[1][q] = r0 + r1;
+              c[2][q] = r0 - r1;
+              c[3][q] = -r1;
+            }
+            for (int j = 0; j < 4; ++j) {
+              transpose4(c[j][0], c[j][1], c[j][2], c[j][3]);  // now c[j][l]: filter f + l, four tiles
+              float* d = u + ((4 * i + j) * F + f) * ldu + r0;
+              if (nf == 4) {
+                st4(d, c[j][0]);
+                st4(d + ldu, c[j][1]);
+                st4(d + 2 * ldu, c[j][2]);
+                st4(d + 3 * ldu, c[j][3]);
+              } else {
+                for (int64_t l = 0; l < nf; ++l) st4(d + l * ldu, c[j][l]);
+              }
+            }
+          }
+        }
+      }
+      for (int k = 0; k < 16; ++k) {
+        RowsA ap{u + k * F * ldu, ldu};
+        RowsB bp{v + k * vk, C};
+        igemm_serial(uk, bl, F, C, 1, nt, ap, bp, part + k * F * C, C, nullptr, false, ws, 0, b0 > c0);
+      }
+    }
+  });
+  // Partials summed in chunk order, then dw = Gᵀ M G per (c, f).
+  float* m = parts.data();
+  const int sum_threads = threads_for(static_cast<double>(chunks) * msize, 2.0e5);
+  parallel_for(msize, sum_threads, [&](int64_t b, int64_t e) {
+    for (int64_t ch = 1; ch < chunks; ++ch) {
+      const float* part = parts.data() + ch * msize;
+      for (int64_t i = b; i < e; ++i) m[i] += part[i];
+    }
+  });
+  parallel_for(F, sum_threads, [&](int64_t f0, int64_t f1) {
+    for (int64_t f = f0; f < f1; ++f)
+      for (int64_t c = 0; c < C; ++c) {
+        float q[16], t[12];
+        for (int k = 0; k < 16; ++k) q[k] = m[(k * F + f) * C + c];
+        // Gᵀ q: rows q0 + (q1 + q2)/2, (q1 - q2)/2, (q1 + q2)/2 + q3; then the same on columns.
+        for (int j = 0; j < 4; ++j) {
+          t[0 + j] = q[j] + 0.5f * (q[4 + j] + q[8 + j]);
+          t[4 + j] = 0.5f * (q[4 + j] - q[8 + j]);
+          t[8 + j] = 0.5f * (q[4 + j] + q[8 + j]) + q[12 + j];
+        }
+        for (int i = 0; i < 3; ++i) {
+          const float* r = t + 4 * i;
+          float* o = dw + ((i * 3) * C + c) * F + f;
+          o[0] = r[0] + 0.5f * (r[1] + r[2]);
+          o[C * F] = 0.5f * (r[1] - r[2]);
+          o[2 * C * F] = 0.5f * (r[1] + r[2]) + r[3];
+        }
+      }
+  });
 }
 
 }  // namespace ck

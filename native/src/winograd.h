@@ -1,4 +1,5 @@
-// Winograd F(2x2, 3x3) for 3x3, stride-1, undilated convolutions (forward and backprop-input).
+// Winograd F(2x2, 3x3) for 3x3, stride-1, undilated convolutions (forward and backprop-input), and
+// its transpose F(3x3, 2x2) for the filter gradient.
 // 16 products per 2x2 output tile instead of 36: 2.25x fewer multiplications than the direct method,
 // at the price of input/output transforms. Rounding stays within a few ulps of the direct kernel's
 // (the transforms only use 0, ±1 and ±1/2); test/backend/native.test.ts checks it against both.
@@ -14,8 +15,11 @@ namespace ck {
 // CONVKIT_WINOGRAD=0 turns it off, =1 uses it for every eligible shape (tests, A/B comparisons).
 bool winograd_forward_applies(const ConvGeom& g);
 bool winograd_backprop_input_applies(const ConvGeom& g);
+// The filter gradient by F(3x3, 2x2) (the transpose of F(2x2, 3x3)), on the forward's shape rule.
+bool winograd_backprop_filter_applies(const ConvGeom& g);
 
 void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y);
 void winograd_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
+void winograd_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
 }  // namespace ck

@@ -1,5 +1,6 @@
 // The native backend's Winograd F(2x2,3x3) path for 3x3 stride-1 convolutions (forward and
-// backprop-input) against the TypeScript reference backend and against the native direct kernel,
+// backprop-input, and its transpose F(3x3,2x2) for backprop-filter) against the TypeScript reference
+// backend and against the native direct kernel,
 // on odd shapes, every padding, partial tiles and channel counts that are not multiples of the
 // vector width or of the micro-kernel's panel. CONVKIT_WINOGRAD=1 routes every eligible shape through
 // it, =0 none; the addon reads the variable on each call.
@@ -107,7 +108,7 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
   if (nb && (nativeInfo().detectedIsa === 'avx2' || nativeInfo().detectedIsa === 'avx512')) isas.push('avx2');
   if (nb && nativeInfo().detectedIsa === 'avx512') isas.push('avx512');
   for (const isa of isas) {
-    test(`forward and backprop-input match the reference and the direct kernel (${isa})`, () => {
+    test(`forward, backprop-input and backprop-filter match the reference and the direct kernel (${isa})`, () => {
       setIsa(isa);
       for (const threads of [1, 3]) {
         setNumThreads(threads);
@@ -121,9 +122,15 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
           const wino = native.conv2d(x, w, bias, p, 'relu');
           const winoLinear = native.conv2d(x, w, null, p, 'linear');
           const winoDx = native.conv2dBackpropInput(dy, w, p);
+          const winoDw = native.conv2dBackpropFilter(x, dy, p);
           process.env.CONVKIT_WINOGRAD = '0';
           const direct = native.conv2d(x, w, bias, p, 'relu');
           const directDx = native.conv2dBackpropInput(dy, w, p);
+          const directDw = native.conv2dBackpropFilter(x, dy, p);
+          const dwTol = TOL * Math.sqrt(p.batch * p.outH * p.outW);
+          const refDw = jsBackend.conv2dBackpropFilter(x, dy, p);
+          assert.ok(maxRelErr(winoDw, refDw, `backprop-filter ${tag}`) <= dwTol, `backprop-filter vs reference ${tag}`);
+          assert.ok(maxRelErr(winoDw, directDw, `backprop-filter ${tag}`) <= dwTol, `backprop-filter vs direct ${tag}`);
           const fwdTol = TOL * Math.sqrt(9 * p.inC),
             bwdTol = TOL * Math.sqrt(9 * p.outC);
           const ref = jsBackend.conv2d(x, w, bias, p, 'relu');
@@ -157,6 +164,14 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
       maxRelErr(native.conv2dBackpropInput(dy, w, p), jsBackend.conv2dBackpropInput(dy, w, p), 'dx') <=
         TOL * Math.sqrt(9 * p.outC),
     );
+    // 32x32 outputs of 32 channels each side: a shape the filter gradient's rule sends through Winograd.
+    const q = conv(2, 32, 32, 32, 32, [1, 1, 1, 1]);
+    const xq = randn(q.batch * q.inH * q.inW * q.inC),
+      dyq = randn(q.batch * q.outH * q.outW * q.outC);
+    assert.ok(
+      maxRelErr(native.conv2dBackpropFilter(xq, dyq, q), jsBackend.conv2dBackpropFilter(xq, dyq, q), 'dw') <=
+        TOL * Math.sqrt(q.batch * q.outH * q.outW),
+    );
   });
 
   test('only 3x3 stride-1 undilated convolutions take the Winograd path', () => {
@@ -181,9 +196,11 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
     const y1 = native.conv2d(x, w, null, p, 'relu'),
       dx1 = native.conv2dBackpropInput(dy, w, p);
     setNumThreads(3);
+    const dw3 = native.conv2dBackpropFilter(x, dy, p); // its partial sums follow the thread count
     for (let r = 0; r < 3; r++) {
       assert.deepEqual(native.conv2d(x, w, null, p, 'relu'), y1);
       assert.deepEqual(native.conv2dBackpropInput(dy, w, p), dx1);
+      assert.deepEqual(native.conv2dBackpropFilter(x, dy, p), dw3);
     }
     setNumThreads(initialThreads);
   });
