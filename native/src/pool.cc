@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "threadpool.h"
+#include "vec.h"
 
 namespace ck {
 namespace {
@@ -136,14 +137,6 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
 }
 
 namespace {
-// Four floats as one value (SSE on x86, plain code elsewhere); loads and stores need no alignment.
-typedef float v4 __attribute__((vector_size(16)));
-inline v4 ld4(const float* p) {
-  v4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void st4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
 
 // One cell of a window after the first: d keeps the max (NaN wins), a the place of the first strict
 // maximum of d's non-NaN run (a NaN window is redone in max_pool_forward_argmax).

@@ -13,21 +13,13 @@
 
 #include "gemm.h"
 #include "threadpool.h"
+#include "vec.h"
 #if defined(__SSE2__)
 #include <xmmintrin.h>
 #endif
 
 namespace ck {
 namespace {
-
-// Four floats as one value (SSE on x86, plain code elsewhere); loads and stores need no alignment.
-typedef float v4 __attribute__((vector_size(16)));
-inline v4 ld4(const float* p) {
-  v4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void st4(float* p, v4 v) { std::memcpy(p, &v, sizeof v); }
 
 // Rows a, b, c, d of a 4x4 block become its columns.
 inline void transpose4(v4& a, v4& b, v4& c, v4& d) {

@@ -87,6 +87,20 @@ function broadcastRule(a: readonly number[], b: readonly number[], out: readonly
   return null;
 }
 
+/** The arguments of the fused convolution + max-pooling kernels. */
+const convPoolArgs = [
+  ['x', 'f32'],
+  ['w', 'f32'],
+  ['bias', 'f32?'],
+  ['conv', 'conv'],
+  ['act', 'activation'],
+  ['pool', 'pool'],
+] as const;
+
+function convLengths(g: Conv2DInfo): { x: number; w: number; bias: number } {
+  return { x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC };
+}
+
 function chainedRule(g: Conv2DInfo, p: Pool2DInfo): string | null {
   return p.batch === g.batch && p.inH === g.outH && p.inW === g.outW && p.channels === g.outC
     ? null
@@ -144,7 +158,7 @@ export const kernels = {
     ],
     out: 'f32',
     outSize: (_x, _w, _b, g) => g.batch * g.outH * g.outW * g.outC,
-    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
+    lengths: (_x, _w, _b, g) => convLengths(g),
   }),
   /** dx[N,H,W,C] from dy[N,OH,OW,F] and w[kh,kw,C,F]. */
   conv2dBackpropInput: kernel({
@@ -224,17 +238,10 @@ export const kernels = {
    * output (the pooling takes it: pool's batch, inH, inW, channels are conv's batch, outH, outW, outC).
    */
   conv2dMaxPool: kernel({
-    args: [
-      ['x', 'f32'],
-      ['w', 'f32'],
-      ['bias', 'f32?'],
-      ['conv', 'conv'],
-      ['act', 'activation'],
-      ['pool', 'pool'],
-    ],
+    args: convPoolArgs,
     out: 'f32',
     outSize: (_x, _w, _b, _g, _a, p) => p.batch * p.outH * p.outW * p.channels,
-    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
+    lengths: (_x, _w, _b, g) => convLengths(g),
     check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
   }),
   /**
@@ -243,17 +250,10 @@ export const kernels = {
    * route its gradient to (the first strict maximum), or -1 for a window of padding only.
    */
   conv2dMaxPoolArgmax: kernel({
-    args: [
-      ['x', 'f32'],
-      ['w', 'f32'],
-      ['bias', 'f32?'],
-      ['conv', 'conv'],
-      ['act', 'activation'],
-      ['pool', 'pool'],
-    ],
+    args: convPoolArgs,
     out: 'f32',
     outSize: (_x, _w, _b, _g, _a, p) => 2 * p.batch * p.outH * p.outW * p.channels,
-    lengths: (_x, _w, _b, g) => ({ x: g.batch * g.inH * g.inW * g.inC, w: g.kH * g.kW * g.inC * g.outC, bias: g.outC }),
+    lengths: (_x, _w, _b, g) => convLengths(g),
     check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
   }),
   /**
