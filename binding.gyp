@@ -5,7 +5,7 @@
     "cflags!": ["-fno-exceptions"],
     "cflags_cc!": ["-fno-exceptions", "-std=gnu++17", "-std=gnu++20"],
     "cflags": ["-O3", "-fPIC", "-Wall", "-Wextra"],
-    "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fexceptions", "-Wall", "-Wextra"],
+    "cflags_cc": ["-O3", "-std=c++17", "-fPIC", "-fexceptions", "-fvisibility=hidden", "-Wall", "-Wextra"],
   },
   "targets": [
     {
