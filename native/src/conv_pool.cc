@@ -4,6 +4,8 @@
 //    filters at a time, from their K inputs gathered once; ReLU, then the max, then one store. A GEMM
 //    with a depth of 9 spends its time packing and storing tiles, and the full-size output costs
 //    more memory traffic than the arithmetic.
+//  - A convolution that runs through Winograd, pooled 2x2 at stride 2 from the origin: each 2x2 output
+//    tile is a pooling window, so the output transform stores its max (winograd.cc).
 //  - Otherwise: the ordinary convolution of a few images at a time into a scratch that stays in
 //    cache, pooled from there (for 150x150 layers, whose outputs are tens of MB, half the time).
 // The direct path is written with GCC vector types and cloned for x86-64-v3 (AVX2 + FMA).
@@ -17,6 +19,7 @@
 #include "cpu.h"
 #include "pool.h"
 #include "threadpool.h"
+#include "winograd.h"
 
 namespace ck {
 namespace {
@@ -317,6 +320,8 @@ void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* 
                              bool relu, float* y, float* arg) {
   if (direct_applies(g, p, 16)) {
     direct(g, p, x, w, bias, relu, y, arg);
+  } else if (winograd_pooled_applies(g, p)) {
+    winograd_forward_pooled(g, p, x, w, bias, relu, y, arg);
   } else {
     chunked(g, p, x, w, bias, relu, y, arg);
   }

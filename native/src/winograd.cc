@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "gemm.h"
+#include "pool.h"
 #include "threadpool.h"
 #include "vec.h"
 #if defined(__SSE2__)
@@ -143,7 +144,68 @@ void transform_inputs(const Problem& p, const float* in, int64_t t0, int64_t nt,
   }
 }
 
-void run(const Problem& p, const float* in, const float* up, const float* bias, bool relu, float* out) {
+// A pooled output: max (and argmax) per 2x2 tile, for tiles inside OH x OW.
+struct PooledOut {
+  float* y;
+  float* arg;
+  int64_t OH, OW;
+};
+
+// One tile's 2x2 outputs (position k of its F products at src + k * mk), bias and ReLU applied, reduced
+// to their max (NaN wins, as max pooling) and the place of the first strict maximum.
+void pool_tile(const float* src, int64_t mk, int64_t F, const float* bias, bool relu, int64_t n, int64_t ty, int64_t tx,
+               const PooledOut& pool) {
+  const int64_t o = ((n * pool.OH + ty) * pool.OW + tx) * F;
+  float* dst = pool.y + o;
+  float* arg = pool.arg ? pool.arg + o : nullptr;
+  int64_t f = 0;
+  for (; f + 4 <= F; f += 4) {
+    v4 a[16], y[4];
+    for (int k = 0; k < 16; ++k) a[k] = ld4(src + k * mk + f);
+    output_tf(a, y);
+    const v4 b = bias ? ld4(bias + f) : v4{0.f, 0.f, 0.f, 0.f};
+    for (int q = 0; q < 4; ++q) {
+      y[q] += b;
+      if (relu) y[q] = y[q] > 0.f ? y[q] : 0.f;
+    }
+    v4 mx = y[0], best = y[0], at = v4{0.f, 0.f, 0.f, 0.f};
+    for (int q = 1; q < 4; ++q) {
+      mx = (y[q] > mx) | (y[q] != y[q]) ? y[q] : mx;
+      const auto gt = y[q] > best;
+      best = gt ? y[q] : best;
+      at = gt ? v4{0.f, 0.f, 0.f, 0.f} + static_cast<float>(q) : at;
+    }
+    st4(dst + f, mx);
+    if (arg) st4(arg + f, at);
+  }
+  for (; f < F; ++f) {
+    float a[16], y[4];
+    for (int k = 0; k < 16; ++k) a[k] = src[k * mk + f];
+    output_tf(a, y);
+    float mx = 0.f, best = 0.f, at = 0.f;
+    for (int q = 0; q < 4; ++q) {
+      float v = y[q] + (bias ? bias[f] : 0.f);
+      if (relu && !(v > 0.f)) v = 0.f;
+      if (q == 0) {
+        mx = best = v;
+        continue;
+      }
+      if (v > mx || v != v) mx = v;
+      if (v > best) {
+        best = v;
+        at = static_cast<float>(q);
+      }
+    }
+    dst[f] = mx;
+    if (arg) arg[f] = at;
+  }
+}
+
+// With pool: each tile's four outputs (after bias and ReLU) are max-pooled as one 2x2 window (the
+// tile is the window: pooling 2x2 at stride 2 from the origin), and only the max (and, with pool->arg,
+// its place 0..3 in the window, the first strict maximum) is stored, for tiles inside pool->OH x OW.
+void run(const Problem& p, const float* in, const float* up, const float* bias, bool relu, float* out,
+         const PooledOut* pool = nullptr) {
   const UKernel& uk = active_ukernel();
   const Blocking bl = blocking_for(uk);
   const int MR = uk.mr, NR = uk.nr;
@@ -186,6 +248,10 @@ void run(const Problem& p, const float* in, const float* up, const float* bias, 
     for (int64_t r = 0; r < nt; ++r) {
       const int64_t t = t0 + r, n = t / per_img, ty = (t - n * per_img) / tw, tx = t - n * per_img - ty * tw;
       const int64_t oy = 2 * ty, ox = 2 * tx;
+      if (pool) {
+        if (ty < pool->OH && tx < pool->OW) pool_tile(m + r * F, mk, F, bias, relu, n, ty, tx, *pool);
+        continue;
+      }
       const bool down = oy + 1 < p.OH, right = ox + 1 < p.OW;
       float* o00 = out + ((n * p.OH + oy) * p.OW + ox) * F;
       float* dst[4] = {o00, o00 + F, o00 + p.OW * F, o00 + (p.OW + 1) * F};
@@ -260,6 +326,23 @@ bool winograd_backprop_filter_applies(const ConvGeom& g) {
   if (!eligible(g)) return false;
   const int md = mode();
   return md < 0 ? worth_it(g.N, g.C, g.F, g.OH, g.OW, g.OH * g.OW) && g.OH * g.OW >= 400 : md == 1;
+}
+
+bool winograd_pooled_applies(const ConvGeom& g, const PoolGeom& pg) {
+  return winograd_forward_applies(g) && pg.PH == 2 && pg.PW == 2 && pg.SH == 2 && pg.SW == 2 && pg.PT == 0 &&
+         pg.PL == 0 && pg.OH == g.OH / 2 && pg.OW == g.OW / 2;
+}
+
+void winograd_forward_pooled(const ConvGeom& g, const PoolGeom& pg, const float* x, const float* w, const float* bias,
+                             bool relu, float* y, float* arg) {
+  const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
+  const int NR = active_ukernel().nr;
+  const int64_t panels = (p.F + NR - 1) / NR;
+  float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
+  transform_filter(p, NR, up,
+                   [&](int ky, int kx, int64_t c, int64_t f) { return w[((ky * 3 + kx) * g.C + c) * g.F + f]; });
+  const PooledOut pool{y, arg, pg.OH, pg.OW};
+  run(p, x, up, bias, relu, nullptr, &pool);
 }
 
 void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {

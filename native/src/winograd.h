@@ -22,4 +22,12 @@ void winograd_forward(const ConvGeom& g, const float* x, const float* w, const f
 void winograd_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void winograd_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 
+// Forward then 2x2 max pooling at stride 2 from the origin, pooled in the output transform (a
+// Winograd tile is a pooling window), for shapes where the forward runs through Winograd; arg
+// (nullable) gets each max's place in its window as max_pool_forward_argmax writes it.
+struct PoolGeom;
+bool winograd_pooled_applies(const ConvGeom& g, const PoolGeom& pg);
+void winograd_forward_pooled(const ConvGeom& g, const PoolGeom& pg, const float* x, const float* w, const float* bias,
+                             bool relu, float* y, float* arg);
+
 }  // namespace ck

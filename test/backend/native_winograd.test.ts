@@ -17,7 +17,7 @@ import {
   setNumThreads,
   type NativeIsa,
 } from '../../src/backend/native/index.js';
-import type { Backend, Conv2DInfo } from '../../src/backend/types.js';
+import type { Backend, Conv2DInfo, Pool2DInfo } from '../../src/backend/types.js';
 
 const nb = loadNativeBackend();
 const skip = nb ? false : `native addon not available (${nativeLoadError()}); run \`npm run build:native\``;
@@ -172,6 +172,63 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
       maxRelErr(native.conv2dBackpropFilter(xq, dyq, q), jsBackend.conv2dBackpropFilter(xq, dyq, q), 'dw') <=
         TOL * Math.sqrt(q.batch * q.outH * q.outW),
     );
+  });
+
+  test('Conv2D + 2x2 max pooling pooled in the output transform (a tile is a window) matches the reference', () => {
+    process.env.CONVKIT_WINOGRAD = '1';
+    const pooledOf = (c: Conv2DInfo): Pool2DInfo => ({
+      batch: c.batch,
+      inH: c.outH,
+      inW: c.outW,
+      channels: c.outC,
+      outH: Math.floor(c.outH / 2),
+      outW: Math.floor(c.outW / 2),
+      poolH: 2,
+      poolW: 2,
+      strideH: 2,
+      strideW: 2,
+      padTop: 0,
+      padLeft: 0,
+    });
+    // odd outputs (the last row and column of tiles dropped), channel counts off the vector width
+    for (const c of [
+      conv(3, 13, 13, 32, 64, [0, 0, 0, 0]),
+      conv(2, 8, 10, 5, 7, [1, 1, 1, 1]),
+      conv(1, 9, 9, 33, 20, [0, 0, 0, 0]),
+    ]) {
+      const p = pooledOf(c);
+      const size = p.batch * p.outH * p.outW * p.channels;
+      const x = randn(c.batch * c.inH * c.inW * c.inC),
+        w = randn(9 * c.inC * c.outC),
+        bias = randn(c.outC);
+      for (const [b, act] of [
+        [bias, 'relu'],
+        [null, 'linear'],
+      ] as const) {
+        const tag = `${JSON.stringify(c)} ${act}`;
+        const want = jsBackend.maxPool2d(jsBackend.conv2d(x, w, b, c, act), p);
+        const tol = TOL * Math.sqrt(9 * c.inC);
+        assert.ok(maxRelErr(native.conv2dMaxPool(x, w, b, c, act, p), want, tag) <= tol, `pooled ${tag}`);
+        const both = native.conv2dMaxPoolArgmax(x, w, b, c, act, p);
+        assert.ok(maxRelErr(both.subarray(0, size), want, tag) <= tol, `argmax kernel's pooled values ${tag}`);
+      }
+      // Small integers: every sum exact, so ties (zeros after ReLU) must pick the reference's cell.
+      const xi = x.map((v) => Math.round(v * 2)),
+        wi = w.map((v) => Math.round(v * 2)),
+        bi = bias.map((v) => Math.round(v * 4));
+      const dy = randn(size);
+      for (const act of ['relu', 'linear'] as const) {
+        const y = jsBackend.conv2d(xi, wi, bi, c, act);
+        const both = native.conv2dMaxPoolArgmax(xi, wi, bi, c, act, p);
+        const tag = `${JSON.stringify(c)} ${act} (integers)`;
+        assert.deepEqual(both.subarray(0, size), jsBackend.maxPool2d(y, p), tag);
+        assert.deepEqual(
+          jsBackend.maxPool2dBackwardArgmax(both.subarray(size), dy, p),
+          jsBackend.maxPool2dBackward(y, dy, p),
+          tag,
+        );
+      }
+    }
   });
 
   test('only 3x3 stride-1 undilated convolutions take the Winograd path', () => {
