@@ -144,6 +144,29 @@ void transform_inputs(const Problem& p, const float* in, int64_t t0, int64_t nt,
   }
 }
 
+// A tile's four outputs for filters f..f+3 (position k of its products at src + k * mk), bias and
+// ReLU applied; tile_out1 for filter f alone.
+inline void tile_out4(const float* src, int64_t mk, int64_t f, const float* bias, bool relu, v4* y) {
+  v4 a[16];
+  for (int k = 0; k < 16; ++k) a[k] = ld4(src + k * mk + f);
+  output_tf(a, y);
+  const v4 b = bias ? ld4(bias + f) : v4{0.f, 0.f, 0.f, 0.f};
+  for (int q = 0; q < 4; ++q) {
+    y[q] += b;
+    if (relu) y[q] = y[q] > 0.f ? y[q] : 0.f;
+  }
+}
+
+inline void tile_out1(const float* src, int64_t mk, int64_t f, const float* bias, bool relu, float* y) {
+  float a[16];
+  for (int k = 0; k < 16; ++k) a[k] = src[k * mk + f];
+  output_tf(a, y);
+  for (int q = 0; q < 4; ++q) {
+    y[q] += bias ? bias[f] : 0.f;
+    if (relu && !(y[q] > 0.f)) y[q] = 0.f;
+  }
+}
+
 // A pooled output: max (and argmax) per 2x2 tile, for tiles inside OH x OW.
 struct PooledOut {
   float* y;
@@ -160,14 +183,8 @@ void pool_tile(const float* src, int64_t mk, int64_t F, const float* bias, bool 
   float* arg = pool.arg ? pool.arg + o : nullptr;
   int64_t f = 0;
   for (; f + 4 <= F; f += 4) {
-    v4 a[16], y[4];
-    for (int k = 0; k < 16; ++k) a[k] = ld4(src + k * mk + f);
-    output_tf(a, y);
-    const v4 b = bias ? ld4(bias + f) : v4{0.f, 0.f, 0.f, 0.f};
-    for (int q = 0; q < 4; ++q) {
-      y[q] += b;
-      if (relu) y[q] = y[q] > 0.f ? y[q] : 0.f;
-    }
+    v4 y[4];
+    tile_out4(src, mk, f, bias, relu, y);
     v4 mx = y[0], best = y[0], at = v4{0.f, 0.f, 0.f, 0.f};
     for (int q = 1; q < 4; ++q) {
       mx = (y[q] > mx) | (y[q] != y[q]) ? y[q] : mx;
@@ -179,13 +196,11 @@ void pool_tile(const float* src, int64_t mk, int64_t F, const float* bias, bool 
     if (arg) st4(arg + f, at);
   }
   for (; f < F; ++f) {
-    float a[16], y[4];
-    for (int k = 0; k < 16; ++k) a[k] = src[k * mk + f];
-    output_tf(a, y);
+    float y[4];
+    tile_out1(src, mk, f, bias, relu, y);
     float mx = 0.f, best = 0.f, at = 0.f;
     for (int q = 0; q < 4; ++q) {
-      float v = y[q] + (bias ? bias[f] : 0.f);
-      if (relu && !(v > 0.f)) v = 0.f;
+      const float v = y[q];
       if (q == 0) {
         mx = best = v;
         continue;
@@ -259,27 +274,16 @@ void run(const Problem& p, const float* in, const float* up, const float* bias, 
       const float* src = m + r * F;
       int64_t f = 0;
       for (; f + 4 <= F; f += 4) {
-        v4 a[16], y[4];
-        for (int k = 0; k < 16; ++k) a[k] = ld4(src + k * mk + f);
-        output_tf(a, y);
-        const v4 b = bias ? ld4(bias + f) : v4{0.f, 0.f, 0.f, 0.f};
-        for (int q = 0; q < 4; ++q) {
-          if (!keep[q]) continue;
-          v4 o = y[q] + b;
-          if (relu) o = o > 0.f ? o : 0.f;
-          st4(dst[q] + f, o);
-        }
+        v4 y[4];
+        tile_out4(src, mk, f, bias, relu, y);
+        for (int q = 0; q < 4; ++q)
+          if (keep[q]) st4(dst[q] + f, y[q]);
       }
       for (; f < F; ++f) {
-        float a[16], y[4];
-        for (int k = 0; k < 16; ++k) a[k] = src[k * mk + f];
-        output_tf(a, y);
-        for (int q = 0; q < 4; ++q) {
-          if (!keep[q]) continue;
-          float o = y[q] + (bias ? bias[f] : 0.f);
-          if (relu && !(o > 0.f)) o = 0.f;
-          dst[q][f] = o;
-        }
+        float y[4];
+        tile_out1(src, mk, f, bias, relu, y);
+        for (int q = 0; q < 4; ++q)
+          if (keep[q]) dst[q][f] = y[q];
       }
     }
   });
