@@ -333,9 +333,10 @@ void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const
     direct_backprop_filter(g, p, x, dy, arg, dw);
     return;
   }
-  std::vector<float> dc(static_cast<size_t>(g.N * g.OH * g.OW * g.F));
-  max_pool_backward_argmax(p, arg, dy, dc.data());
-  conv2d_backprop_filter(g, x, dc.data(), dw);
+  // Every element is written by the routing (no zero fill here).
+  std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
+  max_pool_backward_argmax(p, arg, dy, dc.get());
+  conv2d_backprop_filter(g, x, dc.get(), dw);
 }
 
 // Kernel entry: the arguments of the kernel table (src/backend/kernels.ts) in order, output first.

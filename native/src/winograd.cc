@@ -337,26 +337,28 @@ bool winograd_pooled_applies(const ConvGeom& g, const PoolGeom& pg) {
          pg.PL == 0 && pg.OH == g.OH / 2 && pg.OW == g.OW / 2;
 }
 
-void winograd_forward_pooled(const ConvGeom& g, const PoolGeom& pg, const float* x, const float* w, const float* bias,
-                             bool relu, float* y, float* arg) {
+namespace {
+// The forward's filter transform, then the tiles: written out whole, or pooled (pool non-null).
+void forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y,
+             const PooledOut* pool) {
   const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
   const int NR = active_ukernel().nr;
   const int64_t panels = (p.F + NR - 1) / NR;
   float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
   transform_filter(p, NR, up,
                    [&](int ky, int kx, int64_t c, int64_t f) { return w[((ky * 3 + kx) * g.C + c) * g.F + f]; });
+  run(p, x, up, bias, relu, y, pool);
+}
+}  // namespace
+
+void winograd_forward_pooled(const ConvGeom& g, const PoolGeom& pg, const float* x, const float* w, const float* bias,
+                             bool relu, float* y, float* arg) {
   const PooledOut pool{y, arg, pg.OH, pg.OW};
-  run(p, x, up, bias, relu, nullptr, &pool);
+  forward(g, x, w, bias, relu, nullptr, &pool);
 }
 
 void winograd_forward(const ConvGeom& g, const float* x, const float* w, const float* bias, bool relu, float* y) {
-  const Problem p{g.N, g.H, g.W, g.C, g.OH, g.OW, g.F, g.PT, g.PL};
-  const int NR = active_ukernel().nr;
-  const int64_t panels = (p.F + NR - 1) / NR;
-  float* up = thread_workspace().shared_b.get<float>(static_cast<size_t>(16 * panels * NR * p.C));
-  transform_filter(p, NR, up,
-                   [&](int ky, int kx, int64_t c, int64_t f) { return w[((ky * 3 + kx) * g.C + c) * g.F + f]; });
-  run(p, x, up, bias, relu, y);
+  forward(g, x, w, bias, relu, y, nullptr);
 }
 
 // dx[iy] = Σ_ky dy[iy + PT - ky] · w[ky] = Σ_ky' dy[iy - (2 - PT) + ky'] · w[2 - ky']: a correlation of dy
