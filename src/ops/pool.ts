@@ -1,6 +1,6 @@
 // Max and average pooling over NHWC tensors, with gradients.
 import { getBackend } from '../backend/index.js';
-import type { Activation, Pool2DInfo } from '../backend/types.js';
+import type { Activation, Conv2DInfo, Pool2DInfo } from '../backend/types.js';
 import { isRecording, record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
@@ -56,6 +56,22 @@ export function maxPool2d(
 }
 
 /**
+ * The convolution cut to the rows and columns that some pooling window reads (the pooling geometry
+ * with the same input size): a 2x2 pooling at stride 2 of an 11x11 output reads only its top-left
+ * 10x10, so the fused op neither computes nor back-propagates the last row and column (a fifth of
+ * MNIST's second convolution). The cut convolution has an implied negative bottom/right padding,
+ * which every convolution kernel takes (its outputs are those of the whole one, fewer of them).
+ */
+export function pooledRegion(info: Conv2DInfo, pinfo: Pool2DInfo): { info: Conv2DInfo; pinfo: Pool2DInfo } {
+  const reach = (out: number, size: number, stride: number, pad: number, whole: number): number =>
+    Math.max(1, Math.min(whole, (out - 1) * stride + size - pad));
+  const outH = reach(pinfo.outH, pinfo.poolH, pinfo.strideH, pinfo.padTop, info.outH);
+  const outW = reach(pinfo.outW, pinfo.poolW, pinfo.strideW, pinfo.padLeft, info.outW);
+  if (outH === info.outH && outW === info.outW) return { info, pinfo };
+  return { info: { ...info, outH, outW }, pinfo: { ...pinfo, inH: outH, inW: outW } };
+}
+
+/**
  * maxPool2d(act(conv2d(x, w) + bias)) as one op, for a Conv2D (ReLU or linear) followed by a
  * MaxPooling2D (models fuse such pairs); one kernel that never stores the convolution's output.
  * When a gradient is recorded, that kernel also writes where each max came from (its argmax), kept
@@ -72,8 +88,11 @@ export function conv2dMaxPool(
   act: Activation,
   pool: { poolSize: readonly [number, number]; strides: readonly [number, number]; padding: Padding },
 ): Tensor {
-  const info = conv2dInfo(x.shape, w.shape, conv.strides, conv.padding, conv.dilation);
-  const pinfo = pool2dInfo([info.batch, info.outH, info.outW, info.outC], pool.poolSize, pool.strides, pool.padding);
+  const full = conv2dInfo(x.shape, w.shape, conv.strides, conv.padding, conv.dilation);
+  const { info, pinfo } = pooledRegion(
+    full,
+    pool2dInfo([full.batch, full.outH, full.outW, full.outC], pool.poolSize, pool.strides, pool.padding),
+  );
   const be = getBackend();
   const b = bias ? floatData(bias) : null;
   const inputs = bias ? [x, w, bias] : [x, w];

@@ -97,6 +97,10 @@ const cases: Conv2DInfo[] = [
   conv(2, 6, 7, 70, 19, [2, 0, 0, 2]), // asymmetric padding, up to 2 on a side
   conv(1, 5, 5, 400, 20, [1, 1, 1, 1]), // C split into two depth blocks of the GEMM
   conv(40, 4, 4, 8, 24, [1, 1, 1, 1]), // many tiles: several chunks on every thread
+  // Cut outputs (a negative bottom/right padding: the rows a pooling reads, see ops.pooledRegion):
+  // the inputs past the last window are never read, and backprop-input leaves them zero.
+  conv(2, 13, 13, 32, 24, [0, -1, 0, -1]),
+  conv(1, 9, 8, 6, 5, [1, -2, 0, -1]),
 ];
 
 // Both Winograd and the direct kernel round differently from the reference: the bound is a few
@@ -195,6 +199,7 @@ describe('native Winograd F(2x2,3x3)', { skip }, () => {
       conv(3, 13, 13, 32, 64, [0, 0, 0, 0]),
       conv(2, 8, 10, 5, 7, [1, 1, 1, 1]),
       conv(1, 9, 9, 33, 20, [0, 0, 0, 0]),
+      conv(2, 13, 13, 32, 64, [0, -1, 0, -1]), // cut to the pooled region: every tile is a window
     ]) {
       const p = pooledOf(c);
       const size = p.batch * p.outH * p.outW * p.channels;

@@ -184,3 +184,54 @@ test('a functional model fuses a pair only when the pooling is the one reader of
   assert.equal(c2calls, 3);
   assertClose(v2, unfused[0], 'head');
 });
+
+test('the fused op convolves only the rows and columns some pooling window reads', () => {
+  const conv = { strides: [1, 1], padding: 'valid', dilation: [1, 1] } as const;
+  const info = ops.conv2dInfo([2, 13, 12, 3], [3, 3, 3, 4], [1, 1], 'valid', [1, 1]);
+  const pool = (size: number, stride: number, padding: 'valid' | 'same') =>
+    ops.pool2dInfo([2, info.outH, info.outW, 4], [size, size], [stride, stride], padding);
+  // 2x2 at stride 2 over 11x10: rows 0-9 and columns 0-9; at stride 3, windows start at rows 0, 3, 6, 9
+  // (all 11 rows) and at columns 0, 3, 6 (columns 0-7).
+  const half = ops.pooledRegion(info, pool(2, 2, 'valid'));
+  assert.deepEqual([half.info.outH, half.info.outW, half.pinfo.inH, half.pinfo.inW], [10, 10, 10, 10]);
+  assert.deepEqual([half.pinfo.outH, half.pinfo.outW], [5, 5]);
+  const sparse = ops.pooledRegion(info, pool(2, 3, 'valid'));
+  assert.deepEqual([sparse.info.outH, sparse.info.outW], [11, 8]);
+  // Windows that cover everything ('same' padding, or overlapping ones) leave the geometry as it is.
+  for (const p of [pool(2, 2, 'same'), pool(3, 1, 'valid'), pool(1, 1, 'valid')]) {
+    const r = ops.pooledRegion(info, p);
+    assert.equal(r.info, info);
+    assert.equal(r.pinfo, p);
+  }
+  for (const be of backendsToTest()) {
+    withBackend(be, () => {
+      for (const [size, stride] of [
+        [2, 2],
+        [2, 3],
+      ]) {
+        const x = images(2, 13, 12, 3, 11 + stride);
+        const w = images(1, 3, 3, 12, 3).reshape([3, 3, 3, 4]);
+        const b = images(1, 1, 1, 4, 5).reshape([4]);
+        const p = { poolSize: [size, size], strides: [stride, stride], padding: 'valid' } as const;
+        const mix = images(2, 5, 5, 4, 9);
+        const loss = (f: () => Tensor) => () => {
+          const y = f();
+          return ops.sum(ops.mul(y, mix.slice([0, 0, 0, 0], y.shape)));
+        };
+        const fused = valueAndGrads(
+          loss(() => ops.conv2dMaxPool(x, w, b, conv, 'relu', p)),
+          [x, w, b],
+        );
+        const ref = valueAndGrads(
+          loss(() => ops.maxPool2d(ops.conv2d(x, w, b, [1, 1], 'valid', 'relu'), p.poolSize, p.strides, 'valid')),
+          [x, w, b],
+        );
+        const what = `${be} backend, ${size}x${size} pooling at stride ${stride}`;
+        assertClose(fused.value, ref.value, `${what}: loss`);
+        fused.grads.forEach((g, i) => assertClose(g, ref.grads[i], `${what}: gradient ${i}`));
+        // The input gradient is zero beyond the region (its last column here), as it must be.
+        assert.ok(ref.grads[0].data.at(-1) === 0 && fused.grads[0].data.at(-1) === 0);
+      }
+    });
+  }
+});
