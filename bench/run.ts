@@ -199,47 +199,30 @@ async function kernelTime(fn: () => Promise<void>): Promise<{ kernelMs: number; 
 }
 
 /**
- * ms per step of the TypeScript side alone: conv, pooling, matmul, reduce, ReLU-backward and
- * optimizer kernels are replaced by stubs that return a cached output of the right size (the small
- * softmax/cross-entropy kernels still run), then the backend is restored.
+ * ms per step of the TypeScript side alone: every kernel of the table (src/backend/kernels.ts) but the
+ * small softmax/cross-entropy ones is replaced by a stub that returns a cached output of the size the
+ * table gives (in-place kernels do nothing), then the backend is restored.
  */
 async function stubbedStepMs(steps: number): Promise<number> {
+  const { kernels } = await import('../src/backend/kernels.js');
   const b = nb as unknown as Record<string, unknown>;
-  const cache = new Map<number, Float32Array>();
-  const out = (n: number) => {
-    let a = cache.get(n);
-    if (!a) cache.set(n, (a = new Float32Array(n)));
-    return a;
-  };
-  type CI = {
-    batch: number;
-    inH: number;
-    inW: number;
-    inC: number;
-    outH: number;
-    outW: number;
-    outC: number;
-    kH: number;
-    kW: number;
-    channels: number;
-  };
-  const stubs: Record<string, (...a: never[]) => unknown> = {
-    matmul: (_a: never, _b: never, m: number, n: number) => out(m * n),
-    conv2d: (_x: never, _w: never, _b: never, p: CI) => out(p.batch * p.outH * p.outW * p.outC),
-    conv2dBackpropInput: (_d: never, _w: never, p: CI) => out(p.batch * p.inH * p.inW * p.inC),
-    conv2dBackpropFilter: (_x: never, _d: never, p: CI) => out(p.kH * p.kW * p.inC * p.outC),
-    maxPool2d: (_x: never, p: CI) => out(p.batch * p.outH * p.outW * p.channels),
-    maxPool2dBackward: (x: Float32Array) => out(x.length),
-    reluBackward: (d: Float32Array) => out(d.length),
-    reduce: (_op: never, _x: never, o: number, _s: number, i: number) => out(o * i),
-    rmspropUpdate: () => {},
-    release: () => {},
-  };
+  const cache = new Map<string, Float32Array | Int32Array>();
   const saved = new Map<string, unknown>();
-  for (const [k, f] of Object.entries(stubs)) {
-    saved.set(k, b[k]);
-    b[k] = f;
+  for (const [name, spec] of Object.entries(kernels)) {
+    if (name.startsWith('softmax')) continue;
+    const sized = spec as { out: string; outSize(...a: unknown[]): number };
+    saved.set(name, b[name]);
+    b[name] = (...args: unknown[]) => {
+      if (sized.out === 'inPlace') return undefined;
+      const n = sized.outSize(...args);
+      const key = `${sized.out} ${n}`;
+      let a = cache.get(key);
+      if (!a) cache.set(key, (a = sized.out === 'i32' ? new Int32Array(n) : new Float32Array(n)));
+      return a;
+    };
   }
+  saved.set('release', b.release);
+  b.release = () => {};
   try {
     const m = buildModel();
     const d = data(64 * steps);
