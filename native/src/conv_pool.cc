@@ -57,6 +57,31 @@ inline Cells window_cells(const PoolGeom& p, int64_t py, int64_t px) {
   return c;
 }
 
+// A pooled pixel's window, worked out once per call for every (py, px) of an image (it does not
+// depend on the image): its cells, whether every tap of every cell lies inside the image, and then
+// each cell's first input as an offset from the image's start.
+struct Plan {
+  Cells cells;
+  bool interior;
+  int64_t rel[kMaxCells];
+};
+std::vector<Plan> plan_windows(const ConvGeom& g, const PoolGeom& p) {
+  std::vector<Plan> plan(static_cast<size_t>(p.OH * p.OW));
+  for (int64_t py = 0; py < p.OH; ++py)
+    for (int64_t px = 0; px < p.OW; ++px) {
+      Plan& q = plan[py * p.OW + px];
+      q.cells = window_cells(p, py, px);
+      q.interior = q.cells.count > 0;
+      for (int c = 0; c < kMaxCells; ++c) q.rel[c] = 0;
+      for (int c = 0; c < q.cells.count; ++c) {
+        const int64_t iy = q.cells.oy[c] * g.SH - g.PT, ix = q.cells.ox[c] * g.SW - g.PL;
+        q.interior = q.interior && iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W;
+        q.rel[c] = (iy * g.W + ix) * g.C;
+      }
+    }
+  return plan;
+}
+
 // The K inputs of conv-output pixel (n, oy, ox), row-major over ky, kx, c as the weights are.
 inline void gather(const ConvGeom& g, const float* x, int64_t n, int64_t oy, int64_t ox, float* col) {
   const int64_t y0 = oy * g.SH - g.PT, x0 = ox * g.SW - g.PL;
@@ -152,6 +177,8 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
   for (int64_t ky = 0, k = 0; ky < g.KH; ++ky)
     for (int64_t kx = 0; kx < g.KW; ++kx)
       for (int64_t c = 0; c < g.C; ++c) off[k++] = (ky * g.DH * g.W + kx * g.DW) * g.C + c;
+  const std::vector<Plan> plan = plan_windows(g, p);
+  const int64_t img = g.H * g.W * g.C;
   const int nthreads = threads_for(2.0 * g.N * g.OH * g.OW * K * g.F, 4.0e5);
   parallel_for(rows, nthreads, [&](int64_t r0, int64_t r1) {
     std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * kDirectMaxK), 0.0f);
@@ -161,23 +188,18 @@ void direct(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w
       float* out = y + (n * p.OH + py) * p.OW * g.F;
       float* arg_row = arg ? arg + (n * p.OH + py) * p.OW * g.F : nullptr;
       for (int64_t px = 0; px < p.OW; ++px) {
-        const Cells cs = window_cells(p, py, px);
+        const Plan& q = plan[py * p.OW + px];
+        const Cells& cs = q.cells;
         Window& wd = win[px];
         wd.cells = cs.count;
-        wd.interior = cs.count > 0;
-        for (int c = 0; c < kMaxCells; ++c) wd.pos[c] = cs.pos[c < cs.count ? c : 0];
-        for (int c = 0; c < cs.count; ++c) {
-          const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
-          wd.interior =
-              wd.interior && iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W;
-        }
+        wd.interior = q.interior;
         for (int c = 0; c < kMaxCells; ++c) {
           const int cc = c < cs.count ? c : 0;  // unused cells repeat the first (computed, never taken)
+          wd.pos[c] = cs.pos[cc];
           if (cs.count == 0) {
             wd.base[c] = cols.data();
           } else if (wd.interior) {
-            const int64_t iy = cs.oy[cc] * g.SH - g.PT, ix = cs.ox[cc] * g.SW - g.PL;
-            wd.base[c] = x + ((n * g.H + iy) * g.W + ix) * g.C;
+            wd.base[c] = x + n * img + q.rel[cc];
           } else {
             float* col = cols.data() + (px * kMaxCells + c) * kDirectMaxK;
             gather(g, x, n, cs.oy[cc], cs.ox[cc], col);
@@ -281,6 +303,8 @@ void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x
   const int64_t chunks = std::min<int64_t>(rows, 4 * static_cast<int64_t>(nthreads));
   const int64_t per = (rows + chunks - 1) / chunks;
   std::vector<float> parts(static_cast<size_t>(chunks * K * F), 0.0f);
+  const std::vector<Plan> plan = plan_windows(g, p);
+  const int64_t img = g.H * g.W * g.C;
   run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
     float* acc = parts.data() + ch * K * F;
     std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * K), 0.0f),
@@ -289,14 +313,14 @@ void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x
     for (int64_t r = ch * per; r < std::min(rows, (ch + 1) * per); ++r) {
       const int64_t n = r / p.OH, py = r % p.OH;
       for (int64_t px = 0; px < p.OW; ++px) {
-        const Cells cs = window_cells(p, py, px);
+        const Plan& q = plan[py * p.OW + px];
+        const Cells& cs = q.cells;
         cells[px] = cs.count;
         for (int c = 0; c < cs.count; ++c) {
           pos[px * kMaxCells + c] = cs.pos[c];
           float* col = cols.data() + (px * kMaxCells + c) * K;
-          const int64_t iy = cs.oy[c] * g.SH - g.PT, ix = cs.ox[c] * g.SW - g.PL;
-          if (iy >= 0 && ix >= 0 && iy + (g.KH - 1) * g.DH < g.H && ix + (g.KW - 1) * g.DW < g.W) {
-            const float* b = x + ((n * g.H + iy) * g.W + ix) * g.C;
+          if (q.interior) {
+            const float* b = x + n * img + q.rel[c];
             for (int64_t k = 0; k < K; ++k) col[k] = b[off[k]];
           } else {
             gather(g, x, n, cs.oy[c], cs.ox[c], col);
