@@ -133,7 +133,8 @@ CK_INLINE void pooled16(int64_t K, int64_t F, int cells, const float* pos, const
       }
     }
     store8(out + f0 + 8 * h, m);
-    if (arg) store8(arg + f0 + 8 * h, at_pos);
+    // With ReLU a window whose max is not positive routes nothing (ReLU's gradient is zero there).
+    if (arg) store8(arg + f0 + 8 * h, relu ? (m > 0 ? at_pos : v8{} - 1.f) : at_pos);
   }
 }
 
@@ -237,8 +238,15 @@ void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* 
     gc.N = pc.N = std::min(chunk, g.N - n0);
     conv2d_forward(gc, x + n0 * g.H * g.W * g.C, w, bias, relu, scratch.get());
     const int64_t at = n0 * p.OH * p.OW * p.C;
-    if (arg) max_pool_forward_argmax(pc, scratch.get(), y + at, arg + at);
-    else max_pool_forward(pc, scratch.get(), y + at);
+    if (arg) {
+      max_pool_forward_argmax(pc, scratch.get(), y + at, arg + at);
+      // With ReLU a window whose max is not positive routes nothing (ReLU's gradient is zero there).
+      if (relu)
+        for (int64_t i = 0; i < pc.N * p.OH * p.OW * p.C; ++i)
+          if (!(y[at + i] > 0.f)) arg[at + i] = -1.f;
+    } else {
+      max_pool_forward(pc, scratch.get(), y + at);
+    }
   }
 }
 
@@ -246,7 +254,7 @@ void chunked(const ConvGeom& g, const PoolGeom& p, const float* x, const float* 
 // (K <= kDirectMaxK, F % 8 == 0, windows of at most kMaxCells cells): one row of pooled pixels at a
 // time, the K inputs of every cell of the row gathered once; then for 8 filters and KG of the K rows
 // of dw at a time, held in registers over the row, each cell adds (arg == its place ? dy : 0) times
-// its inputs. dw accumulates into `acc` (K x F), which the caller zeroes.
+// its inputs. dw accumulates into `acc` (K x F), which the caller zeroes; what is routed, into `sum` (F).
 template <int KG>
 CK_INLINE void filter_rows(int64_t F, int64_t OW, const int* cells, const float* pos, const float* cols, int64_t K,
                            int64_t k0, const float* dy, const float* arg, float* acc) {
@@ -266,7 +274,15 @@ CK_INLINE void filter_rows(int64_t F, int64_t OW, const int* cells, const float*
 }
 
 CK_AVX2_CLONES void filter_row(int64_t F, int64_t OW, const int* cells, const float* pos, const float* cols, int64_t K,
-                               const float* dy, const float* arg, float* acc) {
+                               const float* dy, const float* arg, float* acc, float* sum) {
+  for (int64_t f0 = 0; f0 < F; f0 += 8) {
+    v8 s = load8(sum + f0);
+    for (int64_t px = 0; px < OW; ++px) {
+      const v8 g = load8(dy + px * F + f0), at = load8(arg + px * F + f0);
+      for (int c = 0; c < cells[px]; ++c) s += at == pos[px * kMaxCells + c] ? g : v8{};
+    }
+    store8(sum + f0, s);
+  }
   const int64_t groups = (K + 11) / 12, kg = (K + groups - 1) / groups;  // 9 -> one group of 9
   for (int64_t k0 = 0; k0 < K; k0 += kg) {
     switch (K - k0 < kg ? K - k0 : kg) {
@@ -291,7 +307,7 @@ bool direct_applies(const ConvGeom& g, const PoolGeom& p, int64_t f_multiple) {
 }
 
 void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x, const float* dy, const float* arg,
-                            float* dw) {
+                            float* dw, float* db) {
   const int64_t K = g.KH * g.KW * g.C, F = g.F, rows = p.N * p.OH;
   int64_t off[kDirectMaxK];  // offsets of the K inputs from a cell's top-left input (interior cells)
   for (int64_t ky = 0, k = 0; ky < g.KH; ++ky)
@@ -302,11 +318,13 @@ void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x
   // does not depend on which thread ran which chunk.
   const int64_t chunks = std::min<int64_t>(rows, 4 * static_cast<int64_t>(nthreads));
   const int64_t per = (rows + chunks - 1) / chunks;
-  std::vector<float> parts(static_cast<size_t>(chunks * K * F), 0.0f);
+  // Each chunk's partial: K x F of dw, then F of db.
+  const int64_t part = (K + 1) * F;
+  std::vector<float> parts(static_cast<size_t>(chunks * part), 0.0f);
   const std::vector<Plan> plan = plan_windows(g, p);
   const int64_t img = g.H * g.W * g.C;
   run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
-    float* acc = parts.data() + ch * K * F;
+    float* acc = parts.data() + ch * part;
     std::vector<float> cols(static_cast<size_t>(p.OW * kMaxCells * K), 0.0f),
         pos(static_cast<size_t>(p.OW * kMaxCells));
     std::vector<int> cells(static_cast<size_t>(p.OW));
@@ -328,13 +346,13 @@ void direct_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x
         }
       }
       const int64_t o = (n * p.OH + py) * p.OW * F;
-      filter_row(F, p.OW, cells.data(), pos.data(), cols.data(), K, dy + o, arg + o, acc);
+      filter_row(F, p.OW, cells.data(), pos.data(), cols.data(), K, dy + o, arg + o, acc, acc + K * F);
     }
   });
-  for (int64_t i = 0; i < K * F; ++i) {
+  for (int64_t i = 0; i < part; ++i) {
     float v = 0.f;
-    for (int64_t ch = 0; ch < chunks; ++ch) v += parts[ch * K * F + i];
-    dw[i] = v;
+    for (int64_t ch = 0; ch < chunks; ++ch) v += parts[ch * part + i];
+    (i < K * F ? dw[i] : db[i - K * F]) = v;
   }
 }
 
@@ -352,14 +370,14 @@ void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* 
 }
 
 void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x, const float* dy,
-                                     const float* arg, float* dw) {
+                                     const float* arg, float* dw, float* db) {
   if (direct_applies(g, p, 8)) {
-    direct_backprop_filter(g, p, x, dy, arg, dw);
+    direct_backprop_filter(g, p, x, dy, arg, dw, db);
     return;
   }
   // Every element is written by the routing (no zero fill here).
   std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
-  max_pool_backward_argmax(p, arg, dy, dc.get());
+  max_pool_backward_argmax(p, arg, dy, dc.get(), db);
   conv2d_backprop_filter(g, x, dc.get(), dw);
 }
 
@@ -390,11 +408,13 @@ void conv2d_max_pool_argmax(Out out, In x, In w, OptIn bias, const ConvGeom& g, 
                           y, y + pooled);
 }
 
+// out: the filter gradient, then the bias gradient.
 void conv2d_max_pool_filter_grad(Out out, In x, In dy, In arg, const ConvGeom& g, const PoolGeom& p) {
   require_chained(g, p);
   const int64_t pooled = product({p.N, p.OH, p.OW, p.C}, "dy");
+  float* dw = expect(out, product({g.KH * g.KW * g.C + 1, g.F}, "out"));
   conv2d_max_pool_backprop_filter(g, p, expect(x, product({g.N, g.H, g.W, g.C}, "x")), expect(dy, pooled),
-                                  expect(arg, pooled), expect(out, product({g.KH, g.KW, g.C, g.F}, "out")));
+                                  expect(arg, pooled), dw, dw + g.KH * g.KW * g.C * g.F);
 }
 
 }  // namespace

@@ -156,19 +156,22 @@ inline void argmax_cell(const float* __restrict s, float pos, int64_t C, float* 
   }
 }
 
-// One cell of a window in backward: the gradient where the argmax names this cell, else 0 (or add).
+// One cell of a window in backward: the gradient where the argmax names this cell, else 0 (or add);
+// what is routed is also added into sum (per channel) when sum is non-null.
 template <bool Assign>
-inline void route_cell(const float* __restrict a, const float* __restrict gy, float pos, int64_t C,
-                       float* __restrict d) {
+inline void route_cell(const float* __restrict a, const float* __restrict gy, float pos, int64_t C, float* __restrict d,
+                       float* __restrict sum) {
   int64_t c = 0;
   const v4 p4 = v4{} + pos, zero = v4{};
   for (; c + 4 <= C; c += 4) {
     const v4 g = ld4(a + c) == p4 ? ld4(gy + c) : zero;
     st4(d + c, Assign ? g : ld4(d + c) + g);
+    if (sum) st4(sum + c, ld4(sum + c) + g);
   }
   for (; c < C; ++c) {
     const float g = a[c] == pos ? gy[c] : 0.f;
     d[c] = Assign ? g : d[c] + g;
+    if (sum) sum[c] += g;
   }
 }
 }  // namespace
@@ -212,8 +215,10 @@ void max_pool_forward_argmax(const PoolGeom& g, const float* x, float* y, float*
   });
 }
 
-void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx) {
+void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx, float* sums) {
   const int64_t C = g.C;
+  // Each image's sums apart, then added in image order: the same result on any number of threads.
+  std::vector<float> parts(sums ? static_cast<size_t>(g.N * C) : 0, 0.f);
   const bool assign = g.SH >= g.PH && g.SW >= g.PW;  // non-overlapping windows: each cell written once
   // Windows that tile the input exactly write every cell; otherwise cells no window covers read 0,
   // and overlapping windows add into their cells.
@@ -231,12 +236,17 @@ void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* 
             for (int64_t ix = w.x0; ix < w.x1; ++ix) {
               float* d = dx + ((n * g.H + iy) * g.W + ix) * C;
               const float pos = static_cast<float>((iy - ys) * g.PW + (ix - xs));
-              if (assign) route_cell<true>(arg + o, dy + o, pos, C, d);
-              else route_cell<false>(arg + o, dy + o, pos, C, d);
+              float* sum = sums ? parts.data() + n * C : nullptr;
+              if (assign) route_cell<true>(arg + o, dy + o, pos, C, d, sum);
+              else route_cell<false>(arg + o, dy + o, pos, C, d, sum);
             }
         }
     }
   });
+  if (!sums) return;
+  std::fill(sums, sums + C, 0.f);
+  for (int64_t n = 0; n < g.N; ++n)
+    for (int64_t c = 0; c < C; ++c) sums[c] += parts[n * C + c];
 }
 
 void avg_pool_forward(const PoolGeom& g, const float* x, float* y) {
@@ -298,10 +308,12 @@ void max_pool2d_backward(Out out, In x, In dy, const PoolGeom& g) {
                     expect(out, product({g.N, g.H, g.W, g.C}, "out")));
 }
 
+// out: the routed gradient, then its per-channel sums.
 void max_pool2d_backward_argmax(Out out, In arg, In dy, const PoolGeom& g) {
   const int64_t pooled = product({g.N, g.OH, g.OW, g.C}, "dy");
-  max_pool_backward_argmax(g, expect(arg, pooled), expect(dy, pooled),
-                           expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+  const int64_t routed = product({g.N, g.H, g.W, g.C}, "out");
+  float* dx = expect(out, product({g.N * g.H * g.W + 1, g.C}, "out"));
+  max_pool_backward_argmax(g, expect(arg, pooled), expect(dy, pooled), dx, dx + routed);
 }
 
 void avg_pool2d(Out out, In x, const PoolGeom& g) {

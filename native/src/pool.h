@@ -47,8 +47,9 @@ void max_pool_backward(const PoolGeom& g, const float* x, const float* dy, float
 // of the cell max_pool_backward routes to: the first strict maximum; -1 for a window of padding only.
 void max_pool_forward_argmax(const PoolGeom& g, const float* x, float* y, float* arg);
 // dx: each dy routed to the cell at its window place arg (cells no arg names get 0; an arg that
-// names no cell of its window routes nothing).
-void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx);
+// names no cell of its window routes nothing); sums (nullable): the per-channel sums of what was routed,
+// each image's apart, then added in image order.
+void max_pool_backward_argmax(const PoolGeom& g, const float* arg, const float* dy, float* dx, float* sums);
 void avg_pool_forward(const PoolGeom& g, const float* x, float* y);
 void avg_pool_backward(const PoolGeom& g, const float* dy, float* dx);
 

@@ -193,7 +193,8 @@ void pool_tile(const float* src, int64_t mk, int64_t F, const float* bias, bool 
       at = gt ? v4{0.f, 0.f, 0.f, 0.f} + static_cast<float>(q) : at;
     }
     st4(dst + f, mx);
-    if (arg) st4(arg + f, at);
+    // With ReLU a window whose max is not positive routes nothing (ReLU's gradient is zero there).
+    if (arg) st4(arg + f, relu ? (mx > 0.f ? at : v4{} - 1.f) : at);
   }
   for (; f < F; ++f) {
     float y[4];
@@ -212,7 +213,7 @@ void pool_tile(const float* src, int64_t mk, int64_t F, const float* bias, bool 
       }
     }
     dst[f] = mx;
-    if (arg) arg[f] = at;
+    if (arg) arg[f] = relu && !(mx > 0.f) ? -1.f : at;
   }
 }
 

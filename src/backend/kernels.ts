@@ -247,7 +247,9 @@ export const kernels = {
   /**
    * Training: conv2dMaxPool's pooled values (P of them), followed by P argmaxes: for each pooled value
    * the place, row-major in its unclipped poolH x poolW window, of the cell maxPool2dBackward would
-   * route its gradient to (the first strict maximum), or -1 for a window of padding only.
+   * route its gradient to (the first strict maximum), or -1 for a window of padding only. With ReLU,
+   * also -1 where the pooled value is not positive: ReLU's gradient is zero at every cell of such a
+   * window, so the ReLU mask of the backward pass is in the argmaxes.
    */
   conv2dMaxPoolArgmax: kernel({
     args: convPoolArgs,
@@ -257,9 +259,10 @@ export const kernels = {
     check: (_x, _w, _b, g, _a, p) => chainedRule(g, p),
   }),
   /**
-   * conv2dBackpropFilter(x, maxPool2dBackwardArgmax(arg, dy, pool), conv) without storing the routed
-   * gradient: the filter gradient of the convolution behind conv2dMaxPoolArgmax, from the pooled
-   * gradient dy and the argmaxes that kernel wrote.
+   * conv2dBackpropFilter(x, routed, conv) without storing the routed gradient (routed: the first part
+   * of maxPool2dBackwardArgmax(arg, dy, pool)): the filter gradient of the convolution behind
+   * conv2dMaxPoolArgmax, from the pooled gradient dy and the argmaxes that kernel wrote; followed by
+   * the bias gradient, the outC sums of what is routed (as maxPool2dBackwardArgmax's).
    */
   conv2dMaxPoolBackpropFilter: kernel({
     args: [
@@ -270,7 +273,7 @@ export const kernels = {
       ['pool', 'pool'],
     ],
     out: 'f32',
-    outSize: (_x, _dy, _arg, g) => g.kH * g.kW * g.inC * g.outC,
+    outSize: (_x, _dy, _arg, g) => (g.kH * g.kW * g.inC + 1) * g.outC,
     lengths: (_x, _dy, _arg, g, p) => ({
       x: g.batch * g.inH * g.inW * g.inC,
       dy: p.batch * p.outH * p.outW * p.channels,
@@ -280,7 +283,9 @@ export const kernels = {
   }),
   /**
    * maxPool2dBackward from the argmaxes conv2dMaxPoolArgmax wrote: dx gets each dy at the cell its
-   * argmax names (0 elsewhere; an argmax that names no cell of its window routes nothing).
+   * argmax names (0 elsewhere; an argmax that names no cell of its window routes nothing); followed by
+   * the per-channel sums of what was routed (channels values: the bias gradient of the convolution
+   * behind the pooling), summed image by image in image order.
    */
   maxPool2dBackwardArgmax: kernel({
     args: [
@@ -289,7 +294,7 @@ export const kernels = {
       ['info', 'pool'],
     ],
     out: 'f32',
-    outSize: (_arg, _dy, g) => g.batch * g.inH * g.inW * g.channels,
+    outSize: (_arg, _dy, g) => (g.batch * g.inH * g.inW + 1) * g.channels,
     lengths: (_arg, _dy, g) => ({
       arg: g.batch * g.outH * g.outW * g.channels,
       dy: g.batch * g.outH * g.outW * g.channels,

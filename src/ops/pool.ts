@@ -75,9 +75,10 @@ export function pooledRegion(info: Conv2DInfo, pinfo: Pool2DInfo): { info: Conv2
  * maxPool2d(act(conv2d(x, w) + bias)) as one op, for a Conv2D (ReLU or linear) followed by a
  * MaxPooling2D (models fuse such pairs); one kernel that never stores the convolution's output.
  * When a gradient is recorded, that kernel also writes where each max came from (its argmax), kept
- * as a hidden buffer (given back with the graph). The backward pass applies the ReLU mask and sums
- * the bias gradient on the pooled gradient (the max a window routes to is the pooled value, so
- * pooled > 0 is the ReLU's mask there), routes it to the argmaxes, then runs the convolution's
+ * as a hidden buffer (given back with the graph). With ReLU, a window whose pooled value is not
+ * positive gets no argmax (-1): the value a window routes to is the pooled one, so pooled > 0 is
+ * ReLU's mask there, and the argmaxes carry it. The backward pass routes the pooled gradient to the
+ * argmaxes (summing what it routes per channel: the bias gradient), then runs the convolution's
  * backward passes: the gradients of the two ops, without their full-size intermediates.
  */
 export function conv2dMaxPool(
@@ -106,22 +107,30 @@ export function conv2dMaxPool(
   const pd = both.subarray(0, size),
     arg = both.subarray(size);
   const backward = (dp: Tensor, needs: readonly boolean[]): (Tensor | null)[] => {
+    // With ReLU the argmaxes route nothing from windows whose value is not positive, where ReLU's
+    // gradient is zero: the ReLU mask is already in them. Both kernels also return the bias gradient.
     const dpd = dp.data as Float32Array;
-    const dpm = act === 'relu' ? be.reluBackward(dpd, pd) : dpd;
-    let grads: (Tensor | null)[];
-    if (needs[0]) {
-      const dc = be.maxPool2dBackwardArgmax(arg, dpm, pinfo);
-      grads = convolutionGradients('conv2d', x, w, bias, info, 'linear', dc, dc, [true, needs[1], false]);
-      be.release?.(dc);
+    const grads: (Tensor | null)[] = [null, null, null];
+    let db: Float32Array;
+    if (needs[0] || !needs[1]) {
+      const routed = be.maxPool2dBackwardArgmax(arg, dpd, pinfo);
+      const n = routed.length - pinfo.channels;
+      const dc = routed.subarray(0, n);
+      db = routed.slice(n);
+      if (needs[0] || needs[1]) {
+        const g = convolutionGradients('conv2d', x, w, null, info, 'linear', dc, dc, [needs[0], needs[1], false]);
+        grads[0] = g[0];
+        grads[1] = g[1];
+      }
+      be.release?.(routed);
     } else {
       // No input gradient (a first layer): the filter gradient straight from the pooled gradient.
-      const dw = needs[1] ? be.conv2dMaxPoolBackpropFilter(floatData(x), dpm, arg, info, pinfo) : null;
-      grads = [null, dw ? new Tensor(dw, w.shape) : null, null];
+      const both = be.conv2dMaxPoolBackpropFilter(floatData(x), dpd, arg, info, pinfo);
+      const n = both.length - pinfo.channels;
+      grads[1] = new Tensor(both.subarray(0, n), w.shape);
+      db = both.slice(n);
     }
-    if (bias && needs[2]) {
-      grads[2] = new Tensor(be.reduce('sum', dpm, 1, size / pinfo.channels, pinfo.channels), bias.shape);
-    }
-    if (dpm !== dpd) be.release?.(dpm);
+    if (bias && needs[2]) grads[2] = new Tensor(db, bias.shape);
     return grads;
   };
   return record(new Tensor(pd, shape), `conv2d_${act}_max_pool2d`, inputs, backward, undefined, [both]);

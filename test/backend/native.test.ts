@@ -18,6 +18,7 @@ import {
   type NativeIsa,
 } from '../../src/backend/native/index.js';
 import type { Backend, BinaryOp, Conv2DInfo, Pool2DInfo, UnaryOp } from '../../src/backend/types.js';
+import { expectedRoute } from '../helpers/pool_route.js';
 
 const nb = loadNativeBackend();
 const skip = nb ? false : `native addon not available (${nativeLoadError()}); run \`npm run build:native\``;
@@ -406,25 +407,32 @@ describe('native backend vs reference backend', { skip }, () => {
           // The filter gradient from the pooled gradient and these argmaxes, as the two kernels give it.
           const arg = both.subarray(size),
             dp = randn(size);
+          // (then the bias gradient: the sums of what is routed, as the routing kernel gives them)
           const routed = jsBackend.maxPool2dBackwardArgmax(arg, dp, p);
+          const n = routed.length - p.channels;
+          const dw = jsBackend.conv2dBackpropFilter(x, routed.subarray(0, n), c);
+          const grads = new Float32Array(dw.length + p.channels);
+          grads.set(dw);
+          grads.set(routed.subarray(n), dw.length);
           close(
             be.conv2dMaxPoolBackpropFilter(x, dp, arg, c, p),
-            jsBackend.conv2dBackpropFilter(x, routed, c),
+            grads,
             c.batch * c.outH * c.outW,
             `${name} conv2dMaxPoolBackpropFilter ${tag}`,
           );
         }
       }
-      // The argmaxes route a gradient as maxPool2dBackward does on the convolution's output. Small
-      // integers make every sum exact, so equal maxima (ties, many zeros after ReLU) are exact too.
+      // The argmaxes route a gradient as maxPool2dBackward does on the convolution's output (then
+      // ReLU's mask), and the routing sums it per channel. Small integers make every sum exact, so
+      // equal maxima (ties, many zeros after ReLU) and the sums are exact too.
       const xi = x.map((v) => Math.round(v * 2)),
         wi = w.map((v) => Math.round(v * 2)),
         bi = bias.map((v) => Math.round(v * 4));
       const size = p.batch * p.outH * p.outW * p.channels;
-      const dy = randn(size);
+      const dy = randn(size).map((v) => Math.round(v * 8) + 0); // + 0: no -0
       for (const act of ['relu', 'linear'] as const) {
         const tag = `${JSON.stringify(c)} ${JSON.stringify(p)} ${act} (integers)`;
-        const route = jsBackend.maxPool2dBackward(jsBackend.conv2d(xi, wi, bi, c, act), dy, p);
+        const route = expectedRoute(jsBackend.conv2d(xi, wi, bi, c, act), dy, p, act);
         for (const be of [jsBackend, native]) {
           const both = be.conv2dMaxPoolArgmax(xi, wi, bi, c, act, p);
           assert.deepEqual(both.subarray(0, size), jsBackend.maxPool2d(jsBackend.conv2d(xi, wi, bi, c, act), p), tag);
@@ -925,11 +933,11 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
       /convkit native conv2dMaxPoolArgmax: 'out' has length 4, expected 8/,
     );
     assert.throws(
-      () => a.conv2dMaxPoolBackpropFilter(f(108), f(75), f(4), f(3), c5, p5),
+      () => a.conv2dMaxPoolBackpropFilter(f(112), f(75), f(4), f(3), c5, p5),
       /convkit native conv2dMaxPoolBackpropFilter: 'arg' has length 3, expected 4/,
     );
     assert.throws(
-      () => a.maxPool2dBackwardArgmax(f(36), f(3), f(4), p5),
+      () => a.maxPool2dBackwardArgmax(f(40), f(3), f(4), p5),
       /convkit native maxPool2dBackwardArgmax: 'arg' has length 3, expected 4/,
     );
     assert.throws(

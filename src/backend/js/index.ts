@@ -209,19 +209,31 @@ export const referenceKernels: Kernels = {
         out[size + o] = place;
       }
     });
+    // With ReLU a window whose max is not positive routes nothing (ReLU's gradient is zero there).
+    if (act === 'relu') for (let o = 0; o < size; o++) if (!(out[o] > 0)) out[size + o] = -1;
     return out;
   },
 
   conv2dMaxPoolBackpropFilter(x, dy, arg, conv, pool) {
-    return referenceKernels.conv2dBackpropFilter(x, referenceKernels.maxPool2dBackwardArgmax(arg, dy, pool), conv);
+    const routed = referenceKernels.maxPool2dBackwardArgmax(arg, dy, pool);
+    const n = routed.length - pool.channels;
+    const dw = referenceKernels.conv2dBackpropFilter(x, routed.subarray(0, n), conv);
+    const out = new Float32Array(dw.length + pool.channels);
+    out.set(dw);
+    out.set(routed.subarray(n), dw.length);
+    return out;
   },
 
   maxPool2dBackwardArgmax(arg, dy, p) {
-    const dx = new Float32Array(p.batch * p.inH * p.inW * p.channels);
+    const size = p.batch * p.inH * p.inW * p.channels;
+    const out = new Float32Array(size + p.channels);
     forEachPoolCell(p, (o, i, _first, place) => {
-      if (arg[o] === place) dx[i] += dy[o];
+      if (arg[o] === place) {
+        out[i] += dy[o];
+        out[size + (o % p.channels)] += dy[o];
+      }
     });
-    return dx;
+    return out;
   },
 
   maxPool2d(x, p) {
