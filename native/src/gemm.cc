@@ -235,13 +235,15 @@ void sgemm(bool transA, bool transB, int64_t m, int64_t n, int64_t k, const floa
   const int64_t per = std::max<int64_t>(1, (units + 4 * nthreads - 1) / (4 * nthreads)) * align;
   const int64_t total = split_m ? m : n;
   const int64_t chunks = nthreads > 1 ? (total + per - 1) / per : 1;
+  // Row chunks share all of B: a thread packs it once for all the chunks it takes (when it is one block).
+  const uint64_t key = next_call_key();
   run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
     Workspace& ws = thread_workspace();
     const int64_t b0 = chunks == 1 ? 0 : ch * per, b1 = chunks == 1 ? total : std::min(total, b0 + per);
     if (split_m) {
       MatA ap{transA ? a + b0 : a + b0 * lda, lda, transA, &ws};
       MatB bpv{b, ldb, transB};
-      igemm_serial(uk, bl, b1 - b0, n, 1, k, ap, bpv, c + b0 * ldc, ldc, bias, relu, ws);
+      igemm_serial(uk, bl, b1 - b0, n, 1, k, ap, bpv, c + b0 * ldc, ldc, bias, relu, ws, key);
     } else {
       MatA ap{a, lda, transA, &ws};
       MatB bpv{transB ? b + b0 * ldb : b + b0, ldb, transB};
