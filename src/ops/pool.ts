@@ -111,24 +111,23 @@ export function conv2dMaxPool(
     // gradient is zero: the ReLU mask is already in them. Both kernels also return the bias gradient.
     const dpd = dp.data as Float32Array;
     const grads: (Tensor | null)[] = [null, null, null];
-    let db: Float32Array;
+    let db = new Float32Array(0);
+    // The filter gradient straight from the pooled gradient and the argmaxes (the kernel skips what
+    // a window does not route); the input gradient from the routed gradient.
+    if (needs[1]) {
+      const both = be.conv2dMaxPoolBackpropFilter(floatData(x), dpd, arg, info, pinfo);
+      const n = both.length - pinfo.channels;
+      grads[1] = new Tensor(both.subarray(0, n), w.shape);
+      db = both.slice(n);
+    }
     if (needs[0] || !needs[1]) {
       const routed = be.maxPool2dBackwardArgmax(arg, dpd, pinfo);
       const n = routed.length - pinfo.channels;
       const dc = routed.subarray(0, n);
       db = routed.slice(n);
-      if (needs[0] || needs[1]) {
-        const g = convolutionGradients('conv2d', x, w, null, info, 'linear', dc, dc, [needs[0], needs[1], false]);
-        grads[0] = g[0];
-        grads[1] = g[1];
-      }
+      if (needs[0])
+        grads[0] = convolutionGradients('conv2d', x, w, null, info, 'linear', dc, dc, [true, false, false])[0];
       be.release?.(routed);
-    } else {
-      // No input gradient (a first layer): the filter gradient straight from the pooled gradient.
-      const both = be.conv2dMaxPoolBackpropFilter(floatData(x), dpd, arg, info, pinfo);
-      const n = both.length - pinfo.channels;
-      grads[1] = new Tensor(both.subarray(0, n), w.shape);
-      db = both.slice(n);
     }
     if (bias && needs[2]) grads[2] = new Tensor(db, bias.shape);
     return grads;

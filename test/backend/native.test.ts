@@ -378,6 +378,21 @@ describe('native backend vs reference backend', { skip }, () => {
       2,
     );
     add(conv({ batch: 2, inH: 12, inW: 12, inC: 2, outC: 16, kH: 3, kW: 3, dilationH: 2, dilationW: 2 }), 1, 1, 1, 1);
+    // the filter gradient over windows (more than 32 taps, windows of at most four places): depths
+    // off the vector width, odd filter counts, windows clipped by 'same' padding, 2x1 windows
+    add(
+      conv({ batch: 2, inH: 9, inW: 8, inC: 5, outC: 7, kH: 3, kW: 3, padTop: 1, padLeft: 1 }, 1, 1),
+      2,
+      2,
+      2,
+      2,
+      0,
+      0,
+      1,
+      0,
+    );
+    add(conv({ batch: 3, inH: 7, inW: 7, inC: 12, outC: 9, kH: 2, kW: 3 }), 2, 1, 2, 1);
+    add(conv({ batch: 70, inH: 6, inW: 6, inC: 40, outC: 8, kH: 3, kW: 3 }), 2, 2, 2, 2);
     // chunked: more than 32 taps, filters not a multiple of 16, or windows of more than four cells
     add(conv({ batch: 3, inH: 13, inW: 13, inC: 32, outC: 64, kH: 3, kW: 3 }), 2, 2, 2, 2);
     add(conv({ batch: 2, inH: 8, inW: 9, inC: 1, outC: 24, kH: 3, kW: 3 }), 2, 2, 2, 2);
