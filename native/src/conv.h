@@ -42,6 +42,10 @@ void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* 
 // the per-filter sums of what is routed (the bias gradient).
 void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float* x, const float* dy,
                                      const float* arg, float* dw, float* db);
+// conv2d_backprop_input of the convolution behind conv2d_max_pool_forward, from the pooled gradient dy
+// and the argmaxes that forward wrote (dy routed by arg, without storing the routed gradient).
+void conv2d_max_pool_backprop_input(const ConvGeom& g, const PoolGeom& p, const float* dy, const float* w,
+                                    const float* arg, float* dx);
 void conv2d_backprop_input(const ConvGeom& g, const float* dy, const float* w, float* dx);
 void conv2d_backprop_filter(const ConvGeom& g, const float* x, const float* dy, float* dw);
 

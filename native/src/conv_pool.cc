@@ -510,6 +510,115 @@ void windowed_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float*
   for (int64_t f = 0; f < F; ++f) db[f] = sum[F * K8 + f];
 }
 
+// Input gradient from the pooled gradient for windows of at most kMaxCells places: each (window,
+// filter) routes its gradient to one cell, and only that cell's receptive field gets it back through
+// the filter, dx[pixel of tap t] += dy[w, f] · w[t, :, f]: a quarter of the dense kernel's
+// multiply-adds for 2x2 windows. For each image, the filters routed to each window place are listed
+// once; then, 8 channels at a time (that slice of the filters, F·T·8 floats, stays in L1), the sums
+// of up to 9 taps are held in registers over each list.
+template <int TG>
+CK_INLINE void cell_taps(int64_t L, const int32_t* fl, const float* gl, const float* wv, int64_t T, int64_t t0,
+                         v8* acc) {
+  for (int t = 0; t < TG; ++t) acc[t] = v8{};
+  for (int64_t i = 0; i < L; ++i) {
+    const v8 gb = v8{} + gl[i];
+    const float* wf = wv + (fl[i] * T + t0) * 8;
+    for (int t = 0; t < TG; ++t) acc[t] += gb * load8(wf + t * 8);
+  }
+}
+
+// One cell, channels c0..c0+cn: pix[t] is tap t's pixel (its offset in the image's dx) or -1 in the
+// padding; wv is the filters' slice for these channels ([f][t][8]).
+CK_AVX2_CLONES void cell_input_grad(int64_t T, int64_t c0, int64_t cn, int64_t L, const int32_t* fl, const float* gl,
+                                    const float* wv, const int64_t* pix, float* dximg) {
+  for (int64_t t0 = 0; t0 < T; t0 += 9) {
+    const int tg = static_cast<int>(T - t0 < 9 ? T - t0 : 9);
+    v8 acc[9];
+    switch (tg) {
+      case 1: cell_taps<1>(L, fl, gl, wv, T, t0, acc); break;
+      case 2: cell_taps<2>(L, fl, gl, wv, T, t0, acc); break;
+      case 3: cell_taps<3>(L, fl, gl, wv, T, t0, acc); break;
+      case 4: cell_taps<4>(L, fl, gl, wv, T, t0, acc); break;
+      case 5: cell_taps<5>(L, fl, gl, wv, T, t0, acc); break;
+      case 6: cell_taps<6>(L, fl, gl, wv, T, t0, acc); break;
+      case 7: cell_taps<7>(L, fl, gl, wv, T, t0, acc); break;
+      case 8: cell_taps<8>(L, fl, gl, wv, T, t0, acc); break;
+      default: cell_taps<9>(L, fl, gl, wv, T, t0, acc); break;
+    }
+    for (int t = 0; t < tg; ++t) {
+      const int64_t o = pix[t0 + t];
+      if (o < 0) continue;
+      float* d = dximg + o + c0;
+      if (cn == 8) {
+        store8(d, load8(d) + acc[t]);
+      } else {
+        float tmp[8];
+        store8(tmp, acc[t]);
+        for (int64_t j = 0; j < cn; ++j) d[j] += tmp[j];
+      }
+    }
+  }
+}
+
+void windowed_backprop_input(const ConvGeom& g, const PoolGeom& p, const float* dy, const float* w, const float* arg,
+                             float* dx) {
+  const int64_t T = g.KH * g.KW, C = g.C, slices = (C + 7) / 8, F = g.F;
+  // wt[s][f][t][8] = w[t][s·8 + j][f], channels past C zero: one 8-channel slice of every filter's taps.
+  std::vector<float> wt(static_cast<size_t>(slices * F * T * 8), 0.0f);
+  for (int64_t t = 0; t < T; ++t)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t f = 0; f < F; ++f) wt[((c / 8 * F + f) * T + t) * 8 + c % 8] = w[(t * C + c) * F + f];
+  const std::vector<Plan> plan = plan_windows(g, p);
+  const int64_t img = g.H * g.W * C, per_img = p.OH * p.OW, cells = per_img * kMaxCells;
+  const int nthreads = threads_for(2.0 * g.N * per_img * T * C * F, 4.0e5);
+  // Whole images per chunk (no two threads write one dx image); each dx element sums in a fixed order.
+  const int64_t chunks = std::min<int64_t>(g.N, 4 * static_cast<int64_t>(nthreads));
+  const int64_t per = (g.N + chunks - 1) / chunks;
+  run_dynamic(nthreads, chunks, [&](int64_t ch, int) {
+    // Per image: for each (window, cell) its list of routed filters and gradients, and its taps' pixels.
+    std::vector<int32_t> fl(static_cast<size_t>(cells * F));
+    std::vector<float> gl(static_cast<size_t>(cells * F));
+    std::vector<int64_t> len(static_cast<size_t>(cells)), pix(static_cast<size_t>(cells * T));
+    for (int64_t n = ch * per; n < std::min(g.N, (ch + 1) * per); ++n) {
+      float* dximg = dx + n * img;
+      std::fill(dximg, dximg + img, 0.f);
+      for (int64_t q = 0; q < per_img; ++q) {
+        const Plan& pl = plan[q];
+        const float* aw = arg + (n * per_img + q) * F;
+        const float* gw = dy + (n * per_img + q) * F;
+        for (int c = 0; c < kMaxCells; ++c) {
+          const int64_t k = q * kMaxCells + c;
+          len[k] = 0;
+          if (c >= pl.cells.count) continue;
+          const float place = pl.cells.pos[c];
+          int32_t* f_out = fl.data() + k * F;
+          float* g_out = gl.data() + k * F;
+          int64_t L = 0;
+          for (int64_t f = 0; f < F; ++f)
+            if (aw[f] == place) {
+              f_out[L] = static_cast<int32_t>(f);
+              g_out[L++] = gw[f];
+            }
+          len[k] = L;
+          const int64_t y0 = pl.cells.oy[c] * g.SH - g.PT, x0 = pl.cells.ox[c] * g.SW - g.PL;
+          for (int64_t ky = 0; ky < g.KH; ++ky)
+            for (int64_t kx = 0; kx < g.KW; ++kx) {
+              const int64_t iy = y0 + ky * g.DH, ix = x0 + kx * g.DW;
+              pix[k * T + ky * g.KW + kx] = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W ? (iy * g.W + ix) * C : -1;
+            }
+        }
+      }
+      for (int64_t s = 0; s < slices; ++s) {
+        const float* wv = wt.data() + s * F * T * 8;
+        const int64_t cn = C - s * 8 < 8 ? C - s * 8 : 8;
+        for (int64_t k = 0; k < cells; ++k)
+          if (len[k] > 0)
+            cell_input_grad(T, s * 8, cn, len[k], fl.data() + k * F, gl.data() + k * F, wv, pix.data() + k * T, dximg);
+      }
+    }
+  });
+}
+
 }  // namespace
 
 void conv2d_max_pool_forward(const ConvGeom& g, const PoolGeom& p, const float* x, const float* w, const float* bias,
@@ -541,6 +650,18 @@ void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const
   std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
   max_pool_backward_argmax(p, arg, dy, dc.get(), db);
   conv2d_backprop_filter(g, x, dc.get(), dw);
+}
+
+void conv2d_max_pool_backprop_input(const ConvGeom& g, const PoolGeom& p, const float* dy, const float* w,
+                                    const float* arg, float* dx) {
+  // Over windows under the filter gradient's rule (windows of at most four places, K·F <= 2^19).
+  if (p.PH * p.PW <= kMaxCells && g.KH * g.KW * g.C * g.F <= (int64_t(1) << 19)) {
+    windowed_backprop_input(g, p, dy, w, arg, dx);
+    return;
+  }
+  std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
+  max_pool_backward_argmax(p, arg, dy, dc.get(), nullptr);
+  conv2d_backprop_input(g, dc.get(), w, dx);
 }
 
 // Kernel entry: the arguments of the kernel table (src/backend/kernels.ts) in order, output first.
@@ -579,11 +700,19 @@ void conv2d_max_pool_filter_grad(Out out, In x, In dy, In arg, const ConvGeom& g
                                   expect(arg, pooled), dw, dw + g.KH * g.KW * g.C * g.F);
 }
 
+void conv2d_max_pool_input_grad(Out out, In dy, In w, In arg, const ConvGeom& g, const PoolGeom& p) {
+  require_chained(g, p);
+  const int64_t pooled = product({p.N, p.OH, p.OW, p.C}, "dy");
+  conv2d_max_pool_backprop_input(g, p, expect(dy, pooled), expect(w, product({g.KH, g.KW, g.C, g.F}, "w")),
+                                 expect(arg, pooled), expect(out, product({g.N, g.H, g.W, g.C}, "out")));
+}
+
 }  // namespace
 
 CK_KERNEL("conv2dMaxPool", conv2d_max_pool, "out x w bias conv act pool");
 CK_KERNEL("conv2dMaxPoolArgmax", conv2d_max_pool_argmax, "out x w bias conv act pool");
 CK_KERNEL("conv2dMaxPoolBackpropFilter", conv2d_max_pool_filter_grad, "out x dy arg conv pool");
+CK_KERNEL("conv2dMaxPoolBackpropInput", conv2d_max_pool_input_grad, "out dy w arg conv pool");
 
 }  // namespace k
 }  // namespace ck

@@ -282,6 +282,28 @@ export const kernels = {
     check: (_x, _dy, _arg, g, p) => chainedRule(g, p),
   }),
   /**
+   * conv2dBackpropInput(routed, w, conv) without storing the routed gradient (routed: the first part of
+   * maxPool2dBackwardArgmax(arg, dy, pool)): the input gradient of the convolution behind
+   * conv2dMaxPoolArgmax, from the pooled gradient dy and the argmaxes that kernel wrote.
+   */
+  conv2dMaxPoolBackpropInput: kernel({
+    args: [
+      ['dy', 'f32'],
+      ['w', 'f32'],
+      ['arg', 'f32'],
+      ['conv', 'conv'],
+      ['pool', 'pool'],
+    ],
+    out: 'f32',
+    outSize: (_dy, _w, _arg, g) => g.batch * g.inH * g.inW * g.inC,
+    lengths: (_dy, _w, _arg, g, p) => ({
+      w: g.kH * g.kW * g.inC * g.outC,
+      dy: p.batch * p.outH * p.outW * p.channels,
+      arg: p.batch * p.outH * p.outW * p.channels,
+    }),
+    check: (_dy, _w, _arg, g, p) => chainedRule(g, p),
+  }),
+  /**
    * maxPool2dBackward from the argmaxes conv2dMaxPoolArgmax wrote: dx gets each dy at the cell its
    * argmax names (0 elsewhere; an argmax that names no cell of its window routes nothing); followed by
    * the per-channel sums of what was routed (channels values: the bias gradient of the convolution

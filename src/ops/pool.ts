@@ -4,7 +4,7 @@ import type { Activation, Conv2DInfo, Pool2DInfo } from '../backend/types.js';
 import { isRecording, record } from '../autograd/tape.js';
 import { ShapeError } from '../errors.js';
 import { Tensor } from '../tensor/tensor.js';
-import { conv2dInfo, convOutputSize, convolutionGradients, type Padding } from './conv.js';
+import { conv2dInfo, convOutputSize, type Padding } from './conv.js';
 import { floatData } from './util.js';
 
 export function pool2dInfo(
@@ -112,21 +112,17 @@ export function conv2dMaxPool(
     const dpd = dp.data as Float32Array;
     const grads: (Tensor | null)[] = [null, null, null];
     let db = new Float32Array(0);
-    // The filter gradient straight from the pooled gradient and the argmaxes (the kernel skips what
-    // a window does not route); the input gradient from the routed gradient.
+    // Both gradients straight from the pooled gradient and the argmaxes (the kernels skip what a
+    // window does not route); the filter gradient's kernel also returns the bias gradient.
+    if (needs[0]) grads[0] = new Tensor(be.conv2dMaxPoolBackpropInput(dpd, floatData(w), arg, info, pinfo), x.shape);
     if (needs[1]) {
       const both = be.conv2dMaxPoolBackpropFilter(floatData(x), dpd, arg, info, pinfo);
       const n = both.length - pinfo.channels;
       grads[1] = new Tensor(both.subarray(0, n), w.shape);
       db = both.slice(n);
-    }
-    if (needs[0] || !needs[1]) {
+    } else if (bias && needs[2]) {
       const routed = be.maxPool2dBackwardArgmax(arg, dpd, pinfo);
-      const n = routed.length - pinfo.channels;
-      const dc = routed.subarray(0, n);
-      db = routed.slice(n);
-      if (needs[0])
-        grads[0] = convolutionGradients('conv2d', x, w, null, info, 'linear', dc, dc, [true, false, false])[0];
+      db = routed.slice(routed.length - pinfo.channels);
       be.release?.(routed);
     }
     if (bias && needs[2]) grads[2] = new Tensor(db, bias.shape);

@@ -435,6 +435,13 @@ describe('native backend vs reference backend', { skip }, () => {
             c.batch * c.outH * c.outW,
             `${name} conv2dMaxPoolBackpropFilter ${tag}`,
           );
+          // The input gradient, as backprop-input of the routed gradient gives it.
+          close(
+            be.conv2dMaxPoolBackpropInput(dp, w, arg, c, p),
+            jsBackend.conv2dBackpropInput(routed.subarray(0, n), w, c),
+            c.kH * c.kW * c.outC,
+            `${name} conv2dMaxPoolBackpropInput ${tag}`,
+          );
         }
       }
       // The argmaxes route a gradient as maxPool2dBackward does on the convolution's output (then

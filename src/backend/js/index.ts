@@ -224,6 +224,11 @@ export const referenceKernels: Kernels = {
     return out;
   },
 
+  conv2dMaxPoolBackpropInput(dy, w, arg, conv, pool) {
+    const routed = referenceKernels.maxPool2dBackwardArgmax(arg, dy, pool);
+    return referenceKernels.conv2dBackpropInput(routed.subarray(0, routed.length - pool.channels), w, conv);
+  },
+
   maxPool2dBackwardArgmax(arg, dy, p) {
     const size = p.batch * p.inH * p.inW * p.channels;
     const out = new Float32Array(size + p.channels);
