@@ -959,6 +959,14 @@ describe('native backend: bad arguments throw JS errors', { skip }, () => {
       /convkit native conv2dMaxPoolBackpropFilter: 'arg' has length 3, expected 4/,
     );
     assert.throws(
+      () => a.conv2dMaxPoolBackpropInput(f(75), f(4), f(108), f(3), c5, p5),
+      /convkit native conv2dMaxPoolBackpropInput: 'arg' has length 3, expected 4/,
+    );
+    assert.throws(
+      () => a.conv2dMaxPoolBackpropInput(f(75), f(4), f(108), f(4), c5, { ...p5, inW: 2 }),
+      /convkit native conv2dMaxPoolBackpropInput: the pooling geometry must take the convolution's output/,
+    );
+    assert.throws(
       () => a.maxPool2dBackwardArgmax(f(40), f(3), f(4), p5),
       /convkit native maxPool2dBackwardArgmax: 'arg' has length 3, expected 4/,
     );
