@@ -305,6 +305,25 @@ CK_AVX2_CLONES void filter_row(int64_t F, int64_t OW, const int* cells, const fl
   }
 }
 
+// The windowed filter and input gradients: windows of at most four places, and a filter gradient
+// small enough (K·F <= 2^19 floats). A/B against the dense kernels on the routed gradient (2 threads):
+// the filter gradient 1.9 against 2.8 ms for MNIST's second convolution (K 288, F 64) and 11.8
+// against 24.9 ms for the small convnet's fourth (K 1152, F 128), but 154 against 120 ms for VGG16's
+// block5_conv3 (K 4608, F 512), where the dense GEMM runs near peak; the input gradient 2.35 against
+// 3.37 and 11.2 against 17.1 ms on the first two.
+bool windowed_applies(const ConvGeom& g, const PoolGeom& p) {
+  return p.PH * p.PW <= kMaxCells && g.KH * g.KW * g.C * g.F <= (int64_t(1) << 19);
+}
+
+// The composed path: dy routed by arg to the convolution's output (every element written), and its
+// per-channel sums into db when non-null.
+std::unique_ptr<float[]> routed_gradient(const ConvGeom& g, const PoolGeom& p, const float* arg, const float* dy,
+                                         float* db) {
+  std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
+  max_pool_backward_argmax(p, arg, dy, dc.get(), db);
+  return dc;
+}
+
 bool direct_applies(const ConvGeom& g, const PoolGeom& p, int64_t f_multiple) {
   return g.KH * g.KW * g.C <= kDirectMaxK && g.F % f_multiple == 0 && p.PH * p.PW <= kMaxCells;
 }
@@ -473,12 +492,7 @@ void windowed_backprop_filter(const ConvGeom& g, const PoolGeom& p, const float*
           if (pl.interior && runs_fit) {
             const float* base = x + n * img + pl.rel[c];
             for (size_t t = 0; t < src_off.size(); ++t) copy_run(row + dst_off[t], base + src_off[t], g.C);
-          } else if (pl.interior) {
-            const float* base = x + n * img + pl.rel[c];
-            for (int64_t ky = 0; ky < g.KH; ++ky)
-              for (int64_t kx = 0; kx < g.KW; ++kx)
-                put((ky * g.KW + kx) * g.C, base + (ky * g.DH * g.W + kx * g.DW) * g.C, g.C);
-          } else {
+          } else {  // the cell's K inputs (zeros in the padding), then cut at the slices
             gather(g, x, n, pl.cells.oy[c], pl.cells.ox[c], col.data());
             put(0, col.data(), K);
           }
@@ -638,30 +652,20 @@ void conv2d_max_pool_backprop_filter(const ConvGeom& g, const PoolGeom& p, const
     direct_backprop_filter(g, p, x, dy, arg, dw, db);
     return;
   }
-  // Over windows while the filter gradient is small enough (K·F <= 2^19 floats): A/B against the dense
-  // kernel on the routed gradient (2 threads), 1.9 against 2.8 ms for MNIST's second convolution (K
-  // 288, F 64) and 11.8 against 24.9 ms for the small convnet's fourth (K 1152, F 128), but 154
-  // against 120 ms for VGG16's block5_conv3 (K 4608, F 512), where the dense GEMM runs near peak.
-  if (p.PH * p.PW <= kMaxCells && g.KH * g.KW * g.C * g.F <= (int64_t(1) << 19)) {
+  if (windowed_applies(g, p)) {
     windowed_backprop_filter(g, p, x, dy, arg, dw, db);
     return;
   }
-  // Every element is written by the routing (no zero fill here).
-  std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
-  max_pool_backward_argmax(p, arg, dy, dc.get(), db);
-  conv2d_backprop_filter(g, x, dc.get(), dw);
+  conv2d_backprop_filter(g, x, routed_gradient(g, p, arg, dy, db).get(), dw);
 }
 
 void conv2d_max_pool_backprop_input(const ConvGeom& g, const PoolGeom& p, const float* dy, const float* w,
                                     const float* arg, float* dx) {
-  // Over windows under the filter gradient's rule (windows of at most four places, K·F <= 2^19).
-  if (p.PH * p.PW <= kMaxCells && g.KH * g.KW * g.C * g.F <= (int64_t(1) << 19)) {
+  if (windowed_applies(g, p)) {
     windowed_backprop_input(g, p, dy, w, arg, dx);
     return;
   }
-  std::unique_ptr<float[]> dc(new float[static_cast<size_t>(g.N * g.OH * g.OW * g.F)]);
-  max_pool_backward_argmax(p, arg, dy, dc.get(), nullptr);
-  conv2d_backprop_input(g, dc.get(), w, dx);
+  conv2d_backprop_input(g, routed_gradient(g, p, arg, dy, nullptr).get(), w, dx);
 }
 
 // Kernel entry: the arguments of the kernel table (src/backend/kernels.ts) in order, output first.
